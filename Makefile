@@ -1,0 +1,33 @@
+# Self-documenting Makefile: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+export R_LIBS_USER := $(CURDIR)/.r-lib
+export MPLBACKEND := Agg
+
+.PHONY: help setup report test test-slow bench factsheets clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+setup: ## Install R packages (apt), the Python venv and the local R shim; a no-op when done
+	@bash scripts/bootstrap.sh
+
+report: setup ## Build the report (HTML + PDF) from data/raw or the synthetic twin
+	@$(VENV)/bin/compendium build
+
+test: setup ## Run the test suite (unit, property, back tests, notebooks, end-to-end)
+	@$(VENV)/bin/python -m pytest
+
+test-slow: setup ## Run the slow statistical tests (coverage simulations)
+	@$(VENV)/bin/python -m pytest -m slow
+
+bench: setup ## Run the benchmarks in benchmarks/
+	@$(VENV)/bin/python benchmarks/run_all.py
+
+factsheets: setup ## Build one factsheet per location
+	@$(VENV)/bin/compendium factsheets
+
+clean: ## Remove generated files (keeps the venv)
+	rm -rf build reports/_output data/processed/*.parquet data/processed/*.csv data/processed/*.json

@@ -1,0 +1,124 @@
+"""Access to the machine-readable codebook (``resources/datapackage.json``).
+
+The codebook is a Frictionless Data Package. It is the single source of truth for column
+names, types, category codes, Dutch and English labels and missing values; ingestion,
+figure labels and the report's data dictionary all read it through this module.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+Lang = Literal["nl", "en"]
+
+
+@dataclass(frozen=True)
+class Category:
+    """One code of a categorical field."""
+
+    value: int
+    label: str
+    label_en: str
+
+    def text(self, lang: Lang = "nl") -> str:
+        """Label in the requested language."""
+        return self.label if lang == "nl" else self.label_en
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a resource in the codebook."""
+
+    name: str
+    type: str
+    title: str
+    title_en: str
+    description: str
+    categories: tuple[Category, ...] = ()
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    free_text: bool = False
+    pii: bool = False
+    raw: dict[str, Any] | None = None
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        """Allowed codes (empty for non-categorical fields)."""
+        return tuple(c.value for c in self.categories)
+
+    def label(self, code: int, lang: Lang = "nl") -> str:
+        """Label of ``code`` in ``lang``; raises ``KeyError`` for an unknown code."""
+        for cat in self.categories:
+            if cat.value == code:
+                return cat.text(lang)
+        raise KeyError(f"{self.name}: {code!r} is not a code; allowed: {self.allowed_text()}")
+
+    def labels(self, lang: Lang = "nl") -> dict[int, str]:
+        """Mapping code -> label."""
+        return {c.value: c.text(lang) for c in self.categories}
+
+    def allowed_text(self) -> str:
+        """Human-readable list of allowed codes, e.g. ``1 Zonder jongere, 2 Met jongere``."""
+        return ", ".join(f"{c.value} {c.label}" for c in self.categories)
+
+    def display_title(self, lang: Lang = "nl") -> str:
+        """Column title in ``lang``."""
+        return self.title if lang == "nl" else self.title_en
+
+
+@lru_cache(maxsize=1)
+def load_package() -> dict[str, Any]:
+    """Return the raw data-package dictionary."""
+    text = resources.files("analysis").joinpath("resources/datapackage.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def resource(name: str) -> dict[str, Any]:
+    """Return the resource called ``name`` (``registraties``, ``bezetting``, ...)."""
+    for res in load_package()["resources"]:
+        if res["name"] == name:
+            return res
+    raise KeyError(f"codebook has no resource {name!r}")
+
+
+def _field(d: dict[str, Any]) -> Field:
+    cats = tuple(Category(int(c["value"]), c["label"], c["label_en"]) for c in d.get("categories", []))
+    return Field(
+        name=d["name"], type=d["type"], title=d["title"], title_en=d["title_en"],
+        description=d.get("description", ""), categories=cats,
+        required=bool(d.get("constraints", {}).get("required", False)),
+        aliases=tuple(d.get("aliases", [])), free_text=bool(d.get("free_text", False)),
+        pii=bool(d.get("pii", False)), raw=d,
+    )
+
+
+def fields(resource_name: str = "registraties") -> list[Field]:
+    """All fields of a resource, in codebook order."""
+    return [_field(d) for d in resource(resource_name)["schema"]["fields"]]
+
+
+def field(name: str, resource_name: str = "registraties") -> Field:
+    """One field by name."""
+    for f in fields(resource_name):
+        if f.name == name:
+            return f
+    raise KeyError(f"codebook resource {resource_name!r} has no field {name!r}")
+
+
+def missing_values(resource_name: str = "registraties") -> list[str]:
+    """Cell texts that mean 'not registered'."""
+    return list(resource(resource_name)["schema"].get("missingValues", [""]))
+
+
+def missing_label(lang: Lang = "nl") -> str:
+    """Label of the 'not registered' category shown in figures and tables."""
+    return load_package()["missing_label"][lang]
+
+
+def categorical_fields(resource_name: str = "registraties") -> list[Field]:
+    """Fields with category codes."""
+    return [f for f in fields(resource_name) if f.categories]

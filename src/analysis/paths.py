@@ -1,0 +1,134 @@
+"""All file-system locations of the compendium, derived from one project root.
+
+Every module asks this module for paths; nothing else builds paths from strings such as
+``"../outputs"``. The root is found from ``COMPENDIUM_ROOT`` or by walking up from this file
+to the directory holding ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def find_root() -> Path:
+    """Return the project root directory.
+
+    Returns
+    -------
+    Path
+        ``$COMPENDIUM_ROOT`` if set, else the first parent of this file with a
+        ``pyproject.toml``.
+    """
+    env = os.environ.get("COMPENDIUM_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "pyproject.toml").exists():
+            return parent
+    raise RuntimeError("Cannot find the project root (no pyproject.toml above %s)" % here)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Locations of inputs, intermediate and output files.
+
+    Parameters
+    ----------
+    root : Path
+        Project root.
+    build : Path, optional
+        Build folder for executed notebooks, results and figures (default ``root/build``).
+    raw : Path, optional
+        Raw-data tree in the raw-data contract (default ``root/data/raw``).
+    processed : Path, optional
+        Processed tables written by ingest (default ``root/data/processed``).
+    """
+
+    root: Path
+    build: Path | None = None
+    raw: Path | None = None
+    processed: Path | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).resolve())
+        if self.build is None:
+            object.__setattr__(self, "build", self.root / "build")
+        if self.raw is None:
+            object.__setattr__(self, "raw", self.root / "data" / "raw")
+        if self.processed is None:
+            object.__setattr__(self, "processed", self.root / "data" / "processed")
+
+    # --- sources (tracked) -------------------------------------------------------
+    @property
+    def notebooks(self) -> Path:
+        """Source notebooks (stored without outputs)."""
+        return self.root / "notebooks"
+
+    @property
+    def reports(self) -> Path:
+        """Report sources (Quarto/markdown)."""
+        return self.root / "reports"
+
+    @property
+    def reference(self) -> Path:
+        """Reference tables from the published report."""
+        return self.root / "data" / "reference"
+
+    @property
+    def published_figures(self) -> Path:
+        """Every number the published report states, one row each."""
+        return self.reference / "published_figures.csv"
+
+    @property
+    def params(self) -> Path:
+        """Measurement descriptions (``meting-<N>.yaml``)."""
+        return self.root / "params"
+
+    # --- generated ---------------------------------------------------------------
+    @property
+    def synthetic_raw(self) -> Path:
+        """Raw-data tree of the synthetic twin when no real data is present."""
+        return self.build / "synthetic-raw"
+
+    @property
+    def executed_notebooks(self) -> Path:
+        """Notebooks executed by papermill."""
+        return self.build / "notebooks"
+
+    @property
+    def results(self) -> Path:
+        """Tidy result CSVs (the results contract)."""
+        return self.build / "results"
+
+    @property
+    def model_results(self) -> Path:
+        """Tidy CSVs of the chapter-3 models."""
+        return self.results / "models"
+
+    @property
+    def figures(self) -> Path:
+        """Figures as SVG (HTML) and PNG (PDF)."""
+        return self.build / "figures"
+
+    @property
+    def report_output(self) -> Path:
+        """Rendered report (``report.html``, ``report.pdf``)."""
+        return self.reports / "_output"
+
+    @property
+    def factsheets(self) -> Path:
+        """Rendered location factsheets."""
+        return self.build / "factsheets"
+
+    @property
+    def state(self) -> Path:
+        """Content hashes of completed build steps."""
+        return self.build / ".state"
+
+
+def default_paths() -> Paths:
+    """Paths for the project this package is installed from."""
+    return Paths(find_root())

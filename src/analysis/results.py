@@ -1,0 +1,89 @@
+"""The results contract: tidy CSVs, an index, and values keyed by published-figure id.
+
+Every figure and table of a chapter is written with :func:`write_result`:
+
+* ``<results>/<name>.csv``: the tidy data behind the artefact;
+* ``<results>/index.csv``: one row per result (name, chapter, title, file, published ids);
+* ``<results>/values.csv``: one row per reproduced published number
+  (``published_id``, ``value``, ``result``), which the reproduction check compares with
+  ``data/reference/published_figures.csv``.
+
+Index and values are merged per result name, so chapters can be re-run independently and
+in any order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+INDEX_COLUMNS = ["name", "chapter", "title", "file", "published_ids"]
+VALUE_COLUMNS = ["published_id", "value", "result"]
+
+
+def _merge(path: Path, new: pd.DataFrame, key: str, name: str, columns: list[str]) -> None:
+    """Replace the rows of ``name`` in the CSV at ``path`` by ``new`` and sort (deterministic)."""
+    if path.exists():
+        old = pd.read_csv(path, dtype={key: str})
+        old = old[old[key if key == "name" else "result"] != name]
+        new = pd.concat([old, new], ignore_index=True)
+    new = new[columns].sort_values(columns[:1] if key == "name" else ["published_id"])
+    new.to_csv(path, index=False)
+
+
+def write_result(
+    results_dir: Path,
+    name: str,
+    table: pd.DataFrame,
+    *,
+    chapter: str,
+    title: str,
+    values: Mapping[str, float] | None = None,
+) -> Path:
+    """Write one result and register it in the index and the values file.
+
+    Parameters
+    ----------
+    results_dir : Path
+        ``<build>/results`` (or ``<build>/results/models``; the index lives in the folder given).
+    name : str
+        Stable name, e.g. ``ch2_fig02_reason``; the file is ``<name>.csv``.
+    table : DataFrame
+        Tidy data of the figure or table.
+    chapter : str
+        ``"1"``, ``"2"``, ``"3"`` or an appendix letter.
+    title : str
+        Dutch title as shown in the report.
+    values : mapping, optional
+        Published-figure id -> value computed in this run (see ``published_figures.csv``).
+
+    Returns
+    -------
+    Path
+        Path of the written CSV.
+    """
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out = results_dir / f"{name}.csv"
+    table.to_csv(out, index=False)
+    values = dict(values or {})
+    idx = pd.DataFrame([{
+        "name": name, "chapter": str(chapter), "title": title, "file": out.name,
+        "published_ids": "|".join(sorted(values)),
+    }])
+    _merge(results_dir / "index.csv", idx, "name", name, INDEX_COLUMNS)
+    vals = pd.DataFrame(
+        [{"published_id": k, "value": float(v), "result": name} for k, v in values.items()],
+        columns=VALUE_COLUMNS,
+    )
+    _merge(results_dir / "values.csv", vals, "result", name, VALUE_COLUMNS)
+    return out
+
+
+def read_values(results_dir: Path) -> pd.DataFrame:
+    """All computed values of a build, from every ``values.csv`` under ``results_dir``."""
+    frames = [pd.read_csv(p, dtype={"published_id": str}) for p in sorted(results_dir.rglob("values.csv"))]
+    if not frames:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
