@@ -1,0 +1,176 @@
+"""The build plan: synthetic twin (if needed) -> ingest -> chapter notebooks -> report.
+
+``compendium build`` uses ``data/raw/`` when it holds registrations and the synthetic twin
+otherwise. Each step is an :class:`analysis.incremental.Step` whose inputs are digests of
+exactly what it reads: the raw files for ingest, the rows of one measurement for chapter 2,
+the package modules a step imports, the notebook source, the parameters and the
+environment lock (``pyproject.toml``). A no-op rebuild only checks digests.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from analysis import measurements as measurements_mod
+from analysis.hashing import file_digest, frame_digest, json_digest, tree_digest
+from analysis.incremental import Runner, Step, StepResult
+from analysis.paths import Paths
+
+DEFAULT_SEED = 20210531
+RAW_PATTERNS = ("meting-*/registraties/*.csv", "meting-*/registraties/*.xlsx", "meting-*/registraties/*.sav")
+
+# Package modules each step depends on (a change elsewhere does not re-run the step).
+MODULES = {
+    "synth": ["synth", "codebook.py", "resources"],
+    "ingest": ["ingest.py", "readers.py", "checks.py", "pseudonym.py", "codebook.py", "measurements.py", "resources"],
+    "chapter": ["describe", "figures.py", "display.py", "params.py", "codebook.py", "results.py", "measurements.py"],
+    "models": ["models", "display.py", "params.py", "results.py", "measurements.py"],
+    "render": ["render", "reproduction.py", "audit.py", "codebook.py", "results.py"],
+}
+
+
+@dataclass
+class BuildConfig:
+    """What to build and where."""
+
+    paths: Paths
+    force: bool = False
+    synthetic: bool | None = None  # None: decide from data/raw
+    renderer: str = "auto"
+    seed: int = DEFAULT_SEED
+    lang: str = "nl"
+    on_step: Callable[[StepResult], None] | None = None
+    results: list[StepResult] = field(default_factory=list)
+
+
+def has_real_data(raw: Path) -> bool:
+    """True when ``raw`` holds at least one registration export."""
+    return any(p.is_file() for pat in RAW_PATTERNS for p in raw.glob(pat))
+
+
+def module_digest(paths: Paths, group: str) -> str:
+    """Digest of the package modules a step group depends on."""
+    pkg = paths.root / "src" / "analysis"
+    parts = {}
+    for name in MODULES[group]:
+        target = pkg / name
+        parts[name] = tree_digest(target, exclude=["__pycache__"]) if target.is_dir() else (
+            file_digest(target) if target.exists() else "absent")
+    return json_digest(parts)
+
+
+def env_digest(paths: Paths) -> str:
+    """Digest of the environment lock (the pinned dependencies)."""
+    return file_digest(paths.root / "pyproject.toml")
+
+
+def raw_root(cfg: BuildConfig) -> tuple[Path, bool]:
+    """Raw folder to build from and whether it is the synthetic twin."""
+    synthetic = cfg.synthetic if cfg.synthetic is not None else not has_real_data(cfg.paths.raw)
+    return (cfg.paths.synthetic_raw if synthetic else cfg.paths.raw), synthetic
+
+
+def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> dict:
+    """Every parameter value a chapter notebook may declare (each takes what it needs)."""
+    ms = measurements_mod.load_all(cfg.paths)
+    m = ms[meting]
+    return {
+        "processed_dir": str(cfg.paths.processed), "data_dir": str(cfg.paths.processed),
+        "measurement": meting, "meting": meting,
+        "first_month": m.first_month, "last_month": m.last_month,
+        "period_start": m.first_month, "period_end": m.last_month,
+        "lang": cfg.lang, "min_cell_size": 0,
+        "output_dir": str(cfg.paths.build), "build_dir": str(cfg.paths.build),
+        "measurements": all_metingen, "reference_measurement": all_metingen[0],
+        "model_set": "primary+sensitivity",
+    }
+
+
+def _rows_digest(processed: Path, table: str, meting: int | None) -> str:
+    path = processed / table
+    if not path.exists():
+        return "absent"
+    df = pd.read_parquet(path)
+    if meting is not None and "meting" in df.columns:
+        df = df[df["meting"] == meting]
+    return frame_digest(df)
+
+
+def plan(cfg: BuildConfig) -> list[Callable[[], Step]]:
+    """The build steps in order, each as a factory (digests of later steps are computed
+    after earlier steps ran, so they see fresh processed data)."""
+    from analysis import run as run_mod
+
+    p = cfg.paths
+    raw, synthetic = raw_root(cfg)
+    steps: list[Callable[[], Step]] = []
+
+    if synthetic:
+        def synth_step() -> Step:
+            from analysis import synth
+            return Step("synth", {"code": module_digest(p, "synth"), "seed": str(cfg.seed)},
+                        [raw / "SYNTHETIC"], lambda: synth.write_twin(raw, seed=cfg.seed))
+        steps.append(synth_step)
+
+    def ingest_step() -> Step:
+        from analysis import ingest
+        inputs = {"raw": tree_digest(raw), "params": tree_digest(p.params),
+                  "code": module_digest(p, "ingest"), "env": env_digest(p)}
+
+        def action() -> None:
+            report = ingest.run(raw, p.processed)
+            if report.exit_code != 0:
+                raise RuntimeError(f"ingest of {raw} failed (exit {report.exit_code})")
+        return Step("ingest", inputs, [p.processed / "registrations.parquet"], action)
+    steps.append(ingest_step)
+
+    metingen = sorted(measurements_mod.load_all(p))
+    latest = metingen[-1]
+    chapters = [("01_planned_policy", "chapter", [latest], "policy.parquet"),
+                ("02_unplanned_seclusion", "chapter", [latest], "registrations.parquet"),
+                ("03_change_across_measurements", "models", metingen, "registrations.parquet")]
+    for nb, group, used, table in chapters:
+        def chapter_step(nb=nb, group=group, used=used, table=table) -> Step:
+            src = p.notebooks / f"{nb}.ipynb"
+            out = p.executed_notebooks / f"{nb}.ipynb"
+            params = notebook_params(cfg, used[-1], metingen)
+            inputs = {"notebook": file_digest(src), "params": json_digest(params),
+                      "code": module_digest(p, group), "env": env_digest(p),
+                      "synthetic": str(synthetic)}
+            for m in used:
+                inputs[f"data-{m}"] = _rows_digest(p.processed, table, m)
+            if group == "models":
+                inputs["occupancy"] = _rows_digest(p.processed, "occupancy.parquet", None)
+            return Step(f"notebook-{nb}", inputs, [out],
+                        lambda: run_mod.execute(src, out, params, cwd=p.root))
+        steps.append(chapter_step)
+
+    def render_step() -> Step:
+        from analysis import render
+        inputs = {"notebooks": tree_digest(p.executed_notebooks, ["*.ipynb"]),
+                  "results": tree_digest(p.results), "figures": tree_digest(p.figures),
+                  "sources": tree_digest(p.reports, ["*.qmd", "*.md", "*.yml"]),
+                  "quarto": file_digest(p.root / "_quarto.yml") if (p.root / "_quarto.yml").exists() else "",
+                  "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
+                  "code": module_digest(p, "render"), "renderer": cfg.renderer,
+                  "synthetic": str(synthetic)}
+        return Step("render", inputs, [p.report_output / "report.html", p.report_output / "report.pdf"],
+                    lambda: render.render(p, renderer=cfg.renderer, synthetic=synthetic))
+    steps.append(render_step)
+    return steps
+
+
+def build(cfg: BuildConfig) -> list[StepResult]:
+    """Run the build plan; returns what ran and how long each step took."""
+    runner = Runner(cfg.paths.state, force=cfg.force, on_step=cfg.on_step)
+    t0 = time.perf_counter()
+    for factory in plan(cfg):
+        runner.run(factory())
+    cfg.results = runner.results
+    _ = time.perf_counter() - t0
+    return runner.results
