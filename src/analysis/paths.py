@@ -45,12 +45,15 @@ class Paths:
         Raw-data tree in the raw-data contract (default ``root/data/raw``).
     processed : Path, optional
         Processed tables written by ingest (default ``root/data/processed``).
+    output : Path, optional
+        Rendered report (default ``root/reports/_output``).
     """
 
     root: Path
     build: Path | None = None
     raw: Path | None = None
     processed: Path | None = None
+    output: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).resolve())
@@ -60,6 +63,8 @@ class Paths:
             object.__setattr__(self, "raw", self.root / "data" / "raw")
         if self.processed is None:
             object.__setattr__(self, "processed", self.root / "data" / "processed")
+        if self.output is None:
+            object.__setattr__(self, "output", self.root / "reports" / "_output")
 
     # --- sources (tracked) -------------------------------------------------------
     @property
@@ -116,7 +121,7 @@ class Paths:
     @property
     def report_output(self) -> Path:
         """Rendered report (``report.html``, ``report.pdf``)."""
-        return self.reports / "_output"
+        return Path(self.output)
 
     @property
     def factsheets(self) -> Path:
