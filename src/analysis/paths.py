@@ -47,6 +47,8 @@ class Paths:
         Processed tables written by ingest (default ``root/data/processed``).
     output : Path, optional
         Rendered report (default ``root/reports/_output``).
+    params_dir : Path, optional
+        Measurement descriptions (default ``root/params``).
     """
 
     root: Path
@@ -54,6 +56,7 @@ class Paths:
     raw: Path | None = None
     processed: Path | None = None
     output: Path | None = None
+    params_dir: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).resolve())
@@ -63,6 +66,8 @@ class Paths:
             object.__setattr__(self, "raw", self.root / "data" / "raw")
         if self.processed is None:
             object.__setattr__(self, "processed", self.root / "data" / "processed")
+        if self.params_dir is None:
+            object.__setattr__(self, "params_dir", self.root / "params")
         if self.output is None:
             object.__setattr__(self, "output", self.root / "reports" / "_output")
 
@@ -90,7 +95,7 @@ class Paths:
     @property
     def params(self) -> Path:
         """Measurement descriptions (``meting-<N>.yaml``)."""
-        return self.root / "params"
+        return Path(self.params_dir)
 
     # --- generated ---------------------------------------------------------------
     @property
