@@ -123,7 +123,7 @@ def plan(cfg: BuildConfig) -> list[Callable[[], Step]]:
                   "code": module_digest(p, "ingest"), "env": env_digest(p)}
 
         def action() -> None:
-            report = ingest.run(raw, p.processed)
+            report = ingest.run(raw, p.processed, measurements=measurements_mod.load_all(p))
             if report.exit_code != 0:
                 raise RuntimeError(f"ingest of {raw} failed (exit {report.exit_code})")
         return Step("ingest", inputs, [p.processed / "registrations.parquet"], action)
