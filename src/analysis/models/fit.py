@@ -1,0 +1,255 @@
+"""Fit one specification in R and return a plain Python result (like statsmodels results).
+
+Inference is Wald-based on the normal distribution (z, p, 95% CI = b +/- 1.96 SE), which is
+what Stata's ``mixed``/``menbreg``/``melogit`` report; estimates are also given on the exp
+scale (rate ratio, ratio of geometric means, odds ratio).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.models import rbridge
+from analysis.models.lrtest import LRTest, lr_test
+from analysis.models.spec import ModelSpec
+
+Z975 = float(stats.norm.ppf(0.975))
+
+
+@dataclass
+class ModelResult:
+    """Everything reported about one fitted model.
+
+    Attributes
+    ----------
+    spec : ModelSpec
+    status : str
+        ``ok``, ``warning`` (fitted, but R warned, did not converge cleanly or the fit is
+        singular) or ``failed`` (R error; no estimates).
+    fixed : DataFrame
+        term, estimate, se, z, p, ci_low, ci_high, exp_est, exp_ci_low, exp_ci_high.
+    random : DataFrame
+        group, var1, var2, vcov, sd_cor (sd for variances, correlation for covariances).
+    loglik, aic : float
+    df : int
+        Number of estimated parameters.
+    nobs : int
+    ngroups : dict
+        Number of levels per grouping factor.
+    dispersion : dict
+        ``sigma`` (LMM residual SD), ``theta`` and ``alpha = 1/theta`` (NB2), ``cv`` (gamma).
+    icc : float
+        Location ICC on the latent scale (NaN when not defined).
+    converged, singular : bool
+    warnings, messages : list of str
+        Captured from R.
+    lr : LRTest or None
+        Random intercept vs the model without random effects.
+    versions : dict
+    """
+
+    spec: ModelSpec
+    status: str
+    fixed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    random: pd.DataFrame = field(default_factory=pd.DataFrame)
+    loglik: float = float("nan")
+    aic: float = float("nan")
+    df: int = 0
+    nobs: int = 0
+    ngroups: dict[str, int] = field(default_factory=dict)
+    dispersion: dict[str, float] = field(default_factory=dict)
+    icc: float = float("nan")
+    converged: bool = False
+    singular: bool = False
+    warnings: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    error: str = ""
+    lr: LRTest | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    data: pd.DataFrame | None = field(default=None, repr=False)
+    r_model: Any = field(default=None, repr=False)
+
+    @property
+    def model_id(self) -> str:
+        """Id of the specification."""
+        return self.spec.model_id
+
+    @property
+    def method(self) -> str:
+        """Estimation method (ML, Laplace, ...)."""
+        return self.spec.method
+
+    def term(self, name: str) -> pd.Series:
+        """Row of ``fixed`` for one cleaned term name."""
+        return self.fixed.set_index("term").loc[name]
+
+    def summary(self) -> str:
+        """Short text summary (status, fit statistics, fixed effects on the exp scale)."""
+        head = (f"{self.model_id} [{self.spec.engine}, {self.method}] status={self.status} "
+                f"nobs={self.nobs} groups={self.ngroups} logLik={self.loglik:.3f}")
+        if self.status == "failed":
+            return head + f"\nerror: {self.error}"
+        return head + "\n" + self.fixed.round(4).to_string(index=False)
+
+
+def clean_term(name: str, term_map: dict[str, str] | None = None) -> str:
+    """R coefficient name -> stable term name (``month:meting2`` -> ``month_x_meting2``)."""
+    if name == "(Intercept)":
+        out = "intercept"
+    else:
+        parts = [p[5:] if p.startswith("reden") else p for p in name.split(":")]
+        out = "_x_".join(parts)
+    return (term_map or {}).get(out, out)
+
+
+def model_data(spec: ModelSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns the model needs, complete cases only, original row order."""
+    cols = spec.variables()
+    return frame[cols].dropna().reset_index(drop=True)
+
+
+def _fixed_table(coefs: pd.DataFrame, term_map: dict[str, str]) -> pd.DataFrame:
+    """Wald z, p and CIs for R's coefficient table."""
+    out = pd.DataFrame({"term": [clean_term(t, term_map) for t in coefs["term"]],
+                        "r_term": coefs["term"].astype(str),
+                        "estimate": coefs["estimate"].astype(float),
+                        "se": coefs["se"].astype(float)})
+    out["z"] = out["estimate"] / out["se"]
+    out["p"] = 2 * stats.norm.sf(np.abs(out["z"]))
+    out["ci_low"] = out["estimate"] - Z975 * out["se"]
+    out["ci_high"] = out["estimate"] + Z975 * out["se"]
+    for c in ("estimate", "ci_low", "ci_high"):
+        out[f"exp_{'est' if c == 'estimate' else c}"] = np.exp(out[c])
+    return out
+
+
+def _random_table(vc: pd.DataFrame) -> pd.DataFrame:
+    """Variance components with SDs and correlations."""
+    vc = vc.copy()
+    if vc.empty:
+        return pd.DataFrame(columns=["group", "var1", "var2", "vcov", "sd_cor"])
+    var = {(g, v): x for g, v, w, x in vc[["group", "var1", "var2", "vcov"]].itertuples(index=False)
+           if w is None or (isinstance(w, float) and np.isnan(w))}
+    sd_cor = []
+    for g, v1, v2, x in vc[["group", "var1", "var2", "vcov"]].itertuples(index=False):
+        if v2 is None or (isinstance(v2, float) and np.isnan(v2)):
+            sd_cor.append(float(np.sqrt(max(x, 0.0))))
+        else:
+            den = np.sqrt(var[(g, v1)] * var[(g, v2)])
+            sd_cor.append(float(x / den) if den > 0 else float("nan"))
+    vc["sd_cor"] = sd_cor
+    return vc
+
+
+def _dispersion_icc(spec: ModelSpec, s: dict, random: pd.DataFrame) -> tuple[dict, float]:
+    """Dispersion parameters and the location ICC (latent scale)."""
+    sigma = float(np.asarray(s["sigma"])[0])
+    loc = random[(random["group"] == "locatie") & (random["var1"] == "(Intercept)")
+                 & random["var2"].isna()] if not random.empty else random
+    v = float(loc["vcov"].iloc[0]) if len(loc) else float("nan")
+    if spec.family == "gaussian":
+        return {"sigma": sigma}, v / (v + sigma**2)
+    if spec.family == "binomial":
+        return {}, v / (v + np.pi**2 / 3)
+    if spec.family in ("nbinom2", "poisson"):
+        disp = {"theta": sigma, "alpha": 1.0 / sigma} if spec.family == "nbinom2" else {}
+        # Nakagawa et al. (2017), lognormal approximation of the observation-level variance.
+        lam = float(np.asarray(s["mean_mu0"])[0]) * np.exp(v / 2)
+        extra = 1.0 / sigma if spec.family == "nbinom2" else 0.0
+        return disp, v / (v + np.log1p(1.0 / lam + extra))
+    if spec.family == "gamma_log":
+        return {"cv": sigma}, v / (v + np.log1p(sigma**2))
+    return {}, float("nan")
+
+
+def _status(converged: bool, singular: bool, warns: list[str], conv_msgs: list[str]) -> str:
+    """``ok`` only when converged, not singular and R raised no warnings."""
+    return "ok" if converged and not singular and not warns and not conv_msgs else "warning"
+
+
+def fit_raw(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
+            random: bool = True) -> tuple[rbridge.Captured, dict | None]:
+    """Fit in R under warning capture; return the capture and R's summary list (or None)."""
+    rdata = rbridge.call_captured(rbridge.helper("prepare"), data=rbridge.to_r(data),
+                                  meting_levels=list(meting_levels)).value
+    engine = spec.engine if random else spec.null_engine
+    cap = rbridge.call_captured(rbridge.helper("fit"), engine=engine,
+                                formula=spec.formula(random), data=rdata,
+                                family=spec.family, nagq=int(spec.nagq))
+    if cap.failed:
+        return cap, None
+    summ = rbridge.call_captured(rbridge.helper("summarise"), m=cap.value)
+    if summ.failed:
+        cap.error = "summary failed: " + summ.error
+        return cap, None
+    cap.warnings += summ.warnings
+    return cap, rbridge.r_list(summ.value)
+
+
+def fit(spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *,
+        with_lr: bool = True) -> ModelResult:
+    """Fit ``spec`` on ``frame`` and return a :class:`ModelResult`; never raises on R errors.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    frame : DataFrame
+        Analysis frame (see :mod:`analysis.models.frames`).
+    meting_levels : list of str
+        Measurement levels, reference first.
+    with_lr : bool
+        Also fit the model without random effects and test the random intercept.
+
+    Returns
+    -------
+    ModelResult
+        ``status == "failed"`` with ``error`` set when R could not fit the model.
+    """
+    data = model_data(spec, frame)
+    cap, s = fit_raw(spec, data, meting_levels)
+    res = ModelResult(spec=spec, status="failed", warnings=cap.warnings, messages=cap.messages,
+                      error=cap.error, versions=rbridge.versions(), data=data, nobs=len(data))
+    if s is None:
+        return res
+    conv = rbridge.r_list(s["conv"])
+    conv_msgs = [str(m) for m in conv["messages"]]
+    res.r_model = cap.value
+    res.fixed = _fixed_table(rbridge.from_r_frame(s["coefs"]), dict(spec.term_map))
+    res.random = _random_table(rbridge.from_r_frame(s["varcorr"]))
+    res.loglik = float(s["loglik"][0])
+    res.df = int(s["df"][0])
+    res.aic = -2 * res.loglik + 2 * res.df
+    res.nobs = int(s["nobs"][0])
+    res.ngroups = dict(zip(s["groups"].names, map(int, s["groups"]))) if len(s["groups"]) else {}
+    res.dispersion, res.icc = _dispersion_icc(spec, s, res.random)
+    sing = s["singular"][0]
+    res.singular = bool(sing) if sing is not None and str(sing) != "NA" else bool(
+        (res.random["sd_cor"].fillna(1).abs() < 1e-4).any() if not res.random.empty else False)
+    res.converged = bool(conv["converged"][0])
+    res.messages += [m for m in conv_msgs if m not in res.messages]
+    res.status = _status(res.converged, res.singular, res.warnings, conv_msgs)
+    if with_lr and spec.random and spec.null_engine:
+        res.lr = random_intercept_test(spec, data, meting_levels, res.loglik)
+    return res
+
+
+def random_intercept_test(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
+                          loglik_full: float) -> LRTest | None:
+    """LR test of the location random intercept against the model without it (chibar2(01))."""
+    cap, s = fit_raw(spec, data, meting_levels, random=False)
+    if s is None:
+        return None
+    return lr_test("re_location", spec.model_id, loglik_full, float(s["loglik"][0]), df=1)
+
+
+def fit_many(specs: list[ModelSpec], frames: Any, *, with_lr: bool = True) -> dict[str, ModelResult]:
+    """Fit several specs on the matching frames of an :class:`AnalysisFrames`."""
+    from analysis.models.frames import frame_for
+
+    return {s.model_id: fit(s, frame_for(frames, s.frame), frames.meting_levels, with_lr=with_lr)
+            for s in specs}
