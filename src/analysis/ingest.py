@@ -1,0 +1,451 @@
+"""Ingest: raw institution exports -> validated processed tables that lose nothing.
+
+``run`` reads every file of the raw-data contract (``data/raw/README.md``), validates it
+with the codebook (:mod:`analysis.checks`), pseudonymises youth ids (:mod:`analysis.pseudonym`)
+and writes the processed tables of ``docs/contracts.md``. Every input row ends in
+``registrations.parquet`` (possibly flagged) or in ``quarantine.csv``; ``ingest_report.json``
+reconciles the two per file. Outputs are byte-identical when the input is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis import checks, codebook, pseudonym, readers
+from analysis.measurements import Measurement
+
+OUTPUTS = ("registrations.parquet", "occupancy.parquet", "policy.parquet", "locations.parquet",
+           "quarantine.csv")
+QUARANTINE_COLUMNS = ["file", "row", "column", "value", "reason"]
+REG_COLUMNS = (["meting", "locatie", "jongere", "start", "eind", "maand", "uur", "duur_min"]
+               + [f.name for f in codebook.categorical_fields("registraties")]
+               + list(checks.FLAGS) + ["bron_bestand", "bron_rij"])
+_METING_DIR = re.compile(r"^meting-(\d+)$")
+
+
+class IngestError(Exception):
+    """Ingest cannot start (configuration or layout problem); the message is one line."""
+
+
+class NothingToIngest(IngestError):
+    """Nothing can be processed: no raw folder, no registration files or no locations.csv."""
+
+
+@dataclass
+class FileReport:
+    """Reconciliation of one input file: rows read = rows accepted + rows quarantined."""
+
+    file: str
+    kind: str
+    sha256: str
+    meting: int | None = None
+    format: str = ""
+    encoding: str | None = None
+    separator: str | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    blank_rows: int = 0
+    columns: dict[str, str] = field(default_factory=dict)
+    columns_ignored: list[str] = field(default_factory=list)
+    columns_missing: list[str] = field(default_factory=list)
+    free_text_dropped: list[str] = field(default_factory=list)
+    flags: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    """What ingest read, accepted, quarantined and wrote (``ingest_report.json``)."""
+
+    files: list[FileReport]
+    totals: dict[str, dict[str, int]]
+    quarantined_rows: int
+    quarantine_lines: int
+    synthetic: bool
+    exit_code: int
+    measurements: list[int]
+    outputs: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)
+    out: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (no paths, no timestamps: outputs stay byte-identical)."""
+        d = asdict(self)
+        d.pop("out")
+        return d
+
+    def print_summary(self, console: Any = None) -> None:
+        """Print a one-screen summary with rich (totals, files with problems, top reasons)."""
+        from rich.console import Console
+        from rich.table import Table
+
+        console = console or Console()
+        head = "[bold]Ingest[/bold]" + (" [yellow](synthetic twin)[/yellow]" if self.synthetic else "")
+        console.print(f"{head} -> {self.out}" if self.out else head)
+        t = Table("data", "files", "rows read", "accepted", "quarantined", box=None)
+        for kind, v in self.totals.items():
+            t.add_row(kind, *(f"{v[k]:,}" for k in ("files", "rows_read", "rows_accepted", "rows_quarantined")))
+        console.print(t)
+        bad = [f for f in self.files if f.rows_quarantined or f.error]
+        if bad:
+            ft = Table("file", "read", "quarantined", "problem", box=None, title="Files with problems")
+            for f in sorted(bad, key=lambda f: -f.rows_quarantined)[:8]:
+                ft.add_row(f.file, str(f.rows_read), str(f.rows_quarantined), f.error or "")
+            if len(bad) > 8:
+                ft.add_row(f"... {len(bad) - 8} more (see ingest_report.json)", "", "", "")
+            console.print(ft)
+        if self.reasons:
+            console.print("Quarantine reasons (lines): " + ", ".join(f"{k} {v:,}" for k, v in self.reasons.items()))
+        flags = {k: sum(f.flags.get(k, 0) for f in self.files) for k in checks.FLAGS}
+        console.print("Kept with flag: " + ", ".join(f"{k} {v:,}" for k, v in flags.items()))
+        for w in self.warnings[:5]:
+            console.print(f"[yellow]warning[/yellow] {w}")
+        console.print(f"Exit code {self.exit_code}; details in quarantine.csv and ingest_report.json")
+
+
+# --- discovery ------------------------------------------------------------------------------
+def _discover(raw: Path, measurements: dict[int, Measurement]) -> list[tuple[Measurement, Path, list[Path]]]:
+    """Measurement folders with their registration files; raise when nothing can be processed."""
+    if not raw.is_dir():
+        raise NothingToIngest(f"raw folder {raw} does not exist")
+    if not (raw / "locations.csv").is_file():
+        raise NothingToIngest(f"{raw} has no locations.csv (see data/raw/README.md)")
+    by_folder = {m.folder: m for m in measurements.values()}
+    dirs = sorted((d for d in raw.iterdir() if d.is_dir() and _METING_DIR.match(d.name)),
+                  key=lambda d: int(_METING_DIR.match(d.name).group(1)))
+    found = []
+    for d in dirs:
+        if d.name not in by_folder:
+            raise IngestError(f"raw folder {d.name} has no measurement description: add "
+                              f"params/{d.name}.yaml (copy params/meting-2.yaml and set its months)")
+        reg = d / "registraties"
+        files = sorted((p for p in reg.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
+                        and p != reg / "aliases.yaml"), key=lambda p: p.relative_to(raw).as_posix())
+        found.append((by_folder[d.name], d, files))
+    if not any(files for _, _, files in found):
+        raise NothingToIngest(f"no registration files under {raw}/meting-<N>/registraties/")
+    return found
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- loading one file -----------------------------------------------------------------------
+@dataclass
+class Loaded:
+    """One input file read as cleaned text with its report and file-level quarantine lines."""
+
+    report: FileReport
+    text: pd.DataFrame | None
+    lines: pd.DataFrame
+
+
+def _lines(file: str, rows: list[int | None], column: str, value: str, reasons: list[str] | str,
+           check: str) -> pd.DataFrame:
+    return pd.DataFrame({"file": file, "row": pd.array(rows, dtype="Int64"), "column": column,
+                         "value": value, "reason": reasons, "check": check})
+
+
+def load_file(path: Path, raw: Path, kind: str, resource: str, aliases: readers.Aliases,
+              meting: int | None = None) -> Loaded:
+    """Read one file of ``resource`` as cleaned text in codebook columns.
+
+    A file that cannot be read, or lacks a required column, is not processed: each of its
+    rows (when countable) gets a quarantine line naming the file-level problem.
+    """
+    rel = path.relative_to(raw).as_posix()
+    rep = FileReport(file=rel, kind=kind, sha256=_sha256(path), meting=meting,
+                     format=path.suffix.lower().lstrip("."))
+    fields = [f for f in codebook.fields(resource)]
+    try:
+        table = readers.read_table(path)
+    except readers.UnreadableFile as exc:
+        rep.error, rep.rows_read = exc.reason, exc.rows or 0
+        rep.rows_quarantined = rep.rows_read
+        line = _lines(rel, [None], "", "", f"file cannot be read: {exc.reason}"
+                      + (f" ({exc.rows} rows)" if exc.rows else ""), "file_unreadable")
+        return Loaded(rep, None, line)
+    rep.encoding, rep.separator, rep.blank_rows = table.encoding, table.separator, table.blank_rows
+    rep.rows_read, rep.warnings = table.rows_read, list(table.warnings)
+    mapping, rep.columns_ignored, error = readers.map_header(table.header, aliases, [f.name for f in fields])
+    rep.columns = {table.header[i]: c for i, c in mapping.items()}
+    absent = [f.name for f in fields if f.name not in mapping.values()]
+    required = [f for f in absent if f in _required(resource)]
+    if error or required:
+        rep.error = error or "required column " + ", ".join(required) + " is missing (headers: " + \
+            ", ".join(table.header) + ")"
+        rows = table.frame["bron_rij"].tolist() + [r for r, _ in table.bad_rows]
+        rep.rows_quarantined = len(rows)
+        return Loaded(rep, None, _lines(rel, sorted(rows), ", ".join(required), "",
+                                        f"file not processed: {rep.error}", "missing_column"))
+    rep.columns_missing = absent
+    rep.free_text_dropped = [c for c in mapping.values() if codebook.field(c, resource).free_text]
+    missing = codebook.missing_values(resource)
+    by_name = {c: i for i, c in mapping.items()}
+    text = pd.DataFrame(index=table.frame.index)
+    for f in fields:
+        if f.free_text:  # never carried into processed data
+            continue
+        src = table.frame[f"c{by_name[f.name]}"] if f.name in by_name else pd.Series("", index=text.index)
+        text[f.name] = checks.clean_text(src, missing)
+    text["bron_bestand"], text["bron_rij"] = rel, table.frame["bron_rij"]
+    if meting is not None:
+        text["meting"] = meting
+    bad = table.bad_rows
+    lines = _lines(rel, [r for r, _ in bad], "", "", [m for _, m in bad], "misaligned_row")
+    return Loaded(rep, text, lines)
+
+
+def _required(resource: str) -> set[str]:
+    if resource == "registraties":
+        return set(checks.REG_REQUIRED)
+    return {f.name for f in codebook.fields(resource) if f.required}
+
+
+def _problem_lines(problems: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+    """Turn row-position problems into quarantine lines (file, row, column, value, reason)."""
+    pos = problems["pos"].to_numpy()
+    return pd.DataFrame({"file": text["bron_bestand"].to_numpy()[pos],
+                         "row": pd.array(text["bron_rij"].to_numpy()[pos], dtype="Int64"),
+                         "column": problems["column"].to_numpy(), "value": problems["value"].to_numpy(),
+                         "reason": problems["reason"].to_numpy(), "check": problems["check"].to_numpy()})
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and len(f.columns)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _load_all(jobs: list[tuple], raw: Path) -> list[Loaded]:
+    """Read files in parallel threads (file I/O, openpyxl and pyreadstat release work to C)."""
+    workers = min(4, os.cpu_count() or 1, max(len(jobs), 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda j: load_file(j[0], raw, *j[1:]), jobs))
+
+
+def _tally(loaded: list[Loaded], accepted: pd.DataFrame, lines: pd.DataFrame) -> None:
+    """Fill accepted and quarantined row counts (and flag counts) into each file report."""
+    q = lines.dropna(subset=["row"]).drop_duplicates(["file", "row"]).groupby("file").size()
+    acc = accepted.groupby("bron_bestand").size() if len(accepted) else pd.Series(dtype=int)
+    flags = accepted.groupby("bron_bestand")[list(checks.FLAGS)].sum() if "vlag_dubbel" in accepted else None
+    for item in loaded:
+        rep = item.report
+        if item.text is None:
+            continue
+        rep.rows_accepted = int(acc.get(rep.file, 0))
+        rep.rows_quarantined = int(q.get(rep.file, 0))
+        if flags is not None:
+            rep.flags = {k: int(flags[k].get(rep.file, 0)) for k in checks.FLAGS}
+        if rep.rows_read != rep.rows_accepted + rep.rows_quarantined:  # a bug, never data
+            raise RuntimeError(f"reconciliation failed for {rep.file}: {rep.rows_read} read, "
+                               f"{rep.rows_accepted} accepted, {rep.rows_quarantined} quarantined")
+
+
+def _validate(loaded: list[Loaded], validate, *args) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate the concatenated text of ``loaded``; return accepted rows and quarantine lines."""
+    text = _concat([item.text for item in loaded])
+    lines = [item.lines for item in loaded]
+    if len(text):
+        accepted, problems = validate(text, *args)
+        lines.append(_problem_lines(problems, text))
+    else:
+        accepted = pd.DataFrame()
+    lines = _concat(lines)
+    if not len(lines):
+        lines = _lines("", [], "", "", [], "")
+    accepted = accepted.assign(bron_bestand=text["bron_bestand"]) if "bron_bestand" not in accepted and len(text) else accepted
+    _tally(loaded, accepted, lines)
+    return accepted, lines
+
+
+# --- writing --------------------------------------------------------------------------------
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Write without the index; pyarrow's output is deterministic for identical frames."""
+    pq.write_table(pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False), path,
+                   compression="snappy")
+
+
+def _empty_registrations() -> pd.DataFrame:
+    codes = {f.name: "Int64" for f in codebook.categorical_fields("registraties")}
+    dtypes = {"meting": "int64", "locatie": "str", "jongere": "str", "start": "datetime64[ns]",
+              "eind": "datetime64[ns]", "maand": "str", "uur": "int64", "duur_min": "float64",
+              **codes, **{k: "bool" for k in checks.FLAGS}, "bron_bestand": "str", "bron_rij": "int64"}
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+
+
+def _finish_registrations(acc: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """Pseudonymise, order columns and sort rows deterministically."""
+    if not len(acc):
+        return _empty_registrations()
+    acc = acc.assign(jongere=pseudonym.pseudonymise(acc["nummer_jongere"], key)).drop(columns="nummer_jongere")
+    acc = acc.astype({"locatie": "str", "maand": "str", "bron_bestand": "str"})
+    acc = acc[REG_COLUMNS].sort_values(["meting", "locatie", "start", "bron_bestand", "bron_rij"], kind="stable")
+    return acc.reset_index(drop=True)
+
+
+def _write_outputs(out: Path, tables: dict[str, pd.DataFrame], lines: pd.DataFrame) -> dict[str, str]:
+    """Write every output via a temporary name (no half-written file) and return SHA-256s."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        _write_parquet(df, out / f".{name}.tmp")
+        os.replace(out / f".{name}.tmp", out / name)
+    lines = lines.sort_values(["file", "row", "column", "reason"], na_position="first", kind="stable")
+    lines[QUARANTINE_COLUMNS].to_csv(out / ".quarantine.tmp", index=False, lineterminator="\n")
+    os.replace(out / ".quarantine.tmp", out / "quarantine.csv")
+    return {name: _sha256(out / name) for name in OUTPUTS}
+
+
+# --- the public entry points ----------------------------------------------------------------
+def _load_locations(raw: Path, aliases: readers.Aliases) -> tuple[Loaded, pd.DataFrame, pd.DataFrame]:
+    item = load_file(raw / "locations.csv", raw, "locaties", "locaties", aliases)
+    if item.text is None:
+        raise NothingToIngest(f"locations.csv cannot be used: {item.report.error}")
+    locs, lines = _validate([item], checks.validate_locations)
+    if not len(locs):
+        raise NothingToIngest("locations.csv has no valid rows (see quarantine reasons by running "
+                              "with a corrected file)")
+    return item, locs.drop(columns="bron_bestand", errors="ignore").sort_values("locatie").reset_index(drop=True), lines
+
+
+def run(raw: Path, out: Path, *, key: bytes | None = None,
+        measurements: dict[int, Measurement] | None = None) -> IngestReport:
+    """Ingest the raw tree ``raw`` into processed tables in ``out``.
+
+    Parameters
+    ----------
+    raw : Path
+        Raw-data root in the raw-data contract (``data/raw/README.md``).
+    out : Path
+        Folder for the processed tables (created; existing outputs are replaced).
+    key : bytes, optional
+        Pseudonymisation key; default from :func:`analysis.pseudonym.resolve_key`.
+    measurements : dict, optional
+        Measurement descriptions; default :func:`analysis.measurements.load_all`.
+
+    Returns
+    -------
+    IngestReport
+        Reconciliation per file and in total; ``exit_code`` 0.
+
+    Raises
+    ------
+    NothingToIngest
+        No raw folder, no ``locations.csv`` or no registration files.
+    IngestError
+        A ``meting-<N>`` folder without ``params/meting-<N>.yaml`` or a bad aliases file.
+    analysis.pseudonym.MissingKey
+        Real data without a pseudonymisation key.
+    """
+    raw, out = Path(raw), Path(out)
+    if measurements is None:
+        from analysis.measurements import load_all
+        measurements = load_all()
+    found = _discover(raw, measurements)
+    if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
+        raise IngestError(f"output folder {out} is inside the raw folder; raw data is never written to")
+    key = pseudonym.resolve_key(raw, key)
+    try:
+        base = readers.load_aliases()
+        per_source = {m.meting: (base.merged(readers.load_aliases(d / "registraties" / "aliases.yaml"))
+                                 if (d / "registraties" / "aliases.yaml").is_file() else base)
+                      for m, d, _ in found}
+    except (ValueError, OSError) as exc:
+        raise IngestError(f"aliases file problem: {exc}") from exc
+    loc_item, locs, loc_lines = _load_locations(raw, base)
+    known = {c.upper(): c for c in locs["locatie"]}
+    periods = {m.meting: m.months() for m, _, _ in found}
+    reg_jobs = [(p, "registraties", "registraties", per_source[m.meting], m.meting) for m, _, files in found for p in files]
+    reg_loaded = _load_all(reg_jobs, raw)
+    labels = {m: a.labels for m, a in per_source.items()}
+    reg, reg_lines = _validate(reg_loaded, checks.validate_registrations, known, periods,
+                               {k: v for a in labels.values() for k, v in a.items()})
+    occ, pol, other_loaded, other_lines, warnings = [], [], [], [], []
+    for m, d, _ in found:
+        for name, kind, resource in (("bezetting.csv", "bezetting", "bezetting"), ("beleid.csv", "beleid", "beleid")):
+            if not (d / name).is_file():
+                warnings.append(f"{d.name} has no {name}")
+                continue
+            item = load_file(d / name, raw, kind, resource, per_source[m.meting], m.meting)
+            if kind == "bezetting":
+                acc, lines = _validate([item], checks.validate_occupancy, known, m.meting, m.months())
+                occ.append(acc)
+            else:
+                acc, lines = _validate([item], checks.validate_policy, known, m.meting, per_source[m.meting].labels)
+                pol.append(acc)
+            other_loaded.append(item)
+            other_lines.append(lines)
+    tables = {
+        "registrations.parquet": _finish_registrations(reg, key),
+        "occupancy.parquet": _frame(occ, ["meting", "locatie", "maand", "gemiddelde_bezetting"]),
+        "policy.parquet": _frame(pol, ["meting"] + [f.name for f in codebook.fields("beleid")]),
+        "locations.parquet": locs,
+    }
+    lines = _concat([loc_lines, reg_lines, *other_lines])
+    outputs = _write_outputs(out, tables, lines)
+    files = [loc_item.report] + [i.report for i in reg_loaded] + [i.report for i in other_loaded]
+    for f in files:
+        warnings.extend(f"{f.file}: {w}" for w in f.warnings)
+    report = IngestReport(
+        files=files, totals=_totals(files), quarantined_rows=sum(f.rows_quarantined for f in files),
+        quarantine_lines=len(lines), synthetic=pseudonym.is_synthetic(raw), exit_code=0,
+        measurements=[m.meting for m, _, _ in found], outputs=outputs, warnings=warnings,
+        reasons={k: int(v) for k, v in lines["check"].value_counts().sort_index().items()}, out=out)
+    text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (out / "ingest_report.json").write_text(text, encoding="utf-8")
+    return report
+
+
+def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Concatenate validated parts in contract column order, sorted by measurement and key."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in columns}).astype({"meting": "int64"})
+    df = pd.concat(parts, ignore_index=True)[columns]
+    return df.sort_values(columns[:3] if "maand" in columns else columns[:2], kind="stable").reset_index(drop=True)
+
+
+def _totals(files: list[FileReport]) -> dict[str, dict[str, int]]:
+    """Rows read/accepted/quarantined per kind of file and over all files."""
+    out: dict[str, dict[str, int]] = {}
+    for f in files:
+        for kind in (f.kind, "all"):
+            t = out.setdefault(kind, {"files": 0, "files_not_processed": 0, "rows_read": 0,
+                                      "rows_accepted": 0, "rows_quarantined": 0})
+            t["files"] += 1
+            t["files_not_processed"] += f.error is not None
+            t["rows_read"] += f.rows_read
+            t["rows_accepted"] += f.rows_accepted
+            t["rows_quarantined"] += f.rows_quarantined
+    return out
+
+
+def main(raw: Path | None = None, out: Path | None = None) -> int:
+    """Run ingest for the CLI: print the summary (or a one-line reason) and return the exit code."""
+    from rich.console import Console
+
+    from analysis.paths import default_paths
+
+    console = Console()
+    try:
+        paths = default_paths() if raw is None or out is None else None
+        report = run(raw or paths.raw, out or paths.processed)
+    except (IngestError, pseudonym.MissingKey) as exc:
+        console.print(f"[red]ingest: nothing processed[/red]: {exc}", soft_wrap=True)
+        return 2
+    report.print_summary(console)
+    return report.exit_code
