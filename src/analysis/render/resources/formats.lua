@@ -1,0 +1,112 @@
+--[[
+formats.lua: format-specific handling for the offline (pandoc) path.
+
+* `::: {.content-visible when-format="html"}` / `.content-hidden` divs (Quarto syntax) are kept
+  or dropped per output format, so one source serves HTML and PDF (and Quarto).
+* `::: {.titlepage}` is dropped: the pandoc templates draw the title page from metadata
+  (the div exists for the Quarto path).
+* `::: {.appendices}` switches heading numbering to "Bijlage A, B, ...".
+* HTML: headings are numbered here (1, 1.1, ...; Bijlage A, A.1, ...); `.unnumbered` is skipped.
+* Typst: image paths become root-relative ("/_generated/figures/x.png"); Typst resolves them
+  against the compile root (the reports folder).
+]]
+
+local function is_typst() return FORMAT:match("typst") ~= nil end
+local function is_html() return FORMAT:match("html") ~= nil end
+
+local function format_matches(spec)
+  if not spec or spec == "" then return true end
+  for f in spec:gmatch("[^%s,]+") do
+    if (f == "html" and is_html()) or ((f == "typst" or f == "pdf") and is_typst()) then
+      return true
+    end
+  end
+  return false
+end
+
+local APPENDIX_TYPST = [[
+#counter(heading).update(0)
+#set heading(numbering: (..nums) => {
+  let n = nums.pos()
+  if n.len() == 1 { "Bijlage " + numbering("A", ..n) } else { numbering("A.1", ..n) }
+}, supplement: [Bijlage])
+]]
+
+local function visible(el)
+  if el.classes:includes("content-visible") then
+    return format_matches(el.attributes["when-format"])
+  elseif el.classes:includes("content-hidden") then
+    return not format_matches(el.attributes["when-format"])
+  end
+  return true
+end
+
+local function filter_divs(blocks)
+  return blocks:walk({
+    Div = function(el)
+      if el.classes:includes("titlepage") then return {} end
+      if not visible(el) then return {} end
+      if el.classes:includes("content-visible") or el.classes:includes("content-hidden") then
+        return el.content
+      end
+      if el.classes:includes("appendices") then
+        local out = pandoc.List()
+        if is_typst() then out:insert(pandoc.RawBlock("typst", APPENDIX_TYPST)) end
+        out:insert(pandoc.Div({}, pandoc.Attr("", { "appendix-start" })))
+        out:extend(el.content)
+        return out
+      end
+    end,
+  })
+end
+
+local function letters(n) return string.char(64 + n) end
+
+local function number_html_headings(blocks)
+  local c = { 0, 0, 0, 0, 0, 0 }
+  local appendix = false
+  local out = pandoc.List()
+  for _, b in ipairs(blocks) do
+    if b.t == "Div" and b.classes:includes("appendix-start") then
+      appendix = true
+      c = { 0, 0, 0, 0, 0, 0 }
+    elseif b.t == "Header" and not b.classes:includes("unnumbered") and b.level <= 3 then
+      c[b.level] = c[b.level] + 1
+      for i = b.level + 1, 6 do c[i] = 0 end
+      local parts = {}
+      for i = 1, b.level do
+        parts[i] = (i == 1 and appendix) and letters(c[1]) or tostring(c[i])
+      end
+      local num = table.concat(parts, ".")
+      if appendix and b.level == 1 then num = "Bijlage " .. num end
+      local span = pandoc.Span({ pandoc.Str(num) }, pandoc.Attr("", { "header-section-number" }))
+      local content = pandoc.List({ span, pandoc.Space() })
+      content:extend(b.content)
+      b.content = content
+    end
+    out:insert(b)
+  end
+  return out
+end
+
+local function typst_images(blocks)
+  return blocks:walk({
+    Image = function(el)
+      if not el.src:match("^/") and not el.src:match("^%a+:") then
+        el.src = "/" .. el.src
+      end
+      return el
+    end,
+  })
+end
+
+function Pandoc(doc)
+  local blocks = filter_divs(doc.blocks)
+  if is_typst() then
+    blocks = typst_images(blocks)
+  elseif is_html() then
+    blocks = number_html_headings(blocks)
+  end
+  doc.blocks = blocks
+  return doc
+end
