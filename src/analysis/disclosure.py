@@ -1,0 +1,368 @@
+"""Disclosure control for everything that leaves the research team (the single implementation).
+
+Rules
+-----
+* **Minimum cell size** ``k`` (``min_cell_size``; default 5 for factsheets, 0 = off for the
+  national report). *Primary suppression* hides every count ``1 .. k-1``.
+* **Zero is shown.** An empty cell says that nothing happened and identifies nobody. Because
+  zeros are never suppressed (not even as a secondary suppression), a reader knows that every
+  hidden cell is at least 1; the audit below assumes that reader.
+* **Secondary suppression.** Published counts are linked by additive *lines* (a total equals
+  the sum of its parts: a distribution and its shown total, the rows and columns of a table
+  with margins, a monthly series and its period total, ...). Two steps make sure a hidden
+  cell cannot be recomputed:
+
+  1. the *line rule*: every line with exactly one hidden cell gets a second one (the
+     smallest non-zero shown part, else the total), repeated over all lines until stable.
+     For a 1-D distribution with a shown total this hides the next-smallest cell; for a 2-D
+     table with margins it iterates over rows and columns until every line with a hidden
+     cell has at least two;
+  2. the *audit*: for every hidden cell a linear programme (:func:`intervals`) computes the
+     smallest and largest value consistent with everything shown (shown cells fixed, every
+     line, hidden cells >= 1). While a hidden cell's interval is narrower than
+     :data:`MIN_WIDTH` (at least two integer values must remain possible), the smallest
+     non-zero shown cell on one of its lines is hidden too. This always ends: once every
+     non-zero cell is hidden the intervals are unbounded.
+
+* **Percentages** are shown only when their count *and* their denominator are shown (a
+  percentage of a shown count reveals a hidden denominator, and vice versa). Rates that are a
+  count divided by a shown exposure (registrations per 10 youths) follow their count.
+* **No youth-level rows**: :func:`guard_display` raises when a frame meant for display has a
+  youth or registration identifier, a registration-level column, or one row per registration.
+
+The national report passes ``k = 0``: nothing is suppressed and the tables equal the
+published ones. Use :func:`suppress` for linked tables (as the factsheets do) and the
+wrappers :func:`suppress_distribution` and :func:`suppress_crosstab` for single tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+#: What a hidden cell shows (CBS convention "x = geheim").
+SUPPRESSED_MARK = "x"
+#: Default minimum cell size for factsheets.
+DEFAULT_MIN_CELL_SIZE = 5
+#: Smallest interval width an audited hidden cell may have (two integers stay possible).
+MIN_WIDTH = 1.0
+#: Columns that only exist at registration or youth level; never displayed.
+REGISTRATION_LEVEL_COLUMNS = frozenset({
+    "jongere", "nummer_jongere", "respondentnummer", "start", "eind", "datum_start",
+    "tijd_start", "datum_eind", "tijd_eind", "duur_min", "bron_bestand", "bron_rij",
+    "aanleiding_omschrijving", "doel_omschrijving", "aanvulling_omschrijving", "opmerkingen",
+})
+
+
+class DisclosureError(ValueError):
+    """A table would disclose youth-level information."""
+
+
+def note(k: int, lang: str = "nl") -> str:
+    """Table note that explains the suppression mark."""
+    if lang == "nl":
+        return (f"{SUPPRESSED_MARK} = niet getoond: minder dan {k} registraties, of af te leiden "
+                "uit zo'n aantal en de getoonde totalen.")
+    return f"{SUPPRESSED_MARK} = not shown: fewer than {k} registrations, or derivable from one."
+
+
+# --- the linked-cell system --------------------------------------------------------------
+@dataclass(frozen=True)
+class Line:
+    """One additive relation between published cells: ``total = sum(parts)``."""
+
+    total: str
+    parts: tuple[str, ...]
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """Total and parts."""
+        return (self.total, *self.parts)
+
+
+@dataclass
+class CellSystem:
+    """Published counts (by key) and the additive lines that link them.
+
+    Cells that are never displayed but follow from displayed ones (the registrations
+    *without* contact when the total and those with contact are shown) belong in the system
+    too; treating them as published is the conservative choice.
+    """
+
+    values: dict[str, int] = field(default_factory=dict)
+    lines: list[Line] = field(default_factory=list)
+
+    def add(self, key: str, value: int) -> str:
+        """Add a cell (a count >= 0); returns the key. Re-adding must give the same value."""
+        value = int(value)
+        if value < 0:
+            raise ValueError(f"cell {key!r} has negative count {value}")
+        if key in self.values and self.values[key] != value:
+            raise ValueError(f"cell {key!r} added twice with {self.values[key]} and {value}")
+        self.values[key] = value
+        return key
+
+    def add_line(self, total: str, parts: Iterable[str]) -> None:
+        """Add ``total = sum(parts)``; raises when the counts do not add up."""
+        parts = tuple(parts)
+        missing = [c for c in (total, *parts) if c not in self.values]
+        if missing:
+            raise KeyError(f"line {total!r}: unknown cells {missing}")
+        if sum(self.values[p] for p in parts) != self.values[total]:
+            raise ValueError(f"line {total!r}: parts do not add up to the total")
+        self.lines.append(Line(total, parts))
+
+
+def primary(values: Mapping[str, int], k: int) -> set[str]:
+    """Cells with a count from 1 to ``k - 1`` (none when ``k <= 1``)."""
+    return {c for c, v in values.items() if 1 <= v < k}
+
+
+def _partner(system: CellSystem, line: Line, hidden: set[str]) -> str | None:
+    """Smallest non-zero shown part of ``line``, else its total (when non-zero and shown)."""
+    parts = [p for p in line.parts if p not in hidden and system.values[p] > 0]
+    if parts:
+        return min(parts, key=lambda c: (system.values[c], c))
+    if line.total not in hidden and system.values[line.total] > 0:
+        return line.total
+    return None
+
+
+def line_rule(system: CellSystem, hidden: set[str]) -> set[str]:
+    """Hide a second cell in every line that has exactly one hidden cell, until stable."""
+    hidden = set(hidden)
+    changed = True
+    while changed:
+        changed = False
+        for line in system.lines:
+            if sum(m in hidden for m in line.members) == 1:
+                extra = _partner(system, line, hidden)
+                if extra is not None:
+                    hidden.add(extra)
+                    changed = True
+    return hidden
+
+
+def intervals(system: CellSystem, hidden: Iterable[str], lower: float = 1.0
+              ) -> dict[str, tuple[float, float]]:
+    """Range of every hidden cell that a reader can derive from the shown cells.
+
+    Solves, for each hidden cell, ``min`` and ``max`` of the cell subject to every line,
+    the shown cells at their values and each hidden cell ``>= lower`` (1: zeros are shown,
+    so hidden cells are known to be positive).
+
+    Returns
+    -------
+    dict
+        key -> (low, high); ``high`` is ``inf`` when unbounded.
+    """
+    keys = sorted(hidden)
+    if not keys:
+        return {}
+    col = {c: i for i, c in enumerate(keys)}
+    rows, rhs = [], []
+    for line in system.lines:
+        if not any(m in col for m in line.members):
+            continue
+        row = np.zeros(len(keys))
+        known = 0.0
+        for m, sign in [(line.total, -1.0)] + [(p, 1.0) for p in line.parts]:
+            if m in col:
+                row[col[m]] += sign
+            else:
+                known += sign * system.values[m]
+        rows.append(row)
+        rhs.append(-known)
+    a_eq = np.array(rows) if rows else None
+    b_eq = np.array(rhs) if rows else None
+    out: dict[str, tuple[float, float]] = {}
+    for c in keys:
+        ends = []
+        for sign in (1.0, -1.0):
+            obj = np.zeros(len(keys))
+            obj[col[c]] = sign
+            res = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(lower, None)] * len(keys), method="highs")
+            if res.status == 3:  # unbounded
+                ends.append(-np.inf if sign > 0 else np.inf)
+            elif res.status != 0:
+                raise RuntimeError(f"disclosure audit failed for {c!r}: {res.message}")
+            else:
+                ends.append(sign * res.fun)
+        out[c] = (float(ends[0]), float(ends[1]))
+    return out
+
+
+def _escalate(system: CellSystem, cell: str, hidden: set[str]) -> str | None:
+    """Shown non-zero cell to hide next to protect ``cell``."""
+    near = {m for line in system.lines if cell in line.members for m in line.members}
+    for pool in (near, set(system.values)):
+        cands = [c for c in pool if c not in hidden and system.values[c] > 0]
+        if cands:
+            return min(cands, key=lambda c: (system.values[c], c))
+    return None
+
+
+def suppress(system: CellSystem, k: int, forced: Iterable[str] = ()) -> frozenset[str]:
+    """Hidden cells after primary suppression, the line rule and the audit.
+
+    Parameters
+    ----------
+    system : CellSystem
+        Published counts and the lines linking them.
+    k : int
+        Minimum cell size; ``k <= 1`` switches suppression off.
+    forced : iterable of str
+        Cells to hide anyway (zeros among them stay shown).
+
+    Returns
+    -------
+    frozenset of str
+        Keys of the hidden cells.
+    """
+    hidden = primary(system.values, k) | {c for c in forced if system.values[c] > 0}
+    if not hidden:
+        return frozenset()
+    while True:
+        hidden = line_rule(system, hidden)
+        weak = [c for c, (lo, hi) in intervals(system, hidden).items() if hi - lo < MIN_WIDTH - 1e-9]
+        if not weak:
+            return frozenset(hidden)
+        extra = _escalate(system, sorted(weak)[0], hidden)
+        if extra is None:  # cannot happen: with all non-zero cells hidden, ranges are unbounded
+            raise RuntimeError("disclosure: no cell left to hide")
+        hidden.add(extra)
+
+
+# --- single-table wrappers -----------------------------------------------------------------
+def suppress_distribution(counts: Sequence[int], k: int, *, total_shown: bool = True
+                          ) -> tuple[np.ndarray, bool]:
+    """Suppress a 1-D distribution (optionally with its total shown).
+
+    Returns
+    -------
+    (ndarray of bool, bool)
+        Mask of hidden parts, and whether the total is hidden.
+    """
+    system = CellSystem()
+    keys = [system.add(f"p{i}", int(v)) for i, v in enumerate(counts)]
+    if total_shown:
+        system.add("total", int(sum(int(v) for v in counts)))
+        system.add_line("total", keys)
+    hidden = suppress(system, k)
+    return np.array([c in hidden for c in keys], dtype=bool), "total" in hidden
+
+
+@dataclass(frozen=True)
+class CrosstabMask:
+    """Hidden cells of a two-way table with margins."""
+
+    inner: np.ndarray
+    row_totals: np.ndarray
+    col_totals: np.ndarray
+    grand_total: bool
+
+
+def crosstab_system(table: np.ndarray, *, row_margins: bool = True, col_margins: bool = True
+                    ) -> CellSystem:
+    """Cells ``c<i>_<j>``, ``r<i>`` (row totals), ``k<j>`` (column totals), ``g`` (grand)."""
+    t = np.asarray(table, dtype=int)
+    s = CellSystem()
+    for (i, j), v in np.ndenumerate(t):
+        s.add(f"c{i}_{j}", v)
+    if row_margins:
+        for i in range(t.shape[0]):
+            s.add(f"r{i}", t[i].sum())
+            s.add_line(f"r{i}", [f"c{i}_{j}" for j in range(t.shape[1])])
+    if col_margins:
+        for j in range(t.shape[1]):
+            s.add(f"k{j}", t[:, j].sum())
+            s.add_line(f"k{j}", [f"c{i}_{j}" for i in range(t.shape[0])])
+    if row_margins or col_margins:
+        s.add("g", t.sum())
+        if row_margins:
+            s.add_line("g", [f"r{i}" for i in range(t.shape[0])])
+        if col_margins:
+            s.add_line("g", [f"k{j}" for j in range(t.shape[1])])
+    return s
+
+
+def suppress_crosstab(table: np.ndarray, k: int, *, row_margins: bool = True,
+                      col_margins: bool = True) -> CrosstabMask:
+    """Suppress a two-way table whose margins are shown (see :func:`crosstab_system`)."""
+    t = np.asarray(table, dtype=int)
+    hidden = suppress(crosstab_system(t, row_margins=row_margins, col_margins=col_margins), k)
+    inner = np.array([[f"c{i}_{j}" in hidden for j in range(t.shape[1])] for i in range(t.shape[0])])
+    return CrosstabMask(
+        inner=inner.reshape(t.shape),
+        row_totals=np.array([f"r{i}" in hidden for i in range(t.shape[0])], dtype=bool),
+        col_totals=np.array([f"k{j}" in hidden for j in range(t.shape[1])], dtype=bool),
+        grand_total="g" in hidden,
+    )
+
+
+# --- display ---------------------------------------------------------------------------------
+def mask_percentages(pct: Sequence[float], count_hidden: Sequence[bool],
+                     denominator_hidden: bool | Sequence[bool] = False) -> np.ndarray:
+    """Percentages with NaN where the count or the denominator is hidden."""
+    out = np.asarray(pct, dtype=float).copy()
+    hide = np.asarray(count_hidden, dtype=bool) | np.asarray(denominator_hidden, dtype=bool)
+    out[hide] = np.nan
+    return out
+
+
+def show_count(n: int | None, hidden: bool) -> str:
+    """Text of a count cell: the number, or the suppression mark."""
+    if hidden:
+        return SUPPRESSED_MARK
+    return "" if n is None else str(int(n))
+
+
+def apply_to_frame(df: pd.DataFrame, count_col: str, hidden: Sequence[bool],
+                   pct_cols: Sequence[str] = (), denominator_hidden: bool = False) -> pd.DataFrame:
+    """Copy of a tidy result table with hidden counts as NA and their percentages removed.
+
+    This is the hook for the chapter tables (``describe``): pass the mask from
+    :func:`suppress_distribution` and the frame keeps its columns, with ``<NA>`` where a
+    count may not be shown.
+    """
+    out = df.copy()
+    mask = np.asarray(hidden, dtype=bool)
+    out[count_col] = out[count_col].astype("Int64").mask(mask)
+    for c in pct_cols:
+        out[c] = mask_percentages(out[c], mask, denominator_hidden)
+    guard_display(out)
+    return out
+
+
+def _has_count_column(df: pd.DataFrame) -> bool:
+    return any(str(c) == "n" or str(c).startswith("n_") or str(c).endswith("_n") for c in df.columns)
+
+
+def guard_display(df: pd.DataFrame, *, n_registrations: int | None = None) -> pd.DataFrame:
+    """Raise :class:`DisclosureError` unless ``df`` is an aggregate safe to display.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Frame about to be shown, written or sent.
+    n_registrations : int, optional
+        Registrations the frame was computed from; a frame with that many rows and no count
+        column is taken to be one row per registration.
+
+    Returns
+    -------
+    DataFrame
+        ``df`` itself, so the guard can wrap an expression.
+    """
+    names = {str(c).lower() for c in df.columns} | {str(n).lower() for n in df.index.names if n}
+    bad = sorted(names & REGISTRATION_LEVEL_COLUMNS)
+    if bad:
+        raise DisclosureError(f"frame for display has registration-level column(s) {bad}")
+    if (n_registrations is not None and n_registrations > 1 and len(df) == n_registrations
+            and not _has_count_column(df)):
+        raise DisclosureError(f"frame for display has one row per registration ({len(df)} rows)")
+    return df
