@@ -140,7 +140,7 @@ def test_system_rejects_inconsistent_lines() -> None:
 
 # --- the proof over many random tables -------------------------------------------------------
 counts = st.integers(min_value=0, max_value=25)
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

@@ -122,11 +122,26 @@ def primary(values: Mapping[str, int], k: int) -> set[str]:
     return {c for c, v in values.items() if 1 <= v < k}
 
 
+def _cascade(system: CellSystem, cell: str, line: Line, hidden: set[str]) -> int:
+    """Lines (other than ``line``) left with one hidden cell minus those fixed by hiding ``cell``."""
+    score = 0
+    for other in system.lines:
+        if other is line or cell not in other.members:
+            continue
+        n = sum(m in hidden for m in other.members)
+        score += 1 if n == 0 else (-1 if n == 1 else 0)
+    return score
+
+
 def _partner(system: CellSystem, line: Line, hidden: set[str]) -> str | None:
-    """Smallest non-zero shown part of ``line``, else its total (when non-zero and shown)."""
+    """Second cell to hide in ``line``: a non-zero shown part, else the total.
+
+    Among the parts, prefer the one that leaves the fewest other lines with a single hidden
+    cell (in a 2-D table this closes a rectangle instead of cascading), then the smallest.
+    """
     parts = [p for p in line.parts if p not in hidden and system.values[p] > 0]
     if parts:
-        return min(parts, key=lambda c: (system.values[c], c))
+        return min(parts, key=lambda c: (_cascade(system, c, line, hidden), system.values[c], c))
     if line.total not in hidden and system.values[line.total] > 0:
         return line.total
     return None
