@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal, Sequence
@@ -128,6 +129,19 @@ def _escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("\n", " ")
 
 
+_NUMERIC_TEXT = re.compile(r"^[<>]?-?[\d.,:]+%?$")
+
+
+def _alignment(col: pd.Series) -> str:
+    """Right-align numbers, including numbers already formatted as text (``"43%"``, ``"<5"``)."""
+    if pd.api.types.is_bool_dtype(col):
+        return "l"
+    if pd.api.types.is_numeric_dtype(col):
+        return "r"
+    texts = [str(v) for v in col if v is not None and v is not pd.NA and str(v) != ""]
+    return "r" if texts and all(_NUMERIC_TEXT.match(t) for t in texts) else "l"
+
+
 def pipe_table(df: pd.DataFrame, lang: Lang = "nl", align: Sequence[str] | None = None) -> str:
     """Render a DataFrame as a pandoc pipe table (no ``tabulate`` dependency).
 
@@ -147,8 +161,7 @@ def pipe_table(df: pd.DataFrame, lang: Lang = "nl", align: Sequence[str] | None 
     """
     cols = [str(c) for c in df.columns]
     if align is None:
-        align = ["r" if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-                 else "l" for c in df.columns]
+        align = [_alignment(df[c]) for c in df.columns]
     rows = [[_escape(format_cell(v, lang)) for v in rec] for rec in df.itertuples(index=False)]
     header = "| " + " | ".join(_escape(c) for c in cols) + " |"
     rule = "|" + "|".join(("-" * max(3, len(c)) + ":") if a == "r" else (":" + "-" * max(3, len(c)))

@@ -126,7 +126,8 @@ def missingness(reg: pd.DataFrame, lang: Lang = "nl",
     """Section 2.2: how often each codebook item was left empty.
 
     Covers the categorical items, the end time (no ``eind``) and the youth number, because
-    those are the parts of the form a registrant can skip.
+    those are the parts of the form a registrant can skip. "Evaluatie met jongere" is only
+    asked after a held or planned debrief, so its denominator is those registrations.
 
     Returns
     -------
@@ -143,10 +144,13 @@ def missingness(reg: pd.DataFrame, lang: Lang = "nl",
             title = titles[item][0 if lang == "nl" else 1]
         else:
             title = codebook.field(item).display_title(lang)
-        rows.append((item, title, int(reg[item].isna().sum())))
-    out = pd.DataFrame(rows, columns=["item", "label", "n_missing"])
-    out["denominator"] = len(reg)
-    out["pct"] = _pct(out["n_missing"], len(reg))
+        base = reg
+        if item == "evaluatie_2":
+            # Only asked when a debrief was held or planned; elsewhere empty is correct.
+            base = reg[reg["evaluatie_1"].isin([2, 3]).fillna(False).astype(bool)]
+        rows.append((item, title, int(base[item].isna().sum()), len(base)))
+    out = pd.DataFrame(rows, columns=["item", "label", "n_missing", "denominator"])
+    out["pct"] = [m / d * 100 if d else np.nan for m, d in zip(out["n_missing"], out["denominator"])]
     return out
 
 

@@ -1,0 +1,111 @@
+"""Validated parameters of the parameterised notebooks, one class per notebook.
+
+A notebook's ``parameters`` cell holds plain variables (papermill injects strings and
+numbers); the next cell builds the notebook's parameter object from them, so a typo or an
+impossible value (``lang="de"``, a period outside the measurement) stops the run at the
+top with a clear message. New notebooks subclass :class:`NotebookParams`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from analysis import measurements
+from analysis.paths import Paths, default_paths
+
+_YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class NotebookParams(BaseModel):
+    """Parameters shared by every notebook.
+
+    Attributes
+    ----------
+    data_dir : str or None
+        Folder with the processed tables (default ``data/processed``).
+    meting : int
+        Measurement number (``params/meting-<N>.yaml`` must exist).
+    first_month, last_month : str or None
+        Period ``YYYY-MM``; default the measurement's own period.
+    lang : {"nl", "en"}
+        Language of labels (narrative stays Dutch).
+    min_cell_size : int
+        Smallest count displayed; 0 shows everything (national report).
+    output_dir : str or None
+        Build folder; results go to ``<output_dir>/results``, figures to ``<output_dir>/figures``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: str | None = None
+    meting: int = Field(default=2, ge=0)
+    first_month: str | None = None
+    last_month: str | None = None
+    lang: Literal["nl", "en"] = "nl"
+    min_cell_size: int = Field(default=0, ge=0)
+    output_dir: str | None = None
+
+    @field_validator("first_month", "last_month")
+    @classmethod
+    def _month(cls, v: str | None) -> str | None:
+        if v is not None and not _YM.match(str(v)):
+            raise ValueError(f"{v!r} is not a month in the form YYYY-MM")
+        return v
+
+    @model_validator(mode="after")
+    def _period(self) -> "NotebookParams":
+        m = self.measurement()
+        first, last = self.first_month or m.first_month, self.last_month or m.last_month
+        if first > last:
+            raise ValueError(f"first_month {first} is after last_month {last}")
+        if first < m.first_month or last > m.last_month:
+            raise ValueError(f"period {first}..{last} is outside measurement {self.meting} "
+                             f"({m.first_month}..{m.last_month})")
+        return self
+
+    # --- derived values -------------------------------------------------------------
+    def paths(self) -> Paths:
+        """Project paths with the data and output folders of these parameters."""
+        root = default_paths()
+        return Paths(root.root, build=Path(self.output_dir) if self.output_dir else None,
+                     processed=Path(self.data_dir) if self.data_dir else None)
+
+    def measurement(self) -> measurements.Measurement:
+        """The measurement description (``params/meting-<N>.yaml``)."""
+        found = measurements.load_all(default_paths())
+        if self.meting not in found:
+            raise ValueError(f"no params/meting-{self.meting}.yaml; known: {sorted(found)}")
+        return found[self.meting]
+
+    def months(self) -> list[str]:
+        """Months of the requested period."""
+        first = self.first_month or self.measurement().first_month
+        last = self.last_month or self.measurement().last_month
+        return [m for m in self.measurement().months() if first <= m <= last]
+
+    @property
+    def results_dir(self) -> Path:
+        """``<build>/results``."""
+        return self.paths().results
+
+    @property
+    def figures_dir(self) -> Path:
+        """``<build>/figures``."""
+        return self.paths().figures
+
+    @classmethod
+    def from_namespace(cls, namespace: dict[str, Any]) -> "NotebookParams":
+        """Build from a notebook's globals: takes exactly the fields of this class."""
+        return cls(**{k: namespace[k] for k in cls.model_fields if k in namespace})
+
+
+class PolicyParams(NotebookParams):
+    """Notebook 01: planned-seclusion policy (chapter 1)."""
+
+
+class UnplannedParams(NotebookParams):
+    """Notebook 02: unplanned seclusion in one measurement (chapter 2)."""
