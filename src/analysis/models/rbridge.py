@@ -113,7 +113,22 @@ local({
   observed <- function(m) {
     if (inherits(m, "glmmTMB")) as.numeric(m$frame[[1]]) else as.numeric(model.response(model.frame(m)))
   }
-  simulate_matrix <- function(m, nsim, seed) as.matrix(simulate(m, nsim = nsim, seed = seed))
+  simulate_matrix <- function(m, nsim, seed, conditional) {
+    if (!conditional) return(as.matrix(simulate(m, nsim = nsim, seed = seed)))
+    if (inherits(m, "merMod")) return(as.matrix(simulate(m, nsim = nsim, seed = seed, use.u = TRUE)))
+    # glmmTMB 1.1.5 has no conditional simulate(): draw from the family given the predicted
+    # conditional means (random effects at their estimates).
+    set.seed(seed)
+    mu <- predict(m, type = "response")
+    n <- length(mu)
+    fam <- family(m)$family
+    draws <- switch(fam,
+      nbinom2 = rnbinom(n * nsim, mu = mu, size = sigma(m)),
+      poisson = rpois(n * nsim, lambda = mu),
+      Gamma = rgamma(n * nsim, shape = 1 / sigma(m)^2, rate = 1 / (mu * sigma(m)^2)),
+      stop("conditional simulation not implemented for family ", fam))
+    matrix(draws, nrow = n, ncol = nsim)
+  }
 }, envir = .cc)
 """
 

@@ -1,0 +1,152 @@
+"""The chapter-3 run in a few calls: frames -> primary fits -> diagnostics -> sensitivity -> CSVs.
+
+The notebook ``03_change_across_measurements.ipynb`` and the benchmark call :func:`run`; each
+step is also callable on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from analysis.models.diagnostics import Diagnostics, diagnose, diagnostics_table, plot_diagnostics
+from analysis.models.fit import ModelResult, fit_many
+from analysis.models.frames import AnalysisFrames, load_frames
+from analysis.models.sensitivity import SensitivityResults, run_sensitivity
+from analysis.models.spec import ModelSpec, primary_specs
+from analysis.models.tables import write_tables
+
+MODEL_SETS = ("primary", "primary+sensitivity")
+
+
+@dataclass
+class Chapter3:
+    """Everything the chapter-3 notebook shows.
+
+    Attributes
+    ----------
+    frames : AnalysisFrames
+    results : dict of ModelResult
+    diagnostics : list of Diagnostics
+    sensitivity : SensitivityResults or None
+    files : list of Path
+        CSVs and figures written.
+    timings : dict
+        Seconds per step.
+    synthetic : bool
+        Whether the processed tables come from the synthetic twin.
+    """
+
+    frames: AnalysisFrames
+    results: dict[str, ModelResult]
+    diagnostics: list[Diagnostics] = field(default_factory=list)
+    sensitivity: SensitivityResults | None = None
+    files: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    synthetic: bool = False
+
+    def problems(self) -> pd.DataFrame:
+        """Models that failed or fitted with warnings (never hidden)."""
+        rows = [{"model_id": k, "status": r.status, "converged": r.converged, "singular": r.singular,
+                 "warnings": " | ".join(r.warnings + r.messages), "error": r.error}
+                for k, r in self.results.items() if r.status != "ok"]
+        if self.sensitivity is not None:
+            rows += [{"model_id": k, "status": r.status, "converged": r.converged,
+                      "singular": r.singular, "warnings": " | ".join(r.warnings + r.messages),
+                      "error": r.error}
+                     for k, r in self.sensitivity.results.items() if r.status != "ok"]
+        return pd.DataFrame(rows, columns=["model_id", "status", "converged", "singular", "warnings", "error"])
+
+
+def is_synthetic(processed: Path) -> bool:
+    """``synthetic`` flag of ``ingest_report.json`` (False when absent)."""
+    report = Path(processed) / "ingest_report.json"
+    if not report.exists():
+        return False
+    try:
+        return bool(json.loads(report.read_text(encoding="utf-8")).get("synthetic", False))
+    except (ValueError, OSError):
+        return False
+
+
+def fit_primary(frames: AnalysisFrames, specs: Sequence[ModelSpec] | None = None) -> dict[str, ModelResult]:
+    """Fit the primary models (with the random-intercept LR tests)."""
+    return fit_many(list(specs or primary_specs()), frames, with_lr=True)
+
+
+def figure_models(results: dict[str, ModelResult]) -> list[str]:
+    """Models that get a figure: the most general fit per outcome (interaction, reason)."""
+    return [k for k in results if k.endswith("_interaction") or k == "isodur_reason_meting"]
+
+
+def diagnose_all(results: dict[str, ModelResult], *, nsim: int = 250, seed: int = 20240601,
+                 figures: Path | None = None, caption: str = "",
+                 figure_ids: Sequence[str] | None = None) -> tuple[list[Diagnostics], list[Path]]:
+    """Simulated-residual tests for every fitted model; figures for ``figure_ids``.
+
+    ``figure_ids`` defaults to :func:`figure_models` (one figure per outcome keeps the appendix
+    readable and costs ~0.4 s per figure); the tests table covers every model.
+    """
+    diags, files = [], []
+    wanted = set(figure_models(results) if figure_ids is None else figure_ids)
+    for r in results.values():
+        d = diagnose(r, nsim=nsim, seed=seed)
+        diags.append(d)
+        if figures is not None and not d.error and r.model_id in wanted:
+            files += plot_diagnostics(d, figures, caption=caption)
+    return diags, files
+
+
+def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
+        reference: int | None = None, model_set: str = "primary", figures: Path | None = None,
+        nsim: int = 250, seed: int = 20240601) -> Chapter3:
+    """Run chapter 3 end to end and write the tidy CSVs.
+
+    Parameters
+    ----------
+    processed : Path
+        Folder with ``registrations.parquet`` and ``occupancy.parquet``.
+    out : Path
+        ``<build>/results/models``.
+    metingen : sequence of int, optional
+        Measurements to include (>= 2); default all.
+    reference : int, optional
+        Reference measurement; default the first.
+    model_set : str
+        ``primary`` or ``primary+sensitivity``.
+    figures : Path, optional
+        Folder for the diagnostic figures (none written when None).
+    nsim : int
+        Simulations per model for the diagnostics.
+    seed : int
+
+    Returns
+    -------
+    Chapter3
+    """
+    if model_set not in MODEL_SETS:
+        raise ValueError(f"model_set must be one of {MODEL_SETS}, not {model_set!r}")
+    from analysis import SYNTHETIC_BANNER
+
+    t = {"start": time.perf_counter()}
+    synthetic = is_synthetic(processed)
+    note = SYNTHETIC_BANNER if synthetic else ""
+    frames = load_frames(processed, metingen=metingen, reference=reference)
+    t["frames"] = time.perf_counter()
+    results = fit_primary(frames)
+    t["primary"] = time.perf_counter()
+    diags, files = diagnose_all(results, nsim=nsim, seed=seed, figures=figures, caption=note)
+    t["diagnostics"] = time.perf_counter()
+    sens = run_sensitivity(frames, primary=results) if model_set == "primary+sensitivity" else None
+    t["sensitivity"] = time.perf_counter()
+    files += write_tables(out, results, diagnostics=diagnostics_table(diags),
+                          exclusions=frames.exclusions, sensitivity=sens, note=note)
+    t["tables"] = time.perf_counter()
+    keys = list(t)
+    timings = {k: round(t[k] - t[p], 2) for p, k in zip(keys, keys[1:])}
+    return Chapter3(frames, results, diags, sens, files, timings, synthetic)

@@ -1,0 +1,156 @@
+"""Tidy CSVs of the chapter-3 models (results contract) and the published-id values.
+
+Published ids are ``ch3.<model>.<term>.<stat>``: ``est`` (exp scale), ``ci_low``, ``ci_high``
+and ``p`` for the fixed terms ``month``, ``meting2``, ``month_x_meting2`` (and ``agressie`` in
+``isodur_reason_meting``); ``chibar2`` and ``p`` for the term ``re_location`` (LR test of the
+location random intercept).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis.models.fit import ModelResult
+from analysis.models.lrtest import LRTest
+from analysis.models.spec import PUBLISHED_TERMS
+from analysis.results import write_result
+
+FIXED_STATS = {"est": "exp_est", "ci_low": "exp_ci_low", "ci_high": "exp_ci_high", "p": "p"}
+
+
+def fixed_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
+    """All fixed effects, one row per (model, term), with published-id prefix where published."""
+    frames = []
+    for mid, r in results.items():
+        if r.status == "failed":
+            continue
+        f = r.fixed.drop(columns=["r_term"]).assign(model_id=mid, group=r.spec.group)
+        f["published_prefix"] = [f"ch3.{mid}.{t}" if r.spec.published and t in PUBLISHED_TERMS
+                                 else "" for t in f["term"]]
+        frames.append(f)
+    cols = ["model_id", "group", "term", "estimate", "se", "z", "p", "ci_low", "ci_high",
+            "exp_est", "exp_ci_low", "exp_ci_high", "published_prefix"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def random_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
+    """Variance components (variance, SD, covariance, correlation) and ICC per model."""
+    rows = []
+    for mid, r in results.items():
+        for v in r.random.itertuples():
+            rows.append({"model_id": mid, "group": v.group, "var1": v.var1, "var2": v.var2,
+                         "vcov": v.vcov, "sd_cor": v.sd_cor, "icc": r.icc})
+    return pd.DataFrame(rows, columns=["model_id", "group", "var1", "var2", "vcov", "sd_cor", "icc"])
+
+
+def fit_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
+    """Fit statistics, estimation details, status and every captured R warning per model."""
+    rows = []
+    for mid, r in results.items():
+        rows.append({
+            "model_id": mid, "formula": r.spec.formula(), "family": r.spec.family,
+            "engine": r.spec.engine, "method": r.method, "status": r.status,
+            "converged": r.converged, "singular": r.singular, "nobs": r.nobs,
+            "ngroups": ";".join(f"{k}={v}" for k, v in r.ngroups.items()),
+            "loglik": r.loglik, "df": r.df, "aic": r.aic, "icc": r.icc,
+            "sigma": r.dispersion.get("sigma", np.nan), "theta": r.dispersion.get("theta", np.nan),
+            "alpha": r.dispersion.get("alpha", np.nan), "cv": r.dispersion.get("cv", np.nan),
+            "warnings": " | ".join(r.warnings), "messages": " | ".join(r.messages), "error": r.error,
+            "versions": ";".join(f"{k}={v}" for k, v in r.versions.items()),
+        })
+    return pd.DataFrame(rows)
+
+
+def lr_table(tests: list[LRTest]) -> pd.DataFrame:
+    """LR tests (statistic, reference distribution, p)."""
+    cols = ["model_id", "name", "loglik_full", "loglik_reduced", "lr", "df", "boundary", "reference", "p"]
+    return pd.DataFrame([{c: getattr(t, c) for c in cols} for t in tests], columns=cols)
+
+
+def primary_tests(results: Mapping[str, ModelResult]) -> list[LRTest]:
+    """The random-intercept LR tests of the fitted models."""
+    return [r.lr for r in results.values() if r.lr is not None]
+
+
+def published_values(results: Mapping[str, ModelResult]) -> dict[str, float]:
+    """``ch3.<model>.<term>.<stat>`` -> value for every published model and term."""
+    out: dict[str, float] = {}
+    fx = fixed_table(results)
+    for row in fx[fx["published_prefix"] != ""].itertuples():
+        for stat, col in FIXED_STATS.items():
+            out[f"{row.published_prefix}.{stat}"] = float(getattr(row, col))
+    for r in results.values():
+        if r.spec.published and r.lr is not None:
+            out[f"ch3.{r.model_id}.re_location.chibar2"] = r.lr.lr
+            out[f"ch3.{r.model_id}.re_location.p"] = r.lr.p
+    return out
+
+
+def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
+                 diagnostics: pd.DataFrame | None = None, exclusions: pd.DataFrame | None = None,
+                 sensitivity: object | None = None, note: str = "") -> list[Path]:
+    """Write the tidy model CSVs via :func:`analysis.results.write_result`.
+
+    Parameters
+    ----------
+    folder : Path
+        ``<build>/results/models``.
+    results : mapping
+        Primary model results by id.
+    diagnostics, exclusions : DataFrame, optional
+    sensitivity : SensitivityResults, optional
+    note : str
+        Added as a ``note`` column to every table (e.g. the synthetic-data banner).
+
+    Returns
+    -------
+    list of Path
+    """
+    vals = published_values(results)
+    fixed_vals = {k: v for k, v in vals.items() if ".re_location." not in k}
+    lr_vals = {k: v for k, v in vals.items() if ".re_location." in k}
+
+    def put(name: str, table: pd.DataFrame, title: str, values: dict | None = None) -> Path:
+        if note:
+            table = table.assign(note=note)
+        return write_result(folder, name, table, chapter="3", title=title, values=values)
+
+    paths = [
+        put("ch3_models_fixed", fixed_table(results), "Vaste effecten van de multilevelmodellen", fixed_vals),
+        put("ch3_models_random", random_table(results), "Variantiecomponenten en ICC"),
+        put("ch3_models_fit", fit_table(results), "Schatting, fit en waarschuwingen per model"),
+        put("ch3_models_lrtests", lr_table(primary_tests(results)),
+            "LR-toetsen van de random intercept per locatie (chibar2)", lr_vals),
+    ]
+    if diagnostics is not None:
+        paths.append(put("ch3_models_diagnostics", diagnostics, "Gesimuleerde geschaalde residuen: toetsen"))
+    if exclusions is not None:
+        paths.append(put("ch3_models_exclusions", exclusions, "Uitgesloten rijen per analysebestand"))
+    if sensitivity is not None:
+        paths += [
+            put("ch3_sens_estimates", sensitivity.estimates, "Gevoeligheidsanalyses: schattingen"),
+            put("ch3_sens_lrtests", lr_table(sensitivity.tests), "Gevoeligheidsanalyses: LR-toetsen"),
+            put("ch3_sens_lolo", sensitivity.lolo, "Leave-one-location-out schattingen"),
+            put("ch3_sens_lolo_range", sensitivity.lolo_range(), "Leave-one-location-out bereik"),
+        ]
+    return paths
+
+
+def display_table(results: Mapping[str, ModelResult], decimals: int = 2) -> pd.DataFrame:
+    """Rounded, report-style table (exp(b), 95% CI, p; chibar2) for the notebook."""
+    fx = fixed_table(results)
+    fx = fx[fx["term"] != "intercept"]
+    out = pd.DataFrame({
+        "model": fx["model_id"], "term": fx["term"], "exp(b)": fx["exp_est"].round(decimals),
+        "95% BI": [f"[{a:.{decimals}f}, {b:.{decimals}f}]" for a, b in zip(fx["exp_ci_low"], fx["exp_ci_high"])],
+        "p": fx["p"].round(3),
+    })
+    lr = lr_table(primary_tests(results)).set_index("model_id")
+    out["chibar2"] = out["model"].map(lr["lr"]).round(decimals)
+    status = {k: r.status for k, r in results.items()}
+    out["status"] = out["model"].map(status)
+    return out.reset_index(drop=True)
