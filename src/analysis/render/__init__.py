@@ -1,0 +1,100 @@
+"""Render the report: executed notebooks + results -> ``reports/_output/report.{html,pdf}``.
+
+Two renderers share one set of sources (``reports/index.qmd`` plus the parts generated into
+``reports/_generated/``): Quarto when it is installed, otherwise the offline path with pandoc
+(``pypandoc-binary``) and Typst (``typst`` on PyPI).
+
+Public API: :func:`render`, :func:`available_renderers`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from analysis.paths import Paths
+
+RENDERERS = ("quarto", "pandoc")
+last_timings: dict[str, float] = {}
+
+
+def available_renderers() -> list[str]:
+    """Renderers that can run on this machine, preferred first (``quarto``, ``pandoc``)."""
+    from analysis.render import quarto
+
+    found = []
+    if quarto.quarto_path():
+        found.append("quarto")
+    try:
+        import pypandoc  # noqa: F401
+        import typst  # noqa: F401
+
+        found.append("pandoc")
+    except ImportError:
+        pass
+    return found
+
+
+def _choose(renderer: str) -> str:
+    avail = available_renderers()
+    if renderer == "auto":
+        if not avail:
+            raise RuntimeError("no renderer: install Quarto or the Python packages pypandoc-binary and typst")
+        return avail[0]
+    if renderer not in RENDERERS:
+        raise ValueError(f"renderer must be auto, quarto or pandoc, not {renderer!r}")
+    if renderer not in avail:
+        raise RuntimeError(f"renderer {renderer!r} is not available here (available: {avail})")
+    return renderer
+
+
+def render(paths: Paths, *, renderer: str = "auto", synthetic: bool,
+           context: dict | None = None) -> dict[str, Path]:
+    """Render the report to self-contained HTML and PDF.
+
+    Parameters
+    ----------
+    paths : Paths
+        Project paths (executed notebooks in ``paths.executed_notebooks``, results in
+        ``paths.results``, processed data in ``paths.processed``).
+    renderer : {"auto", "quarto", "pandoc"}
+        ``auto`` uses Quarto when on PATH, else pandoc + Typst.
+    synthetic : bool
+        The build used the synthetic twin: the title page (and page headers) carry the banner.
+    context : dict, optional
+        Facts for the title page and appendix F (``commit``, ``stage_times``,
+        ``measurements_text``).
+
+    Returns
+    -------
+    dict
+        ``{'html': reports/_output/report.html, 'pdf': reports/_output/report.pdf}``.
+        Timings of the last call are in ``analysis.render.last_timings`` (seconds).
+
+    Raises
+    ------
+    analysis.render.notebook_md.NotebookError
+        A chapter notebook contains an error output.
+    """
+    from analysis.render import assemble, pandoc_typst, quarto
+
+    chosen = _choose(renderer)
+    t0 = time.perf_counter()
+    ctx = {**(context or {}), "renderer": "Quarto" if chosen == "quarto" else "pandoc + Typst (offline)"}
+    assemble.prepare(paths, synthetic=synthetic, context=ctx)
+    timings = {"prepare": time.perf_counter() - t0}
+    out = paths.report_output
+    out.mkdir(parents=True, exist_ok=True)
+    if chosen == "quarto":
+        files, t = quarto.render(paths.root, out)
+        timings.update(t)
+    else:
+        src = assemble.document(paths)
+        meta = src.parent / "_meta.yml"
+        files = {"html": out / "report.html", "pdf": out / "report.pdf"}
+        timings["html"] = pandoc_typst.to_html(src, meta, files["html"], reports=paths.reports)
+        timings["pdf"] = pandoc_typst.to_pdf(src, meta, files["pdf"], reports=paths.reports)
+    timings["total"] = time.perf_counter() - t0
+    last_timings.clear()
+    last_timings.update(timings)
+    return files
