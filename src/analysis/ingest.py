@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,7 +170,7 @@ def load_file(path: Path, raw: Path, kind: str, resource: str, aliases: readers.
     rel = path.relative_to(raw).as_posix()
     rep = FileReport(file=rel, kind=kind, sha256=_sha256(path), meting=meting,
                      format=path.suffix.lower().lstrip("."))
-    fields = [f for f in codebook.fields(resource)]
+    fields = codebook.fields(resource)
     try:
         table = readers.read_table(path)
     except readers.UnreadableFile as exc:
@@ -194,16 +193,12 @@ def load_file(path: Path, raw: Path, kind: str, resource: str, aliases: readers.
         return Loaded(rep, None, _lines(rel, sorted(rows), ", ".join(required), "",
                                         f"file not processed: {rep.error}", "missing_column"))
     rep.columns_missing = absent
-    rep.free_text_dropped = [c for c in mapping.values() if codebook.field(c, resource).free_text]
-    missing = codebook.missing_values(resource)
-    by_name = {c: i for i, c in mapping.items()}
-    text = pd.DataFrame(index=table.frame.index)
-    for f in fields:
-        if f.free_text:  # never carried into processed data
-            continue
-        src = table.frame[f"c{by_name[f.name]}"] if f.name in by_name else pd.Series("", index=text.index)
-        text[f.name] = checks.clean_text(src, missing)
-    text["bron_bestand"], text["bron_rij"] = rel, table.frame["bron_rij"]
+    free = {f.name for f in fields if f.free_text}
+    rep.free_text_dropped = [c for c in mapping.values() if c in free]
+    # Free text is never carried on; cleaning (missing values) happens once on all files.
+    keep = {i: c for i, c in mapping.items() if c not in free}
+    text = table.frame[[f"c{i}" for i in keep] + ["bron_rij"]].set_axis(list(keep.values()) + ["bron_rij"], axis=1)
+    text["bron_bestand"] = rel
     if meting is not None:
         text["meting"] = meting
     bad = table.bad_rows
@@ -231,13 +226,6 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _load_all(jobs: list[tuple], raw: Path) -> list[Loaded]:
-    """Read files in parallel threads (file I/O, openpyxl and pyreadstat release work to C)."""
-    workers = min(4, os.cpu_count() or 1, max(len(jobs), 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda j: load_file(j[0], raw, *j[1:]), jobs))
-
-
 def _tally(loaded: list[Loaded], accepted: pd.DataFrame, lines: pd.DataFrame) -> None:
     """Fill accepted and quarantined row counts (and flag counts) into each file report."""
     q = lines.dropna(subset=["row"]).drop_duplicates(["file", "row"]).groupby("file").size()
@@ -256,11 +244,15 @@ def _tally(loaded: list[Loaded], accepted: pd.DataFrame, lines: pd.DataFrame) ->
                                f"{rep.rows_accepted} accepted, {rep.rows_quarantined} quarantined")
 
 
-def _validate(loaded: list[Loaded], validate, *args) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _validate(loaded: list[Loaded], resource: str, validate, *args) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate the concatenated text of ``loaded``; return accepted rows and quarantine lines."""
     text = _concat([item.text for item in loaded])
     lines = [item.lines for item in loaded]
     if len(text):
+        missing = codebook.missing_values(resource)
+        for f in codebook.fields(resource):
+            if not f.free_text:
+                text[f.name] = checks.clean_text(text[f.name], missing) if f.name in text else None
         accepted, problems = validate(text, *args)
         lines.append(_problem_lines(problems, text))
     else:
@@ -315,7 +307,7 @@ def _load_locations(raw: Path, aliases: readers.Aliases) -> tuple[Loaded, pd.Dat
     item = load_file(raw / "locations.csv", raw, "locaties", "locaties", aliases)
     if item.text is None:
         raise NothingToIngest(f"locations.csv cannot be used: {item.report.error}")
-    locs, lines = _validate([item], checks.validate_locations)
+    locs, lines = _validate([item], "locaties", checks.validate_locations)
     if not len(locs):
         raise NothingToIngest("locations.csv has no valid rows (see quarantine reasons by running "
                               "with a corrected file)")
@@ -368,12 +360,16 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
         raise IngestError(f"aliases file problem: {exc}") from exc
     loc_item, locs, loc_lines = _load_locations(raw, base)
     known = {c.upper(): c for c in locs["locatie"]}
-    periods = {m.meting: m.months() for m, _, _ in found}
-    reg_jobs = [(p, "registraties", "registraties", per_source[m.meting], m.meting) for m, _, files in found for p in files]
-    reg_loaded = _load_all(reg_jobs, raw)
-    labels = {m: a.labels for m, a in per_source.items()}
-    reg, reg_lines = _validate(reg_loaded, checks.validate_registrations, known, periods,
-                               {k: v for a in labels.values() for k, v in a.items()})
+    # Files are read one after the other: threads were slower (the csv module holds the GIL).
+    reg_loaded, reg_parts, reg_lines = [], [], []
+    for m, _, files in found:
+        loaded = [load_file(p, raw, "registraties", "registraties", per_source[m.meting], m.meting) for p in files]
+        acc, lines = _validate(loaded, "registraties", checks.validate_registrations, known,
+                               {m.meting: m.months()}, per_source[m.meting].labels)
+        reg_loaded += loaded
+        reg_parts.append(acc)
+        reg_lines.append(lines)
+    reg = _concat(reg_parts)
     occ, pol, other_loaded, other_lines, warnings = [], [], [], [], []
     for m, d, _ in found:
         for name, kind, resource in (("bezetting.csv", "bezetting", "bezetting"), ("beleid.csv", "beleid", "beleid")):
@@ -382,10 +378,10 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
                 continue
             item = load_file(d / name, raw, kind, resource, per_source[m.meting], m.meting)
             if kind == "bezetting":
-                acc, lines = _validate([item], checks.validate_occupancy, known, m.meting, m.months())
+                acc, lines = _validate([item], resource, checks.validate_occupancy, known, m.meting, m.months())
                 occ.append(acc)
             else:
-                acc, lines = _validate([item], checks.validate_policy, known, m.meting, per_source[m.meting].labels)
+                acc, lines = _validate([item], resource, checks.validate_policy, known, m.meting, per_source[m.meting].labels)
                 pol.append(acc)
             other_loaded.append(item)
             other_lines.append(lines)
@@ -395,7 +391,7 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
         "policy.parquet": _frame(pol, ["meting"] + [f.name for f in codebook.fields("beleid")]),
         "locations.parquet": locs,
     }
-    lines = _concat([loc_lines, reg_lines, *other_lines])
+    lines = _concat([loc_lines, *reg_lines, *other_lines])
     outputs = _write_outputs(out, tables, lines)
     files = [loc_item.report] + [i.report for i in reg_loaded] + [i.report for i in other_loaded]
     for f in files:
@@ -431,7 +427,7 @@ def _totals(files: list[FileReport]) -> dict[str, dict[str, int]]:
             t["rows_read"] += f.rows_read
             t["rows_accepted"] += f.rows_accepted
             t["rows_quarantined"] += f.rows_quarantined
-    return out
+    return {k: out[k] for k in [*(k for k in out if k != "all"), "all"]}
 
 
 def main(raw: Path | None = None, out: Path | None = None) -> int:
