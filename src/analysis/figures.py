@@ -190,7 +190,8 @@ def stacked_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_co
         ax.set_yticks(range(len(groups)), labels)
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
-        ax.legend(title=legend_title, loc="upper center", bbox_to_anchor=(0.5, -0.14 - 0.6 / len(groups)),
+        # Legend under the axis (in axis coordinates, scaled so the gap does not grow with groups).
+        ax.legend(title=legend_title, loc="upper center", bbox_to_anchor=(0.5, -0.35 / len(groups) ** 0.5),
                   ncol=3, frameon=False, fontsize=9)
         return save(fig, stem, synthetic=synthetic)
 

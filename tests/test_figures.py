@@ -1,0 +1,58 @@
+"""Shared figure style: stable colours, SVG + PNG with one stem, watermark, formatting."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import figures
+from analysis.describe import categories as cat
+
+
+def _table():
+    reg = pd.DataFrame({"aanleiding": pd.array([1, 1, 2, None], dtype="Int64")})
+    return cat.item_distribution(reg, "aanleiding")
+
+
+def test_category_style_stable_and_missing_grey():
+    assert figures.category_style("1") == figures.category_style(1)
+    assert figures.category_style("na") == (figures.MISSING_COLOUR, figures.MISSING_HATCH)
+    styles = {figures.category_style(c) for c in range(1, 7)}
+    assert len(styles) == 6                                  # every reason distinct
+    assert len({h for _, h in styles}) == 6                  # ... also in greyscale (hatches)
+
+
+def test_bar_distribution_saves_svg_and_png(tmp_path):
+    p = figures.bar_distribution(_table(), tmp_path / "fig" / "ch2_fig02_reason", synthetic=True)
+    assert p.svg.exists() and p.png.exists() and p.svg.stem == p.png.stem
+    svg = p.svg.read_text()
+    assert "Synthetische data" in svg and "50%" in svg and "Niet ingevuld" in svg
+
+
+def test_png_resolution_is_print_quality(tmp_path):
+    from PIL import Image
+
+    p = figures.bar_per_month(pd.DataFrame({"maand": ["2020-09", "2020-10"], "n": [3, 4]}), tmp_path / "m")
+    with Image.open(p.png) as im:
+        dpi = im.info.get("dpi", (0, 0))[0]
+    assert round(dpi) >= 200
+
+
+def test_month_label_and_caption():
+    assert figures.month_label("2021-02") == "feb 2021" and figures.month_label("2021-02", "en") == "Feb 2021"
+    assert figures.caption("Titel", n=5, synthetic=True).startswith("Titel (N = 5). Synthetische")
+
+
+def test_other_figure_types(tmp_path):
+    reg = pd.DataFrame({"aanleiding": pd.array([1, 3, 3], dtype="Int64"),
+                        "ruimte": pd.array([1, 3, None], dtype="Int64"), "uur": [1, 18, 20]})
+    from analysis.describe import timing
+
+    assert figures.stacked_by_group(cat.room_by_reason(reg), tmp_path / "r").png.exists()
+    assert figures.bar_per_hour(timing.start_hour_distribution(reg), tmp_path / "h").svg.exists()
+    assert figures.hour_by_group(timing.start_hour_by_reason(reg), tmp_path / "hr").svg.exists()
+
+
+def test_svg_is_deterministic(tmp_path):
+    a = figures.bar_distribution(_table(), tmp_path / "a").svg.read_text()
+    b = figures.bar_distribution(_table(), tmp_path / "b").svg.read_text()
+    assert a == b
