@@ -28,9 +28,9 @@ class Contrast:
     month_slope: float = 0.95       #: within-measurement monthly rate ratio
     dur_other: float = 1.19         #: duration ratio, rooms other than isolation
     dur_iso_aggr: float = 1 / 1.85  #: duration ratio, aggression in the isolation room
-    dur_iso_rest: float = 0.95      #: duration ratio, other reasons in the isolation room
+    dur_iso_rest: float = 1.10      #: duration ratio, other reasons in the isolation room
     iso_both: float = 1 / 1.10      #: isolation/own odds ratio, sites with both room types
-    other_both: float = 1 / 0.70    #: other/own odds ratio, sites with both room types
+    other_both: float = 1 / 0.78    #: other/own odds ratio, sites with both room types
     iso_only: float = 1 / 0.95      #: isolation/own odds ratio, isolation-only sites
     other_only: float = 1 / 1.15    #: other/own odds ratio, other-room-only sites
     missing: float = 0.15           #: weight of 'not registered' (measurement 2: 0.07)

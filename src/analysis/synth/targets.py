@@ -110,7 +110,8 @@ def _published(path: str | None) -> dict[str, tuple[float, str]]:
         # TODO: drop this fallback once published_figures.csv is always present.
         return {k: (float(v), "") for k, v in FALLBACK.items()}
     df = pd.read_csv(path, dtype={"id": str})
-    out = {r.id: (float(r.value), str(r.report_location)) for r in df.itertuples() if r.id in FALLBACK}
+    out = {r.id: (float(r.value), str(r.report_location)) for r in df.itertuples()
+           if str(r.id).startswith(("ch1.", "ch2.", "ch3."))}
     for k, v in FALLBACK.items():  # ids the extraction does not (yet) carry
         out.setdefault(k, (float(v), ""))
     return out
