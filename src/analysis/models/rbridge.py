@@ -100,13 +100,18 @@ local({
     if (!inherits(m, c("glmmTMB", "merMod"))) return(NA_real_)
     mean(predict(m, re.form = NA, type = "response"))
   }
+  disp_param <- function(m) {
+    if (inherits(m, "merMod") && grepl("^Negative Binomial", family(m)$family))
+      return(as.numeric(lme4::getME(m, "glmer.nb.theta")))
+    if (inherits(m, c("glmmTMB", "merMod", "lm"))) as.numeric(sigma(m)) else NA_real_
+  }
   summarise <- function(m) {
     ll <- logLik(m)
     fl <- flist(m)
     list(coefs = coefs(m), varcorr = varcorr(m),
          loglik = as.numeric(ll), df = as.numeric(attr(ll, "df")), nobs = as.numeric(nobs(m)),
          groups = if (length(fl)) sapply(fl, nlevels) else integer(0),
-         sigma = if (inherits(m, c("glmmTMB", "merMod", "lm"))) as.numeric(sigma(m)) else NA_real_,
+         sigma = disp_param(m),
          singular = if (inherits(m, "merMod")) lme4::isSingular(m) else NA,
          mean_mu0 = mean_mu0(m), conv = convergence(m))
   }
