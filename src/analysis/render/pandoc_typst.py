@@ -44,7 +44,7 @@ def _pandoc(args: list[str], cwd: Path) -> None:
 def _common(src: Path, meta: Path) -> list[str]:
     return [str(src), "--from", "markdown", "--metadata-file", str(meta),
             "--lua-filter", str(resource("formats.lua")), "--lua-filter", str(resource("crossref.lua")),
-            "--toc", "--toc-depth=2"]
+            "--toc", "--toc-depth=2", "--wrap=none"]
 
 
 def to_html(src: Path, meta: Path, out: Path, *, reports: Path) -> float:

@@ -41,7 +41,7 @@ def _round(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if pd.api.types.is_float_dtype(out[c]):
-            out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}g}" if abs(v) >= 1000
+            out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{v:.2e}" if 0 < abs(v) < 10 ** -digits
                                 else f"{v:.{digits}f}")
     return out
 
@@ -56,8 +56,8 @@ def _drop_constant(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame
 def _fit_section(df: pd.DataFrame) -> list[str]:
     parts = []
     if "formula" in df.columns:
-        parts.append(md_table(df[["model_id", "formula"]].rename(columns=FIT_COLUMNS).assign(
-            formule=lambda d: d["formule"].map(lambda f: f"`{f}`")), "Modelformules", "stat-formulas"))
+        parts.append(md_table(df[["model_id", "formula"]].rename(columns=FIT_COLUMNS),
+                              "Modelformules", "stat-formulas"))
     view = df[[c for c in FIT_COLUMNS if c in df.columns and c != "formula"]].rename(columns=FIT_COLUMNS)
     parts.append(md_table(_round(view, 1), "Data, schatting en fit per model", "stat-fit"))
     if "warnings" in df.columns:

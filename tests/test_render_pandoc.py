@@ -1,0 +1,120 @@
+"""End-to-end rendering on the offline path (pandoc + Typst) with a demo project."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analysis import SYNTHETIC_BANNER
+from analysis.render import available_renderers, last_timings, render
+from analysis.render.assemble import count_labels
+from analysis.render.demo import make_demo_project
+from analysis.render.notebook_md import NotebookError
+
+pytestmark = pytest.mark.skipif("pandoc" not in available_renderers(), reason="pandoc/typst missing")
+APPENDICES = ["Statistiek", "Codeboek en datadictionary", "Datakwaliteit", "Reproductiecontrole",
+              "Controle van het gepubliceerde rapport", "Rekenomgeving en opnieuw uitvoeren"]
+CHAPTERS = ["Geplande gedwongen afzonderingen", "Ongeplande gedwongen afzonderingen",
+            "Veranderingen over de metingen"]
+# demo: chapter figures 0 + 3 + 1, one diagnostics figure in appendix A
+N_FIGURES = 5
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    paths = make_demo_project(tmp_path_factory.mktemp("demo"))
+    files = render(paths, renderer="pandoc", synthetic=True, context={"stage_times": {"render": 1.0}})
+    return paths, files, dict(last_timings)
+
+
+def _pdftext(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+
+
+def _pages(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", out).group(1))
+
+
+def test_outputs_written(built):
+    paths, files, timings = built
+    assert files["html"] == paths.report_output / "report.html" and files["html"].stat().st_size > 10_000
+    assert files["pdf"] == paths.report_output / "report.pdf" and files["pdf"].read_bytes()[:4] == b"%PDF"
+    assert timings["total"] < 60
+
+
+def test_html_structure(built):
+    _, files, _ = built
+    html = files["html"].read_text("utf-8")
+    for title in CHAPTERS:
+        assert re.search(rf"<h1[^>]*>.*?{title}</h1>", html), title
+    for letter, title in zip("ABCDEF", APPENDICES):
+        assert re.search(rf"Bijlage {letter}</span> {title}", html), title
+    assert html.count("<figure") >= N_FIGURES
+    assert len(re.findall(r"<strong>Figuur \d+\.</strong>", html)) == N_FIGURES
+    assert re.search(r'<a href="#fig-c2-1">Figuur 1</a>', html)  # numbered cross-reference
+    assert "@fig-" not in html and "@tbl-" not in html
+    assert SYNTHETIC_BANNER in html and 'class="synthetic-bar"' in html
+    assert html.count('<details class="code-fold">') >= 5 and "Toon code" in html
+
+
+def test_html_is_self_contained(built):
+    _, files, _ = built
+    html = files["html"].read_text("utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert not re.search(r"@import\s+url\(", html)
+    assert "<img" in html and "data:image/svg+xml" in html
+
+
+def test_pdf_structure(built):
+    _, files, _ = built
+    text = _pdftext(files["pdf"])
+    assert _pages(files["pdf"]) >= 15
+    assert "Inhoudsopgave" in text and SYNTHETIC_BANNER in text
+    for title in CHAPTERS:
+        assert title in text
+    for letter in "ABCDEF":
+        assert f"Bijlage {letter}" in text
+    assert len(set(re.findall(r"(?m)^\s*Figuur (\d+)\s*$", text))) == N_FIGURES  # caption lines
+    assert "Tabel 1" in text and "Figuur 1" in text
+    assert "??" not in text
+
+
+def test_document_labels(built):
+    paths, _, _ = built
+    md = (paths.reports / "_generated" / "report.md").read_text("utf-8")
+    counts = count_labels(md)
+    assert counts["figures"] == N_FIGURES
+    assert counts["tables"] >= 5  # 4 chapter tables + appendix tables
+
+
+def test_summary_numbers_come_from_results(built):
+    paths, _, _ = built
+    summary = (paths.reports / "_generated" / "_summary.md").read_text("utf-8")
+    assert "18 locaties samen 1613 ongeplande" in summary
+    assert "orde/regels (43%)" in summary  # 43.2 computed -> 43
+    assert "{{" not in summary and "ch2.s2_1_1.n.youths" not in summary  # missing value: line dropped
+
+
+def test_real_data_has_no_banner(tmp_path):
+    paths = make_demo_project(tmp_path)
+    files = render(paths, renderer="pandoc", synthetic=False)
+    assert SYNTHETIC_BANNER not in _pdftext(files["pdf"]).split("Inhoudsopgave")[0]
+    assert 'class="synthetic-bar"' not in files["html"].read_text("utf-8")
+
+
+def test_error_notebook_fails_render(tmp_path):
+    paths = make_demo_project(tmp_path, error_in="02_unplanned_seclusion")
+    with pytest.raises(NotebookError, match="02_unplanned_seclusion"):
+        render(paths, renderer="pandoc", synthetic=True)
+
+
+def test_missing_notebook_is_shown_as_missing(tmp_path):
+    paths = make_demo_project(tmp_path)
+    (paths.executed_notebooks / "03_change_across_measurements.ipynb").unlink()
+    shutil.rmtree(paths.model_results)
+    files = render(paths, renderer="pandoc", synthetic=True)
+    text = _pdftext(files["pdf"])
+    assert "niet uitgevoerd" in text and "Veranderingen over de metingen" in text
