@@ -8,11 +8,18 @@ and cell named; the partially executed notebook is kept for inspection.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
 import papermill as pm
+
+
+# papermill logs a warning for every parameter line whose trailing comment it cannot read as a
+# type hint ("Unable to parse line ..."); the parameters are still found, so keep it quiet.
+logging.getLogger("papermill").setLevel(logging.ERROR)
+logging.getLogger("papermill.translators").setLevel(logging.ERROR)
 
 
 class NotebookFailed(RuntimeError):
