@@ -37,6 +37,7 @@ wrappers :func:`suppress_distribution` and :func:`suppress_crosstab` for single 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -354,7 +355,8 @@ def apply_to_frame(df: pd.DataFrame, count_col: str, hidden: Sequence[bool],
 
 
 def _has_count_column(df: pd.DataFrame) -> bool:
-    return any(str(c) == "n" or str(c).startswith("n_") or str(c).endswith("_n") for c in df.columns)
+    """A column named ``n``, ``n_*``, ``n (...)``, ``*_n`` or ``* n`` holds counts."""
+    return any(re.match(r"^n($|[_ (])", str(c)) or re.search(r"[_ ]n$", str(c)) for c in df.columns)
 
 
 def guard_display(df: pd.DataFrame, *, n_registrations: int | None = None) -> pd.DataFrame:

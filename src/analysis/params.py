@@ -109,3 +109,25 @@ class PolicyParams(NotebookParams):
 
 class UnplannedParams(NotebookParams):
     """Notebook 02: unplanned seclusion in one measurement (chapter 2)."""
+
+
+class FactsheetParams(NotebookParams):
+    """Notebook ``factsheet``: one location's factsheet (Bijlage 5), appended by the factsheet work.
+
+    Attributes
+    ----------
+    location : str
+        Location code (file-name safe: letters, digits, ``-`` and ``_``).
+    min_cell_size : int
+        Smallest count shown; default 5 (a factsheet leaves the research team).
+    output_dir : str or None
+        Build folder; the factsheet goes to ``<output_dir>/factsheets``.
+    """
+
+    location: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    min_cell_size: int = Field(default=5, ge=0)
+
+    @property
+    def factsheet_dir(self) -> Path:
+        """``<build>/factsheets``."""
+        return self.paths().factsheets
