@@ -79,7 +79,7 @@ def codebook_md() -> str:
     for res in pkg["resources"]:
         fields = codebook.fields(res["name"])
         parts.append(f"## {res.get('title', res['name'])} (`{res['name']}`)\n")
-        rows = [{"Veld": f"`{f.name}`", "Titel": f.title, "Type": TYPE_NL.get(f.type, f.type),
+        rows = [{"Veld": f.name, "Titel": f.title, "Type": TYPE_NL.get(f.type, f.type),
                  "Verplicht": "ja" if f.required else "nee",
                  "Toelichting": f.description + (" Persoonsgegeven: wordt gepseudonimiseerd." if f.pii else "")}
                 for f in fields]
