@@ -1,0 +1,88 @@
+"""Dutch sentences for the chapter-3 notebook, built from the fitted results (never typed numbers)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from analysis.models.fit import ModelResult
+
+OUTCOME = {
+    "count": "het aantal ongeplande afzonderingen per bezette plaats",
+    "duration": "de duur van een ongeplande afzondering",
+    "isoduration": "de duur van een afzondering in een isoleer- of separeerruimte",
+    "room": "de kans op deze ruimte",
+}
+RATIO = {"count": "rate ratio", "duration": "verhouding van geometrische gemiddelden",
+         "isoduration": "verhouding van geometrische gemiddelden", "room": "odds ratio"}
+
+
+def fmt_p(p: float) -> str:
+    """APA-style p in Dutch report style (``p < .001``, ``p = .046``)."""
+    if p < 0.001:
+        return "p < .001"
+    return f"p = {p:.3f}".replace("0.", ".", 1)
+
+
+def fmt_num(x: float, decimals: int = 2) -> str:
+    """Number with a decimal comma."""
+    return f"{x:.{decimals}f}".replace(".", ",")
+
+
+def effect_sentence(res: ModelResult, term: str) -> str:
+    """One sentence about a fixed term on the exp scale with its CI and p-value."""
+    if res.status == "failed":
+        return f"Model `{res.model_id}` kon niet geschat worden: {res.error}"
+    row = res.term(term)
+    what = OUTCOME[res.spec.group]
+    sig = "significant" if row["p"] < 0.05 else "niet significant"
+    kind = RATIO[res.spec.group]
+    if term == "month":
+        lead = f"Per opeenvolgende maand was {what} {fmt_num(row['exp_est'])} keer zo groot"
+    elif term.startswith("meting"):
+        lead = f"In meting {term[6:]} was {what} {fmt_num(row['exp_est'])} keer zo groot als in de referentiemeting"
+    elif "_x_meting" in term:
+        lead = (f"Het verschil tussen de metingen binnen de aanleiding {term.split('_x_')[0]} "
+                f"was {fmt_num(row['exp_est'])}")
+    else:
+        lead = f"De term {term} was {fmt_num(row['exp_est'])}"
+    return (f"{lead} ({kind}; 95%-BI [{fmt_num(row['exp_ci_low'])}; {fmt_num(row['exp_ci_high'])}], "
+            f"{fmt_p(row['p'])}): {sig}.")
+
+
+def random_sentence(res: ModelResult) -> str:
+    """Sentence on the location random intercept and its chibar2 test."""
+    if res.lr is None:
+        return f"Voor `{res.model_id}` is de variatie tussen locaties niet getoetst."
+    sig = "significante" if res.lr.p < 0.05 else "geen significante"
+    return (f"Er is {sig} variatie tussen locaties (chibar2 = {fmt_num(res.lr.lr)}, "
+            f"{fmt_p(res.lr.p)}; ICC = {fmt_num(res.icc)}).")
+
+
+def status_sentence(results: Mapping[str, ModelResult]) -> str:
+    """Which models did not converge cleanly (never hidden)."""
+    bad = [k for k, r in results.items() if r.status != "ok"]
+    if not bad:
+        return f"Alle {len(results)} modellen zijn zonder waarschuwingen geconvergeerd."
+    return (f"{len(bad)} van de {len(results)} modellen gaven een waarschuwing of fout: "
+            + ", ".join(f"`{b}` ({results[b].status})" for b in bad)
+            + ". De meldingen van R staan in de tabel `ch3_models_fit`.")
+
+
+def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
+    """Paragraph for one outcome: month model, measurement model, interaction."""
+    parts = []
+    for suffix, term in (("month", "month"), ("meting", None), ("interaction", None)):
+        res = results.get(f"{prefix}_{suffix}")
+        if res is None or res.status == "failed":
+            continue
+        terms = [term] if term else [t for t in res.fixed["term"] if t.startswith("meting")
+                                     or (suffix == "interaction" and "_x_" in t)]
+        if suffix == "interaction":
+            terms = [t for t in terms if t.startswith("month_x_")]
+            parts += [f"Het verschil in beloop tussen de metingen ({t}): " + effect_sentence(res, t)
+                      for t in terms]
+            continue
+        parts += [effect_sentence(res, t) for t in terms]
+        if suffix == "month":
+            parts.append(random_sentence(res))
+    return " ".join(parts)
