@@ -46,10 +46,12 @@ def test_coverage_from_location_months():
     cov = counts.registration_coverage(REG, locs, MONTHS).set_index("locatie")
     assert cov.loc["A", "months_registered"] == 3
     assert cov.loc["B", "late_start"] and cov.loc["B", "months_registered"] == 2
-    assert cov.loc["C", "ended_early"]
+    # C stops after October and has no registration in September: both late and early.
+    assert cov.loc["C", "ended_early"] and cov.loc["C", "late_start"]
+    assert cov.loc["C", "months_registered"] == 1
     s = counts.coverage_summary(cov.reset_index(), MONTHS)
-    assert s == {"n_locations": 3, "n_short": 2, "n_ended_early": 1, "n_late_start": 1,
-                 "months_period": 3, "months_short": 2}
+    assert s == {"n_locations": 3, "n_short": 2, "n_ended_early": 1, "n_late_start": 2,
+                 "months_period": 3}                         # no single short length to quote
 
 
 def test_youth_summary_only_locations_with_every_number():
@@ -78,3 +80,13 @@ def test_property_months_and_locations_sum_to_total(rows):
     reg = _reg([(l, m, None, f"{m}-01") for l, m in rows])
     assert counts.registrations_per_month(reg, MONTHS)["n"].sum() == len(rows)
     assert counts.registrations_per_location_month(reg, MONTHS)["n"].sum() == len(rows)
+
+
+def test_late_start_read_from_first_registration():
+    locs = pd.DataFrame({"locatie": ["A", "Z"], "eerste_maand": ["2019-01", "2019-01"],
+                         "laatste_maand": ["2021-12", "2021-12"]})
+    reg = REG[REG["locatie"] == "A"].copy()
+    reg = reg[reg["maand"] != "2020-09"]                     # A starts in November
+    cov = counts.registration_coverage(reg, locs, MONTHS).set_index("locatie")
+    assert cov.loc["A", "late_start"] and cov.loc["A", "months_registered"] == 1
+    assert not cov.loc["Z", "late_start"] and cov.loc["Z", "months_registered"] == 3  # no seclusions

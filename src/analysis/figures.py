@@ -191,7 +191,7 @@ def stacked_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_co
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
         # Legend under the axis (in axis coordinates, scaled so the gap does not grow with groups).
-        ax.legend(title=legend_title, loc="upper center", bbox_to_anchor=(0.5, -0.35 / len(groups) ** 0.5),
+        ax.legend(title=legend_title, loc="upper center", bbox_to_anchor=(0.5, -0.25 / len(groups) ** 0.5),
                   ncol=3, frameon=False, fontsize=9)
         return save(fig, stem, synthetic=synthetic)
 
@@ -201,8 +201,10 @@ def bar_per_hour(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
     """Figure 7: registrations by start hour (``hour``, ``n``)."""
     with style():
         fig, ax = plt.subplots(figsize=(7.6, 3.4))
-        ax.bar(table["hour"], table["n"], color=PALETTE[0], width=0.8)
-        ax.set_xticks(range(0, 24, 2), [f"{h:02d}:00" for h in range(0, 24, 2)], fontsize=8)
+        # A bar spans its hour (08:00-09:00), so ticks sit on the hour boundaries.
+        ax.bar(table["hour"], table["n"], color=PALETTE[0], width=0.9, align="edge")
+        ax.set_xticks(range(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)], fontsize=8)
+        ax.set_xlim(0, 24)
         ax.set_xlabel("Uur van aanvang" if lang == "nl" else "Start hour")
         ax.set_ylabel("Aantal afzonderingen" if lang == "nl" else "Number of seclusions")
         ax.grid(axis="y")
@@ -228,11 +230,12 @@ def hour_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_code"
             sub = t[t[group] == g]
             colour, hatch = category_style(g)
             ax.bar(sub["hour"], sub["pct"].fillna(0), color=colour, hatch=hatch,
-                   edgecolor="white", linewidth=0.3, width=0.85)
+                   edgecolor="white", linewidth=0.3, width=0.9, align="edge")
             ax.set_title(f"{sub[group_label].iloc[0]} (n = {int(sub['denominator'].iloc[0])})",
                          fontsize=9)
             ax.yaxis.set_major_formatter(number_formatter(lang, suffix="%"))
-            ax.set_xticks(range(0, 24, 6), [f"{h:02d}:00" for h in range(0, 24, 6)], fontsize=8)
+            ax.set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)], fontsize=8)
+            ax.set_xlim(0, 24)
             ax.tick_params(axis="y", labelsize=8)
         for ax in np.ravel(axes)[len(groups):]:
             ax.set_visible(False)

@@ -67,8 +67,10 @@ def registration_coverage(reg: pd.DataFrame, locations: pd.DataFrame,
                           months: Sequence[str]) -> pd.DataFrame:
     """Months each location took part in the registration, and why fewer than the period.
 
-    The months come from ``locations`` (first and last month a location registered), not
-    from the registrations: a location that secluded nobody in a month still registered it.
+    The window comes from ``locations`` (first and last month a location registered). A
+    location whose registrations only begin after the first month of its window had not
+    started yet (the report's late starter); empty months later on still count as
+    registered, because a month without any seclusion is a valid result.
 
     Returns
     -------
@@ -80,10 +82,13 @@ def registration_coverage(reg: pd.DataFrame, locations: pd.DataFrame,
     loc = locations.drop_duplicates("locatie").set_index("locatie")
     names = sorted(set(loc.index) | set(reg["locatie"].dropna().unique()))
     counts = reg["locatie"].value_counts()
+    first_reg = reg.groupby("locatie")["maand"].min()
     rows = []
     for name in names:
         first = str(loc.at[name, "eerste_maand"]) if name in loc.index else months[0]
         last = str(loc.at[name, "laatste_maand"]) if name in loc.index else months[-1]
+        if name in first_reg.index:
+            first = max(first, str(first_reg[name]))
         active = _overlap_months(first, last, months)
         n = int(counts.get(name, 0))
         if not active and n == 0:
@@ -124,7 +129,7 @@ def youth_summary(reg: pd.DataFrame) -> dict[str, float]:
     dict
         ``n_locations_with_id`` (every registration has a number), ``n_locations_without_id``
         (none has), ``n_youths``, ``n_registrations`` (with a number), ``min_per_youth``,
-        ``max_per_youth`` and ``max_youth_span_days`` (first to last start of the youth with
+        ``max_per_youth`` and ``max_youth_span_days`` (first to last start date of the youth with
         most registrations; the longest span when several share the maximum).
     """
     has_id = reg["jongere"].notna().groupby(reg["locatie"]).agg(["all", "any"])
@@ -139,7 +144,8 @@ def youth_summary(reg: pd.DataFrame) -> dict[str, float]:
     }
     if len(per):
         top = per[per["size"] == per["size"].max()]
-        span = (top["max"] - top["min"]).dt.days.max()
+        # Calendar days between the first and last date, whatever the time of day.
+        span = (top["max"].dt.normalize() - top["min"].dt.normalize()).dt.days.max()
         out.update(min_per_youth=float(per["size"].min()), max_per_youth=float(per["size"].max()),
                    max_youth_span_days=float(span))
     return out
