@@ -80,6 +80,7 @@ def test_pdf_structure(built):
     assert len(set(re.findall(r"(?m)^\s*Figuur (\d+)\s*$", text))) == N_FIGURES  # caption lines
     assert "Tabel 1" in text and "Figuur 1" in text
     assert "??" not in text
+    assert "Aansluiting" in text and "Modelformules" in text and "Bevinding 1" in text  # C, A, E
 
 
 def test_document_labels(built):

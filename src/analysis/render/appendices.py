@@ -93,19 +93,35 @@ def codebook_md() -> str:
 
 # --- C: data quality ---------------------------------------------------------------------
 def _report_tables(rep: dict) -> list[str]:
+    """Reconciliation tables from ``ingest_report.json`` (totals, per measurement, problems)."""
     parts = []
-    for key in ("files", "per_file", "bestanden"):
-        if isinstance(rep.get(key), list) and rep[key]:
-            df = pd.json_normalize(rep[key])
-            keep = [c for c in df.columns if not str(c).lower().startswith(("sha", "hash"))]
-            parts.append(md_table(df[keep].head(60), "Aansluiting per invoerbestand", "ingest-files"))
-            break
-    totals = rep.get("totals") or rep.get("total") or rep.get("totaal")
-    if isinstance(totals, dict):
-        df = pd.DataFrame([{"Onderdeel": k, "Aantal": v} for k, v in totals.items()
-                           if isinstance(v, (int, float, str))])
-        if len(df):
-            parts.append(md_table(df, "Aansluiting in totaal", "ingest-totals"))
+    totals = rep.get("totals")
+    if isinstance(totals, dict) and all(isinstance(v, dict) for v in totals.values()):
+        df = pd.DataFrame.from_dict(totals, orient="index").reset_index(names="soort")
+        df["soort"] = df["soort"].replace({"all": "totaal"})
+        order = ["soort", "files", "files_not_processed", "rows_read", "rows_accepted", "rows_quarantined"]
+        df = df[[c for c in order if c in df.columns] + [c for c in df.columns if c not in order]]
+        df = df.rename(columns={"files": "bestanden", "files_not_processed": "niet verwerkt",
+                                "rows_read": "rijen gelezen", "rows_accepted": "geaccepteerd",
+                                "rows_quarantined": "in quarantaine", "soort": "Soort"})
+        parts.append(md_table(df, "Aansluiting: gelezen, geaccepteerde en afgekeurde rijen", "ingest-totals"))
+    files = pd.DataFrame(rep.get("files") or [])
+    if len(files) and {"kind", "meting", "rows_read"} <= set(files.columns):
+        by = (files.assign(meting=files["meting"].map(lambda m: "" if pd.isna(m) else str(int(m))))
+              .groupby(["meting", "kind"], dropna=False)
+              .agg(bestanden=("file", "size"), gelezen=("rows_read", "sum"),
+                   geaccepteerd=("rows_accepted", "sum"), quarantaine=("rows_quarantined", "sum"))
+              .reset_index().rename(columns={"meting": "Meting", "kind": "Soort"}))
+        parts.append(md_table(by, "Invoerbestanden per meting en soort", "ingest-files"))
+        bad = files[files["error"].notna() | (files.get("rows_quarantined", 0) > 0)] if "error" in files else files.iloc[0:0]
+        if len(bad):
+            parts.append(md_table(bad[["file", "rows_read", "rows_quarantined", "error"]].head(40),
+                                  "Bestanden met fouten of afgekeurde rijen", "ingest-problems"))
+    if rep.get("warnings"):
+        parts.append("Meldingen bij het inlezen:\n\n" + "\n".join(f"- {w}" for w in rep["warnings"]) + "\n")
+    if isinstance(rep.get("outputs"), dict) and rep["outputs"]:
+        out = pd.DataFrame([{"Bestand": k, "SHA-256 (eerste 16 tekens)": v[:16]} for k, v in rep["outputs"].items()])
+        parts.append(md_table(out, "Verwerkte bestanden en hun controlegetal", "ingest-outputs"))
     return parts
 
 
@@ -153,7 +169,7 @@ def data_quality_md(processed: Path) -> str:
     miss = missingness(processed)
     if miss is not None:
         parts.append("## Ontbrekende waarden\n")
-        parts.append(md_table(miss, "Niet ingevulde onderdelen per meting", "missingness"))
+        parts.append(md_table(miss, "Niet ingevulde onderdelen per meting", "missingness", "rlrrr"))
     return "\n".join(parts)
 
 

@@ -140,8 +140,11 @@ def make_demo_project(root: Path, *, error_in: str | None = None, source: Path |
     _results(paths)
     paths.processed.mkdir(parents=True, exist_ok=True)
     (paths.processed / "ingest_report.json").write_text(
-        '{"synthetic": true, "files": [{"file": "meting-2/registraties/a.csv", "rows": 1613, '
-        '"accepted": 1613, "quarantined": 0}], "totals": {"rows": 1613, "accepted": 1613}}', "utf-8")
+        '{"synthetic": true, "warnings": [], "outputs": {"registrations.parquet": "ab12"}, '
+        '"files": [{"file": "meting-2/registraties/a.csv", "kind": "registraties", "meting": 2, '
+        '"rows_read": 1613, "rows_accepted": 1613, "rows_quarantined": 0, "error": null}], '
+        '"totals": {"all": {"files": 1, "files_not_processed": 0, "rows_read": 1613, '
+        '"rows_accepted": 1613, "rows_quarantined": 0}}}', "utf-8")
     pd.DataFrame(columns=["file", "row", "column", "value", "reason"]).to_csv(
         paths.processed / "quarantine.csv", index=False)
     return paths
