@@ -50,16 +50,32 @@ BAD_REGISTRATIONS = [
 ]
 
 
-@pytest.mark.parametrize("override, column, value, reason", BAD_REGISTRATIONS)
-def test_bad_registration_is_quarantined_with_reason(tmp_path, override, column, value, reason):
-    rows = valid_rows(4) + [valid_row(4, **override)]
-    rep, reg, quar = ingest_rows(tmp_path, rows)
-    assert len(reg) == 4 and 6 not in set(reg["bron_rij"])
-    lines = quar[quar["file"] == "meting-2/registraties/export.csv"]
-    assert lines[["row", "column", "value", "reason"]].values.tolist() == [["6", column, value, reason]]
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory):
+    """One ingest of 4 valid rows followed by one row per bad case (rows 6, 7, ...)."""
+    tmp = tmp_path_factory.mktemp("bad")
+    rows = valid_rows(4) + [valid_row(4 + i, **case[0]) for i, case in enumerate(BAD_REGISTRATIONS)]
+    return ingest_rows(tmp, rows)
+
+
+@pytest.mark.parametrize("case", range(len(BAD_REGISTRATIONS)))
+def test_bad_registration_is_quarantined_with_reason(bad_run, case):
+    rep, reg, quar = bad_run
+    _, column, value, reason = BAD_REGISTRATIONS[case]
+    row = 6 + case
+    assert row not in set(reg["bron_rij"])
+    lines = quar[quar["row"] == str(row)]
+    assert lines[["file", "column", "value", "reason"]].values.tolist() == [
+        ["meting-2/registraties/export.csv", column, value, reason]]
+
+
+def test_bad_registrations_reconcile(bad_run):
+    rep, reg, quar = bad_run
     assert_reconciles(rep)
     f = next(f for f in rep.files if f.kind == "registraties")
-    assert (f.rows_read, f.rows_accepted, f.rows_quarantined) == (5, 4, 1)
+    n = len(BAD_REGISTRATIONS)
+    assert (f.rows_read, f.rows_accepted, f.rows_quarantined) == (4 + n, 4, n)
+    assert len(quar) == n
 
 
 def test_row_with_several_problems_is_quarantined_once_with_every_problem(tmp_path):
@@ -71,20 +87,28 @@ def test_row_with_several_problems_is_quarantined_once_with_every_problem(tmp_pa
     assert_reconciles(rep)
 
 
-@pytest.mark.parametrize("override, flag", [
+FLAG_CASES = [
     ({"tijd_start": "0:00", "tijd_eind": "23:59"}, "vlag_duur_2359"),
     ({"tijd_start": "14:00", "tijd_eind": "13:00"}, "vlag_eind_voor_start"),
     ({"datum_eind": "20.10.2020", "tijd_eind": "23:00"}, "vlag_duur_boven_24u"),
     ({"datum_start": "01.05.2021", "datum_eind": "01.05.2021"}, "vlag_buiten_periode"),
-])
-def test_flagged_rows_are_kept(tmp_path, override, flag):
-    rows = valid_rows(3) + [valid_row(10, **override)]
-    rep, reg, quar = ingest_rows(tmp_path, rows)
-    assert len(reg) == 4 and len(quar) == 0
-    flagged = reg[reg[flag]]
-    assert flagged["bron_rij"].tolist() == [5]
+]
+
+
+@pytest.fixture(scope="module")
+def flag_run(tmp_path_factory):
+    rows = valid_rows(3) + [valid_row(10 + i, **o) for i, (o, _) in enumerate(FLAG_CASES)]
+    return ingest_rows(tmp_path_factory.mktemp("flags"), rows)
+
+
+@pytest.mark.parametrize("case", range(len(FLAG_CASES)))
+def test_flagged_rows_are_kept(flag_run, case):
+    rep, reg, quar = flag_run
+    flag = FLAG_CASES[case][1]
+    assert len(reg) == 3 + len(FLAG_CASES) and len(quar) == 0
+    assert reg.loc[reg[flag], "bron_rij"].tolist() == [5 + case]
     others = [c for c in reg if c.startswith("vlag_") and c != flag]
-    assert not reg[others].to_numpy().any()
+    assert not reg.loc[reg["bron_rij"] == 5 + case, others].to_numpy().any()
 
 
 def test_duplicate_flags_later_occurrences_only(tmp_path):
@@ -94,7 +118,7 @@ def test_duplicate_flags_later_occurrences_only(tmp_path):
     assert not reg.loc[reg["bron_rij"] == 3, "vlag_dubbel"].item()
 
 
-@pytest.mark.parametrize("override, column, expected", [
+SPELLINGS = [
     ({"datum_start": "2020-10-03"}, "start", pd.Timestamp("2020-10-03 09:07")),
     ({"datum_start": "03-10-2020"}, "start", pd.Timestamp("2020-10-03 09:07")),
     ({"datum_start": "44107"}, "start", pd.Timestamp("2020-10-03 09:07")),
@@ -109,11 +133,21 @@ def test_duplicate_flags_later_occurrences_only(tmp_path):
     ({"nummer_jongere": ""}, "jongere", None),
     ({"datum_eind": "", "tijd_eind": "22:00"}, "eind", pd.Timestamp("2020-10-02 22:00")),
     ({"datum_eind": "02.10.2020", "tijd_eind": ""}, "eind", pd.NaT),
-])
-def test_accepted_spellings(tmp_path, override, column, expected):
-    rep, reg, quar = ingest_rows(tmp_path, [valid_row(1, **override)])
+]
+
+
+@pytest.fixture(scope="module")
+def spelling_run(tmp_path_factory):
+    rows = [valid_row(1, **o) for o, _, _ in SPELLINGS]
+    return ingest_rows(tmp_path_factory.mktemp("spellings"), rows)
+
+
+@pytest.mark.parametrize("case", range(len(SPELLINGS)))
+def test_accepted_spellings(spelling_run, case):
+    rep, reg, quar = spelling_run
+    _, column, expected = SPELLINGS[case]
     assert len(quar) == 0, quar.to_dict("records")
-    value = reg[column].iloc[0]
+    value = reg.loc[reg["bron_rij"] == 2 + case, column].item()
     if expected is None or expected is pd.NA or expected is pd.NaT:
         assert pd.isna(value)
     else:

@@ -27,9 +27,6 @@ from analysis.measurements import Measurement
 OUTPUTS = ("registrations.parquet", "occupancy.parquet", "policy.parquet", "locations.parquet",
            "quarantine.csv")
 QUARANTINE_COLUMNS = ["file", "row", "column", "value", "reason"]
-REG_COLUMNS = (["meting", "locatie", "jongere", "start", "eind", "maand", "uur", "duur_min"]
-               + [f.name for f in codebook.categorical_fields("registraties")]
-               + list(checks.FLAGS) + ["bron_bestand", "bron_rij"])
 _METING_DIR = re.compile(r"^meting-(\d+)$")
 
 
@@ -226,42 +223,35 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _tally(loaded: list[Loaded], accepted: pd.DataFrame, lines: pd.DataFrame) -> None:
-    """Fill accepted and quarantined row counts (and flag counts) into each file report."""
-    q = lines.dropna(subset=["row"]).drop_duplicates(["file", "row"]).groupby("file").size()
-    acc = accepted.groupby("bron_bestand").size() if len(accepted) else pd.Series(dtype=int)
-    flags = accepted.groupby("bron_bestand")[list(checks.FLAGS)].sum() if "vlag_dubbel" in accepted else None
-    for item in loaded:
-        rep = item.report
-        if item.text is None:
-            continue
-        rep.rows_accepted = int(acc.get(rep.file, 0))
-        rep.rows_quarantined = int(q.get(rep.file, 0))
+def _tally(loaded: list[Loaded], source: pd.Series, accepted: pd.DataFrame, lines: pd.DataFrame) -> None:
+    """Fill accepted, quarantined and flagged row counts into each file report; verify them."""
+    q = lines.dropna(subset=["row"]).drop_duplicates(["file", "row"])["file"].value_counts()
+    src = source[accepted.index]
+    acc = src.value_counts()
+    flags = accepted[list(checks.FLAGS)].groupby(src).sum() if "vlag_dubbel" in accepted else None
+    for rep in (item.report for item in loaded if item.text is not None):
+        rep.rows_accepted, rep.rows_quarantined = int(acc.get(rep.file, 0)), int(q.get(rep.file, 0))
         if flags is not None:
             rep.flags = {k: int(flags[k].get(rep.file, 0)) for k in checks.FLAGS}
-        if rep.rows_read != rep.rows_accepted + rep.rows_quarantined:  # a bug, never data
+        if rep.rows_read != rep.rows_accepted + rep.rows_quarantined:  # a bug, never the data
             raise RuntimeError(f"reconciliation failed for {rep.file}: {rep.rows_read} read, "
                                f"{rep.rows_accepted} accepted, {rep.rows_quarantined} quarantined")
 
 
 def _validate(loaded: list[Loaded], resource: str, validate, *args) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate the concatenated text of ``loaded``; return accepted rows and quarantine lines."""
+    """Clean and validate the concatenated text of ``loaded``; return accepted rows and lines."""
     text = _concat([item.text for item in loaded])
     lines = [item.lines for item in loaded]
+    accepted = pd.DataFrame()
     if len(text):
         missing = codebook.missing_values(resource)
         for f in codebook.fields(resource):
-            if not f.free_text:
+            if not f.free_text:  # cleaning once for all files is much faster than per file
                 text[f.name] = checks.clean_text(text[f.name], missing) if f.name in text else None
         accepted, problems = validate(text, *args)
         lines.append(_problem_lines(problems, text))
-    else:
-        accepted = pd.DataFrame()
-    lines = _concat(lines)
-    if not len(lines):
-        lines = _lines("", [], "", "", [], "")
-    accepted = accepted.assign(bron_bestand=text["bron_bestand"]) if "bron_bestand" not in accepted and len(text) else accepted
-    _tally(loaded, accepted, lines)
+    lines = _concat(lines + [_lines("", [], "", "", [], "")])
+    _tally(loaded, text.get("bron_bestand", pd.Series(dtype=str)), accepted, lines)
     return accepted, lines
 
 
@@ -272,22 +262,24 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
                    compression="snappy")
 
 
-def _empty_registrations() -> pd.DataFrame:
-    codes = {f.name: "Int64" for f in codebook.categorical_fields("registraties")}
-    dtypes = {"meting": "int64", "locatie": "str", "jongere": "str", "start": "datetime64[ns]",
-              "eind": "datetime64[ns]", "maand": "str", "uur": "int64", "duur_min": "float64",
-              **codes, **{k: "bool" for k in checks.FLAGS}, "bron_bestand": "str", "bron_rij": "int64"}
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+def _dtypes(resource: str) -> dict[str, str]:
+    """Contract dtypes of a processed table, so that even an empty table has the right schema."""
+    if resource == "registraties":
+        return {"meting": "int64", "locatie": "str", "jongere": "str", "start": "datetime64[ns]",
+                "eind": "datetime64[ns]", "maand": "str", "uur": "int64", "duur_min": "float64",
+                **{f.name: "Int64" for f in codebook.categorical_fields(resource)},
+                **{k: "bool" for k in checks.FLAGS}, "bron_bestand": "str", "bron_rij": "int64"}
+    if resource == "bezetting":
+        return {"meting": "int64", "locatie": "str", "maand": "str", "gemiddelde_bezetting": "float64"}
+    return {"meting": "int64", **{f.name: "Int64" if f.type == "integer" else "str" for f in codebook.fields(resource)}}
 
 
 def _finish_registrations(acc: pd.DataFrame, key: bytes) -> pd.DataFrame:
     """Pseudonymise, order columns and sort rows deterministically."""
     if not len(acc):
-        return _empty_registrations()
-    acc = acc.assign(jongere=pseudonym.pseudonymise(acc["nummer_jongere"], key)).drop(columns="nummer_jongere")
-    acc = acc.astype({"locatie": "str", "maand": "str", "bron_bestand": "str"})
-    acc = acc[REG_COLUMNS].sort_values(["meting", "locatie", "start", "bron_bestand", "bron_rij"], kind="stable")
-    return acc.reset_index(drop=True)
+        return _frame([], "registraties", [])
+    acc = acc.assign(jongere=pseudonym.pseudonymise(acc["nummer_jongere"], key))
+    return _frame([acc], "registraties", ["meting", "locatie", "start", "bron_bestand", "bron_rij"])
 
 
 def _write_outputs(out: Path, tables: dict[str, pd.DataFrame], lines: pd.DataFrame) -> dict[str, str]:
@@ -311,7 +303,7 @@ def _load_locations(raw: Path, aliases: readers.Aliases) -> tuple[Loaded, pd.Dat
     if not len(locs):
         raise NothingToIngest("locations.csv has no valid rows (see quarantine reasons by running "
                               "with a corrected file)")
-    return item, locs.drop(columns="bron_bestand", errors="ignore").sort_values("locatie").reset_index(drop=True), lines
+    return item, locs.sort_values("locatie").reset_index(drop=True), lines
 
 
 def run(raw: Path, out: Path, *, key: bytes | None = None,
@@ -387,8 +379,8 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
             other_lines.append(lines)
     tables = {
         "registrations.parquet": _finish_registrations(reg, key),
-        "occupancy.parquet": _frame(occ, ["meting", "locatie", "maand", "gemiddelde_bezetting"]),
-        "policy.parquet": _frame(pol, ["meting"] + [f.name for f in codebook.fields("beleid")]),
+        "occupancy.parquet": _frame(occ, "bezetting", ["meting", "locatie", "maand"]),
+        "policy.parquet": _frame(pol, "beleid", ["meting", "locatie"]),
         "locations.parquet": locs,
     }
     lines = _concat([loc_lines, *reg_lines, *other_lines])
@@ -406,13 +398,14 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
     return report
 
 
-def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    """Concatenate validated parts in contract column order, sorted by measurement and key."""
+def _frame(parts: list[pd.DataFrame], resource: str, order: list[str]) -> pd.DataFrame:
+    """Concatenate validated parts with contract columns and dtypes, rows sorted by ``order``."""
+    dtypes = _dtypes(resource)
     parts = [p for p in parts if len(p)]
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="str") for c in columns}).astype({"meting": "int64"})
-    df = pd.concat(parts, ignore_index=True)[columns]
-    return df.sort_values(columns[:3] if "maand" in columns else columns[:2], kind="stable").reset_index(drop=True)
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+    df = pd.concat(parts, ignore_index=True)[list(dtypes)].astype(dtypes)
+    return df.sort_values(order, kind="stable").reset_index(drop=True)
 
 
 def _totals(files: list[FileReport]) -> dict[str, dict[str, int]]:
