@@ -28,25 +28,41 @@ def fmt_num(x: float, decimals: int = 2) -> str:
     return f"{x:.{decimals}f}".replace(".", ",")
 
 
+ROOM = {
+    "room:other_vs_own": "de odds op een overige ruimte (ten opzichte van de eigen kamer)",
+    "room:iso_vs_own": "de odds op een isoleer- of separeerruimte (ten opzichte van de eigen kamer)",
+    "room:iso_vs_other": "de odds op een isoleer- of separeerruimte (ten opzichte van een overige ruimte)",
+    "room:iso_vs_ownother": ("de odds op een isoleer- of separeerruimte (ten opzichte van de eigen "
+                             "kamer of een overige ruimte)"),
+}
+
+
+def _lead(res: ModelResult, term: str, value: str) -> str:
+    """Opening of an effect sentence, by kind of term."""
+    what = ROOM.get(res.spec.frame, OUTCOME[res.spec.group])
+    original = {v: k for k, v in res.spec.term_map}.get(term, term)
+    if term == "month":
+        return f"Per opeenvolgende maand was {what} {value} keer zo groot"
+    if term.startswith("month_x_meting"):
+        return (f"De maandelijkse verandering van {what} was in meting {term[14:]} {value} keer "
+                "die in de referentiemeting")
+    if term.startswith("meting"):
+        return f"In meting {term[6:]} was {what} {value} keer zo groot als in de referentiemeting"
+    if "_x_meting" in original:
+        reason, k = original.split("_x_meting")
+        return (f"Bij de aanleiding {reason.replace('_', '/')} was {what} in meting {k} "
+                f"{value} keer zo groot als in de referentiemeting")
+    return f"De term {term} was {value}"
+
+
 def effect_sentence(res: ModelResult, term: str) -> str:
     """One sentence about a fixed term on the exp scale with its CI and p-value."""
     if res.status == "failed":
         return f"Model `{res.model_id}` kon niet geschat worden: {res.error}"
     row = res.term(term)
-    what = OUTCOME[res.spec.group]
     sig = "significant" if row["p"] < 0.05 else "niet significant"
-    kind = RATIO[res.spec.group]
-    if term == "month":
-        lead = f"Per opeenvolgende maand was {what} {fmt_num(row['exp_est'])} keer zo groot"
-    elif term.startswith("meting"):
-        lead = f"In meting {term[6:]} was {what} {fmt_num(row['exp_est'])} keer zo groot als in de referentiemeting"
-    elif "_x_meting" in term:
-        lead = (f"Het verschil tussen de metingen binnen de aanleiding {term.split('_x_')[0]} "
-                f"was {fmt_num(row['exp_est'])}")
-    else:
-        lead = f"De term {term} was {fmt_num(row['exp_est'])}"
-    return (f"{lead} ({kind}; 95%-BI [{fmt_num(row['exp_ci_low'])}; {fmt_num(row['exp_ci_high'])}], "
-            f"{fmt_p(row['p'])}): {sig}.")
+    return (f"{_lead(res, term, fmt_num(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
+            f"[{fmt_num(row['exp_ci_low'])}; {fmt_num(row['exp_ci_high'])}], {fmt_p(row['p'])}): {sig}.")
 
 
 def random_sentence(res: ModelResult) -> str:
@@ -79,8 +95,7 @@ def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
                                      or (suffix == "interaction" and "_x_" in t)]
         if suffix == "interaction":
             terms = [t for t in terms if t.startswith("month_x_")]
-            parts += [f"Het verschil in beloop tussen de metingen ({t}): " + effect_sentence(res, t)
-                      for t in terms]
+            parts += [effect_sentence(res, t) for t in terms]
             continue
         parts += [effect_sentence(res, t) for t in terms]
         if suffix == "month":

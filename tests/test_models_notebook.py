@@ -1,0 +1,44 @@
+"""Notebook 03 runs under papermill on simulated processed tables (slow: starts a kernel and R)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis.models.simulate import SimParams, write_processed
+from analysis.paths import default_paths
+
+NOTEBOOK = default_paths().notebooks / "03_change_across_measurements.ipynb"
+
+
+def test_notebook_is_stored_without_outputs_and_parameterised():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    for name in ("processed_dir", "metingen", "referentie", "model_set", "build_dir"):
+        assert name in code[0].source
+    assert "import rpy2" not in "".join(c.source for c in code)
+
+
+@pytest.mark.slow
+def test_notebook_runs_with_three_measurements(tmp_path):
+    processed = write_processed(tmp_path / "processed", SimParams(
+        n_locations=8, first_months=("2019-09", "2020-09", "2021-09")), seed=4)
+    (processed / "ingest_report.json").write_text(json.dumps({"synthetic": True}))
+    out = tmp_path / "out.ipynb"
+    env = dict(os.environ, R_LIBS_USER=str(default_paths().root / ".r-lib"))
+    subprocess.run([sys.executable, "-m", "papermill", str(NOTEBOOK), str(out),
+                    "-p", "processed_dir", str(processed), "-p", "build_dir", str(tmp_path / "build"),
+                    "-y", "metingen: [1, 2, 3]", "-p", "nsim", "50"],
+                   check=True, env=env, capture_output=True)
+    values = (tmp_path / "build" / "results" / "models" / "values.csv").read_text()
+    assert "ch3.count_month.month.est" in values
+    fixed = (tmp_path / "build" / "results" / "models" / "ch3_models_fixed.csv").read_text()
+    assert "meting3" in fixed and "Synthetische data" in fixed
