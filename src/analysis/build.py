@@ -154,7 +154,7 @@ def plan(cfg: BuildConfig) -> list[Callable[[], Step]]:
         from analysis import render
         inputs = {"notebooks": tree_digest(p.executed_notebooks, ["*.ipynb"]),
                   "results": tree_digest(p.results), "figures": tree_digest(p.figures),
-                  "sources": tree_digest(p.reports, ["*.qmd", "*.md", "*.yml"]),
+                  "sources": tree_digest(p.reports, ["*.qmd", "*.md", "*.yml"], exclude=["_generated", "_output"]),
                   "quarto": file_digest(p.root / "_quarto.yml") if (p.root / "_quarto.yml").exists() else "",
                   "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
                   "code": module_digest(p, "render"), "renderer": cfg.renderer,

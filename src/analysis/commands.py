@@ -113,6 +113,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from analysis import reproduction
 
     result = reproduction.check(_paths(args))
+    result.print_summary(console)
     return int(result.exit_code)
 
 
