@@ -84,16 +84,15 @@ class Problems:
     def frame(self) -> pd.DataFrame:
         """All problems (``pos, column, value, reason, check``)."""
         if not self._parts:
-            return pd.DataFrame({"pos": pd.Series(dtype="int64"), "column": pd.Series(dtype=object),
-                                 "value": pd.Series(dtype=object), "reason": pd.Series(dtype=object),
-                                 "check": pd.Series(dtype=object)})
+            return pd.DataFrame({"pos": pd.Series(dtype="int64")}).reindex(columns=["pos", "column", "value", "reason", "check"])
         out = pd.concat(self._parts, ignore_index=True)
         out["value"] = out["value"].fillna("").astype(str).map(_shorten)
         return out
 
-    def positions(self) -> pd.Index:
-        """Row positions with at least one problem."""
-        return pd.Index(self.frame()["pos"].unique())
+    def result(self, accepted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``accepted`` without the rows that have a problem, and the problems."""
+        problems = self.frame()
+        return accepted[~accepted.index.isin(problems["pos"].unique())], problems
 
 
 def _shorten(text: str) -> str:
@@ -208,6 +207,12 @@ def parse_months(s: pd.Series) -> pd.Series:
 
 
 # --- shared rules ---------------------------------------------------------------------------
+def unparsed(p: Problems, raw: pd.Series, parsed: pd.Series, column: str, tail: str, check: str) -> pd.Series:
+    """Quarantine cells that hold text but did not parse: ``<column> = <value> <tail>``."""
+    p.add(raw.notna() & parsed.isna(), column, raw, f"{column} = " + raw.fillna("") + f" {tail}", check)
+    return parsed
+
+
 def check_required(p: Problems, text: pd.DataFrame, columns: Iterable[str]) -> None:
     """Quarantine rows with an empty required value."""
     for col in columns:
@@ -216,47 +221,22 @@ def check_required(p: Problems, text: pd.DataFrame, columns: Iterable[str]) -> N
 
 def check_location(p: Problems, s: pd.Series, known: dict[str, str]) -> pd.Series:
     """Canonical location codes; quarantine codes not in ``locations.csv`` (case-insensitive)."""
-    loc = s.str.upper().map(known)
-    p.add(s.notna() & loc.isna(), "locatie", s, "locatie = " + s.fillna("") +
-          " is not in locations.csv", "unknown_location")
-    return loc
+    return unparsed(p, s, s.str.upper().map(known), "locatie", "is not in locations.csv", "unknown_location")
 
 
 def check_codes(p: Problems, text: pd.DataFrame, f: codebook.Field, table: dict[str, int]) -> pd.Series:
     """Parse one categorical column; quarantine values that are not codes."""
-    codes = parse_codes(text[f.name], table)
-    bad = text[f.name].notna() & codes.isna()
-    p.add(bad, f.name, text[f.name], f"{f.name} = " + text[f.name].fillna("") +
-          f" is not a code; allowed: {f.allowed_text()}", "bad_code")
-    return codes
-
-
-def check_dates(p: Problems, text: pd.DataFrame, col: str) -> pd.Series:
-    """Parse a date column; quarantine values that are not dates."""
-    d = parse_dates(text[col])
-    p.add(text[col].notna() & d.isna(), col, text[col], f"{col} = " + text[col].fillna("") +
-          f" {DATE_HINT}", "bad_date")
-    return d
-
-
-def check_times(p: Problems, text: pd.DataFrame, col: str) -> pd.Series:
-    """Parse a time column; quarantine values that are not times of day."""
-    t = parse_times(text[col])
-    p.add(text[col].notna() & t.isna(), col, text[col], f"{col} = " + text[col].fillna("") +
-          f" {TIME_HINT}", "bad_time")
-    return t
+    return unparsed(p, text[f.name], parse_codes(text[f.name], table), f.name,
+                    f"is not a code; allowed: {f.allowed_text()}", "bad_code")
 
 
 def check_month(p: Problems, text: pd.DataFrame, col: str, months: list[str] | None = None,
                 meting: int | None = None) -> pd.Series:
     """Parse a month column; quarantine non-months and (given ``months``) months outside it."""
-    m = parse_months(text[col])
-    p.add(text[col].notna() & m.isna(), col, text[col], f"{col} = " + text[col].fillna("") +
-          " is not a month (expected JJJJ-MM)", "bad_month")
+    m = unparsed(p, text[col], parse_months(text[col]), col, "is not a month (expected JJJJ-MM)", "bad_month")
     if months is not None:
-        out = m.notna() & ~m.isin(months)
-        p.add(out, col, text[col], f"{col} = " + m.fillna("") + f" is outside meting {meting} "
-              f"({months[0]} to {months[-1]})", "month_outside_period")
+        p.add(m.notna() & ~m.isin(months), col, text[col], f"{col} = " + m.fillna("") + f" is outside "
+              f"meting {meting} ({months[0]} to {months[-1]})", "month_outside_period")
     return m
 
 
@@ -310,8 +290,8 @@ def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
     p = Problems()
     check_required(p, text, REG_REQUIRED)
     loc = check_location(p, text["locatie"], locations)
-    ds, de = check_dates(p, text, "datum_start"), check_dates(p, text, "datum_eind")
-    ts, te = check_times(p, text, "tijd_start"), check_times(p, text, "tijd_eind")
+    ds, de = (unparsed(p, text[c], parse_dates(text[c]), c, DATE_HINT, "bad_date") for c in ("datum_start", "datum_eind"))
+    ts, te = (unparsed(p, text[c], parse_times(text[c]), c, TIME_HINT, "bad_time") for c in ("tijd_start", "tijd_eind"))
     codes = {f.name: check_codes(p, text, f, code_table(f, labels.get(f.name)))
              for f in codebook.categorical_fields("registraties")}
     problems = p.frame()
@@ -355,15 +335,10 @@ def validate_occupancy(text: pd.DataFrame, locations: dict[str, str], meting: in
     loc = check_location(p, text["locatie"], locations)
     month = check_month(p, text, "maand", months, meting)
     col = "gemiddelde_bezetting"
-    value = parse_numbers(text[col])
-    p.add(text[col].notna() & value.isna(), col, text[col], f"{col} = " + text[col].fillna("") +
-          " is not a number", "bad_number")
+    value = unparsed(p, text[col], parse_numbers(text[col]), col, "is not a number", "bad_number")
     p.add(value < 0, col, text[col], f"{col} = " + text[col].fillna("") + " is negative", "bad_number")
     check_duplicates(p, pd.DataFrame({"locatie": loc, "maand": month}), text["bron_rij"], "locatie")
-    problems = p.frame()
-    keep = ~text.index.isin(problems["pos"].unique())
-    out = pd.DataFrame({"meting": meting, "locatie": loc, "maand": month, col: value}, index=text.index)[keep]
-    return out.astype({"meting": "int64", "locatie": "str", "maand": "str"}), problems
+    return p.result(pd.DataFrame({"meting": meting, "locatie": loc, "maand": month, col: value}, index=text.index))
 
 
 def validate_policy(text: pd.DataFrame, locations: dict[str, str], meting: int,
@@ -382,9 +357,7 @@ def validate_policy(text: pd.DataFrame, locations: dict[str, str], meting: int,
         else:
             out[f.name] = check_codes(p, text, f, code_table(f, labels.get(f.name)))
     check_duplicates(p, out[["locatie"]], text["bron_rij"], "locatie")
-    problems = p.frame()
-    out = out[~text.index.isin(problems["pos"].unique())]
-    return out.astype({"meting": "int64", "locatie": "str"}), problems
+    return p.result(out)
 
 
 def _check_code_list(p: Problems, text: pd.DataFrame, f: codebook.Field, table: dict[str, int]) -> pd.Series:
@@ -406,8 +379,5 @@ def validate_locations(text: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     first, last = check_month(p, text, "eerste_maand"), check_month(p, text, "laatste_maand")
     key = text["locatie"].str.upper()
     check_duplicates(p, pd.DataFrame({"locatie": key}), text["bron_rij"], "locatie")
-    problems = p.frame()
-    keep = ~text.index.isin(problems["pos"].unique())
-    out = pd.DataFrame({"locatie": text["locatie"], "instelling": text["instelling"], "naam": text["naam"],
-                        "eerste_maand": first, "laatste_maand": last})[keep]
+    out, problems = p.result(text[["locatie", "instelling", "naam"]].assign(eerste_maand=first, laatste_maand=last))
     return out.astype("str"), problems

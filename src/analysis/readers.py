@@ -37,20 +37,12 @@ class UnreadableFile(Exception):
 
 @dataclass
 class TextTable:
-    """One export as text: header, cells and the row number a person sees in the file.
+    """One export as text.
 
-    Attributes
-    ----------
-    header : list of str
-        Column names as found in the file.
-    frame : DataFrame
-        One ``str`` column per header position (``c0``, ``c1``, ...), empty string for
-        an empty cell, plus ``bron_rij`` (row number: spreadsheet row for CSV/XLSX with the
-        header on row 1, case number for SPSS).
-    bad_rows : list of tuple
-        ``(row, reason)`` for rows that cannot be aligned with the header.
-    blank_rows : int
-        Completely empty lines (not registrations; counted, not quarantined).
+    ``frame`` holds one column per header position (``c0``, ``c1``, ...; ``""`` for an empty
+    cell) plus ``bron_rij``, the row a person sees (header = row 1 in CSV/XLSX, case number in
+    SPSS). ``bad_rows`` are ``(row, reason)`` pairs that cannot be aligned with the header;
+    ``blank_rows`` counts completely empty rows (not registrations, so not quarantined).
     """
 
     header: list[str]
@@ -220,20 +212,12 @@ def read_sav(path: Path) -> TextTable:
         df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:
         raise UnreadableFile(f"not a readable SPSS .sav file ({type(exc).__name__})") from exc
-    labels = meta.variable_value_labels or {}
-    cols: dict[str, pd.Series] = {}
-    for i, name in enumerate(df.columns):
-        vl = {cell_text(k): str(v) for k, v in labels.get(name, {}).items()}
-        texts = [cell_text(v) for v in df[name].tolist()]
-        cols[f"c{i}"] = pd.Series([vl.get(t, t) for t in texts], dtype=object)
-    frame = pd.DataFrame(cols, index=pd.RangeIndex(len(df)))
-    blank = frame.apply(lambda c: c.str.strip() == "").all(axis=1) if len(frame.columns) else None
-    frame["bron_rij"] = pd.Series(range(1, len(df) + 1), dtype="int64")
-    n_blank = 0
-    if blank is not None and blank.any():
-        n_blank = int(blank.sum())
-        frame = frame[~blank].reset_index(drop=True)
-    return TextTable(header=[str(c) for c in df.columns], frame=frame, blank_rows=n_blank)
+    labels = {name: {cell_text(k): str(v) for k, v in vl.items()}
+              for name, vl in (meta.variable_value_labels or {}).items()}
+    columns = [[labels.get(name, {}).get(t, t) for t in map(cell_text, df[name].tolist())] for name in df.columns]
+    records = zip(range(1, len(df) + 1), map(list, zip(*columns)))
+    # SPSS has no header row: case numbers are the row numbers.
+    return _rows_from_records([(0, [str(c) for c in df.columns]), *records])
 
 
 def read_table(path: Path) -> TextTable:
