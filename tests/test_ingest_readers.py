@@ -104,6 +104,13 @@ def test_bad_alias_file_is_a_clear_error(tmp_path):
         ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
 
 
+def test_alias_to_unknown_code_is_a_clear_error(tmp_path):
+    raw = make_tree(tmp_path)
+    (raw / "meting-2" / "registraties" / "aliases.yaml").write_text("labels:\n  evaluatie_2:\n    samen: 3\n")
+    with pytest.raises(ingest.IngestError, match="'samen' -> 3 for evaluatie_2: 3 is not a code"):
+        ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
+
+
 def test_ambiguous_headers_stop_the_file(tmp_path):
     header = ["locatie", "nummer_jongere", "datum_start", "tijd_start", "begindatum"] + REG_HEADER[5:]
     raw = make_tree(tmp_path, [])

@@ -272,6 +272,12 @@ def parse_aliases(data: Any, origin: str) -> Aliases:
         if col not in known:
             raise ValueError(f"{origin}: labels given for {col!r}, which is not a codebook column")
         labels[col] = {norm_key(text): int(code) for text, code in (mapping or {}).items()}
+        allowed = next(f for r in ("registraties", "locaties", "bezetting", "beleid")
+                       for f in codebook.fields(r) if f.name == col)
+        for text, code in (mapping or {}).items():
+            if int(code) not in allowed.codes:
+                raise ValueError(f"{origin}: label {text!r} -> {code} for {col}: {code} is not a code; "
+                                 f"allowed: {allowed.allowed_text()}")
     return Aliases(cols, labels)
 
 
