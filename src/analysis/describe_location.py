@@ -127,16 +127,28 @@ def location_system(reg: pd.DataFrame, period: Period) -> dc.CellSystem:
 
 
 # --- statistics per column ----------------------------------------------------------------
-def rate_per_10(n: float, occupancy: float) -> float:
-    """Registrations per 10 youths of (summed monthly mean) occupancy; NaN without occupancy."""
-    return float(n) / occupancy * 10 if occupancy and occupancy > 0 else float("nan")
+def rate_per_10(reg: pd.DataFrame, occ: pd.DataFrame, months: Sequence[str]) -> float:
+    """Registrations per 10 youths per month over ``months`` (occupancy summed over months).
+
+    Months without occupancy (a location that had not started) are left out of both sides.
+    When such a month holds registrations the rate is NaN: it would count only part of the
+    registrations, and that part is a number the factsheet does not show.
+    """
+    per_month = occ.groupby(occ["maand"].astype(str))["gemiddelde_bezetting"].sum()
+    usable = [m for m in months if per_month.get(m, 0) > 0]
+    n = len(_in(reg, months))
+    if not usable or len(_in(reg, usable)) != n:
+        return float("nan")
+    return n / float(per_month[usable].sum()) * 10
 
 
-def occupancy_sum(occ: pd.DataFrame, months: Sequence[str]) -> float:
-    """Sum over ``months`` of the monthly mean occupancy (NaN when a month is missing)."""
-    sub = occ[occ["maand"].astype(str).isin(list(months))]
-    per_month = sub.groupby(sub["maand"].astype(str))["gemiddelde_bezetting"].sum()
-    return float(per_month.sum()) if set(per_month.index) >= set(months) else float("nan")
+def active_months(locations: pd.DataFrame | None, location: str, months: Sequence[str]) -> list[str]:
+    """Months of ``months`` in which ``location`` took part (``eerste_maand..laatste_maand``)."""
+    if locations is None or "eerste_maand" not in locations or location not in set(locations["locatie"]):
+        return list(months)
+    row = locations[locations["locatie"] == location].iloc[0]
+    first, last = str(row["eerste_maand"]), str(row["laatste_maand"])
+    return [m for m in months if first <= m <= last]
 
 
 def median_duration(reg: pd.DataFrame) -> tuple[float, int]:
@@ -175,10 +187,10 @@ def national_figures(reg: pd.DataFrame, occ: pd.DataFrame, period: Period,
     reg = _in(reg, period.months)
     out: dict[str, Any] = {"months": {}}
     for m in period.months:
-        rate = rate_per_10(len(_in(reg, [m])), occupancy_sum(occ, [m]))
+        rate = rate_per_10(reg, occ, [m])
         out["months"][m] = None if pd.isna(rate) else round_half_up(rate, 1)
     out["n"] = str(len(reg))
-    out["rate"] = _fmt_rate(rate_per_10(len(reg), occupancy_sum(occ, period.months)), lang)
+    out["rate"] = _fmt_rate(rate_per_10(reg, occ, period.months), lang)
     out["median"] = _fmt_median(reg, 0)
     for name, (item, yes, _label) in SHARES.items():
         out[name] = _fmt_share(int(reg[item].isin(list(yes)).fillna(False).sum()), len(reg), False, lang)
@@ -201,7 +213,7 @@ def _indicator_rows(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.
     rows = [["Registraties (aantal)", *(_count(s, hidden, totals[c]) for c in cols), national["n"]]]
     rates = []
     for c, months in cols.items():
-        rate = rate_per_10(s.values[totals[c]], occupancy_sum(occ, months))
+        rate = rate_per_10(reg, occ, months)
         rates.append(dc.SUPPRESSED_MARK if totals[c] in hidden else _fmt_rate(rate, lang))
     rows.append(["Per 10 jongeren per maand", *rates, national["rate"]])
     rows.append(["Mediane duur (uur:min)", *(_fmt_median(_in(reg, m), k) for m in cols.values()),
@@ -237,15 +249,18 @@ def _item_table(item: str, s: dc.CellSystem, hidden: frozenset[str], period: Per
 
 
 def _months(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.CellSystem,
-            hidden: frozenset[str], national: dict[str, Any], lang: Lang) -> list[dict[str, Any]]:
+            hidden: frozenset[str], national: dict[str, Any], active: Sequence[str], lang: Lang
+            ) -> list[dict[str, Any]]:
     out = []
     for m in period.months:
         key = f"m:{m}"
-        rate = rate_per_10(s.values[key], occupancy_sum(occ, [m]))
+        rate = rate_per_10(reg, occ, [m])
         shown = key not in hidden
+        absent = m not in active and s.values[key] == 0  # did not take part: no count, no zero
         out.append({
             "month": m, "label": month_label(m, lang), "latest": m == period.latest,
-            "n": s.values[key] if shown else None, "text": _count(s, hidden, key),
+            "n": s.values[key] if shown and not absent else None,
+            "text": NA_TEXT if absent else _count(s, hidden, key), "active": not absent,
             "rate": round_half_up(rate, 1) if shown and not pd.isna(rate) else None,
             "national_rate": national["months"][m],
         })
@@ -254,7 +269,8 @@ def _months(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.CellSyst
 
 def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Period,
               k: int = dc.DEFAULT_MIN_CELL_SIZE, lang: Lang = "nl",
-              national: dict[str, Any] | None = None) -> dict[str, Any]:
+              national: dict[str, Any] | None = None, locations: pd.DataFrame | None = None
+              ) -> dict[str, Any]:
     """Display-ready content of one factsheet, after disclosure control.
 
     Parameters
@@ -272,6 +288,8 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
         Label language (the factsheet text is Dutch).
     national : dict, optional
         Precomputed :func:`national_figures`.
+    locations : DataFrame, optional
+        Locations table: months outside the location's participation show "–", not 0.
 
     Returns
     -------
@@ -287,15 +305,19 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
     hidden = dc.suppress(s, k)
     labels = period.labels(lang)
     indicators = _indicator_rows(loc_reg, loc_occ, period, s, hidden, national, k, lang)
-    months = _months(loc_reg, loc_occ, period, s, hidden, national, lang)
-    n_earlier = len(period.earlier)
+    active = active_months(locations, location, period.months)
+    months = _months(loc_reg, loc_occ, period, s, hidden, national, active, lang)
+    if not months[-1]["active"]:
+        indicators[0][1] = indicators[1][1] = NA_TEXT
+    n_earlier = len([m for m in months[:-1] if m["active"]])
     nat_latest = national["months"][period.latest]
     nat_latest = float("nan") if nat_latest is None else nat_latest
-    avg = (dc.SUPPRESSED_MARK if "E" in hidden
+    avg = (dc.SUPPRESSED_MARK if "E" in hidden else NA_TEXT if not n_earlier
            else format_number(s.values["E"] / n_earlier, 1, lang))
     return {
         "location": location, "latest": labels["L"], "earlier": labels["E"],
         "min_cell_size": k, "hidden": len(hidden), "months": months,
+        "inactive": [m["label"] for m in months if not m["active"]],
         "indicators": {"columns": ["", labels["L"], labels["E"], labels["T"], "Landelijk"],
                        "rows": indicators},
         "tables": [_item_table(item, s, hidden, period, national, lang) for item in ITEMS],
@@ -321,4 +343,4 @@ def months_between(months: Sequence[str], first: str, last: str) -> Period:
 
 
 __all__ = ["ITEMS", "SHARES", "Period", "factsheet", "location_system", "median_duration",
-           "months_between", "national_figures", "occupancy_sum", "rate_per_10"]
+           "months_between", "national_figures", "active_months", "rate_per_10"]

@@ -103,7 +103,7 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
     x = list(range(len(months)))
     colours = [figures.PALETTE[1] if m["latest"] else "#8aa9c9" for m in months]
     with figures.style():
-        fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 2.35), gridspec_kw={"wspace": 0.28})
+        fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 2.7), gridspec_kw={"wspace": 0.28})
         heights = [m["n"] or 0 for m in months]
         left.bar(x, heights, color=colours, width=0.68)
         top = max(heights + [1])
@@ -121,11 +121,12 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
                    label=sheet["location"])
         if months[-1]["rate"] is not None:
             right.plot([x[-1]], [rate[-1]], "o", color=figures.PALETTE[1], markersize=7, zorder=5)
-        right.set_ylim(0, max([v for v in rate + nat if v == v] + [1]) * 1.2)
-        right.yaxis.set_major_formatter(figures.number_formatter(lang, 1 if max(nat + [0]) < 5 else 0))
+        ymax = max([v for v in rate + nat if v == v] + [1])
+        right.set_ylim(0, ymax * 1.4)  # room for the legend above the lines
+        right.yaxis.set_major_formatter(figures.number_formatter(lang, 1 if ymax < 3 else 0))
         right.set_title("Per 10 jongeren per maand" if lang == "nl" else "Per 10 youths per month",
                         fontsize=9, loc="left")
-        right.legend(frameon=False, fontsize=7.5, loc="lower left", ncol=2)
+        right.legend(frameon=False, fontsize=7.5, loc="upper right", ncol=2, borderaxespad=0.1)
         for ax in (left, right):
             ax.set_xticks(x, [m["label"].split(" ")[0] for m in months], fontsize=8)
             ax.tick_params(axis="y", labelsize=8)
@@ -217,6 +218,8 @@ def decorate(sheet: dict[str, Any], *, name: str | None, measurement: int, synth
         "Landelijk: alle locaties van de meting in dezelfde periode. Percentages over alle "
         "registraties, inclusief 'niet ingevuld'. Geen gegevens op het niveau van jongeren.",
     ]
+    if sheet.get("inactive"):
+        notes.insert(0, "Geen registratie (locatie deed niet mee): " + ", ".join(sheet["inactive"]) + " (–).")
     if synthetic:
         notes.insert(0, SYNTHETIC_BANNER + ".")
     return dict(sheet, title=f"Factsheet gedwongen afzonderen – locatie {loc}",
@@ -304,8 +307,21 @@ def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_si
     return steps
 
 
+def _kernel_log(path: str) -> None:
+    """Pool initializer: send the worker's (and its kernels') stderr to a log file.
+
+    Jupyter kernels print start-up and shutdown chatter on stderr, which would tear the
+    progress bar; errors still reach the caller as exceptions naming the location.
+    """
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
-              progress: bool = True) -> list[StepResult]:
+              progress: bool = True, log: Path | None = None) -> list[StepResult]:
     """Run the out-of-date steps in a process pool (``workers`` cores) with a progress bar.
 
     Up-to-date steps are recorded as skipped; a finished step is recorded through ``runner``
@@ -319,8 +335,12 @@ def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
     if not todo:
         return results
     errors: list[BaseException] = []
+    init = (_kernel_log, (str(log),)) if log is not None else (None, ())
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
     with Progress(disable=not progress, transient=False) as bar, \
-            ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+            ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=init[0],
+                                initargs=init[1]) as pool:
         task = bar.add_task(f"factsheets ({len(todo)})", total=len(todo))
         futures = {pool.submit(s.action): s for s in todo}
         for fut in as_completed(futures):
@@ -352,7 +372,8 @@ def main(paths: Paths, location: str | None = None, measurement: int | None = No
     console = Console(highlight=False)
     t0 = time.perf_counter()
     steps = factsheet_steps(paths, measurement, locations=[location] if location else None)
-    results = run_steps(steps, Runner(paths.state, force=force), workers=workers)
+    results = run_steps(steps, Runner(paths.state, force=force), workers=workers,
+                        log=work_dir(paths) / "kernels.log")
     ran = [r for r in results if r.ran]
     console.print(f"factsheets: {len(ran)} built, {len(results) - len(ran)} up to date, "
                   f"{time.perf_counter() - t0:.1f} s -> {paths.factsheets}")
