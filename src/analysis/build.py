@@ -27,7 +27,7 @@ RAW_PATTERNS = ("meting-*/registraties/*.csv", "meting-*/registraties/*.xlsx", "
 # Package modules each step depends on (a change elsewhere does not re-run the step).
 MODULES = {
     "synth": ["synth", "codebook.py", "resources"],
-    "ingest": ["ingest.py", "readers.py", "checks.py", "pseudonym.py", "codebook.py", "measurements.py", "resources"],
+    "ingest": ["ingest.py", "ingest_report.py", "readers.py", "checks.py", "pseudonym.py", "codebook.py", "measurements.py", "resources"],
     "chapter": ["describe", "figures.py", "display.py", "params.py", "codebook.py", "results.py", "measurements.py"],
     "models": ["models", "display.py", "params.py", "results.py", "measurements.py"],
     "render": ["render", "reproduction.py", "audit.py", "codebook.py", "results.py"],

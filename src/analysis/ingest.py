@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis import checks, codebook, pseudonym, readers
+from analysis.ingest_report import FileReport, IngestReport, totals as _totals
 from analysis.measurements import Measurement
 
 OUTPUTS = ("registrations.parquet", "occupancy.parquet", "policy.parquet", "locations.parquet",
@@ -36,81 +37,6 @@ class IngestError(Exception):
 
 class NothingToIngest(IngestError):
     """Nothing can be processed: no raw folder, no registration files or no locations.csv."""
-
-
-@dataclass
-class FileReport:
-    """Reconciliation of one input file: rows read = rows accepted + rows quarantined."""
-
-    file: str
-    kind: str
-    sha256: str
-    meting: int | None = None
-    format: str = ""
-    encoding: str | None = None
-    separator: str | None = None
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_quarantined: int = 0
-    blank_rows: int = 0
-    columns: dict[str, str] = field(default_factory=dict)
-    columns_ignored: list[str] = field(default_factory=list)
-    columns_missing: list[str] = field(default_factory=list)
-    free_text_dropped: list[str] = field(default_factory=list)
-    flags: dict[str, int] = field(default_factory=dict)
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class IngestReport:
-    """What ingest read, accepted, quarantined and wrote (``ingest_report.json``)."""
-
-    files: list[FileReport]
-    totals: dict[str, dict[str, int]]
-    quarantined_rows: int
-    quarantine_lines: int
-    synthetic: bool
-    exit_code: int
-    measurements: list[int]
-    outputs: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    reasons: dict[str, int] = field(default_factory=dict)
-    out: Path | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (no paths, no timestamps: outputs stay byte-identical)."""
-        d = asdict(self)
-        d.pop("out")
-        return d
-
-    def print_summary(self, console: Any = None) -> None:
-        """Print a one-screen summary with rich (totals, files with problems, top reasons)."""
-        from rich.console import Console
-        from rich.table import Table
-
-        console = console or Console()
-        head = "[bold]Ingest[/bold]" + (" [yellow](synthetic twin)[/yellow]" if self.synthetic else "")
-        console.print(f"{head} -> {self.out}" if self.out else head)
-        t = Table("data", "files", "rows read", "accepted", "quarantined", box=None)
-        for kind, v in self.totals.items():
-            t.add_row(kind, *(f"{v[k]:,}" for k in ("files", "rows_read", "rows_accepted", "rows_quarantined")))
-        console.print(t)
-        bad = [f for f in self.files if f.rows_quarantined or f.error]
-        if bad:
-            ft = Table("file", "read", "quarantined", "problem", box=None, title="Files with problems")
-            for f in sorted(bad, key=lambda f: -f.rows_quarantined)[:8]:
-                ft.add_row(f.file, str(f.rows_read), str(f.rows_quarantined), f.error or "")
-            if len(bad) > 8:
-                ft.add_row(f"... {len(bad) - 8} more (see ingest_report.json)", "", "", "")
-            console.print(ft)
-        if self.reasons:
-            console.print("Quarantine reasons (lines): " + ", ".join(f"{k} {v:,}" for k, v in self.reasons.items()))
-        flags = {k: sum(f.flags.get(k, 0) for f in self.files) for k in checks.FLAGS}
-        console.print("Kept with flag: " + ", ".join(f"{k} {v:,}" for k, v in flags.items()))
-        for w in self.warnings[:5]:
-            console.print(f"[yellow]warning[/yellow] {w}")
-        console.print(f"Exit code {self.exit_code}; details in quarantine.csv and ingest_report.json")
 
 
 # --- discovery ------------------------------------------------------------------------------
@@ -406,21 +332,6 @@ def _frame(parts: list[pd.DataFrame], resource: str, order: list[str]) -> pd.Dat
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
     df = pd.concat(parts, ignore_index=True)[list(dtypes)].astype(dtypes)
     return df.sort_values(order, kind="stable").reset_index(drop=True)
-
-
-def _totals(files: list[FileReport]) -> dict[str, dict[str, int]]:
-    """Rows read/accepted/quarantined per kind of file and over all files."""
-    out: dict[str, dict[str, int]] = {}
-    for f in files:
-        for kind in (f.kind, "all"):
-            t = out.setdefault(kind, {"files": 0, "files_not_processed": 0, "rows_read": 0,
-                                      "rows_accepted": 0, "rows_quarantined": 0})
-            t["files"] += 1
-            t["files_not_processed"] += f.error is not None
-            t["rows_read"] += f.rows_read
-            t["rows_accepted"] += f.rows_accepted
-            t["rows_quarantined"] += f.rows_quarantined
-    return {k: out[k] for k in [*(k for k in out if k != "all"), "all"]}
 
 
 def main(raw: Path | None = None, out: Path | None = None) -> int:
