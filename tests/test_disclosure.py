@@ -106,12 +106,16 @@ def test_percentages_follow_counts_and_denominators() -> None:
     assert np.isnan(dc.mask_percentages([50.0, 50.0], [False, False], True)).all()
 
 
-def test_apply_to_frame_keeps_columns_and_blanks_hidden() -> None:
-    df = pd.DataFrame({"code": ["1", "2", "3"], "n": [10, 2, 8], "pct": [50.0, 10.0, 40.0]})
-    hidden, _ = dc.suppress_distribution(df["n"], 5)
-    out = dc.apply_to_frame(df, "n", hidden, ["pct"])
-    assert out["n"].isna().tolist() == [False, True, True]
-    assert out["pct"].isna().tolist() == [False, True, True]
+def test_suppress_frame_per_group_with_denominator() -> None:
+    df = pd.DataFrame({"group": ["a"] * 3 + ["b"] * 3, "code": ["1", "2", "3"] * 2,
+                       "n": [10, 2, 8, 0, 3, 0], "pct": [50.0, 10.0, 40.0, 0.0, 100.0, 0.0]})
+    df["denominator"] = df.groupby("group")["n"].transform("sum")
+    out = dc.suppress_frame(df, 5, group="group")
+    assert out["suppressed"].tolist() == [False, True, True, False, True, False]
+    assert out["n"].isna().tolist() == [False, True, True, False, True, False]
+    assert out["pct"].isna().tolist() == [False, True, True, True, True, True]  # b's total is hidden
+    assert out["denominator"].isna().tolist() == [False] * 3 + [True] * 3
+    assert dc.suppress_frame(df, 0)["suppressed"].sum() == 0  # national report: nothing hidden
 
 
 def test_show_count() -> None:

@@ -189,7 +189,9 @@ def national_figures(reg: pd.DataFrame, occ: pd.DataFrame, period: Period,
     for m in period.months:
         rate = rate_per_10(reg, occ, [m])
         out["months"][m] = None if pd.isna(rate) else round_half_up(rate, 1)
-    out["n"] = str(len(reg))
+    # No national count: it is no comparison for one location, and as an exact number it would
+    # change with every added registration anywhere and so re-run every factsheet.
+    out["n"] = NA_TEXT
     out["rate"] = _fmt_rate(rate_per_10(reg, occ, period.months), lang)
     out["median"] = _fmt_median(reg, 0)
     for name, (item, yes, _label) in SHARES.items():

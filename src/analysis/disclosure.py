@@ -4,9 +4,11 @@ Rules
 -----
 * **Minimum cell size** ``k`` (``min_cell_size``; default 5 for factsheets, 0 = off for the
   national report). *Primary suppression* hides every count ``1 .. k-1``.
-* **Zero is shown.** An empty cell says that nothing happened and identifies nobody. Because
-  zeros are never suppressed (not even as a secondary suppression), a reader knows that every
-  hidden cell is at least 1; the audit below assumes that reader.
+* **Zero is shown.** An empty cell says that nothing happened and identifies nobody (common
+  practice, e.g. CBS). Because zeros are never suppressed (not even as a secondary
+  suppression), a reader knows every hidden cell is at least 1; the audit assumes that reader.
+  A consequence to know: a shown 100% (all other cells 0) says something about every
+  registration of that column; that is group, not individual, disclosure.
 * **Secondary suppression.** Published counts are linked by additive *lines* (a total equals
   the sum of its parts: a distribution and its shown total, the rows and columns of a table
   with margins, a monthly series and its period total, ...). Two steps make sure a hidden
@@ -32,7 +34,8 @@ Rules
 
 The national report passes ``k = 0``: nothing is suppressed and the tables equal the
 published ones. Use :func:`suppress` for linked tables (as the factsheets do) and the
-wrappers :func:`suppress_distribution` and :func:`suppress_crosstab` for single tables.
+wrappers :func:`suppress_distribution`, :func:`suppress_crosstab` and
+:func:`suppress_frame` (tidy result tables) for single tables.
 """
 
 from __future__ import annotations
@@ -62,12 +65,11 @@ REGISTRATION_LEVEL_COLUMNS = frozenset({
 class DisclosureError(ValueError):
     """A table would disclose youth-level information."""
 
-
 def note(k: int, lang: str = "nl") -> str:
     """Table note that explains the suppression mark."""
     if lang == "nl":
-        return (f"{SUPPRESSED_MARK} = niet getoond: minder dan {k} registraties, of af te leiden "
-                "uit zo'n aantal en de getoonde totalen.")
+        return (f"{SUPPRESSED_MARK} = niet getoond: minder dan {k} registraties, of af te leiden uit "
+                "zo'n aantal en de getoonde totalen (ook de percentages en cijfers per 10 jongeren daarvan).")
     return f"{SUPPRESSED_MARK} = not shown: fewer than {k} registrations, or derivable from one."
 
 
@@ -193,11 +195,10 @@ def intervals(system: CellSystem, hidden: Iterable[str], lower: float = 1.0
                 known += sign * system.values[m]
         rows.append(row)
         rhs.append(-known)
-    a_eq = np.array(rows) if rows else None
-    b_eq = np.array(rhs) if rows else None
+    a_eq, b_eq = (np.array(rows), np.array(rhs)) if rows else (None, None)
     out: dict[str, tuple[float, float]] = {}
     for c in keys:
-        ends = []
+        ends: list[float] = []
         for sign in (1.0, -1.0):
             obj = np.zeros(len(keys))
             obj[col[c]] = sign
@@ -311,9 +312,9 @@ def suppress_crosstab(table: np.ndarray, k: int, *, row_margins: bool = True,
     """Suppress a two-way table whose margins are shown (see :func:`crosstab_system`)."""
     t = np.asarray(table, dtype=int)
     hidden = suppress(crosstab_system(t, row_margins=row_margins, col_margins=col_margins), k)
-    inner = np.array([[f"c{i}_{j}" in hidden for j in range(t.shape[1])] for i in range(t.shape[0])])
     return CrosstabMask(
-        inner=inner.reshape(t.shape),
+        inner=np.array([[f"c{i}_{j}" in hidden for j in range(t.shape[1])]
+                        for i in range(t.shape[0])], dtype=bool).reshape(t.shape),
         row_totals=np.array([f"r{i}" in hidden for i in range(t.shape[0])], dtype=bool),
         col_totals=np.array([f"k{j}" in hidden for j in range(t.shape[1])], dtype=bool),
         grand_total="g" in hidden,
@@ -324,34 +325,46 @@ def suppress_crosstab(table: np.ndarray, k: int, *, row_margins: bool = True,
 def mask_percentages(pct: Sequence[float], count_hidden: Sequence[bool],
                      denominator_hidden: bool | Sequence[bool] = False) -> np.ndarray:
     """Percentages with NaN where the count or the denominator is hidden."""
-    out = np.asarray(pct, dtype=float).copy()
     hide = np.asarray(count_hidden, dtype=bool) | np.asarray(denominator_hidden, dtype=bool)
-    out[hide] = np.nan
-    return out
+    return np.where(hide, np.nan, np.asarray(pct, dtype=float))
 
 
 def show_count(n: int | None, hidden: bool) -> str:
     """Text of a count cell: the number, or the suppression mark."""
-    if hidden:
-        return SUPPRESSED_MARK
-    return "" if n is None else str(int(n))
+    return SUPPRESSED_MARK if hidden else ("" if n is None else str(int(n)))
 
 
-def apply_to_frame(df: pd.DataFrame, count_col: str, hidden: Sequence[bool],
-                   pct_cols: Sequence[str] = (), denominator_hidden: bool = False) -> pd.DataFrame:
-    """Copy of a tidy result table with hidden counts as NA and their percentages removed.
+def suppress_frame(table: pd.DataFrame, min_cell_size: int, *, count: str = "n",
+                   group: str | None = None, derived: Sequence[str] = ("pct",),
+                   denominator: str = "denominator") -> pd.DataFrame:
+    """Suppress a tidy result table (``describe``'s tables) for display.
 
-    This is the hook for the chapter tables (``describe``): pass the mask from
-    :func:`suppress_distribution` and the frame keeps its columns, with ``<NA>`` where a
-    count may not be shown.
+    Each group (all rows when ``group`` is None) is a 1-D distribution whose total is shown
+    (as the ``denominator`` column of the tidy tables), suppressed with
+    :func:`suppress_distribution`. This is the drop-in for
+    ``analysis.describe.suppress.suppress_counts`` (same arguments and result).
+
+    Returns
+    -------
+    DataFrame
+        Copy with hidden counts as ``<NA>``, their ``derived`` columns (percentages) as NaN,
+        a boolean column ``suppressed``; when a group's total must be hidden too, its
+        ``denominator`` and all its ``derived`` values are blanked.
     """
-    out = df.copy()
-    mask = np.asarray(hidden, dtype=bool)
-    out[count_col] = out[count_col].astype("Int64").mask(mask)
-    for c in pct_cols:
-        out[c] = mask_percentages(out[c], mask, denominator_hidden)
-    guard_display(out)
-    return out
+    out = table.copy()
+    n = pd.to_numeric(out[count], errors="coerce").fillna(0).astype(int).to_numpy()
+    hide, hide_total = np.zeros(len(out), dtype=bool), np.zeros(len(out), dtype=bool)
+    keys = out[group] if group else pd.Series(0, index=out.index)
+    for idx in out.groupby(keys, sort=False).indices.values():
+        hide[idx], hide_total[idx] = suppress_distribution(n[idx], min_cell_size)
+    out["suppressed"] = hide
+    out[count] = pd.to_numeric(out[count], errors="coerce").astype("Int64").mask(hide)
+    for col in derived:
+        if col in out:
+            out[col] = mask_percentages(out[col], hide, hide_total)
+    if denominator in out and hide_total.any():
+        out[denominator] = pd.to_numeric(out[denominator], errors="coerce").astype("Int64").mask(hide_total)
+    return guard_display(out)
 
 
 def _has_count_column(df: pd.DataFrame) -> bool:

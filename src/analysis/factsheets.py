@@ -30,6 +30,7 @@ import pandas as pd
 
 from analysis import SYNTHETIC_BANNER
 from analysis import describe_location as dl
+from analysis import disclosure as dc
 from analysis import measurements as measurements_mod
 from analysis.hashing import file_digest, frame_digest, json_digest, tree_digest
 from analysis.incremental import Runner, Step, StepResult
@@ -212,8 +213,7 @@ def decorate(sheet: dict[str, Any], *, name: str | None, measurement: int, synth
     """Add title, subtitle, banner and notes (Dutch) to :func:`describe_location.factsheet`."""
     loc = sheet["location"] + (f" – {name}" if name else "")
     notes = [
-        f"x = niet getoond: minder dan {k} registraties, of af te leiden uit zo'n aantal en de "
-        "getoonde totalen (ook de percentages en cijfers per 10 jongeren daarvan).",
+        dc.note(k),
         "Per 10 jongeren: registraties gedeeld door de gemiddelde bezetting, maal 10, per maand. "
         "Landelijk: alle locaties van de meting in dezelfde periode. Percentages over alle "
         "registraties, inclusief 'niet ingevuld'. Geen gegevens op het niveau van jongeren.",
