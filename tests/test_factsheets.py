@@ -208,3 +208,14 @@ def test_factsheet_on_the_synthetic_twin(tmp_path: Path) -> None:
     loc = sorted(pd.read_parquet(proc / "registrations.parquet")["locatie"].unique())[0]
     assert fs.main(paths, location=loc, measurement=2) == 0
     _check_outputs(paths, loc, synthetic=True)
+
+
+def test_months_without_participation_show_a_dash(processed: Path) -> None:
+    reg, occ = _load(processed)
+    locs = pd.DataFrame({"locatie": ["L01"], "eerste_maand": [MONTHS[0]], "laatste_maand": [MONTHS[3]]})
+    reg = reg[~((reg["locatie"] == "L01") & reg["maand"].isin(MONTHS[4:]))]
+    sheet = dl.factsheet(reg, occ, location="L01", period=dl.Period(tuple(MONTHS)), locations=locs)
+    assert [m["text"] for m in sheet["months"][4:]] == [dl.NA_TEXT] * 2
+    assert sheet["key_figures"][0]["value"] == dl.NA_TEXT
+    assert all(r[1] == dl.NA_TEXT for t in sheet["tables"] for r in t["rows"])
+    assert sheet["inactive"] == ["jan 2021", "feb 2021"]

@@ -309,8 +309,11 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
     indicators = _indicator_rows(loc_reg, loc_occ, period, s, hidden, national, k, lang)
     active = active_months(locations, location, period.months)
     months = _months(loc_reg, loc_occ, period, s, hidden, national, active, lang)
-    if not months[-1]["active"]:
+    tables = [_item_table(item, s, hidden, period, national, lang) for item in ITEMS]
+    if not months[-1]["active"]:  # the location did not take part in the latest month
         indicators[0][1] = indicators[1][1] = NA_TEXT
+        for row in (r for t in tables for r in [*t["rows"], t["total"]]):
+            row[1] = row[2] = NA_TEXT
     n_earlier = len([m for m in months[:-1] if m["active"]])
     nat_latest = national["months"][period.latest]
     nat_latest = float("nan") if nat_latest is None else nat_latest
@@ -322,7 +325,7 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
         "inactive": [m["label"] for m in months if not m["active"]],
         "indicators": {"columns": ["", labels["L"], labels["E"], labels["T"], "Landelijk"],
                        "rows": indicators},
-        "tables": [_item_table(item, s, hidden, period, national, lang) for item in ITEMS],
+        "tables": tables,
         "key_figures": [
             {"label": f"Registraties {labels['L']}", "value": months[-1]["text"],
              "sub": f"gemiddeld {avg} per maand ervoor"},
