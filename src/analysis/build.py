@@ -28,7 +28,7 @@ RAW_PATTERNS = ("meting-*/registraties/*.csv", "meting-*/registraties/*.xlsx", "
 MODULES = {
     "synth": ["synth", "codebook.py", "resources"],
     "ingest": ["ingest.py", "ingest_report.py", "readers.py", "checks.py", "pseudonym.py", "codebook.py", "measurements.py", "resources"],
-    "chapter": ["describe", "figures.py", "display.py", "params.py", "codebook.py", "results.py", "measurements.py"],
+    "chapter": ["describe", "disclosure.py", "figures.py", "display.py", "params.py", "codebook.py", "results.py", "measurements.py"],
     "models": ["models", "display.py", "params.py", "results.py", "measurements.py"],
     "render": ["render", "reproduction.py", "audit.py", "codebook.py", "results.py"],
 }

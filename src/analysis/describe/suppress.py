@@ -1,9 +1,10 @@
-"""Minimum cell size for displayed counts (disclosure control, first version).
+"""Minimum cell size for displayed counts: the chapters' entry point to disclosure control.
 
 The national report shows every count (``min_cell_size = 0``). Tables that leave the
 research team with a smaller audience (factsheets) hide small counts, because a count of
-1 or 2 at one location can point to one young person. This lives here until the factsheet
-work moves it to a ``disclosure`` module; keep the interface small so the move is easy.
+1 or 2 at one location can point to one young person. The single implementation lives in
+:mod:`analysis.disclosure` (primary and secondary suppression, proven in its tests); this
+module only adapts it to the chapters' tidy tables.
 
 Only what is displayed is suppressed: results CSVs keep the full numbers for the research
 team and the reproduction check.
@@ -13,14 +14,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis import disclosure
+
 
 def suppress_counts(table: pd.DataFrame, min_cell_size: int, *, count: str = "n",
                     group: str | None = None, derived: tuple[str, ...] = ("pct",)) -> pd.DataFrame:
-    """Hide counts below ``min_cell_size`` (and what is derived from them).
-
-    Primary suppression hides every count with ``0 < n < min_cell_size``. Secondary
-    suppression then hides the smallest other non-zero count of a group when a group has
-    exactly one hidden cell, because the shown total would otherwise give it away.
+    """Hide counts below ``min_cell_size`` and whatever would give them away.
 
     Parameters
     ----------
@@ -38,27 +37,17 @@ def suppress_counts(table: pd.DataFrame, min_cell_size: int, *, count: str = "n"
     Returns
     -------
     DataFrame
-        Copy of ``table`` with hidden cells as NA and a boolean column ``suppressed``.
+        Copy of ``table`` with hidden cells as NA and a boolean column ``suppressed``
+        (see :func:`analysis.disclosure.suppress_frame`).
     """
-    out = table.copy()
-    n = pd.to_numeric(out[count], errors="coerce")
-    hide = (n > 0) & (n < min_cell_size) if min_cell_size > 1 else pd.Series(False, index=out.index)
-    keys = out[group] if group else pd.Series(0, index=out.index)
-    for _, idx in out.groupby(keys, sort=False).groups.items():
-        if hide[idx].sum() == 1:
-            rest = n[idx][(~hide[idx]) & (n[idx] > 0)]
-            if len(rest):
-                hide[rest.idxmin()] = True
-    out["suppressed"] = hide.to_numpy()
-    out[count] = n.astype("Int64").mask(hide)
-    for col in derived:
-        if col in out:
-            out[col] = out[col].astype(float).mask(hide)
-    return out
+    return disclosure.suppress_frame(table, min_cell_size, count=count, group=group, derived=derived)
 
 
 def shown_count(value: object, min_cell_size: int) -> str:
-    """Text for a count cell: the number, or ``<k`` when it was hidden."""
+    """Text for a count cell: the number, or the suppression mark when it was hidden.
+
+    The mark is not ``<k``: a cell hidden to protect another one can be large.
+    """
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return f"<{min_cell_size}"
+        return disclosure.SUPPRESSED_MARK
     return str(int(value))
