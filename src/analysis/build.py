@@ -9,7 +9,6 @@ environment lock (``pyproject.toml``). A no-op rebuild only checks digests.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -44,6 +43,7 @@ class BuildConfig:
     renderer: str = "auto"
     seed: int = DEFAULT_SEED
     lang: str = "nl"
+    factsheets: bool = True
     on_step: Callable[[StepResult], None] | None = None
     results: list[StepResult] = field(default_factory=list)
 
@@ -101,14 +101,14 @@ def _rows_digest(processed: Path, table: str, meting: int | None) -> str:
     return frame_digest(df)
 
 
-def plan(cfg: BuildConfig) -> list[Callable[[], Step]]:
+def plan(cfg: BuildConfig) -> list[Callable[[], Step | list[Step]]]:
     """The build steps in order, each as a factory (digests of later steps are computed
     after earlier steps ran, so they see fresh processed data)."""
     from analysis import run as run_mod
 
     p = cfg.paths
     raw, synthetic = raw_root(cfg)
-    steps: list[Callable[[], Step]] = []
+    steps: list[Callable[[], Step | list[Step]]] = []
 
     if synthetic:
         def synth_step() -> Step:
@@ -150,6 +150,12 @@ def plan(cfg: BuildConfig) -> list[Callable[[], Step]]:
                         lambda: run_mod.execute(src, out, params, cwd=p.root))
         steps.append(chapter_step)
 
+    if cfg.factsheets:
+        def factsheet_steps() -> list[Step]:
+            from analysis import factsheets
+            return factsheets.factsheet_steps(p, latest)
+        steps.append(factsheet_steps)
+
     def render_step() -> Step:
         from analysis import render
         inputs = {"notebooks": tree_digest(p.executed_notebooks, ["*.ipynb"]),
@@ -168,9 +174,12 @@ def plan(cfg: BuildConfig) -> list[Callable[[], Step]]:
 def build(cfg: BuildConfig) -> list[StepResult]:
     """Run the build plan; returns what ran and how long each step took."""
     runner = Runner(cfg.paths.state, force=cfg.force, on_step=cfg.on_step)
-    t0 = time.perf_counter()
     for factory in plan(cfg):
-        runner.run(factory())
+        made = factory()
+        if isinstance(made, list):  # independent steps (factsheets): both cores
+            from analysis import factsheets
+            factsheets.run_steps(made, runner, workers=2, progress=False)
+        else:
+            runner.run(made)
     cfg.results = runner.results
-    _ = time.perf_counter() - t0
     return runner.results
