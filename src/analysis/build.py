@@ -86,8 +86,9 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
         "period_start": m.first_month, "period_end": m.last_month,
         "lang": cfg.lang, "min_cell_size": 0,
         "output_dir": str(cfg.paths.build), "build_dir": str(cfg.paths.build),
-        "measurements": all_metingen, "reference_measurement": all_metingen[0],
-        "model_set": "primary+sensitivity",
+        "measurements": all_metingen, "metingen": all_metingen,
+        "reference_measurement": all_metingen[0], "referentie": all_metingen[0],
+        "model_set": "primary+sensitivity", "nsim": 250, "seed": cfg.seed,
     }
 
 

@@ -8,11 +8,13 @@ and cell named; the partially executed notebook is kept for inspection.
 
 from __future__ import annotations
 
+import ast
 import logging
 import time
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import papermill as pm
 
 
@@ -26,9 +28,21 @@ class NotebookFailed(RuntimeError):
     """A notebook raised an error during execution."""
 
 
-def declared_parameters(notebook: Path) -> dict[str, Any]:
-    """Parameters declared in the notebook's ``parameters`` cell (name -> info)."""
-    return pm.inspect_notebook(str(notebook))
+def declared_parameters(notebook: Path) -> list[str]:
+    """Names assigned in the notebook's cell tagged ``parameters``, in order.
+
+    Read with :mod:`ast` rather than ``papermill.inspect_notebook``, which skips lines such as
+    ``first_month = None  # comment`` whose comment it cannot read as a type hint.
+    """
+    nb = nbformat.read(str(notebook), as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise NotebookFailed(f"{notebook.name}: expected one cell tagged 'parameters', found {len(cells)}")
+    names: list[str] = []
+    for node in ast.parse(cells[0].source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+    return names
 
 
 def execute(source: Path, target: Path, params: dict[str, Any], *, cwd: Path) -> float:
