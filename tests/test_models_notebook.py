@@ -14,6 +14,14 @@ import pytest
 from analysis.models.simulate import SimParams, write_processed
 from analysis.paths import default_paths
 
+
+@pytest.fixture(autouse=True)
+def _slow_only_when_selected(request):
+    """The project's pytest config does not deselect ``slow``; run these only with ``-m slow``."""
+    if request.node.get_closest_marker("slow") and "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("slow statistical check: run with -m slow")
+
+
 NOTEBOOK = default_paths().notebooks / "03_change_across_measurements.ipynb"
 
 

@@ -17,6 +17,14 @@ from analysis.models.fit import fit
 from analysis.models.simulate import Fixed, SimParams, simulate
 from analysis.models.spec import count_specs, duration_specs, room_specs, select
 
+
+@pytest.fixture(autouse=True)
+def _slow_only_when_selected(request):
+    """The project's pytest config does not deselect ``slow``; run these only with ``-m slow``."""
+    if request.node.get_closest_marker("slow") and "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("slow statistical check: run with -m slow")
+
+
 TERMS = ["intercept", "month", "meting2", "month_x_meting2"]
 CASES = {  # model id -> (frame name, attribute of SimParams holding the truth)
     "count_interaction": ("counts", "count"),
@@ -85,18 +93,27 @@ def test_ci_coverage_is_nominal():
 @pytest.mark.slow
 @pytest.mark.parametrize("model_id", ["dur_month", "count_month"])
 def test_lr_pvalues_uniform_under_null(model_id):
-    """With no location variance the chibar2(01) p-values are uniform (p = 1 spread over (0.5, 1))."""
+    """Random-intercept LR test under H0 (no location variance).
+
+    Asymptotically LR ~ 0.5 chi2(0) + 0.5 chi2(1), so given LR > 0 the value 2p is Uniform(0, 1),
+    and P(p <= a) = a. With 18 clusters the mass at LR = 0 is known to exceed one half (the test
+    is then conservative), so we check: 2p | LR > 0 uniform (KS), the size at 5% and 10% is not
+    above nominal (binomial tolerance), and the mass at zero is between 0.4 and 0.85.
+    """
     null = replace(PARAMS, count=replace(PARAMS.count, sd_location=0.0),
-                   duration=replace(PARAMS.duration, sd_location=0.0), n_locations=12)
+                   duration=replace(PARAMS.duration, sd_location=0.0))
     spec = select(count_specs() + duration_specs(), [model_id])[0]
-    rng = np.random.default_rng(7)
+    n_sim = 200 if model_id == "dur_month" else 120
     ps = []
-    for seed in range(150 if model_id == "dur_month" else 100):
+    for seed in range(n_sim):
         d = simulate(null, seed=5000 + seed)
         F = fr.build_frames(d["registrations"], d["occupancy"])
         res = fit(spec, F.counts if spec.group == "count" else F.duration, F.meting_levels)
-        p = res.lr.p
-        ps.append(rng.uniform(0.5, 1.0) if p >= 1.0 else p)
+        ps.append(res.lr.p)
     ps = np.array(ps)
-    assert stats.kstest(ps, "uniform").pvalue > 0.01
-    assert np.mean(ps <= 0.05) < 0.12
+    positive = ps < 1.0
+    mass_zero = 1 - positive.mean()
+    assert 0.4 <= mass_zero <= 0.85, mass_zero
+    assert stats.kstest(2 * ps[positive], "uniform").pvalue > 0.01
+    for a in (0.05, 0.10):
+        assert np.mean(ps <= a) <= a + 2.58 * np.sqrt(a * (1 - a) / n_sim), (a, np.mean(ps <= a))

@@ -234,17 +234,27 @@ def fit(spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *,
     res.messages += [m for m in conv_msgs if m not in res.messages]
     res.status = _status(res.converged, res.singular, res.warnings, conv_msgs)
     if with_lr and spec.random and spec.null_engine:
-        res.lr = random_intercept_test(spec, data, meting_levels, res.loglik)
+        res.lr = random_intercept_test(spec, data, meting_levels, res.loglik,
+                                       at_boundary=_location_variance_zero(res.random))
     return res
 
 
+def _location_variance_zero(random: pd.DataFrame, tol: float = 1e-4) -> bool:
+    """Whether the location intercept SD is numerically zero (boundary estimate)."""
+    if random.empty:
+        return False
+    loc = random[(random["group"] == "locatie") & random["var2"].isna()]
+    return bool(len(loc)) and float(loc["sd_cor"].iloc[0]) < tol
+
+
 def random_intercept_test(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
-                          loglik_full: float) -> LRTest | None:
+                          loglik_full: float, at_boundary: bool = False) -> LRTest | None:
     """LR test of the location random intercept against the model without it (chibar2(01))."""
     cap, s = fit_raw(spec, data, meting_levels, random=False)
     if s is None:
         return None
-    return lr_test("re_location", spec.model_id, loglik_full, float(s["loglik"][0]), df=1)
+    return lr_test("re_location", spec.model_id, loglik_full, float(s["loglik"][0]), df=1,
+                   at_boundary=at_boundary)
 
 
 def fit_many(specs: list[ModelSpec], frames: Any, *, with_lr: bool = True) -> dict[str, ModelResult]:

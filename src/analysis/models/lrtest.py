@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+LR_ZERO_TOL = 1e-6
+"""LR statistics below this are optimizer noise at the boundary and are set to 0 (p = 1)."""
+
 
 @dataclass(frozen=True)
 class LRTest:
@@ -77,7 +80,7 @@ def chibar2_p(lr: float) -> float:
 
 
 def lr_test(name: str, model_id: str, loglik_full: float, loglik_reduced: float, df: int = 1,
-            boundary: bool = True) -> LRTest:
+            boundary: bool = True, at_boundary: bool = False) -> LRTest:
     """Likelihood-ratio test of nested models.
 
     Parameters
@@ -90,12 +93,17 @@ def lr_test(name: str, model_id: str, loglik_full: float, loglik_reduced: float,
         Parameters added in the full model.
     boundary : bool
         Use the chi-bar-squared mixture (variance components) instead of chi2(df).
+    at_boundary : bool
+        The tested variance was estimated as (numerically) zero: LR is 0 by definition, whatever
+        rounding noise the two optimizers leave (Stata prints chibar2 = 0.00, p = 1).
 
     Returns
     -------
     LRTest
     """
     lr = max(2.0 * (float(loglik_full) - float(loglik_reduced)), 0.0)
+    if lr < LR_ZERO_TOL or (boundary and at_boundary):
+        lr = 0.0
     if boundary:
         p = mixture_p(lr, df)
         ref = "chibar2(01)" if df == 1 else f"0.5 chi2({df - 1}) + 0.5 chi2({df})"
