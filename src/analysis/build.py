@@ -44,6 +44,7 @@ class BuildConfig:
     seed: int = DEFAULT_SEED
     lang: str = "nl"
     factsheets: bool = True
+    model_set: str = "primary+sensitivity"
     on_step: Callable[[StepResult], None] | None = None
     results: list[StepResult] = field(default_factory=list)
 
@@ -88,7 +89,7 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
         "output_dir": str(cfg.paths.build), "build_dir": str(cfg.paths.build),
         "measurements": all_metingen, "metingen": all_metingen,
         "reference_measurement": all_metingen[0], "referentie": all_metingen[0],
-        "model_set": "primary+sensitivity", "nsim": 250, "seed": cfg.seed,
+        "model_set": cfg.model_set, "nsim": 250, "seed": cfg.seed,
     }
 
 
