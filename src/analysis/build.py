@@ -87,6 +87,7 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
         "period_start": m.first_month, "period_end": m.last_month,
         "lang": cfg.lang, "min_cell_size": 0,
         "output_dir": str(cfg.paths.build), "build_dir": str(cfg.paths.build),
+        "params_dir": str(cfg.paths.params),
         "measurements": all_metingen, "metingen": all_metingen,
         "reference_measurement": all_metingen[0], "referentie": all_metingen[0],
         "model_set": cfg.model_set, "nsim": 250, "seed": cfg.seed,

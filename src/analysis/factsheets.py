@@ -72,7 +72,8 @@ class Job:
         return {"data_dir": str(self.paths.processed), "location": self.location,
                 "meting": self.measurement, "first_month": self.first_month,
                 "last_month": self.last_month, "min_cell_size": self.min_cell_size,
-                "lang": self.lang, "output_dir": str(self.paths.build)}
+                "lang": self.lang, "output_dir": str(self.paths.build),
+                "params_dir": str(self.paths.params)}
 
     @property
     def outputs(self) -> list[Path]:

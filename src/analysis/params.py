@@ -37,6 +37,8 @@ class NotebookParams(BaseModel):
         Smallest count displayed; 0 shows everything (national report).
     output_dir : str or None
         Build folder; results go to ``<output_dir>/results``, figures to ``<output_dir>/figures``.
+    params_dir : str or None
+        Folder with the measurement descriptions (default ``params/``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -48,6 +50,7 @@ class NotebookParams(BaseModel):
     lang: Literal["nl", "en"] = "nl"
     min_cell_size: int = Field(default=0, ge=0)
     output_dir: str | None = None
+    params_dir: str | None = None
 
     @field_validator("first_month", "last_month")
     @classmethod
@@ -72,13 +75,14 @@ class NotebookParams(BaseModel):
         """Project paths with the data and output folders of these parameters."""
         root = default_paths()
         return Paths(root.root, build=Path(self.output_dir) if self.output_dir else None,
-                     processed=Path(self.data_dir) if self.data_dir else None)
+                     processed=Path(self.data_dir) if self.data_dir else None,
+                     params_dir=Path(self.params_dir) if self.params_dir else None)
 
     def measurement(self) -> measurements.Measurement:
         """The measurement description (``params/meting-<N>.yaml``)."""
-        found = measurements.load_all(default_paths())
+        found = measurements.load_all(self.paths())
         if self.meting not in found:
-            raise ValueError(f"no params/meting-{self.meting}.yaml; known: {sorted(found)}")
+            raise ValueError(f"no meting-{self.meting}.yaml in {self.paths().params}; known: {sorted(found)}")
         return found[self.meting]
 
     def months(self) -> list[str]:
