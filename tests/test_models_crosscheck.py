@@ -55,7 +55,12 @@ def test_nb_glmm_matches_glmer_nb(F, which):
     nb = fit(replace(spec, engine="glmer.nb"), F.counts, F.meting_levels, with_lr=False)
     assert tmb.status != "failed" and nb.status != "failed", nb.error
     rel = np.abs(tmb.fixed["exp_est"].to_numpy() / nb.fixed["exp_est"].to_numpy() - 1)
-    assert rel.max() < 0.01
+    slopes = (tmb.fixed["term"] != "intercept").to_numpy()
+    assert rel[slopes].max() < 0.01  # rate ratios (measured: <= 0.12%)
+    # the baseline rate differs a little more (~0.9%): glmer.nb's alternating theta/beta search
+    # stops at a slightly lower log-likelihood than glmmTMB's joint optimum
+    assert rel[~slopes].max() < 0.02
+    assert tmb.loglik >= nb.loglik - 1e-3
     assert tmb.dispersion["theta"] == pytest.approx(nb.dispersion["theta"], rel=0.05)
 
 

@@ -95,3 +95,14 @@ def test_three_measurements_work_without_code_changes():
     F = fr.build_frames(d["registrations"], d["occupancy"])
     assert F.meting_levels == ["1", "2", "3"]
     assert len(F.counts) == 4 * 18
+
+
+def test_location_periods(data):
+    loc = data["locations"].copy()
+    loc.loc[loc.locatie == "L01", "laatste_maand"] = "2019-11"
+    loc = loc[loc.locatie != "L02"]  # not listed: not restricted
+    F = fr.build_frames(data["registrations"], data["occupancy"], locations=loc)
+    per_loc = F.counts.groupby("locatie").size()
+    assert per_loc["L01"] == 3 and per_loc["L02"] == 12
+    ex = F.exclusions.set_index("reason")["n"]
+    assert ex["maand buiten deelnameperiode van de locatie"] == 9

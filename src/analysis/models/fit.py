@@ -228,8 +228,11 @@ def fit(spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *,
     res.ngroups = dict(zip(s["groups"].names, map(int, s["groups"]))) if len(s["groups"]) else {}
     res.dispersion, res.icc = _dispersion_icc(spec, s, res.random)
     sing = s["singular"][0]
-    res.singular = bool(sing) if sing is not None and str(sing) != "NA" else bool(
-        (res.random["sd_cor"].fillna(1).abs() < 1e-4).any() if not res.random.empty else False)
+    if sing is not None and str(sing) != "NA":
+        res.singular = bool(sing)
+    else:  # glmmTMB: a variance (not a correlation) estimated at ~0
+        var_rows = res.random[res.random["var2"].isna()] if not res.random.empty else res.random
+        res.singular = bool((var_rows["sd_cor"] < 1e-4).any()) if len(var_rows) else False
     res.converged = bool(conv["converged"][0])
     res.messages += [m for m in conv_msgs if m not in res.messages]
     res.status = _status(res.converged, res.singular, res.warnings, conv_msgs)

@@ -118,10 +118,15 @@ def _count_grid(occupancy: pd.DataFrame, periods: dict[int, list[str]],
                 "n": int((~in_period & occ["meting"].isin(list(periods))).sum())})
     occ = occ[in_period]
     if locations is not None and {"eerste_maand", "laatste_maand"} <= set(locations.columns):
-        loc = locations[["locatie", "eerste_maand", "laatste_maand"]].astype(str)
+        loc = locations[["locatie", "eerste_maand", "laatste_maand"]].copy()
+        loc["locatie"] = loc["locatie"].astype(str)
+        for c in ("eerste_maand", "laatste_maand"):  # 'YYYY-MM' (or a date): keep NA as NA
+            loc[c] = loc[c].astype("string").str[:7]
         occ = occ.merge(loc, on="locatie", how="left")
-        ok = occ["eerste_maand"].isin(["nan", "<NA>", "None"]) | (
-            (occ["maand"] >= occ["eerste_maand"]) & (occ["maand"] <= occ["laatste_maand"]))
+        # a location without a (complete) period in locations.parquet is not restricted
+        first = occ["eerste_maand"].fillna("0000-00").astype(str)
+        last = occ["laatste_maand"].fillna("9999-99").astype(str)
+        ok = (occ["maand"] >= first) & (occ["maand"] <= last)
         log.append({"frame": "counts", "reason": "maand buiten deelnameperiode van de locatie",
                     "n": int((~ok).sum())})
         occ = occ[ok].drop(columns=["eerste_maand", "laatste_maand"])
