@@ -42,10 +42,12 @@ def test_notebook_runs_with_three_measurements(tmp_path):
     (processed / "ingest_report.json").write_text(json.dumps({"synthetic": True}))
     out = tmp_path / "out.ipynb"
     env = dict(os.environ, R_LIBS_USER=str(default_paths().root / ".r-lib"))
-    subprocess.run([sys.executable, "-m", "papermill", str(NOTEBOOK), str(out),
-                    "-p", "processed_dir", str(processed), "-p", "build_dir", str(tmp_path / "build"),
-                    "-y", "metingen: [1, 2, 3]", "-p", "nsim", "50"],
-                   check=True, env=env, capture_output=True)
+    proc = subprocess.run([sys.executable, "-m", "papermill", str(NOTEBOOK), str(out),
+                           "-p", "processed_dir", str(processed), "-p", "build_dir",
+                           str(tmp_path / "build"), "-y", "metingen: [1, 2, 3]", "-p", "nsim", "50",
+                           "--start-timeout", "180"],
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-4000:]
     values = (tmp_path / "build" / "results" / "models" / "values.csv").read_text()
     assert "ch3.count_month.month.est" in values
     fixed = (tmp_path / "build" / "results" / "models" / "ch3_models_fixed.csv").read_text()

@@ -13,6 +13,7 @@ diagnostics  simulated scaled residuals (DHARMa's method) and small figures
 sensitivity  the sensitivity set of Bijlage 3
 tables       tidy CSVs via :func:`analysis.results.write_result`
 narrative    Dutch sentences built from the results
+pipeline     the chapter-3 run: frames -> fits -> diagnostics -> sensitivity -> CSVs
 simulate     data with known parameters (tests, benchmark)
 """
 
