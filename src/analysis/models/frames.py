@@ -279,7 +279,8 @@ def with_youth_ids(frame: pd.DataFrame) -> pd.DataFrame:
 
 def load_frames(processed: Path, *, metingen: Sequence[int] | None = None,
                 reference: int | None = None,
-                months: Mapping[int, Sequence[str]] | None = None) -> AnalysisFrames:
+                months: Mapping[int, Sequence[str]] | None = None,
+                params_dir: Path | None = None) -> AnalysisFrames:
     """Read ``registrations.parquet``, ``occupancy.parquet`` (and ``locations.parquet``).
 
     Parameters
@@ -287,8 +288,11 @@ def load_frames(processed: Path, *, metingen: Sequence[int] | None = None,
     processed : Path
         Folder with the processed tables.
     metingen, reference, months
-        See :func:`build_frames`. When ``months`` is None the measurement files in
-        ``params/`` are used if they describe the selected measurements.
+        See :func:`build_frames`. When ``months`` is None the measurement files
+        (``params_dir``, default ``params/``) give the months of the measurements they describe;
+        other measurements take their months from the occupancy table.
+    params_dir : Path, optional
+        Folder with ``meting-<N>.yaml``.
 
     Returns
     -------
@@ -302,7 +306,10 @@ def load_frames(processed: Path, *, metingen: Sequence[int] | None = None,
     if months is None:
         try:
             from analysis.measurements import load_all
-            months = {k: v.months() for k, v in load_all().items()}
+            from analysis.paths import Paths, default_paths
+
+            paths = Paths(default_paths().root, params_dir=Path(params_dir)) if params_dir else None
+            months = {k: v.months() for k, v in load_all(paths).items()}
         except Exception:  # noqa: BLE001 - params are optional here; fall back to the data
             months = None
     return build_frames(reg, occ, metingen=metingen, reference=reference, months=months,

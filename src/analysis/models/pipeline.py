@@ -104,7 +104,7 @@ def diagnose_all(results: dict[str, ModelResult], *, nsim: int = 250, seed: int 
 
 def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
         reference: int | None = None, model_set: str = "primary", figures: Path | None = None,
-        nsim: int = 250, seed: int = 20240601) -> Chapter3:
+        nsim: int = 250, seed: int = 20240601, params_dir: Path | None = None) -> Chapter3:
     """Run chapter 3 end to end and write the tidy CSVs.
 
     Parameters
@@ -124,6 +124,8 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
     nsim : int
         Simulations per model for the diagnostics.
     seed : int
+    params_dir : Path, optional
+        Folder with the measurement files (default ``params/``).
 
     Returns
     -------
@@ -136,7 +138,7 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
     t = {"start": time.perf_counter()}
     synthetic = is_synthetic(processed)
     note = SYNTHETIC_BANNER if synthetic else ""
-    frames = load_frames(processed, metingen=metingen, reference=reference)
+    frames = load_frames(processed, metingen=metingen, reference=reference, params_dir=params_dir)
     t["frames"] = time.perf_counter()
     results = fit_primary(frames)
     t["primary"] = time.perf_counter()
