@@ -55,3 +55,24 @@ def test_failing_action_records_nothing(tmp_path: Path) -> None:
     except RuntimeError:
         pass
     assert r.why(step) == "never built"
+
+
+def test_parallel_steps_run_once_and_failures_surface(tmp_path: Path) -> None:
+    log: list[str] = []
+    steps = [_step(tmp_path, n, "1", log) for n in "abcd"]
+    r = Runner(tmp_path / "s")
+    assert all(res.ran for res in r.run_parallel(steps))
+    assert sorted(log) == ["a", "b", "c", "d"]
+    assert not any(res.ran for res in Runner(tmp_path / "s").run_parallel(steps))
+
+    def boom() -> None:
+        raise ValueError("step failed")
+
+    bad = Step("bad", {"d": "1"}, [], boom)
+    try:
+        Runner(tmp_path / "s").run_parallel([bad, _step(tmp_path, "e", "1", log)])
+    except ValueError as exc:
+        assert "step failed" in str(exc)
+    else:  # pragma: no cover - the failure must surface
+        raise AssertionError("failure was swallowed")
+    assert "e" in log

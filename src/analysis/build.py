@@ -44,6 +44,7 @@ class BuildConfig:
     seed: int = DEFAULT_SEED
     lang: str = "nl"
     factsheets: bool = True
+    workers: int = 2
     model_set: str = "primary+sensitivity"
     on_step: Callable[[StepResult], None] | None = None
     results: list[StepResult] = field(default_factory=list)
@@ -104,14 +105,22 @@ def _rows_digest(processed: Path, table: str, meting: int | None) -> str:
     return frame_digest(df)
 
 
-def plan(cfg: BuildConfig) -> list[Callable[[], Step | list[Step]]]:
-    """The build steps in order, each as a factory (digests of later steps are computed
-    after earlier steps ran, so they see fresh processed data)."""
+Factory = Callable[[], "Step | list[Step]"]
+
+
+def plan(cfg: BuildConfig) -> list[list[Factory]]:
+    """The build as stages of step factories.
+
+    Stages run in order; the steps of one stage are independent and run on both cores
+    (the chapter notebooks and the factsheets all read only processed data). Steps are made
+    by factories so that their input digests are computed after the earlier stages ran and
+    see fresh processed data. Within a stage the longest step (the models) comes first.
+    """
     from analysis import run as run_mod
 
     p = cfg.paths
     raw, synthetic = raw_root(cfg)
-    steps: list[Callable[[], Step | list[Step]]] = []
+    steps: list[Factory] = []
 
     if synthetic:
         def synth_step() -> Step:
@@ -134,9 +143,10 @@ def plan(cfg: BuildConfig) -> list[Callable[[], Step | list[Step]]]:
 
     metingen = sorted(measurements_mod.load_all(p))
     latest = metingen[-1]
-    chapters = [("01_planned_policy", "chapter", [latest], "policy.parquet"),
+    chapters = [("03_change_across_measurements", "models", metingen, "registrations.parquet"),
                 ("02_unplanned_seclusion", "chapter", [latest], "registrations.parquet"),
-                ("03_change_across_measurements", "models", metingen, "registrations.parquet")]
+                ("01_planned_policy", "chapter", [latest], "policy.parquet")]
+    analysis_stage: list[Factory] = []
     for nb, group, used, table in chapters:
         def chapter_step(nb=nb, group=group, used=used, table=table) -> Step:
             src = p.notebooks / f"{nb}.ipynb"
@@ -151,13 +161,13 @@ def plan(cfg: BuildConfig) -> list[Callable[[], Step | list[Step]]]:
                 inputs["occupancy"] = _rows_digest(p.processed, "occupancy.parquet", None)
             return Step(f"notebook-{nb}", inputs, [out],
                         lambda: run_mod.execute(src, out, params, cwd=p.root))
-        steps.append(chapter_step)
+        analysis_stage.append(chapter_step)
 
     if cfg.factsheets:
         def factsheet_steps() -> list[Step]:
             from analysis import factsheets
             return factsheets.factsheet_steps(p, latest)
-        steps.append(factsheet_steps)
+        analysis_stage.append(factsheet_steps)
 
     def render_step() -> Step:
         from analysis import render
@@ -170,19 +180,20 @@ def plan(cfg: BuildConfig) -> list[Callable[[], Step | list[Step]]]:
                   "synthetic": str(synthetic)}
         return Step("render", inputs, [p.report_output / "report.html", p.report_output / "report.pdf"],
                     lambda: render.render(p, renderer=cfg.renderer, synthetic=synthetic))
-    steps.append(render_step)
-    return steps
+    return [[f] for f in steps] + [analysis_stage, [render_step]]
 
 
 def build(cfg: BuildConfig) -> list[StepResult]:
     """Run the build plan; returns what ran and how long each step took."""
     runner = Runner(cfg.paths.state, force=cfg.force, on_step=cfg.on_step)
-    for factory in plan(cfg):
-        made = factory()
-        if isinstance(made, list):  # independent steps (factsheets): both cores
-            from analysis import factsheets
-            factsheets.run_steps(made, runner, workers=2, progress=False)
+    for stage in plan(cfg):
+        steps: list[Step] = []
+        for factory in stage:
+            made = factory()
+            steps.extend(made if isinstance(made, list) else [made])
+        if len(steps) == 1:
+            runner.run(steps[0])
         else:
-            runner.run(made)
+            runner.run_parallel(steps, workers=cfg.workers)
     cfg.results = runner.results
     return runner.results

@@ -55,9 +55,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cfg = build.BuildConfig(paths=_paths(args), force=True)
     wanted = set(args.notebooks or [])
-    for factory in build.plan(cfg):
+    for factory in [f for stage in build.plan(cfg) for f in stage]:
         step = factory()
-        if not step.name.startswith("notebook-"):
+        if isinstance(step, list) or not step.name.startswith("notebook-"):
             continue
         if wanted and step.name.removeprefix("notebook-") not in wanted:
             continue

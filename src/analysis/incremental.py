@@ -14,7 +14,9 @@ outputs still exist.
 from __future__ import annotations
 
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -77,6 +79,7 @@ class Runner:
     force: bool = False
     on_step: Callable[[StepResult], None] | None = None
     results: list[StepResult] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _state_file(self, step: Step) -> Path:
         return self.state_dir / f"{step.name}.json"
@@ -108,7 +111,22 @@ class Runner:
                 json.dumps({"digest": step.digest, "inputs": step.inputs}, indent=1, sort_keys=True)
             )
         res = StepResult(step.name, reason is not None, time.perf_counter() - t0, reason or "up to date")
-        self.results.append(res)
-        if self.on_step:
-            self.on_step(res)
+        with self._lock:
+            self.results.append(res)
+            if self.on_step:
+                self.on_step(res)
         return res
+
+    def run_parallel(self, steps: list[Step], workers: int = 2) -> list[StepResult]:
+        """Run independent steps on ``workers`` threads, in the order given (longest first).
+
+        Threads suffice: each step's heavy work runs in a child process (a Jupyter kernel,
+        R, Typst), so the steps use both cores. The first failure is raised after the
+        running steps finish; its digest is not recorded, so the next build retries it.
+        """
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(self.run, s) for s in steps]
+            errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:
+            raise errors[0]
+        return [f.result() for f in futures]
