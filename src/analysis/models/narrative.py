@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from analysis.models.fit import ModelResult
+from analysis.models.present import fmt_p_text, model_label
 
 OUTCOME = {
     "count": "het aantal ongeplande afzonderingen per bezette plaats",
@@ -58,20 +59,20 @@ def _lead(res: ModelResult, term: str, value: str) -> str:
 def effect_sentence(res: ModelResult, term: str) -> str:
     """One sentence about a fixed term on the exp scale with its CI and p-value."""
     if res.status == "failed":
-        return f"Model `{res.model_id}` kon niet geschat worden: {res.error}"
+        return f"Het model {model_label(res.model_id).lower()} kon niet geschat worden: {res.error}"
     row = res.term(term)
     sig = "significant" if row["p"] < 0.05 else "niet significant"
     return (f"{_lead(res, term, fmt_num(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
-            f"[{fmt_num(row['exp_ci_low'])}; {fmt_num(row['exp_ci_high'])}], {fmt_p(row['p'])}): {sig}.")
+            f"[{fmt_num(row['exp_ci_low'])}; {fmt_num(row['exp_ci_high'])}], {fmt_p_text(row['p'])}): {sig}.")
 
 
 def random_sentence(res: ModelResult) -> str:
     """Sentence on the location random intercept and its chibar2 test."""
     if res.lr is None:
-        return f"Voor `{res.model_id}` is de variatie tussen locaties niet getoetst."
+        return f"Voor het model {model_label(res.model_id).lower()} is de variatie tussen locaties niet getoetst."
     sig = "significante" if res.lr.p < 0.05 else "geen significante"
     return (f"Er is {sig} variatie tussen locaties (chibar2 = {fmt_num(res.lr.lr)}, "
-            f"{fmt_p(res.lr.p)}; ICC = {fmt_num(res.icc)}).")
+            f"{fmt_p_text(res.lr.p)}; ICC = {fmt_num(res.icc)}).")
 
 
 def status_sentence(results: Mapping[str, ModelResult]) -> str:
@@ -79,9 +80,11 @@ def status_sentence(results: Mapping[str, ModelResult]) -> str:
     bad = [k for k, r in results.items() if r.status != "ok"]
     if not bad:
         return f"Alle {len(results)} modellen zijn zonder waarschuwingen geconvergeerd."
+    status = {"warning": "waarschuwing", "failed": "niet geschat"}
     return (f"{len(bad)} van de {len(results)} modellen gaven een waarschuwing of fout: "
-            + ", ".join(f"`{b}` ({results[b].status})" for b in bad)
-            + ". De meldingen van R staan in de tabel `ch3_models_fit`.")
+            + "; ".join(f"{model_label(b).lower()} ({status.get(results[b].status, results[b].status)})"
+                        for b in bad)
+            + ". De letterlijke meldingen van R staan in bijlage A en in `results/models/ch3_models_fit.csv`.")
 
 
 def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
