@@ -18,8 +18,8 @@ APPENDICES = ["Statistiek", "Codeboek en datadictionary", "Datakwaliteit", "Repr
               "Controle van het gepubliceerde rapport", "Rekenomgeving en opnieuw uitvoeren"]
 CHAPTERS = ["Geplande gedwongen afzonderingen", "Ongeplande gedwongen afzonderingen",
             "Veranderingen over de metingen"]
-# demo: chapter figures 0 + 3 + 1, one diagnostics figure in appendix A
-N_FIGURES = 5
+# demo: chapter figures 0 + 3 + 1; appendix A refers to the diagnostics figures of chapter 3
+N_FIGURES = 4
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +97,16 @@ def test_summary_numbers_come_from_results(built):
     assert "18 locaties samen 1613 ongeplande" in summary
     assert "orde/regels (43%)" in summary  # 43.2 computed -> 43
     assert "{{" not in summary and "ch2.s2_1_1.n.youths" not in summary  # missing value: line dropped
+
+
+def test_appendix_a_tables_are_narrow(built):
+    paths, _, _ = built
+    md = (paths.reports / "_generated" / "_appendix_a.md").read_text("utf-8")
+    assert "{#tbl-stat-fixed-count}" in md and "{#tbl-stat-versions}" in md
+    headers = [line for line in md.splitlines() if line.startswith("| ") and "---" not in line]
+    assert max(line.count(" | ") + 1 for line in headers) <= 9  # no table wider than the page
+    assert "e-" not in md.split("## Aantal")[1].split("##")[0]  # no exponent notation
+    assert "staan in hoofdstuk 3" in md  # diagnostics figures are referred to, not repeated
 
 
 def test_real_data_has_no_banner(tmp_path):

@@ -283,7 +283,7 @@ def lr_display(tests: pd.DataFrame) -> pd.DataFrame:
         "Toets": tests["name"].map(lambda n: TEST_LABELS.get(n, n)),
         "Model": tests["model_id"].map(model_label),
         "LR": tests["lr"].map(fmt),
-        "Verdeling": tests["reference"].astype(str),
+        "Verdeling": tests["reference"].astype(str).str.replace("0.5", "0,5", regex=False),
         "p": tests["p"].map(fmt_pvalue),
     })
 
@@ -312,7 +312,9 @@ def lolo_display(lolo_range: pd.DataFrame, fixed: pd.DataFrame, reference: int =
 
 def _paired(estimates: pd.DataFrame) -> pd.DataFrame:
     """Primary and variant estimate of each (analysis, model, term) side by side."""
-    est = estimates.dropna(subset=["term"])
+    est = estimates.dropna(subset=["term"]).copy()
+    for c in ("exp_est", "exp_ci_low", "exp_ci_high", "p"):  # object dtype after concat with empty frames
+        est[c] = pd.to_numeric(est[c], errors="coerce")
     key = ["analysis", "model_id", "term"]
     prim = est[est["variant"] == "primary"].drop_duplicates(key).set_index(key)
     var = est[est["variant"] != "primary"].drop_duplicates(key).set_index(key)
