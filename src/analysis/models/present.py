@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -88,7 +88,7 @@ def sized(df: pd.DataFrame, cap: int = 26) -> pd.DataFrame:
     column widths for wide tables) by the header text only; padding the header with spaces
     (trimmed when rendered) makes it follow the content instead, capped at ``cap`` characters.
     """
-    width = {c: min(cap, max([len(str(c))] + [len(str(v)) for v in df[c]])) for c in df.columns}
+    width = {c: min(cap, max([len(str(c))] + [len(str(v)) for v in df[c]])) + 2 for c in df.columns}
     return df.rename(columns={c: str(c).ljust(w) for c, w in width.items()})
 
 
@@ -262,13 +262,13 @@ def exclusions_table(exclusions: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- diagnostics and sensitivity (work on the tidy CSV frames too) -----------------------
-def diagnostics_display(diag: pd.DataFrame) -> pd.DataFrame:
+def diagnostics_display(diag: pd.DataFrame, label: Callable[[str], str] = model_label) -> pd.DataFrame:
     """Simulated-residual tests per model: uniformity, dispersion, zeros (ratio and p)."""
     def col(name: str) -> pd.Series:
         return diag[name] if name in diag.columns else pd.Series(np.nan, index=diag.index)
 
     return pd.DataFrame({
-        "Model": diag["model_id"].map(model_label),
+        "Model": diag["model_id"].map(label),
         "KS p": col("ks_p").map(fmt_pvalue),
         "Dispersie": col("dispersion_ratio").map(fmt),
         "p (disp.)": col("dispersion_p").map(fmt_pvalue),
@@ -277,18 +277,19 @@ def diagnostics_display(diag: pd.DataFrame) -> pd.DataFrame:
     }).loc[:, lambda d: [c for c in d.columns if (d[c] != "").any()]]
 
 
-def lr_display(tests: pd.DataFrame) -> pd.DataFrame:
+def lr_display(tests: pd.DataFrame, label: Callable[[str], str] = model_label) -> pd.DataFrame:
     """LR tests (``tables.lr_table`` layout) with Dutch labels and the reference distribution."""
     return pd.DataFrame({
         "Toets": tests["name"].map(lambda n: TEST_LABELS.get(n, n)),
-        "Model": tests["model_id"].map(model_label),
+        "Model": tests["model_id"].map(label),
         "LR": tests["lr"].map(fmt),
         "Verdeling": tests["reference"].astype(str).str.replace("0.5", "0,5", regex=False),
         "p": tests["p"].map(fmt_pvalue),
     })
 
 
-def lolo_display(lolo_range: pd.DataFrame, fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
+def lolo_display(lolo_range: pd.DataFrame, fixed: pd.DataFrame, reference: int = 1,
+                 label: Callable[[str], str] = model_label) -> pd.DataFrame:
     """Leave-one-location-out range beside the primary estimate.
 
     Parameters
@@ -302,7 +303,7 @@ def lolo_display(lolo_range: pd.DataFrame, fixed: pd.DataFrame, reference: int =
     """
     prim = fixed.set_index(["model_id", "term"])["exp_est"]
     return pd.DataFrame({
-        "Model": lolo_range["model_id"].map(model_label),
+        "Model": lolo_range["model_id"].map(label),
         "Term": lolo_range["term"].map(lambda t: term_label(t, reference)),
         "Primair": [fmt(prim.get((m, t), np.nan)) for m, t in zip(lolo_range["model_id"], lolo_range["term"])],
         "Minimum": lolo_range["min"].map(fmt), "Maximum": lolo_range["max"].map(fmt),
@@ -351,12 +352,13 @@ def conclusions_kept(estimates: pd.DataFrame) -> tuple[int, int]:
     return int(((pairs["p_prim"] < 0.05) == (pairs["p_var"] < 0.05)).sum()), len(pairs)
 
 
-def sensitivity_detail(estimates: pd.DataFrame, analysis: str, reference: int = 1) -> pd.DataFrame:
+def sensitivity_detail(estimates: pd.DataFrame, analysis: str, reference: int = 1,
+                       label: Callable[[str], str] = model_label) -> pd.DataFrame:
     """All terms of one alternative specification: primary vs changed exp(b), CI and p."""
     g = _paired(estimates)
     g = g[g["analysis"] == analysis]
     return pd.DataFrame({
-        "Model": g["model_id"].map(model_label),
+        "Model": g["model_id"].map(label),
         "Term": g["term"].map(lambda t: term_label(t, reference)),
         "Primair": g["exp_est_prim"].map(fmt),
         "Variant": g["exp_est_var"].map(fmt),

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.models import present
-from analysis.render.appendices import md_table
+from analysis.render.appendices import md_escape
 
 SHORT: dict[str, str] = {"count": "Aantal", "dur": "Duur", "room": "Ruimte", "isodur": "Duur isoleerruimte"}
 SECTIONS: dict[str, str] = {
@@ -59,11 +59,26 @@ def sig(x: object, digits: int = 3) -> str:
 _NUMERIC = re.compile(r"^[<>]?-?[\d.,]+(e-?\d+)?$")
 
 
-def table(df: pd.DataFrame, caption: str, label: str) -> str:
-    """Pipe table with numeric text columns right-aligned (see :func:`md_table`)."""
-    align = "".join("r" if (vals := [str(v) for v in df[c] if str(v) != ""]) and
-                    all(_NUMERIC.match(v) for v in vals) else "l" for c in df.columns)
-    return md_table(df, caption, label, align)
+def table(df: pd.DataFrame, caption: str, label: str, cap: int = 34) -> str:
+    """Pipe table: numeric text right-aligned, column widths from the content (capped).
+
+    Like :func:`analysis.render.appendices.md_table`, but every column gets two characters of
+    room, so short numeric columns with longer headers do not run into each other in the PDF.
+    """
+    cells = df.apply(lambda c: c.map(md_escape)) if len(df) else df
+    align = ["r" if (vals := [v for v in cells[c] if v != ""]) and all(_NUMERIC.match(v) for v in vals)
+             else "l" for c in df.columns]
+    widths = [min(cap, max([len(str(c))] + [len(v) for v in cells[c]])) + 2 for c in df.columns]
+    head = "| " + " | ".join(md_escape(c) for c in df.columns) + " |"
+    rule = "|" + "|".join(("-" * w + ":") if a == "r" else (":" + "-" * w) for a, w in zip(align, widths)) + "|"
+    body = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + f"\n\n: {caption} {{#tbl-{label}}}\n"
+
+
+def compact_label(model_id: str) -> str:
+    """Short model label for tables that span outcomes: ``Ruimte isoleer/eigen, maand``."""
+    key = section_of(model_id)
+    return f"Ruimte {short_label(model_id)}" if key == "room" else f"{SHORT.get(key, key)}, {short_label(model_id)}"
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -238,7 +253,7 @@ def diagnostics_md(diag: pd.DataFrame, has_figures: bool) -> list[str]:
              "waargenomen gedeeld door gesimuleerd, 1 = zoals verwacht."
              + (" De residufiguren van het meest uitgebreide model per uitkomst staan in hoofdstuk 3, "
                 "paragraaf *Diagnostiek*." if has_figures else "") + "\n"]
-    return parts + [table(present.diagnostics_display(diag),
+    return parts + [table(present.diagnostics_display(diag, compact_label),
                              "Toetsen op de gesimuleerde geschaalde residuen", "stat-diagnostics")]
 
 
@@ -248,12 +263,12 @@ def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
              "en de gewijzigde schatting (exp(b)) naast elkaar. De volledige schattingen, ook van de "
              "intercepten, staan in `ch3_sens_estimates.csv`.\n"]
     if "ch3_sens_lrtests" in tables and len(tables["ch3_sens_lrtests"]):
-        parts.append(table(present.lr_display(tables["ch3_sens_lrtests"]),
+        parts.append(table(present.lr_display(tables["ch3_sens_lrtests"], compact_label),
                               "LR-toetsen van de gevoeligheidsanalyses", "stat-sens-lr"))
     est = tables.get("ch3_sens_estimates")
     if est is not None and len(est):
         for analysis in est["analysis"].drop_duplicates():
-            detail = present.sensitivity_detail(est, analysis)
+            detail = present.sensitivity_detail(est, analysis, label=compact_label)
             if len(detail):
                 parts.append(table(detail, f"Gevoeligheid: {present.SENSITIVITY_LABELS.get(analysis, analysis).lower()}",
                                       f"stat-sens-{analysis.replace('_', '-')}"))
@@ -264,7 +279,7 @@ def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
                 for a, m, s in zip(failed["analysis"], failed["model_id"], failed["status"])) + ".\n")
     rng, fixed = tables.get("ch3_sens_lolo_range"), tables.get("ch3_models_fixed")
     if rng is not None and len(rng) and fixed is not None:
-        parts.append(table(present.lolo_display(rng, fixed),
+        parts.append(table(present.lolo_display(rng, fixed, label=compact_label),
                               "Leave one location out: bereik van exp(b) (elke locatie één keer weggelaten; "
                               "alle schattingen in `ch3_sens_lolo.csv`)", "stat-sens-lolo"))
     return parts
