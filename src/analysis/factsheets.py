@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -42,6 +43,10 @@ WORKERS = 2
 SOURCES = ["factsheets.py", "describe_location.py", "disclosure.py", "figures.py", "display.py",
            "codebook.py", "params.py", "run.py", "describe", "resources/factsheet",
            "resources/datapackage.json"]
+
+# "spawn", not "fork": the parent may hold threads (ZeroMQ of Jupyter kernels, R), and a
+# forked child can deadlock on a lock one of those threads held at the fork.
+_SPAWN = multiprocessing.get_context("spawn")
 
 
 def resource_text(name: str) -> str:
@@ -341,7 +346,7 @@ def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
         log.parent.mkdir(parents=True, exist_ok=True)
     with Progress(disable=not progress, transient=False) as bar, \
             ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=init[0],
-                                initargs=init[1]) as pool:
+                                initargs=init[1], mp_context=_SPAWN) as pool:
         task = bar.add_task(f"factsheets ({len(todo)})", total=len(todo))
         futures = {pool.submit(s.action): s for s in todo}
         for fut in as_completed(futures):
