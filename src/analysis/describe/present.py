@@ -98,6 +98,23 @@ def month_table(per_month: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
                          "n": per_month["n"].astype(int).tolist()})
 
 
+def location_month_table(per_location: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
+    """Registrations per location (rows) and month (columns), with row totals.
+
+    Shown only in the national report (no minimum cell size): a location-month table with
+    both margins cannot be protected by suppressing within rows alone, so chapters with a
+    minimum cell size leave it out (the factsheets show one location at a time instead).
+    """
+    from analysis.figures import month_label
+
+    wide = per_location.pivot(index="locatie", columns="maand", values="n").fillna(0).astype(int)
+    out = pd.DataFrame({_hdr(lang, "Locatie", "Location"): wide.index.tolist()})
+    for m in sorted(wide.columns):
+        out[month_label(m, lang)] = wide[m].tolist()
+    out[_hdr(lang, "Totaal", "Total")] = wide.sum(axis=1).tolist()
+    return out
+
+
 def coverage_table(coverage: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
     """Locations that registered fewer months than the period, with the reason."""
     short = coverage[coverage["months_registered"] < coverage["months_period"]]
