@@ -75,6 +75,10 @@ def table(df: pd.DataFrame, caption: str, label: str, cap: int = 34) -> str:
     return "\n".join([head, rule, *body]) + f"\n\n: {caption} {{#tbl-{label}}}\n"
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def compact_label(model_id: str) -> str:
     """Short model label for tables that span outcomes: ``Ruimte isoleer/eigen, maand``."""
     key = section_of(model_id)
@@ -270,13 +274,19 @@ def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
         for analysis in est["analysis"].drop_duplicates():
             detail = present.sensitivity_detail(est, analysis, label=compact_label)
             if len(detail):
-                parts.append(table(detail, f"Gevoeligheid: {present.SENSITIVITY_LABELS.get(analysis, analysis).lower()}",
+                parts.append(table(detail, "Gevoeligheid: " + _lower_first(present.SENSITIVITY_LABELS.get(analysis, analysis)),
                                       f"stat-sens-{analysis.replace('_', '-')}"))
-        failed = est[est["status"].fillna("") != "ok"].drop_duplicates(["analysis", "model_id", "variant"])
-        if len(failed):
-            parts.append("Niet zonder waarschuwing geschatte varianten: " + "; ".join(
-                f"{present.model_label(m).lower()} ({a}, {STATUS_NL.get(str(s), s)})"
-                for a, m, s in zip(failed["analysis"], failed["model_id"], failed["status"])) + ".\n")
+        fits = est[est["variant"] != "primary"].drop_duplicates(["analysis", "model_id"])
+        status = fits.groupby("analysis", sort=False)["status"]
+        counts = pd.DataFrame({
+            "Analyse": [present.SENSITIVITY_LABELS.get(a, a) for a in status.size().index],
+            "Modellen": status.size().to_numpy(),
+            "Waarschuwing": status.apply(lambda x: int((x == "warning").sum())).to_numpy(),
+            "Mislukt": status.apply(lambda x: int((x == "failed").sum())).to_numpy()})
+        if (counts[["Waarschuwing", "Mislukt"]].to_numpy().sum()) > 0:
+            parts.append(table(counts, "Gevoeligheidsanalyses: modellen met een waarschuwing van R of "
+                                       "zonder schatting (meldingen in `ch3_sens_estimates.csv`)",
+                               "stat-sens-status"))
     rng, fixed = tables.get("ch3_sens_lolo_range"), tables.get("ch3_models_fixed")
     if rng is not None and len(rng) and fixed is not None:
         parts.append(table(present.lolo_display(rng, fixed, label=compact_label),
