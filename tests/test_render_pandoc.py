@@ -85,7 +85,7 @@ def test_pdf_structure(built):
 
 def test_document_labels(built):
     paths, _, _ = built
-    md = (paths.reports / "_generated" / "report.md").read_text("utf-8")
+    md = (paths.build / "report-project" / "reports" / "_generated" / "report.md").read_text("utf-8")
     counts = count_labels(md)
     assert counts["figures"] == N_FIGURES
     assert counts["tables"] >= 5  # 4 chapter tables + appendix tables
@@ -93,7 +93,7 @@ def test_document_labels(built):
 
 def test_summary_numbers_come_from_results(built):
     paths, _, _ = built
-    summary = (paths.reports / "_generated" / "_summary.md").read_text("utf-8")
+    summary = (paths.build / "report-project" / "reports" / "_generated" / "_summary.md").read_text("utf-8")
     assert "18 locaties samen 1613 ongeplande" in summary
     assert "orde/regels (43%)" in summary  # 43.2 computed -> 43
     assert "{{" not in summary and "ch2.s2_1_1.n.youths" not in summary  # missing value: line dropped
@@ -101,7 +101,7 @@ def test_summary_numbers_come_from_results(built):
 
 def test_appendix_a_tables_are_narrow(built):
     paths, _, _ = built
-    md = (paths.reports / "_generated" / "_appendix_a.md").read_text("utf-8")
+    md = (paths.build / "report-project" / "reports" / "_generated" / "_appendix_a.md").read_text("utf-8")
     assert "{#tbl-stat-fixed-count}" in md and "{#tbl-stat-versions}" in md
     headers = [line for line in md.splitlines() if line.startswith("| ") and "---" not in line]
     assert max(line.count(" | ") + 1 for line in headers) <= 9  # no table wider than the page

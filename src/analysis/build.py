@@ -29,7 +29,8 @@ MODULES = {
     "ingest": ["ingest.py", "ingest_report.py", "readers.py", "checks.py", "pseudonym.py", "codebook.py", "measurements.py", "resources"],
     "chapter": ["describe", "disclosure.py", "figures.py", "display.py", "params.py", "codebook.py", "results.py", "measurements.py"],
     "models": ["models", "display.py", "params.py", "results.py", "measurements.py"],
-    "render": ["render", "reproduction.py", "audit.py", "codebook.py", "results.py"],
+    "render": ["render", "reproduction.py", "audit.py", "codebook.py", "results.py", "display.py",
+               "models/present.py", "paths.py"],
 }
 
 

@@ -49,6 +49,9 @@ class Paths:
         Rendered report (default ``root/reports/_output``).
     params_dir : Path, optional
         Measurement descriptions (default ``root/params``).
+    reports_dir : Path, optional
+        Report sources (default ``root/reports``); the renderer points it at a staged copy
+        inside the build folder, so concurrent builds never share generated files.
     """
 
     root: Path
@@ -57,6 +60,7 @@ class Paths:
     processed: Path | None = None
     output: Path | None = None
     params_dir: Path | None = None
+    reports_dir: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).resolve())
@@ -80,7 +84,7 @@ class Paths:
     @property
     def reports(self) -> Path:
         """Report sources (Quarto/markdown)."""
-        return self.root / "reports"
+        return Path(self.reports_dir) if self.reports_dir else self.root / "reports"
 
     @property
     def reference(self) -> Path:

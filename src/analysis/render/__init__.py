@@ -1,7 +1,7 @@
 """Render the report: executed notebooks + results -> ``reports/_output/report.{html,pdf}``.
 
 Two renderers share one set of sources (``reports/index.qmd`` plus the parts generated into
-``reports/_generated/``): Quarto when it is installed, otherwise the offline path with pandoc
+``_generated/`` of a staged copy under ``<build>/report-project/reports/``): Quarto when it is installed, otherwise the offline path with pandoc
 (``pypandoc-binary``) and Typst (``typst`` on PyPI).
 
 Public API: :func:`render`, :func:`available_renderers`.
@@ -9,10 +9,15 @@ Public API: :func:`render`, :func:`available_renderers`.
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 import time
 from pathlib import Path
 
 from analysis.paths import Paths
+
+#: Files outside ``reports/`` that the Quarto project refers to (kept at the same relative path).
+PROJECT_FILES = ("_quarto.yml", "src/analysis/render/resources/report.css")
 
 RENDERERS = ("quarto", "pandoc")
 last_timings: dict[str, float] = {}
@@ -33,6 +38,31 @@ def available_renderers() -> list[str]:
     except ImportError:
         pass
     return found
+
+
+def stage(paths: Paths) -> tuple[Paths, Path]:
+    """Copy the report sources into ``<build>/report-project`` and return paths that use it.
+
+    The generated parts (``_generated/``) are then written inside the build folder, so two
+    builds (say, the test suite and a user's report) never overwrite each other's parts, and
+    the source tree stays clean.
+
+    Returns
+    -------
+    tuple of (Paths, Path)
+        Paths whose ``reports`` is the staged copy, and the staged project root.
+    """
+    project = paths.build / "report-project"
+    if project.exists():
+        shutil.rmtree(project)
+    shutil.copytree(paths.reports, project / "reports",
+                    ignore=shutil.ignore_patterns("_generated", "_output", ".gitignore"))
+    for rel in PROJECT_FILES:
+        src = paths.root / rel
+        if src.exists():
+            (project / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, project / rel)
+    return dataclasses.replace(paths, reports_dir=project / "reports"), project
 
 
 def _choose(renderer: str) -> str:
@@ -81,12 +111,14 @@ def render(paths: Paths, *, renderer: str = "auto", synthetic: bool,
     chosen = _choose(renderer)
     t0 = time.perf_counter()
     ctx = {**(context or {}), "renderer": "Quarto" if chosen == "quarto" else "pandoc + Typst (offline)"}
+    paths, project = stage(paths)
     assemble.prepare(paths, synthetic=synthetic, context=ctx)
     timings = {"prepare": time.perf_counter() - t0}
     out = paths.report_output
     out.mkdir(parents=True, exist_ok=True)
     if chosen == "quarto":
-        files, t = quarto.render(paths.root, out)
+        staged, t = quarto.render(project, project / "reports" / "_output")
+        files = {k: Path(shutil.copy2(v, out / v.name)) for k, v in staged.items()}
         timings.update(t)
     else:
         src = assemble.document(paths)
