@@ -30,7 +30,7 @@ MODULES = {
     "chapter": ["describe", "disclosure.py", "figures.py", "display.py", "params.py", "codebook.py", "results.py", "measurements.py"],
     "models": ["models", "display.py", "params.py", "results.py", "measurements.py"],
     "render": ["render", "reproduction.py", "audit.py", "codebook.py", "results.py", "display.py",
-               "models/present.py", "paths.py"],
+               "models/present.py", "paths.py", "synth/calibration.py", "synth/targets.py"],
 }
 
 

@@ -305,3 +305,37 @@ def environment_md(paths: Paths, context: dict | None = None) -> str:
         "gegevens; anders de synthetische tweeling. Wie Quarto heeft, kan ook `compendium render "
         "--renderer quarto` of `quarto render` gebruiken; de inhoud is dezelfde.\n")
     return "\n".join(parts)
+
+
+# --- D (twin only): calibration of the synthetic twin ----------------------------------------------
+def calibration_md(paths: Paths) -> str:
+    """Calibration of the synthetic twin (appendix D), empty for real data.
+
+    Lists how many calibration targets the ingested twin meets exactly and every target it
+    does not, with the reason; the full table is written to ``<results>/synth_calibration.csv``.
+    """
+    report = paths.processed / "ingest_report.json"
+    if not report.exists() or not json.loads(report.read_text("utf-8")).get("synthetic"):
+        return ""
+    from analysis.synth.calibration import calibration_table
+
+    raw = paths.synthetic_raw if paths.synthetic_raw.exists() else None
+    t = calibration_table(paths.processed, raw=raw)
+    paths.results.mkdir(parents=True, exist_ok=True)
+    t.to_csv(paths.results / "synth_calibration.csv", index=False)
+    counts = t["status"].value_counts()
+    misses = t[t["status"] != "exact"]
+    parts = ["## Kalibratie van de synthetische tweeling\n",
+             f"De tweeling is gemaakt uit de gepubliceerde cijfers alleen. Na inlezen (ingest) haalt zij "
+             f"{int(counts.get('exact', 0))} van de {len(t)} kalibratiedoelen exact"
+             + (f"; de overige {len(misses)} staan hieronder met de reden." if len(misses) else ".")
+             + " De volledige tabel staat in `results/synth_calibration.csv`; de aannames in "
+               "`docs/synthetic-twin.md`.\n"]
+    if len(misses):
+        view = pd.DataFrame({
+            "id": misses["id"].map(lambda s: f"`{s}`"),
+            "doel": misses["target"].map(lambda v: f"{v:g}"),
+            "bereikt": misses["achieved"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}"),
+            "status": misses["status"], "reden": misses["explanation"]})
+        parts.append(md_table(view, "Kalibratiedoelen die de tweeling niet exact haalt", "synth-calibration", "lrrll"))
+    return "\n".join(parts)

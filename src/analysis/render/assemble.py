@@ -200,8 +200,8 @@ def _appendices(paths: Paths, folder: Path, result: Assembled, context: dict | N
                                         figures_dest=folder / "figures", figures_ref=FIGURES),
         "_appendix_b.md": appendices.codebook_md(),
         "_appendix_c.md": appendices.data_quality_md(paths.processed),
-        "_appendix_d.md": (appendices.reproduction_md(check(paths)) if paths.published_figures.exists()
-                           else "*`published_figures.csv` ontbreekt.*\n"),
+        "_appendix_d.md": (appendices.reproduction_md(check(paths)) + "\n" + appendices.calibration_md(paths)
+                           if paths.published_figures.exists() else "*`published_figures.csv` ontbreekt.*\n"),
         "_appendix_e.md": (appendices.audit_md(audit(paths.published_figures)) if paths.published_figures.exists()
                            else "*`published_figures.csv` ontbreekt.*\n"),
         "_appendix_f.md": appendices.environment_md(paths, {**(context or {}), "commit": result.meta["commit"]}),
