@@ -317,6 +317,9 @@ def calibration_md(paths: Paths) -> str:
     report = paths.processed / "ingest_report.json"
     if not report.exists() or not json.loads(report.read_text("utf-8")).get("synthetic"):
         return ""
+    needed = ("registrations.parquet", "occupancy.parquet", "policy.parquet")
+    if not all((paths.processed / f).exists() for f in needed):
+        return "*Kalibratie van de synthetische tweeling: verwerkte tabellen ontbreken.*\n"
     from analysis.synth.calibration import calibration_table
 
     raw = paths.synthetic_raw if paths.synthetic_raw.exists() else None
