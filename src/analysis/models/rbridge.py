@@ -13,6 +13,7 @@ convergence warnings. lme4 and glmmTMB are called directly with the same formula
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -171,6 +172,21 @@ class Captured:
         return bool(self.error)
 
 
+# Embedded R adds its library folders to LD_LIBRARY_PATH (and sets R_HOME) in this process.
+# Child processes inherit that: a Jupyter kernel started afterwards (papermill) then loads the
+# system libpython instead of its own and fails (seen: "undefined symbol: _PyModule_Add").
+# R's libraries are loaded once R runs, so the variable is put back for children.
+_LD_BEFORE_R = os.environ.get("LD_LIBRARY_PATH")
+
+
+def _restore_child_env() -> None:
+    """Give child processes the LD_LIBRARY_PATH this process started with."""
+    if _LD_BEFORE_R is None:
+        os.environ.pop("LD_LIBRARY_PATH", None)
+    else:
+        os.environ["LD_LIBRARY_PATH"] = _LD_BEFORE_R
+
+
 @lru_cache(maxsize=1)
 def session() -> Any:
     """Start R (once), load the model packages quietly and define the helper functions.
@@ -181,6 +197,7 @@ def session() -> Any:
         The embedded R instance (``rpy2.robjects.r``).
     """
     import rpy2.robjects as ro
+    _restore_child_env()
 
     pkgs = "; ".join(f"library({p})" for p in R_PACKAGES)
     ro.r(f"suppressPackageStartupMessages({{ {pkgs} }})")
@@ -204,6 +221,7 @@ def versions() -> dict[str, str]:
         ``{"R": "4.2.2", "lme4": "1.1.31", ...}`` plus ``rpy2``.
     """
     import rpy2
+    _restore_child_env()
 
     r = session()
     out = {"R": str(r("paste(R.version$major, R.version$minor, sep='.')")[0])}
@@ -216,6 +234,7 @@ def versions() -> dict[str, str]:
 def _r_vector(values: pd.Series) -> Any:
     """Convert one pandas column to an R vector with proper NA handling."""
     import rpy2.robjects as ro
+    _restore_child_env()
 
     if pd.api.types.is_bool_dtype(values.dtype):
         return ro.BoolVector([bool(v) for v in values])
@@ -243,6 +262,7 @@ def to_r(frame: pd.DataFrame) -> Any:
     """
     import rpy2.rlike.container as rlc
     import rpy2.robjects as ro
+    _restore_child_env()
 
     session()
     od = rlc.OrdDict([(str(c), _r_vector(frame[c])) for c in frame.columns])
@@ -252,6 +272,7 @@ def to_r(frame: pd.DataFrame) -> Any:
 def from_r_frame(rdf: Any) -> pd.DataFrame:
     """Convert a small R ``data.frame`` of numbers and strings to pandas."""
     import rpy2.robjects as ro
+    _restore_child_env()
 
     cols = {}
     for name, col in zip(rdf.names, rdf):
@@ -278,6 +299,7 @@ def call_captured(fun: Any, **kwargs: Any) -> Captured:
     """
     import rpy2.rlike.container as rlc
     import rpy2.robjects as ro
+    _restore_child_env()
 
     r = session()
     args = ro.vectors.ListVector(rlc.OrdDict([(k, _scalar(v)) for k, v in kwargs.items()]))
@@ -295,6 +317,7 @@ def call_captured(fun: Any, **kwargs: Any) -> Captured:
 def _scalar(value: Any) -> Any:
     """Wrap Python scalars as length-one R vectors; pass R objects through."""
     import rpy2.robjects as ro
+    _restore_child_env()
 
     if isinstance(value, bool):
         return ro.BoolVector([value])
