@@ -117,25 +117,25 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
     by factories so that their input digests are computed after the earlier stages ran and
     see fresh processed data. Within a stage the longest step (the models) comes first.
     """
-    from analysis import run as run_mod
-
     p = cfg.paths
     raw, synthetic = raw_root(cfg)
     steps: list[Factory] = []
 
     if synthetic:
         def synth_step() -> Step:
-            from analysis import synth
+            def action() -> None:
+                from analysis import synth  # imported only when the step runs
+                synth.write_twin(raw, seed=cfg.seed)
             return Step("synth", {"code": module_digest(p, "synth"), "seed": str(cfg.seed)},
-                        [raw / "SYNTHETIC"], lambda: synth.write_twin(raw, seed=cfg.seed))
+                        [raw / "SYNTHETIC"], action)
         steps.append(synth_step)
 
     def ingest_step() -> Step:
-        from analysis import ingest
         inputs = {"raw": tree_digest(raw), "params": tree_digest(p.params),
                   "code": module_digest(p, "ingest"), "env": env_digest(p)}
 
         def action() -> None:
+            from analysis import ingest
             report = ingest.run(raw, p.processed, measurements=measurements_mod.load_all(p))
             if report.exit_code != 0:
                 raise RuntimeError(f"ingest of {raw} failed (exit {report.exit_code})")
@@ -160,8 +160,11 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
                 inputs[f"data-{m}"] = _rows_digest(p.processed, table, m)
             if group == "models":
                 inputs["occupancy"] = _rows_digest(p.processed, "occupancy.parquet", None)
-            return Step(f"notebook-{nb}", inputs, [out],
-                        lambda: run_mod.execute(src, out, params, cwd=p.root))
+            def action() -> None:
+                # papermill/nbformat take seconds to import: only when a notebook runs
+                from analysis import run as run_mod
+                run_mod.execute(src, out, params, cwd=p.root)
+            return Step(f"notebook-{nb}", inputs, [out], action)
         analysis_stage.append(chapter_step)
 
     if cfg.factsheets:
@@ -171,7 +174,6 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
         analysis_stage.append(factsheet_steps)
 
     def render_step() -> Step:
-        from analysis import render
         inputs = {"notebooks": tree_digest(p.executed_notebooks, ["*.ipynb"]),
                   "results": tree_digest(p.results), "figures": tree_digest(p.figures),
                   "sources": tree_digest(p.reports, ["*.qmd", "*.md", "*.yml"], exclude=["_generated", "_output"]),
@@ -179,8 +181,11 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
                   "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
                   "code": module_digest(p, "render"), "renderer": cfg.renderer,
                   "synthetic": str(synthetic)}
+        def action() -> None:
+            from analysis import render
+            render.render(p, renderer=cfg.renderer, synthetic=synthetic)
         return Step("render", inputs, [p.report_output / "report.html", p.report_output / "report.pdf"],
-                    lambda: render.render(p, renderer=cfg.renderer, synthetic=synthetic))
+                    action)
     return [[f] for f in steps] + [analysis_stage, [render_step]]
 
 
