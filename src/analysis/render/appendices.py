@@ -312,7 +312,7 @@ def calibration_md(paths: Paths) -> str:
     """Calibration of the synthetic twin (appendix D), empty for real data.
 
     Lists how many calibration targets the ingested twin meets exactly and every target it
-    does not, with the reason; the full table is written to ``<results>/synth_calibration.csv``.
+    does not, with the reason; the full table is written to ``<build>/calibration/synth_calibration.csv``.
     """
     report = paths.processed / "ingest_report.json"
     if not report.exists() or not json.loads(report.read_text("utf-8")).get("synthetic"):
@@ -324,15 +324,18 @@ def calibration_md(paths: Paths) -> str:
 
     raw = paths.synthetic_raw if paths.synthetic_raw.exists() else None
     t = calibration_table(paths.processed, raw=raw)
-    paths.results.mkdir(parents=True, exist_ok=True)
-    t.to_csv(paths.results / "synth_calibration.csv", index=False)
+    # Not under results/: that folder is an input of the render step, and writing into it
+    # while rendering would make every following build re-render.
+    out = paths.build / "calibration"
+    out.mkdir(parents=True, exist_ok=True)
+    t.to_csv(out / "synth_calibration.csv", index=False)
     counts = t["status"].value_counts()
     misses = t[t["status"] != "exact"]
     parts = ["## Kalibratie van de synthetische tweeling\n",
              f"De tweeling is gemaakt uit de gepubliceerde cijfers alleen. Na inlezen (ingest) haalt zij "
              f"{int(counts.get('exact', 0))} van de {len(t)} kalibratiedoelen exact"
              + (f"; de overige {len(misses)} staan hieronder met de reden." if len(misses) else ".")
-             + " De volledige tabel staat in `results/synth_calibration.csv`; de aannames in "
+             + " De volledige tabel staat in `calibration/synth_calibration.csv` van de build-map; de aannames in "
                "`docs/synthetic-twin.md`.\n"]
     if len(misses):
         view = pd.DataFrame({
