@@ -6,7 +6,6 @@ step is also callable on its own.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,14 +63,10 @@ class Chapter3:
 
 
 def is_synthetic(processed: Path) -> bool:
-    """``synthetic`` flag of ``ingest_report.json`` (False when absent)."""
-    report = Path(processed) / "ingest_report.json"
-    if not report.exists():
-        return False
-    try:
-        return bool(json.loads(report.read_text(encoding="utf-8")).get("synthetic", False))
-    except (ValueError, OSError):
-        return False
+    """``synthetic`` flag of ``ingest_report.json`` (one reader for all chapters)."""
+    from analysis.describe.load import is_synthetic as _is_synthetic
+
+    return _is_synthetic(processed)
 
 
 def fit_primary(frames: AnalysisFrames, specs: Sequence[ModelSpec] | None = None) -> dict[str, ModelResult]:

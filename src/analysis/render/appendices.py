@@ -314,8 +314,9 @@ def calibration_md(paths: Paths) -> str:
     Lists how many calibration targets the ingested twin meets exactly and every target it
     does not, with the reason; the full table is written to ``<build>/calibration/synth_calibration.csv``.
     """
-    report = paths.processed / "ingest_report.json"
-    if not report.exists() or not json.loads(report.read_text("utf-8")).get("synthetic"):
+    from analysis.describe.load import is_synthetic
+
+    if not is_synthetic(paths.processed):
         return ""
     needed = ("registrations.parquet", "occupancy.parquet", "policy.parquet")
     if not all((paths.processed / f).exists() for f in needed):
