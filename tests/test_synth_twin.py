@@ -130,7 +130,7 @@ def test_policy_exact(twin: tuple[Path, dict[str, str], float]) -> None:
 
     pol = pd.read_csv(twin[0] / "meting-2" / "beleid.csv", sep=";", dtype={"gesloten_per": str})
     got = policy_values(pol)
-    for key, value in T.FALLBACK.items():
+    for key, value in T.targets().items():
         if key.startswith("ch1."):
             assert got[key] == value, key
     closing = pol[pol["gesloten_per"].notna()]

@@ -149,7 +149,7 @@ def calibration_table(processed_dir: Path, raw: Path | None = None, models: bool
     rows = []
     meta = _meta()
     for tid, target in T.published().items():
-        if tid not in T.FALLBACK and tid not in got:
+        if tid not in T.TARGET_IDS and tid not in got:
             continue  # a published number the twin does not reproduce from data (e.g. quotes)
         kind, decimals, desc = meta.get(tid, ("exact", 0, ""))
         if tid.startswith("ch3.") and (not tid.endswith(".est") or not models):
