@@ -122,6 +122,9 @@ def diagnose(result: ModelResult, nsim: int = 250, seed: int = 20240601,
         re-draws them, so with 18 locations all residuals of a location move together and the
         KS test mostly reflects 18 draws of the location effect.
 
+    Logistic models, fitted on binomial cells, are checked per registration as if fitted on
+    the 0/1 rows: R expands the cells back and simulates one 0/1 outcome per registration.
+
     Returns
     -------
     Diagnostics
@@ -144,8 +147,11 @@ def diagnose(result: ModelResult, nsim: int = 250, seed: int = 20240601,
     out.dispersion_ratio, out.dispersion_p = dispersion_test(y, sim)
     if result.spec.family in ("nbinom2", "poisson"):
         out.zero_ratio, out.zero_p = zero_inflation_test(y, sim)
-    if result.data is not None and "month" in result.data:
-        out.month = result.data["month"].to_numpy(float)
+    rows = result.data
+    if result.cells is not None:  # same order as R's expanded cells
+        rows = result.cells.loc[result.cells.index.repeat(result.cells["wts"].astype(int))]
+    if rows is not None and "month" in rows:
+        out.month = rows["month"].to_numpy(float)
     return out
 
 

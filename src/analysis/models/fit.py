@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from analysis.models import rbridge
 from analysis.models.lrtest import LRTest, lr_test
@@ -51,6 +51,11 @@ class ModelResult:
     lr : LRTest or None
         Random intercept vs the model without random effects.
     versions : dict
+    data : DataFrame
+        The model data, one row per observation (registration, location-month).
+    cells : DataFrame or None
+        For logistic models: the binomial cells R was given (one row per covariate pattern,
+        proportion outcome, ``wts`` = registrations); None otherwise.
     """
 
     spec: ModelSpec
@@ -72,6 +77,7 @@ class ModelResult:
     lr: LRTest | None = None
     versions: dict[str, str] = field(default_factory=dict)
     data: pd.DataFrame | None = field(default=None, repr=False)
+    cells: pd.DataFrame | None = field(default=None, repr=False)
     r_model: Any = field(default=None, repr=False)
 
     @property
@@ -111,6 +117,45 @@ def model_data(spec: ModelSpec, frame: pd.DataFrame) -> pd.DataFrame:
     """The columns the model needs, complete cases only, original row order."""
     cols = spec.variables()
     return frame[cols].dropna().reset_index(drop=True)
+
+
+def collapses(spec: ModelSpec) -> bool:
+    """Whether ``spec`` is fitted on binomial cells (logistic models in lme4 / glm)."""
+    return spec.family == "binomial" and spec.engine in ("glmer", "glm")
+
+
+def binomial_cells(data: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, float]:
+    """Collapse 0/1 rows with identical covariates into binomial cells.
+
+    The Bernoulli likelihood of the rows and the binomial likelihood of the cells differ only
+    by the constant ``sum(log C(n, k))`` over cells, for every value of the fixed and random
+    effects; Laplace and adaptive quadrature therefore give the same estimates, standard errors
+    and variance components, while R evaluates the deviance on ~200 cells instead of ~6,000
+    registrations (about ten times faster for the room models).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Model data (complete cases); ``outcome`` holds 0/1.
+    outcome : str
+
+    Returns
+    -------
+    cells : DataFrame
+        One row per covariate pattern: the covariates, ``outcome`` as the proportion k/n and
+        ``wts`` = n (R's prior weights).
+    log_choose : float
+        ``sum(log C(n, k))``; subtract it from the cells' log-likelihood to get the
+        registration-level (Bernoulli) log-likelihood that Stata and SPSS report.
+    """
+    keys = [c for c in data.columns if c != outcome]
+    g = data.groupby(keys, sort=True, observed=True)[outcome].agg(["sum", "size"]).reset_index()
+    k, n = g["sum"].to_numpy(float), g["size"].to_numpy(float)
+    cells = g[keys].copy()
+    cells[outcome] = k / n
+    cells["wts"] = n
+    log_choose = float(np.sum(special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)))
+    return cells, log_choose
 
 
 def _fixed_table(coefs: pd.DataFrame, term_map: dict[str, str]) -> pd.DataFrame:
@@ -174,8 +219,15 @@ def _status(converged: bool, singular: bool, warns: list[str], conv_msgs: list[s
 
 def fit_raw(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
             random: bool = True) -> tuple[rbridge.Captured, dict | None]:
-    """Fit in R under warning capture; return the capture and R's summary list (or None)."""
-    rdata = rbridge.call_captured(rbridge.helper("prepare"), data=rbridge.to_r(data),
+    """Fit in R under warning capture; return the capture and R's summary list (or None).
+
+    Binomial models are fitted on cells (:func:`binomial_cells`); the summary's ``loglik``
+    is put back on the registration level, and ``cells`` holds the rows R saw.
+    """
+    log_choose, cells = 0.0, None
+    if collapses(spec):
+        cells, log_choose = binomial_cells(data, spec.outcome)
+    rdata = rbridge.call_captured(rbridge.helper("prepare"), data=rbridge.to_r(data if cells is None else cells),
                                   meting_levels=list(meting_levels)).value
     engine = spec.engine if random else spec.null_engine
     cap = rbridge.call_captured(rbridge.helper("fit"), engine=engine,
@@ -188,7 +240,10 @@ def fit_raw(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
         cap.error = "summary failed: " + summ.error
         return cap, None
     cap.warnings += summ.warnings
-    return cap, rbridge.r_list(summ.value)
+    out = rbridge.r_list(summ.value)
+    out["loglik"] = [float(out["loglik"][0]) - log_choose]
+    out["cells"] = cells
+    return cap, out
 
 
 def fit(spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *,
@@ -224,7 +279,9 @@ def fit(spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *,
     res.loglik = float(s["loglik"][0])
     res.df = int(s["df"][0])
     res.aic = -2 * res.loglik + 2 * res.df
-    res.nobs = int(s["nobs"][0])
+    # nobs counts registrations also when R saw binomial cells
+    res.nobs = len(data) if s["cells"] is not None else int(s["nobs"][0])
+    res.cells = s["cells"]
     res.ngroups = dict(zip(s["groups"].names, map(int, s["groups"]))) if len(s["groups"]) else {}
     res.dispersion, res.icc = _dispersion_icc(spec, s, res.random)
     sing = s["singular"][0]

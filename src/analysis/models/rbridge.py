@@ -51,10 +51,18 @@ local({
   # twin's room models it reaches the optimum bobyqa reaches (logLik equal to 1e-6, same
   # estimates and SEs) about 10x faster, and the tighter tolerances remove the marginal
   # gradient warnings (max|grad| 0.002-0.005) that nloptwrap's defaults leave.
+  # Binomial models arrive collapsed to cells (proportion y, number of registrations in column
+  # `wts`, see fit.binomial_cells); lme4 and glm take `weights = wts` from the data.
   glmer_fit <- function(fml, data, family, nagq) {
-    lme4::glmer(fml, data = data, family = family_of(family), nAGQ = nagq,
-                control = lme4::glmerControl(optimizer = "nloptwrap",
-                  optCtrl = list(xtol_abs = 1e-8, ftol_abs = 1e-8, maxeval = 1e5)))
+    ctl <- lme4::glmerControl(optimizer = "nloptwrap",
+                              optCtrl = list(xtol_abs = 1e-8, ftol_abs = 1e-8, maxeval = 1e5))
+    if ("wts" %in% names(data))
+      lme4::glmer(fml, data = data, family = family_of(family), nAGQ = nagq, weights = wts, control = ctl)
+    else lme4::glmer(fml, data = data, family = family_of(family), nAGQ = nagq, control = ctl)
+  }
+  glm_fit <- function(fml, data, family) {
+    if ("wts" %in% names(data)) glm(fml, data = data, family = family_of(family), weights = wts)
+    else glm(fml, data = data, family = family_of(family))
   }
   fit <- function(engine, formula, data, family, nagq) {
     fml <- as.formula(formula, env = globalenv())
@@ -64,7 +72,7 @@ local({
       glmer.nb = lme4::glmer.nb(fml, data = data),
       glmmTMB = glmmTMB::glmmTMB(fml, data = data, family = family_of(family)),
       lm = lm(fml, data = data),
-      glm = glm(fml, data = data, family = family_of(family)),
+      glm = glm_fit(fml, data, family),
       stop("unknown engine ", engine))
   }
   coefs <- function(m) {
@@ -124,10 +132,28 @@ local({
          singular = if (inherits(m, "merMod")) lme4::isSingular(m) else NA,
          mean_mu0 = mean_mu0(m), conv = convergence(m))
   }
+  # Logistic models fitted on binomial cells are checked per registration, as if fitted on the
+  # 0/1 rows: the cells are expanded back (k ones and n - k zeros per cell) and lme4 simulates
+  # 0/1 outcomes for the expanded rows with the same fitted model.
+  on_cells <- function(m) {
+    inherits(m, "merMod") && family(m)$family == "binomial" && any(weights(m) != 1)
+  }
+  expand_cells <- function(m) {
+    mf <- model.frame(m); w <- as.numeric(weights(m)); k <- round(mf[[1]] * w)
+    rows <- mf[rep(seq_len(nrow(mf)), w), , drop = FALSE]
+    y <- unlist(mapply(function(k, n) c(rep(1, k), rep(0, n - k)), k, w, SIMPLIFY = FALSE))
+    list(rows = rows, y = as.numeric(y))
+  }
   observed <- function(m) {
+    if (on_cells(m)) return(expand_cells(m)$y)
     if (inherits(m, "glmmTMB")) as.numeric(m$frame[[1]]) else as.numeric(model.response(model.frame(m)))
   }
   simulate_matrix <- function(m, nsim, seed, conditional) {
+    if (on_cells(m)) {
+      rows <- expand_cells(m)$rows
+      return(as.matrix(simulate(m, nsim = nsim, seed = seed, newdata = rows,
+                                weights = rep(1, nrow(rows)), re.form = if (conditional) NULL else NA)))
+    }
     if (!conditional) return(as.matrix(simulate(m, nsim = nsim, seed = seed)))
     if (inherits(m, "merMod")) return(as.matrix(simulate(m, nsim = nsim, seed = seed, use.u = TRUE)))
     # glmmTMB 1.1.5 has no conditional simulate(): draw from the family given the predicted

@@ -144,7 +144,12 @@ def _estimation_md(fit: pd.DataFrame) -> list[str]:
              "oorspronkelijke rapport noemt ze ten onrechte logistische regressies. De toets op "
              "variatie tussen locaties is een LR-toets tegen het model zonder random effect, met als "
              "referentie het mengsel 0,5 × chi2(0) + 0,5 × chi2(1) (chibar2(01)). Bij het intercept staat "
-             "alleen b: exp(intercept) is een basisniveau in de middelste maand, geen verhouding.\n"]
+             "alleen b: exp(intercept) is een basisniveau in de middelste maand, geen verhouding. "
+             "De logistische modellen voor de ruimte krijgen registraties met dezelfde waarden van "
+             "alle modelvariabelen (locatie, meting, maand) samengevoegd als binomiale aantallen; "
+             "dat geeft dezelfde likelihood en dus dezelfde schattingen, maar rekent veel sneller. "
+             "Log-likelihood, AIC, aantal waarnemingen en de residuchecks staan op het niveau van de "
+             "afzonderlijke registraties, zoals in Stata of SPSS.\n"]
     ov = overview_table(fit)
     if len(ov):
         parts.append(table(ov, "Verdeling, software, schattingsmethode en omvang per uitkomst",
