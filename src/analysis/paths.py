@@ -123,6 +123,11 @@ class Paths:
         return self.results / "models"
 
     @property
+    def model_cache(self) -> Path:
+        """Store of fitted models keyed by spec, data, code and R versions (see models.cache)."""
+        return self.build / "cache" / "models"
+
+    @property
     def figures(self) -> Path:
         """Figures as SVG (HTML) and PNG (PDF)."""
         return self.build / "figures"

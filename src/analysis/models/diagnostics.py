@@ -18,15 +18,17 @@ Tests (all two-sided, as DHARMa's defaults):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.models import rbridge
-from analysis.models.fit import ModelResult
+from analysis.models import cache, rbridge
+from analysis.models.fit import ModelResult, fit_uncached
 
 
 @dataclass
@@ -129,7 +131,27 @@ def diagnose(result: ModelResult, nsim: int = 250, seed: int = 20240601,
     -------
     Diagnostics
     """
+    key = cache.derived_key(result.cache_key, "diagnostics", nsim, seed, conditional,
+                            _source_digest()) if result.cache_key else ""
+    hit = cache.load(key) if key else None
+    if hit is not None:
+        return hit
+    out = _diagnose(result, nsim, seed, conditional)
+    if key:
+        cache.store(key, out)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _source_digest() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _diagnose(result: ModelResult, nsim: int, seed: int, conditional: bool) -> Diagnostics:
+    """Simulate and test (no cache); refits a stored model that has no R object."""
     out = Diagnostics(result.model_id, nsim)
+    if result.r_model is None and result.status != "failed" and result.data is not None:
+        result.r_model = fit_uncached(result.spec, result.data, result.meting_levels, False).r_model
     if result.r_model is None:
         out.error = "model not fitted"
         return out

@@ -7,14 +7,14 @@ scale (rate ratio, ratio of geometric means, odds ratio).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from analysis.models import rbridge
+from analysis.models import cache, rbridge
 from analysis.models.lrtest import LRTest, lr_test
 from analysis.models.spec import ModelSpec
 
@@ -56,6 +56,11 @@ class ModelResult:
     cells : DataFrame or None
         For logistic models: the binomial cells R was given (one row per covariate pattern,
         proportion outcome, ``wts`` = registrations); None otherwise.
+    meting_levels : list of str
+        Measurement levels the model was fitted with (reference first).
+    cache_key : str
+        Key in :mod:`analysis.models.cache` (empty when the store is off); a result loaded
+        from the store has ``r_model = None``.
     """
 
     spec: ModelSpec
@@ -78,6 +83,8 @@ class ModelResult:
     versions: dict[str, str] = field(default_factory=dict)
     data: pd.DataFrame | None = field(default=None, repr=False)
     cells: pd.DataFrame | None = field(default=None, repr=False)
+    meting_levels: list[str] = field(default_factory=list)
+    cache_key: str = ""
     r_model: Any = field(default=None, repr=False)
 
     @property
@@ -266,9 +273,23 @@ def fit(spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *,
         ``status == "failed"`` with ``error`` set when R could not fit the model.
     """
     data = model_data(spec, frame)
+    key = cache.fit_key(spec, data, meting_levels, with_lr) if cache.active() else ""
+    hit = cache.load(key) if key else None
+    if hit is not None:
+        return hit
+    res = fit_uncached(spec, data, meting_levels, with_lr)
+    res.cache_key = key
+    if key:
+        cache.store(key, replace(res, r_model=None))
+    return res
+
+
+def fit_uncached(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], with_lr: bool) -> ModelResult:
+    """Fit in R and fill a :class:`ModelResult` (no cache)."""
     cap, s = fit_raw(spec, data, meting_levels)
     res = ModelResult(spec=spec, status="failed", warnings=cap.warnings, messages=cap.messages,
-                      error=cap.error, versions=rbridge.versions(), data=data, nobs=len(data))
+                      error=cap.error, versions=rbridge.versions(), data=data, nobs=len(data),
+                      meting_levels=list(meting_levels))
     if s is None:
         return res
     conv = rbridge.r_list(s["conv"])
