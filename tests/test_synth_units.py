@@ -54,3 +54,13 @@ def test_measurement1_model_structure(tmp_path) -> None:
     model = table[table["kind"] == "model"]
     assert len(model) == 15
     assert (model["status"] == "within CI").all(), model[["id", "target", "achieved"]].to_string()
+
+
+def test_every_calibration_status_is_explained_in_english_and_dutch():
+    from analysis.synth.calibration import KNOWN_MISSES, REASONS, _status
+
+    keys = {_status("x.n.1", 5, None, "exact", 0)[1], _status("ch2.s2_9.n.addition_filled", 5, None, "exact", 0)[1],
+            _status("x.n.1", 5, 4, "exact", 0)[1], *KNOWN_MISSES.values()}
+    assert _status("x.n.1", 5, 5, "exact", 0) == ("exact", "")
+    for key in keys:
+        assert REASONS[key]["en"] and REASONS[key]["nl"], key

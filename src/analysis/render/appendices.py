@@ -308,6 +308,10 @@ def environment_md(paths: Paths, context: dict | None = None) -> str:
 
 
 # --- D (twin only): calibration of the synthetic twin ----------------------------------------------
+CALIBRATION_STATUS_NL = {"exact": "exact", "miss": "niet gehaald", "not computed": "niet berekend",
+                         "within CI": "binnen BI", "outside CI": "buiten BI"}
+
+
 def calibration_md(paths: Paths) -> str:
     """Calibration of the synthetic twin (appendix D), empty for real data.
 
@@ -343,6 +347,7 @@ def calibration_md(paths: Paths) -> str:
             "id": misses["id"].map(lambda s: f"`{s}`"),
             "doel": misses["target"].map(lambda v: f"{v:g}"),
             "bereikt": misses["achieved"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}"),
-            "status": misses["status"], "reden": misses["explanation"]})
+            "status": misses["status"].map(lambda x: CALIBRATION_STATUS_NL.get(x, x)),
+            "reden": misses["toelichting"]})
         parts.append(md_table(view, "Kalibratiedoelen die de tweeling niet exact haalt", "synth-calibration", "lrrll"))
     return "\n".join(parts)

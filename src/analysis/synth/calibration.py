@@ -21,9 +21,26 @@ from analysis.synth import targets as T
 ITEMS = {"fig02": "aanleiding", "fig03": "doel", "fig04": "ruimte", "fig05": "beheer_ruimte",
          "fig09": "contact", "fig10": "evaluatie_1", "fig11": "evaluatie_2", "fig12": "aanvulling_jongere"}
 KNOWN_MISSES = {
-    "ch2.fig12.n.1": "published counts of Figure 12 sum to 1593, not 1613; 66% of 1613 is 1059, "
-                     "so the twin puts the 20 rows in 'niet gezien' (see docs/synthetic-twin.md)",
+    "ch2.fig12.n.1": "fig12",
 }
+"""Targets the twin misses on purpose -> key of :data:`REASONS`."""
+REASONS: dict[str, dict[str, str]] = {
+    "fig12": {"en": "published counts of Figure 12 sum to 1593, not 1613; 66% of 1613 is 1059, "
+                    "so the twin puts the 20 rows in 'niet gezien' (see docs/synthetic-twin.md)",
+              "nl": "de gepubliceerde aantallen van figuur 12 tellen op tot 1593, niet 1613; 66% van 1613 "
+                    "is 1059, dus de tweeling zet de 20 extra registraties bij 'niet gezien'"},
+    "free_text": {"en": "free text is not ingested; tests check it on the raw files",
+                  "nl": "vrije tekst wordt niet ingelezen; tests controleren dit op de ruwe bestanden"},
+    "not_derivable": {"en": "not derivable from the processed tables",
+                      "nl": "niet af te leiden uit de verwerkte tabellen"},
+    "model_stand_in": {"en": "quick statsmodels stand-in; exact GLMM in the models module",
+                       "nl": "snelle benadering met statsmodels; het exacte multilevelmodel staat in hoofdstuk 3"},
+    "model_outside": {"en": "see docs/synthetic-twin.md (model targets that cannot all hold)",
+                      "nl": "niet alle modeldoelen kunnen tegelijk gelden (zie docs/synthetic-twin.md)"},
+    "unexpected": {"en": "unexpected: investigate", "nl": "onverwacht: uitzoeken"},
+}
+"""Explanations of a status in English (CLI, CSV) and Dutch (appendix D of the report)."""
+
 POLICY = {"ch1.rest_moments.n": ("rustmomenten", {"night_only": 1, "one_day": 2, "two_day": 3}),
           "ch1.day_change.n": ("verandering_overdag", {"dropped": 1, "adjusted": 2, "both": 3, "unchanged": 4}),
           "ch1.night_change.n": ("verandering_nacht", {"door_opened": 1, "ambition": 2, "unchanged": 3})}
@@ -105,15 +122,15 @@ def facility_values(raw: Path) -> dict[str, float]:
 
 
 def _status(tid: str, target: float, got: float | None, kind: str, decimals: int) -> tuple[str, str]:
+    """Status of one target and the key of its explanation in :data:`REASONS` ('' when exact)."""
     if got is None or (isinstance(got, float) and np.isnan(got)):
-        return "not computed", ("free text is not ingested; tests check it on the raw files"
-                                if tid == "ch2.s2_9.n.addition_filled" else "not derivable from the processed tables")
+        return "not computed", ("free_text" if tid == "ch2.s2_9.n.addition_filled" else "not_derivable")
     if kind == "model":
         lo = T.published().get(tid.replace(".est", ".ci_low"))
         hi = T.published().get(tid.replace(".est", ".ci_high"))
         if lo is not None and lo <= round(got, 2) <= hi:
-            return "within CI", "quick statsmodels stand-in; exact GLMM in the models module"
-        return "outside CI", "see docs/synthetic-twin.md (model targets that cannot all hold)"
+            return "within CI", "model_stand_in"
+        return "outside CI", "model_outside"
     if re.search(r"\.mean\.\d$", tid):  # h:mm: floor and round must agree
         ok = np.floor(got) == target and round(got) == target
     elif kind == "rounded":
@@ -122,7 +139,7 @@ def _status(tid: str, target: float, got: float | None, kind: str, decimals: int
         ok = got == target
     if ok:
         return "exact", ""
-    return "miss", KNOWN_MISSES.get(tid, "unexpected: investigate")
+    return "miss", KNOWN_MISSES.get(tid, "unexpected")
 
 
 def calibration_table(processed_dir: Path, raw: Path | None = None, models: bool = False) -> pd.DataFrame:
@@ -159,7 +176,8 @@ def calibration_table(processed_dir: Path, raw: Path | None = None, models: bool
         status, why = _status(tid, target, val, kind, decimals)
         rows.append({"id": tid, "description": desc, "target": target, "achieved": val,
                      "difference": None if val is None else val - target, "kind": kind,
-                     "status": status, "explanation": why, "where": T.where().get(tid, "")})
+                     "status": status, "explanation": REASONS.get(why, {}).get("en", ""),
+                     "toelichting": REASONS.get(why, {}).get("nl", ""), "where": T.where().get(tid, "")})
     return pd.DataFrame(rows)
 
 
