@@ -1,8 +1,9 @@
 """Access to the machine-readable codebook (``resources/datapackage.json``).
 
 The codebook is a Frictionless Data Package. It is the single source of truth for column
-names, types, category codes, Dutch and English labels and missing values; ingestion,
-figure labels and the report's data dictionary all read it through this module.
+names, types, category codes, Dutch and English labels, Dutch and English field descriptions
+and missing values; ingestion, figure labels and the report's data dictionary all read it
+through this module.
 """
 
 from __future__ import annotations
@@ -29,15 +30,36 @@ class Category:
         return self.label if lang == "nl" else self.label_en
 
 
+class CodebookError(ValueError):
+    """The codebook file breaks a rule of this module (e.g. a field without a Dutch description)."""
+
+
 @dataclass(frozen=True)
 class Field:
-    """One column of a resource in the codebook."""
+    """One column of a resource in the codebook.
+
+    Attributes
+    ----------
+    name : str
+        Column name.
+    type : str
+        Frictionless type (``string``, ``integer``, ``date``, ...).
+    title, title_en : str
+        Column title in Dutch and English.
+    description : str
+        English explanation (English documentation and CLI).
+    description_nl : str
+        Dutch explanation (the report's data dictionary, appendix B); empty when not given.
+        Fields read through :func:`fields` always have one: the loader rejects a codebook
+        with a field that lacks it.
+    """
 
     name: str
     type: str
     title: str
     title_en: str
     description: str
+    description_nl: str = ""
     categories: tuple[Category, ...] = ()
     required: bool = False
     aliases: tuple[str, ...] = ()
@@ -69,12 +91,64 @@ class Field:
         """Column title in ``lang``."""
         return self.title if lang == "nl" else self.title_en
 
+    def explanation(self, lang: Lang = "nl") -> str:
+        """Field description in ``lang``.
+
+        Parameters
+        ----------
+        lang : {"nl", "en"}
+            Language; ``"nl"`` gives :attr:`description_nl`, ``"en"`` :attr:`description`.
+
+        Returns
+        -------
+        str
+            The description (empty when the codebook gives none).
+        """
+        return self.description_nl if lang == "nl" else self.description
+
+
+def check_package(pkg: dict[str, Any]) -> None:
+    """Check that every field of every resource has a non-empty Dutch description.
+
+    Parameters
+    ----------
+    pkg : dict
+        A data-package dictionary as read from ``datapackage.json``.
+
+    Raises
+    ------
+    CodebookError
+        Naming the resource and field of the first field whose ``description_nl`` is
+        missing, not a string or blank.
+    """
+    for res in pkg.get("resources", []):
+        for d in res.get("schema", {}).get("fields", []):
+            text = d.get("description_nl")
+            if not isinstance(text, str) or not text.strip():
+                raise CodebookError(
+                    f"codebook resource {res.get('name')!r}, field {d.get('name')!r} has no Dutch "
+                    "description: add a non-empty 'description_nl' next to 'description' in "
+                    "src/analysis/resources/datapackage.json")
+
 
 @lru_cache(maxsize=1)
 def load_package() -> dict[str, Any]:
-    """Return the raw data-package dictionary."""
+    """Return the raw data-package dictionary.
+
+    Returns
+    -------
+    dict
+        The parsed ``resources/datapackage.json``.
+
+    Raises
+    ------
+    CodebookError
+        When a field lacks its Dutch description (see :func:`check_package`).
+    """
     text = resources.files("analysis").joinpath("resources/datapackage.json").read_text("utf-8")
-    return json.loads(text)
+    pkg = json.loads(text)
+    check_package(pkg)
+    return pkg
 
 
 def resource(name: str) -> dict[str, Any]:
@@ -89,7 +163,8 @@ def _field(d: dict[str, Any]) -> Field:
     cats = tuple(Category(int(c["value"]), c["label"], c["label_en"]) for c in d.get("categories", []))
     return Field(
         name=d["name"], type=d["type"], title=d["title"], title_en=d["title_en"],
-        description=d.get("description", ""), categories=cats,
+        description=d.get("description", ""), description_nl=d.get("description_nl", ""),
+        categories=cats,
         required=bool(d.get("constraints", {}).get("required", False)),
         aliases=tuple(d.get("aliases", [])), free_text=bool(d.get("free_text", False)),
         pii=bool(d.get("pii", False)), raw=d,

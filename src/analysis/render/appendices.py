@@ -75,13 +75,13 @@ def codebook_md() -> str:
     parts = [f"Dit overzicht is gegenereerd uit het machineleesbare codeboek "
              f"(`src/analysis/resources/datapackage.json`, versie {pkg.get('version', '?')}). "
              f"Ontbrekende waarden worden getoond als '{codebook.missing_label('nl')}'. "
-             "De toelichtingen komen letterlijk uit het codeboek (Engels).\n"]
+             "De toelichtingen komen letterlijk uit het codeboek.\n"]
     for res in pkg["resources"]:
         fields = codebook.fields(res["name"])
         parts.append(f"## {res.get('title', res['name'])} (`{res['name']}`)\n")
         rows = [{"Veld": f.name, "Titel": f.title, "Type": TYPE_NL.get(f.type, f.type),
                  "Verplicht": "ja" if f.required else "nee",
-                 "Toelichting": f.description + (" Persoonsgegeven: wordt gepseudonimiseerd." if f.pii else "")}
+                 "Toelichting": f.explanation("nl") + (" Persoonsgegeven: wordt gepseudonimiseerd." if f.pii else "")}
                 for f in fields]
         parts.append(md_table(pd.DataFrame(rows), f"Velden van {res['name']}", f"codebook-{res['name']}"))
         for f in (x for x in fields if x.categories):
