@@ -23,7 +23,8 @@ from analysis.paths import Paths
 from analysis.reproduction import CheckResult, STATUSES
 
 TYPE_NL = {"string": "tekst", "integer": "code (geheel getal)", "date": "datum", "time": "tijd",
-           "number": "getal", "boolean": "ja/nee", "datetime": "datum en tijd"}
+           "number": "getal", "boolean": "ja/nee", "datetime": "datum en tijd",
+           "yearmonth": "jaar en maand (JJJJ-MM)", "list": "lijst van codes"}
 
 
 def md_escape(value: object) -> str:
