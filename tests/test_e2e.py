@@ -75,6 +75,16 @@ def test_report_says_synthetic_everywhere_it_shows(built: tuple[Paths, list]) ->
     assert SYNTHETIC_BANNER in " ".join(_pdf_text(paths.report_output / "report.pdf").split())
 
 
+def test_leave_one_location_out_ran_beside_chapter_3(built: tuple[Paths, list]) -> None:
+    paths, results = built
+    ran = {r.name for r in results if r.ran}
+    assert {"notebook-03_change_across_measurements", "notebook-03b_leave_one_location_out"} <= ran
+    index = pd.read_csv(paths.model_results / "index.csv")
+    assert {"ch3_models_fixed", "ch3_sens_estimates", "ch3_sens_lolo", "ch3_sens_lolo_range"} <= set(index["name"])
+    html = (paths.report_output / "report.html").read_text(encoding="utf-8")
+    assert 'id="tbl-ch3-sens-lolo"' in html and 'id="tbl-stat-sens-lolo"' in html
+
+
 def test_noop_rebuild_runs_nothing(built: tuple[Paths, list]) -> None:
     paths, _ = built
     again = build(BuildConfig(paths=paths, synthetic=None))
@@ -84,7 +94,9 @@ def test_noop_rebuild_runs_nothing(built: tuple[Paths, list]) -> None:
 def test_executed_notebooks_pass_nbval(built: tuple[Paths, list]) -> None:
     paths, _ = built
     nbs = sorted(str(p) for p in paths.executed_notebooks.glob("*.ipynb"))
-    assert len(nbs) >= 3
+    names = {Path(p).stem for p in nbs}
+    assert {"01_planned_policy", "02_unplanned_seclusion", "03_change_across_measurements",
+            "03b_leave_one_location_out"} <= names, names
     out = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
                           "-o", "addopts=", *nbs], capture_output=True, text=True,
                          cwd=default_paths().root)

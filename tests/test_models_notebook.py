@@ -1,7 +1,8 @@
-"""Notebook 03 runs under papermill on simulated processed tables (slow: starts a kernel and R)."""
+"""Notebooks 03 and 03b run under papermill on simulated processed tables (slow: kernel and R)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import nbformat
 import pytest
 
 from analysis.models.simulate import SimParams, write_processed
+from analysis.params import LoloParams
 from analysis.paths import default_paths
 
 
@@ -23,6 +25,7 @@ def _slow_only_when_selected(request):
 
 
 NOTEBOOK = default_paths().notebooks / "03_change_across_measurements.ipynb"
+LOLO_NOTEBOOK = default_paths().notebooks / "03b_leave_one_location_out.ipynb"
 
 
 def test_notebook_is_stored_without_outputs_and_parameterised():
@@ -33,6 +36,22 @@ def test_notebook_is_stored_without_outputs_and_parameterised():
     for name in ("processed_dir", "metingen", "referentie", "model_set", "build_dir"):
         assert name in code[0].source
     assert "import rpy2" not in "".join(c.source for c in code)
+    assert "leave_one_location_out" not in "".join(c.source for c in code)  # notebook 03b's part
+
+
+def test_lolo_notebook_is_stored_without_outputs_and_its_parameters_are_validated():
+    nb = nbformat.read(LOLO_NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and params[0] is code[0]
+    names = {t.id for node in ast.parse(params[0].source).body for t in node.targets}
+    assert names == set(LoloParams.model_fields)
+    assert "LoloParams.from_namespace(globals())" in code[1].source
+    assert "import rpy2" not in "".join(c.source for c in code)
+    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if line.startswith("# ")]
+    assert len(headings) == 1  # one title: the renderer makes it a section of chapter 3
 
 
 @pytest.fixture(scope="module")
@@ -76,4 +95,36 @@ def test_notebook_shows_labelled_markdown_tables_and_figures(executed):
     assert "other_vs_own" not in markdown.replace("diag_room_other_vs_own", "")  # no raw model ids
     assert "Synthetische data" in markdown and "results/models/ch3_models_fixed.csv" in markdown
     # the renderer drops HTML outputs: nothing may be shown only as a bare DataFrame
+    assert not any("text/html" in o.get("data", {}) for o in outputs)
+
+
+@pytest.fixture(scope="module")
+def executed_lolo(tmp_path_factory):
+    """Notebook 03b executed by papermill on simulated data with three measurements."""
+    tmp_path = tmp_path_factory.mktemp("nb03b")
+    processed = write_processed(tmp_path / "processed", SimParams(
+        n_locations=6, first_months=("2019-09", "2020-09", "2021-09")), seed=4)
+    (processed / "ingest_report.json").write_text(json.dumps({"synthetic": True}))
+    out = tmp_path / "out.ipynb"
+    env = dict(os.environ, R_LIBS_USER=str(default_paths().root / ".r-lib"))
+    proc = subprocess.run([sys.executable, "-m", "papermill", str(LOLO_NOTEBOOK), str(out),
+                           "-p", "data_dir", str(processed), "-p", "output_dir", str(tmp_path / "build"),
+                           "-y", "metingen: [1, 2, 3]", "--start-timeout", "180"],
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return tmp_path, nbformat.read(out, as_version=4)
+
+
+@pytest.mark.slow
+def test_lolo_notebook_writes_its_tables_and_shows_the_range(executed_lolo):
+    tmp_path, nb = executed_lolo
+    models = tmp_path / "build" / "results" / "models"
+    assert (models / "ch3_sens_lolo.csv").exists() and (models / "ch3_sens_lolo_range.csv").exists()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    markdown = "\n".join(str(o["data"]["text/markdown"]) for o in outputs
+                         if o.get("output_type") in ("display_data", "execute_result")
+                         and "text/markdown" in o.get("data", {}))
+    assert "{#tbl-ch3-sens-lolo}" in markdown and "belangrijkste schattingen" in markdown
+    assert "per schatting 6 analyses" in markdown and "Synthetische data" in markdown
+    assert "results/models/ch3_sens_lolo_range.csv" in markdown
     assert not any("text/html" in o.get("data", {}) for o in outputs)

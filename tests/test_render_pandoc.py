@@ -60,6 +60,20 @@ def test_html_structure(built):
     assert html.count('<details class="code-fold">') >= 5 and "Toon code" in html
 
 
+def test_lolo_notebook_is_a_section_of_chapter_3(built):
+    paths, files, _ = built
+    html = files["html"].read_text("utf-8")
+    assert not re.search(r"<h1[^>]*>[^<]*Eén locatie weglaten", html)
+    h2 = re.search(r"<h2[^>]*>(?:<span[^>]*>[^<]*</span>\s*)?Eén locatie weglaten</h2>", html)
+    assert h2, "notebook 03b is not a level-2 section"
+    chapter3 = html.index("Veranderingen over de metingen</h1>")
+    assert chapter3 < h2.start() < html.index("Literatuur</h1>")
+    assert re.search(r'id="tbl-c3b-1"', html) and "@tbl-c3b-1" not in html
+    md = (paths.build / "report-project" / "reports" / "_generated" / "_ch03.md").read_text("utf-8")
+    assert md.index("{#tbl-c3-1}") < md.index("## Eén locatie weglaten") < md.index("{#tbl-c3b-1}")
+    assert "\n### Conclusie" in md  # the section's own headings moved down one level too
+
+
 def test_html_is_self_contained(built):
     _, files, _ = built
     html = files["html"].read_text("utf-8")
@@ -129,3 +143,12 @@ def test_missing_notebook_is_shown_as_missing(tmp_path):
     files = render(paths, renderer="pandoc", synthetic=True)
     text = _pdftext(files["pdf"])
     assert "niet uitgevoerd" in text and "Veranderingen over de metingen" in text
+
+
+def test_missing_lolo_notebook_is_shown_as_missing_section(tmp_path):
+    paths = make_demo_project(tmp_path)
+    (paths.executed_notebooks / "03b_leave_one_location_out.ipynb").unlink()
+    files = render(paths, renderer="pandoc", synthetic=True)
+    text = " ".join(_pdftext(files["pdf"]).split())
+    assert "Deze paragraaf is in deze build niet uitgevoerd" in text and "Eén locatie weglaten" in text
+    assert "??" not in text

@@ -108,6 +108,33 @@ def _rows_digest(processed: Path, table: str, meting: int | None) -> str:
 
 Factory = Callable[[], "Step | list[Step]"]
 
+#: Notebook of the leave-one-location-out section of chapter 3 (only with the sensitivity set).
+LOLO_NOTEBOOK = "03b_leave_one_location_out"
+
+
+def chapter_notebooks(cfg: BuildConfig, metingen: list[int]) -> list[tuple[str, str, list[int], str]]:
+    """The chapter notebooks of a build, longest first.
+
+    Parameters
+    ----------
+    cfg : BuildConfig
+        ``model_set`` decides whether the leave-one-location-out notebook runs.
+    metingen : list of int
+        All configured measurements, in order.
+
+    Returns
+    -------
+    list of tuple
+        (notebook name, module group, measurements whose rows it reads, processed table).
+        Chapter 3 and its leave-one-location-out section read every measurement (and the
+        occupancy); the first needs no result of the other, so both run at the same time.
+    """
+    models = [("03_change_across_measurements", "models", metingen, "registrations.parquet")]
+    if cfg.model_set == "primary+sensitivity":
+        models.append((LOLO_NOTEBOOK, "models", metingen, "registrations.parquet"))
+    return models + [("02_unplanned_seclusion", "chapter", metingen[-1:], "registrations.parquet"),
+                     ("01_planned_policy", "chapter", metingen[-1:], "policy.parquet")]
+
 
 def plan(cfg: BuildConfig) -> list[list[Factory]]:
     """The build as stages of step factories.
@@ -115,7 +142,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
     Stages run in order; the steps of one stage are independent and run on both cores
     (the chapter notebooks and the factsheets all read only processed data). Steps are made
     by factories so that their input digests are computed after the earlier stages ran and
-    see fresh processed data. Within a stage the longest step (the models) comes first.
+    see fresh processed data. Within a stage the longest steps come first: chapter 3, its
+    leave-one-location-out section (with ``model_set="primary+sensitivity"``), chapter 2,
+    chapter 1, the factsheets.
     """
     p = cfg.paths
     raw, synthetic = raw_root(cfg)
@@ -144,11 +173,8 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
     metingen = sorted(measurements_mod.load_all(p))
     latest = metingen[-1]
-    chapters = [("03_change_across_measurements", "models", metingen, "registrations.parquet"),
-                ("02_unplanned_seclusion", "chapter", [latest], "registrations.parquet"),
-                ("01_planned_policy", "chapter", [latest], "policy.parquet")]
     analysis_stage: list[Factory] = []
-    for nb, group, used, table in chapters:
+    for nb, group, used, table in chapter_notebooks(cfg, metingen):
         def chapter_step(nb=nb, group=group, used=used, table=table) -> Step:
             src = p.notebooks / f"{nb}.ipynb"
             out = p.executed_notebooks / f"{nb}.ipynb"

@@ -3,7 +3,9 @@
 A notebook's ``parameters`` cell holds plain variables (papermill injects strings and
 numbers); the next cell builds the notebook's parameter object from them, so a typo or an
 impossible value (``lang="de"``, a period outside the measurement) stops the run at the
-top with a clear message. New notebooks subclass :class:`NotebookParams`.
+top with a clear message. New notebooks about one measurement subclass
+:class:`NotebookParams`; notebooks that model several measurements together subclass
+:class:`MeasurementsParams`. Both share the folders of :class:`BaseParams`.
 """
 
 from __future__ import annotations
@@ -20,8 +22,50 @@ from analysis.paths import Paths, default_paths
 _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-class NotebookParams(BaseModel):
-    """Parameters shared by every notebook.
+class BaseParams(BaseModel):
+    """Folders shared by every notebook (processed data, build, measurement descriptions).
+
+    Attributes
+    ----------
+    data_dir : str or None
+        Folder with the processed tables (default ``data/processed``).
+    output_dir : str or None
+        Build folder; results go to ``<output_dir>/results``, figures to ``<output_dir>/figures``.
+    params_dir : str or None
+        Folder with the measurement descriptions (default ``params/``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: str | None = None
+    output_dir: str | None = None
+    params_dir: str | None = None
+
+    def paths(self) -> Paths:
+        """Project paths with the data and output folders of these parameters."""
+        root = default_paths()
+        return Paths(root.root, build=Path(self.output_dir) if self.output_dir else None,
+                     processed=Path(self.data_dir) if self.data_dir else None,
+                     params_dir=Path(self.params_dir) if self.params_dir else None)
+
+    @property
+    def results_dir(self) -> Path:
+        """``<build>/results``."""
+        return self.paths().results
+
+    @property
+    def figures_dir(self) -> Path:
+        """``<build>/figures``."""
+        return self.paths().figures
+
+    @classmethod
+    def from_namespace(cls, namespace: dict[str, Any]) -> "BaseParams":
+        """Build from a notebook's globals: takes exactly the fields of this class."""
+        return cls(**{k: namespace[k] for k in cls.model_fields if k in namespace})
+
+
+class NotebookParams(BaseParams):
+    """Parameters shared by every notebook about one measurement.
 
     Attributes
     ----------
@@ -41,16 +85,11 @@ class NotebookParams(BaseModel):
         Folder with the measurement descriptions (default ``params/``).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    data_dir: str | None = None
     meting: int = Field(default=2, ge=0)
     first_month: str | None = None
     last_month: str | None = None
     lang: Literal["nl", "en"] = "nl"
     min_cell_size: int = Field(default=0, ge=0)
-    output_dir: str | None = None
-    params_dir: str | None = None
 
     @field_validator("first_month", "last_month")
     @classmethod
@@ -71,13 +110,6 @@ class NotebookParams(BaseModel):
         return self
 
     # --- derived values -------------------------------------------------------------
-    def paths(self) -> Paths:
-        """Project paths with the data and output folders of these parameters."""
-        root = default_paths()
-        return Paths(root.root, build=Path(self.output_dir) if self.output_dir else None,
-                     processed=Path(self.data_dir) if self.data_dir else None,
-                     params_dir=Path(self.params_dir) if self.params_dir else None)
-
     def measurement(self) -> measurements.Measurement:
         """The measurement description (``params/meting-<N>.yaml``)."""
         found = measurements.load_all(self.paths())
@@ -91,20 +123,42 @@ class NotebookParams(BaseModel):
         last = self.last_month or self.measurement().last_month
         return [m for m in self.measurement().months() if first <= m <= last]
 
-    @property
-    def results_dir(self) -> Path:
-        """``<build>/results``."""
-        return self.paths().results
 
-    @property
-    def figures_dir(self) -> Path:
-        """``<build>/figures``."""
-        return self.paths().figures
+class MeasurementsParams(BaseParams):
+    """Parameters of a notebook that models several measurements together (chapter 3).
 
+    Attributes
+    ----------
+    metingen : list of int or None
+        Measurements to compare (two or more, no repeats); None: every measurement in the data.
+    referentie : int or None
+        Reference measurement (one of ``metingen``); None: the first.
+    """
+
+    metingen: list[int] | None = None
+    referentie: int | None = None
+
+    @field_validator("metingen")
     @classmethod
-    def from_namespace(cls, namespace: dict[str, Any]) -> "NotebookParams":
-        """Build from a notebook's globals: takes exactly the fields of this class."""
-        return cls(**{k: namespace[k] for k in cls.model_fields if k in namespace})
+    def _metingen(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and (len(set(v)) < 2 or len(set(v)) != len(v) or min(v) < 0):
+            raise ValueError(f"metingen must be two or more different measurement numbers, not {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _reference(self) -> "MeasurementsParams":
+        if self.referentie is not None and self.metingen is not None and self.referentie not in self.metingen:
+            raise ValueError(f"referentie {self.referentie} is not one of metingen {self.metingen}")
+        return self
+
+    @property
+    def params_path(self) -> Path | None:
+        """``params_dir`` as a path (None: the project's ``params/``)."""
+        return Path(self.params_dir) if self.params_dir else None
+
+
+class LoloParams(MeasurementsParams):
+    """Notebook 03b: leave one location out (a section of chapter 3)."""
 
 
 class PolicyParams(NotebookParams):

@@ -9,18 +9,41 @@ Every figure and table of a chapter is written with :func:`write_result`:
   ``data/reference/published_figures.csv``.
 
 Index and values are merged per result name, so chapters can be re-run independently and
-in any order.
+in any order. Two notebooks may write into the same folder at once (the build runs chapter 3
+and its leave-one-location-out section in parallel, both into ``results/models``): the
+read-merge-write of the index and values files holds an exclusive lock on
+``<folder>/.index.lock``. Each result name has exactly one writer.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import pandas as pd
 
+try:  # POSIX; elsewhere the index is merged without a lock (no parallel build there)
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
 INDEX_COLUMNS = ["name", "chapter", "title", "file", "published_ids"]
 VALUE_COLUMNS = ["published_id", "value", "result"]
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder``'s index and values (across processes)."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    with open(folder / ".index.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _merge(path: Path, new: pd.DataFrame, key: str, name: str, columns: list[str]) -> None:
@@ -72,12 +95,13 @@ def write_result(
         "name": name, "chapter": str(chapter), "title": title, "file": out.name,
         "published_ids": "|".join(sorted(values)),
     }])
-    _merge(results_dir / "index.csv", idx, "name", name, INDEX_COLUMNS)
     vals = pd.DataFrame(
         [{"published_id": k, "value": float(v), "result": name} for k, v in values.items()],
         columns=VALUE_COLUMNS,
     )
-    _merge(results_dir / "values.csv", vals, "result", name, VALUE_COLUMNS)
+    with _locked(results_dir):
+        _merge(results_dir / "index.csv", idx, "name", name, INDEX_COLUMNS)
+        _merge(results_dir / "values.csv", vals, "result", name, VALUE_COLUMNS)
     return out
 
 

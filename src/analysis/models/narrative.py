@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Mapping
 
+import pandas as pd
+
 from analysis.models.fit import ModelResult
-from analysis.models.present import fmt_p_text, model_label
+from analysis.models.present import (fmt, fmt_p_text, model_label, outcome_label, split_model_id,
+                                     term_label)
 
 OUTCOME = {
     "count": "het aantal ongeplande afzonderingen per bezette plaats",
@@ -104,3 +108,84 @@ def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
         if suffix == "month":
             parts.append(random_sentence(res))
     return " ".join(parts)
+
+
+def _estimate_name(model_id: str, term: str, reference: int) -> str:
+    """Lower-case name of one estimate, e.g. ``duur (meting 2 t.o.v. meting 1)``."""
+    what = "trend per maand" if term == "month" else term_label(term, reference).lower()
+    return f"{outcome_label(split_model_id(model_id)[0]).lower()} ({what})"
+
+
+def _lolo_changed(row: pd.Series, reference: int) -> str:
+    """Sentence for a key estimate whose conclusion does not hold without every location."""
+    name = _estimate_name(row["model_id"], row["term"], reference)
+    if pd.isna(row["p"]) or row["n_fits"] == 0:
+        return f"Voor {name} is er geen schatting op alle locaties om mee te vergelijken."
+    locs = row["changed_without"].split(", ")
+    which = f"locatie {locs[0]}" if len(locs) == 1 else "de locaties " + ", ".join(locs)
+    return (f"Bij {name} (exp(b) {fmt(row['exp_est'])}, {fmt_p_text(row['p'])} op alle locaties) "
+            f"verandert de conclusie zonder {which} ({len(locs)} van de {row['n_fits']} analyses).")
+
+
+def _lolo_largest_shift(summary: pd.DataFrame, reference: int) -> str:
+    """Sentence on the location whose omission moves a key estimate most (log scale)."""
+    ratio = pd.to_numeric(summary["exp_est_without"] / summary["exp_est"], errors="coerce")
+    shift = ratio.where(ratio > 0).map(lambda x: abs(math.log(x)))
+    if not shift.notna().any():
+        return ""
+    w = summary.loc[shift.idxmax()]
+    return (f"De grootste verschuiving geeft het weglaten van locatie {w['most_influential']} bij "
+            f"{_estimate_name(w['model_id'], w['term'], reference)}: exp(b) "
+            f"{fmt(w['exp_est_without'])} in plaats van {fmt(w['exp_est'])}.")
+
+
+def lolo_sentence(summary: pd.DataFrame, reference: int = 1) -> str:
+    """Dutch sentences on the leave-one-location-out result, from :func:`lolo_summary`.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`analysis.models.sensitivity.lolo_summary`.
+    reference : int
+        Reference measurement (labels).
+
+    Returns
+    -------
+    str
+        How many key conclusions hold without any single location, without which locations
+        the others change, the largest shift, and how many fits gave no estimate.
+    """
+    if summary.empty:
+        return "Er zijn geen analyses zonder één locatie uitgevoerd."
+    held = (summary["n_same"] == summary["n_fits"]) & (summary["n_fits"] > 0) & summary["p"].notna()
+    lo, hi = int(summary["n_fits"].min()), int(summary["n_fits"].max())
+    per = f"{lo}" if lo == hi else f"{lo} tot {hi}"
+    parts = [f"Bij {int(held.sum())} van de {len(summary)} belangrijkste schattingen leidt elke analyse "
+             "zonder één locatie tot dezelfde conclusie als het model met alle locaties (per schatting "
+             f"{per} analyses: één voor elke locatie in de gegevens van dat model)."]
+    parts += [_lolo_changed(row, reference) for _, row in summary[~held].iterrows()]
+    parts.append(_lolo_largest_shift(summary, reference))
+    if bool(held.all()):
+        parts.append("Geen enkele locatie bepaalt op zichzelf een van deze conclusies.")
+    missing = int(summary["n_missing"].sum())
+    if missing:
+        parts.append(f"{missing} analyses zonder één locatie gaven geen schatting (zie `ch3_sens_lolo.csv`).")
+    return " ".join(x for x in parts if x)
+
+
+def lolo_status_sentence(problems: pd.DataFrame, n_fits: int) -> str:
+    """How many leave-one-location-out fits warned or failed (never hidden).
+
+    Parameters
+    ----------
+    problems : DataFrame
+        :meth:`analysis.models.pipeline.LoloResult.problems` (model_id, dropped, status).
+    n_fits : int
+        Number of models fitted.
+    """
+    if problems.empty:
+        return f"Alle {n_fits} modellen van deze analyse zijn zonder waarschuwingen geschat."
+    warned, failed = int((problems["status"] == "warning").sum()), int((problems["status"] == "failed").sum())
+    return (f"Van de {n_fits} modellen van deze analyse gaven er {warned} een waarschuwing van R en "
+            f"{failed} geen schatting; ze worden niet weggelaten (de status per weggelaten locatie staat in "
+            "`ch3_sens_lolo.csv`).")

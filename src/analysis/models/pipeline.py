@@ -1,7 +1,9 @@
 """The chapter-3 run in a few calls: frames -> primary fits -> diagnostics -> sensitivity -> CSVs.
 
 The notebook ``03_change_across_measurements.ipynb`` and the benchmark call :func:`run`; each
-step is also callable on its own.
+step is also callable on its own. The leave-one-location-out analysis needs no primary fit and
+has its own notebook (``03b_leave_one_location_out.ipynb``) and build step, which calls
+:func:`run_lolo` on the second core while :func:`run` fits the primary models.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import pandas as pd
 from analysis.models.diagnostics import Diagnostics, diagnose, diagnostics_table, plot_diagnostics
 from analysis.models.fit import ModelResult, fit_many
 from analysis.models.frames import AnalysisFrames, load_frames
-from analysis.models.sensitivity import SensitivityResults, run_sensitivity
+from analysis.models.sensitivity import (LOLO_KEYS, SensitivityResults, leave_one_location_out,
+                                         lolo_range, lolo_specs, lolo_summary, run_sensitivity)
 from analysis.models.spec import ModelSpec, primary_specs
-from analysis.models.tables import write_tables
+from analysis.models.tables import write_lolo_tables, write_tables
 
 MODEL_SETS = ("primary", "primary+sensitivity")
 
@@ -33,6 +36,7 @@ class Chapter3:
     results : dict of ModelResult
     diagnostics : list of Diagnostics
     sensitivity : SensitivityResults or None
+        Every analysis but leave one location out (see :func:`run_lolo`).
     files : list of Path
         CSVs and figures written.
     timings : dict
@@ -67,6 +71,12 @@ def is_synthetic(processed: Path) -> bool:
     from analysis.describe.load import is_synthetic as _is_synthetic
 
     return _is_synthetic(processed)
+
+
+def _durations(marks: dict[str, float]) -> dict[str, float]:
+    """Seconds between consecutive ``perf_counter`` marks, named by the later mark."""
+    keys = list(marks)
+    return {k: round(marks[k] - marks[p], 2) for p, k in zip(keys, keys[1:])}
 
 
 def fit_primary(frames: AnalysisFrames, specs: Sequence[ModelSpec] | None = None) -> dict[str, ModelResult]:
@@ -113,7 +123,8 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
     reference : int, optional
         Reference measurement; default the first.
     model_set : str
-        ``primary`` or ``primary+sensitivity``.
+        ``primary`` or ``primary+sensitivity`` (the sensitivity set without leave one location
+        out, which :func:`run_lolo` runs).
     figures : Path, optional
         Folder for the diagnostic figures (none written when None).
     nsim : int
@@ -144,6 +155,96 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
     files += write_tables(out, results, diagnostics=diagnostics_table(diags),
                           exclusions=frames.exclusions, sensitivity=sens, note=note)
     t["tables"] = time.perf_counter()
-    keys = list(t)
-    timings = {k: round(t[k] - t[p], 2) for p, k in zip(keys, keys[1:])}
+    timings = _durations(t)
     return Chapter3(frames, results, diags, sens, files, timings, synthetic)
+
+
+@dataclass
+class LoloResult:
+    """What the leave-one-location-out notebook (03b) shows.
+
+    Attributes
+    ----------
+    frames : AnalysisFrames
+    full : dict of ModelResult
+        The key models (:data:`~analysis.models.sensitivity.LOLO_KEYS`) fitted on all locations.
+    lolo : DataFrame
+        One row per (model, term, dropped location): ``ch3_sens_lolo``.
+    files : list of Path
+        CSVs written.
+    timings : dict
+        Seconds per step.
+    synthetic : bool
+        Whether the processed tables come from the synthetic twin.
+    """
+
+    frames: AnalysisFrames
+    full: dict[str, ModelResult]
+    lolo: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    synthetic: bool = False
+
+    def lolo_range(self) -> pd.DataFrame:
+        """Min and max of exp(b) per key estimate: ``ch3_sens_lolo_range``."""
+        return lolo_range(self.lolo)
+
+    def summary(self, alpha: float = 0.05) -> pd.DataFrame:
+        """All locations beside leave one out, per key estimate (:func:`lolo_summary`)."""
+        return lolo_summary(self.lolo, self.full, alpha)
+
+    @property
+    def n_fits(self) -> int:
+        """Models fitted: the leave-one-out fits plus the fits on all locations."""
+        return len(self.lolo) + len(self.full)
+
+    def problems(self) -> pd.DataFrame:
+        """Fits that warned or failed (``dropped`` empty for a fit on all locations)."""
+        bad = self.lolo[self.lolo["status"] != "ok"]
+        rows = [{"model_id": r.model_id, "dropped": r.dropped, "status": r.status} for r in bad.itertuples()]
+        rows += [{"model_id": k, "dropped": "", "status": r.status}
+                 for k, r in self.full.items() if r.status != "ok"]
+        return pd.DataFrame(rows, columns=["model_id", "dropped", "status"])
+
+
+def run_lolo(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
+             reference: int | None = None, params_dir: Path | None = None) -> LoloResult:
+    """Leave one location out for the key estimates and write its CSVs.
+
+    Fits each model of :data:`~analysis.models.sensitivity.LOLO_KEYS` once on all locations and
+    once per location with that location left out, and writes ``ch3_sens_lolo`` and
+    ``ch3_sens_lolo_range`` (:func:`analysis.models.tables.write_lolo_tables`). Needs no
+    primary fit from :func:`run`, so the build runs both at the same time.
+
+    Parameters
+    ----------
+    processed : Path
+        Folder with ``registrations.parquet`` and ``occupancy.parquet``.
+    out : Path
+        ``<build>/results/models``.
+    metingen : sequence of int, optional
+        Measurements to include (>= 2); default all.
+    reference : int, optional
+        Reference measurement; default the first.
+    params_dir : Path, optional
+        Folder with the measurement files (default ``params/``).
+
+    Returns
+    -------
+    LoloResult
+    """
+    from analysis import SYNTHETIC_BANNER
+
+    t = {"start": time.perf_counter()}
+    synthetic = is_synthetic(processed)
+    frames = load_frames(processed, metingen=metingen, reference=reference, params_dir=params_dir)
+    t["frames"] = time.perf_counter()
+    specs = lolo_specs()
+    full = fit_many(specs, frames, with_lr=False)
+    t["full"] = time.perf_counter()
+    lolo = leave_one_location_out(frames, specs, dict(LOLO_KEYS))
+    t["lolo"] = time.perf_counter()
+    files = write_lolo_tables(out, lolo, note=SYNTHETIC_BANNER if synthetic else "")
+    t["tables"] = time.perf_counter()
+    timings = _durations(t)
+    return LoloResult(frames, full, lolo, files, timings, synthetic)

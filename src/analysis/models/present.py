@@ -311,6 +311,32 @@ def lolo_display(lolo_range: pd.DataFrame, fixed: pd.DataFrame, reference: int =
     })
 
 
+def lolo_summary_display(summary: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
+    """Leave one location out per key estimate, for the reader (notebook 03b).
+
+    Each key estimate comes from the model with only that term (month or measurement), so the
+    outcome and the term name it.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`analysis.models.sensitivity.lolo_summary`.
+    reference : int
+        Reference measurement (labels).
+    """
+    return pd.DataFrame({
+        "Uitkomst": summary["model_id"].map(lambda m: outcome_label(split_model_id(m)[0])),
+        "Term": summary["term"].map(lambda t: term_label(t, reference)),
+        "Alle locaties": summary["exp_est"].map(fmt),
+        "p": summary["p"].map(fmt_pvalue),
+        "Zonder één locatie": [f"{fmt(a)} - {fmt(b)}" if pd.notna(a) else ""
+                               for a, b in zip(summary["min"], summary["max"])],
+        "Zelfde conclusie": [f"{s} van {n}" for s, n in zip(summary["n_same"], summary["n_fits"])],
+        "Grootste invloed": [f"{loc}: {fmt(x)}" if isinstance(loc, str) else ""
+                             for loc, x in zip(summary["most_influential"], summary["exp_est_without"])],
+    })
+
+
 def _paired(estimates: pd.DataFrame) -> pd.DataFrame:
     """Primary and variant estimate of each (analysis, model, term) side by side."""
     est = estimates.dropna(subset=["term"]).copy()

@@ -13,13 +13,18 @@ no2359             duration models without rows flagged ``vlag_duur_2359``
 quadrature         room models with 7-point adaptive quadrature (Stata's default) not Laplace
 lolo               leave one location out: range of the key estimates
 =================  =======================================================================
+
+``lolo`` (78 fits on the twin) needs no primary fit, so the build runs it in its own notebook
+(``03b_leave_one_location_out``, via :func:`analysis.models.pipeline.run_lolo`) in parallel with
+chapter 3; :func:`run_sensitivity` runs it only when asked for by name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from analysis.models.fit import ModelResult, fit
@@ -32,6 +37,16 @@ LOLO_KEYS: tuple[tuple[str, str], ...] = (
     ("isodur_month", "month"), ("isodur_meting", "meting2"), ("room_iso_vs_other_meting", "meting2"),
 )
 """(model, term) pairs whose leave-one-location-out range is reported."""
+
+ANALYSES: tuple[str, ...] = ("random_slope", "poisson", "gamma", "youth", "occupancy_cov",
+                             "no2359", "quadrature", "lolo")
+"""Every analysis :func:`run_sensitivity` knows."""
+
+DEFAULT_ANALYSES: tuple[str, ...] = tuple(a for a in ANALYSES if a != "lolo")
+"""What :func:`run_sensitivity` runs by default: all but ``lolo`` (its own build step)."""
+
+LOLO_COLUMNS = ["model_id", "term", "dropped", "status", "exp_est", "exp_ci_low", "exp_ci_high", "p"]
+LOLO_RANGE_COLUMNS = ["model_id", "term", "min", "max", "n_fits"]
 
 ESTIMATE_COLUMNS = ["analysis", "model_id", "variant", "term", "estimate", "se", "p",
                     "exp_est", "exp_ci_low", "exp_ci_high", "status", "warnings"]
@@ -59,11 +74,28 @@ class SensitivityResults:
     results: dict[str, ModelResult] = field(default_factory=dict)
 
     def lolo_range(self) -> pd.DataFrame:
-        """Min and max of the exp-scale estimates over the leave-one-out fits."""
-        if self.lolo.empty:
-            return self.lolo
-        g = self.lolo.groupby(["model_id", "term"])["exp_est"]
-        return pd.DataFrame({"min": g.min(), "max": g.max(), "n_fits": g.size()}).reset_index()
+        """Min and max of the exp-scale estimates over the leave-one-out fits (:func:`lolo_range`)."""
+        return lolo_range(self.lolo)
+
+
+def lolo_range(lolo: pd.DataFrame) -> pd.DataFrame:
+    """Min and max of the exp-scale estimates over the leave-one-location-out fits.
+
+    Parameters
+    ----------
+    lolo : DataFrame
+        Output of :func:`leave_one_location_out` (one row per model, term, dropped location).
+
+    Returns
+    -------
+    DataFrame
+        model_id, term, min, max, n_fits (fits with an estimate); empty (with these columns)
+        when ``lolo`` is empty.
+    """
+    if lolo.empty or "exp_est" not in lolo.columns:
+        return pd.DataFrame(columns=LOLO_RANGE_COLUMNS)
+    g = lolo.groupby(["model_id", "term"], sort=False)["exp_est"]
+    return pd.DataFrame({"min": g.min(), "max": g.max(), "n_fits": g.count()}).reset_index()
 
 
 def _rows(analysis: str, variant: str, res: ModelResult) -> list[dict]:
@@ -112,8 +144,8 @@ def run_sensitivity(frames: AnalysisFrames, primary: dict[str, ModelResult] | No
     primary : dict, optional
         Already fitted primary models (re-used; missing ones are fitted).
     analyses : sequence of str, optional
-        Subset of ``random_slope, poisson, gamma, youth, occupancy_cov, no2359, quadrature,
-        lolo`` (default: all).
+        Subset of :data:`ANALYSES` (default :data:`DEFAULT_ANALYSES`: all but ``lolo``, which
+        the build runs in its own step; name it to run it here too).
 
     Returns
     -------
@@ -121,8 +153,10 @@ def run_sensitivity(frames: AnalysisFrames, primary: dict[str, ModelResult] | No
     """
     primary = dict(primary or {})
     specs = {s.model_id: s for s in primary_specs()}
-    todo = list(analyses or ("random_slope", "poisson", "gamma", "youth", "occupancy_cov",
-                             "no2359", "quadrature", "lolo"))
+    todo = list(analyses or DEFAULT_ANALYSES)
+    unknown = sorted(set(todo) - set(ANALYSES))
+    if unknown:
+        raise ValueError(f"unknown sensitivity analyses {unknown}; known: {list(ANALYSES)}")
     out = SensitivityResults(estimates=pd.DataFrame(columns=ESTIMATE_COLUMNS))
     rooms = ["room_other_vs_own", "room_iso_vs_own", "room_iso_vs_other", "room_iso_vs_ownother"]
     plan: dict[str, tuple[list[str], Callable, Callable | None]] = {
@@ -156,13 +190,82 @@ def run_sensitivity(frames: AnalysisFrames, primary: dict[str, ModelResult] | No
     }
     for analysis in todo:
         if analysis == "lolo":
-            out.lolo = leave_one_location_out(frames, [specs[m] for m, _ in LOLO_KEYS],
-                                              dict(LOLO_KEYS))
+            out.lolo = leave_one_location_out(frames, lolo_specs(), dict(LOLO_KEYS))
             continue
         ids, change, test = plan[analysis]
         for mid in ids:
             _variant(analysis, specs[mid], frames, primary, change, out, test)
     return out
+
+
+LOLO_SUMMARY_COLUMNS = ["model_id", "term", "exp_est", "p", "min", "max", "n_fits", "n_missing",
+                        "n_same", "changed_without", "most_influential", "exp_est_without"]
+
+
+def same_conclusion(exp_est: pd.Series, p: pd.Series, ref_exp_est: float, ref_p: float,
+                    alpha: float = 0.05) -> pd.Series:
+    """Whether each estimate leads to the conclusion of the reference estimate.
+
+    Same conclusion: significant at ``alpha`` in both with the ratio on the same side of 1, or
+    significant in neither. Missing estimates never agree.
+    """
+    sig, ref_sig = p < alpha, ref_p < alpha
+    side = (exp_est > 1) == (ref_exp_est > 1)
+    return exp_est.notna() & p.notna() & (sig == ref_sig) & (~sig | side)
+
+
+def lolo_summary(lolo: pd.DataFrame, full: Mapping[str, ModelResult], alpha: float = 0.05) -> pd.DataFrame:
+    """Per key estimate: the fit on all locations beside the leave-one-location-out fits.
+
+    Parameters
+    ----------
+    lolo : DataFrame
+        :func:`leave_one_location_out` output.
+    full : mapping of str to ModelResult
+        The same models fitted on all locations (by model id).
+    alpha : float
+        Significance level of the conclusion (:func:`same_conclusion`).
+
+    Returns
+    -------
+    DataFrame
+        model_id, term; exp_est and p on all locations (missing when that fit failed); min and
+        max of exp(b) without one location; n_fits (fits with an estimate; one per location in
+        the model's data) and n_missing (fits without one); n_same (fits with the conclusion of
+        the fit on all locations) and changed_without (the left-out locations of the others,
+        ``", "``-separated); most_influential (the location whose omission moves exp(b) most, on
+        the log scale) and exp_est_without (exp(b) without it).
+    """
+    rows = [_summary_row(mid, term, g, full.get(mid), alpha)
+            for (mid, term), g in lolo.groupby(["model_id", "term"], sort=False)]
+    return pd.DataFrame(rows, columns=LOLO_SUMMARY_COLUMNS)
+
+
+def _summary_row(model_id: str, term: str, fits: pd.DataFrame, full: ModelResult | None,
+                 alpha: float) -> dict:
+    """One row of :func:`lolo_summary`: the leave-one-out fits of one term against ``full``."""
+    ok = full is not None and full.status != "failed" and term in set(full.fixed["term"])
+    ref = full.term(term) if ok else pd.Series({"exp_est": np.nan, "p": np.nan})
+    est = pd.to_numeric(fits["exp_est"], errors="coerce")
+    pv = pd.to_numeric(fits["p"], errors="coerce")
+    shift = np.abs(np.log(est / ref["exp_est"]))
+    worst = fits.loc[shift.idxmax()] if shift.notna().any() else None
+    same = same_conclusion(est, pv, ref["exp_est"], ref["p"], alpha)
+    changed = fits.loc[est.notna() & ~same, "dropped"] if ok else fits["dropped"].iloc[:0]
+    return {
+        "model_id": model_id, "term": term, "exp_est": ref["exp_est"], "p": ref["p"],
+        "min": est.min(), "max": est.max(), "n_fits": int(est.notna().sum()),
+        "n_missing": int(est.isna().sum()), "n_same": int(same.sum()) if ok else 0,
+        "changed_without": ", ".join(map(str, changed)),
+        "most_influential": None if worst is None else worst["dropped"],
+        "exp_est_without": np.nan if worst is None else float(worst["exp_est"]),
+    }
+
+
+def lolo_specs() -> list[ModelSpec]:
+    """The primary specs of :data:`LOLO_KEYS`, in that order."""
+    specs = {s.model_id: s for s in primary_specs()}
+    return [specs[m] for m, _ in LOLO_KEYS]
 
 
 def leave_one_location_out(frames: AnalysisFrames, specs: Sequence[ModelSpec],
@@ -179,7 +282,8 @@ def leave_one_location_out(frames: AnalysisFrames, specs: Sequence[ModelSpec],
     Returns
     -------
     DataFrame
-        model_id, term, dropped, exp_est, exp_ci_low, exp_ci_high, p, status.
+        model_id, term, dropped, status, exp_est, exp_ci_low, exp_ci_high, p (estimates
+        missing when the fit failed).
     """
     rows = []
     for spec in specs:
@@ -193,4 +297,4 @@ def leave_one_location_out(frames: AnalysisFrames, specs: Sequence[ModelSpec],
                 row.update(exp_est=t["exp_est"], exp_ci_low=t["exp_ci_low"],
                            exp_ci_high=t["exp_ci_high"], p=t["p"])
             rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=LOLO_COLUMNS)

@@ -4,6 +4,10 @@ Published ids are ``ch3.<model>.<term>.<stat>``: ``est`` (exp scale), ``ci_low``
 and ``p`` for the fixed terms ``month``, ``meting2``, ``month_x_meting2`` (and ``agressie`` in
 ``isodur_reason_meting``); ``chibar2`` and ``p`` for the term ``re_location`` (LR test of the
 location random intercept).
+
+Each CSV has one writer: :func:`write_tables` (notebook 03) writes every table except the
+leave-one-location-out ones, which :func:`write_lolo_tables` (notebook 03b, a build step of its
+own that runs at the same time) writes.
 """
 
 from __future__ import annotations
@@ -16,10 +20,22 @@ import pandas as pd
 
 from analysis.models.fit import ModelResult
 from analysis.models.lrtest import LRTest
+from analysis.models.sensitivity import lolo_range
 from analysis.models.spec import PUBLISHED_TERMS
 from analysis.results import write_result
 
 FIXED_STATS = {"est": "exp_est", "ci_low": "exp_ci_low", "ci_high": "exp_ci_high", "p": "p"}
+LOLO_TABLES = {"ch3_sens_lolo": "Leave-one-location-out schattingen",
+               "ch3_sens_lolo_range": "Leave-one-location-out bereik"}
+"""Names and titles of the leave-one-location-out CSVs (written by :func:`write_lolo_tables`)."""
+
+
+def _put(folder: Path, name: str, table: pd.DataFrame, title: str, *, note: str = "",
+         values: dict | None = None) -> Path:
+    """Write one chapter-3 table through the results contract (``note`` as a column)."""
+    if note:
+        table = table.assign(note=note)
+    return write_result(folder, name, table, chapter="3", title=title, values=values)
 
 
 def fixed_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
@@ -103,6 +119,8 @@ def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
         Primary model results by id.
     diagnostics, exclusions : DataFrame, optional
     sensitivity : SensitivityResults, optional
+        Its leave-one-location-out tables are written only when it holds LOLO fits (the build
+        leaves them to :func:`write_lolo_tables`; an empty table never overwrites them).
     note : str
         Added as a ``note`` column to every table (e.g. the synthetic-data banner).
 
@@ -115,9 +133,7 @@ def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
     lr_vals = {k: v for k, v in vals.items() if ".re_location." in k}
 
     def put(name: str, table: pd.DataFrame, title: str, values: dict | None = None) -> Path:
-        if note:
-            table = table.assign(note=note)
-        return write_result(folder, name, table, chapter="3", title=title, values=values)
+        return _put(folder, name, table, title, note=note, values=values)
 
     paths = [
         put("ch3_models_fixed", fixed_table(results), "Vaste effecten van de multilevelmodellen", fixed_vals),
@@ -134,10 +150,30 @@ def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
         paths += [
             put("ch3_sens_estimates", sensitivity.estimates, "Gevoeligheidsanalyses: schattingen"),
             put("ch3_sens_lrtests", lr_table(sensitivity.tests), "Gevoeligheidsanalyses: LR-toetsen"),
-            put("ch3_sens_lolo", sensitivity.lolo, "Leave-one-location-out schattingen"),
-            put("ch3_sens_lolo_range", sensitivity.lolo_range(), "Leave-one-location-out bereik"),
         ]
+        if not sensitivity.lolo.empty:
+            paths += write_lolo_tables(folder, sensitivity.lolo, note=note)
     return paths
+
+
+def write_lolo_tables(folder: Path, lolo: pd.DataFrame, *, note: str = "") -> list[Path]:
+    """Write the leave-one-location-out CSVs (``ch3_sens_lolo``, ``ch3_sens_lolo_range``).
+
+    Parameters
+    ----------
+    folder : Path
+        ``<build>/results/models``.
+    lolo : DataFrame
+        :func:`analysis.models.sensitivity.leave_one_location_out` output.
+    note : str
+        Added as a ``note`` column (e.g. the synthetic-data banner).
+
+    Returns
+    -------
+    list of Path
+    """
+    tables = {"ch3_sens_lolo": lolo, "ch3_sens_lolo_range": lolo_range(lolo)}
+    return [_put(folder, name, tables[name], title, note=note) for name, title in LOLO_TABLES.items()]
 
 
 def display_table(results: Mapping[str, ModelResult], decimals: int = 2) -> pd.DataFrame:

@@ -4,7 +4,8 @@
 parts with Quarto's include shortcode (``{{< include _generated/_ch02.md >}}``); this module
 writes those parts (title-page metadata, summary with numbers from this build, the chapter
 notebooks, appendices A-F and the figures) and, for the offline path, expands the includes
-into one markdown document.
+into one markdown document. A chapter may consist of several notebooks (:data:`SECTIONS`):
+chapter 3 is notebook 03 followed by notebook 03b (leave one location out) as its last section.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ CHAPTERS = {"01_planned_policy": "_ch01.md", "02_unplanned_seclusion": "_ch02.md
 CHAPTER_TITLES = {"01_planned_policy": "Geplande gedwongen afzonderingen",
                   "02_unplanned_seclusion": "Ongeplande gedwongen afzonderingen",
                   "03_change_across_measurements": "Veranderingen over de metingen"}
+#: Notebooks executed as steps of their own but shown as the last sections of a chapter
+#: (their headings one level down, so their title is a section, not a new chapter).
+SECTIONS = {"03_change_across_measurements": ("03b_leave_one_location_out",)}
+SECTION_TITLES = {"03b_leave_one_location_out": "Eén locatie weglaten"}
 _INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$", re.M)
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.\-]+)\s*(?::\s*(\w+))?\s*\}\}")
 MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
@@ -142,21 +147,39 @@ def _titlepage_md(meta: dict) -> str:
     return f"::: {{.titlepage}}\n| | |\n|---|---|\n{rows}\n{banner}\n:::\n"
 
 
-def _chapter(paths: Paths, name: str, folder: Path, result: Assembled) -> str:
+def _not_run(paths: Paths, nb: Path, what: str) -> str:
+    """Callout for a notebook that was not executed in this build."""
+    shown = nb.relative_to(paths.root) if nb.is_relative_to(paths.root) else nb
+    return f"::: {{.callout}}\n{what} is in deze build niet uitgevoerd (`{shown}` ontbreekt).\n:::\n"
+
+
+def _notebook_md(paths: Paths, name: str, folder: Path, result: Assembled, *, level: int) -> str:
+    """One executed notebook as markdown whose top heading has ``level`` ``#`` characters.
+
+    The notebook's headings are moved down ``level - 1`` levels; a notebook without a top
+    heading gets its title from :data:`CHAPTER_TITLES` or :data:`SECTION_TITLES`. A missing
+    notebook becomes its title and a callout (and is listed in ``result.missing``).
+    """
     nb = paths.executed_notebooks / f"{name}.ipynb"
+    title = "#" * level + " " + {**CHAPTER_TITLES, **SECTION_TITLES}[name]
     if not nb.exists():
         result.missing.append(f"notebook {name}")
-        return (f"# {CHAPTER_TITLES[name]}\n\n::: {{.callout}}\nDit hoofdstuk is in deze build niet "
-                f"uitgevoerd (`{nb.relative_to(paths.root) if nb.is_relative_to(paths.root) else nb}` "
-                "ontbreekt).\n:::\n")
+        return f"{title}\n\n" + _not_run(paths, nb, "Dit hoofdstuk" if level == 1 else "Deze paragraaf")
     conv = convert(nb, figures_dir=folder / "figures", figures_ref=FIGURES,
-                   bases=[paths.build, paths.figures, paths.root])
+                   bases=[paths.build, paths.figures, paths.root], shift_headings=level - 1)
     result.figures += conv.figures
     result.tables += conv.tables
     md = conv.markdown
-    if not re.search(r"(?m)^# ", md):
-        md = f"# {CHAPTER_TITLES[name]}\n\n{md}"
+    if not re.search(rf"(?m)^{'#' * level} ", md):
+        md = f"{title}\n\n{md}"
     return md
+
+
+def _chapter(paths: Paths, name: str, folder: Path, result: Assembled) -> str:
+    """A chapter: its notebook, then the notebooks of its :data:`SECTIONS` as sections."""
+    parts = [_notebook_md(paths, name, folder, result, level=1)]
+    parts += [_notebook_md(paths, sec, folder, result, level=2) for sec in SECTIONS.get(name, ())]
+    return "\n".join(parts)
 
 
 def prepare(paths: Paths, *, synthetic: bool, context: dict | None = None) -> Assembled:

@@ -56,8 +56,12 @@ def _table(label: str, caption: str, rows: list[tuple[str, int]]) -> str:
             "*Noot.* Synthetische data - geen echte registraties.")
 
 
-def demo_notebook(title: str, chapter: int, n_fig: int, n_tab: int, *, error: bool = False) -> nbformat.NotebookNode:
-    """An executed notebook with ``n_fig`` figures and ``n_tab`` tables (``fig-c<ch>-<i>``)."""
+def demo_notebook(title: str, chapter: int | str, n_fig: int, n_tab: int, *,
+                  error: bool = False) -> nbformat.NotebookNode:
+    """An executed notebook with ``n_fig`` figures and ``n_tab`` tables (``fig-c<ch>-<i>``).
+
+    ``chapter`` may be a string (``"3b"``) for a notebook shown as a section of a chapter.
+    """
     nb = nbformat.v4.new_notebook()
     refs = " en ".join([f"@fig-c{chapter}-1"] * bool(n_fig) + [f"@tbl-c{chapter}-1"] * bool(n_tab))
     cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nInleiding van hoofdstuk {chapter}. Zie {refs}."),
@@ -131,7 +135,8 @@ def make_demo_project(root: Path, *, error_in: str | None = None, source: Path |
     paths.executed_notebooks.mkdir(parents=True, exist_ok=True)
     specs = {"01_planned_policy": ("Geplande gedwongen afzonderingen", 1, 0, 2),
              "02_unplanned_seclusion": ("Ongeplande gedwongen afzonderingen", 2, 3, 1),
-             "03_change_across_measurements": ("Veranderingen over de metingen", 3, 1, 1)}
+             "03_change_across_measurements": ("Veranderingen over de metingen", 3, 1, 1),
+             "03b_leave_one_location_out": ("Eén locatie weglaten", "3b", 0, 1)}
     for name, (title, ch, nf, nt) in specs.items():
         for i in range(1, nf + 1):
             write_figure(paths.figures, f"c{ch}_fig{i}")

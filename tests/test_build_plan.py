@@ -1,0 +1,93 @@
+"""The build plan: which notebook steps exist, their inputs, order and parallel run.
+
+Notebook actions are replaced by a fake (no kernel, no R), so these tests check the plan and
+the runner, not the notebooks (tests/test_e2e.py runs the real build).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis import run as run_mod
+from analysis.build import LOLO_NOTEBOOK, BuildConfig, plan
+from analysis.incremental import Runner, Step
+from analysis.paths import Paths, default_paths
+
+CH3 = "notebook-03_change_across_measurements"
+LOLO = f"notebook-{LOLO_NOTEBOOK}"
+
+
+def _paths(tmp: Path) -> Paths:
+    return Paths(default_paths().root, build=tmp / "build", raw=tmp / "raw-empty",
+                 processed=tmp / "processed", output=tmp / "output")
+
+
+def _analysis_steps(tmp: Path, model_set: str) -> list[Step]:
+    """The steps of the analysis stage (the stage before render), factsheets left out."""
+    cfg = BuildConfig(paths=_paths(tmp), synthetic=True, factsheets=False, model_set=model_set)
+    stage = plan(cfg)[-2]
+    steps: list[Step] = []
+    for factory in stage:
+        made = factory()
+        steps.extend(made if isinstance(made, list) else [made])
+    return steps
+
+
+def test_lolo_step_follows_chapter_3_with_the_sensitivity_set(tmp_path: Path) -> None:
+    steps = _analysis_steps(tmp_path, "primary+sensitivity")
+    assert [s.name for s in steps] == [CH3, LOLO, "notebook-02_unplanned_seclusion",
+                                       "notebook-01_planned_policy"]
+    ch3, lolo = steps[0], steps[1]
+    assert set(lolo.inputs) == set(ch3.inputs)
+    assert {"notebook", "params", "code", "env", "synthetic", "occupancy", "data-1", "data-2"} <= set(lolo.inputs)
+    assert lolo.inputs["notebook"] != ch3.inputs["notebook"]  # each step digests its own notebook
+    assert lolo.outputs == [_paths(tmp_path).executed_notebooks / f"{LOLO_NOTEBOOK}.ipynb"]
+    assert (default_paths().notebooks / f"{LOLO_NOTEBOOK}.ipynb").exists()
+
+
+def test_no_lolo_step_with_primary_models_only(tmp_path: Path) -> None:
+    names = [s.name for s in _analysis_steps(tmp_path, "primary")]
+    assert CH3 in names and LOLO not in names
+
+
+@pytest.fixture()
+def fake_notebooks(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[float, float]]:
+    """Replace papermill execution by a 0.3 s sleep that writes the output notebook."""
+    spans: dict[str, tuple[float, float]] = {}
+
+    def execute(source: Path, target: Path, params: dict, *, cwd: Path) -> float:
+        t0 = time.perf_counter()
+        time.sleep(0.3)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("{}")
+        spans[source.stem] = (t0, time.perf_counter())
+        return 0.3
+
+    monkeypatch.setattr(run_mod, "execute", execute)
+    return spans
+
+
+def test_chapter_3_and_lolo_run_in_parallel_and_a_noop_rebuild_runs_nothing(
+        tmp_path: Path, fake_notebooks: dict[str, tuple[float, float]]) -> None:
+    state = _paths(tmp_path).state
+    first = Runner(state).run_parallel(_analysis_steps(tmp_path, "primary+sensitivity"), workers=2)
+    assert all(r.ran for r in first) and LOLO in [r.name for r in first]
+    (a0, a1), (b0, b1) = fake_notebooks["03_change_across_measurements"], fake_notebooks[LOLO_NOTEBOOK]
+    assert b0 < a1 and a0 < b1, "chapter 3 and leave one location out did not overlap"
+    again = Runner(state).run_parallel(_analysis_steps(tmp_path, "primary+sensitivity"), workers=2)
+    assert [r.name for r in again if r.ran] == []
+
+
+def test_a_changed_lolo_notebook_reruns_only_that_step(
+        tmp_path: Path, fake_notebooks: dict[str, tuple[float, float]]) -> None:
+    state = _paths(tmp_path).state
+    Runner(state).run_parallel(_analysis_steps(tmp_path, "primary+sensitivity"), workers=2)
+    steps = _analysis_steps(tmp_path, "primary+sensitivity")
+    lolo = next(s for s in steps if s.name == LOLO)
+    lolo.inputs["notebook"] = "edited"
+    again = Runner(state).run_parallel(steps, workers=2)
+    assert [(r.name, r.reason) for r in again if r.ran] == [(LOLO, "changed: notebook")]
+
