@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from analysis.models.simulate import SimParams, write_processed
-from analysis.params import LoloParams
+from analysis.params import LoloParams, ModelsParams
 from analysis.paths import default_paths
 
 
@@ -33,8 +33,9 @@ def test_notebook_is_stored_without_outputs_and_parameterised():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
-    for name in ("processed_dir", "metingen", "referentie", "model_set", "build_dir"):
-        assert name in code[0].source
+    names = {t.id for node in ast.parse(code[0].source).body for t in node.targets}
+    assert names == set(ModelsParams.model_fields)
+    assert "ModelsParams.from_namespace(globals())" in code[1].source
     assert "import rpy2" not in "".join(c.source for c in code)
     assert "leave_one_location_out" not in "".join(c.source for c in code)  # notebook 03b's part
 
@@ -64,7 +65,7 @@ def executed(tmp_path_factory):
     out = tmp_path / "out.ipynb"
     env = dict(os.environ, R_LIBS_USER=str(default_paths().root / ".r-lib"))
     proc = subprocess.run([sys.executable, "-m", "papermill", str(NOTEBOOK), str(out),
-                           "-p", "processed_dir", str(processed), "-p", "build_dir",
+                           "-p", "data_dir", str(processed), "-p", "output_dir",
                            str(tmp_path / "build"), "-y", "metingen: [1, 2, 3]", "-p", "nsim", "50",
                            "--start-timeout", "180"],
                           env=env, capture_output=True, text=True)
@@ -128,3 +129,15 @@ def test_lolo_notebook_writes_its_tables_and_shows_the_range(executed_lolo):
     assert "per schatting 6 analyses" in markdown and "Synthetische data" in markdown
     assert "results/models/ch3_sens_lolo_range.csv" in markdown
     assert not any("text/html" in o.get("data", {}) for o in outputs)
+
+
+def test_models_params_reject_bad_values_and_place_the_model_store(tmp_path):
+    from pydantic import ValidationError
+
+    p = ModelsParams(output_dir=str(tmp_path), metingen=[1, 2], model_set="primary+sensitivity")
+    assert p.cache_dir == tmp_path / "cache" / "models"
+    assert ModelsParams(model_cache=False).cache_dir is None
+    for bad in ({"model_set": "all"}, {"nsim": 5}, {"metingen": [2]}, {"metingen": [1, 2], "referentie": 3},
+                {"seeds": 1}):
+        with pytest.raises(ValidationError):
+            ModelsParams(**bad)

@@ -9,6 +9,7 @@ environment lock (``pyproject.toml``). A no-op rebuild only checks digests.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -92,7 +93,7 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
         "params_dir": str(cfg.paths.params),
         "measurements": all_metingen, "metingen": all_metingen,
         "reference_measurement": all_metingen[0], "referentie": all_metingen[0],
-        "model_set": cfg.model_set, "nsim": 250, "seed": cfg.seed,
+        "model_set": cfg.model_set, "nsim": 250, "seed": cfg.seed, "model_cache": True,
     }
 
 
@@ -216,7 +217,13 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
 
 def build(cfg: BuildConfig) -> list[StepResult]:
-    """Run the build plan; returns what ran and how long each step took."""
+    """Run the build plan; returns what ran and how long each step took.
+
+    ``cfg.force`` re-runs every step and empties the model store first, so every model is
+    fitted anew.
+    """
+    if cfg.force and cfg.paths.model_cache.exists():
+        shutil.rmtree(cfg.paths.model_cache)
     runner = Runner(cfg.paths.state, force=cfg.force, on_step=cfg.on_step)
     for stage in plan(cfg):
         steps: list[Step] = []

@@ -158,7 +158,39 @@ class MeasurementsParams(BaseParams):
 
 
 class LoloParams(MeasurementsParams):
-    """Notebook 03b: leave one location out (a section of chapter 3)."""
+    """Notebook 03b: leave one location out (a section of chapter 3).
+
+    Attributes
+    ----------
+    model_cache : bool
+        Re-use stored fits whose specification, data, code and R versions are unchanged
+        (:mod:`analysis.models.cache`, folder ``<build>/cache/models``).
+    """
+
+    model_cache: bool = True
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """Folder of the model store, or None when it is switched off."""
+        return self.paths().model_cache if self.model_cache else None
+
+
+class ModelsParams(LoloParams):
+    """Notebook 03: change across measurements (chapter 3, Bijlage 3).
+
+    Attributes
+    ----------
+    model_set : str
+        ``primary`` or ``primary+sensitivity``.
+    nsim : int
+        Simulated data sets per model for the residual diagnostics (at least 20).
+    seed : int
+        Seed of the simulations.
+    """
+
+    model_set: Literal["primary", "primary+sensitivity"] = "primary"
+    nsim: int = Field(default=250, ge=20)
+    seed: int = 20240601
 
 
 class PolicyParams(NotebookParams):

@@ -14,8 +14,8 @@ therefore looks up each fit under a key that covers everything the fit depends o
 A stored value is the plain :class:`~analysis.models.fit.ModelResult` without its R object;
 residual diagnostics are stored next to it under the fit key plus their own settings. Fits are
 deterministic, so a hit returns what a refit would return (``tests/test_models_cache.py``).
-The store is off unless :func:`activate` is given a folder (the pipeline uses
-``Paths.model_cache``); ``compendium build --force`` empties it.
+The store is off unless a folder is given (the chapter-3 pipelines run their fits inside
+:func:`using` with ``Paths.model_cache``); ``compendium build --force`` empties it.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ import hashlib
 import os
 import pickle
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import pandas as pd
 
@@ -126,10 +127,32 @@ def store(key: str, value: Any) -> None:
     os.replace(tmp, path)
 
 
-def summary() -> str:
-    """One line for the notebook: how many fits came from the store."""
-    if STATE.folder is None:
-        return "Modelcache uit: alle modellen zijn opnieuw geschat."
-    total = STATE.hits + STATE.misses
-    return (f"Modelcache: {STATE.hits} van de {total} opvragingen kwamen uit de cache (zelfde "
-            f"specificatie, zelfde data, zelfde code en R-versies); {STATE.misses} zijn opnieuw geschat.")
+@dataclass
+class Usage:
+    """Hits and misses of one :func:`using` block."""
+
+    folder: Path | None
+    hits: int = 0
+    misses: int = 0
+
+    def summary(self) -> str:
+        """One Dutch sentence for the notebook: how many fits came from the store."""
+        if self.folder is None:
+            return "Modelcache uit: alle modellen zijn opnieuw geschat."
+        total = self.hits + self.misses
+        return (f"Modelcache: {self.hits} van de {total} modellen en diagnostieken kwamen uit de cache "
+                f"(zelfde specificatie, data, code en R-versies); {self.misses} zijn opnieuw berekend.")
+
+
+@contextmanager
+def using(folder: Path | None) -> Iterator[Usage]:
+    """Use ``folder`` as the store inside the block (None: no store); restores the previous one."""
+    before = (STATE.folder, STATE.hits, STATE.misses)
+    activate(folder)
+    usage = Usage(STATE.folder)
+    try:
+        yield usage
+    finally:
+        usage.hits, usage.misses = STATE.hits, STATE.misses
+        STATE.folder, STATE.hits, STATE.misses = before
+

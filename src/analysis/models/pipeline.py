@@ -15,6 +15,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from analysis.models import cache
 from analysis.models.diagnostics import Diagnostics, diagnose, diagnostics_table, plot_diagnostics
 from analysis.models.fit import ModelResult, fit_many
 from analysis.models.frames import AnalysisFrames, load_frames
@@ -43,6 +44,8 @@ class Chapter3:
         Seconds per step.
     synthetic : bool
         Whether the processed tables come from the synthetic twin.
+    cache_note : str
+        How many fits came from the model store (one Dutch sentence).
     """
 
     frames: AnalysisFrames
@@ -52,6 +55,7 @@ class Chapter3:
     files: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     synthetic: bool = False
+    cache_note: str = ""
 
     def problems(self) -> pd.DataFrame:
         """Models that failed or fitted with warnings (never hidden)."""
@@ -109,7 +113,8 @@ def diagnose_all(results: dict[str, ModelResult], *, nsim: int = 250, seed: int 
 
 def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
         reference: int | None = None, model_set: str = "primary", figures: Path | None = None,
-        nsim: int = 250, seed: int = 20240601, params_dir: Path | None = None) -> Chapter3:
+        nsim: int = 250, seed: int = 20240601, params_dir: Path | None = None,
+        cache_dir: Path | None = None) -> Chapter3:
     """Run chapter 3 end to end and write the tidy CSVs.
 
     Parameters
@@ -132,6 +137,8 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
     seed : int
     params_dir : Path, optional
         Folder with the measurement files (default ``params/``).
+    cache_dir : Path, optional
+        Store of fitted models (:mod:`analysis.models.cache`); None fits everything anew.
 
     Returns
     -------
@@ -146,17 +153,18 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
     note = SYNTHETIC_BANNER if synthetic else ""
     frames = load_frames(processed, metingen=metingen, reference=reference, params_dir=params_dir)
     t["frames"] = time.perf_counter()
-    results = fit_primary(frames)
-    t["primary"] = time.perf_counter()
-    diags, files = diagnose_all(results, nsim=nsim, seed=seed, figures=figures, caption=note)
-    t["diagnostics"] = time.perf_counter()
-    sens = run_sensitivity(frames, primary=results) if model_set == "primary+sensitivity" else None
-    t["sensitivity"] = time.perf_counter()
+    with cache.using(cache_dir) as store:
+        results = fit_primary(frames)
+        t["primary"] = time.perf_counter()
+        diags, files = diagnose_all(results, nsim=nsim, seed=seed, figures=figures, caption=note)
+        t["diagnostics"] = time.perf_counter()
+        sens = run_sensitivity(frames, primary=results) if model_set == "primary+sensitivity" else None
+        t["sensitivity"] = time.perf_counter()
     files += write_tables(out, results, diagnostics=diagnostics_table(diags),
                           exclusions=frames.exclusions, sensitivity=sens, note=note)
     t["tables"] = time.perf_counter()
     timings = _durations(t)
-    return Chapter3(frames, results, diags, sens, files, timings, synthetic)
+    return Chapter3(frames, results, diags, sens, files, timings, synthetic, store.summary())
 
 
 @dataclass
@@ -176,6 +184,8 @@ class LoloResult:
         Seconds per step.
     synthetic : bool
         Whether the processed tables come from the synthetic twin.
+    cache_note : str
+        How many fits came from the model store (one Dutch sentence).
     """
 
     frames: AnalysisFrames
@@ -184,6 +194,7 @@ class LoloResult:
     files: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     synthetic: bool = False
+    cache_note: str = ""
 
     def lolo_range(self) -> pd.DataFrame:
         """Min and max of exp(b) per key estimate: ``ch3_sens_lolo_range``."""
@@ -208,7 +219,8 @@ class LoloResult:
 
 
 def run_lolo(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
-             reference: int | None = None, params_dir: Path | None = None) -> LoloResult:
+             reference: int | None = None, params_dir: Path | None = None,
+             cache_dir: Path | None = None) -> LoloResult:
     """Leave one location out for the key estimates and write its CSVs.
 
     Fits each model of :data:`~analysis.models.sensitivity.LOLO_KEYS` once on all locations and
@@ -228,6 +240,8 @@ def run_lolo(processed: Path, out: Path, *, metingen: Sequence[int] | None = Non
         Reference measurement; default the first.
     params_dir : Path, optional
         Folder with the measurement files (default ``params/``).
+    cache_dir : Path, optional
+        Store of fitted models (:mod:`analysis.models.cache`); None fits everything anew.
 
     Returns
     -------
@@ -240,11 +254,12 @@ def run_lolo(processed: Path, out: Path, *, metingen: Sequence[int] | None = Non
     frames = load_frames(processed, metingen=metingen, reference=reference, params_dir=params_dir)
     t["frames"] = time.perf_counter()
     specs = lolo_specs()
-    full = fit_many(specs, frames, with_lr=False)
-    t["full"] = time.perf_counter()
-    lolo = leave_one_location_out(frames, specs, dict(LOLO_KEYS))
-    t["lolo"] = time.perf_counter()
+    with cache.using(cache_dir) as store:
+        full = fit_many(specs, frames, with_lr=False)
+        t["full"] = time.perf_counter()
+        lolo = leave_one_location_out(frames, specs, dict(LOLO_KEYS))
+        t["lolo"] = time.perf_counter()
     files = write_lolo_tables(out, lolo, note=SYNTHETIC_BANNER if synthetic else "")
     t["tables"] = time.perf_counter()
     timings = _durations(t)
-    return LoloResult(frames, full, lolo, files, timings, synthetic)
+    return LoloResult(frames, full, lolo, files, timings, synthetic, store.summary())
