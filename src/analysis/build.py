@@ -84,15 +84,11 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
     ms = measurements_mod.load_all(cfg.paths)
     m = ms[meting]
     return {
-        "processed_dir": str(cfg.paths.processed), "data_dir": str(cfg.paths.processed),
-        "measurement": meting, "meting": meting,
+        "data_dir": str(cfg.paths.processed), "output_dir": str(cfg.paths.build),
+        "params_dir": str(cfg.paths.params), "meting": meting,
         "first_month": m.first_month, "last_month": m.last_month,
-        "period_start": m.first_month, "period_end": m.last_month,
         "lang": cfg.lang, "min_cell_size": 0,
-        "output_dir": str(cfg.paths.build), "build_dir": str(cfg.paths.build),
-        "params_dir": str(cfg.paths.params),
-        "measurements": all_metingen, "metingen": all_metingen,
-        "reference_measurement": all_metingen[0], "referentie": all_metingen[0],
+        "metingen": all_metingen, "referentie": all_metingen[0],
         "model_set": cfg.model_set, "nsim": 250, "seed": cfg.seed, "model_cache": True,
     }
 
