@@ -188,6 +188,58 @@ def test_linked_tables_hidden_cells_cannot_be_recomputed(months: list[int], data
     assert_protected(s, dc.suppress(s, 5), 5)
 
 
+# --- the exact audit equals the LPs -----------------------------------------------------------
+def lp_narrow(system: dc.CellSystem, hidden: set[str]) -> set[str]:
+    return {c for c, (lo, hi) in dc.intervals(system, hidden).items() if hi - lo < dc.MIN_WIDTH - 1e-9}
+
+
+def test_narrow_cells_small_cases() -> None:
+    s = dc.CellSystem()
+    keys = [s.add(k, v) for k, v in (("a", 1), ("b", 1), ("c", 3), ("d", 9))]
+    s.add("t", 14)
+    s.add_line("t", keys)
+    assert dc.narrow_cells(s, {"a", "b"}) == {"a", "b"}  # 1 + 1 = 2 and both >= 1: pinned
+    assert dc.narrow_cells(s, {"a", "c"}) == set()  # 1 + 3: a in [1, 3]
+    assert dc.narrow_cells(s, {"a"}) == {"a"}  # a single hidden part follows from the total
+    assert dc.narrow_cells(s, {"a", "b", "t"}) == set()  # nothing fixes the total any more
+
+
+@SETTINGS
+@given(st.integers(2, 5), st.integers(2, 4), st.data())
+def test_narrow_cells_agree_with_the_lps(rows: int, cols: int, data: st.DataObject) -> None:
+    """Whenever :func:`narrow_cells` decides, it gives what the LPs give, for any hidden set."""
+    t = np.array(data.draw(st.lists(st.lists(st.sampled_from([0, 1, 1, 2, 3, 7, 20]), min_size=cols,
+                                             max_size=cols), min_size=rows, max_size=rows)))
+    s = dc.crosstab_system(t, row_margins=data.draw(st.booleans()), col_margins=data.draw(st.booleans()))
+    positive = sorted(c for c, v in s.values.items() if v > 0)
+    if not positive:
+        return
+    hidden = set(data.draw(st.lists(st.sampled_from(positive), min_size=1, unique=True)))
+    if data.draw(st.booleans()):
+        hidden = dc.line_rule(s, hidden)
+    exact = dc.narrow_cells(s, hidden)
+    assert exact is None or exact == lp_narrow(s, hidden)
+
+
+def test_factsheet_audits_need_no_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The linked system of a factsheet is audited exactly (no scipy import in its kernel)."""
+    s = dc.CellSystem()
+    months = [14, 12, 15, 13, 16, 11]
+    mkeys = [s.add(f"m{i}", v) for i, v in enumerate(months)]
+    s.add("T", sum(months))
+    s.add_line("T", mkeys)
+    s.add("E", sum(months[:-1]))
+    s.add_line("E", mkeys[:-1])
+    s.add_line("T", [mkeys[-1], "E"])
+    for col, cells in (("L", [6, 1, 1, 3, 0]), ("E", [40, 20, 3, 1, 6])):
+        keys = [s.add(f"{col}{i}", c) for i, c in enumerate(cells)]
+        s.add_line(mkeys[-1] if col == "L" else "E", keys)
+    monkeypatch.setattr(dc, "intervals", lambda *a, **k: pytest.fail("LP used"))
+    hidden = dc.suppress(s, 5)
+    monkeypatch.undo()
+    assert_protected(s, hidden, 5)
+
+
 def test_forced_cells_are_hidden_and_protected() -> None:
     t = np.array([[12, 10], [9, 30]])
     s = dc.crosstab_system(t)

@@ -28,6 +28,14 @@ def test_bar_distribution_saves_svg_and_png(tmp_path):
     assert "Synthetische data" in svg and "50%" in svg and "Niet ingevuld" in svg
 
 
+def test_save_svg_only(tmp_path):
+    import matplotlib.pyplot as plt
+
+    fig, _ = plt.subplots()
+    p = figures.save(fig, tmp_path / "chart", png=False)  # the factsheet chart: SVG only
+    assert p.svg.exists() and p.png is None and not (tmp_path / "chart.png").exists()
+
+
 def test_png_resolution_is_print_quality(tmp_path):
     from PIL import Image
 

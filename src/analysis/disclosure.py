@@ -24,7 +24,9 @@ Rules
      line, hidden cells >= 1). While a hidden cell's interval is narrower than
      :data:`MIN_WIDTH` (at least two integer values must remain possible), the smallest
      non-zero shown cell on one of its lines is hidden too. This always ends: once every
-     non-zero cell is hidden the intervals are unbounded.
+     non-zero cell is hidden the intervals are unbounded. Which intervals are too narrow is
+     usually settled exactly, without the LP, by :func:`narrow_cells` (rational arithmetic,
+     a proof for every cell); the LPs run only when that cannot decide a cell.
 
 * **Percentages** are shown only when their count *and* their denominator are shown (a
   percentage of a shown count reveals a hidden denominator, and vice versa). Rates that are a
@@ -40,13 +42,14 @@ wrappers :func:`suppress_distribution`, :func:`suppress_crosstab` and
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 #: What a hidden cell shows (CBS convention "x = geheim").
 SUPPRESSED_MARK = "x"
@@ -181,6 +184,10 @@ def intervals(system: CellSystem, hidden: Iterable[str], lower: float = 1.0
     keys = sorted(hidden)
     if not keys:
         return {}
+    # scipy.optimize costs about 0.3 s to import; only an audit with hidden cells needs it
+    # (the national report, k = 0, never does).
+    from scipy.optimize import linprog
+
     col = {c: i for i, c in enumerate(keys)}
     rows, rhs = [], []
     for line in system.lines:
@@ -211,6 +218,98 @@ def intervals(system: CellSystem, hidden: Iterable[str], lower: float = 1.0
                 ends.append(sign * res.fun)
         out[c] = (float(ends[0]), float(ends[1]))
     return out
+
+
+def _rref(rows: list[list[int]], n: int) -> tuple[list[list[Fraction]], list[int]]:
+    """Reduced row echelon form (exact) of ``rows`` (n columns): non-zero rows, pivot columns."""
+    m = [[Fraction(a) for a in row] for row in rows]
+    pivots: list[int] = []
+    for c in range(n):
+        r = len(pivots)
+        p = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
+        if p is None:
+            continue
+        m[r], m[p] = m[p], m[r]
+        m[r] = [a / m[r][c] for a in m[r]]
+        for i in range(len(m)):
+            if i != r and m[i][c] != 0:
+                f = m[i][c]
+                m[i] = [a - f * b for a, b in zip(m[i], m[r])]
+        pivots.append(c)
+    return m[:len(pivots)], pivots
+
+
+def _reach(d: Sequence[Fraction], slack: Sequence[int], i: int) -> float | Fraction:
+    """How far cell ``i`` moves along the segment ``slack + t d`` that keeps every slack >= 0."""
+    up = min((slack[j] / -d[j] for j in range(len(d)) if d[j] < 0), default=math.inf)
+    down = max((-slack[j] / d[j] for j in range(len(d)) if d[j] > 0), default=-math.inf)
+    return abs(d[i]) * (up - down)
+
+
+def narrow_cells(system: CellSystem, hidden: Iterable[str], min_width: float = MIN_WIDTH
+                 ) -> set[str] | None:
+    """Hidden cells whose interval (see :func:`intervals`, hidden cells >= 1) is narrower than
+    ``min_width``, decided exactly without a linear programme; None when that is not possible.
+
+    Write every hidden cell as ``1 + z`` (``z >= 0``); the lines restricted to the hidden cells
+    are linear equations ``A z = b``, and the true counts are one solution. With exact
+    rational arithmetic (reduced row echelon form of ``A`` and a basis of its null space):
+
+    * a cell that no solution of ``A d = 0`` moves is fixed by the lines: narrow;
+    * an equation (a line, or a row of the echelon form) whose coefficients all have one sign
+      bounds each of its cells: ``z_i <= b / a_i``. A bound below ``min_width`` puts the
+      interval inside ``[1, 1 + bound]``: narrow;
+    * a direction ``d`` with ``A d = 0`` (a basis vector, or the sum or difference of two)
+      along which the true counts can move so that the cell changes by at least
+      ``min_width`` while every hidden cell stays >= 1 exhibits two consistent tables that
+      far apart: wide enough.
+
+    Every verdict is a proof, so the set equals what :func:`intervals` gives. As soon as one
+    cell is settled by none of the three, the function returns None and the caller solves
+    the LPs. For the factsheets this decides every audit, so they need no LP solver at all.
+    """
+    keys = sorted(hidden)
+    if any(system.values[c] < 1 for c in keys):
+        return None  # the true counts must satisfy the bound hidden >= 1
+    col = {c: i for i, c in enumerate(keys)}
+    n = len(keys)
+    rows = []
+    for line in system.lines:
+        if any(m in col for m in line.members):
+            row = [0] * n
+            for m, sign in [(line.total, -1)] + [(p, 1) for p in line.parts]:
+                if m in col:
+                    row[col[m]] += sign
+            rows.append(row)
+    slack = [system.values[c] - 1 for c in keys]
+    echelon, pivots = _rref(rows, n)
+    basis = []
+    for f in (c for c in range(n) if c not in set(pivots)):
+        v = [Fraction(0)] * n
+        v[f] = Fraction(1)
+        for row, pc in zip(echelon, pivots):
+            v[pc] = -row[f]
+        basis.append(v)
+    bound: list[float | Fraction] = [math.inf] * n
+    for row in [*rows, *echelon]:
+        rhs = sum(a * z for a, z in zip(row, slack))
+        for sign in (1, -1):
+            if all(sign * a >= 0 for a in row):
+                for i, a in enumerate(row):
+                    if a != 0:
+                        bound[i] = min(bound[i], Fraction(rhs) / a)
+    narrow = set()
+    for i, cell in enumerate(keys):
+        moving = [v for v in basis if v[i] != 0]
+        if not moving or bound[i] < min_width:
+            narrow.add(cell)
+            continue
+        pairs = ([a + sign * b for a, b in zip(v, w)]
+                 for v in moving for w in basis if w is not v for sign in (1, -1))
+        if not (any(_reach(v, slack, i) >= min_width for v in moving)
+                or any(d[i] != 0 and _reach(d, slack, i) >= min_width for d in pairs)):
+            return None
+    return narrow
 
 
 def _escalate(system: CellSystem, cell: str, hidden: set[str]) -> str | None:
@@ -245,7 +344,9 @@ def suppress(system: CellSystem, k: int, forced: Iterable[str] = ()) -> frozense
         return frozenset()
     while True:
         hidden = line_rule(system, hidden)
-        weak = [c for c, (lo, hi) in intervals(system, hidden).items() if hi - lo < MIN_WIDTH - 1e-9]
+        weak = narrow_cells(system, hidden)
+        if weak is None:  # not decided exactly: the LPs
+            weak = {c for c, (lo, hi) in intervals(system, hidden).items() if hi - lo < MIN_WIDTH - 1e-9}
         if not weak:
             return frozenset(hidden)
         extra = _escalate(system, sorted(weak)[0], hidden)

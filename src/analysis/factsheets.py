@@ -41,7 +41,7 @@ NOTEBOOK = "factsheet.ipynb"
 WORKERS = 2
 #: Package sources a factsheet depends on (relative to ``src/analysis``).
 SOURCES = ["factsheets.py", "describe_location.py", "disclosure.py", "figures.py", "display.py",
-           "codebook.py", "params.py", "run.py", "describe", "resources/factsheet",
+           "codebook.py", "params.py", "run.py", "kernel.py", "describe", "resources/factsheet",
            "resources/datapackage.json"]
 
 # "spawn", not "fork": the parent may hold threads (ZeroMQ of Jupyter kernels, R), and a
@@ -139,7 +139,7 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
             ax.tick_params(axis="y", labelsize=8)
             ax.grid(axis="y")
             ax.set_axisbelow(True)
-        return figures.save(fig, stem, synthetic=synthetic)
+        return figures.save(fig, stem, synthetic=synthetic, png=False)  # HTML and PDF use the SVG
 
 
 # --- rendering ------------------------------------------------------------------------------

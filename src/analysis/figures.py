@@ -8,7 +8,8 @@ Design choices, so every figure reads the same way:
 * the missing category ("Niet ingevuld") is always light grey with a dotted hatch and last;
 * bars carry their percentage and n; numbers use a decimal comma in Dutch;
 * figures from the synthetic twin carry a diagonal watermark and say so in their caption;
-* every figure is saved twice with one stem: SVG for HTML, PNG at 200 dpi for PDF.
+* every figure is saved twice with one stem: SVG for HTML, PNG at 200 dpi for PDF (the
+  factsheet chart only as SVG: both its formats use the SVG).
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct
 
 @dataclass(frozen=True)
 class FigurePaths:
-    """The two files of one figure (same stem)."""
+    """The files of one figure (same stem); ``png`` is None when only the SVG was saved."""
 
     svg: Path
-    png: Path
+    png: Path | None
 
 
 def category_style(code: str | int, position: int | None = None) -> tuple[str, str]:
@@ -96,16 +97,22 @@ def _watermark(fig: plt.Figure) -> None:
              ha="center", va="center", rotation=20, zorder=100)
 
 
-def save(fig: plt.Figure, stem: Path, *, synthetic: bool = False) -> FigurePaths:
-    """Save ``fig`` as ``<stem>.svg`` and ``<stem>.png`` (200 dpi) and close it."""
+def save(fig: plt.Figure, stem: Path, *, synthetic: bool = False, png: bool = True) -> FigurePaths:
+    """Save ``fig`` as ``<stem>.svg`` and ``<stem>.png`` (200 dpi) and close it.
+
+    ``png=False`` saves the SVG only, for figures no PDF renderer needs as PNG (the factsheet
+    chart: its HTML inlines the SVG and its Typst PDF embeds the SVG too); drawing the PNG is
+    the larger part of saving a figure.
+    """
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     if synthetic:
         _watermark(fig)
-    paths = FigurePaths(stem.with_suffix(".svg"), stem.with_suffix(".png"))
+    paths = FigurePaths(stem.with_suffix(".svg"), stem.with_suffix(".png") if png else None)
     # style()'s fixed hash salt and no date keep the SVG identical between runs (incremental builds).
     fig.savefig(paths.svg, bbox_inches="tight", metadata={"Date": None})
-    fig.savefig(paths.png, dpi=DPI, bbox_inches="tight")
+    if paths.png is not None:
+        fig.savefig(paths.png, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return paths
 
