@@ -64,3 +64,10 @@ def test_every_calibration_status_is_explained_in_english_and_dutch():
     assert _status("x.n.1", 5, 5, "exact", 0) == ("exact", "")
     for key in keys:
         assert REASONS[key]["en"] and REASONS[key]["nl"], key
+
+
+def test_every_reproduction_status_has_a_dutch_name():
+    from analysis.render.appendices import REPRO_STATUS_NL
+    from analysis.reproduction import STATUSES
+
+    assert set(STATUSES) <= set(REPRO_STATUS_NL)

@@ -176,6 +176,9 @@ def data_quality_md(processed: Path) -> str:
 
 # --- D: reproduction -------------------------------------------------------------------------
 _CH = {"method": "Methode", "1": "Hoofdstuk 1", "2": "Hoofdstuk 2", "3": "Hoofdstuk 3"}
+REPRO_STATUS_NL = {"exact": "exact", "within rounding": "binnen afronding", "within CI": "binnen BI",
+                   "differs": "wijkt af", "not computed": "niet berekend"}
+"""Dutch names of :data:`analysis.reproduction.STATUSES` for the report."""
 
 
 def reproduction_md(result: CheckResult) -> str:
@@ -183,13 +186,14 @@ def reproduction_md(result: CheckResult) -> str:
     t = result.table
     counts = result.counts().reset_index().rename(columns={"chapter": "Hoofdstuk"})
     counts["Hoofdstuk"] = counts["Hoofdstuk"].map(lambda c: _CH.get(str(c), str(c)))
+    counts = counts.rename(columns=REPRO_STATUS_NL)
     verdict = ("Alle berekende cijfers van hoofdstuk 1 en 2 komen overeen met het rapport."
                if not result.exit_code else
                f"**{len(result.failures)} cijfer(s) van hoofdstuk 1-2 wijken af** (zie hieronder).")
     parts = ["Elk cijfer uit het gepubliceerde rapport (`data/reference/published_figures.csv`) staat hier "
-             "naast de waarde die deze build berekende. Status: *exact*; *within rounding* (verschil "
-             "kleiner dan een halve eenheid van de laatste gepubliceerde decimaal); *within CI* "
-             "(schatting binnen het gepubliceerde 95%-BI); *differs*; *not computed* (niet uit de "
+             "naast de waarde die deze build berekende. Status: *exact*; *binnen afronding* (verschil "
+             "kleiner dan een halve eenheid van de laatste gepubliceerde decimaal); *binnen BI* "
+             "(schatting binnen het gepubliceerde 95%-BI); *wijkt af*; *niet berekend* (niet uit de "
              "registraties af te leiden, bijvoorbeeld interviewgegevens). " + verdict + "\n",
              md_table(counts, "Reproductie per hoofdstuk en status", "repro-summary")]
     allowed = t[t["allowed"]].drop_duplicates("reason")
@@ -202,7 +206,8 @@ def reproduction_md(result: CheckResult) -> str:
             "id": g["id"].map(lambda s: f"`{s}`"), "gepubliceerd": g["published"].map(lambda v: f"{v:g}"),
             "berekend": g["computed"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.4g}"),
             "verschil": g["difference"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:+.3g}"),
-            "status": g["status"] + g["allowed"].map(lambda a: " (toegestaan)" if a else "")})
+            "status": g["status"].map(lambda x: REPRO_STATUS_NL.get(x, x))
+                      + g["allowed"].map(lambda a: " (toegestaan)" if a else "")})
         parts.append(f"## {_CH.get(str(ch), str(ch))}\n")
         parts.append(md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", "lrrrl"))
     return "\n".join(parts)
