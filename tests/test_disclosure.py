@@ -167,10 +167,8 @@ def test_crosstab_hidden_cells_cannot_be_recomputed(rows: int, cols: int, data: 
     assert_protected(s, dc.suppress(s, k), k)
 
 
-@SETTINGS
-@given(st.lists(st.integers(0, 12), min_size=3, max_size=6), st.data())
-def test_linked_tables_hidden_cells_cannot_be_recomputed(months: list[int], data: st.DataObject) -> None:
-    """A monthly series with its total, linked to a category-by-(latest, earlier) table."""
+def _monthly_system(months: list[int]) -> tuple[dc.CellSystem, list[str]]:
+    """Monthly counts m0..mk with total T and E (all months but the latest): T = E + latest."""
     s = dc.CellSystem()
     mkeys = [s.add(f"m{i}", v) for i, v in enumerate(months)]
     s.add("T", sum(months))
@@ -178,6 +176,14 @@ def test_linked_tables_hidden_cells_cannot_be_recomputed(months: list[int], data
     s.add("E", sum(months[:-1]))
     s.add_line("E", mkeys[:-1])
     s.add_line("T", [mkeys[-1], "E"])
+    return s, mkeys
+
+
+@SETTINGS
+@given(st.lists(st.integers(0, 12), min_size=3, max_size=6), st.data())
+def test_linked_tables_hidden_cells_cannot_be_recomputed(months: list[int], data: st.DataObject) -> None:
+    """A monthly series with its total, linked to a category-by-(latest, earlier) table."""
+    s, mkeys = _monthly_system(months)
     for col, total in (("L", months[-1]), ("E", sum(months[:-1]))):
         split = data.draw(st.lists(st.integers(0, 3), min_size=3, max_size=3))
         shares = np.array(split, dtype=float) + 1e-9
@@ -223,14 +229,7 @@ def test_narrow_cells_agree_with_the_lps(rows: int, cols: int, data: st.DataObje
 
 def test_factsheet_audits_need_no_lp(monkeypatch: pytest.MonkeyPatch) -> None:
     """The linked system of a factsheet is audited exactly (no scipy import in its kernel)."""
-    s = dc.CellSystem()
-    months = [14, 12, 15, 13, 16, 11]
-    mkeys = [s.add(f"m{i}", v) for i, v in enumerate(months)]
-    s.add("T", sum(months))
-    s.add_line("T", mkeys)
-    s.add("E", sum(months[:-1]))
-    s.add_line("E", mkeys[:-1])
-    s.add_line("T", [mkeys[-1], "E"])
+    s, mkeys = _monthly_system([14, 12, 15, 13, 16, 11])
     for col, cells in (("L", [6, 1, 1, 3, 0]), ("E", [40, 20, 3, 1, 6])):
         keys = [s.add(f"{col}{i}", c) for i, c in enumerate(cells)]
         s.add_line(mkeys[-1] if col == "L" else "E", keys)

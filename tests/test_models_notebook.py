@@ -55,22 +55,25 @@ def test_lolo_notebook_is_stored_without_outputs_and_its_parameters_are_validate
     assert len(headings) == 1  # one title: the renderer makes it a section of chapter 3
 
 
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    """Notebook 03 executed by papermill on simulated data with three measurements."""
-    tmp_path = tmp_path_factory.mktemp("nb03")
+def _execute(notebook, tmp_path, n_locations: int, *extra: str):
+    """Run ``notebook`` with papermill on simulated data with three measurements."""
     processed = write_processed(tmp_path / "processed", SimParams(
-        n_locations=8, first_months=("2019-09", "2020-09", "2021-09")), seed=4)
+        n_locations=n_locations, first_months=("2019-09", "2020-09", "2021-09")), seed=4)
     (processed / "ingest_report.json").write_text(json.dumps({"synthetic": True}))
     out = tmp_path / "out.ipynb"
     env = dict(os.environ, R_LIBS_USER=str(default_paths().root / ".r-lib"))
-    proc = subprocess.run([sys.executable, "-m", "papermill", str(NOTEBOOK), str(out),
-                           "-p", "data_dir", str(processed), "-p", "output_dir",
-                           str(tmp_path / "build"), "-y", "metingen: [1, 2, 3]", "-p", "nsim", "50",
-                           "--start-timeout", "180"],
+    proc = subprocess.run([sys.executable, "-m", "papermill", str(notebook), str(out),
+                           "-p", "data_dir", str(processed), "-p", "output_dir", str(tmp_path / "build"),
+                           "-y", "metingen: [1, 2, 3]", *extra, "--start-timeout", "180"],
                           env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return tmp_path, nbformat.read(out, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """Notebook 03 executed by papermill on simulated data with three measurements."""
+    return _execute(NOTEBOOK, tmp_path_factory.mktemp("nb03"), 8, "-p", "nsim", "50")
 
 
 @pytest.mark.slow
@@ -102,18 +105,7 @@ def test_notebook_shows_labelled_markdown_tables_and_figures(executed):
 @pytest.fixture(scope="module")
 def executed_lolo(tmp_path_factory):
     """Notebook 03b executed by papermill on simulated data with three measurements."""
-    tmp_path = tmp_path_factory.mktemp("nb03b")
-    processed = write_processed(tmp_path / "processed", SimParams(
-        n_locations=6, first_months=("2019-09", "2020-09", "2021-09")), seed=4)
-    (processed / "ingest_report.json").write_text(json.dumps({"synthetic": True}))
-    out = tmp_path / "out.ipynb"
-    env = dict(os.environ, R_LIBS_USER=str(default_paths().root / ".r-lib"))
-    proc = subprocess.run([sys.executable, "-m", "papermill", str(LOLO_NOTEBOOK), str(out),
-                           "-p", "data_dir", str(processed), "-p", "output_dir", str(tmp_path / "build"),
-                           "-y", "metingen: [1, 2, 3]", "--start-timeout", "180"],
-                          env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return tmp_path, nbformat.read(out, as_version=4)
+    return _execute(LOLO_NOTEBOOK, tmp_path_factory.mktemp("nb03b"), 6)
 
 
 @pytest.mark.slow
