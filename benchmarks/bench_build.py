@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis.build import BuildConfig, build
-from analysis.paths import Paths, default_paths
+from analysis.pipeline.build import BuildConfig, build
+from analysis.core.paths import Paths, default_paths
 
 
 def _timed(cfg: BuildConfig) -> tuple[float, list]:

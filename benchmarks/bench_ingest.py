@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from ingest_fixtures import KEY, MEASUREMENTS, make_tree, random_rows, write_csv, write_sav, write_xlsx  # noqa: E402
 
-from analysis import ingest  # noqa: E402
+from analysis.ingest import process as ingest  # noqa: E402
 
 
 def build_tree(root: Path, rows: int, files: int) -> Path:

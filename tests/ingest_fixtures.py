@@ -9,7 +9,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from analysis.measurements import Measurement
+from analysis.core.measurements import Measurement
 
 KEY = b"test-key"
 MEASUREMENTS = {

@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.audit import audit, audit_table, implied_p
-from analysis.paths import find_root
+from analysis.verify.audit import audit, audit_table, implied_p
+from analysis.core.paths import find_root
 
 COLS = ["id", "chapter", "value", "unit", "denominator", "decimals", "kind", "category_code"]
 

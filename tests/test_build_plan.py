@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import run as run_mod
-from analysis.build import LOLO_NOTEBOOK, BuildConfig, plan
-from analysis.incremental import Runner, Step
-from analysis.paths import Paths, default_paths
+from analysis.pipeline import run as run_mod
+from analysis.pipeline.build import LOLO_NOTEBOOK, BuildConfig, plan
+from analysis.pipeline.incremental import Runner, Step
+from analysis.core.paths import Paths, default_paths
 
 CH3 = "notebook-03_change_across_measurements"
 LOLO = f"notebook-{LOLO_NOTEBOOK}"

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from analysis import codebook
-from analysis.render import appendices
+from analysis.report import appendices
 
 
 def _all_fields() -> list[tuple[str, codebook.Field]]:

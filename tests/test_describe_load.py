@@ -10,7 +10,7 @@ import pytest
 from analysis.describe import chapter1, chapter2, load_measurement
 from analysis.describe.load import ContractError, validate_registrations
 from analysis.describe.suppress import suppress_counts
-from analysis.paths import default_paths
+from analysis.core.paths import default_paths
 from test_describe_fixture import MONTHS_1, MONTHS_2, build_processed, registrations
 
 #: Published ids that are context from interviews or inventories, not registration data.

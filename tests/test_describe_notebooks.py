@@ -7,8 +7,8 @@ import ast
 import nbformat
 import pytest
 
-from analysis.params import PolicyParams, UnplannedParams
-from analysis.paths import default_paths
+from analysis.core.params import PolicyParams, UnplannedParams
+from analysis.core.paths import default_paths
 from test_describe_fixture import build_processed
 
 NOTEBOOKS = {"01_planned_policy": PolicyParams, "02_unplanned_seclusion": UnplannedParams}

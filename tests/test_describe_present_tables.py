@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from analysis.describe.present import location_month_table
+from analysis.present.describe_tables import location_month_table
 
 
 def test_location_month_table_keeps_every_count() -> None:

@@ -2,7 +2,7 @@
 that no hidden count can be recomputed from what is shown.
 
 The proof uses its own LP (all cells are variables; shown cells are fixed by their bounds),
-independent of :func:`analysis.disclosure.intervals`. Two reader models are checked:
+independent of :func:`analysis.describe.disclosure.intervals`. Two reader models are checked:
 
 * the brief's: hidden cells are only known to be >= 0 -> every interval has width > 0;
 * the stronger one the module promises: zeros are always shown, so a reader knows hidden
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from analysis import disclosure as dc
+from analysis.describe import disclosure as dc
 
 
 # --- an independent attacker ---------------------------------------------------------------

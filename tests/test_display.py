@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import display
+from analysis.present import display
 
 
 def test_number_formatting_dutch_and_english():
@@ -53,5 +53,5 @@ def test_emitters_produce_one_markdown_output(monkeypatch):
     display.text("Hallo")
     display.metadata(display.format_pct, "ch2_fig02_reason")
     assert len(seen) == 3 and all(set(o) == {"text/markdown"} and raw for o, raw, _ in seen)
-    assert "`analysis.display.format_pct`" in seen[2][0]["text/markdown"]
+    assert "`analysis.present.display.format_pct`" in seen[2][0]["text/markdown"]
     assert seen[2][2]["text/markdown"]["provenance"]["result"] == "ch2_fig02_reason"

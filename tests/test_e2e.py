@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from analysis import SYNTHETIC_BANNER
-from analysis.build import BuildConfig, build, has_real_data
-from analysis.paths import Paths, default_paths
+from analysis.pipeline.build import BuildConfig, build, has_real_data
+from analysis.core.paths import Paths, default_paths
 
 pytestmark = pytest.mark.e2e
 

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from analysis import SYNTHETIC_BANNER, codebook
-from analysis import describe_location as dl
-from analysis import disclosure as dc
-from analysis import factsheets as fs
-from analysis.incremental import Runner
-from analysis.paths import Paths, default_paths
+from analysis.present import location as dl
+from analysis.describe import disclosure as dc
+from analysis.pipeline import factsheets as fs
+from analysis.pipeline.incremental import Runner
+from analysis.core.paths import Paths, default_paths
 
 MONTHS = ["2020-09", "2020-10", "2020-11", "2020-12", "2021-01", "2021-02"]
 #: Registrations per month of each fixture location (L02 is small: its latest month has 3).
@@ -129,7 +129,7 @@ def test_national_figures_are_all_locations(processed: Path) -> None:
 def test_period_needs_two_months_and_params_validate() -> None:
     from pydantic import ValidationError
 
-    from analysis.params import FactsheetParams
+    from analysis.core.params import FactsheetParams
 
     with pytest.raises(ValueError, match="at least two months"):
         dl.Period(("2021-02",))
@@ -198,7 +198,7 @@ def test_factsheet_end_to_end(processed: Path, tmp_path: Path) -> None:
 
 def test_factsheet_on_the_synthetic_twin(tmp_path: Path) -> None:
     synth = pytest.importorskip("analysis.synth")
-    ingest = pytest.importorskip("analysis.ingest")
+    ingest = pytest.importorskip("analysis.ingest.process")
     if not hasattr(synth, "write_twin") or not hasattr(ingest, "run"):
         pytest.skip("synthetic twin or ingest not available yet")
     raw, proc = tmp_path / "raw", tmp_path / "processed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import figures
+from analysis.present import figures
 from analysis.describe import categories as cat
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis import codebook, measurements
-from analysis.cli import main as cli_main
-from analysis.paths import Paths, default_paths
+from analysis import codebook
+from analysis.core import measurements
+from analysis.pipeline.cli import main as cli_main
+from analysis.core.paths import Paths, default_paths
 
 ROOT = default_paths().root
 
@@ -80,7 +81,7 @@ def test_every_subcommand_has_help(cmd: str, capsys: pytest.CaptureFixture[str])
 
 
 def test_cli_help_does_not_load_r() -> None:
-    code = "import sys; from analysis.cli import _parser; _parser(); print('rpy2' in sys.modules)"
+    code = "import sys; from analysis.pipeline.cli import _parser; _parser(); print('rpy2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from analysis.incremental import Runner, Step
+from analysis.pipeline.incremental import Runner, Step
 
 
 def _step(tmp: Path, name: str, digest: str, log: list[str]) -> Step:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import ingest
+from analysis.ingest import process as ingest
 from ingest_fixtures import KEY, MEASUREMENTS, make_tree, valid_row, valid_rows, write_csv
 
 DATE_HINT = "is not a date (expected DD.MM.JJJJ, DD-MM-JJJJ, JJJJ-MM-DD or an Excel date number)"

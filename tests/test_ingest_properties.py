@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import ingest
+from analysis.ingest import process as ingest
 from ingest_fixtures import KEY, MEASUREMENTS, REG_HEADER, make_tree, valid_rows, write_csv
 
 ALIASES = {"locatie": "Locatiecode", "nummer_jongere": "Nummer jongere", "datum_start": "DATUM START",

@@ -7,7 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis import checks, ingest, readers
+from analysis.ingest import checks
+from analysis.ingest import process as ingest
+from analysis.ingest import readers
 from ingest_fixtures import KEY, MEASUREMENTS, REG_HEADER, make_tree, valid_row, valid_rows, write_csv, write_sav, write_xlsx
 
 ROWS = [{"a": "1", "b": "Eén;twee", "c": "01.10.2020"}, {"a": "", "b": 'quote " here', "c": "7:05"}]

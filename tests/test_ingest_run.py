@@ -12,8 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import checks, ingest, pseudonym
-from analysis.paths import find_root
+from analysis.ingest import checks
+from analysis.ingest import process as ingest
+from analysis.ingest import pseudonym
+from analysis.core.paths import find_root
 from ingest_fixtures import KEY, MEASUREMENTS, make_tree, valid_rows, write_xlsx
 
 ROOT = find_root()
@@ -126,7 +128,7 @@ def test_measurement_folder_without_params_is_an_error(tmp_path):
 
 def test_main_prints_summary_and_returns_zero(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(pseudonym.KEY_ENV, "k")
-    monkeypatch.setattr("analysis.measurements.load_all", lambda *a: MEASUREMENTS)
+    monkeypatch.setattr("analysis.core.measurements.load_all", lambda *a: MEASUREMENTS)
     assert ingest.main(make_tree(tmp_path, valid_rows(3) + [dict(valid_rows(1)[0], locatie="ZZ")]), tmp_path / "out") == 0
     out = capsys.readouterr().out
     assert "rows read" in out and "unknown_location 1" in out

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis.models import frames as fr
-from analysis.models import narrative, rbridge, tables
+from analysis.models import rbridge, tables
+from analysis.present import narrative
 from analysis.models.diagnostics import (diagnose, dispersion_test, plot_diagnostics,
                                          scaled_residuals, zero_inflation_test)
 from analysis.models.fit import clean_term, fit

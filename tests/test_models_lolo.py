@@ -11,13 +11,15 @@ import pandas as pd
 import pytest
 
 from analysis import SYNTHETIC_BANNER
-from analysis.models import narrative, present, tables
+from analysis.models import tables
+from analysis.present import narrative
+from analysis.present import models as present
 from analysis.models.pipeline import LoloResult, run_lolo
 from analysis.models.sensitivity import (DEFAULT_ANALYSES, LOLO_KEYS, SensitivityResults, lolo_range,
                                          lolo_summary, run_sensitivity, same_conclusion)
 from analysis.models.simulate import SimParams, write_processed
-from analysis.params import LoloParams
-from analysis.results import write_result
+from analysis.core.params import LoloParams
+from analysis.core.results import write_result
 
 N_LOCATIONS = 5
 

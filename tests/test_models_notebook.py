@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from analysis.models.simulate import SimParams, write_processed
-from analysis.params import LoloParams, ModelsParams
-from analysis.paths import default_paths
+from analysis.core.params import LoloParams, ModelsParams
+from analysis.core.paths import default_paths
 
 
 @pytest.fixture(autouse=True)

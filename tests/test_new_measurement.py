@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import measurements, synth
-from analysis.build import BuildConfig, build
-from analysis.paths import Paths, default_paths
+from analysis import synth
+from analysis.core import measurements
+from analysis.pipeline.build import BuildConfig, build
+from analysis.core.paths import Paths, default_paths
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ import builtins
 import nbformat
 import pytest
 
-from analysis.paths import default_paths
+from analysis.core.paths import default_paths
 
 NOTEBOOKS = sorted(default_paths().notebooks.glob("*.ipynb"))
 

@@ -1,12 +1,12 @@
-"""Executed notebook -> report markdown (analysis.render.notebook_md)."""
+"""Executed notebook -> report markdown (analysis.report.notebook_md)."""
 
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from analysis.render.demo import demo_notebook, write_figure
-from analysis.render.notebook_md import NotebookError, convert
+from render_demo import demo_notebook, write_figure
+from analysis.report.notebook_md import NotebookError, convert
 
 
 def _write(tmp_path: Path, nb) -> Path:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from analysis import SYNTHETIC_BANNER
-from analysis.render import available_renderers, last_timings, render
-from analysis.render.assemble import count_labels
-from analysis.render.demo import make_demo_project
-from analysis.render.notebook_md import NotebookError
+from analysis.report.render import available_renderers, last_timings, render
+from analysis.report.assemble import count_labels
+from render_demo import make_demo_project
+from analysis.report.notebook_md import NotebookError
 
 pytestmark = pytest.mark.skipif("pandoc" not in available_renderers(), reason="pandoc/typst missing")
 APPENDICES = ["Statistiek", "Codeboek en datadictionary", "Datakwaliteit", "Reproductiecontrole",

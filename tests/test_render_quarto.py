@@ -2,8 +2,8 @@
 
 import pytest
 
-from analysis.render import available_renderers, render
-from analysis.render.demo import make_demo_project
+from analysis.report.render import available_renderers, render
+from render_demo import make_demo_project
 
 pytestmark = pytest.mark.skipif("quarto" not in available_renderers(), reason="Quarto is not installed")
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.skipif("quarto" not in available_renderers(), reason="Q
 def test_quarto_renders_both_outputs(tmp_path):
     import shutil
 
-    from analysis.paths import find_root
+    from analysis.core.paths import find_root
 
     paths = make_demo_project(tmp_path)
     shutil.copy2(find_root() / "_quarto.yml", tmp_path / "_quarto.yml")

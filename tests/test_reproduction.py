@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
-from analysis.paths import Paths
-from analysis.reproduction import (DIFFERS, EXACT, IN_CI, MISSING, ROUNDING, allowed_reason, check,
+from analysis.core.paths import Paths
+from analysis.verify.reproduction import (DIFFERS, EXACT, IN_CI, MISSING, ROUNDING, allowed_reason, check,
                                    compare, status_of)
-from analysis.results import write_result
+from analysis.core.results import write_result
 
 
 def row(value, kind="exact", decimals=0):

@@ -1,4 +1,4 @@
-"""Notebook execution (analysis.run): the kernel papermill starts for each notebook."""
+"""Notebook execution (analysis.pipeline.run): the kernel papermill starts for each notebook."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import run as run_mod
-from analysis.paths import default_paths
+from analysis.pipeline import run as run_mod
+from analysis.core.paths import default_paths
 
 
 def _notebook(path: Path) -> Path:
@@ -20,7 +20,7 @@ def _notebook(path: Path) -> Path:
         nbformat.v4.new_code_cell(
             "import sys\n"
             "names = sorted(k for k in globals() if not k.startswith('_'))\n"
-            "print(x, 'analysis.kernel' in sys.modules, names)"),
+            "print(x, 'analysis.pipeline.kernel' in sys.modules, names)"),
     ]
     nbformat.write(nb, str(path))
     return path
@@ -31,7 +31,7 @@ def test_kernel_is_quiet_private_and_leaves_the_namespace_alone(tmp_path: Path,
     target = tmp_path / "out.ipynb"
     run_mod.execute(_notebook(tmp_path / "nb.ipynb"), target, {"x": 2, "unused": 3}, cwd=default_paths().root)
     out = nbformat.read(str(target), as_version=4).cells[-1].outputs[0]["text"]
-    assert out.startswith("2 True ")  # parameter injected; the exit hook (analysis.kernel) loaded
+    assert out.startswith("2 True ")  # parameter injected; the exit hook (analysis.pipeline.kernel) loaded
     assert "['In', 'Out', 'exit', 'get_ipython', 'open', 'quit', 'sys', 'x']" in out  # nothing added
     err = capfd.readouterr().err
     if os.name == "posix":  # IPC transport: no TCP ports, no warning about them in the build log

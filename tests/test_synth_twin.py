@@ -126,7 +126,7 @@ def test_youths_and_occupancy_exact(twin: tuple[Path, dict[str, str], float], m2
 
 
 def test_policy_exact(twin: tuple[Path, dict[str, str], float]) -> None:
-    from analysis.synth.calibration import policy_values
+    from analysis.verify.calibration import policy_values
 
     pol = pd.read_csv(twin[0] / "meting-2" / "beleid.csv", sep=";", dtype={"gesloten_per": str})
     got = policy_values(pol)
@@ -139,7 +139,7 @@ def test_policy_exact(twin: tuple[Path, dict[str, str], float]) -> None:
 
 
 def test_facilities(twin: tuple[Path, dict[str, str], float]) -> None:
-    from analysis.synth.calibration import facility_values
+    from analysis.verify.calibration import facility_values
 
     assert facility_values(twin[0]) == {"ch2.s2_5.n.isolation_rooms": 14, "ch2.s2_5.n.locations_without_iso": 12,
                                         "ch2.s2_5.n.locations_without_iso_with_other": 6,
@@ -147,8 +147,8 @@ def test_facilities(twin: tuple[Path, dict[str, str], float]) -> None:
 
 
 def test_exact_targets_after_ingest(twin: tuple[Path, dict[str, str], float], tmp_path: Path) -> None:
-    ingest = pytest.importorskip("analysis.ingest")
-    from analysis.synth.calibration import KNOWN_MISSES, calibration_table
+    ingest = pytest.importorskip("analysis.ingest.process")
+    from analysis.verify.calibration import KNOWN_MISSES, calibration_table
 
     ingest.run(twin[0], tmp_path / "processed")
     q = pd.read_csv(tmp_path / "processed" / "quarantine.csv")

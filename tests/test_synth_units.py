@@ -44,9 +44,9 @@ def test_duration_vector_exact(n: int, lo: int, hi: int, mean: int, med: int, ar
 @pytest.mark.slow
 def test_measurement1_model_structure(tmp_path) -> None:
     """Chapter-3 stand-in estimates on the twin fall inside the published 95% CIs."""
-    from analysis import ingest
+    from analysis.ingest import process as ingest
     from analysis.synth import write_twin
-    from analysis.synth.calibration import calibration_table
+    from analysis.verify.calibration import calibration_table
 
     write_twin(tmp_path / "raw", 20210531)
     ingest.run(tmp_path / "raw", tmp_path / "proc")
@@ -57,7 +57,7 @@ def test_measurement1_model_structure(tmp_path) -> None:
 
 
 def test_every_calibration_status_is_explained_in_english_and_dutch():
-    from analysis.synth.calibration import KNOWN_MISSES, REASONS, _status
+    from analysis.verify.calibration import KNOWN_MISSES, REASONS, _status
 
     keys = {_status("x.n.1", 5, None, "exact", 0)[1], _status("ch2.s2_9.n.addition_filled", 5, None, "exact", 0)[1],
             _status("x.n.1", 5, 4, "exact", 0)[1], *KNOWN_MISSES.values()}
@@ -67,7 +67,7 @@ def test_every_calibration_status_is_explained_in_english_and_dutch():
 
 
 def test_every_reproduction_status_has_a_dutch_name():
-    from analysis.render.appendices import REPRO_STATUS_NL
-    from analysis.reproduction import STATUSES
+    from analysis.report.appendices import REPRO_STATUS_NL
+    from analysis.verify.reproduction import STATUSES
 
     assert set(STATUSES) <= set(REPRO_STATUS_NL)

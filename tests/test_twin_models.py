@@ -17,9 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import ingest, synth
+from analysis import synth
+from analysis.ingest import process as ingest
 from analysis.models import pipeline
-from analysis.paths import default_paths
+from analysis.core.paths import default_paths
 
 pytestmark = pytest.mark.slow
 

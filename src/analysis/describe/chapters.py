@@ -2,7 +2,7 @@
 
 The notebooks call :func:`chapter1` and :func:`chapter2` once; each returns the tidy tables
 (keyed by their stable results name) that the notebook then shows and narrates. Each table
-is written with :func:`analysis.results.write_result` together with the published-figure
+is written with :func:`analysis.core.results.write_result` together with the published-figure
 ids it reproduces, so the reproduction check can compare them with the report.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 from analysis.codebook import Lang
 from analysis.describe import categories, counts, policy, timing
 from analysis.describe.load import MeasurementData
-from analysis.results import write_result
+from analysis.core.results import write_result
 
 
 @dataclass

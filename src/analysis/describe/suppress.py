@@ -3,7 +3,7 @@
 The national report shows every count (``min_cell_size = 0``). Tables that leave the
 research team with a smaller audience (factsheets) hide small counts, because a count of
 1 or 2 at one location can point to one young person. The single implementation lives in
-:mod:`analysis.disclosure` (primary and secondary suppression, proven in its tests); this
+:mod:`analysis.describe.disclosure` (primary and secondary suppression, proven in its tests); this
 module only adapts it to the chapters' tidy tables.
 
 Only what is displayed is suppressed: results CSVs keep the full numbers for the research
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import disclosure
+from analysis.describe import disclosure
 
 
 def suppress_counts(table: pd.DataFrame, min_cell_size: int, *, count: str = "n",
@@ -38,7 +38,7 @@ def suppress_counts(table: pd.DataFrame, min_cell_size: int, *, count: str = "n"
     -------
     DataFrame
         Copy of ``table`` with hidden cells as NA and a boolean column ``suppressed``
-        (see :func:`analysis.disclosure.suppress_frame`).
+        (see :func:`analysis.describe.disclosure.suppress_frame`).
     """
     return disclosure.suppress_frame(table, min_cell_size, count=count, group=group, derived=derived)
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis import codebook
 from analysis.codebook import Lang
-from analysis.display import round_half_up
+from analysis.core.numbers import round_half_up
 
 #: The registration software writes 23:59 when a whole day is entered as the duration.
 ONE_DAY_DEFAULT_MIN = 23 * 60 + 59

@@ -11,7 +11,7 @@ fit          fit one specification -> :class:`~analysis.models.fit.ModelResult`
 lrtest       likelihood-ratio tests incl. chi-bar-squared mixtures
 diagnostics  simulated scaled residuals (DHARMa's method) and small figures
 sensitivity  the sensitivity set of Bijlage 3
-tables       tidy CSVs via :func:`analysis.results.write_result`
+tables       tidy CSVs via :func:`analysis.core.results.write_result`
 narrative    Dutch sentences built from the results
 pipeline     the chapter-3 run: frames -> fits -> diagnostics -> sensitivity -> CSVs
 simulate     data with known parameters (tests, benchmark)

@@ -32,7 +32,6 @@ from typing import Any, Iterator, Sequence
 
 import pandas as pd
 
-_SOURCES = ("fit.py", "rbridge.py", "lrtest.py", "spec.py")
 
 
 @dataclass
@@ -62,12 +61,9 @@ def active() -> bool:
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """SHA-256 over the source of the modules that compute a fit."""
-    here = Path(__file__).parent
-    h = hashlib.sha256()
-    for name in _SOURCES:
-        h.update(name.encode() + b"\0" + (here / name).read_bytes())
-    return h.hexdigest()
+    """SHA-256 over the code that computes a fit: the import closure of ``models.fit``."""
+    from analysis.core import deps
+    return deps.code_digest(["analysis.models.fit"])
 
 
 def data_digest(data: pd.DataFrame) -> str:

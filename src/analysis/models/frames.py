@@ -305,8 +305,8 @@ def load_frames(processed: Path, *, metingen: Sequence[int] | None = None,
     loc = pd.read_parquet(loc_path) if loc_path.exists() else None
     if months is None:
         try:
-            from analysis.measurements import load_all
-            from analysis.paths import Paths, default_paths
+            from analysis.core.measurements import load_all
+            from analysis.core.paths import Paths, default_paths
 
             paths = Paths(default_paths().root, params_dir=Path(params_dir)) if params_dir else None
             months = {k: v.months() for k, v in load_all(paths).items()}

@@ -22,7 +22,7 @@ from analysis.models.fit import ModelResult
 from analysis.models.lrtest import LRTest
 from analysis.models.sensitivity import lolo_range
 from analysis.models.spec import PUBLISHED_TERMS
-from analysis.results import write_result
+from analysis.core.results import write_result
 
 FIXED_STATS = {"est": "exp_est", "ci_low": "exp_ci_low", "ci_high": "exp_ci_high", "p": "p"}
 LOLO_TABLES = {"ch3_sens_lolo": "Leave-one-location-out schattingen",
@@ -109,7 +109,7 @@ def published_values(results: Mapping[str, ModelResult]) -> dict[str, float]:
 def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
                  diagnostics: pd.DataFrame | None = None, exclusions: pd.DataFrame | None = None,
                  sensitivity: object | None = None, note: str = "") -> list[Path]:
-    """Write the tidy model CSVs via :func:`analysis.results.write_result`.
+    """Write the tidy model CSVs via :func:`analysis.core.results.write_result`.
 
     Parameters
     ----------

@@ -55,7 +55,7 @@ def _months(meting: int) -> list[str]:
     """Months of a measurement: params/meting-N.yaml if present, else Sep-Feb (N+2018/19)."""
     first, last = MONTHS.get(meting, (f"{2018 + meting}-09", f"{2019 + meting}-02"))
     try:
-        from analysis.measurements import load_all
+        from analysis.core.measurements import load_all
         found = load_all()
         if meting in found:
             return found[meting].months()
@@ -144,22 +144,22 @@ def manifest(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def main(out: Path | None, seed: int = DEFAULT_SEED, check: bool = False,
-         extra_measurements: list[int] | tuple[int, ...] = ()) -> int:
-    """``compendium synth``: write the twin; with ``check`` ingest it and report calibration.
+def main(out: Path | None, seed: int = DEFAULT_SEED,
+         extra_measurements: list[int] | tuple[int, ...] = ()) -> Path:
+    """``compendium synth``: write the twin into ``out`` (default ``build/synthetic-raw``).
+
+    The calibration check (``--check``) is a verification step and lives in
+    :mod:`analysis.verify.calibration`; the CLI calls it after this function.
 
     Returns
     -------
-    int
-        0, or 1 when ``check`` finds an exact target that is missed.
+    Path
+        The folder written.
     """
     if out is None:
-        from analysis.paths import default_paths
+        from analysis.core.paths import default_paths
         out = default_paths().synthetic_raw
     t0 = time.perf_counter()
     files = write_twin(Path(out), seed, list(extra_measurements))
     print(f"synthetic twin: {len(files)} files in {out} ({time.perf_counter() - t0:.1f} s, seed {seed})")
-    if not check:
-        return 0
-    from analysis.synth import calibration
-    return calibration.run_check(Path(out))
+    return Path(out)

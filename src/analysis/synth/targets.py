@@ -136,7 +136,7 @@ def where(path: Path | None = None) -> dict[str, str]:
 
 def _default_csv() -> Path | None:
     try:
-        from analysis.paths import default_paths
+        from analysis.core.paths import default_paths
         return default_paths().published_figures
     except Exception:  # noqa: BLE001 - no project root: _published raises a clear error
         return None

@@ -1,0 +1,74 @@
+"""Measurement descriptions (``params/meting-<N>.yaml``), validated.
+
+A measurement is configuration, not code: adding ``params/meting-3.yaml`` (and its raw folder)
+is all it takes for ingest, chapter 2 and the chapter-3 models to include it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from analysis.core.paths import Paths, default_paths
+
+_YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class Measurement(BaseModel):
+    """One six-month registration period."""
+
+    meting: int = Field(ge=0, description="Measurement number (1, 2, ...)")
+    folder: str = Field(description="Folder under the raw-data root, e.g. 'meting-2'")
+    first_month: str = Field(description="First month, YYYY-MM")
+    last_month: str = Field(description="Last month, YYYY-MM")
+    expected_locations: int = Field(ge=1)
+    label: str = ""
+
+    @field_validator("first_month", "last_month")
+    @classmethod
+    def _is_month(cls, v: str) -> str:
+        if not _YM.match(str(v)):
+            raise ValueError(f"{v!r} is not a month in the form YYYY-MM")
+        return str(v)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Measurement":
+        if self.first_month > self.last_month:
+            raise ValueError(f"first_month {self.first_month} is after last_month {self.last_month}")
+        return self
+
+    def months(self) -> list[str]:
+        """All months of the period as ``YYYY-MM`` strings."""
+        y, m = map(int, self.first_month.split("-"))
+        out: list[str] = []
+        while True:
+            ym = f"{y:04d}-{m:02d}"
+            out.append(ym)
+            if ym == self.last_month:
+                return out
+            m += 1
+            if m == 13:
+                y, m = y + 1, 1
+
+
+def load(path: Path) -> Measurement:
+    """Read and validate one ``meting-<N>.yaml``."""
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    try:
+        return Measurement(**data)
+    except Exception as exc:  # pydantic's message names the field; add the file
+        raise ValueError(f"{path}: {exc}") from exc
+
+
+def load_all(paths: Paths | None = None) -> dict[int, Measurement]:
+    """All measurements described in ``params/``, keyed by number."""
+    paths = paths or default_paths()
+    found = {}
+    for p in sorted(paths.params.glob("meting-*.yaml")):
+        m = load(p)
+        found[m.meting] = m
+    return dict(sorted(found.items()))

@@ -1,0 +1,383 @@
+"""Validation rules: parse the text of an export with the codebook and say what is wrong.
+
+Every rule is listed in :data:`CHECKS` with its action: ``quarantine`` (the row goes to
+``quarantine.csv`` with a reason a data manager can act on) or ``flag`` (the row is kept,
+with a ``vlag_*`` column). ``data/raw/README.md`` documents the same list; a test keeps both
+in step. Parsing works on the distinct values of a column (a few hundred dates, not 100,000
+rows) with explicit formats, so it is vectorised and fast.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis import codebook
+from analysis.ingest.readers import norm_key
+
+
+@dataclass(frozen=True)
+class Check:
+    """One validation rule: its id, what happens to an offending row, and why."""
+
+    id: str
+    action: Literal["quarantine", "flag", "file"]
+    description: str
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("file_unreadable", "file", "file cannot be read (format, encoding, corrupt); all its rows are quarantined"),
+    Check("missing_column", "file", "a required column is absent or two headers mean the same column"),
+    Check("misaligned_row", "quarantine", "row has more fields than the header"),
+    Check("required", "quarantine", "required value empty (locatie, datum_start, tijd_start; bezetting/beleid keys)"),
+    Check("unknown_location", "quarantine", "locatie not in locations.csv"),
+    Check("bad_date", "quarantine", "datum_start / datum_eind is not a date"),
+    Check("bad_time", "quarantine", "tijd_start / tijd_eind is not a time"),
+    Check("bad_code", "quarantine", "value is neither a code nor a label of the codebook"),
+    Check("bad_month", "quarantine", "maand / month field is not JJJJ-MM"),
+    Check("month_outside_period", "quarantine", "occupancy month outside the measurement period"),
+    Check("bad_number", "quarantine", "occupancy is not a number or is negative"),
+    Check("duplicate_key", "quarantine", "occupancy, policy or location row repeats an earlier key"),
+    Check("duur_2359", "flag", "end - start is exactly 23h59m (artefact of one-day registrations)"),
+    Check("eind_voor_start", "flag", "end before start"),
+    Check("duur_boven_24u", "flag", "duration over 24 hours"),
+    Check("buiten_periode", "flag", "start outside the measurement period"),
+    Check("dubbel", "flag", "same location, youth and start as an earlier registration"),
+)
+
+DATE_FORMATS = ("%d.%m.%Y", "%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+# Excel serial numbers accepted as dates: 1954-10-03 .. 2119-01-08. Why a range: a stray
+# number such as 7 in a date column is an error, not 7 January 1900.
+EXCEL_SERIALS = (20000.0, 80000.0)
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_TIME = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+_FRACTION = re.compile(r"^0(?:[.,]\d+)?$")
+_INTEGER = re.compile(r"^\+?0*(\d+)(?:[.,]0+)?$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$|^(\d{1,2})-(\d{4})$")
+DATE_HINT = "is not a date (expected DD.MM.JJJJ, DD-MM-JJJJ, JJJJ-MM-DD or an Excel date number)"
+TIME_HINT = "is not a time (expected HH:MM or H:MM)"
+MAX_VALUE_CHARS = 80
+
+
+class Problems:
+    """Problems found in one table, keyed by row position; a row may have several."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, mask: pd.Series, column: str, value: pd.Series | str, reason: pd.Series | str,
+            check: str) -> None:
+        """Record ``reason`` for every row where ``mask`` is true."""
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        idx = mask.index[mask.to_numpy()]
+        pick = (lambda v: v.reindex(mask.index)[mask].astype(object).to_numpy()
+                if isinstance(v, pd.Series) else v)
+        self._parts.append(pd.DataFrame({"pos": idx, "column": column, "value": pick(value),
+                                         "reason": pick(reason), "check": check}))
+
+    def frame(self) -> pd.DataFrame:
+        """All problems (``pos, column, value, reason, check``)."""
+        if not self._parts:
+            return pd.DataFrame({"pos": pd.Series(dtype="int64")}).reindex(columns=["pos", "column", "value", "reason", "check"])
+        out = pd.concat(self._parts, ignore_index=True)
+        out["value"] = out["value"].fillna("").astype(str).map(_shorten)
+        return out
+
+    def result(self, accepted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``accepted`` without the rows that have a problem, and the problems."""
+        problems = self.frame()
+        return accepted[~accepted.index.isin(problems["pos"].unique())], problems
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+# --- parsing text ---------------------------------------------------------------------------
+def clean_text(s: pd.Series, missing: Iterable[str]) -> pd.Series:
+    """Strip cells and turn the codebook's missing-value texts into NA (object dtype)."""
+    miss = {m.strip().casefold() for m in missing}
+
+    def clean(u: pd.Series) -> pd.Series:
+        u = u.astype(str).str.strip()
+        return u.where(~u.str.casefold().isin(miss), None)
+    return _by_unique(s, clean, None).astype(object)
+
+
+def _by_unique(s: pd.Series, parse, na: object = np.nan) -> pd.Series:
+    """Apply a vectorised parser to the distinct non-missing values and spread the result.
+
+    Why: a column of 100,000 cells holds a few hundred distinct dates or codes; parsing
+    those once and indexing back with the factorised codes is far faster than row-wise work.
+    """
+    codes, uniq = pd.factorize(s)
+    parsed = parse(pd.Series(uniq, dtype=object)) if len(uniq) else pd.Series([], dtype=object)
+    arr = parsed.to_numpy()
+    arr = arr.astype(object) if na is None else arr.astype("float64") if arr.dtype.kind in "iub" else arr
+    values = np.append(arr, np.array([na], dtype=arr.dtype))
+    return pd.Series(values[codes], index=s.index)
+
+
+def _parse_date_values(u: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    for fmt in DATE_FORMATS:
+        todo = out.isna()
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(u[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+    todo = out.isna()
+    num = pd.to_numeric(u[todo].str.replace(",", ".", regex=False), errors="coerce")
+    num = num[num.between(*EXCEL_SERIALS)]
+    out[num.index] = EXCEL_EPOCH + pd.to_timedelta(np.floor(num.to_numpy()), unit="D")
+    return out.dt.floor("D")
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    """Dates (``datetime64[ns]`` at midnight); NaT where missing or not a date."""
+    return _by_unique(s, _parse_date_values, np.datetime64("NaT")).astype("datetime64[ns]")
+
+
+def _parse_time_values(u: pd.Series) -> pd.Series:
+    parts = u.str.extract(_TIME).astype(float)
+    secs = parts[0] * 3600 + parts[1] * 60 + parts[2].fillna(0)
+    valid = (parts[0] <= 23) & (parts[1] <= 59) & (parts[2].fillna(0) <= 59)
+    secs = secs.where(valid)
+    frac = u.str.fullmatch(_FRACTION)
+    fr = pd.to_numeric(u[frac].str.replace(",", ".", regex=False), errors="coerce")
+    secs[frac] = np.round(fr * 86400)
+    return secs
+
+
+def parse_times(s: pd.Series) -> pd.Series:
+    """Seconds after midnight (float); NaN where missing or not a time of day."""
+    return _by_unique(s, _parse_time_values).astype("float64")
+
+
+def code_table(f: codebook.Field, extra: dict[str, int] | None = None) -> dict[str, int]:
+    """Normalised text -> code: codes, Dutch and English labels, plus ``extra`` aliases."""
+    table: dict[str, int] = {}
+    for c in f.categories:
+        table[str(c.value)] = c.value
+        table[norm_key(c.label)] = c.value
+        table[norm_key(c.label_en)] = c.value
+    for text, code in (extra or {}).items():
+        if code not in f.codes:
+            raise ValueError(f"alias {text!r} -> {code} for {f.name}: {code} is not a code; "
+                             f"allowed: {f.allowed_text()}")
+        table[text] = code
+    return table
+
+
+def lookup_code(value: str, table: dict[str, int]) -> int | None:
+    """Code for one cell text (``'01'``, ``'1.0'``, ``'Agressie'`` -> 1); None if unknown."""
+    m = _INTEGER.match(value.strip())
+    return table.get(str(int(m.group(1))) if m else norm_key(value))
+
+
+def parse_codes(s: pd.Series, table: dict[str, int]) -> pd.Series:
+    """Codes as ``Int64``; NA where missing or unknown (compare with ``s`` to find unknown)."""
+    return _by_unique(s, lambda u: pd.Series([lookup_code(v, table) for v in u], dtype=object), None).astype("Int64")
+
+
+def parse_numbers(s: pd.Series) -> pd.Series:
+    """Numbers with decimal comma or point (``1.234,5`` too); NaN where not a number."""
+    def parse(u: pd.Series) -> pd.Series:
+        both = u.str.contains(",", regex=False) & u.str.contains(".", regex=False)
+        t = u.where(~both, u.str.replace(".", "", regex=False)).str.replace(",", ".", regex=False)
+        return pd.to_numeric(t, errors="coerce")
+    return _by_unique(s, parse).astype("float64")
+
+
+def parse_months(s: pd.Series) -> pd.Series:
+    """``YYYY-MM`` text (also from ``YYYY-M`` and ``MM-YYYY``); NA where not a month."""
+    def parse(u: pd.Series) -> pd.Series:
+        p = u.str.extract(_MONTH)
+        year = p[0].fillna(p[3]).astype(float)
+        month = p[1].fillna(p[2]).astype(float)
+        ok = month.between(1, 12)
+        text = year.map(lambda y: f"{y:04.0f}") + "-" + month.map(lambda m: f"{m:02.0f}")
+        return text.where(ok, None)
+    return _by_unique(s, parse, None).astype(object)
+
+
+# --- shared rules ---------------------------------------------------------------------------
+def unparsed(p: Problems, raw: pd.Series, parsed: pd.Series, column: str, tail: str, check: str) -> pd.Series:
+    """Quarantine cells that hold text but did not parse: ``<column> = <value> <tail>``."""
+    p.add(raw.notna() & parsed.isna(), column, raw, f"{column} = " + raw.fillna("") + f" {tail}", check)
+    return parsed
+
+
+def check_required(p: Problems, text: pd.DataFrame, columns: Iterable[str]) -> None:
+    """Quarantine rows with an empty required value."""
+    for col in columns:
+        p.add(text[col].isna(), col, "", f"{col} is required but empty", "required")
+
+
+def check_location(p: Problems, s: pd.Series, known: dict[str, str]) -> pd.Series:
+    """Canonical location codes; quarantine codes not in ``locations.csv`` (case-insensitive)."""
+    return unparsed(p, s, s.str.upper().map(known), "locatie", "is not in locations.csv", "unknown_location")
+
+
+def check_codes(p: Problems, text: pd.DataFrame, f: codebook.Field, table: dict[str, int]) -> pd.Series:
+    """Parse one categorical column; quarantine values that are not codes."""
+    return unparsed(p, text[f.name], parse_codes(text[f.name], table), f.name,
+                    f"is not a code; allowed: {f.allowed_text()}", "bad_code")
+
+
+def check_month(p: Problems, text: pd.DataFrame, col: str, months: list[str] | None = None,
+                meting: int | None = None) -> pd.Series:
+    """Parse a month column; quarantine non-months and (given ``months``) months outside it."""
+    m = unparsed(p, text[col], parse_months(text[col]), col, "is not a month (expected JJJJ-MM)", "bad_month")
+    if months is not None:
+        p.add(m.notna() & ~m.isin(months), col, text[col], f"{col} = " + m.fillna("") + f" is outside "
+              f"meting {meting} ({months[0]} to {months[-1]})", "month_outside_period")
+    return m
+
+
+def check_duplicates(p: Problems, keys: pd.DataFrame, rows: pd.Series, column: str) -> None:
+    """Quarantine rows whose key repeats an earlier row (the first one is kept)."""
+    k = keys[~keys.isna().any(axis=1)]
+    dup = k.duplicated(keep="first")
+    if not dup.any():
+        return
+    group = k.groupby(list(k.columns), sort=False).ngroup()
+    first = rows[k.index].groupby(group).transform("first").astype("int64").astype(str)
+    reason = f"duplicate {', '.join(keys.columns)}: same as row " + first
+    p.add(dup.reindex(keys.index, fill_value=False), column, k.astype(str).agg(" ".join, axis=1),
+          reason, "duplicate_key")
+
+
+# --- tables ---------------------------------------------------------------------------------
+REG_REQUIRED = ("locatie", "datum_start", "tijd_start")
+FLAGS = ("vlag_duur_2359", "vlag_eind_voor_start", "vlag_duur_boven_24u", "vlag_buiten_periode", "vlag_dubbel")
+
+
+def _month_text(ts: pd.Series) -> pd.Series:
+    """``YYYY-MM`` of timestamps, formatted once per distinct month (fast)."""
+    ym = ts.dt.year * 100 + ts.dt.month
+    return ym.map({v: f"{int(v) // 100:04d}-{int(v) % 100:02d}" for v in ym.dropna().unique()})
+
+
+def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
+                           periods: dict[int, list[str]], labels: dict[str, dict[str, int]]
+                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate registrations and derive the processed columns.
+
+    Parameters
+    ----------
+    text : DataFrame
+        Cleaned text (NA = not registered) of every codebook column, plus ``meting``,
+        ``bron_bestand`` and ``bron_rij``; one row per input row, in file order.
+    locations : dict
+        Upper-case location code -> canonical code.
+    periods : dict
+        Measurement -> its months (``YYYY-MM``).
+    labels : dict
+        Column -> normalised label alias -> code.
+
+    Returns
+    -------
+    tuple of DataFrame
+        Accepted rows (contract columns, with ``nummer_jongere`` still in clear text for the
+        caller to pseudonymise) and problems (``pos, column, value, reason, check``).
+    """
+    p = Problems()
+    check_required(p, text, REG_REQUIRED)
+    loc = check_location(p, text["locatie"], locations)
+    ds, de = (unparsed(p, text[c], parse_dates(text[c]), c, DATE_HINT, "bad_date") for c in ("datum_start", "datum_eind"))
+    ts, te = (unparsed(p, text[c], parse_times(text[c]), c, TIME_HINT, "bad_time") for c in ("tijd_start", "tijd_eind"))
+    codes = {f.name: check_codes(p, text, f, code_table(f, labels.get(f.name)))
+             for f in codebook.categorical_fields("registraties")}
+    problems = p.frame()
+    keep = ~text.index.isin(problems["pos"].unique())
+
+    start = ds + pd.to_timedelta(ts, unit="s")
+    # An end time without an end date ends on the start date (one-date forms); an end date
+    # without an end time leaves the end unknown rather than guessing a time.
+    eind = de.fillna(ds) + pd.to_timedelta(te, unit="s")
+    out = pd.DataFrame({
+        "meting": text["meting"].astype("int64"), "locatie": loc,
+        "nummer_jongere": text["nummer_jongere"], "start": start, "eind": eind,
+    })[keep]
+    out["maand"] = _month_text(out["start"])
+    out["uur"] = out["start"].dt.hour.astype("int64")
+    out["duur_min"] = ((out["eind"] - out["start"]).dt.total_seconds() / 60).astype("float64")
+    for name, c in codes.items():
+        out[name] = c[keep]
+    dur = out["duur_min"]
+    out["vlag_duur_2359"] = (dur == 1439).to_numpy()
+    out["vlag_eind_voor_start"] = (dur < 0).to_numpy()
+    out["vlag_duur_boven_24u"] = (dur > 1440).to_numpy()
+    in_period = pd.Series(False, index=out.index)
+    for meting, months in periods.items():
+        in_period |= (out["meting"] == meting) & out["maand"].isin(months)
+    out["vlag_buiten_periode"] = ~in_period
+    # Why normalise the id: the same youth typed as xx0001 and XX0001 is the same youth; a
+    # missing id compares equal to a missing id (documented in data/raw/README.md).
+    youth = out["nummer_jongere"].fillna("").str.upper()
+    out["vlag_dubbel"] = pd.DataFrame({"l": out["locatie"], "j": youth, "s": out["start"]}).duplicated(keep="first")
+    out["bron_bestand"] = text["bron_bestand"][keep]
+    out["bron_rij"] = text["bron_rij"][keep].astype("int64")
+    return out, problems
+
+
+def validate_occupancy(text: pd.DataFrame, locations: dict[str, str], meting: int,
+                       months: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate ``bezetting.csv``: known location, month in the period, number >= 0, unique key."""
+    p = Problems()
+    check_required(p, text, ("locatie", "maand", "gemiddelde_bezetting"))
+    loc = check_location(p, text["locatie"], locations)
+    month = check_month(p, text, "maand", months, meting)
+    col = "gemiddelde_bezetting"
+    value = unparsed(p, text[col], parse_numbers(text[col]), col, "is not a number", "bad_number")
+    p.add(value < 0, col, text[col], f"{col} = " + text[col].fillna("") + " is negative", "bad_number")
+    check_duplicates(p, pd.DataFrame({"locatie": loc, "maand": month}), text["bron_rij"], "locatie")
+    return p.result(pd.DataFrame({"meting": meting, "locatie": loc, "maand": month, col: value}, index=text.index))
+
+
+def validate_policy(text: pd.DataFrame, locations: dict[str, str], meting: int,
+                    labels: dict[str, dict[str, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate ``beleid.csv``: known location, codebook codes, months, code lists, unique location."""
+    p = Problems()
+    fields = codebook.fields("beleid")
+    check_required(p, text, [f.name for f in fields if f.required])
+    out = pd.DataFrame({"meting": meting, "locatie": check_location(p, text["locatie"], locations)},
+                       index=text.index)
+    for f in fields[1:]:
+        if f.type == "yearmonth":
+            out[f.name] = check_month(p, text, f.name)
+        elif f.type == "list":
+            out[f.name] = _check_code_list(p, text, f, code_table(f, labels.get(f.name)))
+        else:
+            out[f.name] = check_codes(p, text, f, code_table(f, labels.get(f.name)))
+    check_duplicates(p, out[["locatie"]], text["bron_rij"], "locatie")
+    return p.result(out)
+
+
+def _check_code_list(p: Problems, text: pd.DataFrame, f: codebook.Field, table: dict[str, int]) -> pd.Series:
+    """Codes separated by ``|`` (or ``,``) -> canonical ``1|3``; quarantine unknown elements."""
+    def parse(value: str) -> str | None:
+        codes = [lookup_code(v, table) for v in re.split(r"[|,]", value) if v.strip()]
+        return None if None in codes else "|".join(str(c) for c in sorted(set(codes)))
+    s = text[f.name]
+    parsed = s.map(parse, na_action="ignore")
+    p.add(s.notna() & parsed.isna(), f.name, s, f"{f.name} = " + s.fillna("") +
+          f" holds a value that is not a code; allowed: {f.allowed_text()}", "bad_code")
+    return parsed.astype(object)
+
+
+def validate_locations(text: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate ``locations.csv``: all fields present, months valid, unique codes."""
+    p = Problems()
+    check_required(p, text, [f.name for f in codebook.fields("locaties")])
+    first, last = check_month(p, text, "eerste_maand"), check_month(p, text, "laatste_maand")
+    key = text["locatie"].str.upper()
+    check_duplicates(p, pd.DataFrame({"locatie": key}), text["bron_rij"], "locatie")
+    out, problems = p.result(text[["locatie", "instelling", "naam"]].assign(eerste_maand=first, laatste_maand=last))
+    return out.astype("str"), problems

@@ -1,0 +1,353 @@
+"""Ingest: raw institution exports -> validated processed tables that lose nothing.
+
+``run`` reads every file of the raw-data contract (``data/raw/README.md``), validates it
+with the codebook (:mod:`analysis.ingest.checks`), pseudonymises youth ids (:mod:`analysis.ingest.pseudonym`)
+and writes the processed tables of ``docs/contracts.md``. Every input row ends in
+``registrations.parquet`` (possibly flagged) or in ``quarantine.csv``; ``ingest_report.json``
+reconciles the two per file. Outputs are byte-identical when the input is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis import codebook
+from analysis.ingest import checks
+from analysis.ingest import pseudonym
+from analysis.ingest import readers
+from analysis.ingest.report import FileReport, IngestReport, totals as _totals
+from analysis.core.measurements import Measurement
+
+OUTPUTS = ("registrations.parquet", "occupancy.parquet", "policy.parquet", "locations.parquet",
+           "quarantine.csv")
+QUARANTINE_COLUMNS = ["file", "row", "column", "value", "reason"]
+_METING_DIR = re.compile(r"^meting-(\d+)$")
+
+
+class IngestError(Exception):
+    """Ingest cannot start (configuration or layout problem); the message is one line."""
+
+
+class NothingToIngest(IngestError):
+    """Nothing can be processed: no raw folder, no registration files or no locations.csv."""
+
+
+# --- discovery ------------------------------------------------------------------------------
+def _discover(raw: Path, measurements: dict[int, Measurement]) -> list[tuple[Measurement, Path, list[Path]]]:
+    """Measurement folders with their registration files; raise when nothing can be processed."""
+    if not raw.is_dir():
+        raise NothingToIngest(f"raw folder {raw} does not exist")
+    if not (raw / "locations.csv").is_file():
+        raise NothingToIngest(f"{raw} has no locations.csv (see data/raw/README.md)")
+    by_folder = {m.folder: m for m in measurements.values()}
+    dirs = sorted((d for d in raw.iterdir() if d.is_dir() and _METING_DIR.match(d.name)),
+                  key=lambda d: int(_METING_DIR.match(d.name).group(1)))
+    found = []
+    for d in dirs:
+        if d.name not in by_folder:
+            raise IngestError(f"raw folder {d.name} has no measurement description: add "
+                              f"params/{d.name}.yaml (copy params/meting-2.yaml and set its months)")
+        reg = d / "registraties"
+        files = sorted((p for p in reg.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
+                        and p != reg / "aliases.yaml"), key=lambda p: p.relative_to(raw).as_posix())
+        found.append((by_folder[d.name], d, files))
+    if not any(files for _, _, files in found):
+        raise NothingToIngest(f"no registration files under {raw}/meting-<N>/registraties/")
+    return found
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- loading one file -----------------------------------------------------------------------
+@dataclass
+class Loaded:
+    """One input file read as cleaned text with its report and file-level quarantine lines."""
+
+    report: FileReport
+    text: pd.DataFrame | None
+    lines: pd.DataFrame
+
+
+def _lines(file: str, rows: list[int | None], column: str, value: str, reasons: list[str] | str,
+           check: str) -> pd.DataFrame:
+    return pd.DataFrame({"file": file, "row": pd.array(rows, dtype="Int64"), "column": column,
+                         "value": value, "reason": reasons, "check": check})
+
+
+def load_file(path: Path, raw: Path, kind: str, resource: str, aliases: readers.Aliases,
+              meting: int | None = None) -> Loaded:
+    """Read one file of ``resource`` as cleaned text in codebook columns.
+
+    A file that cannot be read, or lacks a required column, is not processed: each of its
+    rows (when countable) gets a quarantine line naming the file-level problem.
+    """
+    rel = path.relative_to(raw).as_posix()
+    rep = FileReport(file=rel, kind=kind, sha256=_sha256(path), meting=meting,
+                     format=path.suffix.lower().lstrip("."))
+    fields = codebook.fields(resource)
+    try:
+        table = readers.read_table(path)
+    except readers.UnreadableFile as exc:
+        rep.error, rep.rows_read = exc.reason, exc.rows or 0
+        rep.rows_quarantined = rep.rows_read
+        line = _lines(rel, [None], "", "", f"file cannot be read: {exc.reason}"
+                      + (f" ({exc.rows} rows)" if exc.rows else ""), "file_unreadable")
+        return Loaded(rep, None, line)
+    rep.encoding, rep.separator, rep.blank_rows = table.encoding, table.separator, table.blank_rows
+    rep.rows_read, rep.warnings = table.rows_read, list(table.warnings)
+    mapping, rep.columns_ignored, error = readers.map_header(table.header, aliases, [f.name for f in fields])
+    rep.columns = {table.header[i]: c for i, c in mapping.items()}
+    absent = [f.name for f in fields if f.name not in mapping.values()]
+    required = [f for f in absent if f in _required(resource)]
+    if error or required:
+        rep.error = error or "required column " + ", ".join(required) + " is missing (headers: " + \
+            ", ".join(table.header) + ")"
+        rows = table.frame["bron_rij"].tolist() + [r for r, _ in table.bad_rows]
+        rep.rows_quarantined = len(rows)
+        return Loaded(rep, None, _lines(rel, sorted(rows), ", ".join(required), "",
+                                        f"file not processed: {rep.error}", "missing_column"))
+    rep.columns_missing = absent
+    free = {f.name for f in fields if f.free_text}
+    rep.free_text_dropped = [c for c in mapping.values() if c in free]
+    # Free text is never carried on; cleaning (missing values) happens once on all files.
+    keep = {i: c for i, c in mapping.items() if c not in free}
+    text = table.frame[[f"c{i}" for i in keep] + ["bron_rij"]].set_axis(list(keep.values()) + ["bron_rij"], axis=1)
+    text["bron_bestand"] = rel
+    if meting is not None:
+        text["meting"] = meting
+    bad = table.bad_rows
+    lines = _lines(rel, [r for r, _ in bad], "", "", [m for _, m in bad], "misaligned_row")
+    return Loaded(rep, text, lines)
+
+
+def _required(resource: str) -> set[str]:
+    if resource == "registraties":
+        return set(checks.REG_REQUIRED)
+    return {f.name for f in codebook.fields(resource) if f.required}
+
+
+def _problem_lines(problems: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+    """Turn row-position problems into quarantine lines (file, row, column, value, reason)."""
+    pos = problems["pos"].to_numpy()
+    return pd.DataFrame({"file": text["bron_bestand"].to_numpy()[pos],
+                         "row": pd.array(text["bron_rij"].to_numpy()[pos], dtype="Int64"),
+                         "column": problems["column"].to_numpy(), "value": problems["value"].to_numpy(),
+                         "reason": problems["reason"].to_numpy(), "check": problems["check"].to_numpy()})
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and len(f.columns)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _tally(loaded: list[Loaded], source: pd.Series, accepted: pd.DataFrame, lines: pd.DataFrame) -> None:
+    """Fill accepted, quarantined and flagged row counts into each file report; verify them."""
+    q = lines.dropna(subset=["row"]).drop_duplicates(["file", "row"])["file"].value_counts()
+    src = source[accepted.index]
+    acc = src.value_counts()
+    flags = accepted[list(checks.FLAGS)].groupby(src).sum() if "vlag_dubbel" in accepted else None
+    for rep in (item.report for item in loaded if item.text is not None):
+        rep.rows_accepted, rep.rows_quarantined = int(acc.get(rep.file, 0)), int(q.get(rep.file, 0))
+        if flags is not None:
+            rep.flags = {k: int(flags[k].get(rep.file, 0)) for k in checks.FLAGS}
+        if rep.rows_read != rep.rows_accepted + rep.rows_quarantined:  # a bug, never the data
+            raise RuntimeError(f"reconciliation failed for {rep.file}: {rep.rows_read} read, "
+                               f"{rep.rows_accepted} accepted, {rep.rows_quarantined} quarantined")
+
+
+def _validate(loaded: list[Loaded], resource: str, validate, *args) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean and validate the concatenated text of ``loaded``; return accepted rows and lines."""
+    text = _concat([item.text for item in loaded])
+    lines = [item.lines for item in loaded]
+    accepted = pd.DataFrame()
+    if len(text):
+        missing = codebook.missing_values(resource)
+        for f in codebook.fields(resource):
+            if not f.free_text:  # cleaning once for all files is much faster than per file
+                text[f.name] = checks.clean_text(text[f.name], missing) if f.name in text else None
+        accepted, problems = validate(text, *args)
+        lines.append(_problem_lines(problems, text))
+    lines = _concat(lines + [_lines("", [], "", "", [], "")])
+    _tally(loaded, text.get("bron_bestand", pd.Series(dtype=str)), accepted, lines)
+    return accepted, lines
+
+
+# --- writing --------------------------------------------------------------------------------
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Write without the index; pyarrow's output is deterministic for identical frames."""
+    pq.write_table(pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False), path,
+                   compression="snappy")
+
+
+def _dtypes(resource: str) -> dict[str, str]:
+    """Contract dtypes of a processed table, so that even an empty table has the right schema."""
+    if resource == "registraties":
+        return {"meting": "int64", "locatie": "str", "jongere": "str", "start": "datetime64[ns]",
+                "eind": "datetime64[ns]", "maand": "str", "uur": "int64", "duur_min": "float64",
+                **{f.name: "Int64" for f in codebook.categorical_fields(resource)},
+                **{k: "bool" for k in checks.FLAGS}, "bron_bestand": "str", "bron_rij": "int64"}
+    if resource == "bezetting":
+        return {"meting": "int64", "locatie": "str", "maand": "str", "gemiddelde_bezetting": "float64"}
+    return {"meting": "int64", **{f.name: "Int64" if f.type == "integer" else "str" for f in codebook.fields(resource)}}
+
+
+def _finish_registrations(acc: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """Pseudonymise, order columns and sort rows deterministically."""
+    if not len(acc):
+        return _frame([], "registraties", [])
+    acc = acc.assign(jongere=pseudonym.pseudonymise(acc["nummer_jongere"], key))
+    return _frame([acc], "registraties", ["meting", "locatie", "start", "bron_bestand", "bron_rij"])
+
+
+def _write_outputs(out: Path, tables: dict[str, pd.DataFrame], lines: pd.DataFrame) -> dict[str, str]:
+    """Write every output via a temporary name (no half-written file) and return SHA-256s."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        _write_parquet(df, out / f".{name}.tmp")
+        os.replace(out / f".{name}.tmp", out / name)
+    lines = lines.sort_values(["file", "row", "column", "reason"], na_position="first", kind="stable")
+    lines[QUARANTINE_COLUMNS].to_csv(out / ".quarantine.tmp", index=False, lineterminator="\n")
+    os.replace(out / ".quarantine.tmp", out / "quarantine.csv")
+    return {name: _sha256(out / name) for name in OUTPUTS}
+
+
+# --- the public entry points ----------------------------------------------------------------
+def _load_locations(raw: Path, aliases: readers.Aliases) -> tuple[Loaded, pd.DataFrame, pd.DataFrame]:
+    item = load_file(raw / "locations.csv", raw, "locaties", "locaties", aliases)
+    if item.text is None:
+        raise NothingToIngest(f"locations.csv cannot be used: {item.report.error}")
+    locs, lines = _validate([item], "locaties", checks.validate_locations)
+    if not len(locs):
+        raise NothingToIngest("locations.csv has no valid rows (see quarantine reasons by running "
+                              "with a corrected file)")
+    return item, locs.sort_values("locatie").reset_index(drop=True), lines
+
+
+def run(raw: Path, out: Path, *, key: bytes | None = None,
+        measurements: dict[int, Measurement] | None = None) -> IngestReport:
+    """Ingest the raw tree ``raw`` into processed tables in ``out``.
+
+    Parameters
+    ----------
+    raw : Path
+        Raw-data root in the raw-data contract (``data/raw/README.md``).
+    out : Path
+        Folder for the processed tables (created; existing outputs are replaced).
+    key : bytes, optional
+        Pseudonymisation key; default from :func:`analysis.ingest.pseudonym.resolve_key`.
+    measurements : dict, optional
+        Measurement descriptions; default :func:`analysis.core.measurements.load_all`.
+
+    Returns
+    -------
+    IngestReport
+        Reconciliation per file and in total; ``exit_code`` 0.
+
+    Raises
+    ------
+    NothingToIngest
+        No raw folder, no ``locations.csv`` or no registration files.
+    IngestError
+        A ``meting-<N>`` folder without ``params/meting-<N>.yaml`` or a bad aliases file.
+    analysis.ingest.pseudonym.MissingKey
+        Real data without a pseudonymisation key.
+    """
+    raw, out = Path(raw), Path(out)
+    if measurements is None:
+        from analysis.core.measurements import load_all
+        measurements = load_all()
+    found = _discover(raw, measurements)
+    if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
+        raise IngestError(f"output folder {out} is inside the raw folder; raw data is never written to")
+    key = pseudonym.resolve_key(raw, key)
+    try:
+        base = readers.load_aliases()
+        per_source = {m.meting: (base.merged(readers.load_aliases(d / "registraties" / "aliases.yaml"))
+                                 if (d / "registraties" / "aliases.yaml").is_file() else base)
+                      for m, d, _ in found}
+    except (ValueError, OSError) as exc:
+        raise IngestError(f"aliases file problem: {exc}") from exc
+    loc_item, locs, loc_lines = _load_locations(raw, base)
+    known = {c.upper(): c for c in locs["locatie"]}
+    # Files are read one after the other: threads were slower (the csv module holds the GIL).
+    reg_loaded, reg_parts, reg_lines = [], [], []
+    for m, _, files in found:
+        loaded = [load_file(p, raw, "registraties", "registraties", per_source[m.meting], m.meting) for p in files]
+        acc, lines = _validate(loaded, "registraties", checks.validate_registrations, known,
+                               {m.meting: m.months()}, per_source[m.meting].labels)
+        reg_loaded += loaded
+        reg_parts.append(acc)
+        reg_lines.append(lines)
+    reg = _concat(reg_parts)
+    occ, pol, other_loaded, other_lines, warnings = [], [], [], [], []
+    for m, d, _ in found:
+        for name, kind, resource in (("bezetting.csv", "bezetting", "bezetting"), ("beleid.csv", "beleid", "beleid")):
+            if not (d / name).is_file():
+                warnings.append(f"{d.name} has no {name}")
+                continue
+            item = load_file(d / name, raw, kind, resource, per_source[m.meting], m.meting)
+            if kind == "bezetting":
+                acc, lines = _validate([item], resource, checks.validate_occupancy, known, m.meting, m.months())
+                occ.append(acc)
+            else:
+                acc, lines = _validate([item], resource, checks.validate_policy, known, m.meting, per_source[m.meting].labels)
+                pol.append(acc)
+            other_loaded.append(item)
+            other_lines.append(lines)
+    tables = {
+        "registrations.parquet": _finish_registrations(reg, key),
+        "occupancy.parquet": _frame(occ, "bezetting", ["meting", "locatie", "maand"]),
+        "policy.parquet": _frame(pol, "beleid", ["meting", "locatie"]),
+        "locations.parquet": locs,
+    }
+    lines = _concat([loc_lines, *reg_lines, *other_lines])
+    outputs = _write_outputs(out, tables, lines)
+    files = [loc_item.report] + [i.report for i in reg_loaded] + [i.report for i in other_loaded]
+    for f in files:
+        warnings.extend(f"{f.file}: {w}" for w in f.warnings)
+    report = IngestReport(
+        files=files, totals=_totals(files), quarantined_rows=sum(f.rows_quarantined for f in files),
+        quarantine_lines=len(lines), synthetic=pseudonym.is_synthetic(raw), exit_code=0,
+        measurements=[m.meting for m, _, _ in found], outputs=outputs, warnings=warnings,
+        reasons={k: int(v) for k, v in lines["check"].value_counts().sort_index().items()}, out=out)
+    text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (out / "ingest_report.json").write_text(text, encoding="utf-8")
+    return report
+
+
+def _frame(parts: list[pd.DataFrame], resource: str, order: list[str]) -> pd.DataFrame:
+    """Concatenate validated parts with contract columns and dtypes, rows sorted by ``order``."""
+    dtypes = _dtypes(resource)
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+    df = pd.concat(parts, ignore_index=True)[list(dtypes)].astype(dtypes)
+    return df.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def main(raw: Path | None = None, out: Path | None = None) -> int:
+    """Run ingest for the CLI: print the summary (or a one-line reason) and return the exit code."""
+    from rich.console import Console
+
+    from analysis.core.paths import default_paths
+
+    console = Console()
+    try:
+        paths = default_paths() if raw is None or out is None else None
+        report = run(raw or paths.raw, out or paths.processed)
+    except (IngestError, pseudonym.MissingKey) as exc:
+        console.print(f"[red]ingest: nothing processed[/red]: {exc}", soft_wrap=True)
+        return 2
+    report.print_summary(console)
+    return report.exit_code

@@ -1,0 +1,116 @@
+"""Keyed pseudonyms for ``nummer_jongere`` (HMAC-SHA-256).
+
+The youth id links registrations of the same young person within a location, which the
+chapter-3 models need; the id itself must not leave the raw data. A keyed hash keeps the
+link while making the id unrecoverable without the key, and the key never sits in the
+repository. The synthetic twin (a raw tree with a ``SYNTHETIC`` marker file) uses a fixed
+public key so that its processed data is identical on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+import pandas as pd
+
+KEY_ENV = "COMPENDIUM_PSEUDONYM_KEY"
+KEY_FILE_ENV = "COMPENDIUM_PSEUDONYM_KEY_FILE"
+SYNTHETIC_KEY = b"synthetic-twin-public-key"
+SYNTHETIC_MARKER = "SYNTHETIC"
+
+HOW_TO_SET = (
+    f"set {KEY_ENV} to a long random secret (e.g. `export {KEY_ENV}=$(python -c "
+    "'import secrets; print(secrets.token_hex(32))')`) or put the secret in a file outside "
+    f"the repository and set {KEY_FILE_ENV}=/path/to/that/file; keep the same key for every "
+    "measurement so pseudonyms stay comparable"
+)
+
+
+class MissingKey(Exception):
+    """Real data is being ingested without a usable pseudonymisation key."""
+
+
+def is_synthetic(raw: Path) -> bool:
+    """True if ``raw`` is the synthetic twin (it holds a ``SYNTHETIC`` marker file)."""
+    return (Path(raw) / SYNTHETIC_MARKER).is_file()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def resolve_key(raw: Path, key: bytes | None = None, repo_root: Path | None = None) -> bytes:
+    """Return the pseudonymisation key for the raw tree ``raw``.
+
+    Parameters
+    ----------
+    raw : Path
+        Raw-data root.
+    key : bytes, optional
+        Explicit key (takes precedence; used by tests and callers that manage keys).
+    repo_root : Path, optional
+        Repository root; a key file inside it is refused. Defaults to the project root.
+
+    Returns
+    -------
+    bytes
+        The key: explicit, else the public synthetic key for the twin, else
+        ``$COMPENDIUM_PSEUDONYM_KEY``, else the contents of ``$COMPENDIUM_PSEUDONYM_KEY_FILE``.
+
+    Raises
+    ------
+    MissingKey
+        Real data without a key, an empty key, or a key file inside the repository.
+    """
+    if key is not None:
+        if not key:
+            raise MissingKey("the pseudonymisation key is empty; " + HOW_TO_SET)
+        return key
+    if is_synthetic(raw):
+        return SYNTHETIC_KEY
+    env = os.environ.get(KEY_ENV, "")
+    if env.strip():
+        return env.strip().encode("utf-8")
+    file_name = os.environ.get(KEY_FILE_ENV, "")
+    if file_name.strip():
+        path = Path(file_name).expanduser()
+        if repo_root is None:
+            from analysis.core.paths import find_root
+            repo_root = find_root()
+        if _inside(path, repo_root):
+            raise MissingKey(f"{KEY_FILE_ENV} points to {path}, inside the repository; move the "
+                             "key file outside the repository so it can never be committed")
+        if not path.is_file():
+            raise MissingKey(f"{KEY_FILE_ENV} points to {path}, which does not exist; " + HOW_TO_SET)
+        secret = path.read_bytes().strip()
+        if not secret:
+            raise MissingKey(f"the key file {path} is empty; " + HOW_TO_SET)
+        return secret
+    raise MissingKey(f"{raw} holds real registrations and no pseudonymisation key is set: "
+                     + HOW_TO_SET)
+
+
+def pseudonym(value: str, key: bytes) -> str:
+    """HMAC-SHA-256 (hex) of a youth id, after trimming and upper-casing it.
+
+    Why normalise: ``xx0001`` and ``XX0001 `` are the same youth in different exports.
+    """
+    return hmac.new(key, value.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
+    """Pseudonyms for a column of youth ids; missing ids stay missing.
+
+    Hashes each distinct id once (a few thousand youths, not one call per registration).
+    """
+    present = ids.dropna()
+    present = present[present.astype(str).str.strip() != ""]
+    table = {v: pseudonym(str(v), key) for v in present.unique()}
+    return ids.map(table).astype("str")

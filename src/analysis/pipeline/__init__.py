@@ -1,0 +1,1 @@
+"""Stage 7: orchestration. Incremental build steps, notebook execution, hashing, CLI."""

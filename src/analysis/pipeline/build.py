@@ -1,0 +1,240 @@
+"""The build plan: synthetic twin (if needed) -> ingest -> chapter notebooks -> report.
+
+``compendium build`` uses ``data/raw/`` when it holds registrations and the synthetic twin
+otherwise. Each step is an :class:`analysis.pipeline.incremental.Step` whose inputs are digests of
+exactly what it reads: the raw files for ingest, the rows of one measurement for chapter 2,
+the package modules a step imports, the notebook source, the parameters and the
+environment lock (``pyproject.toml``). A no-op rebuild only checks digests.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from analysis.core import measurements as measurements_mod
+from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
+from analysis.pipeline.incremental import Runner, Step, StepResult
+from analysis.core.paths import Paths
+
+DEFAULT_SEED = 20210531
+RAW_PATTERNS = ("meting-*/registraties/*.csv", "meting-*/registraties/*.xlsx", "meting-*/registraties/*.sav")
+
+# Entry modules of each step group; the code inputs are their import closure
+# (analysis.core.deps), plus the imports of the notebook a step executes.
+ENTRIES = {
+    "synth": ["analysis.synth"],
+    "ingest": ["analysis.ingest.process"],
+    "chapter": ["analysis.pipeline.run", "analysis.pipeline.kernel"],
+    "models": ["analysis.pipeline.run", "analysis.pipeline.kernel"],
+    "render": ["analysis.report.render"],
+}
+
+
+@dataclass
+class BuildConfig:
+    """What to build and where."""
+
+    paths: Paths
+    force: bool = False
+    synthetic: bool | None = None  # None: decide from data/raw
+    renderer: str = "auto"
+    seed: int = DEFAULT_SEED
+    lang: str = "nl"
+    factsheets: bool = True
+    workers: int = 2
+    model_set: str = "primary+sensitivity"
+    on_step: Callable[[StepResult], None] | None = None
+    results: list[StepResult] = field(default_factory=list)
+
+
+def has_real_data(raw: Path) -> bool:
+    """True when ``raw`` holds at least one registration export."""
+    return any(p.is_file() for pat in RAW_PATTERNS for p in raw.glob(pat))
+
+
+def module_digest(paths: Paths, group: str, notebook: Path | None = None) -> str:
+    """Digest of the code a step group runs: the import closure of its entry modules.
+
+    Parameters
+    ----------
+    paths
+        Project paths (the package is read from ``paths.root / "src"``).
+    group
+        Key of :data:`ENTRIES`.
+    notebook
+        Notebook the step executes; its imports join the entry points.
+    """
+    from analysis.core import deps
+    src = paths.root / "src"
+    return deps.code_digest(ENTRIES[group], [notebook] if notebook else [], src=src)
+
+
+def env_digest(paths: Paths) -> str:
+    """Digest of the environment lock (the pinned dependencies)."""
+    return file_digest(paths.root / "pyproject.toml")
+
+
+def raw_root(cfg: BuildConfig) -> tuple[Path, bool]:
+    """Raw folder to build from and whether it is the synthetic twin."""
+    synthetic = cfg.synthetic if cfg.synthetic is not None else not has_real_data(cfg.paths.raw)
+    return (cfg.paths.synthetic_raw if synthetic else cfg.paths.raw), synthetic
+
+
+def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> dict:
+    """Every parameter value a chapter notebook may declare (each takes what it needs)."""
+    ms = measurements_mod.load_all(cfg.paths)
+    m = ms[meting]
+    return {
+        "data_dir": str(cfg.paths.processed), "output_dir": str(cfg.paths.build),
+        "params_dir": str(cfg.paths.params), "meting": meting,
+        "first_month": m.first_month, "last_month": m.last_month,
+        "lang": cfg.lang, "min_cell_size": 0,
+        "metingen": all_metingen, "referentie": all_metingen[0],
+        "model_set": cfg.model_set, "nsim": 250, "seed": cfg.seed, "model_cache": True,
+    }
+
+
+def _rows_digest(processed: Path, table: str, meting: int | None) -> str:
+    path = processed / table
+    if not path.exists():
+        return "absent"
+    df = pd.read_parquet(path)
+    if meting is not None and "meting" in df.columns:
+        df = df[df["meting"] == meting]
+    return frame_digest(df)
+
+
+Factory = Callable[[], "Step | list[Step]"]
+
+#: Notebook of the leave-one-location-out section of chapter 3 (only with the sensitivity set).
+LOLO_NOTEBOOK = "03b_leave_one_location_out"
+
+
+def chapter_notebooks(cfg: BuildConfig, metingen: list[int]) -> list[tuple[str, str, list[int], str]]:
+    """The chapter notebooks of a build, longest first.
+
+    Parameters
+    ----------
+    cfg : BuildConfig
+        ``model_set`` decides whether the leave-one-location-out notebook runs.
+    metingen : list of int
+        All configured measurements, in order.
+
+    Returns
+    -------
+    list of tuple
+        (notebook name, module group, measurements whose rows it reads, processed table).
+        Chapter 3 and its leave-one-location-out section read every measurement (and the
+        occupancy); the first needs no result of the other, so both run at the same time.
+    """
+    models = [("03_change_across_measurements", "models", metingen, "registrations.parquet")]
+    if cfg.model_set == "primary+sensitivity":
+        models.append((LOLO_NOTEBOOK, "models", metingen, "registrations.parquet"))
+    return models + [("02_unplanned_seclusion", "chapter", metingen[-1:], "registrations.parquet"),
+                     ("01_planned_policy", "chapter", metingen[-1:], "policy.parquet")]
+
+
+def plan(cfg: BuildConfig) -> list[list[Factory]]:
+    """The build as stages of step factories.
+
+    Stages run in order; the steps of one stage are independent and run on both cores
+    (the chapter notebooks and the factsheets all read only processed data). Steps are made
+    by factories so that their input digests are computed after the earlier stages ran and
+    see fresh processed data. Within a stage the longest steps come first: chapter 3, its
+    leave-one-location-out section (with ``model_set="primary+sensitivity"``), chapter 2,
+    chapter 1, the factsheets.
+    """
+    p = cfg.paths
+    raw, synthetic = raw_root(cfg)
+    steps: list[Factory] = []
+
+    if synthetic:
+        def synth_step() -> Step:
+            def action() -> None:
+                from analysis import synth  # imported only when the step runs
+                synth.write_twin(raw, seed=cfg.seed)
+            return Step("synth", {"code": module_digest(p, "synth"), "seed": str(cfg.seed)},
+                        [raw / "SYNTHETIC"], action)
+        steps.append(synth_step)
+
+    def ingest_step() -> Step:
+        inputs = {"raw": tree_digest(raw), "params": tree_digest(p.params),
+                  "code": module_digest(p, "ingest"), "env": env_digest(p)}
+
+        def action() -> None:
+            from analysis.ingest import process as ingest
+            report = ingest.run(raw, p.processed, measurements=measurements_mod.load_all(p))
+            if report.exit_code != 0:
+                raise RuntimeError(f"ingest of {raw} failed (exit {report.exit_code})")
+        return Step("ingest", inputs, [p.processed / "registrations.parquet"], action)
+    steps.append(ingest_step)
+
+    metingen = sorted(measurements_mod.load_all(p))
+    latest = metingen[-1]
+    analysis_stage: list[Factory] = []
+    for nb, group, used, table in chapter_notebooks(cfg, metingen):
+        def chapter_step(nb=nb, group=group, used=used, table=table) -> Step:
+            src = p.notebooks / f"{nb}.ipynb"
+            out = p.executed_notebooks / f"{nb}.ipynb"
+            params = notebook_params(cfg, used[-1], metingen)
+            inputs = {"notebook": file_digest(src), "params": json_digest(params),
+                      "code": module_digest(p, group, src), "env": env_digest(p),
+                      "synthetic": str(synthetic)}
+            for m in used:
+                inputs[f"data-{m}"] = _rows_digest(p.processed, table, m)
+            if group == "models":
+                inputs["occupancy"] = _rows_digest(p.processed, "occupancy.parquet", None)
+            def action() -> None:
+                # papermill/nbformat take seconds to import: only when a notebook runs
+                from analysis.pipeline import run as run_mod
+                run_mod.execute(src, out, params, cwd=p.root)
+            return Step(f"notebook-{nb}", inputs, [out], action)
+        analysis_stage.append(chapter_step)
+
+    if cfg.factsheets:
+        def factsheet_steps() -> list[Step]:
+            from analysis.pipeline import factsheets
+            return factsheets.factsheet_steps(p, latest)
+        analysis_stage.append(factsheet_steps)
+
+    def render_step() -> Step:
+        inputs = {"notebooks": tree_digest(p.executed_notebooks, ["*.ipynb"]),
+                  "results": tree_digest(p.results), "figures": tree_digest(p.figures),
+                  "sources": tree_digest(p.reports, ["*.qmd", "*.md", "*.yml"], exclude=["_generated", "_output"]),
+                  "quarto": file_digest(p.root / "_quarto.yml") if (p.root / "_quarto.yml").exists() else "",
+                  "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
+                  "code": module_digest(p, "render"), "renderer": cfg.renderer,
+                  "synthetic": str(synthetic)}
+        def action() -> None:
+            from analysis.report import render
+            render.render(p, renderer=cfg.renderer, synthetic=synthetic)
+        return Step("render", inputs, [p.report_output / "report.html", p.report_output / "report.pdf"],
+                    action)
+    return [[f] for f in steps] + [analysis_stage, [render_step]]
+
+
+def build(cfg: BuildConfig) -> list[StepResult]:
+    """Run the build plan; returns what ran and how long each step took.
+
+    ``cfg.force`` re-runs every step and empties the model store first, so every model is
+    fitted anew.
+    """
+    if cfg.force and cfg.paths.model_cache.exists():
+        shutil.rmtree(cfg.paths.model_cache)
+    runner = Runner(cfg.paths.state, force=cfg.force, on_step=cfg.on_step)
+    for stage in plan(cfg):
+        steps: list[Step] = []
+        for factory in stage:
+            made = factory()
+            steps.extend(made if isinstance(made, list) else [made])
+        if len(steps) == 1:
+            runner.run(steps[0])
+        else:
+            runner.run_parallel(steps, workers=cfg.workers)
+    cfg.results = runner.results
+    return runner.results

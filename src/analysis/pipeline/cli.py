@@ -1,0 +1,89 @@
+"""Command-line interface ``compendium``.
+
+Subcommands follow the pipeline: ``synth`` -> ``ingest`` -> ``run`` -> ``render``; ``build``
+does all of it (incrementally), ``check`` compares a build with the published figures and
+``factsheets`` writes one factsheet per location. Imports are lazy so that ``--help`` and
+the descriptive steps start fast (R and pymer4 load only where models are fitted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis import __version__
+
+
+def _add_paths(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--build", type=Path, default=None, help="build folder (default: build/)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="compendium",
+        description="Reproducible compendium 'Ik laat je niet alleen' (stage 3): forced "
+        "seclusion in JeugdzorgPlus. Runs on data/raw/ when it holds registrations, otherwise "
+        "on the synthetic twin.",
+    )
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("synth", help="write the synthetic twin as a raw-data tree",
+                       description="Write a complete raw-data tree (locations, measurements 1 and 2) "
+                       "calibrated to the published figures. --check lists every calibration target.")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: build/synthetic-raw)")
+    p.add_argument("--seed", type=int, default=20210531, help="random seed (same seed, same bytes)")
+    p.add_argument("--check", action="store_true", help="ingest the twin and report every calibration target")
+    p.add_argument("--measurements", type=int, nargs="*", default=None,
+                   help="extra synthetic measurements beyond 1 and 2 (e.g. 3)")
+
+    p = sub.add_parser("ingest", help="validate raw exports into processed tables",
+                       description="Read every export under --raw, validate it against the codebook, "
+                       "write processed tables, quarantine.csv and ingest_report.json to --out. "
+                       "Exit 0 when processed data was written, 2 when nothing could be processed.")
+    p.add_argument("--raw", type=Path, default=None, help="raw-data folder (default: data/raw)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: data/processed)")
+
+    p = sub.add_parser("run", help="execute the chapter notebooks with papermill",
+                       description="Execute notebooks/ with papermill into <build>/notebooks.")
+    _add_paths(p)
+    p.add_argument("notebooks", nargs="*", help="notebook names (default: all chapters)")
+
+    p = sub.add_parser("render", help="render the report to HTML and PDF",
+                       description="Render reports/ to reports/_output/report.html and report.pdf.")
+    _add_paths(p)
+    p.add_argument("--renderer", choices=["auto", "quarto", "pandoc"], default="auto",
+                   help="auto: quarto when on PATH, else pandoc + Typst (offline)")
+
+    p = sub.add_parser("build", help="synth (if needed), ingest, run, render: the whole report",
+                       description="Build the report. Uses data/raw/ when it holds registrations, "
+                       "the synthetic twin otherwise. Re-runs only steps whose inputs changed.")
+    _add_paths(p)
+    p.add_argument("--force", action="store_true", help="re-run every step")
+    p.add_argument("--renderer", choices=["auto", "quarto", "pandoc"], default="auto")
+    p.add_argument("--synthetic", action="store_true", help="use the synthetic twin even if data/raw has data")
+
+    p = sub.add_parser("check", help="compare the build with the published figures",
+                       description="Reproduction check: every published figure beside the value this "
+                       "build computed. Exits 1 when a figure that should match does not.")
+    _add_paths(p)
+
+    p = sub.add_parser("factsheets", help="one factsheet per location (HTML + PDF)")
+    _add_paths(p)
+    p.add_argument("--location", default=None, help="only this location code")
+    p.add_argument("--measurement", type=int, default=None, help="measurement number (default: latest)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    from analysis.pipeline import commands  # lazy: keeps --help fast
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    return int(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Location factsheets (Bijlage 5): one papermill run of ``notebooks/factsheet.ipynb`` per
+location, in parallel, each rendered to ``<build>/factsheets/<LOC>.html`` and ``.pdf``.
+
+Flow per location: the notebook (parameters: processed dir, location, measurement, period,
+minimum cell size, language, build folder) computes the disclosure-controlled content with
+:func:`analysis.present.location.factsheet`, writes it to ``<build>/factsheets/_work/<LOC>.json``
+with the month chart (:func:`plot_months`) and shows it with :mod:`analysis.present.display`; then
+:func:`render` turns the JSON into a self-contained HTML page and, through the Typst template
+in ``resources/factsheet/``, a one-page A4 PDF. Both formats are made from the same JSON, so
+they show the same numbers, and the JSON holds nothing that disclosure control hid.
+
+The render package had no Typst helper for single documents when this was written, so
+:func:`render_pdf` calls the ``typst`` Python binding directly (offline, no LaTeX).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from functools import partial
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any, Sequence
+
+import pandas as pd
+
+from analysis import SYNTHETIC_BANNER
+from analysis.present import location as dl
+from analysis.describe import disclosure as dc
+from analysis.core import measurements as measurements_mod
+from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
+from analysis.pipeline.incremental import Runner, Step, StepResult
+from analysis.core.paths import Paths
+from analysis.report.factsheets import decorate, item_columns, item_groups, plot_months, render, render_html, render_pdf, resource_text, work_dir  # noqa: F401 - re-exported for the notebook
+
+NOTEBOOK = "factsheet.ipynb"
+WORKERS = 2
+
+# "spawn", not "fork": the parent may hold threads (ZeroMQ of Jupyter kernels, R), and a
+# forked child can deadlock on a lock one of those threads held at the fork.
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+# --- one location ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Job:
+    """Everything one factsheet run needs (picklable, for the process pool)."""
+
+    paths: Paths
+    location: str
+    measurement: int
+    first_month: str
+    last_month: str
+    min_cell_size: int = 5
+    lang: str = "nl"
+
+    def parameters(self) -> dict[str, Any]:
+        """Values for the notebook's ``parameters`` cell."""
+        return {"data_dir": str(self.paths.processed), "location": self.location,
+                "meting": self.measurement, "first_month": self.first_month,
+                "last_month": self.last_month, "min_cell_size": self.min_cell_size,
+                "lang": self.lang, "output_dir": str(self.paths.build),
+                "params_dir": str(self.paths.params)}
+
+    @property
+    def outputs(self) -> list[Path]:
+        """The HTML and the PDF."""
+        return [self.paths.factsheets / f"{self.location}.{ext}" for ext in ("html", "pdf")]
+
+
+def run_job(job: Job) -> float:
+    """Execute the notebook for one location and render it; returns wall seconds."""
+    from analysis.pipeline import run as run_mod
+
+    t0 = time.perf_counter()
+    target = job.paths.executed_notebooks / "factsheets" / f"{job.location}.ipynb"
+    run_mod.execute(job.paths.notebooks / NOTEBOOK, target, job.parameters(), cwd=job.paths.root)
+    render(job.paths, job.location)
+    return time.perf_counter() - t0
+
+
+# --- incremental steps -------------------------------------------------------------------------
+def code_digest(paths: Paths) -> str:
+    """Digest of the code a factsheet runs: import closure of this module and the notebook."""
+    from analysis.core import deps
+    return deps.code_digest(["analysis.pipeline.factsheets", "analysis.pipeline.run",
+                             "analysis.pipeline.kernel"], [paths.notebooks / NOTEBOOK],
+                            src=paths.root / "src")
+
+
+def _rows(processed: Path, table: str, measurement: int | None = None) -> pd.DataFrame:
+    path = processed / table
+    if not path.exists():
+        return pd.DataFrame()
+    df = pd.read_parquet(path)
+    if measurement is not None and "meting" in df.columns:
+        df = df[df["meting"] == measurement]
+    return df
+
+
+def latest_measurement(paths: Paths) -> int:
+    """Number of the latest measurement in ``params/``."""
+    return max(measurements_mod.load_all(paths))
+
+
+def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_size: int = 5,
+                    lang: str = "nl", locations: Sequence[str] | None = None,
+                    first_month: str | None = None, last_month: str | None = None) -> list[Step]:
+    """One :class:`~analysis.pipeline.incremental.Step` per location (``factsheet-<LOC>``).
+
+    The inputs of a location's step are exactly what its factsheet shows or is made from:
+
+    * ``registrations`` / ``occupancy`` / ``location``: :func:`~analysis.pipeline.hashing.frame_digest`
+      of THAT location's rows of the measurement (registrations, occupancy, locations table);
+    * ``national``: the digest of the national figures *as displayed* (rounded text and
+      rounded monthly rates, :func:`analysis.present.location.national_figures`). Every
+      location contributes to them, but a changed export of one location changes them only
+      when a displayed (rounded) national number changes. So changing one location's export
+      re-runs that location's factsheet alone, unless the national figures shown on all
+      factsheets change, in which case all are rebuilt (they would be stale otherwise);
+    * ``notebook``, ``code`` (import closure, :mod:`analysis.core.deps`), ``env`` (``pyproject.toml``), ``params``
+      (measurement, period, minimum cell size, language) and ``synthetic`` (the banner).
+    """
+    from analysis.describe.load import load_measurement
+
+    measurement = measurement if measurement is not None else latest_measurement(paths)
+    m = measurements_mod.load_all(paths)[measurement]
+    first, last = first_month or m.first_month, last_month or m.last_month
+    period = dl.months_between(m.months(), first, last)
+    data = load_measurement(paths.processed, measurement, list(period.months))
+    national = json_digest(dl.national_figures(data.registrations, data.occupancy, period, lang))
+    reg = _rows(paths.processed, "registrations.parquet", measurement)
+    occ = _rows(paths.processed, "occupancy.parquet", measurement)
+    locs = _rows(paths.processed, "locations.parquet")
+    codes = sorted(set(data.locations["locatie"]) | set(reg.get("locatie", pd.Series(dtype=str))))
+    if locations:
+        unknown = sorted(set(locations) - set(codes))
+        if unknown:
+            raise ValueError(f"unknown location(s) {unknown}; known: {codes}")
+        codes = [c for c in codes if c in set(locations)]
+    shared = {"national": national, "notebook": file_digest(paths.notebooks / NOTEBOOK),
+              "code": code_digest(paths), "env": file_digest(paths.root / "pyproject.toml"),
+              "synthetic": str(data.synthetic),
+              "params": json_digest({"meting": measurement, "first": first, "last": last,
+                                     "k": min_cell_size, "lang": lang})}
+    steps = []
+    for loc in codes:
+        job = Job(paths, loc, measurement, first, last, min_cell_size, lang)
+        inputs = dict(shared,
+                      registrations=frame_digest(reg[reg["locatie"] == loc]) if len(reg) else "absent",
+                      occupancy=frame_digest(occ[occ["locatie"] == loc]) if len(occ) else "absent",
+                      location=frame_digest(locs[locs["locatie"] == loc]) if len(locs) else "absent")
+        steps.append(Step(f"factsheet-{loc}", inputs, job.outputs, partial(run_job, job)))
+    return steps
+
+
+def _kernel_log(path: str) -> None:
+    """Pool initializer: send the worker's (and its kernels') stderr to a log file.
+
+    Jupyter kernels print start-up and shutdown chatter on stderr, which would tear the
+    progress bar; errors still reach the caller as exceptions naming the location.
+    """
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
+              progress: bool = True, log: Path | None = None) -> list[StepResult]:
+    """Run the out-of-date steps in a process pool (``workers`` cores) with a progress bar.
+
+    Up-to-date steps are recorded as skipped; a finished step is recorded through ``runner``
+    (so its digest is stored exactly as for a sequential build). A failure is raised after
+    the running steps finish.
+    """
+    from rich.progress import Progress
+
+    todo = [s for s in steps if runner.why(s) is not None]
+    results = [runner.run(s) for s in steps if s not in todo]  # up to date: only recorded
+    if not todo:
+        return results
+    errors: list[BaseException] = []
+    init = (_kernel_log, (str(log),)) if log is not None else (None, ())
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+    with Progress(disable=not progress, transient=False) as bar, \
+            ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=init[0],
+                                initargs=init[1], mp_context=_SPAWN) as pool:
+        task = bar.add_task(f"factsheets ({len(todo)})", total=len(todo))
+        futures = {pool.submit(s.action): s for s in todo}
+        for fut in as_completed(futures):
+            step = futures[fut]
+            try:
+                seconds = fut.result()
+            except BaseException as exc:  # noqa: BLE001 - re-raised below with the step named
+                errors.append(RuntimeError(f"{step.name}: {exc}"))
+                continue
+            res = runner.run(replace(step, action=lambda: None))
+            results.append(StepResult(res.name, True, float(seconds), res.reason))
+            bar.advance(task)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def main(paths: Paths, location: str | None = None, measurement: int | None = None, *,
+         force: bool = False, workers: int = WORKERS) -> int:
+    """``compendium factsheets [--location CODE] [--measurement N]``: build out-of-date factsheets.
+
+    Returns
+    -------
+    int
+        0 on success (exceptions propagate with the failing location named).
+    """
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    t0 = time.perf_counter()
+    steps = factsheet_steps(paths, measurement, locations=[location] if location else None)
+    results = run_steps(steps, Runner(paths.state, force=force), workers=workers,
+                        log=work_dir(paths) / "kernels.log")
+    ran = [r for r in results if r.ran]
+    console.print(f"factsheets: {len(ran)} built, {len(results) - len(ran)} up to date, "
+                  f"{time.perf_counter() - t0:.1f} s -> {paths.factsheets}")
+    return 0

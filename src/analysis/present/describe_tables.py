@@ -1,0 +1,164 @@
+"""Turn tidy results into what a reader sees: display tables and numbers for the narrative.
+
+The tidy CSVs keep codes and unrounded percentages; readers get labels, ``n`` and rounded
+percentages with a decimal comma. Small counts are hidden here (and only here) when the
+notebook's ``min_cell_size`` asks for it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.codebook import Lang
+from analysis.describe.suppress import shown_count, suppress_counts
+from analysis.present.display import format_number, format_pct
+
+
+def _hdr(lang: Lang, nl: str, en: str) -> str:
+    return nl if lang == "nl" else en
+
+
+def row(table: pd.DataFrame, code: str | int, column: str = "code") -> pd.Series:
+    """The row of ``code`` in a tidy table (raises ``KeyError`` when absent)."""
+    hit = table[table[column].astype(str) == str(code)]
+    if hit.empty:
+        raise KeyError(f"code {code!r} not in table")
+    return hit.iloc[0]
+
+
+def n_of(table: pd.DataFrame, code: str | int) -> int:
+    """Count of one category."""
+    return int(row(table, code)["n"])
+
+
+def pct_of(table: pd.DataFrame, code: str | int, lang: Lang = "nl",
+           decimals: int | None = None) -> str:
+    """Formatted percentage of one category (report rounding unless ``decimals`` given)."""
+    return format_pct(float(row(table, code)["pct"]), lang, decimals)
+
+
+def distribution_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int = 0,
+                       decimals: int | None = None, header: str | None = None,
+                       drop_empty_missing: bool = True, total_row: bool = True) -> pd.DataFrame:
+    """Display table of a distribution: label, n, % (+ a total row).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Tidy distribution (``code``, ``label``, ``n``, ``pct``).
+    lang : {"nl", "en"}
+        Language of headers and numbers.
+    min_cell_size : int
+        Hide counts below this size (see :mod:`analysis.describe.suppress`).
+    decimals : int, optional
+        Decimals of percentages (chapter 1 uses 1); default the report's rule.
+    header : str, optional
+        Header of the label column.
+    drop_empty_missing : bool
+        Leave out a "niet ingevuld" row with 0 (nothing was missing).
+    total_row : bool
+        Add a total row (not for multiple-response items such as factors).
+    """
+    t = table.copy()
+    if drop_empty_missing:
+        t = t[~((t["code"] == "na") & (t["n"] == 0))]
+    total = int(t["n"].sum())
+    t = suppress_counts(t, min_cell_size)
+    out = pd.DataFrame({
+        header or _hdr(lang, "Categorie", "Category"): t["label"].tolist(),
+        "n": [shown_count(v, min_cell_size) for v in t["n"]],
+        "%": ["" if pd.isna(p) else format_pct(p, lang, decimals) for p in t["pct"]],
+    })
+    if not total_row:
+        return out
+    base = _hdr(lang, "Totaal", "Total")
+    total_pct = "" if t["pct"].isna().all() and len(t) else format_pct(100.0, lang, decimals)
+    return pd.concat([out, pd.DataFrame({out.columns[0]: [base], "n": [str(total)],
+                                         "%": [total_pct]})], ignore_index=True)
+
+
+def duration_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int = 0) -> pd.DataFrame:
+    """Table 2 as in the report: "Aanleiding (aantal)", Min, Max, Gemiddelde, Mediaan (h:mm)."""
+    t = suppress_counts(table, min_cell_size, derived=())
+    hide = t["suppressed"]
+    first = _hdr(lang, "Aanleiding (aantal)", "Reason (n)")
+    out = pd.DataFrame({first: [f"{lab} ({shown_count(n, min_cell_size)})"
+                                for lab, n in zip(t["label"], t["n"])]})
+    for stat, nl, en in [("min", "Min", "Min"), ("max", "Max", "Max"),
+                         ("mean", "Gemiddelde", "Mean"), ("median", "Mediaan", "Median")]:
+        out[_hdr(lang, nl, en)] = [("" if h else v) for v, h in zip(t[f"{stat}_hmm"], hide)]
+    return out
+
+
+def month_table(per_month: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
+    """Registrations per month for display (month label, n)."""
+    from analysis.present.figures import month_label
+
+    return pd.DataFrame({_hdr(lang, "Maand", "Month"): [month_label(m, lang) for m in per_month["maand"]],
+                         "n": per_month["n"].astype(int).tolist()})
+
+
+def location_month_table(per_location: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
+    """Registrations per location (rows) and month (columns), with row totals.
+
+    Shown only in the national report (no minimum cell size): a location-month table with
+    both margins cannot be protected by suppressing within rows alone, so chapters with a
+    minimum cell size leave it out (the factsheets show one location at a time instead).
+    """
+    from analysis.present.figures import month_label
+
+    wide = per_location.pivot(index="locatie", columns="maand", values="n").fillna(0).astype(int)
+    out = pd.DataFrame({_hdr(lang, "Locatie", "Location"): wide.index.tolist()})
+    for m in sorted(wide.columns):
+        out[month_label(m, lang)] = wide[m].tolist()
+    out[_hdr(lang, "Totaal", "Total")] = wide.sum(axis=1).tolist()
+    return out
+
+
+def coverage_table(coverage: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
+    """Locations that registered fewer months than the period, with the reason."""
+    short = coverage[coverage["months_registered"] < coverage["months_period"]]
+    reasons = []
+    for rec in short.itertuples(index=False):
+        parts = []
+        if rec.late_start:
+            parts.append(_hdr(lang, "later gestart", "started late"))
+        if rec.ended_early:
+            parts.append(_hdr(lang, "eerder gestopt", "ended early"))
+        reasons.append(", ".join(parts))
+    return pd.DataFrame({
+        _hdr(lang, "Locatie", "Location"): short["locatie"].tolist(),
+        _hdr(lang, "Maanden", "Months"): short["months_registered"].astype(int).tolist(),
+        _hdr(lang, "Eerste maand", "First month"): short["first_month"].tolist(),
+        _hdr(lang, "Laatste maand", "Last month"): short["last_month"].tolist(),
+        _hdr(lang, "Reden", "Reason"): reasons,
+    })
+
+
+def missingness_table(table: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
+    """Section 2.2 for display: item, n not registered, %."""
+    return pd.DataFrame({
+        _hdr(lang, "Onderdeel", "Item"): table["label"].tolist(),
+        _hdr(lang, "Niet ingevuld (n)", "Not registered (n)"): table["n_missing"].astype(int).tolist(),
+        "%": [format_pct(p, lang, 1) for p in table["pct"]],
+    })
+
+
+def per_youth_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int = 0,
+                    bins: tuple[int, ...] = (1, 2, 3, 5, 10, 20)) -> pd.DataFrame:
+    """Registrations per youth in classes (1, 2, 3-4, 5-9, ...), never one row per youth."""
+    edges = list(bins) + [10**9]
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = table[(table["registrations"] >= lo) & (table["registrations"] < hi)]
+        label = str(lo) if hi == lo + 1 else (f"{lo}-{hi - 1}" if hi < 10**9 else f"{lo}+")
+        rows.append({"code": label, "label": label, "n": int(sel["n_youths"].sum())})
+    t = pd.DataFrame(rows)
+    t["pct"] = t["n"] / t["n"].sum() * 100 if t["n"].sum() else float("nan")
+    return distribution_table(t, lang=lang, min_cell_size=min_cell_size,
+                              header=_hdr(lang, "Afzonderingen per jongere", "Seclusions per youth"))
+
+
+def number(x: float, lang: Lang = "nl", decimals: int = 0) -> str:
+    """A number for the narrative (decimal comma in Dutch)."""
+    return format_number(x, decimals, lang)

@@ -1,0 +1,247 @@
+"""How notebooks show artefacts: the contract with the renderer.
+
+Notebooks never print tables or figures themselves. They call :func:`table`, :func:`figure`
+and :func:`text`; each emits exactly ONE IPython ``text/markdown`` output, so Quarto and our
+own pandoc converter read the same thing:
+
+* a table is a pandoc pipe table followed by ``: <caption> {#tbl-<label>}`` and, when given, a
+  paragraph starting with ``*Noot.*``;
+* a figure is ``![<caption>](<relative path to the .svg>){#fig-<label>}``; the renderer swaps
+  ``.svg`` for ``.png`` when it builds the PDF, so both files always share one stem.
+
+:func:`metadata` adds a short italic provenance line (function and results CSV) under an
+artefact, so a reviewer can trace every number to code and data.
+
+Number formatting follows the report: decimal comma in Dutch, no thousands separator for
+counts (``1613``), whole percentages except below 0.5% (``0,4%``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import pandas as pd
+
+from analysis.core.numbers import round_half_up
+
+Lang = Literal["nl", "en"]
+
+#: Directory that figure paths are made relative to (the executed notebook's folder).
+_BASE_DIR: Path | None = None
+
+
+# --- number formatting -------------------------------------------------------------------
+def format_number(x: float | int | None, decimals: int = 0, lang: Lang = "nl") -> str:
+    """Format a number with a decimal comma in Dutch and no thousands separator.
+
+    Parameters
+    ----------
+    x : float, int or None
+        Value; missing values become an empty string.
+    decimals : int
+        Number of decimals shown.
+    lang : {"nl", "en"}
+        Language of the decimal separator.
+
+    Returns
+    -------
+    str
+        Formatted number, e.g. ``"688,1"`` (nl) or ``"688.1"`` (en).
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return ""
+    s = f"{round_half_up(float(x), decimals):.{decimals}f}"
+    return s.replace(".", ",") if lang == "nl" else s
+
+
+def pct_decimals(pct: float) -> int:
+    """Decimals the report uses for a percentage: one below 0.5%, else none.
+
+    The report prints ``0.4%`` for 7 of 1613 but ``1%`` for 10 of 1613: a small non-zero share
+    would otherwise read as ``0%``.
+    """
+    return 1 if 0 < pct < 0.5 else 0
+
+
+def format_pct(pct: float | None, lang: Lang = "nl", decimals: int | None = None) -> str:
+    """Format a percentage like the report (see :func:`pct_decimals`) with a ``%`` sign.
+
+    Parameters
+    ----------
+    pct : float or None
+        Percentage (0-100), unrounded.
+    lang : {"nl", "en"}
+        Language of the decimal separator.
+    decimals : int, optional
+        Fixed number of decimals (chapter 1 uses 1); default the report's rule.
+
+    Returns
+    -------
+    str
+        e.g. ``"43%"``, ``"0,4%"``, ``"29,4%"``; empty for a missing value.
+    """
+    if pct is None or pct is pd.NA or (isinstance(pct, float) and math.isnan(pct)):
+        return ""
+    d = pct_decimals(float(pct)) if decimals is None else decimals
+    return format_number(pct, d, lang) + "%"
+
+
+def format_cell(value: Any, lang: Lang = "nl") -> str:
+    """Text of one table cell: integers plain, floats with one decimal, NA empty."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return ("ja" if value else "nee") if lang == "nl" else ("yes" if value else "no")
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        # Whole floats (counts that went through a float column) print as integers.
+        return str(int(value)) if float(value).is_integer() else format_number(float(value), 1, lang)
+    return str(value)
+
+
+# --- markdown builders (pure, tested) -----------------------------------------------------
+def _escape(cell: str) -> str:
+    # A pipe inside a cell would end the cell early in a pipe table.
+    return cell.replace("|", "\\|").replace("\n", " ")
+
+
+_NUMERIC_TEXT = re.compile(r"^[<>]?-?[\d.,:]+%?$")
+
+
+def _alignment(col: pd.Series) -> str:
+    """Right-align numbers, including numbers already formatted as text (``"43%"``, ``"<5"``)."""
+    if pd.api.types.is_bool_dtype(col):
+        return "l"
+    if pd.api.types.is_numeric_dtype(col):
+        return "r"
+    texts = [str(v) for v in col if v is not None and v is not pd.NA and str(v) != ""]
+    return "r" if texts and all(_NUMERIC_TEXT.match(t) for t in texts) else "l"
+
+
+def pipe_table(df: pd.DataFrame, lang: Lang = "nl", align: Sequence[str] | None = None) -> str:
+    """Render a DataFrame as a pandoc pipe table (no ``tabulate`` dependency).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Table to show; string columns are shown as they are, numbers via :func:`format_cell`.
+    lang : {"nl", "en"}
+        Number formatting.
+    align : sequence of {"l", "r"}, optional
+        Alignment per column; default right for numeric columns, left otherwise.
+
+    Returns
+    -------
+    str
+        The pipe table, one line per row.
+    """
+    cols = [str(c) for c in df.columns]
+    if align is None:
+        align = [_alignment(df[c]) for c in df.columns]
+    rows = [[_escape(format_cell(v, lang)) for v in rec] for rec in df.itertuples(index=False)]
+    header = "| " + " | ".join(_escape(c) for c in cols) + " |"
+    rule = "|" + "|".join(("-" * max(3, len(c)) + ":") if a == "r" else (":" + "-" * max(3, len(c)))
+                          for c, a in zip(cols, align)) + "|"
+    body = ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join([header, rule, *body])
+
+
+def table_markdown(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None,
+                   lang: Lang = "nl") -> str:
+    """Markdown of a captioned, labelled table (see module docstring)."""
+    parts = [pipe_table(df, lang), "", f": {caption} {{#tbl-{label}}}"]
+    if note:
+        parts += ["", f"*Noot.* {note}"]
+    return "\n".join(parts) + "\n"
+
+
+def set_base_dir(path: str | os.PathLike[str] | None) -> None:
+    """Make figure links relative to ``path`` (default: the working directory).
+
+    The executed notebook lives in one folder and the figures in another; the renderer reads
+    the link relative to the notebook, so notebooks set this to where they are executed.
+    """
+    global _BASE_DIR
+    _BASE_DIR = None if path is None else Path(path).resolve()
+
+
+def _svg_path(paths: Any) -> Path:
+    """The SVG of a ``FigurePaths`` (attribute ``svg``) or an ``(svg, png)`` pair."""
+    svg = getattr(paths, "svg", None)
+    if svg is None:
+        svg = paths[0]
+    svg = Path(svg)
+    if svg.suffix != ".svg":
+        raise ValueError(f"figure path must be the .svg file, got {svg}")
+    png = getattr(paths, "png", None) if not isinstance(paths, (tuple, list)) else paths[1]
+    if png is not None and Path(png).with_suffix("") != svg.with_suffix(""):
+        # The renderer swaps .svg -> .png, which only works when the stems agree.
+        raise ValueError(f"SVG and PNG must share a stem: {svg} vs {png}")
+    return svg
+
+
+def figure_markdown(paths: Any, *, label: str, caption: str) -> str:
+    """Markdown image link with caption and ``#fig-`` label, path relative to the base dir."""
+    svg = _svg_path(paths).resolve()
+    base = _BASE_DIR or Path.cwd()
+    rel = Path(os.path.relpath(svg, base)).as_posix()
+    return f"![{caption}]({rel}){{#fig-{label}}}\n"
+
+
+# --- emitters (one text/markdown output each) ---------------------------------------------
+def _emit(markdown: str, metadata: dict[str, Any] | None = None) -> None:
+    from IPython.display import display as ipy_display
+
+    bundle = {"text/markdown": markdown}
+    ipy_display(bundle, raw=True, metadata={"text/markdown": metadata} if metadata else None)
+
+
+def table(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None,
+          lang: Lang = "nl") -> None:
+    """Show a table: pipe table + ``: caption {#tbl-label}`` (+ ``*Noot.*`` paragraph)."""
+    _emit(table_markdown(df, label=label, caption=caption, note=note, lang=lang))
+
+
+def figure(paths: Any, *, label: str, caption: str) -> None:
+    """Show a figure saved as SVG + PNG with the same stem (see :func:`figure_markdown`)."""
+    _emit(figure_markdown(paths, label=label, caption=caption))
+
+
+def text(markdown: str) -> None:
+    """Show narrative markdown (computed numbers already formatted in)."""
+    _emit(markdown.strip() + "\n")
+
+
+def provenance_markdown(function: str, result: str | None, lang: Lang = "nl") -> str:
+    """Italic provenance line: which function made the artefact, which results CSV holds it."""
+    made = "Berekend met" if lang == "nl" else "Computed with"
+    data = "gegevens in" if lang == "nl" else "data in"
+    line = f"*{made} `{function}`"
+    if result:
+        line += f"; {data} `results/{result}.csv`"
+    return line + ".*\n"
+
+
+def metadata(function: str | Any, result: str | None = None, lang: Lang = "nl") -> None:
+    """Record where the artefact above comes from, visibly and in the output's metadata.
+
+    Parameters
+    ----------
+    function : str or callable
+        The function that computed the numbers (a callable is named ``module.qualname``).
+    result : str, optional
+        Name of the results CSV (without ``.csv``).
+    lang : {"nl", "en"}
+        Language of the line.
+    """
+    if callable(function):
+        function = f"{function.__module__}.{function.__qualname__}"
+    _emit(provenance_markdown(str(function), result, lang),
+          metadata={"provenance": {"function": str(function), "result": result}})

@@ -1,0 +1,267 @@
+"""One figure style for the whole compendium (report chapters and factsheets).
+
+Design choices, so every figure reads the same way:
+
+* a category keeps its colour AND hatch in every figure (reason "Agressie" looks the same in
+  Figures 2, 6 and 8), chosen by its codebook position;
+* colours differ in lightness and carry a hatch, so the figures survive greyscale printing;
+* the missing category ("Niet ingevuld") is always light grey with a dotted hatch and last;
+* bars carry their percentage and n; numbers use a decimal comma in Dutch;
+* figures from the synthetic twin carry a diagonal watermark and say so in their caption;
+* every figure is saved twice with one stem: SVG for HTML, PNG at 200 dpi for PDF (the
+  factsheet chart only as SVG: both its formats use the SVG).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are files; never open a window (also in papermill kernels)
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from analysis import SYNTHETIC_BANNER  # noqa: E402
+from analysis.present.display import Lang, format_number, format_pct  # noqa: E402
+
+DPI = 200
+MISSING_CODE = "na"
+#: Colour-blind-safe colours ordered so neighbours differ strongly in lightness.
+PALETTE = ["#1f4e79", "#e69f00", "#56b4e9", "#7a2e55", "#009e73", "#f0e442", "#5e5e5e"]
+HATCHES = ["", "///", "...", "xxx", "\\\\\\", "ooo", "+++"]
+MISSING_COLOUR, MISSING_HATCH = "#d9d9d9", ".."
+MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+@dataclass(frozen=True)
+class FigurePaths:
+    """The files of one figure (same stem); ``png`` is None when only the SVG was saved."""
+
+    svg: Path
+    png: Path | None
+
+
+def category_style(code: str | int, position: int | None = None) -> tuple[str, str]:
+    """Colour and hatch of a category: fixed by its code (or position), grey for missing."""
+    if str(code) == MISSING_CODE:
+        return MISSING_COLOUR, MISSING_HATCH
+    i = (int(code) - 1 if position is None else position) % len(PALETTE)
+    return PALETTE[i], HATCHES[i]
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """Matplotlib settings shared by all figures (fonts, no top/right spines, light grid)."""
+    rc = {
+        "font.family": "DejaVu Sans", "font.size": 10, "axes.titlesize": 11,
+        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": False,
+        "grid.color": "#e0e0e0", "grid.linewidth": 0.6, "hatch.linewidth": 0.6,
+        "hatch.color": "white", "svg.fonttype": "none", "figure.dpi": 100,
+        "svg.hashsalt": "ik-laat-je-niet-alleen",
+    }
+    with plt.rc_context(rc):
+        yield
+
+
+def number_formatter(lang: Lang, decimals: int = 0, suffix: str = "") -> FuncFormatter:
+    """Axis tick formatter with the decimal comma in Dutch."""
+    return FuncFormatter(lambda x, _pos: format_number(x, decimals, lang) + suffix)
+
+
+def month_label(ym: str, lang: Lang = "nl") -> str:
+    """``"2020-09"`` -> ``"sep 2020"`` (nl) or ``"Sep 2020"`` (en)."""
+    y, m = ym.split("-")
+    return f"{(MONTHS_NL if lang == 'nl' else MONTHS_EN)[int(m) - 1]} {y}"
+
+
+def caption(text: str, *, synthetic: bool = False, n: int | None = None,
+            lang: Lang = "nl") -> str:
+    """Figure caption: the title, the base (N) and the synthetic-data banner when it applies."""
+    out = text
+    if n is not None:
+        out += f" (N = {n})"
+    if synthetic:
+        out += f". {SYNTHETIC_BANNER}"
+    return out
+
+
+def _watermark(fig: plt.Figure) -> None:
+    fig.text(0.5, 0.5, SYNTHETIC_BANNER, fontsize=20, color="#b22222", alpha=0.13,
+             ha="center", va="center", rotation=20, zorder=100)
+
+
+def save(fig: plt.Figure, stem: Path, *, synthetic: bool = False, png: bool = True) -> FigurePaths:
+    """Save ``fig`` as ``<stem>.svg`` and ``<stem>.png`` (200 dpi) and close it.
+
+    ``png=False`` saves the SVG only, for figures no PDF renderer needs as PNG (the factsheet
+    chart: its HTML inlines the SVG and its Typst PDF embeds the SVG too); drawing the PNG is
+    the larger part of saving a figure.
+    """
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    if synthetic:
+        _watermark(fig)
+    paths = FigurePaths(stem.with_suffix(".svg"), stem.with_suffix(".png") if png else None)
+    # style()'s fixed hash salt and no date keep the SVG identical between runs (incremental builds).
+    fig.savefig(paths.svg, bbox_inches="tight", metadata={"Date": None})
+    if paths.png is not None:
+        fig.savefig(paths.png, dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def _bar_text(pct: float, n: int, lang: Lang) -> str:
+    return f"{format_pct(pct, lang)} (n = {n})"
+
+
+def bar_distribution(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
+                     synthetic: bool = False, xlabel: str | None = None) -> FigurePaths:
+    """Horizontal bars of a distribution (``code``, ``label``, ``n``, ``pct``), missing last.
+
+    Horizontal bars leave room for the long Dutch labels; the largest category stands on
+    top so the order of the bars is the order of the narrative.
+    """
+    t = table[table["n"].notna()].copy()
+    known = t[t["code"] != MISSING_CODE].sort_values("n", ascending=True)
+    t = pd.concat([t[t["code"] == MISSING_CODE], known])
+    with style():
+        fig, ax = plt.subplots(figsize=(7.2, 0.45 * len(t) + 1.0))
+        for y, rec in enumerate(t.itertuples(index=False)):
+            colour, hatch = category_style(rec.code)
+            ax.barh(y, rec.pct, color=colour, hatch=hatch, edgecolor="white", linewidth=0.5)
+            ax.text(rec.pct + 0.8, y, _bar_text(rec.pct, int(rec.n), lang), va="center", fontsize=9)
+        ax.set_yticks(range(len(t)), t["label"].tolist())
+        ax.set_xlim(0, max(float(t["pct"].max()) * 1.3, 10))
+        ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
+        ax.set_xlabel(xlabel or ("Percentage van de registraties" if lang == "nl"
+                                 else "Percentage of registrations"))
+        ax.grid(axis="x")
+        ax.set_axisbelow(True)
+        return save(fig, stem, synthetic=synthetic)
+
+
+def bar_per_month(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
+                  synthetic: bool = False) -> FigurePaths:
+    """Figure 1: registrations per month (``maand``, ``n``) as labelled bars."""
+    with style():
+        fig, ax = plt.subplots(figsize=(7.2, 3.4))
+        x = np.arange(len(table))
+        ax.bar(x, table["n"], color=PALETTE[0], width=0.65)
+        for xi, n in zip(x, table["n"]):
+            ax.text(xi, n, f"{int(n)}", ha="center", va="bottom", fontsize=9)
+        ax.set_xticks(x, [month_label(m, lang) for m in table["maand"]])
+        ax.set_ylabel("Aantal afzonderingen" if lang == "nl" else "Number of seclusions")
+        ax.set_ylim(0, float(table["n"].max()) * 1.15 + 1)
+        ax.grid(axis="y")
+        ax.set_axisbelow(True)
+        return save(fig, stem, synthetic=synthetic)
+
+
+def stacked_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_code",
+                     group_label: str = "reason_label", lang: Lang = "nl",
+                     synthetic: bool = False, legend_title: str | None = None) -> FigurePaths:
+    """Figure 6: 100% stacked bars, one per group (reason), segments per category (room).
+
+    Missing-category rows (``code == "na"``, ``pct`` NaN) are left out of the bars, as in
+    the report; the group label shows the base (n) of each bar.
+    """
+    t = table[(table["code"] != MISSING_CODE) & (table[group] != MISSING_CODE)]
+    groups = list(dict.fromkeys(t[group]))[::-1]
+    with style():
+        fig, ax = plt.subplots(figsize=(7.6, 0.55 * len(groups) + 1.6))
+        for y, g in enumerate(groups):
+            left = 0.0
+            for rec in t[t[group] == g].itertuples(index=False):
+                pct = 0.0 if pd.isna(rec.pct) else float(rec.pct)
+                colour, hatch = category_style(rec.code)
+                ax.barh(y, pct, left=left, color=colour, hatch=hatch, edgecolor="white",
+                        linewidth=0.5, label=rec.label if y == 0 else None)
+                if pct >= 7:
+                    dark = colour in (PALETTE[0], PALETTE[3], PALETTE[6])
+                    ax.text(left + pct / 2, y, format_pct(pct, lang), ha="center", va="center",
+                            fontsize=8, color="white" if dark else "black",
+                            bbox=None if dark else dict(boxstyle="round,pad=0.1", fc="white",
+                                                        ec="none", alpha=0.7))
+                left += pct
+        labels = []
+        for g in groups:
+            sub = t[t[group] == g]
+            labels.append(f"{sub[group_label].iloc[0]} (n = {int(sub['denominator'].iloc[0])})")
+        ax.set_yticks(range(len(groups)), labels)
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
+        # Legend under the axis (in axis coordinates, scaled so the gap does not grow with groups).
+        ax.legend(title=legend_title, loc="upper center", bbox_to_anchor=(0.5, -0.25 / len(groups) ** 0.5),
+                  ncol=3, frameon=False, fontsize=9)
+        return save(fig, stem, synthetic=synthetic)
+
+
+def bar_per_hour(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
+                 synthetic: bool = False) -> FigurePaths:
+    """Figure 7: registrations by start hour (``hour``, ``n``)."""
+    with style():
+        fig, ax = plt.subplots(figsize=(7.6, 3.4))
+        # A bar spans its hour (08:00-09:00), so ticks sit on the hour boundaries.
+        ax.bar(table["hour"], table["n"], color=PALETTE[0], width=0.9, align="edge")
+        ax.set_xticks(range(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)], fontsize=8)
+        ax.set_xlim(0, 24)
+        ax.set_xlabel("Uur van aanvang" if lang == "nl" else "Start hour")
+        ax.set_ylabel("Aantal afzonderingen" if lang == "nl" else "Number of seclusions")
+        ax.grid(axis="y")
+        ax.set_axisbelow(True)
+        return save(fig, stem, synthetic=synthetic)
+
+
+def hour_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_code",
+                  group_label: str = "reason_label", lang: Lang = "nl",
+                  synthetic: bool = False) -> FigurePaths:
+    """Figure 8: start hour per reason as small multiples (share of the reason per hour).
+
+    Separate panels with their own y-axis keep small reasons (staffing: a handful of
+    registrations) readable next to the large ones; the panel title gives n.
+    """
+    t = table[table[group] != MISSING_CODE]
+    groups = list(dict.fromkeys(t[group]))
+    ncol = 3
+    nrow = int(np.ceil(len(groups) / ncol))
+    with style():
+        fig, axes = plt.subplots(nrow, ncol, figsize=(8.0, 2.3 * nrow + 0.4), sharex=True)
+        for ax, g in zip(np.ravel(axes), groups):
+            sub = t[t[group] == g]
+            colour, hatch = category_style(g)
+            ax.bar(sub["hour"], sub["pct"].fillna(0), color=colour, hatch=hatch,
+                   edgecolor="white", linewidth=0.3, width=0.9, align="edge")
+            ax.set_title(f"{sub[group_label].iloc[0]} (n = {int(sub['denominator'].iloc[0])})",
+                         fontsize=9)
+            ax.yaxis.set_major_formatter(number_formatter(lang, suffix="%"))
+            ax.set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)], fontsize=8)
+            ax.set_xlim(0, 24)
+            ax.tick_params(axis="y", labelsize=8)
+        for ax in np.ravel(axes)[len(groups):]:
+            ax.set_visible(False)
+        fig.supxlabel("Uur van aanvang" if lang == "nl" else "Start hour", fontsize=9)
+        fig.supylabel("Percentage binnen aanleiding" if lang == "nl" else "Share within reason",
+                      fontsize=9)
+        fig.tight_layout()
+        return save(fig, stem, synthetic=synthetic)
+
+
+def lines_per_group(table: pd.DataFrame, stem: Path, *, x: str, y: str, group: str,
+                    lang: Lang = "nl", synthetic: bool = False,
+                    xticklabels: Sequence[str] | None = None) -> FigurePaths:
+    """Small helper for per-location trends (factsheets, appendix): one grey line per group."""
+    with style():
+        fig, ax = plt.subplots(figsize=(7.2, 3.4))
+        for _, sub in table.groupby(group):
+            ax.plot(range(len(sub)), sub[y], color="#9e9e9e", linewidth=0.8)
+        if xticklabels is not None:
+            ax.set_xticks(range(len(xticklabels)), list(xticklabels))
+        ax.set_ylabel(y)
+        return save(fig, stem, synthetic=synthetic)

@@ -1,0 +1,351 @@
+"""Per-location summaries for the factsheets (Bijlage 5): the latest month against the months
+before it, and the location against the national figure.
+
+The ``describe`` package summarises the whole measurement; the factsheet needs the same
+statistics per location and per column (latest month, earlier months, whole period) with
+disclosure control over all of them at once, because the tables share totals (the count of
+the latest month is a bar in the chart *and* the total of a column in three tables). This
+module therefore builds one :class:`analysis.describe.disclosure.CellSystem` for a location and
+returns display-ready text only: no count that :func:`analysis.describe.disclosure.suppress` hides
+ever leaves this module.
+
+Definitions
+-----------
+* rate per 10 youths = registrations / mean occupancy * 10, per month; for several months
+  the registrations divided by the summed monthly occupancy (an occupancy-weighted mean of
+  the monthly rates);
+* contact = "contact mogelijk en plaatsgevonden"; evaluation = debrief planned or held
+  (``evaluatie_1`` 2 or 3); shares use all registrations of the column as base, like the
+  report ("niet ingevuld" counts in the base);
+* median duration over usable durations (:func:`analysis.describe.timing.usable_durations`),
+  hidden when fewer than ``k`` registrations have one (a median of two is nearly a value);
+* the national figure is all locations of the measurement in the same period; it is the
+  (public) national report's figure, so it is not suppressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import pandas as pd
+
+from analysis import codebook
+from analysis.describe import disclosure as dc
+from analysis.codebook import Lang
+from analysis.describe.categories import MISSING_CODE
+from analysis.describe.timing import format_hmm, usable_durations
+from analysis.present.display import format_number, format_pct, round_half_up
+from analysis.present.figures import month_label
+
+#: Distributions shown as tables (codebook field -> Dutch table title).
+ITEMS = {"aanleiding": "Aanleiding", "ruimte": "Ruimte", "beheer_ruimte": "Op slot"}
+#: Shares shown in the indicator table: name -> (field, codes counted as "yes", label).
+SHARES = {
+    "contact": ("contact", (3,), "Contact plaatsgevonden"),
+    "evaluatie": ("evaluatie_1", (2, 3), "Evaluatie gepland of gehouden"),
+}
+NA_TEXT = "–"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Months of a factsheet: the latest month and the months before it."""
+
+    months: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.months) < 2:
+            raise ValueError("a factsheet compares the latest month with earlier months: "
+                             f"the period needs at least two months, got {list(self.months)}")
+
+    @property
+    def latest(self) -> str:
+        """The latest month."""
+        return self.months[-1]
+
+    @property
+    def earlier(self) -> tuple[str, ...]:
+        """The months before the latest."""
+        return self.months[:-1]
+
+    def columns(self) -> dict[str, tuple[str, ...]]:
+        """Column key -> months: ``L`` latest, ``E`` earlier, ``T`` whole period."""
+        return {"L": (self.latest,), "E": self.earlier, "T": self.months}
+
+    def labels(self, lang: Lang = "nl") -> dict[str, str]:
+        """Column headings."""
+        first, last = month_label(self.earlier[0], lang), month_label(self.earlier[-1], lang)
+        earlier = first if first == last else f"{first} – {last}"
+        return {"L": month_label(self.latest, lang), "E": earlier,
+                "T": "Hele periode" if lang == "nl" else "Whole period"}
+
+
+def _codes(item: str) -> list[str]:
+    return [str(c) for c in codebook.field(item).codes] + [MISSING_CODE]
+
+
+def _item_codes(reg: pd.DataFrame, item: str) -> pd.Series:
+    return reg[item].astype("Int64").astype("string").fillna(MISSING_CODE)
+
+
+def _in(reg: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
+    return reg[reg["maand"].isin(list(months))]
+
+
+# --- the linked cell system ---------------------------------------------------------------
+def location_system(reg: pd.DataFrame, period: Period) -> dc.CellSystem:
+    """Every count a factsheet publishes for one location, with the lines that link them.
+
+    Keys: ``m:<month>``, ``T`` (period), ``E`` (earlier months; the latest month's total is
+    ``m:<latest>``), ``<item>:<code>:<col>`` and ``<share>:yes|no:<col>``.
+    """
+    s = dc.CellSystem()
+    per_month = reg["maand"].value_counts()
+    months = [s.add(f"m:{m}", int(per_month.get(m, 0))) for m in period.months]
+    s.add("T", len(_in(reg, period.months)))
+    s.add_line("T", months)
+    s.add("E", len(_in(reg, period.earlier)))
+    s.add_line("E", months[:-1])
+    s.add_line("T", [months[-1], "E"])
+    totals = {"L": months[-1], "E": "E", "T": "T"}
+    for item in ITEMS:
+        for col in ("L", "E"):
+            codes = _item_codes(_in(reg, period.columns()[col]), item).value_counts()
+            keys = [s.add(f"{item}:{c}:{col}", int(codes.get(c, 0))) for c in _codes(item)]
+            s.add_line(totals[col], keys)
+    for name, (item, yes, _label) in SHARES.items():
+        for col, months_ in period.columns().items():
+            sub = _in(reg, months_)
+            n_yes = int(sub[item].isin(list(yes)).fillna(False).sum())
+            s.add(f"{name}:yes:{col}", n_yes)
+            s.add(f"{name}:no:{col}", len(sub) - n_yes)
+            s.add_line(totals[col], [f"{name}:yes:{col}", f"{name}:no:{col}"])
+        for part in ("yes", "no"):
+            s.add_line(f"{name}:{part}:T", [f"{name}:{part}:L", f"{name}:{part}:E"])
+    return s
+
+
+# --- statistics per column ----------------------------------------------------------------
+def rate_per_10(reg: pd.DataFrame, occ: pd.DataFrame, months: Sequence[str]) -> float:
+    """Registrations per 10 youths per month over ``months`` (occupancy summed over months).
+
+    Months without occupancy (a location that had not started) are left out of both sides.
+    When such a month holds registrations the rate is NaN: it would count only part of the
+    registrations, and that part is a number the factsheet does not show.
+    """
+    per_month = occ.groupby(occ["maand"].astype(str))["gemiddelde_bezetting"].sum()
+    usable = [m for m in months if per_month.get(m, 0) > 0]
+    n = len(_in(reg, months))
+    if not usable or len(_in(reg, usable)) != n:
+        return float("nan")
+    return n / float(per_month[usable].sum()) * 10
+
+
+def active_months(locations: pd.DataFrame | None, location: str, months: Sequence[str]) -> list[str]:
+    """Months of ``months`` in which ``location`` took part (``eerste_maand..laatste_maand``)."""
+    if locations is None or "eerste_maand" not in locations or location not in set(locations["locatie"]):
+        return list(months)
+    row = locations[locations["locatie"] == location].iloc[0]
+    first, last = str(row["eerste_maand"]), str(row["laatste_maand"])
+    return [m for m in months if first <= m <= last]
+
+
+def median_duration(reg: pd.DataFrame) -> tuple[float, int]:
+    """Median usable duration in minutes and its base."""
+    d = usable_durations(reg).dropna()
+    return (float(d.median()) if len(d) else float("nan")), len(d)
+
+
+def _fmt_rate(x: float, lang: Lang) -> str:
+    return NA_TEXT if pd.isna(x) else format_number(x, 1, lang)
+
+
+def _fmt_share(n: int, base: int, hidden: bool, lang: Lang) -> str:
+    if n == 0 and base > 0:
+        return format_pct(0.0, lang)  # 0% whatever the (possibly hidden) base
+    if hidden:
+        return dc.SUPPRESSED_MARK
+    return NA_TEXT if base == 0 else format_pct(n / base * 100, lang)
+
+
+def _fmt_median(reg: pd.DataFrame, k: int) -> str:
+    med, base = median_duration(reg)
+    if 0 < base < k:
+        return dc.SUPPRESSED_MARK
+    return NA_TEXT if base == 0 else format_hmm(med)
+
+
+# --- national figures ---------------------------------------------------------------------
+def national_figures(reg: pd.DataFrame, occ: pd.DataFrame, period: Period,
+                     lang: Lang = "nl") -> dict[str, Any]:
+    """The national figures exactly as a factsheet displays them (rounded text and values).
+
+    Every factsheet of a measurement shows the same national figures; their digest is an
+    input of each factsheet step (see :func:`analysis.pipeline.factsheets.factsheet_steps`).
+    """
+    reg = _in(reg, period.months)
+    out: dict[str, Any] = {"months": {}}
+    for m in period.months:
+        rate = rate_per_10(reg, occ, [m])
+        out["months"][m] = None if pd.isna(rate) else round_half_up(rate, 1)
+    # No national count: it is no comparison for one location, and as an exact number it would
+    # change with every added registration anywhere and so re-run every factsheet.
+    out["n"] = NA_TEXT
+    out["rate"] = _fmt_rate(rate_per_10(reg, occ, period.months), lang)
+    out["median"] = _fmt_median(reg, 0)
+    for name, (item, yes, _label) in SHARES.items():
+        out[name] = _fmt_share(int(reg[item].isin(list(yes)).fillna(False).sum()), len(reg), False, lang)
+    for item in ITEMS:
+        codes = _item_codes(reg, item).value_counts()
+        out[item] = {c: _fmt_share(int(codes.get(c, 0)), len(reg), False, lang) for c in _codes(item)}
+    return out
+
+
+# --- the factsheet content ----------------------------------------------------------------
+def _count(s: dc.CellSystem, hidden: frozenset[str], key: str) -> str:
+    return dc.show_count(s.values[key], key in hidden)
+
+
+def _indicator_rows(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.CellSystem,
+                    hidden: frozenset[str], national: dict[str, Any], k: int, lang: Lang
+                    ) -> list[list[str]]:
+    totals = {"L": f"m:{period.latest}", "E": "E", "T": "T"}
+    cols = period.columns()
+    rows = [["Registraties (aantal)", *(_count(s, hidden, totals[c]) for c in cols), national["n"]]]
+    rates = []
+    for c, months in cols.items():
+        rate = rate_per_10(reg, occ, months)
+        rates.append(dc.SUPPRESSED_MARK if totals[c] in hidden else _fmt_rate(rate, lang))
+    rows.append(["Per 10 jongeren per maand", *rates, national["rate"]])
+    rows.append(["Mediane duur (uur:min)", *(_fmt_median(_in(reg, m), k) for m in cols.values()),
+                 national["median"]])
+    for name, (_item, _yes, label) in SHARES.items():
+        cells = []
+        for c in cols:
+            yes = f"{name}:yes:{c}"
+            hide = yes in hidden or totals[c] in hidden
+            cells.append(_fmt_share(s.values[yes], s.values[totals[c]], hide, lang))
+        rows.append([label, *cells, national[name]])
+    return rows
+
+
+def _item_table(item: str, s: dc.CellSystem, hidden: frozenset[str], period: Period,
+                national: dict[str, Any], lang: Lang) -> dict[str, Any]:
+    f = codebook.field(item)
+    totals = {"L": f"m:{period.latest}", "E": "E"}
+    rows = []
+    for code in _codes(item):
+        label = codebook.missing_label(lang) if code == MISSING_CODE else f.label(int(code), lang)
+        row = [label]
+        for col in ("L", "E"):
+            key = f"{item}:{code}:{col}"
+            hide = key in hidden or totals[col] in hidden
+            row += [_count(s, hidden, key), _fmt_share(s.values[key], s.values[totals[col]], hide, lang)]
+        rows.append(row + [national[item][code]])
+    total = ["Totaal"]
+    for col in ("L", "E"):
+        total += [_count(s, hidden, totals[col]), "100%" if totals[col] not in hidden
+                  and s.values[totals[col]] else NA_TEXT]
+    return {"title": ITEMS[item], "rows": rows, "total": total + ["100%"]}
+
+
+def _months(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.CellSystem,
+            hidden: frozenset[str], national: dict[str, Any], active: Sequence[str], lang: Lang
+            ) -> list[dict[str, Any]]:
+    out = []
+    for m in period.months:
+        key = f"m:{m}"
+        rate = rate_per_10(reg, occ, [m])
+        shown = key not in hidden
+        absent = m not in active and s.values[key] == 0  # did not take part: no count, no zero
+        out.append({
+            "month": m, "label": month_label(m, lang), "latest": m == period.latest,
+            "n": s.values[key] if shown and not absent else None,
+            "text": NA_TEXT if absent else _count(s, hidden, key), "active": not absent,
+            "rate": round_half_up(rate, 1) if shown and not pd.isna(rate) else None,
+            "national_rate": national["months"][m],
+        })
+    return out
+
+
+def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Period,
+              k: int = dc.DEFAULT_MIN_CELL_SIZE, lang: Lang = "nl",
+              national: dict[str, Any] | None = None, locations: pd.DataFrame | None = None
+              ) -> dict[str, Any]:
+    """Display-ready content of one factsheet, after disclosure control.
+
+    Parameters
+    ----------
+    reg, occ : DataFrame
+        Registrations and occupancy of ALL locations of the measurement (for the national
+        figure); the location's rows are selected here.
+    location : str
+        Location code.
+    period : Period
+        Months shown; the last is "the latest month".
+    k : int
+        Minimum cell size.
+    lang : {"nl", "en"}
+        Label language (the factsheet text is Dutch).
+    national : dict, optional
+        Precomputed :func:`national_figures`.
+    locations : DataFrame, optional
+        Locations table: months outside the location's participation show "–", not 0.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable: ``months``, ``indicators`` (columns, rows), ``tables``,
+        ``key_figures``, ``hidden`` (number of hidden cells) and labels. Contains no
+        hidden count and no registration-level value.
+    """
+    national = national or national_figures(reg, occ, period, lang)
+    loc_reg = _in(reg[reg["locatie"] == location], period.months)
+    loc_occ = occ[occ["locatie"] == location]
+    s = location_system(loc_reg, period)
+    hidden = dc.suppress(s, k)
+    labels = period.labels(lang)
+    indicators = _indicator_rows(loc_reg, loc_occ, period, s, hidden, national, k, lang)
+    active = active_months(locations, location, period.months)
+    months = _months(loc_reg, loc_occ, period, s, hidden, national, active, lang)
+    tables = [_item_table(item, s, hidden, period, national, lang) for item in ITEMS]
+    if not months[-1]["active"]:  # the location did not take part in the latest month
+        indicators[0][1] = indicators[1][1] = NA_TEXT
+        for row in (r for t in tables for r in [*t["rows"], t["total"]]):
+            row[1] = row[2] = NA_TEXT
+    n_earlier = len([m for m in months[:-1] if m["active"]])
+    nat_latest = national["months"][period.latest]
+    nat_latest = float("nan") if nat_latest is None else nat_latest
+    avg = (dc.SUPPRESSED_MARK if "E" in hidden else NA_TEXT if not n_earlier
+           else format_number(s.values["E"] / n_earlier, 1, lang))
+    return {
+        "location": location, "latest": labels["L"], "earlier": labels["E"],
+        "min_cell_size": k, "hidden": len(hidden), "months": months,
+        "inactive": [m["label"] for m in months if not m["active"]],
+        "indicators": {"columns": ["", labels["L"], labels["E"], labels["T"], "Landelijk"],
+                       "rows": indicators},
+        "tables": tables,
+        "key_figures": [
+            {"label": f"Registraties {labels['L']}", "value": months[-1]["text"],
+             "sub": f"gemiddeld {avg} per maand ervoor"},
+            {"label": "Per 10 jongeren", "value": indicators[1][1],
+             "sub": f"eerder {indicators[1][2]} · landelijk {_fmt_rate(nat_latest, lang)}"},
+            {"label": "Mediane duur (uur:min)", "value": indicators[2][3],
+             "sub": f"landelijk {national['median']}"},
+            {"label": "Registraties hele periode", "value": _count(s, hidden, "T"),
+             "sub": f"{len(period.months)} maanden"},
+        ],
+    }
+
+
+def months_between(months: Sequence[str], first: str, last: str) -> Period:
+    """The :class:`Period` from ``first`` to ``last`` within a measurement's months."""
+    chosen = tuple(m for m in months if first <= m <= last)
+    if not chosen or chosen[0] != first or chosen[-1] != last:
+        raise ValueError(f"period {first}..{last} is not within the measurement ({months[0]}..{months[-1]})")
+    return Period(chosen)
+
+
+__all__ = ["ITEMS", "SHARES", "Period", "factsheet", "location_system", "median_duration",
+           "months_between", "national_figures", "active_months", "rate_per_10"]

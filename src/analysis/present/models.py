@@ -1,0 +1,393 @@
+"""What a reader of chapter 3 sees: Dutch labels, rounded cells and published values alongside.
+
+The tidy model CSVs keep ids (``count_month``, ``month_x_meting2``) and unrounded numbers;
+this module turns fitted results into display tables for :func:`analysis.present.display.table`:
+Dutch model and term labels, ratios with a decimal comma, p-values as ``0,046`` / ``<0,001``
+and, where the published report has the number (``ch3.<model>.<term>.<stat>``), the
+published value beside the recomputed one.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.present.display import format_number
+
+if TYPE_CHECKING:  # keep this module importable by the renderer without the fitting code
+    from analysis.models.fit import ModelResult
+
+ROOM_LABELS: dict[str, str] = {
+    "other_vs_own": "Overige ruimte t.o.v. eigen kamer",
+    "iso_vs_own": "Isoleerruimte t.o.v. eigen kamer",
+    "iso_vs_other": "Isoleerruimte t.o.v. overige ruimte",
+    "iso_vs_ownother": "Isoleerruimte t.o.v. eigen kamer of overige ruimte",
+}
+OUTCOME_LABELS: dict[str, str] = {"count": "Aantal", "dur": "Duur", "isodur": "Duur isoleerruimte"}
+KIND_LABELS: dict[str, str] = {"month": "maand", "meting": "meting", "interaction": "maand × meting",
+                               "reason_meting": "aanleiding × meting"}
+REASON_LABELS: dict[str, str] = {"agressie": "Agressie", "orde_regels": "Orde/regels",
+                                 "zelfbeschadiging": "Zelfbeschadiging"}
+RATIO_NAMES: dict[str, str] = {"count": "rate ratio", "duration": "ratio van geometrische gemiddelden",
+                               "isoduration": "ratio van geometrische gemiddelden", "room": "odds ratio"}
+RE_LABEL = "Variatie tussen locaties (chibar2)"
+SENSITIVITY_LABELS: dict[str, str] = {
+    "random_slope": "Random helling voor maand per locatie",
+    "poisson": "Poisson in plaats van negatief-binomiaal",
+    "gamma": "Gamma-model op minuten in plaats van ln(minuten)",
+    "youth": "Extra random intercept per jongere",
+    "occupancy_cov": "Bezetting als covariaat in plaats van offset",
+    "no2359": "Zonder registraties met duur 23:59",
+    "quadrature": "7-punts kwadratuur in plaats van Laplace",
+}
+TEST_LABELS: dict[str, str] = {
+    "re_location": "Random intercept per locatie",
+    "re_slope_month": "Random helling voor maand",
+    "nb_vs_poisson": "Negatief-binomiaal t.o.v. Poisson",
+    "re_youth": "Random intercept per jongere",
+}
+
+
+# --- formatting --------------------------------------------------------------------------
+def fmt(x: float | None, decimals: int = 2) -> str:
+    """Number with a decimal comma; empty for a missing value."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return format_number(float(x), decimals)
+
+
+def fmt_ci(low: float, high: float, decimals: int = 2) -> str:
+    """Confidence interval ``[0,90; 0,94]``."""
+    if pd.isna(low) or pd.isna(high):
+        return ""
+    return f"[{fmt(low, decimals)}; {fmt(high, decimals)}]"
+
+
+def fmt_pvalue(p: float | None, decimals: int = 3) -> str:
+    """p-value cell: ``0,046``, ``<0,001`` (empty when missing)."""
+    if p is None or pd.isna(p):
+        return ""
+    floor = 10 ** -decimals
+    return f"<{fmt(floor, decimals)}" if p < floor else fmt(p, decimals)
+
+
+def fmt_p_text(p: float) -> str:
+    """p-value for running text: ``p = 0,046`` or ``p < 0,001``."""
+    cell = fmt_pvalue(p)
+    return f"p < {cell[1:]}" if cell.startswith("<") else f"p = {cell}"
+
+
+def sized(df: pd.DataFrame, cap: int = 26) -> pd.DataFrame:
+    """Pad column names to their content width so the PDF gives wide columns room.
+
+    ``analysis.present.display.pipe_table`` sizes the separator line (which pandoc uses as relative
+    column widths for wide tables) by the header text only; padding the header with spaces
+    (trimmed when rendered) makes it follow the content instead, capped at ``cap`` characters.
+    """
+    width = {c: min(cap, max([len(str(c))] + [len(str(v)) for v in df[c]])) + 2 for c in df.columns}
+    return df.rename(columns={c: str(c).ljust(w) for c, w in width.items()})
+
+
+def table(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None) -> None:
+    """:func:`analysis.present.display.table` with content-sized columns (see :func:`sized`)."""
+    from analysis.present import display
+
+    display.table(sized(df), label=label, caption=caption, note=note)
+
+
+# --- labels ------------------------------------------------------------------------------
+def split_model_id(model_id: str) -> tuple[str, str]:
+    """``room_iso_vs_own_month`` -> (``room_iso_vs_own``, ``month``); variants (``~x``) dropped."""
+    base = model_id.split("~")[0]
+    for kind in sorted(KIND_LABELS, key=len, reverse=True):
+        if base.endswith("_" + kind):
+            return base[: -len(kind) - 1], kind
+    return base, ""
+
+
+def outcome_label(prefix: str) -> str:
+    """Dutch label of an outcome prefix (``count``, ``room_other_vs_own``, ...)."""
+    if prefix.startswith("room_"):
+        return "Ruimte: " + ROOM_LABELS.get(prefix[5:], prefix[5:]).lower()
+    return OUTCOME_LABELS.get(prefix, prefix)
+
+
+def model_label(model_id: str) -> str:
+    """Dutch label of a model id, e.g. ``Aantal, maand × meting``."""
+    prefix, kind = split_model_id(model_id)
+    return f"{outcome_label(prefix)}, {KIND_LABELS.get(kind, kind)}" if kind else outcome_label(prefix)
+
+
+def term_label(term: str, reference: int = 1) -> str:
+    """Dutch label of a fixed term (``month``, ``meting2``, ``month_x_meting2``, reasons)."""
+    if term == "month":
+        return "Maand (per maand)"
+    if term == "intercept":
+        return "Intercept"
+    if term == "re_location":
+        return RE_LABEL
+    if term.startswith("month_x_meting"):
+        return f"Maand × meting {term[14:]}"
+    if term.startswith("meting"):
+        return f"Meting {term[6:]} t.o.v. meting {reference}"
+    if term == "agressie":  # published name of agressie_x_meting2
+        term = "agressie_x_meting2"
+    if "_x_meting" in term:
+        reason, k = term.split("_x_meting")
+        return f"{REASON_LABELS.get(reason, reason)}: meting {k} t.o.v. meting {reference}"
+    return f"{REASON_LABELS.get(term, term)} (t.o.v. {REASON_LABELS['agressie'].lower()})"
+
+
+# --- published values --------------------------------------------------------------------
+def load_published(path: Path) -> pd.DataFrame:
+    """Chapter-3 rows of ``published_figures.csv`` indexed by id (value, kind, decimals)."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=["value", "kind", "decimals"])
+    df = pd.read_csv(path, dtype={"id": str})
+    df = df[df["id"].str.startswith("ch3.")]
+    return df.set_index("id")[["value", "kind", "decimals"]]
+
+
+def published_cell(published: pd.DataFrame, prefix: str, stat: str) -> str:
+    """Published value of ``<prefix>.<stat>`` as printed (its own decimals), else empty."""
+    key = f"{prefix}.{stat}"
+    if key not in published.index:
+        return ""
+    row = published.loc[key]
+    dec = int(row["decimals"]) if pd.notna(row["decimals"]) else 2
+    if row["kind"] == "p_upper_bound":
+        return f"<{fmt(row['value'], dec)}"
+    return fmt(row["value"], dec)
+
+
+def published_estimate(published: pd.DataFrame, prefix: str) -> tuple[str, str]:
+    """(``0,92 [0,90; 0,94]`` or the chibar2, p) as printed in the report."""
+    est = published_cell(published, prefix, "est") or published_cell(published, prefix, "chibar2")
+    lo, hi = published_cell(published, prefix, "ci_low"), published_cell(published, prefix, "ci_high")
+    if est and lo and hi:
+        est = f"{est} [{lo}; {hi}]"
+    return est, published_cell(published, prefix, "p")
+
+
+# --- estimates tables --------------------------------------------------------------------
+def key_terms(results: Mapping[str, ModelResult], prefix: str) -> list[tuple[str, str]]:
+    """(model id, term) rows the report shows for one outcome, in report order.
+
+    The month effect comes from the month model, each measurement contrast from the
+    measurement model, the interaction from the interaction model and the location variance
+    test (``re_location``) from the month model; the reason model adds each reason's
+    measurement contrast.
+    """
+    rows: list[tuple[str, str]] = []
+    for kind, pick in (("month", lambda t: t == "month"),
+                       ("meting", lambda t: t.startswith("meting")),
+                       ("interaction", lambda t: t.startswith("month_x_meting"))):
+        res = results.get(f"{prefix}_{kind}")
+        if res is None:
+            continue
+        if res.status == "failed":
+            rows.append((res.model_id, ""))
+            continue
+        rows += [(res.model_id, t) for t in res.fixed["term"] if pick(t)]
+        if kind == "month" and res.lr is not None:
+            rows.append((res.model_id, "re_location"))
+    reason = results.get(f"{prefix}_reason_meting")
+    if reason is not None and reason.status != "failed":
+        rows += [(reason.model_id, t) for t in reason.fixed["term"]
+                 if "_x_meting" in t or t == "agressie"]
+    return rows
+
+
+def estimate_row(res: ModelResult, term: str, published: pd.DataFrame, reference: int) -> dict:
+    """One display row: term label, exp(b), 95%-BI, p and the published values."""
+    row = {"Term": term_label(term, reference) if term else "Model niet geschat",
+           "exp(b)": "", "95%-BI": "", "p": ""}
+    if term == "re_location" and res.lr is not None:
+        row.update({"exp(b)": fmt(res.lr.lr), "p": fmt_pvalue(res.lr.p)})
+    elif term:
+        t = res.term(term)
+        row.update({"exp(b)": fmt(t["exp_est"]), "95%-BI": fmt_ci(t["exp_ci_low"], t["exp_ci_high"]),
+                    "p": fmt_pvalue(t["p"])})
+    pub, pub_p = published_estimate(published, f"ch3.{res.model_id}.{term}")
+    row.update({"Rapport": pub, "p (rapport)": pub_p})
+    return row
+
+
+def estimates_table(results: Mapping[str, ModelResult], prefix: str, published: pd.DataFrame,
+                    reference: int = 1) -> pd.DataFrame:
+    """Display table of one outcome (``count``, ``dur``, ``isodur``): the report's rows.
+
+    Parameters
+    ----------
+    results : mapping
+        Primary results by model id.
+    prefix : str
+        Outcome prefix of the model ids.
+    published : DataFrame
+        :func:`load_published`.
+    reference : int
+        Reference measurement (for the labels).
+
+    Returns
+    -------
+    DataFrame
+        Term, exp(b), 95%-BI, p, Rapport, p (rapport) (text cells).
+    """
+    rows = [estimate_row(results[m], t, published, reference) for m, t in key_terms(results, prefix)]
+    return pd.DataFrame(rows, columns=["Term", "exp(b)", "95%-BI", "p", "Rapport", "p (rapport)"])
+
+
+def room_table(results: Mapping[str, ModelResult], published: pd.DataFrame, reference: int = 1,
+               contrasts: Sequence[str] = tuple(ROOM_LABELS)) -> pd.DataFrame:
+    """The room contrasts in one table, the contrast named on its first row only."""
+    frames = []
+    for c in contrasts:
+        t = estimates_table(results, f"room_{c}", published, reference)
+        if t.empty:
+            continue
+        t.insert(0, "Contrast", [ROOM_LABELS[c]] + [""] * (len(t) - 1))
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def exclusions_table(exclusions: pd.DataFrame) -> pd.DataFrame:
+    """Exclusions per analysis frame with Dutch headers."""
+    frames = {"counts": "telbestand", "registrations": "registraties", "duration": "duur"}
+    return pd.DataFrame({"Bestand": exclusions["frame"].map(lambda f: frames.get(f, f)),
+                         "Reden": exclusions["reason"], "n": exclusions["n"].astype(int)})
+
+
+# --- diagnostics and sensitivity (work on the tidy CSV frames too) -----------------------
+def diagnostics_display(diag: pd.DataFrame, label: Callable[[str], str] = model_label) -> pd.DataFrame:
+    """Simulated-residual tests per model: uniformity, dispersion, zeros (ratio and p)."""
+    def col(name: str) -> pd.Series:
+        return diag[name] if name in diag.columns else pd.Series(np.nan, index=diag.index)
+
+    return pd.DataFrame({
+        "Model": diag["model_id"].map(label),
+        "KS p": col("ks_p").map(fmt_pvalue),
+        "Dispersie": col("dispersion_ratio").map(fmt),
+        "p (disp.)": col("dispersion_p").map(fmt_pvalue),
+        "Nullen": col("zero_ratio").map(fmt),
+        "p (nullen)": col("zero_p").map(fmt_pvalue),
+    }).loc[:, lambda d: [c for c in d.columns if (d[c] != "").any()]]
+
+
+def lr_display(tests: pd.DataFrame, label: Callable[[str], str] = model_label) -> pd.DataFrame:
+    """LR tests (``tables.lr_table`` layout) with Dutch labels and the reference distribution."""
+    return pd.DataFrame({
+        "Toets": tests["name"].map(lambda n: TEST_LABELS.get(n, n)),
+        "Model": tests["model_id"].map(label),
+        "LR": tests["lr"].map(fmt),
+        "Verdeling": tests["reference"].astype(str).str.replace("0.5", "0,5", regex=False),
+        "p": tests["p"].map(fmt_pvalue),
+    })
+
+
+def lolo_display(lolo_range: pd.DataFrame, fixed: pd.DataFrame, reference: int = 1,
+                 label: Callable[[str], str] = model_label) -> pd.DataFrame:
+    """Leave-one-location-out range beside the primary estimate.
+
+    Parameters
+    ----------
+    lolo_range : DataFrame
+        ``SensitivityResults.lolo_range()`` (model_id, term, min, max, n_fits).
+    fixed : DataFrame
+        ``tables.fixed_table`` of the primary models (for the primary exp(b)).
+    reference : int
+        Reference measurement (labels).
+    """
+    prim = fixed.set_index(["model_id", "term"])["exp_est"]
+    return pd.DataFrame({
+        "Model": lolo_range["model_id"].map(label),
+        "Term": lolo_range["term"].map(lambda t: term_label(t, reference)),
+        "Primair": [fmt(prim.get((m, t), np.nan)) for m, t in zip(lolo_range["model_id"], lolo_range["term"])],
+        "Minimum": lolo_range["min"].map(fmt), "Maximum": lolo_range["max"].map(fmt),
+        "Schattingen": lolo_range["n_fits"].astype(int),
+    })
+
+
+def lolo_summary_display(summary: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
+    """Leave one location out per key estimate, for the reader (notebook 03b).
+
+    Each key estimate comes from the model with only that term (month or measurement), so the
+    outcome and the term name it.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`analysis.models.sensitivity.lolo_summary`.
+    reference : int
+        Reference measurement (labels).
+    """
+    return pd.DataFrame({
+        "Uitkomst": summary["model_id"].map(lambda m: outcome_label(split_model_id(m)[0])),
+        "Term": summary["term"].map(lambda t: term_label(t, reference)),
+        "Alle locaties": summary["exp_est"].map(fmt),
+        "p": summary["p"].map(fmt_pvalue),
+        "Zonder één locatie": [f"{fmt(a)} - {fmt(b)}" if pd.notna(a) else ""
+                               for a, b in zip(summary["min"], summary["max"])],
+        "Zelfde conclusie": [f"{s} van {n}" for s, n in zip(summary["n_same"], summary["n_fits"])],
+        "Grootste invloed": [f"{loc}: {fmt(x)}" if isinstance(loc, str) else ""
+                             for loc, x in zip(summary["most_influential"], summary["exp_est_without"])],
+    })
+
+
+def _paired(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Primary and variant estimate of each (analysis, model, term) side by side."""
+    est = estimates.dropna(subset=["term"]).copy()
+    for c in ("exp_est", "exp_ci_low", "exp_ci_high", "p"):  # object dtype after concat with empty frames
+        est[c] = pd.to_numeric(est[c], errors="coerce")
+    key = ["analysis", "model_id", "term"]
+    prim = est[est["variant"] == "primary"].drop_duplicates(key).set_index(key)
+    var = est[est["variant"] != "primary"].drop_duplicates(key).set_index(key)
+    both = prim[["exp_est", "p"]].join(var[["exp_est", "exp_ci_low", "exp_ci_high", "p", "status"]],
+                                       lsuffix="_prim", rsuffix="_var", how="inner")
+    return both.reset_index()
+
+
+def sensitivity_summary(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Per alternative specification: how far the ratios moved and whether conclusions held.
+
+    Conclusion = significance at 5% of the same term in the primary and the changed model.
+    """
+    pairs = _paired(estimates)
+    rows = []
+    for analysis, g in pairs.groupby("analysis", sort=False):
+        shift = np.abs(np.log(g["exp_est_var"] / g["exp_est_prim"]))
+        worst = g.loc[shift.idxmax()] if shift.notna().any() else None
+        same = int(((g["p_prim"] < 0.05) == (g["p_var"] < 0.05)).sum())
+        rows.append({
+            "Analyse": SENSITIVITY_LABELS.get(analysis, analysis),
+            "Modellen": g["model_id"].nunique(),
+            "Grootste verschuiving exp(b)": "" if worst is None else (
+                f"{fmt(worst['exp_est_prim'])} → {fmt(worst['exp_est_var'])}"),
+            "Bij": "" if worst is None else f"{model_label(worst['model_id'])}: {term_label(worst['term'])}",
+            "Zelfde conclusie": f"{same} van {len(g)}",
+        })
+    return pd.DataFrame(rows)
+
+
+def conclusions_kept(estimates: pd.DataFrame) -> tuple[int, int]:
+    """(number of terms with the same 5% conclusion as the primary model, number compared)."""
+    pairs = _paired(estimates)
+    return int(((pairs["p_prim"] < 0.05) == (pairs["p_var"] < 0.05)).sum()), len(pairs)
+
+
+def sensitivity_detail(estimates: pd.DataFrame, analysis: str, reference: int = 1,
+                       label: Callable[[str], str] = model_label) -> pd.DataFrame:
+    """All terms of one alternative specification: primary vs changed exp(b), CI and p."""
+    g = _paired(estimates)
+    g = g[g["analysis"] == analysis]
+    return pd.DataFrame({
+        "Model": g["model_id"].map(label),
+        "Term": g["term"].map(lambda t: term_label(t, reference)),
+        "Primair": g["exp_est_prim"].map(fmt),
+        "Variant": g["exp_est_var"].map(fmt),
+        "95%-BI variant": [fmt_ci(a, b) for a, b in zip(g["exp_ci_low"], g["exp_ci_high"])],
+        "p variant": g["p_var"].map(fmt_pvalue),
+    })

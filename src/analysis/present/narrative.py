@@ -1,0 +1,191 @@
+"""Dutch sentences for the chapter-3 notebook, built from the fitted results (never typed numbers)."""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import pandas as pd
+
+from analysis.models.fit import ModelResult
+from analysis.present.models import (fmt, fmt_p_text, model_label, outcome_label, split_model_id,
+                                     term_label)
+
+OUTCOME = {
+    "count": "het aantal ongeplande afzonderingen per bezette plaats",
+    "duration": "de duur van een ongeplande afzondering",
+    "isoduration": "de duur van een afzondering in een isoleer- of separeerruimte",
+    "room": "de kans op deze ruimte",
+}
+RATIO = {"count": "rate ratio", "duration": "verhouding van geometrische gemiddelden",
+         "isoduration": "verhouding van geometrische gemiddelden", "room": "odds ratio"}
+
+
+def fmt_p(p: float) -> str:
+    """APA-style p in Dutch report style (``p < .001``, ``p = .046``)."""
+    if p < 0.001:
+        return "p < .001"
+    return f"p = {p:.3f}".replace("0.", ".", 1)
+
+
+def fmt_num(x: float, decimals: int = 2) -> str:
+    """Number with a decimal comma."""
+    return f"{x:.{decimals}f}".replace(".", ",")
+
+
+ROOM = {
+    "room:other_vs_own": "de odds op een overige ruimte (ten opzichte van de eigen kamer)",
+    "room:iso_vs_own": "de odds op een isoleer- of separeerruimte (ten opzichte van de eigen kamer)",
+    "room:iso_vs_other": "de odds op een isoleer- of separeerruimte (ten opzichte van een overige ruimte)",
+    "room:iso_vs_ownother": ("de odds op een isoleer- of separeerruimte (ten opzichte van de eigen "
+                             "kamer of een overige ruimte)"),
+}
+
+
+def _lead(res: ModelResult, term: str, value: str) -> str:
+    """Opening of an effect sentence, by kind of term."""
+    what = ROOM.get(res.spec.frame, OUTCOME[res.spec.group])
+    original = {v: k for k, v in res.spec.term_map}.get(term, term)
+    if term == "month":
+        return f"Per opeenvolgende maand was {what} {value} keer zo groot"
+    if term.startswith("month_x_meting"):
+        return (f"De maandelijkse verandering van {what} was in meting {term[14:]} {value} keer "
+                "die in de referentiemeting")
+    if term.startswith("meting"):
+        return f"In meting {term[6:]} was {what} {value} keer zo groot als in de referentiemeting"
+    if "_x_meting" in original:
+        reason, k = original.split("_x_meting")
+        return (f"Bij de aanleiding {reason.replace('_', '/')} was {what} in meting {k} "
+                f"{value} keer zo groot als in de referentiemeting")
+    return f"De term {term} was {value}"
+
+
+def effect_sentence(res: ModelResult, term: str) -> str:
+    """One sentence about a fixed term on the exp scale with its CI and p-value."""
+    if res.status == "failed":
+        return f"Het model {model_label(res.model_id).lower()} kon niet geschat worden: {res.error}"
+    row = res.term(term)
+    sig = "significant" if row["p"] < 0.05 else "niet significant"
+    return (f"{_lead(res, term, fmt_num(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
+            f"[{fmt_num(row['exp_ci_low'])}; {fmt_num(row['exp_ci_high'])}], {fmt_p_text(row['p'])}): {sig}.")
+
+
+def random_sentence(res: ModelResult) -> str:
+    """Sentence on the location random intercept and its chibar2 test."""
+    if res.lr is None:
+        return f"Voor het model {model_label(res.model_id).lower()} is de variatie tussen locaties niet getoetst."
+    sig = "significante" if res.lr.p < 0.05 else "geen significante"
+    return (f"Er is {sig} variatie tussen locaties (chibar2 = {fmt_num(res.lr.lr)}, "
+            f"{fmt_p_text(res.lr.p)}; ICC = {fmt_num(res.icc)}).")
+
+
+def status_sentence(results: Mapping[str, ModelResult]) -> str:
+    """Which models did not converge cleanly (never hidden)."""
+    bad = [k for k, r in results.items() if r.status != "ok"]
+    if not bad:
+        return f"Alle {len(results)} modellen zijn zonder waarschuwingen geconvergeerd."
+    status = {"warning": "waarschuwing", "failed": "niet geschat"}
+    return (f"{len(bad)} van de {len(results)} modellen gaven een waarschuwing of fout: "
+            + "; ".join(f"{model_label(b).lower()} ({status.get(results[b].status, results[b].status)})"
+                        for b in bad)
+            + ". De letterlijke meldingen van R staan in bijlage A en in `results/models/ch3_models_fit.csv`.")
+
+
+def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
+    """Paragraph for one outcome: month model, measurement model, interaction."""
+    parts = []
+    for suffix, term in (("month", "month"), ("meting", None), ("interaction", None)):
+        res = results.get(f"{prefix}_{suffix}")
+        if res is None or res.status == "failed":
+            continue
+        terms = [term] if term else [t for t in res.fixed["term"] if t.startswith("meting")
+                                     or (suffix == "interaction" and "_x_" in t)]
+        if suffix == "interaction":
+            terms = [t for t in terms if t.startswith("month_x_")]
+            parts += [effect_sentence(res, t) for t in terms]
+            continue
+        parts += [effect_sentence(res, t) for t in terms]
+        if suffix == "month":
+            parts.append(random_sentence(res))
+    return " ".join(parts)
+
+
+def _estimate_name(model_id: str, term: str, reference: int) -> str:
+    """Lower-case name of one estimate, e.g. ``duur (meting 2 t.o.v. meting 1)``."""
+    what = "trend per maand" if term == "month" else term_label(term, reference).lower()
+    return f"{outcome_label(split_model_id(model_id)[0]).lower()} ({what})"
+
+
+def _lolo_changed(row: pd.Series, reference: int) -> str:
+    """Sentence for a key estimate whose conclusion does not hold without every location."""
+    name = _estimate_name(row["model_id"], row["term"], reference)
+    if pd.isna(row["p"]) or row["n_fits"] == 0:
+        return f"Voor {name} is er geen schatting op alle locaties om mee te vergelijken."
+    locs = row["changed_without"].split(", ")
+    which = f"locatie {locs[0]}" if len(locs) == 1 else "de locaties " + ", ".join(locs)
+    return (f"Bij {name} (exp(b) {fmt(row['exp_est'])}, {fmt_p_text(row['p'])} op alle locaties) "
+            f"verandert de conclusie zonder {which} ({len(locs)} van de {row['n_fits']} analyses).")
+
+
+def _lolo_largest_shift(summary: pd.DataFrame, reference: int) -> str:
+    """Sentence on the location whose omission moves a key estimate most (log scale)."""
+    ratio = pd.to_numeric(summary["exp_est_without"] / summary["exp_est"], errors="coerce")
+    shift = ratio.where(ratio > 0).map(lambda x: abs(math.log(x)))
+    if not shift.notna().any():
+        return ""
+    w = summary.loc[shift.idxmax()]
+    return (f"De grootste verschuiving geeft het weglaten van locatie {w['most_influential']} bij "
+            f"{_estimate_name(w['model_id'], w['term'], reference)}: exp(b) "
+            f"{fmt(w['exp_est_without'])} in plaats van {fmt(w['exp_est'])}.")
+
+
+def lolo_sentence(summary: pd.DataFrame, reference: int = 1) -> str:
+    """Dutch sentences on the leave-one-location-out result, from :func:`lolo_summary`.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`analysis.models.sensitivity.lolo_summary`.
+    reference : int
+        Reference measurement (labels).
+
+    Returns
+    -------
+    str
+        How many key conclusions hold without any single location, without which locations
+        the others change, the largest shift, and how many fits gave no estimate.
+    """
+    if summary.empty:
+        return "Er zijn geen analyses zonder één locatie uitgevoerd."
+    held = (summary["n_same"] == summary["n_fits"]) & (summary["n_fits"] > 0) & summary["p"].notna()
+    lo, hi = int(summary["n_fits"].min()), int(summary["n_fits"].max())
+    per = f"{lo}" if lo == hi else f"{lo} tot {hi}"
+    parts = [f"Bij {int(held.sum())} van de {len(summary)} belangrijkste schattingen leidt elke analyse "
+             "zonder één locatie tot dezelfde conclusie als het model met alle locaties (per schatting "
+             f"{per} analyses: één voor elke locatie in de gegevens van dat model)."]
+    parts += [_lolo_changed(row, reference) for _, row in summary[~held].iterrows()]
+    parts.append(_lolo_largest_shift(summary, reference))
+    if bool(held.all()):
+        parts.append("Geen enkele locatie bepaalt op zichzelf een van deze conclusies.")
+    missing = int(summary["n_missing"].sum())
+    if missing:
+        parts.append(f"{missing} analyses zonder één locatie gaven geen schatting (zie `ch3_sens_lolo.csv`).")
+    return " ".join(x for x in parts if x)
+
+
+def lolo_status_sentence(problems: pd.DataFrame, n_fits: int) -> str:
+    """How many leave-one-location-out fits warned or failed (never hidden).
+
+    Parameters
+    ----------
+    problems : DataFrame
+        :meth:`analysis.models.pipeline.LoloResult.problems` (model_id, dropped, status).
+    n_fits : int
+        Number of models fitted.
+    """
+    if problems.empty:
+        return f"Alle {n_fits} modellen van deze analyse zijn zonder waarschuwingen geschat."
+    warned, failed = int((problems["status"] == "warning").sum()), int((problems["status"] == "failed").sum())
+    return (f"Van de {n_fits} modellen van deze analyse gaven er {warned} een waarschuwing van R en "
+            f"{failed} geen schatting; ze worden niet weggelaten (de status per weggelaten locatie staat in "
+            "`ch3_sens_lolo.csv`).")

@@ -1,0 +1,359 @@
+"""Generated appendix content (markdown): B codebook, C data quality, D reproduction, E audit,
+F computing environment. Appendix A (statistics) lives in :mod:`analysis.report.statistics`.
+
+Every function returns pandoc markdown without the appendix heading (the report source owns
+the headings), so the same text serves the pandoc and the Quarto path.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import codebook
+from analysis.verify.audit import AuditResult
+from analysis.core.paths import Paths
+from analysis.verify.reproduction import CheckResult, STATUSES
+
+TYPE_NL = {"string": "tekst", "integer": "code (geheel getal)", "date": "datum", "time": "tijd",
+           "number": "getal", "boolean": "ja/nee", "datetime": "datum en tijd",
+           "yearmonth": "jaar en maand (JJJJ-MM)", "list": "lijst van codes"}
+
+
+def md_escape(value: object) -> str:
+    """Cell text safe for a pipe table."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).replace("|", "\\|").replace("\n", " ").strip()
+
+
+def md_table(df: pd.DataFrame, caption: str | None = None, label: str | None = None,
+             align: str | None = None) -> str:
+    """A pandoc pipe table with an optional ``: caption {#tbl-label}`` line.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Content (column names become the header).
+    caption, label : str, optional
+        Caption and cross-reference label (without ``tbl-``).
+    align : str, optional
+        One letter per column: ``l`` or ``r`` (default: numbers right, text left).
+    """
+    cols = list(df.columns)
+    if align is None:
+        align = "".join("r" if pd.api.types.is_numeric_dtype(df[c]) else "l" for c in cols)
+    head = "| " + " | ".join(md_escape(c) for c in cols) + " |"
+    body = ["| " + " | ".join(md_escape(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    # dashes set the relative column widths when pandoc wraps a wide table
+    widths = [max([len(md_escape(c))] + [len(md_escape(v)) for v in df[c]]) for c in cols]
+    dashes = [max(3, min(45, w)) for w in widths]
+    rule = "|" + "|".join(("-" * d + ":") if a == "r" else (":" + "-" * d) for a, d in zip(align, dashes)) + "|"
+    out = "\n".join([head, rule, *body]) + "\n"
+    if caption:
+        out += f"\n: {caption}" + (f" {{#tbl-{label}}}" if label else "") + "\n"
+    return out
+
+
+def nl_number(x: float | None, decimals: int = 0) -> str:
+    """Number in Dutch notation (decimal comma); empty for missing."""
+    if x is None or pd.isna(x):
+        return ""
+    return f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+# --- B: codebook ---------------------------------------------------------------------
+def codebook_md() -> str:
+    """Data dictionary generated from the machine-readable codebook (appendix B)."""
+    pkg = codebook.load_package()
+    parts = [f"Dit overzicht is gegenereerd uit het machineleesbare codeboek "
+             f"(`src/analysis/codebook/datapackage.json`, versie {pkg.get('version', '?')}). "
+             f"Ontbrekende waarden worden getoond als '{codebook.missing_label('nl')}'. "
+             "De toelichtingen komen letterlijk uit het codeboek.\n"]
+    for res in pkg["resources"]:
+        fields = codebook.fields(res["name"])
+        parts.append(f"## {res.get('title', res['name'])} (`{res['name']}`)\n")
+        rows = [{"Veld": f.name, "Titel": f.title, "Type": TYPE_NL.get(f.type, f.type),
+                 "Verplicht": "ja" if f.required else "nee",
+                 "Toelichting": f.explanation("nl") + (" Persoonsgegeven: wordt gepseudonimiseerd." if f.pii else "")}
+                for f in fields]
+        parts.append(md_table(pd.DataFrame(rows), f"Velden van {res['name']}", f"codebook-{res['name']}"))
+        for f in (x for x in fields if x.categories):
+            cats = pd.DataFrame([{"Code": c.value, "Label": c.label, "Label (Engels)": c.label_en}
+                                 for c in f.categories])
+            parts.append(f"**{f.title}** (`{f.name}`)\n\n" + md_table(cats, align="rll"))
+    return "\n".join(parts)
+
+
+# --- C: data quality ---------------------------------------------------------------------
+def _report_tables(rep: dict) -> list[str]:
+    """Reconciliation tables from ``ingest_report.json`` (totals, per measurement, problems)."""
+    parts = []
+    totals = rep.get("totals")
+    if isinstance(totals, dict) and all(isinstance(v, dict) for v in totals.values()):
+        df = pd.DataFrame.from_dict(totals, orient="index").reset_index(names="soort")
+        df["soort"] = df["soort"].replace({"all": "totaal"})
+        order = ["soort", "files", "files_not_processed", "rows_read", "rows_accepted", "rows_quarantined"]
+        df = df[[c for c in order if c in df.columns] + [c for c in df.columns if c not in order]]
+        df = df.rename(columns={"files": "bestanden", "files_not_processed": "niet verwerkt",
+                                "rows_read": "rijen gelezen", "rows_accepted": "geaccepteerd",
+                                "rows_quarantined": "in quarantaine", "soort": "Soort"})
+        parts.append(md_table(df, "Aansluiting: gelezen, geaccepteerde en afgekeurde rijen", "ingest-totals"))
+    files = pd.DataFrame(rep.get("files") or [])
+    if len(files) and {"kind", "meting", "rows_read"} <= set(files.columns):
+        by = (files.assign(meting=files["meting"].map(lambda m: "" if pd.isna(m) else str(int(m))))
+              .groupby(["meting", "kind"], dropna=False)
+              .agg(bestanden=("file", "size"), gelezen=("rows_read", "sum"),
+                   geaccepteerd=("rows_accepted", "sum"), quarantaine=("rows_quarantined", "sum"))
+              .reset_index().rename(columns={"meting": "Meting", "kind": "Soort"}))
+        parts.append(md_table(by, "Invoerbestanden per meting en soort", "ingest-files"))
+        bad = files[files["error"].notna() | (files.get("rows_quarantined", 0) > 0)] if "error" in files else files.iloc[0:0]
+        if len(bad):
+            parts.append(md_table(bad[["file", "rows_read", "rows_quarantined", "error"]].head(40),
+                                  "Bestanden met fouten of afgekeurde rijen", "ingest-problems"))
+    if rep.get("warnings"):
+        parts.append("Meldingen bij het inlezen:\n\n" + "\n".join(f"- {w}" for w in rep["warnings"]) + "\n")
+    if isinstance(rep.get("outputs"), dict) and rep["outputs"]:
+        out = pd.DataFrame([{"Bestand": k, "SHA-256 (eerste 16 tekens)": v[:16]} for k, v in rep["outputs"].items()])
+        parts.append(md_table(out, "Verwerkte bestanden en hun controlegetal", "ingest-outputs"))
+    return parts
+
+
+def missingness(processed: Path) -> pd.DataFrame | None:
+    """Share of 'not registered' per categorical field and measurement."""
+    reg = processed / "registrations.parquet"
+    if not reg.exists():
+        return None
+    df = pd.read_parquet(reg)
+    cols = [f.name for f in codebook.categorical_fields() if f.name in df.columns]
+    if not cols or "meting" not in df.columns:
+        return None
+    rows = []
+    for m, g in df.groupby("meting"):
+        for c in cols:
+            rows.append({"Meting": int(m), "Veld": codebook.field(c).title,
+                         "Niet ingevuld (n)": int(g[c].isna().sum()), "N": len(g),
+                         "%": nl_number(100 * g[c].isna().mean(), 1)})
+    return pd.DataFrame(rows)
+
+
+def data_quality_md(processed: Path) -> str:
+    """Ingestion reconciliation, quarantine summary and missingness (appendix C)."""
+    parts = []
+    rep_path = processed / "ingest_report.json"
+    if rep_path.exists():
+        rep = json.loads(rep_path.read_text("utf-8"))
+        synthetic = rep.get("synthetic")
+        parts.append("De gegevens zijn ingelezen en gecontroleerd met `compendium ingest`. Het volledige "
+                     "verslag (inclusief SHA-256 van elk invoer- en uitvoerbestand) staat in "
+                     f"`ingest_report.json`. Bron: {'synthetische tweeling' if synthetic else 'registraties'}.\n")
+        parts.extend(_report_tables(rep))
+    else:
+        parts.append("*Geen `ingest_report.json` gevonden: de ingest-stap is in deze build niet uitgevoerd.*\n")
+    q_path = processed / "quarantine.csv"
+    if q_path.exists():
+        q = pd.read_csv(q_path, dtype=str)
+        if len(q):
+            by = (q.groupby(["reason", "column"], dropna=False).size().reset_index(name="Aantal")
+                  .rename(columns={"reason": "Reden", "column": "Kolom"}).sort_values("Aantal", ascending=False))
+            parts.append(f"In quarantaine: {len(q)} cel(len) of rij(en) die niet aan het codeboek voldeden.\n")
+            parts.append(md_table(by.head(40), "Quarantaine per reden en kolom", "quarantine"))
+        else:
+            parts.append("Er staan geen registraties in quarantaine.\n")
+    miss = missingness(processed)
+    if miss is not None:
+        parts.append("## Ontbrekende waarden\n")
+        parts.append(md_table(miss, "Niet ingevulde onderdelen per meting", "missingness", "rlrrr"))
+    return "\n".join(parts)
+
+
+# --- D: reproduction -------------------------------------------------------------------------
+_CH = {"method": "Methode", "1": "Hoofdstuk 1", "2": "Hoofdstuk 2", "3": "Hoofdstuk 3"}
+REPRO_STATUS_NL = {"exact": "exact", "within rounding": "binnen afronding", "within CI": "binnen BI",
+                   "differs": "wijkt af", "not computed": "niet berekend"}
+"""Dutch names of :data:`analysis.verify.reproduction.STATUSES` for the report."""
+
+
+def reproduction_md(result: CheckResult) -> str:
+    """Every published figure beside this build's value, grouped by chapter (appendix D)."""
+    t = result.table
+    counts = result.counts().reset_index().rename(columns={"chapter": "Hoofdstuk"})
+    counts["Hoofdstuk"] = counts["Hoofdstuk"].map(lambda c: _CH.get(str(c), str(c)))
+    counts = counts.rename(columns=REPRO_STATUS_NL)
+    verdict = ("Alle berekende cijfers van hoofdstuk 1 en 2 komen overeen met het rapport."
+               if not result.exit_code else
+               f"**{len(result.failures)} cijfer(s) van hoofdstuk 1-2 wijken af** (zie hieronder).")
+    parts = ["Elk cijfer uit het gepubliceerde rapport (`data/reference/published_figures.csv`) staat hier "
+             "naast de waarde die deze build berekende. Status: *exact*; *binnen afronding* (verschil "
+             "kleiner dan een halve eenheid van de laatste gepubliceerde decimaal); *binnen BI* "
+             "(schatting binnen het gepubliceerde 95%-BI); *wijkt af*; *niet berekend* (niet uit de "
+             "registraties af te leiden, bijvoorbeeld interviewgegevens). " + verdict + "\n",
+             md_table(counts, "Reproductie per hoofdstuk en status", "repro-summary")]
+    allowed = t[t["allowed"]].drop_duplicates("reason")
+    if len(allowed):
+        parts.append("Toegestane afwijkingen (bekend onverenigbaar in het gepubliceerde rapport):\n")
+        parts.extend(f"- `{r['id'].rsplit('.', 1)[0]}.*`: {r['reason']}" for _, r in allowed.iterrows())
+        parts.append("")
+    for ch, g in t.groupby("chapter", sort=False):
+        view = pd.DataFrame({
+            "id": g["id"].map(lambda s: f"`{s}`"), "gepubliceerd": g["published"].map(lambda v: f"{v:g}"),
+            "berekend": g["computed"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.4g}"),
+            "verschil": g["difference"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:+.3g}"),
+            "status": g["status"].map(lambda x: REPRO_STATUS_NL.get(x, x))
+                      + g["allowed"].map(lambda a: " (toegestaan)" if a else "")})
+        parts.append(f"## {_CH.get(str(ch), str(ch))}\n")
+        parts.append(md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", "lrrrl"))
+    return "\n".join(parts)
+
+
+# --- E: audit ------------------------------------------------------------------------------------
+CHECK_NL = {
+    "category_sum": "Aantallen per categorie tegen N",
+    "percent_count": "Percentages tegen aantallen (met afronding)",
+    "percent_sum": "Percentages tellen op tot 100",
+    "summary_range": "Gemiddelden en medianen tegen minimum en maximum",
+    "p_ci": "p-waarden tegen betrouwbaarheidsintervallen",
+    "contrast": "Samenhang tussen contrasten van dezelfde uitkomst",
+}
+
+
+def audit_md(result: AuditResult) -> str:
+    """Findings of the consistency checks of the published figures (appendix E)."""
+    counts = pd.DataFrame([{"Controle": CHECK_NL.get(k, k), "Vergelijkingen": n,
+                            "Bevindingen": len(result.by_check(k))} for k, n in result.checked.items()])
+    parts = ["Deze bijlage controleert het gepubliceerde rapport op interne samenhang, uitsluitend met "
+             "de daarin gepubliceerde getallen. Elke controle houdt rekening met de afronding in het "
+             "rapport; een bevinding betekent dat geen onafgeronde waarden met alle betrokken getallen "
+             "tegelijk verenigbaar zijn. Standaardfouten zijn teruggerekend op de logschaal: "
+             "SE = (log(bovengrens) - log(ondergrens)) / (2 × 1,96), z = log(schatting) / SE.\n",
+             md_table(counts, "Uitgevoerde controles", "audit-checks")]
+    if not result.findings:
+        parts.append("Er zijn geen inconsistenties gevonden.\n")
+    for i, f in enumerate(result.findings, 1):
+        parts.append(f"**Bevinding {i}** ({CHECK_NL.get(f.check, f.check)}). {f.message}\n\n"
+                     f"Getallen: {f.numbers}. Ids: " + ", ".join(f"`{x}`" for x in f.ids) + ".\n")
+    return "\n".join(parts)
+
+
+# --- F: environment ------------------------------------------------------------------------------
+PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "nbformat",
+            "pypandoc-binary", "typst", "rpy2", "pymer4", "pydantic", "rich")
+
+
+def _run(cmd: list[str], cwd: Path | None = None) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=20, cwd=cwd)
+        return (out.stdout or out.stderr).strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def git_commit(root: Path) -> str:
+    """Commit hash of the working tree ('+ wijzigingen' when dirty; '' outside git)."""
+    sha = _run(["git", "rev-parse", "--short=12", "HEAD"], root)
+    if not sha or " " in sha:
+        return ""
+    dirty = _run(["git", "status", "--porcelain", "--untracked-files=no"], root)
+    return sha + (" (+ lokale wijzigingen)" if dirty else "")
+
+
+def versions() -> pd.DataFrame:
+    """Versions of Python, the key packages, pandoc, Typst, R and Quarto."""
+    rows = [{"Onderdeel": "Python", "Versie": platform.python_version()},
+            {"Onderdeel": "Platform", "Versie": platform.platform()}]
+    for p in PACKAGES:
+        try:
+            rows.append({"Onderdeel": p, "Versie": metadata.version(p)})
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        import pypandoc
+        rows.append({"Onderdeel": "pandoc", "Versie": pypandoc.get_pandoc_version()})
+    except (ImportError, OSError):
+        pass
+    r = shutil.which("R")
+    if r:
+        rows.append({"Onderdeel": "R", "Versie": _run([r, "--version"]).splitlines()[0] if _run([r, "--version"]) else "?"})
+    q = shutil.which("quarto")
+    if q:
+        rows.append({"Onderdeel": "Quarto", "Versie": _run([q, "--version"])})
+    return pd.DataFrame(rows)
+
+
+def environment_md(paths: Paths, context: dict | None = None) -> str:
+    """Computing environment and how to re-run (appendix F)."""
+    ctx = context or {}
+    parts = ["Dit rapport is volledig gegenereerd uit code en data. Commit: "
+             f"`{ctx.get('commit') or git_commit(paths.root) or 'onbekend'}`; "
+             f"renderer: {ctx.get('renderer', 'pandoc + Typst')}; Python `{sys.executable}`.\n",
+             md_table(versions(), "Softwareversies", "versions")]
+    times = ctx.get("stage_times")
+    if isinstance(times, dict) and times:
+        df = pd.DataFrame([{"Stap": k, "Duur (s)": nl_number(float(v), 1)} for k, v in times.items()])
+        parts.append(md_table(df, "Duur van de stappen van deze build", "stage-times", "lr"))
+    parts.append(
+        "## Opnieuw uitvoeren\n\n"
+        "```bash\n"
+        "make report              # omgeving (indien nodig) + volledige build: HTML en PDF\n"
+        "make test                # alle tests\n"
+        ".venv/bin/compendium build --synthetic   # forceer de synthetische tweeling\n"
+        ".venv/bin/compendium render --renderer pandoc   # alleen opnieuw renderen (offline)\n"
+        ".venv/bin/compendium check                      # reproductiecontrole (bijlage D)\n"
+        "```\n\n"
+        "Met echte registraties in `data/raw/` (zie `data/raw/README.md`) gebruikt `make report` die "
+        "gegevens; anders de synthetische tweeling. Wie Quarto heeft, kan ook `compendium render "
+        "--renderer quarto` of `quarto render` gebruiken; de inhoud is dezelfde.\n")
+    return "\n".join(parts)
+
+
+# --- D (twin only): calibration of the synthetic twin ----------------------------------------------
+CALIBRATION_STATUS_NL = {"exact": "exact", "miss": "niet gehaald", "not computed": "niet berekend",
+                         "within CI": "binnen BI", "outside CI": "buiten BI"}
+
+
+def calibration_md(paths: Paths) -> str:
+    """Calibration of the synthetic twin (appendix D), empty for real data.
+
+    Lists how many calibration targets the ingested twin meets exactly and every target it
+    does not, with the reason; the full table is written to ``<build>/calibration/synth_calibration.csv``.
+    """
+    from analysis.describe.load import is_synthetic
+
+    if not is_synthetic(paths.processed):
+        return ""
+    needed = ("registrations.parquet", "occupancy.parquet", "policy.parquet")
+    if not all((paths.processed / f).exists() for f in needed):
+        return "*Kalibratie van de synthetische tweeling: verwerkte tabellen ontbreken.*\n"
+    from analysis.verify.calibration import calibration_table
+
+    raw = paths.synthetic_raw if paths.synthetic_raw.exists() else None
+    t = calibration_table(paths.processed, raw=raw)
+    # Not under results/: that folder is an input of the render step, and writing into it
+    # while rendering would make every following build re-render.
+    out = paths.build / "calibration"
+    out.mkdir(parents=True, exist_ok=True)
+    t.to_csv(out / "synth_calibration.csv", index=False)
+    counts = t["status"].value_counts()
+    misses = t[t["status"] != "exact"]
+    parts = ["## Kalibratie van de synthetische tweeling\n",
+             f"De tweeling is gemaakt uit de gepubliceerde cijfers alleen. Na inlezen (ingest) haalt zij "
+             f"{int(counts.get('exact', 0))} van de {len(t)} kalibratiedoelen exact"
+             + (f"; de overige {len(misses)} staan hieronder met de reden." if len(misses) else ".")
+             + " De volledige tabel staat in `calibration/synth_calibration.csv` van de build-map; de aannames in "
+               "`docs/synthetic-twin.md`.\n"]
+    if len(misses):
+        view = pd.DataFrame({
+            "id": misses["id"].map(lambda s: f"`{s}`"),
+            "doel": misses["target"].map(lambda v: f"{v:g}"),
+            "bereikt": misses["achieved"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}"),
+            "status": misses["status"].map(lambda x: CALIBRATION_STATUS_NL.get(x, x)),
+            "reden": misses["toelichting"]})
+        parts.append(md_table(view, "Kalibratiedoelen die de tweeling niet exact haalt", "synth-calibration", "lrrll"))
+    return "\n".join(parts)

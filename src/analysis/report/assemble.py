@@ -1,0 +1,264 @@
+"""Assemble the report sources: generated parts in ``reports/_generated/`` and one document.
+
+``reports/index.qmd`` is the single report source for both renderers. It includes generated
+parts with Quarto's include shortcode (``{{< include _generated/_ch02.md >}}``); this module
+writes those parts (title-page metadata, summary with numbers from this build, the chapter
+notebooks, appendices A-F and the figures) and, for the offline path, expands the includes
+into one markdown document. A chapter may consist of several notebooks (:data:`SECTIONS`):
+chapter 3 is notebook 03 followed by notebook 03b (leave one location out) as its last section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis import SYNTHETIC_BANNER, __version__
+from analysis.verify.audit import audit
+from analysis.core.paths import Paths
+from analysis.report import appendices
+from analysis.report.notebook_md import convert
+from analysis.report.statistics import statistics_md
+from analysis.verify.reproduction import check
+from analysis.core.results import read_values
+
+GENERATED = "_generated"
+FIGURES = f"{GENERATED}/figures"
+#: Chapter notebooks (executed by papermill into ``<build>/notebooks``) -> include file.
+CHAPTERS = {"01_planned_policy": "_ch01.md", "02_unplanned_seclusion": "_ch02.md",
+            "03_change_across_measurements": "_ch03.md"}
+CHAPTER_TITLES = {"01_planned_policy": "Geplande gedwongen afzonderingen",
+                  "02_unplanned_seclusion": "Ongeplande gedwongen afzonderingen",
+                  "03_change_across_measurements": "Veranderingen over de metingen"}
+#: Notebooks executed as steps of their own but shown as the last sections of a chapter
+#: (their headings one level down, so their title is a section, not a new chapter).
+SECTIONS = {"03_change_across_measurements": ("03b_leave_one_location_out",)}
+SECTION_TITLES = {"03b_leave_one_location_out": "Eén locatie weglaten"}
+_INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$", re.M)
+_PLACEHOLDER = re.compile(r"\{\{\s*([\w.\-]+)\s*(?::\s*(\w+))?\s*\}\}")
+MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+             "september", "oktober", "november", "december"]
+
+
+@dataclass
+class Assembled:
+    """What :func:`prepare` produced.
+
+    Attributes
+    ----------
+    folder : Path
+        ``reports/_generated``.
+    meta : dict
+        Title-page metadata (also written to ``_meta.yml``).
+    figures, tables : list of str
+        Labels found in the chapters and appendices.
+    missing : list of str
+        Notebooks or values that were not available (shown in the report as such).
+    """
+
+    folder: Path
+    meta: dict
+    figures: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def fmt_value(value: float, how: str | None) -> str:
+    """Format a number for Dutch running text (``int``, ``pct``, ``dec1``, ``dec2``, ``dec3``)."""
+    if how == "int" or how is None and float(value).is_integer():
+        return f"{int(round(value))}"
+    if how == "pct":
+        return (f"{value:.1f}" if abs(value) < 0.5 else f"{value:.0f}").replace(".", ",")
+    digits = int(how[3:]) if how and how.startswith("dec") else 2
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def fill(text: str, values: dict[str, float]) -> tuple[str, list[str]]:
+    """Fill ``{{ published.id : fmt }}`` placeholders with this build's values.
+
+    A line with a placeholder that has no value is dropped (a summary never shows a
+    typed-in or stale number).
+
+    Returns
+    -------
+    tuple of (str, list of str)
+        Filled text and the ids that had no value.
+    """
+    missing: list[str] = []
+    out = []
+    for line in text.splitlines():
+        ids = [m.group(1) for m in _PLACEHOLDER.finditer(line)]
+        absent = [i for i in ids if i not in values]
+        if absent:
+            missing.extend(absent)
+            continue
+        out.append(_PLACEHOLDER.sub(lambda m: fmt_value(values[m.group(1)], m.group(2)), line))
+    return "\n".join(out) + "\n", missing
+
+
+def build_values(paths: Paths) -> dict[str, float]:
+    """Published-id -> value computed in this build."""
+    if not paths.results.exists():
+        return {}
+    v = read_values(paths.results).dropna(subset=["value"])
+    return dict(zip(v["published_id"].astype(str), v["value"].astype(float)))
+
+
+def title_meta(paths: Paths, *, synthetic: bool, context: dict | None = None) -> dict:
+    """Title-page metadata: project, measurements, data source, date, version, commit."""
+    ctx = dict(context or {})
+    commit = ctx.get("commit") or appendices.git_commit(paths.root) or "onbekend"
+    today = dt.date.today()
+    source = ("Synthetische tweeling (geen echte registraties)" if synthetic
+              else "Registraties van de JeugdzorgPlus-locaties (data/raw)")
+    fields = [("Project", "Ik laat je niet alleen, etappe 3"),
+              ("Metingen", ctx.get("measurements_text", "meting 1 (sep 2019 - feb 2020) en meting 2 (sep 2020 - feb 2021)")),
+              ("Databron", source), ("Datum", f"{today.day} {MONTHS_NL[today.month - 1]} {today.year}"),
+              ("Versie", f"compendium {__version__}"), ("Commit", commit)]
+    meta = {
+        "title": "Gedwongen afzonderen in de JeugdzorgPlus",
+        "title-plain": "Gedwongen afzonderen in de JeugdzorgPlus",
+        "short-title": "Gedwongen afzonderen in de JeugdzorgPlus - reproductie etappe 3",
+        "subtitle": "Reproduceerbare heranalyse van de registraties uit \u201cIk laat je niet alleen\u201d, etappe 3",
+        "organisation": "Onderzoekscompendium bij Academische Werkplaats Risicojeugd (2021)",
+        "date": fields[3][1], "lang": "nl", "toc-depth": 2,
+        "titlefields": [{"key": k, "value": str(v)} for k, v in fields],
+        "citation-note": "Oorspronkelijk rapport: Academische Werkplaats Risicojeugd (2021). "
+                         "Ik laat je niet alleen. Eindrapportage etappe 3.",
+        "synthetic": bool(synthetic), "commit": commit,
+    }
+    if synthetic:
+        meta["banner"] = SYNTHETIC_BANNER
+        meta["banner-note"] = ("Alle cijfers in dit rapport komen uit een synthetische tweeling die "
+                               "is afgestemd op de gepubliceerde cijfers. Ze zeggen niets over echte jongeren.")
+    return meta
+
+
+def _titlepage_md(meta: dict) -> str:
+    """Title-page block for the Quarto path (the pandoc templates draw their own)."""
+    rows = "\n".join(f"| {f['key']} | {f['value']} |" for f in meta["titlefields"])
+    banner = f"\n::: {{.callout-warning}}\n**{meta['banner']}.** {meta['banner-note']}\n:::\n" if meta.get("banner") else ""
+    return f"::: {{.titlepage}}\n| | |\n|---|---|\n{rows}\n{banner}\n:::\n"
+
+
+def _not_run(paths: Paths, nb: Path, what: str) -> str:
+    """Callout for a notebook that was not executed in this build."""
+    shown = nb.relative_to(paths.root) if nb.is_relative_to(paths.root) else nb
+    return f"::: {{.callout}}\n{what} is in deze build niet uitgevoerd (`{shown}` ontbreekt).\n:::\n"
+
+
+def _notebook_md(paths: Paths, name: str, folder: Path, result: Assembled, *, level: int) -> str:
+    """One executed notebook as markdown whose top heading has ``level`` ``#`` characters.
+
+    The notebook's headings are moved down ``level - 1`` levels; a notebook without a top
+    heading gets its title from :data:`CHAPTER_TITLES` or :data:`SECTION_TITLES`. A missing
+    notebook becomes its title and a callout (and is listed in ``result.missing``).
+    """
+    nb = paths.executed_notebooks / f"{name}.ipynb"
+    title = "#" * level + " " + {**CHAPTER_TITLES, **SECTION_TITLES}[name]
+    if not nb.exists():
+        result.missing.append(f"notebook {name}")
+        return f"{title}\n\n" + _not_run(paths, nb, "Dit hoofdstuk" if level == 1 else "Deze paragraaf")
+    conv = convert(nb, figures_dir=folder / "figures", figures_ref=FIGURES,
+                   bases=[paths.build, paths.figures, paths.root], shift_headings=level - 1)
+    result.figures += conv.figures
+    result.tables += conv.tables
+    md = conv.markdown
+    if not re.search(rf"(?m)^{'#' * level} ", md):
+        md = f"{title}\n\n{md}"
+    return md
+
+
+def _chapter(paths: Paths, name: str, folder: Path, result: Assembled) -> str:
+    """A chapter: its notebook, then the notebooks of its :data:`SECTIONS` as sections."""
+    parts = [_notebook_md(paths, name, folder, result, level=1)]
+    parts += [_notebook_md(paths, sec, folder, result, level=2) for sec in SECTIONS.get(name, ())]
+    return "\n".join(parts)
+
+
+def prepare(paths: Paths, *, synthetic: bool, context: dict | None = None) -> Assembled:
+    """Write every generated part of the report into ``reports/_generated/``.
+
+    Parameters
+    ----------
+    paths : Paths
+        Project paths (executed notebooks, results, processed data).
+    synthetic : bool
+        Whether the build used the synthetic twin (banner on the title page).
+    context : dict, optional
+        Extra facts from the orchestrator (``commit``, ``stage_times``, ``renderer``, ...).
+
+    Returns
+    -------
+    Assembled
+    """
+    folder = paths.reports / GENERATED
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "figures").mkdir(parents=True)
+    meta = title_meta(paths, synthetic=synthetic, context=context)
+    result = Assembled(folder=folder, meta=meta)
+    (folder / "_meta.yml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), "utf-8")
+    (folder / "_titlepage.md").write_text(_titlepage_md(meta), "utf-8")
+    template = paths.reports / "_summary.md"
+    summary, missing = fill(template.read_text("utf-8"), build_values(paths)) if template.exists() else ("", [])
+    if missing:
+        result.missing += [f"value {m}" for m in missing]
+    (folder / "_summary.md").write_text(summary, "utf-8")
+    for name, fname in CHAPTERS.items():
+        (folder / fname).write_text(_chapter(paths, name, folder, result), "utf-8")
+    _appendices(paths, folder, result, context)
+    return result
+
+
+def _appendices(paths: Paths, folder: Path, result: Assembled, context: dict | None) -> None:
+    parts = {
+        "_appendix_a.md": statistics_md(paths.model_results, figure_folders=[paths.figures],
+                                        figures_dest=folder / "figures", figures_ref=FIGURES),
+        "_appendix_b.md": appendices.codebook_md(),
+        "_appendix_c.md": appendices.data_quality_md(paths.processed),
+        "_appendix_d.md": (appendices.reproduction_md(check(paths)) + "\n" + appendices.calibration_md(paths)
+                           if paths.published_figures.exists() else "*`published_figures.csv` ontbreekt.*\n"),
+        "_appendix_e.md": (appendices.audit_md(audit(paths.published_figures)) if paths.published_figures.exists()
+                           else "*`published_figures.csv` ontbreekt.*\n"),
+        "_appendix_f.md": appendices.environment_md(paths, {**(context or {}), "commit": result.meta["commit"]}),
+    }
+    for fname, md in parts.items():
+        (folder / fname).write_text(md, "utf-8")
+        result.figures += re.findall(r"\{#(fig-[\w-]+)", md)
+        result.tables += re.findall(r"\{#(tbl-[\w-]+)", md)
+
+
+def expand_includes(text: str, base: Path, depth: int = 0) -> str:
+    """Inline ``{{< include file >}}`` shortcodes (paths relative to ``base``), recursively."""
+    if depth > 5:
+        raise RuntimeError("include nesting deeper than 5")
+
+    def repl(m: re.Match) -> str:
+        p = base / m.group(1)
+        if not p.exists():
+            raise FileNotFoundError(f"include not found: {p}")
+        return expand_includes(p.read_text("utf-8"), p.parent, depth + 1) + "\n"
+
+    return _INCLUDE.sub(repl, text)
+
+
+def document(paths: Paths) -> Path:
+    """Expand ``reports/index.qmd`` into ``reports/_generated/report.md`` (offline path)."""
+    src = paths.reports / "index.qmd"
+    text = expand_includes(src.read_text("utf-8"), paths.reports)
+    out = paths.reports / GENERATED / "report.md"
+    out.write_text(text, "utf-8")
+    return out
+
+
+def count_labels(md: str) -> pd.Series:
+    """Number of figure and table labels in a markdown text."""
+    return pd.Series({"figures": len(set(re.findall(r"\{#(fig-[\w-]+)", md))),
+                      "tables": len(set(re.findall(r"\{#(tbl-[\w-]+)", md)))})

@@ -1,0 +1,171 @@
+"""Location factsheets (Bijlage 5): content decoration, the month chart and rendering.
+
+:func:`analysis.present.location.factsheet` computes the disclosure-controlled content of one
+location; :func:`decorate` adds title, subtitle and notes; :func:`plot_months` draws the
+month chart; :func:`render` turns the content JSON (``<build>/factsheets/_work/<LOC>.json``)
+into a self-contained HTML page and, through the Typst template in
+``resources/factsheet/``, a one-page A4 PDF. Both formats come from the same JSON, so they
+show the same numbers, and the JSON holds nothing that disclosure control hid. Running the
+factsheets as build steps is :mod:`analysis.pipeline.factsheets`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any, Sequence
+
+from analysis import SYNTHETIC_BANNER
+from analysis.core.paths import Paths
+from analysis.describe import disclosure as dc
+
+
+def resource_text(name: str) -> str:
+    """A file of ``analysis/resources/factsheet``."""
+    return resources.files("analysis.report").joinpath(f"resources/factsheet/{name}").read_text("utf-8")
+
+
+def work_dir(paths: Paths) -> Path:
+    """Intermediate files (content JSON, chart) of the factsheets."""
+    return paths.factsheets / "_work"
+
+
+def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str = "nl") -> Any:
+    """Registrations per month (latest highlighted) and the rate per 10 youths vs national.
+
+    Hidden months have no bar and show the suppression mark; their rate is left out.
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis.present import figures
+
+    months = sheet["months"]
+    x = list(range(len(months)))
+    colours = [figures.PALETTE[1] if m["latest"] else "#8aa9c9" for m in months]
+    with figures.style():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 2.7), gridspec_kw={"wspace": 0.28})
+        heights = [m["n"] or 0 for m in months]
+        left.bar(x, heights, color=colours, width=0.68)
+        top = max(heights + [1])
+        for xi, m in zip(x, months):
+            left.text(xi, (m["n"] or 0) + top * 0.02, m["text"], ha="center", va="bottom", fontsize=8,
+                      fontweight="bold" if m["latest"] else "normal")
+        left.set_ylim(0, top * 1.18)
+        left.set_title("Registraties per maand" if lang == "nl" else "Registrations per month",
+                       fontsize=9, loc="left")
+        rate = [float("nan") if m["rate"] is None else m["rate"] for m in months]
+        nat = [float("nan") if m["national_rate"] is None else m["national_rate"] for m in months]
+        right.plot(x, nat, color="#7f7f7f", linestyle="--", linewidth=1.2, marker="s", markersize=3,
+                   label="landelijk" if lang == "nl" else "national")
+        right.plot(x, rate, color=figures.PALETTE[0], linewidth=1.6, marker="o", markersize=4,
+                   label=sheet["location"])
+        if months[-1]["rate"] is not None:
+            right.plot([x[-1]], [rate[-1]], "o", color=figures.PALETTE[1], markersize=7, zorder=5)
+        ymax = max([v for v in rate + nat if v == v] + [1])
+        right.set_ylim(0, ymax * 1.4)  # room for the legend above the lines
+        right.yaxis.set_major_formatter(figures.number_formatter(lang, 1 if ymax < 3 else 0))
+        right.set_title("Per 10 jongeren per maand" if lang == "nl" else "Per 10 youths per month",
+                        fontsize=9, loc="left")
+        right.legend(frameon=False, fontsize=7.5, loc="upper right", ncol=2, borderaxespad=0.1)
+        for ax in (left, right):
+            ax.set_xticks(x, [m["label"].split(" ")[0] for m in months], fontsize=8)
+            ax.tick_params(axis="y", labelsize=8)
+            ax.grid(axis="y")
+            ax.set_axisbelow(True)
+        return figures.save(fig, stem, synthetic=synthetic, png=False)  # HTML and PDF use the SVG
+
+
+# --- rendering ------------------------------------------------------------------------------
+def _html_table(columns: Sequence[str], rows: Sequence[Sequence[str]], total: Sequence[str] | None = None,
+                groups: Sequence[tuple[str, int]] | None = None) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    if groups:
+        top = "".join(f"<th colspan='{span}'>{html.escape(g)}</th>" for g, span in groups)
+        head = f"{top}</tr><tr class='sub'>{head}"
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in rows)
+    if total:
+        body += "<tr class='total'>" + "".join(f"<td>{html.escape(v)}</td>" for v in total) + "</tr>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def item_columns(sheet: dict[str, Any], flat: bool = False) -> list[str]:
+    """Column headings of the distribution tables (``flat``: one header row, for markdown)."""
+    if flat:
+        return ["Categorie", f"n {sheet['latest']}", f"% {sheet['latest']}", "n eerder", "% eerder",
+                "% landelijk"]
+    return ["", "n", "%", "n", "%", "%"]
+
+
+def item_groups(sheet: dict[str, Any]) -> list[tuple[str, int]]:
+    """Upper header row of the distribution tables: (text, columns spanned)."""
+    return [("", 1), (sheet["latest"], 2), ("Eerder", 2), ("Landelijk", 1)]
+
+
+def render_html(sheet: dict[str, Any], svg: str) -> str:
+    """Self-contained HTML page of one factsheet (chart inlined as SVG)."""
+    keys = "".join(
+        f"<div class='key'><div class='label'>{html.escape(k['label'])}</div>"
+        f"<div class='value'>{html.escape(k['value'])}</div>"
+        f"<div class='sub'>{html.escape(k['sub'])}</div></div>" for k in sheet["key_figures"])
+    tables = "".join(
+        f"<section><h3>{html.escape(t['title'])}</h3>{_html_table(item_columns(sheet), t['rows'], t['total'], item_groups(sheet))}</section>"
+        for t in sheet["tables"])
+    banner = f"<div class='banner'>{html.escape(sheet['banner'])}</div>" if sheet.get("banner") else ""
+    svg = svg[svg.find("<svg"):]  # drop the XML prolog: the SVG is inlined
+    return Template(resource_text("factsheet.html")).substitute(
+        title=html.escape(sheet["title"]), subtitle=html.escape(sheet["subtitle"]), banner=banner,
+        keys=keys, chart=svg, indicators=_html_table(sheet["indicators"]["columns"], sheet["indicators"]["rows"]),
+        tables=tables, notes="".join(f"<p>{html.escape(n)}</p>" for n in sheet["notes"]),
+    )
+
+
+def render_pdf(sheet: dict[str, Any], svg: str, out: Path) -> Path:
+    """One-page A4 PDF through the Typst template (``resources/factsheet/factsheet.typ``)."""
+    import typst
+
+    root = Path(str(resources.files("analysis.report").joinpath("resources/factsheet")))
+    data = dict(sheet, item_columns=item_columns(sheet), item_groups=item_groups(sheet))
+    typst.compile(str(root / "factsheet.typ"), output=str(out), root=str(root),
+                  sys_inputs={"data": json.dumps(data, ensure_ascii=False), "chart": svg})
+    return out
+
+
+def render(paths: Paths, location: str) -> list[Path]:
+    """HTML and PDF of one location from its content JSON and chart."""
+    work = work_dir(paths)
+    sheet = json.loads((work / f"{location}.json").read_text("utf-8"))
+    svg = (work / f"{location}-maanden.svg").read_text("utf-8")
+    html_path = paths.factsheets / f"{location}.html"
+    html_path.write_text(render_html(sheet, svg), encoding="utf-8")
+    return [html_path, render_pdf(sheet, svg, paths.factsheets / f"{location}.pdf")]
+
+
+def is_synthetic(processed: Path) -> bool:
+    """``synthetic`` flag of ``ingest_report.json`` (shared reader of the describe package)."""
+    from analysis.describe.load import is_synthetic as _is_synthetic
+
+    return _is_synthetic(processed)
+
+
+def decorate(sheet: dict[str, Any], *, name: str | None, measurement: int, synthetic: bool,
+             k: int) -> dict[str, Any]:
+    """Add title, subtitle, banner and notes (Dutch) to :func:`describe_location.factsheet`."""
+    loc = sheet["location"] + (f" – {name}" if name else "")
+    notes = [
+        dc.note(k),
+        "Per 10 jongeren: registraties gedeeld door de gemiddelde bezetting, maal 10, per maand. "
+        "Landelijk: alle locaties van de meting in dezelfde periode. Percentages over alle "
+        "registraties, inclusief 'niet ingevuld'. Geen gegevens op het niveau van jongeren.",
+    ]
+    if sheet.get("inactive"):
+        notes.insert(0, "Geen registratie (locatie deed niet mee): " + ", ".join(sheet["inactive"]) + " (–).")
+    if synthetic:
+        notes.insert(0, SYNTHETIC_BANNER + ".")
+    return dict(sheet, title=f"Factsheet gedwongen afzonderen – locatie {loc}",
+                subtitle=(f"Meting {measurement}: {sheet['months'][0]['label']} t/m {sheet['latest']}. "
+                          f"Laatste maand ({sheet['latest']}) tegenover de maanden ervoor "
+                          f"({sheet['earlier']})."),
+                banner=SYNTHETIC_BANNER if synthetic else "", notes=notes)

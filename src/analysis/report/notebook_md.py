@@ -1,0 +1,229 @@
+"""Executed notebook (``.ipynb``) -> pandoc markdown for the report.
+
+The chapter notebooks follow the notebook output contract (``analysis.present.display``): artefacts
+are IPython ``text/markdown`` display outputs (pipe tables with a ``: caption {#tbl-x}`` line,
+figures as ``![caption](path.svg){#fig-x}``), narrative is markdown. This module keeps
+markdown cells and markdown outputs, hides code (HTML: a collapsed "Toon code" block per
+cell; PDF: omitted), drops the papermill ``parameters`` / ``injected-parameters`` cells, copies
+figures next to the report and fails loudly when a cell raised an error.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_cell"}
+NO_CODE_TAGS = {"remove-input", "remove_input", "hide-input", "hide_input"}
+_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)")
+
+
+class NotebookError(RuntimeError):
+    """A notebook cannot be rendered (an error output, a missing figure, ...)."""
+
+
+@dataclass
+class Converted:
+    """Markdown of one notebook and what it contained.
+
+    Attributes
+    ----------
+    markdown : str
+        Pandoc markdown (code wrapped in HTML-only blocks).
+    figures : list of str
+        Figure labels (``fig-...``) found in the outputs.
+    tables : list of str
+        Table labels (``tbl-...``) found in the outputs.
+    """
+
+    markdown: str
+    figures: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+
+
+def _tags(cell: dict) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def _text(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def check_errors(nb: nbformat.NotebookNode, name: str) -> None:
+    """Raise :class:`NotebookError` if any cell of ``nb`` has an error output.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook.
+    name : str
+        Notebook name for the message.
+    """
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) or []:
+            if out.get("output_type") == "error":
+                raise NotebookError(
+                    f"{name}: cell {i} raised {out.get('ename')}: {out.get('evalue')}. "
+                    "Fix the notebook (or the analysis code) and re-run it before rendering."
+                )
+    if nb.metadata.get("papermill", {}).get("exception"):
+        raise NotebookError(f"{name}: papermill recorded an exception during execution")
+
+
+def _code_block(source: str) -> str:
+    fence = "````" if "```" in source else "```"
+    return (
+        '::: {.content-visible when-format="html"}\n'
+        '<details class="code-fold"><summary>Toon code</summary>\n\n'
+        f"{fence}python\n{source.rstrip()}\n{fence}\n\n</details>\n:::\n"
+    )
+
+
+def _resolve(src: str, bases: list[Path]) -> Path | None:
+    p = Path(src)
+    if p.is_absolute():
+        return p if p.exists() or p.with_suffix(".png").exists() else None
+    for base in bases:
+        cand = (base / p).resolve()
+        if cand.exists() or cand.with_suffix(".png").exists() or cand.with_suffix(".svg").exists():
+            return cand
+    return None
+
+
+def copy_figure(src: Path, dest_dir: Path) -> str:
+    """Copy a figure's SVG and PNG into ``dest_dir``; return the name to reference.
+
+    When both ``.svg`` and ``.png`` exist the returned name has no extension, so pandoc
+    (``--default-image-extension``) and Quarto pick SVG for HTML and PNG for PDF.
+
+    Parameters
+    ----------
+    src : Path
+        Figure path as written by the notebook (any of .svg/.png).
+    dest_dir : Path
+        Folder the report references figures in.
+
+    Returns
+    -------
+    str
+        File name (with or without extension) inside ``dest_dir``.
+    """
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    found = [src.with_suffix(ext) for ext in (".svg", ".png") if src.with_suffix(ext).exists()]
+    if not found and src.exists():
+        found = [src]
+    if not found:
+        raise NotebookError(f"figure not found: {src}")
+    for f in found:
+        shutil.copy2(f, dest_dir / f.name)
+    if len(found) == 2:
+        return src.stem
+    return found[0].name
+
+
+def rewrite_images(md: str, bases: list[Path], dest_dir: Path, ref_prefix: str) -> str:
+    """Copy every referenced image to ``dest_dir`` and point the markdown at the copy.
+
+    Parameters
+    ----------
+    md : str
+        Markdown with ``![..](path)`` images.
+    bases : list of Path
+        Folders relative paths are tried against, in order.
+    dest_dir : Path
+        Where figures are copied.
+    ref_prefix : str
+        Path of ``dest_dir`` as seen from the report source (e.g. ``_generated/figures``).
+    """
+
+    def repl(m: re.Match) -> str:
+        src = m.group("src")
+        if re.match(r"^[a-z]+:", src):
+            raise NotebookError(f"external image {src!r}: figures must be local files")
+        path = _resolve(src, bases)
+        if path is None:
+            raise NotebookError(f"figure {src!r} not found (looked in {', '.join(map(str, bases))})")
+        name = copy_figure(path, dest_dir)
+        return f"![{m.group('alt')}]({ref_prefix}/{name}{m.group('title') or ''})"
+
+    return _IMAGE.sub(repl, md)
+
+
+def _shift(md: str, levels: int) -> str:
+    """Demote markdown headings by ``levels`` (outside code fences)."""
+    if not levels:
+        return md
+    out, fenced = [], False
+    for line in md.splitlines(keepends=True):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if not fenced and re.match(r"^#{1,5} ", line):
+            line = "#" * levels + line
+        out.append(line)
+    return "".join(out)
+
+
+def _outputs_markdown(cell: dict) -> list[str]:
+    parts = []
+    for out in cell.get("outputs", []) or []:
+        if out.get("output_type") in ("display_data", "execute_result"):
+            data = out.get("data", {})
+            if "text/markdown" in data:
+                parts.append(_text(data["text/markdown"]).strip() + "\n")
+    return parts
+
+
+def convert(
+    nb_path: Path,
+    *,
+    figures_dir: Path,
+    figures_ref: str = "_generated/figures",
+    bases: list[Path] | None = None,
+    shift_headings: int = 0,
+) -> Converted:
+    """Convert an executed notebook to report markdown.
+
+    Parameters
+    ----------
+    nb_path : Path
+        Executed notebook (papermill output).
+    figures_dir : Path
+        Folder the figures are copied to.
+    figures_ref : str
+        How the report source refers to ``figures_dir``.
+    bases : list of Path, optional
+        Extra folders to resolve relative figure paths (the notebook's folder is tried first).
+    shift_headings : int
+        Add this many ``#`` to every markdown heading (0 keeps the notebook's levels).
+
+    Returns
+    -------
+    Converted
+        The markdown and the figure/table labels found.
+    """
+    nb = nbformat.read(nb_path, as_version=4)
+    check_errors(nb, nb_path.name)
+    search = [nb_path.parent, *(bases or [])]
+    blocks: list[str] = []
+    for cell in nb.cells:
+        tags = _tags(cell)
+        if tags & HIDDEN_TAGS:
+            continue
+        if cell.cell_type == "markdown":
+            blocks.append(_shift(_text(cell.source).strip() + "\n", shift_headings))
+        elif cell.cell_type == "code":
+            src = _text(cell.source)
+            if src.strip() and not (tags & NO_CODE_TAGS):
+                blocks.append(_code_block(src))
+            blocks.extend(_shift(b, shift_headings) for b in _outputs_markdown(cell))
+    md = "\n".join(blocks)
+    md = rewrite_images(md, search, figures_dir, figures_ref)
+    return Converted(
+        markdown=md,
+        figures=re.findall(r"\{#(fig-[\w-]+)", md),
+        tables=re.findall(r"\{#(tbl-[\w-]+)", md),
+    )

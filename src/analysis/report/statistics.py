@@ -1,0 +1,368 @@
+"""Appendix A (statistics) from ``<build>/results/models/``.
+
+Reads what the chapter-3 pipeline wrote (``analysis.models.tables.write_tables``) and lays it
+out for an A4 page: estimation and software once, then per outcome (counts, duration, room,
+isolation-room duration) the model formulas, a fixed-effects table (b, SE, exp(b), 95% CI, p)
+and a fit table (log-likelihood, AIC, location variance, ICC, dispersion, chibar2 test, status);
+then R's warnings verbatim, the residual diagnostics, the sensitivity analyses and the
+exclusions. Every table is narrow (at most nine short columns); numbers have 3-4 significant
+digits and a decimal comma, p-values read ``<0,001``. CSVs this module does not know are shown
+too (under their index title), so nothing the models wrote is hidden.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.present import models as present
+from analysis.report.appendices import md_escape
+
+SHORT: dict[str, str] = {"count": "Aantal", "dur": "Duur", "room": "Ruimte", "isodur": "Duur isoleerruimte"}
+SECTIONS: dict[str, str] = {
+    "count": "Aantal ongeplande afzonderingen",
+    "dur": "Duur van de afzondering",
+    "room": "Ruimte van de afzondering",
+    "isodur": "Duur in de isoleer- of separeerruimte",
+}
+ROOM_SHORT: dict[str, str] = {"other_vs_own": "overig/eigen", "iso_vs_own": "isoleer/eigen",
+                              "iso_vs_other": "isoleer/overig", "iso_vs_ownother": "isoleer/eigen+overig"}
+FAMILY_NL: dict[str, str] = {"nbinom2": "negatief-binomiaal (NB2)", "gaussian": "normaal, ln(minuten)",
+                             "binomial": "binomiaal (logit)", "poisson": "Poisson", "gamma_log": "gamma (log)"}
+METHOD_NL: dict[str, str] = {"ML (REML = FALSE)": "ML"}
+STATUS_NL: dict[str, str] = {"ok": "ok", "warning": "waarschuwing", "failed": "mislukt"}
+#: CSVs laid out by this module; any other CSV is shown as a generic table.
+KNOWN = {"ch3_models_fit", "ch3_models_fixed", "ch3_models_random", "ch3_models_lrtests",
+         "ch3_models_diagnostics", "ch3_models_exclusions", "ch3_sens_estimates", "ch3_sens_lrtests",
+         "ch3_sens_lolo", "ch3_sens_lolo_range"}
+MAX_ROWS = 60
+
+
+# --- formatting --------------------------------------------------------------------------
+def sig(x: object, digits: int = 3) -> str:
+    """Number with ``digits`` significant digits and a decimal comma (no exponent below 1e-6)."""
+    if x is None or isinstance(x, bool) or not isinstance(x, numbers.Real) or math.isnan(float(x)):
+        return ""
+    x = float(x)
+    if x == 0 or math.isinf(x):
+        return "0" if x == 0 else str(x)
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    if decimals > 6:
+        return f"{x:.{digits - 1}e}".replace(".", ",")
+    return present.fmt(x, decimals)
+
+
+_NUMERIC = re.compile(r"^[<>]?-?[\d.,]+(e-?\d+)?$")
+
+
+def table(df: pd.DataFrame, caption: str, label: str, cap: int = 34) -> str:
+    """Pipe table: numeric text right-aligned, column widths from the content (capped).
+
+    Like :func:`analysis.report.appendices.md_table`, but every column gets two characters of
+    room, so short numeric columns with longer headers do not run into each other in the PDF.
+    """
+    cells = df.apply(lambda c: c.map(md_escape)) if len(df) else df
+    align = ["r" if (vals := [v for v in cells[c] if v != ""]) and all(_NUMERIC.match(v) for v in vals)
+             else "l" for c in df.columns]
+    widths = [min(cap, max([len(str(c))] + [len(v) for v in cells[c]])) + 2 for c in df.columns]
+    head = "| " + " | ".join(md_escape(c) for c in df.columns) + " |"
+    rule = "|" + "|".join(("-" * w + ":") if a == "r" else (":" + "-" * w) for a, w in zip(align, widths)) + "|"
+    body = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + f"\n\n: {caption} {{#tbl-{label}}}\n"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def compact_label(model_id: str) -> str:
+    """Short model label for tables that span outcomes: ``Ruimte isoleer/eigen, maand``."""
+    key = section_of(model_id)
+    return f"Ruimte {short_label(model_id)}" if key == "room" else f"{SHORT.get(key, key)}, {short_label(model_id)}"
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name] if name in df.columns else pd.Series([float("nan")] * len(df), index=df.index)
+
+
+def section_of(model_id: str) -> str:
+    """Section key of a model id (``count``, ``dur``, ``room``, ``isodur``)."""
+    prefix, _ = present.split_model_id(model_id)
+    return "room" if prefix.startswith("room_") else prefix
+
+
+def short_label(model_id: str) -> str:
+    """Model label inside its section: ``maand × meting`` or ``isoleer/eigen, meting``."""
+    prefix, kind = present.split_model_id(model_id)
+    k = present.KIND_LABELS.get(kind, kind or model_id)
+    return f"{ROOM_SHORT.get(prefix[5:], prefix[5:])}, {k}" if prefix.startswith("room_") else k
+
+
+def _by_section(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    keys = df["model_id"].map(section_of)
+    return {s: df[keys == s] for s in SECTIONS if (keys == s).any()}
+
+
+# --- estimation and software -------------------------------------------------------------
+def overview_table(fit: pd.DataFrame) -> pd.DataFrame:
+    """One row per outcome: distribution, software, estimation method, observations, groups."""
+    rows = []
+    for key, g in _by_section(fit).items():
+        first = g.iloc[0]
+        nobs = sorted({int(v) for v in _col(g, "nobs").dropna()})
+        groups = sorted({str(v).replace("locatie=", "") for v in _col(g, "ngroups").dropna()})
+        rows.append({"Uitkomst": SHORT[key],
+                     "Verdeling": FAMILY_NL.get(str(first.get("family", "")), str(first.get("family", ""))),
+                     "Software": str(first.get("engine", "")),
+                     "Schatting": METHOD_NL.get(str(first.get("method", "")), str(first.get("method", ""))),
+                     "n": "-".join(str(n) for n in (nobs[0], nobs[-1])) if len(nobs) > 1 else
+                     (str(nobs[0]) if nobs else ""),
+                     "Locaties": "-".join(groups)})
+    return pd.DataFrame(rows)
+
+
+def versions_table(fit: pd.DataFrame) -> pd.DataFrame | None:
+    """Software versions recorded with the fits (once)."""
+    v = _col(fit, "versions").dropna()
+    if v.empty:
+        return None
+    items = [x.split("=", 1) for x in str(v.iloc[0]).split(";") if "=" in x]
+    return pd.DataFrame(items, columns=["Software", "Versie"]) if items else None
+
+
+def _estimation_md(fit: pd.DataFrame) -> list[str]:
+    parts = ["## Schatting en software\n",
+             "Alle modellen hebben een random intercept per locatie en zijn in R geschat (glmmTMB voor "
+             "de tellingen, lme4 voor de overige), aangestuurd vanuit Python. Schattingen staan op de "
+             "schaal van het model (b, met standaardfout SE) en als verhouding exp(b) met "
+             "95%-betrouwbaarheidsinterval (Wald, b ± 1,96 SE); p-waarden zijn tweezijdig (Wald z). "
+             "De duurmodellen zijn lineaire modellen op ln(minuten), geschat met ML; het "
+             "oorspronkelijke rapport noemt ze ten onrechte logistische regressies. De toets op "
+             "variatie tussen locaties is een LR-toets tegen het model zonder random effect, met als "
+             "referentie het mengsel 0,5 × chi2(0) + 0,5 × chi2(1) (chibar2(01)). Bij het intercept staat "
+             "alleen b: exp(intercept) is een basisniveau in de middelste maand, geen verhouding. "
+             "De logistische modellen voor de ruimte krijgen registraties met dezelfde waarden van "
+             "alle modelvariabelen (locatie, meting, maand) samengevoegd als binomiale aantallen; "
+             "dat geeft dezelfde likelihood en dus dezelfde schattingen, maar rekent veel sneller. "
+             "Log-likelihood, AIC, aantal waarnemingen en de residuchecks staan op het niveau van de "
+             "afzonderlijke registraties, zoals in Stata of SPSS.\n"]
+    ov = overview_table(fit)
+    if len(ov):
+        parts.append(table(ov, "Verdeling, software, schattingsmethode en omvang per uitkomst",
+                              "stat-overview"))
+    vt = versions_table(fit)
+    if vt is not None:
+        parts.append(table(vt, "Software waarmee de modellen zijn geschat", "stat-versions"))
+    return parts
+
+
+# --- per outcome ---------------------------------------------------------------------------
+def formulas_md(fit: pd.DataFrame) -> str:
+    """Bulleted R formulas of a section's models."""
+    if "formula" not in fit.columns:
+        return ""
+    seen: dict[str, str] = {}  # the room contrasts share formulas: list each once
+    for m, f in zip(fit["model_id"], fit["formula"]):
+        if pd.notna(f) and f not in seen:
+            seen[f] = present.KIND_LABELS.get(present.split_model_id(m)[1], m)
+    lines = [f"- {label}: `{f}`" for f, label in seen.items()]
+    return "**Modelformules.**\n\n" + "\n".join(lines) + "\n"
+
+
+def fixed_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
+    """Fixed effects: model (first row only), term, b, SE, exp(b), 95% CI, p."""
+    first = ~fixed["model_id"].duplicated()
+    # exp(intercept) is a baseline rate/odds at the centre month, not a ratio: b and SE suffice
+    ratio = fixed["term"] != "intercept"
+    return pd.DataFrame({
+        "Model": [short_label(m) if f else "" for m, f in zip(fixed["model_id"], first)],
+        "Term": fixed["term"].map(lambda t: present.term_label(str(t), reference)),
+        "b": _col(fixed, "estimate").map(sig), "SE": _col(fixed, "se").map(sig),
+        "exp(b)": _col(fixed, "exp_est").where(ratio).map(sig),
+        "95%-BI": [f"[{sig(a)}; {sig(b)}]" if pd.notna(a) and r else "" for a, b, r in
+                   zip(_col(fixed, "exp_ci_low"), _col(fixed, "exp_ci_high"), ratio)],
+        "p": _col(fixed, "p").map(present.fmt_pvalue),
+    })
+
+
+def _dispersion(row: pd.Series) -> str:
+    if pd.notna(row.get("theta", float("nan"))):
+        return f"θ = {sig(row['theta'])}"
+    if pd.notna(row.get("sigma", float("nan"))):
+        return f"σ = {sig(row['sigma'])}"
+    return ""
+
+
+def fit_display(fit: pd.DataFrame, random: pd.DataFrame, lr: pd.DataFrame) -> pd.DataFrame:
+    """Per model: logLik, AIC, location variance, ICC, dispersion, chibar2 test, status."""
+    var = {}
+    if len(random):
+        loc = random[(random["var1"] == "(Intercept)") & random["var2"].isna()]
+        var = dict(zip(loc["model_id"], loc["vcov"]))
+    tests = lr.set_index("model_id") if len(lr) else pd.DataFrame(columns=["lr", "p"])
+    rows = []
+    for _, r in fit.iterrows():
+        m = r["model_id"]
+        t = tests.loc[m] if m in tests.index else None
+        rows.append({"Model": short_label(m), "logL": present.fmt(r.get("loglik", float("nan")), 1),
+                     "AIC": present.fmt(r.get("aic", float("nan")), 1), "Var. locatie": sig(var.get(m)),
+                     "ICC": present.fmt(r.get("icc", float("nan")), 2), "Dispersie": _dispersion(r),
+                     "chibar2": "" if t is None else present.fmt(t["lr"], 2),
+                     "p": "" if t is None else present.fmt_pvalue(t["p"]),
+                     "Status": STATUS_NL.get(str(r.get("status", "")), str(r.get("status", "")))})
+    out = pd.DataFrame(rows)
+    return out[[c for c in out.columns if c == "Model" or (out[c] != "").any()]]
+
+
+def section_md(key: str, fit: pd.DataFrame, fixed: pd.DataFrame, random: pd.DataFrame,
+               lr: pd.DataFrame) -> list[str]:
+    """Formulas, fixed effects and fit of one outcome."""
+    parts = [f"## {SECTIONS[key]}\n"]
+    if key == "room":
+        parts.append("Vergelijkingen: " + "; ".join(f"*{s}* = {present.ROOM_LABELS[c].lower()}"
+                                                    for c, s in ROOM_SHORT.items())
+                     + ". Elk model gebruikt de registraties in de twee vergelijkte ruimtes, met y = 1 "
+                     "voor de eerstgenoemde.\n")
+    if len(fit):
+        parts.append(formulas_md(fit))
+    if len(fixed):
+        parts.append(table(fixed_display(fixed), f"{SECTIONS[key]}: vaste effecten",
+                              f"stat-fixed-{key}"))
+    if len(fit):
+        parts.append(table(fit_display(fit, random, lr),
+                              f"{SECTIONS[key]}: fit, variantie tussen locaties en LR-toets",
+                              f"stat-fit-{key}"))
+    return parts
+
+
+def warnings_md(fit: pd.DataFrame) -> list[str]:
+    """R's warnings and errors, verbatim, per model (or a sentence that there were none)."""
+    parts = ["## Convergentie en waarschuwingen\n"]
+    text = (_col(fit, "warnings").fillna("").astype(str) + " " + _col(fit, "error").fillna("").astype(str)).str.strip()
+    bad = fit[text.str.len() > 0]
+    if bad.empty:
+        return parts + ["R gaf bij geen enkel model een waarschuwing of fout.\n"]
+    parts.append("Waarschuwingen en fouten van R bij het schatten (letterlijk, ingekort tot 300 tekens):\n")
+    for m, s, t in zip(bad["model_id"], _col(bad, "status"), text[bad.index]):
+        msgs = dict.fromkeys(" ".join(x.split()).replace("`", "'")[:300] for x in t.split(" | ") if x.strip())
+        parts.append(f"- *{present.model_label(m)}* ({STATUS_NL.get(str(s), s)}):\n"
+                     + "\n".join(f"    - `{x}`" for x in msgs))
+    return parts + [""]
+
+
+# --- diagnostics, sensitivity, exclusions -----------------------------------------------------
+def diagnostics_md(diag: pd.DataFrame, has_figures: bool) -> list[str]:
+    parts = ["## Diagnostiek\n",
+             "Gesimuleerde geschaalde residuen (de methode van DHARMa, op R's `simulate()`): "
+             "uniformiteit (Kolmogorov-Smirnov), dispersie en, bij tellingen, het aantal nullen; "
+             "waargenomen gedeeld door gesimuleerd, 1 = zoals verwacht."
+             + (" De residufiguren van het meest uitgebreide model per uitkomst staan in hoofdstuk 3, "
+                "paragraaf *Diagnostiek*." if has_figures else "") + "\n"]
+    return parts + [table(present.diagnostics_display(diag, compact_label),
+                             "Toetsen op de gesimuleerde geschaalde residuen", "stat-diagnostics")]
+
+
+def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
+    parts = ["## Gevoeligheidsanalyses\n",
+             "Elke analyse verandert één keuze van het primaire model; de tabellen zetten de primaire "
+             "en de gewijzigde schatting (exp(b)) naast elkaar. De volledige schattingen, ook van de "
+             "intercepten, staan in `ch3_sens_estimates.csv`.\n"]
+    if "ch3_sens_lrtests" in tables and len(tables["ch3_sens_lrtests"]):
+        parts.append(table(present.lr_display(tables["ch3_sens_lrtests"], compact_label),
+                              "LR-toetsen van de gevoeligheidsanalyses", "stat-sens-lr"))
+    est = tables.get("ch3_sens_estimates")
+    if est is not None and len(est):
+        for analysis in est["analysis"].drop_duplicates():
+            detail = present.sensitivity_detail(est, analysis, label=compact_label)
+            if len(detail):
+                parts.append(table(detail, "Gevoeligheid: " + _lower_first(present.SENSITIVITY_LABELS.get(analysis, analysis)),
+                                      f"stat-sens-{analysis.replace('_', '-')}"))
+        fits = est[est["variant"] != "primary"].drop_duplicates(["analysis", "model_id"])
+        status = fits.groupby("analysis", sort=False)["status"]
+        counts = pd.DataFrame({
+            "Analyse": [present.SENSITIVITY_LABELS.get(a, a) for a in status.size().index],
+            "Modellen": status.size().to_numpy(),
+            "Waarschuwing": status.apply(lambda x: int((x == "warning").sum())).to_numpy(),
+            "Mislukt": status.apply(lambda x: int((x == "failed").sum())).to_numpy()})
+        if (counts[["Waarschuwing", "Mislukt"]].to_numpy().sum()) > 0:
+            parts.append(table(counts, "Gevoeligheidsanalyses: modellen met een waarschuwing van R of "
+                                       "zonder schatting (meldingen in `ch3_sens_estimates.csv`)",
+                               "stat-sens-status"))
+    rng, fixed = tables.get("ch3_sens_lolo_range"), tables.get("ch3_models_fixed")
+    if rng is not None and len(rng) and fixed is not None:
+        parts.append(table(present.lolo_display(rng, fixed, label=compact_label),
+                              "Leave one location out: bereik van exp(b) (elke locatie één keer weggelaten; "
+                              "alle schattingen in `ch3_sens_lolo.csv`)", "stat-sens-lolo"))
+    return parts
+
+
+def generic_md(name: str, df: pd.DataFrame, title: str) -> list[str]:
+    """A CSV this module does not lay out: rounded, the first rows."""
+    df = df.drop(columns=[c for c in ("note", "published_prefix") if c in df.columns])
+    note = ""
+    if len(df) > MAX_ROWS:
+        note = f"\n*Noot.* De eerste {MAX_ROWS} van {len(df)} rijen; het volledige bestand is `{name}.csv`.\n"
+        df = df.head(MAX_ROWS)
+    shown = df.apply(lambda c: c.map(sig) if pd.api.types.is_float_dtype(c) else c)
+    return [f"## {title}\n", table(shown, title, f"stat-{name.replace('_', '-')}") + note]
+
+
+def statistics_md(models_dir: Path, *, figure_folders: list[Path], figures_dest: Path,
+                  figures_ref: str = "_generated/figures") -> str:
+    """Appendix A as markdown.
+
+    Parameters
+    ----------
+    models_dir : Path
+        ``<build>/results/models``.
+    figure_folders : list of Path
+        Folders searched for diagnostics figures (``diag_<model>.png/.svg``); they are shown in
+        chapter 3 and only referred to here.
+    figures_dest, figures_ref
+        Kept for the renderer's call signature (appendix A copies no figures).
+
+    Returns
+    -------
+    str
+        Markdown (sections as level-2 headings).
+    """
+    if not models_dir.exists() or not any(models_dir.glob("*.csv")):
+        return ("*In deze build zijn geen modellen geschat (`results/models/` is leeg); hoofdstuk 3 en "
+                "deze bijlage zijn daarom niet gevuld.*\n")
+    index = pd.read_csv(models_dir / "index.csv") if (models_dir / "index.csv").exists() else pd.DataFrame(
+        columns=["name", "title"])
+    titles = dict(zip(index["name"], index["title"]))
+    names = [p.stem for p in sorted(models_dir.glob("*.csv")) if p.stem not in ("index", "values")]
+    t = {n: pd.read_csv(models_dir / f"{n}.csv") for n in names}
+    empty = pd.DataFrame(columns=["model_id"])
+    fit, fixed = t.get("ch3_models_fit", empty), t.get("ch3_models_fixed", empty)
+    random = t.get("ch3_models_random", pd.DataFrame(columns=["model_id", "var1", "var2", "vcov"]))
+    lr = t.get("ch3_models_lrtests", pd.DataFrame(columns=["model_id", "lr", "p"]))
+    parts = ["Deze bijlage toont alle modellen van hoofdstuk 3 volledig, zoals de build ze wegschreef "
+             "(`results/models/`): per uitkomst de formules, de vaste effecten, de fit en de toets op "
+             "variatie tussen locaties; daarna de meldingen van R, de diagnostiek en de "
+             "gevoeligheidsanalyses.\n"]
+    if len(fit):
+        parts += _estimation_md(fit)
+    fixed_by, fit_by = _by_section(fixed) if len(fixed) else {}, _by_section(fit) if len(fit) else {}
+    for key in SECTIONS:
+        if key in fixed_by or key in fit_by:
+            parts += section_md(key, fit_by.get(key, empty), fixed_by.get(key, empty), random, lr)
+    if len(fit):
+        parts += warnings_md(fit)
+    if "ch3_models_diagnostics" in t:
+        has_figures = any(any(f.rglob("diag_*.png")) for f in [models_dir, *figure_folders] if f.exists())
+        parts += diagnostics_md(t["ch3_models_diagnostics"], has_figures)
+    if any(n.startswith("ch3_sens_") for n in names):
+        parts += sensitivity_md(t)
+    if "ch3_models_exclusions" in t:
+        parts += ["## Analysebestanden en uitsluitingen\n",
+                  table(present.exclusions_table(t["ch3_models_exclusions"]),
+                           "Uitgesloten rijen per analysebestand", "stat-exclusions")]
+    for name in (n for n in names if n not in KNOWN):
+        parts += generic_md(name, t[name], titles.get(name, name))
+    return "\n".join(parts)

@@ -1,0 +1,246 @@
+"""Reproduction check: every published figure beside the value this build computed.
+
+Statuses (per row of ``data/reference/published_figures.csv``):
+
+``exact``
+    The computed value equals the published one (to 1e-9), or, for ``p_upper_bound``
+    rows (``p < .001``), the computed p lies below the bound.
+``within rounding``
+    The computed value differs, but by no more than half a unit of the published last
+    decimal (e.g. 43.2 % published as 43 %).
+``within CI``
+    A chapter-3 estimate outside rounding but inside the published 95% CI of the same term.
+``differs``
+    Anything else.
+``not computed``
+    This build wrote no value for the id (``values.csv``).
+
+Chapters ``1`` and ``2`` must match (exact or within rounding); chapter-3 estimates get
+their status without failing the check. Figures the synthetic twin cannot match by
+construction are listed in :data:`ALLOWED_DIFFERENCES` with the reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.core.paths import Paths
+from analysis.core.results import read_values
+
+EXACT, ROUNDING, IN_CI, DIFFERS, MISSING = (
+    "exact", "within rounding", "within CI", "differs", "not computed",
+)
+STATUSES = (EXACT, ROUNDING, IN_CI, DIFFERS, MISSING)
+MUST_MATCH_CHAPTERS = {"1", "2"}
+_EPS = 1e-9
+
+#: Published figures the synthetic twin cannot reproduce, with the reason (id glob -> reason).
+CLOCK_READING_RESOLUTION = 60.0  # minutes: one bar of the hourly start-time figures
+
+ALLOWED_DIFFERENCES: dict[str, str] = {
+    "ch2.fig12.n.*": "Figuur 12: de gepubliceerde categorieen tellen op tot 1593, niet tot N = 1613; "
+                     "de synthetische tweeling moet 1613 registraties verdelen en kan niet alle "
+                     "aantallen tegelijk volgen.",
+    "ch2.fig12.pct.*": "Figuur 12: 66% bij n = 1039 past niet bij N = 1613 (64,4%); de percentages "
+                       "volgen uit de aantallen van de tweeling.",
+}
+
+
+@dataclass
+class CheckResult:
+    """Outcome of :func:`check`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per published figure: id, chapter, description, published, computed,
+        difference, status, must_match, allowed, reason.
+    failures : DataFrame
+        Rows that should match and do not (not allow-listed).
+    """
+
+    table: pd.DataFrame
+    failures: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a figure that should match does not, else 0."""
+        return int(len(self.failures) > 0)
+
+    def counts(self) -> pd.DataFrame:
+        """Number of figures per chapter and status (chapters as rows)."""
+        c = pd.crosstab(self.table["chapter"], self.table["status"])
+        return c.reindex(columns=[s for s in STATUSES], fill_value=0)
+
+    def print_summary(self, console=None, *, max_rows: int = 12) -> None:
+        """Print a one-screen summary with rich (counts per chapter, then failures)."""
+        print_summary(self, console, max_rows=max_rows)
+
+
+def half_unit(decimals: float | int | None) -> float:
+    """Half a unit of the last published decimal (0.5 for integers)."""
+    d = 0 if decimals is None or pd.isna(decimals) else int(decimals)
+    return 0.5 * 10.0 ** (-d)
+
+
+def _term(pid: str) -> str:
+    return pid.rsplit(".", 1)[0]
+
+
+def status_of(row: pd.Series, computed: float | None, ci: tuple[float, float] | None) -> str:
+    """Status of one published figure given the computed value.
+
+    Parameters
+    ----------
+    row : Series
+        Row of the published table (``value``, ``kind``, ``decimals``).
+    computed : float or None
+        Value computed in this build (None/NaN: not computed).
+    ci : tuple of float, optional
+        Published (ci_low, ci_high) of the same term, for estimates.
+
+    Returns
+    -------
+    str
+        One of :data:`STATUSES`.
+    """
+    if computed is None or pd.isna(computed):
+        return MISSING
+    published = float(row["value"])
+    diff = abs(float(computed) - published)
+    if row["kind"] == "p_upper_bound":
+        return EXACT if computed < published + _EPS else DIFFERS
+    if diff <= _EPS * max(1.0, abs(published)):
+        return EXACT
+    if row["kind"] != "exact" and diff <= half_unit(row["decimals"]) + _EPS:
+        return ROUNDING
+    # Times read off Figures 7 and 8 (hourly bars): the reading's resolution is one bar.
+    if row.get("unit") == "minutes_after_midnight" and row["kind"] == "rounded" \
+            and diff <= CLOCK_READING_RESOLUTION + _EPS:
+        return ROUNDING
+    if row["kind"] == "estimate" and ci is not None and ci[0] - _EPS <= computed <= ci[1] + _EPS:
+        return IN_CI
+    return DIFFERS
+
+
+def allowed_reason(pid: str, allow: dict[str, str] | None = None) -> str:
+    """Reason a figure may differ ("" when it must match)."""
+    for pattern, reason in (ALLOWED_DIFFERENCES if allow is None else allow).items():
+        if fnmatch.fnmatchcase(pid, pattern):
+            return reason
+    return ""
+
+
+def compare(published: pd.DataFrame, values: pd.DataFrame, *, allow: dict[str, str] | None = None,
+            must_match: set[str] = MUST_MATCH_CHAPTERS) -> CheckResult:
+    """Compare published figures with computed values.
+
+    Parameters
+    ----------
+    published : DataFrame
+        ``published_figures.csv``.
+    values : DataFrame
+        Computed values (``published_id``, ``value``), e.g. from :func:`read_values`.
+    allow : dict, optional
+        Allow-list (id glob -> reason); default :data:`ALLOWED_DIFFERENCES`.
+    must_match : set of str
+        Chapters whose computed figures must match.
+
+    Returns
+    -------
+    CheckResult
+    """
+    pub = published.copy()
+    pub["chapter"] = pub["chapter"].astype(str)
+    vals = values.dropna(subset=["published_id"]).drop_duplicates("published_id", keep="last")
+    computed = dict(zip(vals["published_id"].astype(str), vals["value"].astype(float)))
+    by_id = pub.set_index("id")["value"].to_dict()
+    rows = []
+    for _, r in pub.iterrows():
+        term = _term(r["id"])
+        lo, hi = by_id.get(f"{term}.ci_low"), by_id.get(f"{term}.ci_high")
+        ci = (float(lo), float(hi)) if lo is not None and hi is not None else None
+        comp = computed.get(r["id"])
+        status = status_of(r, comp, ci)
+        reason = allowed_reason(r["id"], allow)
+        rows.append({
+            "id": r["id"], "chapter": r["chapter"], "description": r.get("description", ""),
+            "kind": r["kind"], "unit": r.get("unit", ""), "decimals": r.get("decimals"),
+            "published": float(r["value"]), "computed": comp,
+            "difference": None if comp is None else float(comp) - float(r["value"]),
+            "status": status, "must_match": r["chapter"] in must_match,
+            "allowed": bool(reason), "reason": reason,
+        })
+    table = pd.DataFrame(rows)
+    fail = table["must_match"] & (table["status"] == DIFFERS) & ~table["allowed"]
+    return CheckResult(table=table, failures=table[fail].reset_index(drop=True))
+
+
+def check(paths: Paths, *, allow: dict[str, str] | None = None) -> CheckResult:
+    """Reproduction check of a build.
+
+    Parameters
+    ----------
+    paths : Paths
+        Project paths; reads ``paths.published_figures`` and ``read_values(paths.results)``.
+    allow : dict, optional
+        Allow-list override.
+
+    Returns
+    -------
+    CheckResult
+        ``exit_code`` is 1 when a chapter-1/2 figure differs (outside the allow-list).
+    """
+    published = pd.read_csv(paths.published_figures, dtype={"id": str, "chapter": str})
+    values = read_values(paths.results) if Path(paths.results).exists() else pd.DataFrame(
+        columns=["published_id", "value", "result"])
+    return compare(published, values, allow=allow)
+
+
+_CHAPTER_NAMES = {"method": "Methode", "1": "Hoofdstuk 1", "2": "Hoofdstuk 2", "3": "Hoofdstuk 3"}
+
+
+def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> None:
+    """Print counts per chapter and status, the failures and the verdict.
+
+    Parameters
+    ----------
+    result : CheckResult
+        Outcome of :func:`check`.
+    console : rich.console.Console, optional
+        Where to print (default: a new console on stdout).
+    max_rows : int
+        Show at most this many failing figures.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    counts = result.counts()
+    t = Table(title="Reproductiecontrole: gepubliceerde cijfers vs. deze build", title_justify="left")
+    t.add_column("hoofdstuk")
+    colours = {EXACT: "green", ROUNDING: "green", IN_CI: "cyan", DIFFERS: "red", MISSING: "dim"}
+    for s in STATUSES:
+        t.add_column(s, justify="right", style=colours[s])
+    for chapter, row in counts.iterrows():
+        t.add_row(_CHAPTER_NAMES.get(str(chapter), str(chapter)), *[str(int(row[s])) for s in STATUSES])
+    console.print(t)
+    allowed = result.table[result.table["allowed"] & (result.table["status"] == DIFFERS)]
+    if len(allowed):
+        console.print(f"[yellow]{len(allowed)} toegestane afwijking(en) (allow-list):[/] "
+                      + ", ".join(allowed["id"].head(8)))
+    if result.exit_code:
+        f = Table(title=f"{len(result.failures)} cijfer(s) die hadden moeten kloppen", title_justify="left")
+        for col in ("id", "published", "computed", "difference"):
+            f.add_column(col, justify="left" if col == "id" else "right")
+        for _, r in result.failures.head(max_rows).iterrows():
+            f.add_row(r["id"], f"{r['published']:g}", f"{r['computed']:g}", f"{r['difference']:+g}")
+        console.print(f)
+        console.print("[bold red]FOUT[/]: hoofdstuk 1-2 wijkt af van het gepubliceerde rapport.")
+    else:
+        console.print("[bold green]OK[/]: alle berekende cijfers van hoofdstuk 1-2 kloppen "
+                      "(exact of binnen de afronding).")
