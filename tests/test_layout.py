@@ -50,3 +50,13 @@ def test_the_check_catches_a_back_import(tmp_path: Path) -> None:
     src = "from analysis.report import render\n"
     names = deps.imported_names(ast.parse(src), "analysis.core.paths")
     assert any(_stage(n) > _stage("analysis.core.paths") for n in names)
+
+
+def test_readme_tree_matches_the_package() -> None:
+    """The README's tree names every package folder of ``src/analysis`` and no other."""
+    readme = (SRC.parent / "README.md").read_text("utf-8")
+    block = readme.split("<!-- tree:start -->")[1].split("<!-- tree:end -->")[0]
+    lines = [ln for ln in block.splitlines() if ln.startswith("  ") and ln.strip()]
+    listed = {ln.split()[0].rstrip("/") for ln in lines if ln.startswith("  ") and not ln.startswith("    ")}
+    actual = {p.name for p in (SRC / "analysis").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert listed == actual, f"README tree {sorted(listed)} != src/analysis {sorted(actual)}"
