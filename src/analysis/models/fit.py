@@ -17,6 +17,7 @@ from scipy import special, stats
 from analysis.models import cache, rbridge
 from analysis.models.lrtest import LRTest, lr_test
 from analysis.models.spec import ModelSpec
+from analysis.models.verdict import Verdict, judge
 
 Z975 = float(stats.norm.ppf(0.975))
 
@@ -96,6 +97,16 @@ class ModelResult:
     def method(self) -> str:
         """Estimation method (ML, Laplace, ...)."""
         return self.spec.method
+
+    @property
+    def verdict(self) -> Verdict:
+        """Fit-quality verdict (:func:`analysis.models.verdict.judge`): interpretable or why not."""
+        return judge(self)
+
+    @property
+    def interpretable(self) -> bool:
+        """Whether the model may be reported as a finding (see :attr:`verdict`)."""
+        return self.verdict.interpretable
 
     def term(self, name: str) -> pd.Series:
         """Row of ``fixed`` for one cleaned term name."""

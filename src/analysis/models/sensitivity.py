@@ -45,11 +45,11 @@ ANALYSES: tuple[str, ...] = ("random_slope", "poisson", "gamma", "youth", "occup
 DEFAULT_ANALYSES: tuple[str, ...] = tuple(a for a in ANALYSES if a != "lolo")
 """What :func:`run_sensitivity` runs by default: all but ``lolo`` (its own build step)."""
 
-LOLO_COLUMNS = ["model_id", "term", "dropped", "status", "exp_est", "exp_ci_low", "exp_ci_high", "p"]
+LOLO_COLUMNS = ["model_id", "term", "dropped", "status", "verdict", "exp_est", "exp_ci_low", "exp_ci_high", "p"]
 LOLO_RANGE_COLUMNS = ["model_id", "term", "min", "max", "n_fits"]
 
 ESTIMATE_COLUMNS = ["analysis", "model_id", "variant", "term", "estimate", "se", "p",
-                    "exp_est", "exp_ci_low", "exp_ci_high", "status", "warnings"]
+                    "exp_est", "exp_ci_low", "exp_ci_high", "status", "verdict", "warnings"]
 
 
 @dataclass
@@ -102,12 +102,13 @@ def _rows(analysis: str, variant: str, res: ModelResult) -> list[dict]:
     """Tidy estimate rows of one fit (intercept left out)."""
     if res.status == "failed":
         return [{"analysis": analysis, "model_id": res.model_id.split("~")[0], "variant": variant,
-                 "term": None, "status": "failed", "warnings": res.error}]
+                 "term": None, "status": "failed", "verdict": "failed", "warnings": res.error}]
     f = res.fixed[res.fixed["term"] != "intercept"]
+    verdict = res.verdict.code
     return [{"analysis": analysis, "model_id": res.model_id.split("~")[0], "variant": variant,
              "term": r.term, "estimate": r.estimate, "se": r.se, "p": r.p, "exp_est": r.exp_est,
              "exp_ci_low": r.exp_ci_low, "exp_ci_high": r.exp_ci_high, "status": res.status,
-             "warnings": " | ".join(res.warnings + res.messages)} for r in f.itertuples()]
+             "verdict": verdict, "warnings": " | ".join(res.warnings + res.messages)} for r in f.itertuples()]
 
 
 def _variant(analysis: str, base: ModelSpec, frames: AnalysisFrames,
@@ -291,7 +292,7 @@ def leave_one_location_out(frames: AnalysisFrames, specs: Sequence[ModelSpec],
         for loc in sorted(data["locatie"].unique()):
             res = fit(spec, data[data["locatie"] != loc], frames.meting_levels, with_lr=False)
             row = {"model_id": spec.model_id, "term": terms[spec.model_id], "dropped": loc,
-                   "status": res.status}
+                   "status": res.status, "verdict": res.verdict.code}
             if res.status != "failed" and terms[spec.model_id] in set(res.fixed["term"]):
                 t = res.term(terms[spec.model_id])
                 row.update(exp_est=t["exp_est"], exp_ci_low=t["exp_ci_low"],

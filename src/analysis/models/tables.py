@@ -44,12 +44,12 @@ def fixed_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
     for mid, r in results.items():
         if r.status == "failed":
             continue
-        f = r.fixed.drop(columns=["r_term"]).assign(model_id=mid, group=r.spec.group)
+        f = r.fixed.drop(columns=["r_term"]).assign(model_id=mid, group=r.spec.group, verdict=r.verdict.code)
         f["published_prefix"] = [f"ch3.{mid}.{t}" if r.spec.published and t in PUBLISHED_TERMS
                                  else "" for t in f["term"]]
         frames.append(f)
     cols = ["model_id", "group", "term", "estimate", "se", "z", "p", "ci_low", "ci_high",
-            "exp_est", "exp_ci_low", "exp_ci_high", "published_prefix"]
+            "exp_est", "exp_ci_low", "exp_ci_high", "verdict", "published_prefix"]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
@@ -70,6 +70,7 @@ def fit_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
         rows.append({
             "model_id": mid, "formula": r.spec.formula(), "family": r.spec.family,
             "engine": r.spec.engine, "method": r.method, "status": r.status,
+            "verdict": r.verdict.code, "separated_locations": ";".join(r.verdict.separated),
             "converged": r.converged, "singular": r.singular, "nobs": r.nobs,
             "ngroups": ";".join(f"{k}={v}" for k, v in r.ngroups.items()),
             "loglik": r.loglik, "df": r.df, "aic": r.aic, "icc": r.icc,

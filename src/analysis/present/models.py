@@ -205,7 +205,7 @@ def key_terms(results: Mapping[str, ModelResult], prefix: str) -> list[tuple[str
 def estimate_row(res: ModelResult, term: str, published: pd.DataFrame, reference: int) -> dict:
     """One display row: term label, exp(b), 95%-BI, p and the published values."""
     row = {"Term": term_label(term, reference) if term else "Model niet geschat",
-           "exp(b)": "", "95%-BI": "", "p": ""}
+           "exp(b)": "", "95%-BI": "", "p": "", "Oordeel": "" if res.interpretable else "n.i."}
     if term == "re_location" and res.lr is not None:
         row.update({"exp(b)": fmt(res.lr.lr), "p": fmt_pvalue(res.lr.p)})
     elif term:
@@ -235,10 +235,11 @@ def estimates_table(results: Mapping[str, ModelResult], prefix: str, published: 
     Returns
     -------
     DataFrame
-        Term, exp(b), 95%-BI, p, Rapport, p (rapport) (text cells).
+        Term, exp(b), 95%-BI, p, Oordeel (``n.i.`` = not interpretable, see
+        :mod:`analysis.models.verdict`), Rapport, p (rapport) (text cells).
     """
     rows = [estimate_row(results[m], t, published, reference) for m, t in key_terms(results, prefix)]
-    return pd.DataFrame(rows, columns=["Term", "exp(b)", "95%-BI", "p", "Rapport", "p (rapport)"])
+    return pd.DataFrame(rows, columns=["Term", "exp(b)", "95%-BI", "p", "Oordeel", "Rapport", "p (rapport)"])
 
 
 def room_table(results: Mapping[str, ModelResult], published: pd.DataFrame, reference: int = 1,

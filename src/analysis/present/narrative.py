@@ -8,6 +8,8 @@ from typing import Mapping
 import pandas as pd
 
 from analysis.models.fit import ModelResult
+from analysis.models.verdict import Verdict
+from analysis.present import text
 from analysis.present.models import (fmt, fmt_p_text, model_label, outcome_label, split_model_id,
                                      term_label)
 
@@ -60,10 +62,35 @@ def _lead(res: ModelResult, term: str, value: str) -> str:
     return f"De term {term} was {value}"
 
 
-def effect_sentence(res: ModelResult, term: str) -> str:
-    """One sentence about a fixed term on the exp scale with its CI and p-value."""
+def not_interpretable_sentence(label: str, verdict: Verdict) -> str:
+    """One Dutch sentence: the model is not interpretable, why, and that nothing is concluded.
+
+    Parameters
+    ----------
+    label : str
+        Dutch model label (lower case), e.g. ``ruimte: isoleerruimte t.o.v. eigen kamer, maand``.
+    verdict : Verdict
+        :func:`analysis.models.verdict.judge` of the model.
+    """
+    return (f"Het model {label} is niet interpreteerbaar, want {text.join(verdict.phrases())}; "
+            "er wordt geen conclusie uit getrokken.")
+
+
+def verdict_sentence(res: ModelResult) -> str:
+    """The one sentence for a model that is not interpretable: what is wrong; no conclusion."""
     if res.status == "failed":
         return f"Het model {model_label(res.model_id).lower()} kon niet geschat worden: {res.error}"
+    return not_interpretable_sentence(model_label(res.model_id).lower(), res.verdict)
+
+
+def effect_sentence(res: ModelResult, term: str) -> str:
+    """One sentence about a fixed term on the exp scale with its CI and p-value.
+
+    A model that is not interpretable (:attr:`ModelResult.verdict`) gets
+    :func:`verdict_sentence` instead: no estimate is reported as a finding.
+    """
+    if not res.interpretable:
+        return verdict_sentence(res)
     row = res.term(term)
     sig = "significant" if row["p"] < 0.05 else "niet significant"
     return (f"{_lead(res, term, fmt_num(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
@@ -72,6 +99,8 @@ def effect_sentence(res: ModelResult, term: str) -> str:
 
 def random_sentence(res: ModelResult) -> str:
     """Sentence on the location random intercept and its chibar2 test."""
+    if not res.interpretable:
+        return verdict_sentence(res)
     if res.lr is None:
         return f"Voor het model {model_label(res.model_id).lower()} is de variatie tussen locaties niet getoetst."
     sig = "significante" if res.lr.p < 0.05 else "geen significante"
@@ -80,23 +109,41 @@ def random_sentence(res: ModelResult) -> str:
 
 
 def status_sentence(results: Mapping[str, ModelResult]) -> str:
-    """Which models did not converge cleanly (never hidden)."""
-    bad = [k for k, r in results.items() if r.status != "ok"]
+    """How many models are interpretable, and for the others why not (never hidden)."""
+    bad = [k for k, r in results.items() if not r.interpretable]
+    n = len(results)
     if not bad:
-        return f"Alle {len(results)} modellen zijn zonder waarschuwingen geconvergeerd."
-    status = {"warning": "waarschuwing", "failed": "niet geschat"}
-    return (f"{len(bad)} van de {len(results)} modellen gaven een waarschuwing of fout: "
-            + "; ".join(f"{model_label(b).lower()} ({status.get(results[b].status, results[b].status)})"
-                        for b in bad)
-            + ". De letterlijke meldingen van R staan in bijlage A en in `results/models/ch3_models_fit.csv`.")
+        return (f"{'Het model is' if n == 1 else f'Alle {n} modellen zijn'} zonder waarschuwingen "
+                "geconvergeerd en interpreteerbaar.")
+    verb = "is" if len(bad) == 1 else "zijn"
+    return (f"{len(bad)} van de {n} modellen {verb} niet interpreteerbaar en {verb} niet als bevinding "
+            "gerapporteerd: "
+            + "; ".join(f"{model_label(b).lower()} ({', '.join(results[b].verdict.phrases())})" for b in bad)
+            + ". De letterlijke meldingen van R en het oordeel per model staan in bijlage A en in "
+              "`results/models/ch3_models_fit.csv`.")
+
+
+def reason_paragraph(res: ModelResult | None) -> str:
+    """Sentences on the reason x measurement model (one per reason), or its verdict sentence."""
+    if res is None:
+        return ""
+    if not res.interpretable:
+        return verdict_sentence(res)
+    return " ".join(effect_sentence(res, t) for t in res.fixed["term"] if "_x_meting" in t or t == "agressie")
 
 
 def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
-    """Paragraph for one outcome: month model, measurement model, interaction."""
+    """Paragraph for one outcome: month model, measurement model, interaction.
+
+    A model that is not interpretable contributes one sentence saying so and why.
+    """
     parts = []
     for suffix, term in (("month", "month"), ("meting", None), ("interaction", None)):
         res = results.get(f"{prefix}_{suffix}")
-        if res is None or res.status == "failed":
+        if res is None:
+            continue
+        if not res.interpretable:
+            parts.append(verdict_sentence(res))
             continue
         terms = [term] if term else [t for t in res.fixed["term"] if t.startswith("meting")
                                      or (suffix == "interaction" and "_x_" in t)]

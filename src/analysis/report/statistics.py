@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, MIN_SE, from_code
 from analysis.present import models as present
 from analysis.report.appendices import md_escape
 
@@ -35,6 +36,12 @@ FAMILY_NL: dict[str, str] = {"nbinom2": "negatief-binomiaal (NB2)", "gaussian": 
                              "binomial": "binomiaal (logit)", "poisson": "Poisson", "gamma_log": "gamma (log)"}
 METHOD_NL: dict[str, str] = {"ML (REML = FALSE)": "ML"}
 STATUS_NL: dict[str, str] = {"ok": "ok", "warning": "waarschuwing", "failed": "mislukt"}
+VERDICT_SHORT: dict[str, str] = {
+    "failed": "mislukt", "not_converged": "niet geconvergeerd", "singular": "singulier",
+    "warnings": "waarschuwing", "separation": "scheiding", "extreme_estimate": f"|b| > {MAX_ABS_B:g}",
+    "extreme_re_sd": f"SD > {MAX_RE_SD:g}", "extreme_icc": f"ICC > {MAX_ICC:g}".replace(".", ","),
+    "ci_degenerate": "BI zonder breedte"}
+"""Short Dutch name per verdict reason (appendix A's column *Oordeel*)."""
 #: CSVs laid out by this module; any other CSV is shown as a generic table.
 KNOWN = {"ch3_models_fit", "ch3_models_fixed", "ch3_models_random", "ch3_models_lrtests",
          "ch3_models_diagnostics", "ch3_models_exclusions", "ch3_sens_estimates", "ch3_sens_lrtests",
@@ -149,7 +156,16 @@ def _estimation_md(fit: pd.DataFrame) -> list[str]:
              "alle modelvariabelen (locatie, meting, maand) samengevoegd als binomiale aantallen; "
              "dat geeft dezelfde likelihood en dus dezelfde schattingen, maar rekent veel sneller. "
              "Log-likelihood, AIC, aantal waarnemingen en de residuchecks staan op het niveau van de "
-             "afzonderlijke registraties, zoals in Stata of SPSS.\n"]
+             "afzonderlijke registraties, zoals in Stata of SPSS.\n",
+             "**Oordeel per model.** Voordat er een zin over een model wordt geschreven, krijgt elk model "
+             "een oordeel. Een model is *niet interpreteerbaar* (in de tabellen: n.i.) als R het niet kon "
+             "schatten, het niet convergeerde, een variantie op nul (de rand) schatte, R een waarschuwing "
+             "gaf, er quasi-scheiding is (bij een ja/nee-uitkomst een locatie met alleen nullen of alleen "
+             "enen; bij tellingen een locatie zonder enige afzondering), een coëfficiënt buiten "
+             f"±{MAX_ABS_B:g} op de modelschaal ligt, de standaarddeviatie tussen locaties (log- of "
+             f"logitschaal) groter is dan {MAX_RE_SD:g}, de ICC groter is dan {present.fmt(MAX_ICC, 1)}, of een "
+             f"standaardfout niet eindig of kleiner dan {present.fmt(MIN_SE, 6)} is (een interval zonder breedte). De tekst "
+             "van hoofdstuk 3 trekt uit zo'n model geen conclusie; de kolom *Oordeel* noemt de reden.\n"]
     ov = overview_table(fit)
     if len(ov):
         parts.append(table(ov, "Verdeling, software, schattingsmethode en omvang per uitkomst",
@@ -176,10 +192,12 @@ def formulas_md(fit: pd.DataFrame) -> str:
 def fixed_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
     """Fixed effects: model (first row only), term, b, SE, exp(b), 95% CI, p."""
     first = ~fixed["model_id"].duplicated()
+    bad = set(fixed.loc[_col(fixed, "verdict").fillna("ok").astype(str) != "ok", "model_id"])
     # exp(intercept) is a baseline rate/odds at the centre month, not a ratio: b and SE suffice
     ratio = fixed["term"] != "intercept"
     return pd.DataFrame({
-        "Model": [short_label(m) if f else "" for m, f in zip(fixed["model_id"], first)],
+        "Model": [(short_label(m) + (" (n.i.)" if m in bad else "")) if f else ""
+                  for m, f in zip(fixed["model_id"], first)],
         "Term": fixed["term"].map(lambda t: present.term_label(str(t), reference)),
         "b": _col(fixed, "estimate").map(sig), "SE": _col(fixed, "se").map(sig),
         "exp(b)": _col(fixed, "exp_est").where(ratio).map(sig),
@@ -187,6 +205,14 @@ def fixed_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
                    zip(_col(fixed, "exp_ci_low"), _col(fixed, "exp_ci_high"), ratio)],
         "p": _col(fixed, "p").map(present.fmt_pvalue),
     })
+
+
+def verdict_cell(code: object) -> str:
+    """Appendix-A cell of a verdict code: ``interpreteerbaar`` or ``niet: scheiding, ICC > 0,9``."""
+    if not isinstance(code, str) or not code:
+        return ""
+    v = from_code(code)
+    return "interpreteerbaar" if v.interpretable else "niet: " + ", ".join(VERDICT_SHORT[r] for r in v.reasons)
 
 
 def _dispersion(row: pd.Series) -> str:
@@ -213,7 +239,8 @@ def fit_display(fit: pd.DataFrame, random: pd.DataFrame, lr: pd.DataFrame) -> pd
                      "ICC": present.fmt(r.get("icc", float("nan")), 2), "Dispersie": _dispersion(r),
                      "chibar2": "" if t is None else present.fmt(t["lr"], 2),
                      "p": "" if t is None else present.fmt_pvalue(t["p"]),
-                     "Status": STATUS_NL.get(str(r.get("status", "")), str(r.get("status", "")))})
+                     "Oordeel": verdict_cell(r.get("verdict", ""))
+                     or STATUS_NL.get(str(r.get("status", "")), str(r.get("status", "")))})
     out = pd.DataFrame(rows)
     return out[[c for c in out.columns if c == "Model" or (out[c] != "").any()]]
 

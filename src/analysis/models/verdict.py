@@ -1,0 +1,192 @@
+"""Fit-quality verdict: is a fitted model interpretable, and if not, why (issue 14 item 1).
+
+The verdict is computed from the fitted result alone (status, R's messages, estimates, variance
+components, the model data), before any sentence is written. A model is *interpretable* only
+when none of these checks fires:
+
+==================  ===========================================================================
+reason              fires when
+==================  ===========================================================================
+failed              R raised an error (no estimates)
+not_converged       the optimizer reported non-convergence (lme4 / glmmTMB convergence check)
+singular            a variance component is estimated at (numerically) zero: boundary fit
+warnings            R raised any warning or convergence message while fitting
+separation          0/1 outcome: a location whose outcome is all 0 or all 1 (quasi-separation);
+                    count outcome: a location with no event in any month
+extreme_estimate    a fixed effect with ``|b| > MAX_ABS_B`` on the link scale
+extreme_re_sd       a random-effect SD above ``MAX_RE_SD`` on the link scale (not for LMMs,
+                    whose scale is that of the outcome)
+extreme_icc         location ICC above ``MAX_ICC``
+ci_degenerate       a fixed effect whose SE is not finite or below ``MIN_SE`` (zero-width CI)
+==================  ===========================================================================
+
+The limits are conventions, stated once here and in ``docs/models.md``: on the log and logit
+scales a coefficient of 10 is a factor of 22,000, and a location SD of 5 puts the middle 95% of
+locations a factor of about 3 * 10^8 apart; such values arise from (quasi-)separation, not from
+data that inform them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from analysis.models.fit import ModelResult
+
+MAX_ABS_B = 10.0
+"""Largest credible |coefficient| on the link scale (log, logit, ln minutes)."""
+MAX_RE_SD = 5.0
+"""Largest credible random-effect SD on the log or logit scale."""
+MAX_ICC = 0.9
+"""Location ICC above this means locations are nearly deterministic: not a model of change."""
+MIN_SE = 1e-6
+"""Standard errors below this give a zero-width confidence interval."""
+
+REASONS: tuple[str, ...] = ("failed", "not_converged", "singular", "warnings", "separation",
+                            "extreme_estimate", "extreme_re_sd", "extreme_icc", "ci_degenerate")
+"""Every reason code, in the order they are reported."""
+
+REASON_NL: dict[str, str] = {
+    "failed": "R kon het model niet schatten",
+    "not_converged": "het model is niet geconvergeerd",
+    "singular": "een variantie is op de rand (nul) geschat",
+    "warnings": "R gaf een waarschuwing",
+    "separation": "quasi-scheiding (een locatie met steeds dezelfde uitkomst)",
+    "extreme_estimate": f"een coëfficiënt ligt buiten ±{MAX_ABS_B:g} op de modelschaal",
+    "extreme_re_sd": f"de standaarddeviatie tussen locaties is groter dan {MAX_RE_SD:g}",
+    "extreme_icc": f"de ICC is groter dan {MAX_ICC:g}".replace(".", ","),
+    "ci_degenerate": "een betrouwbaarheidsinterval heeft geen breedte of is niet eindig",
+}
+"""Dutch phrase per reason (used in sentences and in appendix A)."""
+
+LABEL_NL: dict[bool, str] = {True: "interpreteerbaar", False: "niet interpreteerbaar"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of :func:`judge`.
+
+    Attributes
+    ----------
+    reasons : tuple of str
+        Codes of :data:`REASONS` that fired (empty: interpretable).
+    separated : tuple of str
+        Locations with a constant outcome (for the ``separation`` reason).
+    """
+
+    reasons: tuple[str, ...] = ()
+    separated: tuple[str, ...] = ()
+
+    @property
+    def interpretable(self) -> bool:
+        """Whether the model may be reported as a finding."""
+        return not self.reasons
+
+    @property
+    def code(self) -> str:
+        """``ok`` or the reasons joined by ``+`` (the CSV column ``verdict``)."""
+        return "ok" if self.interpretable else "+".join(self.reasons)
+
+    @property
+    def label(self) -> str:
+        """Dutch label: ``interpreteerbaar`` / ``niet interpreteerbaar``."""
+        return LABEL_NL[self.interpretable]
+
+    def phrases(self) -> list[str]:
+        """Dutch phrase per reason, the separated locations counted."""
+        out = []
+        for r in self.reasons:
+            if r == "separation" and self.separated:
+                n = len(self.separated)
+                out.append(f"quasi-scheiding ({n} {'locatie' if n == 1 else 'locaties'} met steeds "
+                           "dezelfde uitkomst)")
+            else:
+                out.append(REASON_NL[r])
+        return out
+
+
+def from_code(code: str) -> Verdict:
+    """Rebuild a :class:`Verdict` from its CSV ``code`` (``ok`` or ``a+b``)."""
+    if not isinstance(code, str) or code in ("", "ok"):
+        return Verdict()
+    return Verdict(tuple(r for r in code.split("+") if r in REASONS))
+
+
+def constant_locations(data: pd.DataFrame, outcome: str, family: str) -> list[str]:
+    """Locations whose outcome gives no information on their level (quasi-separation).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Model data with ``locatie`` and ``outcome`` (0/1 rows, or counts).
+    outcome : str
+    family : str
+        ``binomial``: all 0 or all 1 in a location; ``nbinom2``/``poisson``: all zero.
+
+    Returns
+    -------
+    list of str
+    """
+    if data is None or data.empty or "locatie" not in data or outcome not in data:
+        return []
+    y = pd.to_numeric(data[outcome], errors="coerce")
+    g = y.groupby(data["locatie"].astype(str))
+    if family == "binomial":
+        lo, hi = g.min(), g.max()
+        bad = ((hi <= 0) | (lo >= 1))
+    elif family in ("nbinom2", "poisson"):
+        bad = g.max() <= 0
+    else:
+        return []
+    return sorted(bad[bad].index.astype(str))
+
+
+def _any(values: Iterable[float], test) -> bool:
+    arr = np.asarray(list(values), dtype=float)
+    return bool(arr.size) and bool(test(arr).any())
+
+
+def judge(res: "ModelResult") -> Verdict:
+    """The fit-quality verdict of one fitted model (see the module docstring).
+
+    Parameters
+    ----------
+    res : ModelResult
+        A result of :func:`analysis.models.fit.fit`; ``res.data`` holds the model rows (for
+        binomial models the 0/1 rows, not the cells).
+
+    Returns
+    -------
+    Verdict
+    """
+    if res.status == "failed":
+        return Verdict(("failed",))
+    reasons: set[str] = set()
+    if not res.converged:
+        reasons.add("not_converged")
+    if res.singular:
+        reasons.add("singular")
+    if res.warnings or any("singular" not in m for m in res.messages):
+        reasons.add("warnings")
+    separated: list[str] = []
+    if res.spec.random and res.data is not None:
+        separated = constant_locations(res.data, res.spec.outcome, res.spec.family)
+        if separated:
+            reasons.add("separation")
+    fx = res.fixed
+    if len(fx):
+        if _any(fx["estimate"], lambda a: ~np.isfinite(a) | (np.abs(a) > MAX_ABS_B)):
+            reasons.add("extreme_estimate")
+        if _any(fx["se"], lambda a: ~np.isfinite(a) | (a < MIN_SE)):
+            reasons.add("ci_degenerate")
+    if res.spec.family != "gaussian" and len(res.random):
+        sds = res.random.loc[res.random["var2"].isna(), "sd_cor"]
+        if _any(sds, lambda a: a > MAX_RE_SD):
+            reasons.add("extreme_re_sd")
+    if np.isfinite(res.icc) and res.icc > MAX_ICC:
+        reasons.add("extreme_icc")
+    return Verdict(tuple(r for r in REASONS if r in reasons), tuple(separated))
