@@ -35,7 +35,7 @@ CSV = ROOT / "data" / "reference" / "published_figures.csv"
 
 COLUMNS = [
     "id", "chapter", "section", "artefact", "description", "value", "unit",
-    "denominator", "decimals", "kind", "category_code", "report_location",
+    "denominator", "decimals", "kind", "category_code", "report_location", "metingen",
 ]
 ID_RE = re.compile(r"^(ch[123]|t1)(\.[a-z0-9][a-z0-9_\-]*)+$")
 SECTION_RE = re.compile(r"^(\d+(\.\d+)*|B3)$")

@@ -95,3 +95,55 @@ def test_check_reads_paths_and_prints(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Hoofdstuk 2" in out and "FOUT" in out and "ch2.a.pct.1" in out
     assert len(out.splitlines()) < 40  # one screen
+
+
+# --- issue 13 item 3: published figures belong to measurements; compare like with like -----------
+def scoped_published():
+    t = published_table()
+    t["metingen"] = ["2", "2", "2", "1;2", "1;2", "1;2", ""]
+    return t
+
+
+def scoped_values(metingen, **kv):
+    v = values(**kv)
+    v["metingen"] = metingen
+    return v
+
+
+def test_a_new_measurement_is_never_compared_with_a_published_one():
+    # Chapter 2 of measurement 3: values far from the published measurement-2 figures.
+    res = compare(scoped_published(), scoped_values("3", **{"ch2.a.n.1": 1213, "ch2.a.pct.1": 39}))
+    t = res.table
+    assert res.exit_code == 0 and res.failures.empty
+    assert set(t.loc[t["metingen"] == "3", "status"]) == {"no published figure"}
+    assert not (t["status"] == DIFFERS).any()
+    pub = t[t["id"].eq("ch2.a.n.1") & t["metingen"].eq("2")].iloc[0]
+    assert pub["status"] == MISSING and pd.isna(pub["computed"])
+    lines = res.compared()
+    assert any("Hoofdstuk 2" in x and "meting 2" in x and "geen cijfer" not in x for x in lines), lines
+    assert any("2 berekende cijfers over meting 3 zonder gepubliceerd cijfer" in x for x in lines), lines
+
+
+def test_same_measurement_is_compared_and_can_fail():
+    v = pd.concat([scoped_values("2", **{"ch2.a.n.1": 11}), scoped_values("3", **{"ch2.a.n.1": 10})])
+    res = compare(scoped_published(), v)
+    assert res.exit_code == 1 and list(res.failures["id"]) == ["ch2.a.n.1"]
+    assert res.failures["computed"].iloc[0] == 11  # measurement 2's value, not measurement 3's
+
+
+def test_models_over_other_measurements_are_not_compared():
+    res = compare(scoped_published(), scoped_values("1;2;3", **{"ch3.m.month.est": 0.5}))
+    t = res.table
+    assert t.loc[t["id"].eq("ch3.m.month.est") & t["metingen"].eq("1;2"), "status"].iloc[0] == MISSING
+    assert t.loc[t["metingen"].eq("1;2;3"), "status"].iloc[0] == "no published figure"
+    assert any("meting 1 t/m 3" in x for x in res.compared())
+
+
+def test_values_carry_their_measurements_through_the_results_contract(tmp_path):
+    from analysis.core.results import read_values
+    write_result(tmp_path, "r1", pd.DataFrame({"x": [1]}), chapter="2", title="t",
+                 values={"ch2.a.n.1": 10}, metingen=[2])
+    write_result(tmp_path, "r2", pd.DataFrame({"x": [1]}), chapter="3", title="t",
+                 values={"ch3.m.month.est": 0.9}, metingen=[2, 1])
+    v = read_values(tmp_path).set_index("published_id")
+    assert v.loc["ch2.a.n.1", "metingen"] == "2" and v.loc["ch3.m.month.est", "metingen"] == "1;2"

@@ -5,8 +5,10 @@ Every figure and table of a chapter is written with :func:`write_result`:
 * ``<results>/<name>.csv``: the tidy data behind the artefact;
 * ``<results>/index.csv``: one row per result (name, chapter, title, file, published ids);
 * ``<results>/values.csv``: one row per reproduced published number
-  (``published_id``, ``value``, ``result``), which the reproduction check compares with
-  ``data/reference/published_figures.csv``.
+  (``published_id``, ``value``, ``result``, ``metingen``), which the reproduction check compares
+  with ``data/reference/published_figures.csv``. ``metingen`` names the measurement(s) the value
+  was computed over (``"3"``, ``"1;2;3"``), so a published figure of measurement 2 is never
+  compared with a value of measurement 3.
 
 Index and values are merged per result name, so chapters can be re-run independently and
 in any order. Two notebooks may write into the same folder at once (the build runs chapter 3
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
 import pandas as pd
 
@@ -29,7 +31,7 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 INDEX_COLUMNS = ["name", "chapter", "title", "file", "published_ids"]
-VALUE_COLUMNS = ["published_id", "value", "result"]
+VALUE_COLUMNS = ["published_id", "value", "result", "metingen"]
 
 
 @contextmanager
@@ -49,7 +51,7 @@ def _locked(folder: Path) -> Iterator[None]:
 def _merge(path: Path, new: pd.DataFrame, key: str, name: str, columns: list[str]) -> None:
     """Replace the rows of ``name`` in the CSV at ``path`` by ``new`` and sort (deterministic)."""
     if path.exists():
-        old = pd.read_csv(path, dtype={key: str})
+        old = pd.read_csv(path, dtype={key: str, "metingen": str})
         old = old[old[key if key == "name" else "result"] != name]
         new = pd.concat([old, new], ignore_index=True)
     new = new[columns].sort_values(columns[:1] if key == "name" else ["published_id"])
@@ -64,6 +66,7 @@ def write_result(
     chapter: str,
     title: str,
     values: Mapping[str, float] | None = None,
+    metingen: Sequence[int] | None = None,
 ) -> Path:
     """Write one result and register it in the index and the values file.
 
@@ -81,6 +84,8 @@ def write_result(
         Dutch title as shown in the report.
     values : mapping, optional
         Published-figure id -> value computed in this run (see ``published_figures.csv``).
+    metingen : sequence of int, optional
+        Measurements the values were computed over (stored as ``"1;2"``); None: unknown.
 
     Returns
     -------
@@ -96,7 +101,8 @@ def write_result(
         "published_ids": "|".join(sorted(values)),
     }])
     vals = pd.DataFrame(
-        [{"published_id": k, "value": float(v), "result": name} for k, v in values.items()],
+        [{"published_id": k, "value": float(v), "result": name, "metingen": scope_text(metingen)}
+         for k, v in values.items()],
         columns=VALUE_COLUMNS,
     )
     with _locked(results_dir):
@@ -105,9 +111,19 @@ def write_result(
     return out
 
 
+def scope_text(metingen: Sequence[int] | None) -> str:
+    """Measurements as stored in ``values.csv`` and ``published_figures.csv``: ``"1;2"``."""
+    return "" if metingen is None else ";".join(str(int(m)) for m in sorted(set(metingen)))
+
+
 def read_values(results_dir: Path) -> pd.DataFrame:
     """All computed values of a build, from every ``values.csv`` under ``results_dir``."""
-    frames = [pd.read_csv(p, dtype={"published_id": str}) for p in sorted(results_dir.rglob("values.csv"))]
+    frames = [pd.read_csv(p, dtype={"published_id": str, "metingen": str}, keep_default_na=False,
+                          na_values={"value": ["", "NaN", "nan"]})
+              for p in sorted(results_dir.rglob("values.csv"))]
     if not frames:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    if "metingen" not in out.columns:  # written before values carried their measurements
+        out["metingen"] = ""
+    return out

@@ -34,9 +34,11 @@ def _qual(func: object) -> str:
     return f"{func.__module__}.{func.__qualname__}"  # type: ignore[attr-defined]
 
 
-def _write(results_dir: Path, chapter: str, res: Result) -> Result:
+def _write(results_dir: Path, chapter: str, res: Result, metingen: list[int]) -> Result:
+    # The measurements travel with the values, so the reproduction check compares a published
+    # figure of measurement 2 only with a value computed for measurement 2.
     write_result(results_dir, res.name, res.table, chapter=chapter, title=res.title,
-                 values=res.values)
+                 values=res.values, metingen=metingen)
     return res
 
 
@@ -65,10 +67,11 @@ def chapter1(pol: pd.DataFrame, results_dir: Path, lang: Lang = "nl") -> dict[st
         "ch1_factors_hindering": (policy.factor_frequencies, (pol, "belemmerende_factoren", lang)),
     }
     out = {}
+    metingen = sorted(int(m) for m in pol["meting"].unique()) if "meting" in pol.columns else []
     for name, (func, args) in tables.items():
         table = func(*args)
         res = Result(name, table, POLICY_TITLES[name], _qual(func), policy.policy_values(name, table))
-        out[name] = _write(results_dir, "1", res)
+        out[name] = _write(results_dir, "1", res, metingen)
     return out
 
 
@@ -112,7 +115,7 @@ def chapter2(data: MeasurementData, results_dir: Path, lang: Lang = "nl") -> dic
     out: dict[str, Result] = {}
 
     def add(res: Result) -> None:
-        out[res.name] = _write(results_dir, "2", res)
+        out[res.name] = _write(results_dir, "2", res, [data.meting])
 
     per_month = counts.registrations_per_month(reg, months)
     vals = {f"ch2.fig01.n.{m}": float(n) for m, n in zip(per_month["maand"], per_month["n"])}

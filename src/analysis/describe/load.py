@@ -155,6 +155,15 @@ def load_policy(processed: Path, meting: int) -> pd.DataFrame | None:
     return validate_policy(policy).reset_index(drop=True) if len(policy) else None
 
 
+def policy_measurements(processed: Path) -> list[int]:
+    """Measurements with at least one policy row (``beleid.csv`` delivered), in order."""
+    path = Path(processed) / "policy.parquet"
+    if not path.exists():
+        return []
+    policy = pd.read_parquet(path, columns=["meting"])
+    return sorted(int(m) for m in policy["meting"].dropna().unique())
+
+
 def load_measurement(processed: Path, meting: int, months: Sequence[str]) -> MeasurementData:
     """Read, validate and restrict the processed tables to one measurement and period.
 

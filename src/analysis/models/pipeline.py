@@ -161,7 +161,8 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
         sens = run_sensitivity(frames, primary=results) if model_set == "primary+sensitivity" else None
         t["sensitivity"] = time.perf_counter()
     files += write_tables(out, results, diagnostics=diagnostics_table(diags),
-                          exclusions=frames.exclusions, sensitivity=sens, note=note)
+                          exclusions=frames.exclusions, sensitivity=sens, note=note,
+                          metingen=[int(m) for m in frames.meting_levels])
     t["tables"] = time.perf_counter()
     timings = _durations(t)
     return Chapter3(frames, results, diags, sens, files, timings, synthetic, store.summary())

@@ -13,7 +13,7 @@ own that runs at the same time) writes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,11 +31,11 @@ LOLO_TABLES = {"ch3_sens_lolo": "Leave-one-location-out schattingen",
 
 
 def _put(folder: Path, name: str, table: pd.DataFrame, title: str, *, note: str = "",
-         values: dict | None = None) -> Path:
+         values: dict | None = None, metingen: Sequence[int] | None = None) -> Path:
     """Write one chapter-3 table through the results contract (``note`` as a column)."""
     if note:
         table = table.assign(note=note)
-    return write_result(folder, name, table, chapter="3", title=title, values=values)
+    return write_result(folder, name, table, chapter="3", title=title, values=values, metingen=metingen)
 
 
 def fixed_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
@@ -109,7 +109,8 @@ def published_values(results: Mapping[str, ModelResult]) -> dict[str, float]:
 
 def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
                  diagnostics: pd.DataFrame | None = None, exclusions: pd.DataFrame | None = None,
-                 sensitivity: object | None = None, note: str = "") -> list[Path]:
+                 sensitivity: object | None = None, note: str = "",
+                 metingen: Sequence[int] | None = None) -> list[Path]:
     """Write the tidy model CSVs via :func:`analysis.core.results.write_result`.
 
     Parameters
@@ -124,6 +125,9 @@ def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
         leaves them to :func:`write_lolo_tables`; an empty table never overwrites them).
     note : str
         Added as a ``note`` column to every table (e.g. the synthetic-data banner).
+    metingen : sequence of int, optional
+        Measurements the models span; stored with the published values so the reproduction
+        check compares them only with figures over the same measurements.
 
     Returns
     -------
@@ -134,7 +138,7 @@ def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
     lr_vals = {k: v for k, v in vals.items() if ".re_location." in k}
 
     def put(name: str, table: pd.DataFrame, title: str, values: dict | None = None) -> Path:
-        return _put(folder, name, table, title, note=note, values=values)
+        return _put(folder, name, table, title, note=note, values=values, metingen=metingen)
 
     paths = [
         put("ch3_models_fixed", fixed_table(results), "Vaste effecten van de multilevelmodellen", fixed_vals),

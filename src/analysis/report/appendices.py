@@ -20,6 +20,7 @@ import pandas as pd
 from analysis import codebook
 from analysis.verify.audit import AuditResult
 from analysis.core.paths import Paths
+from analysis.present import text
 from analysis.verify.reproduction import CheckResult, STATUSES
 
 TYPE_NL = {"string": "tekst", "integer": "code (geheel getal)", "date": "datum", "time": "tijd",
@@ -177,7 +178,8 @@ def data_quality_md(processed: Path) -> str:
 # --- D: reproduction -------------------------------------------------------------------------
 _CH = {"method": "Methode", "1": "Hoofdstuk 1", "2": "Hoofdstuk 2", "3": "Hoofdstuk 3"}
 REPRO_STATUS_NL = {"exact": "exact", "within rounding": "binnen afronding", "within CI": "binnen BI",
-                   "differs": "wijkt af", "not computed": "niet berekend"}
+                   "differs": "wijkt af", "not computed": "niet berekend",
+                   "no published figure": "geen gepubliceerd cijfer"}
 """Dutch names of :data:`analysis.verify.reproduction.STATUSES` for the report."""
 
 
@@ -187,14 +189,26 @@ def reproduction_md(result: CheckResult) -> str:
     counts = result.counts().reset_index().rename(columns={"chapter": "Hoofdstuk"})
     counts["Hoofdstuk"] = counts["Hoofdstuk"].map(lambda c: _CH.get(str(c), str(c)))
     counts = counts.rename(columns=REPRO_STATUS_NL)
-    verdict = ("Alle berekende cijfers van hoofdstuk 1 en 2 komen overeen met het rapport."
-               if not result.exit_code else
-               f"**{len(result.failures)} cijfer(s) van hoofdstuk 1-2 wijken af** (zie hieronder).")
+    must = t[t["must_match"]]
+    n_cmp = int((~must["status"].isin(["not computed", "no published figure"])).sum())
+    if result.exit_code:
+        verdict = (f"**{text.count(len(result.failures), 'cijfer', 'cijfers')} van hoofdstuk 1 en 2 "
+                   f"{text.verb(len(result.failures), 'wijkt', 'wijken')} af** (zie hieronder).")
+    elif n_cmp:
+        verdict = (f"{text.capitalize(text.count(n_cmp, 'vergeleken cijfer', 'vergeleken cijfers'))} van "
+                   f"hoofdstuk 1 en 2 {text.verb(n_cmp, 'komt', 'komen')} overeen met het rapport.")
+    else:
+        verdict = ("Deze build berekende hoofdstuk 1 en 2 niet voor de gepubliceerde meting; er is daar "
+                   "niets vergeleken.")
     parts = ["Elk cijfer uit het gepubliceerde rapport (`data/reference/published_figures.csv`) staat hier "
-             "naast de waarde die deze build berekende. Status: *exact*; *binnen afronding* (verschil "
-             "kleiner dan een halve eenheid van de laatste gepubliceerde decimaal); *binnen BI* "
+             "naast de waarde die deze build berekende over dezelfde meting(en); bij elk gepubliceerd cijfer "
+             "legt de kolom `metingen` van dat bestand vast over welke meting(en) het gaat. Status: *exact*; *binnen afronding* "
+             "(verschil kleiner dan een halve eenheid van de laatste gepubliceerde decimaal); *binnen BI* "
              "(schatting binnen het gepubliceerde 95%-BI); *wijkt af*; *niet berekend* (niet uit de "
-             "registraties af te leiden, bijvoorbeeld interviewgegevens). " + verdict + "\n",
+             "registraties af te leiden, zoals interviewgegevens, of niet berekend voor die meting); "
+             "*geen gepubliceerd cijfer* (berekend voor een meting waarover het rapport niets publiceerde; "
+             "niet vergeleken). " + verdict + "\n",
+             "\n".join(f"- {line}" for line in result.compared()) + "\n",
              md_table(counts, "Reproductie per hoofdstuk en status", "repro-summary")]
     allowed = t[t["allowed"]].drop_duplicates("reason")
     if len(allowed):
@@ -203,13 +217,15 @@ def reproduction_md(result: CheckResult) -> str:
         parts.append("")
     for ch, g in t.groupby("chapter", sort=False):
         view = pd.DataFrame({
-            "id": g["id"].map(lambda s: f"`{s}`"), "gepubliceerd": g["published"].map(lambda v: f"{v:g}"),
+            "id": g["id"].map(lambda s: f"`{s}`"),
+            "meting": g["metingen"].map(lambda sc: text.number_range([int(x) for x in str(sc).split(";") if x])),
+            "gepubliceerd": g["published"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}"),
             "berekend": g["computed"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.4g}"),
             "verschil": g["difference"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:+.3g}"),
             "status": g["status"].map(lambda x: REPRO_STATUS_NL.get(x, x))
                       + g["allowed"].map(lambda a: " (toegestaan)" if a else "")})
         parts.append(f"## {_CH.get(str(ch), str(ch))}\n")
-        parts.append(md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", "lrrrl"))
+        parts.append(md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", "llrrrl"))
     return "\n".join(parts)
 
 

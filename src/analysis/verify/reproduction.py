@@ -13,7 +13,15 @@ Statuses (per row of ``data/reference/published_figures.csv``):
 ``differs``
     Anything else.
 ``not computed``
-    This build wrote no value for the id (``values.csv``).
+    This build wrote no value for the id over the figure's measurement(s) (``values.csv``).
+``no published figure``
+    A value this build computed for a measurement (or set of measurements) the report did not
+    publish, e.g. chapter 2 of measurement 3: listed, never compared and never a failure.
+
+Published figures belong to measurements 1 and 2 of the 2021 report (column ``metingen`` of
+``published_figures.csv``: ``2`` for chapters 1-2, ``1;2`` for chapter 3). A figure is compared
+only with a value computed over the same measurement(s) (column ``metingen`` of ``values.csv``);
+a value without measurements (older results) is compared as before.
 
 Chapters ``1`` and ``2`` must match (exact or within rounding); chapter-3 estimates get
 their status without failing the check. Figures the synthetic twin cannot match by
@@ -31,10 +39,10 @@ import pandas as pd
 from analysis.core.paths import Paths
 from analysis.core.results import read_values
 
-EXACT, ROUNDING, IN_CI, DIFFERS, MISSING = (
-    "exact", "within rounding", "within CI", "differs", "not computed",
+EXACT, ROUNDING, IN_CI, DIFFERS, MISSING, UNPUBLISHED = (
+    "exact", "within rounding", "within CI", "differs", "not computed", "no published figure",
 )
-STATUSES = (EXACT, ROUNDING, IN_CI, DIFFERS, MISSING)
+STATUSES = (EXACT, ROUNDING, IN_CI, DIFFERS, MISSING, UNPUBLISHED)
 MUST_MATCH_CHAPTERS = {"1", "2"}
 _EPS = 1e-9
 
@@ -79,6 +87,47 @@ class CheckResult:
     def print_summary(self, console=None, *, max_rows: int = 12) -> None:
         """Print a one-screen summary with rich (counts per chapter, then failures)."""
         print_summary(self, console, max_rows=max_rows)
+
+    def compared(self) -> list[str]:
+        """One Dutch sentence per chapter: what was compared with what (see :func:`compared_sentences`)."""
+        return compared_sentences(self.table)
+
+
+def _nums(scope: str) -> list[int]:
+    return [int(x) for x in str(scope).split(";") if x]
+
+
+def compared_sentences(table: pd.DataFrame) -> list[str]:
+    """What the check compared, per chapter, in Dutch, from the check table.
+
+    Each sentence names the measurement(s) of the published figures, how many were compared
+    with a value of the same measurement(s), and the measurements this build computed that
+    the report did not publish (never compared).
+    """
+    from analysis.present import text  # present is an earlier stage than verify
+
+    out = []
+    names = {"method": "Methode", "1": "Hoofdstuk 1", "2": "Hoofdstuk 2", "3": "Hoofdstuk 3"}
+    for ch, g in table.groupby("chapter", sort=False):
+        pub = g[g["status"] != UNPUBLISHED]
+        extra = g[g["status"] == UNPUBLISHED]
+        head = names.get(str(ch), f"Hoofdstuk {ch}")
+        parts = []
+        if len(pub):
+            scopes = sorted({sc for sc in pub["metingen"] if sc}, key=lambda sc: _nums(sc))
+            n_cmp = int((pub["status"] != MISSING).sum())
+            what = text.count(len(pub), "gepubliceerd cijfer", "gepubliceerde cijfers")
+            of = f" van {text.join(text.measurements(_nums(sc)) for sc in scopes)}" if scopes else ""
+            parts.append(f"{what}{of}, waarvan {text.count(n_cmp, 'cijfer', 'cijfers', zero='geen')} "
+                         "vergeleken met een waarde over dezelfde "
+                         f"{'meting' if all(len(_nums(sc)) == 1 for sc in scopes) else 'metingen'}")
+        if len(extra):
+            ex_scopes = sorted(set(extra["metingen"]), key=_nums)
+            parts.append(f"{text.count(len(extra), 'berekend cijfer', 'berekende cijfers')} over "
+                         f"{text.join(text.measurements(_nums(sc)) for sc in ex_scopes)} zonder "
+                         "gepubliceerd cijfer (niet vergeleken)")
+        out.append(f"{head}: " + "; ".join(parts) + ".")
+    return out
 
 
 def half_unit(decimals: float | int | None) -> float:
@@ -135,16 +184,25 @@ def allowed_reason(pid: str, allow: dict[str, str] | None = None) -> str:
     return ""
 
 
+def _scope(value: object) -> str:
+    """Measurements as ``"1;2"`` ("" when unknown)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return ";".join(sorted({p.strip() for p in str(value).replace(",", ";").split(";") if p.strip()},
+                           key=lambda x: (len(x), x)))
+
+
 def compare(published: pd.DataFrame, values: pd.DataFrame, *, allow: dict[str, str] | None = None,
             must_match: set[str] = MUST_MATCH_CHAPTERS) -> CheckResult:
-    """Compare published figures with computed values.
+    """Compare published figures with computed values of the same measurement(s).
 
     Parameters
     ----------
     published : DataFrame
-        ``published_figures.csv``.
+        ``published_figures.csv`` (``metingen``: the measurements a figure describes).
     values : DataFrame
-        Computed values (``published_id``, ``value``), e.g. from :func:`read_values`.
+        Computed values (``published_id``, ``value``, optional ``metingen``), e.g. from
+        :func:`read_values`.
     allow : dict, optional
         Allow-list (id glob -> reason); default :data:`ALLOWED_DIFFERENCES`.
     must_match : set of str
@@ -153,27 +211,53 @@ def compare(published: pd.DataFrame, values: pd.DataFrame, *, allow: dict[str, s
     Returns
     -------
     CheckResult
+        One row per published figure, then one row per computed value over measurements the
+        report did not publish (status ``no published figure``).
     """
     pub = published.copy()
     pub["chapter"] = pub["chapter"].astype(str)
-    vals = values.dropna(subset=["published_id"]).drop_duplicates("published_id", keep="last")
-    computed = dict(zip(vals["published_id"].astype(str), vals["value"].astype(float)))
+    if "metingen" not in pub.columns:
+        pub["metingen"] = ""
+    pub["metingen"] = pub["metingen"].map(_scope)
+    vals = values.dropna(subset=["published_id"]).copy()
+    if "metingen" not in vals.columns:
+        vals["metingen"] = ""
+    vals["metingen"] = vals["metingen"].map(_scope)
+    vals = vals.drop_duplicates(["published_id", "metingen"], keep="last")
+    computed = {(str(i), m): float(v) for i, m, v in zip(vals["published_id"], vals["metingen"], vals["value"])}
     by_id = pub.set_index("id")["value"].to_dict()
+    used: set[tuple[str, str]] = set()
     rows = []
     for _, r in pub.iterrows():
         term = _term(r["id"])
         lo, hi = by_id.get(f"{term}.ci_low"), by_id.get(f"{term}.ci_high")
         ci = (float(lo), float(hi)) if lo is not None and hi is not None else None
-        comp = computed.get(r["id"])
+        key = (r["id"], r["metingen"])
+        if key not in computed and (r["id"], "") in computed:
+            key = (r["id"], "")  # a value without measurements: compared as before
+        comp = computed.get(key)
+        if comp is not None:
+            used.add(key)
         status = status_of(r, comp, ci)
         reason = allowed_reason(r["id"], allow)
         rows.append({
-            "id": r["id"], "chapter": r["chapter"], "description": r.get("description", ""),
+            "id": r["id"], "chapter": r["chapter"], "metingen": r["metingen"],
+            "description": r.get("description", ""),
             "kind": r["kind"], "unit": r.get("unit", ""), "decimals": r.get("decimals"),
             "published": float(r["value"]), "computed": comp,
             "difference": None if comp is None else float(comp) - float(r["value"]),
             "status": status, "must_match": r["chapter"] in must_match,
             "allowed": bool(reason), "reason": reason,
+        })
+    chapter_of = dict(zip(pub["id"], pub["chapter"]))
+    for (pid, scope), v in sorted(computed.items()):
+        if (pid, scope) in used or scope == "":
+            continue
+        rows.append({
+            "id": pid, "chapter": chapter_of.get(pid, pid.split(".", 1)[0].removeprefix("ch")),
+            "metingen": scope, "description": "", "kind": "", "unit": "", "decimals": None,
+            "published": None, "computed": v, "difference": None, "status": UNPUBLISHED,
+            "must_match": False, "allowed": False, "reason": "",
         })
     table = pd.DataFrame(rows)
     fail = table["must_match"] & (table["status"] == DIFFERS) & ~table["allowed"]
@@ -223,12 +307,15 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
     counts = result.counts()
     t = Table(title="Reproductiecontrole: gepubliceerde cijfers vs. deze build", title_justify="left")
     t.add_column("hoofdstuk")
-    colours = {EXACT: "green", ROUNDING: "green", IN_CI: "cyan", DIFFERS: "red", MISSING: "dim"}
+    colours = {EXACT: "green", ROUNDING: "green", IN_CI: "cyan", DIFFERS: "red", MISSING: "dim",
+               UNPUBLISHED: "dim"}
     for s in STATUSES:
         t.add_column(s, justify="right", style=colours[s])
     for chapter, row in counts.iterrows():
         t.add_row(_CHAPTER_NAMES.get(str(chapter), str(chapter)), *[str(int(row[s])) for s in STATUSES])
     console.print(t)
+    for line in result.compared():
+        console.print(f"  {line}")
     allowed = result.table[result.table["allowed"] & (result.table["status"] == DIFFERS)]
     if len(allowed):
         console.print(f"[yellow]{len(allowed)} toegestane afwijking(en) (allow-list):[/] "
@@ -242,5 +329,11 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
         console.print(f)
         console.print("[bold red]FOUT[/]: hoofdstuk 1-2 wijkt af van het gepubliceerde rapport.")
     else:
-        console.print("[bold green]OK[/]: alle berekende cijfers van hoofdstuk 1-2 kloppen "
-                      "(exact of binnen de afronding).")
+        t12 = result.table[result.table["must_match"]]
+        n = int((~t12["status"].isin([MISSING, UNPUBLISHED])).sum())
+        if n:
+            console.print(f"[bold green]OK[/]: alle {n} vergeleken cijfers van hoofdstuk 1-2 kloppen "
+                          "(exact, binnen de afronding of toegestaan).")
+        else:
+            console.print("[bold green]OK[/]: geen afwijkingen; deze build berekende geen cijfers van "
+                          "hoofdstuk 1-2 voor de gepubliceerde meting.")
