@@ -14,11 +14,46 @@ def _table():
 
 
 def test_category_style_stable_and_missing_grey():
-    assert figures.category_style("1") == figures.category_style(1)
-    assert figures.category_style("na") == (figures.MISSING_COLOUR, figures.MISSING_HATCH)
-    styles = {figures.category_style(c) for c in range(1, 7)}
+    assert figures.category_style("1", "aanleiding") == figures.category_style(1, "aanleiding")
+    assert figures.category_style("na", "aanleiding") == (figures.MISSING_COLOUR, figures.MISSING_HATCH)
+    styles = {figures.category_style(c, "aanleiding") for c in range(1, 7)}
     assert len(styles) == 6                                  # every reason distinct
     assert len({h for _, h in styles}) == 6                  # ... also in greyscale (hatches)
+
+
+def test_category_style_comes_from_the_codebook(monkeypatch):
+    # Change a colour in the codebook only: the figure style follows, whatever the code's position.
+    from analysis import codebook
+
+    pkg = codebook.load_package()
+    reasons = next(f for f in codebook.resource("registraties")["schema"]["fields"] if f["name"] == "aanleiding")
+    cat6 = next(c for c in reasons["categories"] if c["value"] == 6)
+    monkeypatch.setitem(cat6, "colour", "#123456")
+    assert pkg is codebook.load_package()
+    assert figures.category_style(6, "aanleiding") == ("#123456", cat6["hatch"])
+    # Codes are unique within a field only: the same code has another style in another field.
+    assert figures.category_style(3, "ruimte") == (codebook.field("ruimte").category(3).colour,
+                                                   codebook.field("ruimte").category(3).hatch)
+
+
+def test_every_category_has_a_colour_and_hatch_distinct_within_its_field():
+    from analysis import codebook
+
+    for res in ("registraties", "beleid"):
+        for f in codebook.categorical_fields(res):
+            styles = [(c.colour, c.hatch) for c in f.categories]
+            assert all(c.startswith("#") and len(c) == 7 for c, _ in styles), f.name
+            assert len(set(styles)) == len(styles), f.name
+
+
+def test_bar_distribution_needs_the_codebook_field(tmp_path):
+    import pytest
+
+    bare = _table().copy()
+    bare.attrs.clear()
+    with pytest.raises(ValueError, match="field="):
+        figures.bar_distribution(bare, tmp_path / "x")
+    assert figures.bar_distribution(bare, tmp_path / "y", field="aanleiding").svg.exists()
 
 
 def test_bar_distribution_saves_svg_and_png(tmp_path):

@@ -1,9 +1,12 @@
 """Access to the machine-readable codebook (``codebook/datapackage.json``).
 
-The codebook is a Frictionless Data Package. It is the single source of truth for column
-names, types, category codes, Dutch and English labels, Dutch and English field descriptions
-and missing values; ingestion, figure labels and the report's data dictionary all read it
-through this module.
+The codebook is a Frictionless Data Package (validated by the ``frictionless`` library in
+``tests/test_codebook_frictionless.py``). It is the single source of truth for column names,
+types, category codes, their Dutch and English labels, their display order (the order of a
+field's ``categories``), their colour and hatch in figures, Dutch and English field
+descriptions and missing values; ingestion, figures, tables, the processed-table schemas
+(:mod:`analysis.codebook.schemas`) and the report's data dictionary all read it through this
+module.
 """
 
 from __future__ import annotations
@@ -19,11 +22,29 @@ Lang = Literal["nl", "en"]
 
 @dataclass(frozen=True)
 class Category:
-    """One code of a categorical field."""
+    """One code of a categorical field.
+
+    Attributes
+    ----------
+    value : int
+        The code.
+    label, label_en : str
+        Dutch and English label.
+    colour : str
+        Fill colour in figures (``#rrggbb``); the same category has the same colour in
+        every figure.
+    hatch : str
+        Matplotlib hatch pattern drawn over the colour, so figures survive greyscale print.
+    key : str
+        Short English name used in published-figure ids (empty when none is needed).
+    """
 
     value: int
     label: str
     label_en: str
+    colour: str = ""
+    hatch: str = ""
+    key: str = ""
 
     def text(self, lang: Lang = "nl") -> str:
         """Label in the requested language."""
@@ -83,6 +104,17 @@ class Field:
         """Mapping code -> label."""
         return {c.value: c.text(lang) for c in self.categories}
 
+    def category(self, code: int) -> Category:
+        """The category with ``code``; raises ``KeyError`` for an unknown code."""
+        for cat in self.categories:
+            if cat.value == int(code):
+                return cat
+        raise KeyError(f"{self.name}: {code!r} is not a code; allowed: {self.allowed_text()}")
+
+    def keys(self) -> dict[int, str]:
+        """Mapping code -> short English key (codes without a key are left out)."""
+        return {c.value: c.key for c in self.categories if c.key}
+
     def allowed_text(self) -> str:
         """Human-readable list of allowed codes, e.g. ``1 Zonder jongere, 2 Met jongere``."""
         return ", ".join(f"{c.value} {c.label}" for c in self.categories)
@@ -108,7 +140,7 @@ class Field:
 
 
 def check_package(pkg: dict[str, Any]) -> None:
-    """Check that every field of every resource has a non-empty Dutch description.
+    """Check that every field has a Dutch description and every category its labels and style.
 
     Parameters
     ----------
@@ -119,7 +151,8 @@ def check_package(pkg: dict[str, Any]) -> None:
     ------
     CodebookError
         Naming the resource and field of the first field whose ``description_nl`` is
-        missing, not a string or blank.
+        missing, not a string or blank, or of the first category without ``label``,
+        ``label_en``, ``colour`` or ``hatch``.
     """
     for res in pkg.get("resources", []):
         for d in res.get("schema", {}).get("fields", []):
@@ -129,6 +162,13 @@ def check_package(pkg: dict[str, Any]) -> None:
                     f"codebook resource {res.get('name')!r}, field {d.get('name')!r} has no Dutch "
                     "description: add a non-empty 'description_nl' next to 'description' in "
                     "src/analysis/codebook/datapackage.json")
+            for cat in d.get("categories", []):
+                missing = [k for k in ("label", "label_en", "colour", "hatch") if k not in cat]
+                if missing:
+                    raise CodebookError(
+                        f"codebook resource {res.get('name')!r}, field {d.get('name')!r}, code "
+                        f"{cat.get('value')!r} lacks {missing}: every category needs both labels, a "
+                        "colour and a hatch (figures read them from the codebook)")
 
 
 @lru_cache(maxsize=1)
@@ -160,7 +200,9 @@ def resource(name: str) -> dict[str, Any]:
 
 
 def _field(d: dict[str, Any]) -> Field:
-    cats = tuple(Category(int(c["value"]), c["label"], c["label_en"]) for c in d.get("categories", []))
+    cats = tuple(Category(int(c["value"]), c["label"], c["label_en"], colour=c.get("colour", ""),
+                          hatch=c.get("hatch", ""), key=c.get("key", ""))
+                 for c in d.get("categories", []))
     return Field(
         name=d["name"], type=d["type"], title=d["title"], title_en=d["title_en"],
         description=d.get("description", ""), description_nl=d.get("description_nl", ""),
@@ -192,6 +234,12 @@ def missing_values(resource_name: str = "registraties") -> list[str]:
 def missing_label(lang: Lang = "nl") -> str:
     """Label of the 'not registered' category shown in figures and tables."""
     return load_package()["missing_label"][lang]
+
+
+def missing_style() -> tuple[str, str]:
+    """Colour and hatch of the 'not registered' category in figures."""
+    style = load_package()["missing_style"]
+    return style["colour"], style["hatch"]
 
 
 def categorical_fields(resource_name: str = "registraties") -> list[Field]:

@@ -57,7 +57,7 @@ def distribution(values: pd.Series, field: codebook.Field, lang: Lang = "nl", *,
     -------
     DataFrame
         Columns ``code`` (str; ``"na"`` for missing), ``label``, ``n``, ``denominator``,
-        ``pct`` (unrounded; display rounds).
+        ``pct`` (unrounded; display rounds); ``attrs["field"]`` is the field's name.
     """
     codes = pd.to_numeric(values, errors="coerce").astype("Int64")
     unknown = set(codes.dropna().unique()) - set(field.codes)
@@ -72,7 +72,10 @@ def distribution(values: pd.Series, field: codebook.Field, lang: Lang = "nl", *,
     denominator = int(out["n"].sum())
     out["denominator"] = denominator
     out["pct"] = _pct(out["n"], denominator)
-    return out[DIST_COLUMNS]
+    out = out[DIST_COLUMNS]
+    # Figures colour the categories by codebook field (analysis.present.figures.category_style).
+    out.attrs["field"] = field.name
+    return out
 
 
 def item_distribution(reg: pd.DataFrame, item: str, lang: Lang = "nl") -> pd.DataFrame:

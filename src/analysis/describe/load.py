@@ -8,7 +8,6 @@ wrong figure further on.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Sequence
 import pandas as pd
 
 from analysis import codebook
+from analysis.core.provenance import is_synthetic
 
 CODE_COLUMNS = ["aanleiding", "doel", "ruimte", "beheer_ruimte", "contact", "evaluatie_1",
                 "evaluatie_2", "aanvulling_jongere"]
@@ -128,14 +128,6 @@ def validate_policy(policy: pd.DataFrame) -> pd.DataFrame:
     for col in codes:
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
     return out
-
-
-def is_synthetic(processed: Path) -> bool:
-    """The ``synthetic`` flag of ``ingest_report.json`` (False when the file or key is absent)."""
-    report = Path(processed) / "ingest_report.json"
-    if not report.exists():
-        return False
-    return bool(json.loads(report.read_text(encoding="utf-8")).get("synthetic", False))
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -15,12 +15,11 @@ from analysis.describe.categories import MISSING_CODE, distribution
 
 RESOURCE = "beleid"
 
-#: Short English names of codes used in published-figure ids (``ch1.rest_moments.n.night_only``).
+#: Short English names of codes used in published-figure ids (``ch1.rest_moments.n.night_only``),
+#: the ``key`` of each category in the codebook.
 SLUGS: dict[str, dict[int, str]] = {
-    "rustmomenten": {1: "night_only", 2: "one_day", 3: "two_day"},
-    "verandering_overdag": {1: "dropped", 2: "adjusted", 3: "both", 4: "unchanged"},
-    "verandering_nacht": {1: "door_opened", 2: "ambition", 3: "unchanged"},
-    "nacht_deur": {1: "already_open", 2: "locked"},
+    name: codebook.field(name, RESOURCE).keys()
+    for name in ("rustmomenten", "verandering_overdag", "verandering_nacht", "nacht_deur")
 }
 DAY_UNCHANGED, NIGHT_UNCHANGED, DOOR_LOCKED = 4, 3, 2
 

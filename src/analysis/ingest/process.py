@@ -26,6 +26,7 @@ from analysis.ingest import pseudonym
 from analysis.ingest import readers
 from analysis.ingest.report import FileReport, IngestReport, totals as _totals
 from analysis.core.measurements import Measurement
+from analysis.core.provenance import is_synthetic
 
 OUTPUTS = ("registrations.parquet", "occupancy.parquet", "policy.parquet", "locations.parquet",
            "quarantine.csv")
@@ -318,7 +319,7 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
         warnings.extend(f"{f.file}: {w}" for w in f.warnings)
     report = IngestReport(
         files=files, totals=_totals(files), quarantined_rows=sum(f.rows_quarantined for f in files),
-        quarantine_lines=len(lines), synthetic=pseudonym.is_synthetic(raw), exit_code=0,
+        quarantine_lines=len(lines), synthetic=is_synthetic(raw), exit_code=0,
         measurements=[m.meting for m, _, _ in found], outputs=outputs, warnings=warnings,
         reasons={k: int(v) for k, v in lines["check"].value_counts().sort_index().items()}, out=out)
     text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.provenance import is_synthetic
+
 KEY_ENV = "COMPENDIUM_PSEUDONYM_KEY"
 KEY_FILE_ENV = "COMPENDIUM_PSEUDONYM_KEY_FILE"
 SYNTHETIC_KEY = b"synthetic-twin-public-key"
-SYNTHETIC_MARKER = "SYNTHETIC"
 
 HOW_TO_SET = (
     f"set {KEY_ENV} to a long random secret (e.g. `export {KEY_ENV}=$(python -c "
@@ -31,11 +32,6 @@ HOW_TO_SET = (
 
 class MissingKey(Exception):
     """Real data is being ingested without a usable pseudonymisation key."""
-
-
-def is_synthetic(raw: Path) -> bool:
-    """True if ``raw`` is the synthetic twin (it holds a ``SYNTHETIC`` marker file)."""
-    return (Path(raw) / SYNTHETIC_MARKER).is_file()
 
 
 def _inside(path: Path, folder: Path) -> bool:

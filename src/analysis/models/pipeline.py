@@ -70,13 +70,6 @@ class Chapter3:
         return pd.DataFrame(rows, columns=["model_id", "status", "converged", "singular", "warnings", "error"])
 
 
-def is_synthetic(processed: Path) -> bool:
-    """``synthetic`` flag of ``ingest_report.json`` (one reader for all chapters)."""
-    from analysis.describe.load import is_synthetic as _is_synthetic
-
-    return _is_synthetic(processed)
-
-
 def _durations(marks: dict[str, float]) -> dict[str, float]:
     """Seconds between consecutive ``perf_counter`` marks, named by the later mark."""
     keys = list(marks)

@@ -20,6 +20,7 @@ from analysis.core import measurements as measurements_mod
 from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
 from analysis.pipeline.incremental import Runner, Step, StepResult
 from analysis.core.paths import Paths
+from analysis.core.provenance import SYNTHETIC_MARKER
 
 DEFAULT_SEED = 20210531
 RAW_PATTERNS = ("meting-*/registraties/*.csv", "meting-*/registraties/*.xlsx", "meting-*/registraties/*.sav")
@@ -159,7 +160,7 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
                 from analysis import synth  # imported only when the step runs
                 synth.write_twin(raw, seed=cfg.seed)
             return Step("synth", {"code": module_digest(p, "synth"), "seed": str(cfg.seed)},
-                        [raw / "SYNTHETIC"], action)
+                        [raw / SYNTHETIC_MARKER], action)
         steps.append(synth_step)
 
     def ingest_step() -> Step:

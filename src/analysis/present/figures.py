@@ -3,7 +3,8 @@
 Design choices, so every figure reads the same way:
 
 * a category keeps its colour AND hatch in every figure (reason "Agressie" looks the same in
-  Figures 2, 6 and 8), chosen by its codebook position;
+  Figures 2, 6 and 8): both are properties of the category in the codebook
+  (``codebook/datapackage.json``), never a position in a list;
 * colours differ in lightness and carry a hatch, so the figures survive greyscale printing;
 * the missing category ("Niet ingevuld") is always light grey with a dotted hatch and last;
 * bars carry their percentage and n; numbers use a decimal comma in Dutch;
@@ -27,15 +28,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from analysis import SYNTHETIC_BANNER  # noqa: E402
+from analysis import SYNTHETIC_BANNER, codebook  # noqa: E402
 from analysis.present.display import Lang, format_number, format_pct  # noqa: E402
 
 DPI = 200
 MISSING_CODE = "na"
-#: Colour-blind-safe colours ordered so neighbours differ strongly in lightness.
+#: Colour-blind-safe colours for figure elements that are not categories (bars of counts,
+#: trend lines, the latest month of a factsheet). Category colours live in the codebook.
 PALETTE = ["#1f4e79", "#e69f00", "#56b4e9", "#7a2e55", "#009e73", "#f0e442", "#5e5e5e"]
-HATCHES = ["", "///", "...", "xxx", "\\\\\\", "ooo", "+++"]
-MISSING_COLOUR, MISSING_HATCH = "#d9d9d9", ".."
+MISSING_COLOUR, MISSING_HATCH = codebook.missing_style()
 MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -48,12 +49,43 @@ class FigurePaths:
     png: Path | None
 
 
-def category_style(code: str | int, position: int | None = None) -> tuple[str, str]:
-    """Colour and hatch of a category: fixed by its code (or position), grey for missing."""
+def category_style(code: str | int, field: str | codebook.Field,
+                   resource: str = "registraties") -> tuple[str, str]:
+    """Colour and hatch of a category, as the codebook gives them.
+
+    Parameters
+    ----------
+    code : str or int
+        Category code, or ``"na"`` for 'not registered' (light grey, dotted).
+    field : str or codebook.Field
+        Codebook field the code belongs to (codes are only unique within a field).
+    resource : str
+        Codebook resource of ``field`` when it is given by name.
+
+    Returns
+    -------
+    tuple of (str, str)
+        Colour (``#rrggbb``) and matplotlib hatch pattern.
+    """
     if str(code) == MISSING_CODE:
         return MISSING_COLOUR, MISSING_HATCH
-    i = (int(code) - 1 if position is None else position) % len(PALETTE)
-    return PALETTE[i], HATCHES[i]
+    f = field if isinstance(field, codebook.Field) else codebook.field(field, resource)
+    cat = f.category(int(code))
+    return cat.colour, cat.hatch
+
+
+def _field_of(table: pd.DataFrame, field: str | None, what: str) -> str:
+    """Codebook field of a table's ``code`` column: ``field``, else the table's ``attrs``."""
+    name = field or table.attrs.get("field")
+    if not name:
+        raise ValueError(f"{what}: pass field=<codebook field> (the table carries no attrs['field'])")
+    return str(name)
+
+
+def _is_dark(colour: str) -> bool:
+    """True when white text reads better than black on ``colour`` (luma of the gamma-encoded RGB below 0.4)."""
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.4
 
 
 @contextmanager
@@ -122,19 +154,23 @@ def _bar_text(pct: float, n: int, lang: Lang) -> str:
 
 
 def bar_distribution(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
-                     synthetic: bool = False, xlabel: str | None = None) -> FigurePaths:
+                     synthetic: bool = False, xlabel: str | None = None,
+                     field: str | None = None) -> FigurePaths:
     """Horizontal bars of a distribution (``code``, ``label``, ``n``, ``pct``), missing last.
 
     Horizontal bars leave room for the long Dutch labels; the largest category stands on
-    top so the order of the bars is the order of the narrative.
+    top so the order of the bars is the order of the narrative. ``field`` names the codebook
+    field of the codes (default: ``table.attrs["field"]``, set by
+    :func:`analysis.describe.categories.distribution`); it gives the colours.
     """
+    name = _field_of(table, field, "bar_distribution")
     t = table[table["n"].notna()].copy()
     known = t[t["code"] != MISSING_CODE].sort_values("n", ascending=True)
     t = pd.concat([t[t["code"] == MISSING_CODE], known])
     with style():
         fig, ax = plt.subplots(figsize=(7.2, 0.45 * len(t) + 1.0))
         for y, rec in enumerate(t.itertuples(index=False)):
-            colour, hatch = category_style(rec.code)
+            colour, hatch = category_style(rec.code, name)
             ax.barh(y, rec.pct, color=colour, hatch=hatch, edgecolor="white", linewidth=0.5)
             ax.text(rec.pct + 0.8, y, _bar_text(rec.pct, int(rec.n), lang), va="center", fontsize=9)
         ax.set_yticks(range(len(t)), t["label"].tolist())
@@ -166,12 +202,15 @@ def bar_per_month(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
 
 def stacked_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_code",
                      group_label: str = "reason_label", lang: Lang = "nl",
-                     synthetic: bool = False, legend_title: str | None = None) -> FigurePaths:
+                     synthetic: bool = False, legend_title: str | None = None,
+                     field: str | None = None) -> FigurePaths:
     """Figure 6: 100% stacked bars, one per group (reason), segments per category (room).
 
     Missing-category rows (``code == "na"``, ``pct`` NaN) are left out of the bars, as in
-    the report; the group label shows the base (n) of each bar.
+    the report; the group label shows the base (n) of each bar. ``field`` is the codebook
+    field of the segments (default: ``table.attrs["field"]``).
     """
+    name = _field_of(table, field, "stacked_by_group")
     t = table[(table["code"] != MISSING_CODE) & (table[group] != MISSING_CODE)]
     groups = list(dict.fromkeys(t[group]))[::-1]
     with style():
@@ -180,11 +219,11 @@ def stacked_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_co
             left = 0.0
             for rec in t[t[group] == g].itertuples(index=False):
                 pct = 0.0 if pd.isna(rec.pct) else float(rec.pct)
-                colour, hatch = category_style(rec.code)
+                colour, hatch = category_style(rec.code, name)
                 ax.barh(y, pct, left=left, color=colour, hatch=hatch, edgecolor="white",
                         linewidth=0.5, label=rec.label if y == 0 else None)
                 if pct >= 7:
-                    dark = colour in (PALETTE[0], PALETTE[3], PALETTE[6])
+                    dark = _is_dark(colour)
                     ax.text(left + pct / 2, y, format_pct(pct, lang), ha="center", va="center",
                             fontsize=8, color="white" if dark else "black",
                             bbox=None if dark else dict(boxstyle="round,pad=0.1", fc="white",
@@ -221,8 +260,10 @@ def bar_per_hour(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
 
 def hour_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_code",
                   group_label: str = "reason_label", lang: Lang = "nl",
-                  synthetic: bool = False) -> FigurePaths:
+                  synthetic: bool = False, group_field: str = "aanleiding") -> FigurePaths:
     """Figure 8: start hour per reason as small multiples (share of the reason per hour).
+
+    ``group_field`` is the codebook field of the groups' codes (it gives their colours).
 
     Separate panels with their own y-axis keep small reasons (staffing: a handful of
     registrations) readable next to the large ones; the panel title gives n.
@@ -235,7 +276,7 @@ def hour_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_code"
         fig, axes = plt.subplots(nrow, ncol, figsize=(8.0, 2.3 * nrow + 0.4), sharex=True)
         for ax, g in zip(np.ravel(axes), groups):
             sub = t[t[group] == g]
-            colour, hatch = category_style(g)
+            colour, hatch = category_style(g, group_field)
             ax.bar(sub["hour"], sub["pct"].fillna(0), color=colour, hatch=hatch,
                    edgecolor="white", linewidth=0.3, width=0.9, align="edge")
             ax.set_title(f"{sub[group_label].iloc[0]} (n = {int(sub['denominator'].iloc[0])})",

@@ -340,7 +340,7 @@ def calibration_md(paths: Paths) -> str:
     Lists how many calibration targets the ingested twin meets exactly and every target it
     does not, with the reason; the full table is written to ``<build>/calibration/synth_calibration.csv``.
     """
-    from analysis.describe.load import is_synthetic
+    from analysis.core.provenance import is_synthetic
 
     if not is_synthetic(paths.processed):
         return ""

@@ -143,13 +143,6 @@ def render(paths: Paths, location: str) -> list[Path]:
     return [html_path, render_pdf(sheet, svg, paths.factsheets / f"{location}.pdf")]
 
 
-def is_synthetic(processed: Path) -> bool:
-    """``synthetic`` flag of ``ingest_report.json`` (shared reader of the describe package)."""
-    from analysis.describe.load import is_synthetic as _is_synthetic
-
-    return _is_synthetic(processed)
-
-
 def decorate(sheet: dict[str, Any], *, name: str | None, measurement: int, synthetic: bool,
              k: int) -> dict[str, Any]:
     """Add title, subtitle, banner and notes (Dutch) to :func:`describe_location.factsheet`."""

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import SYNTHETIC_BANNER
+from analysis.core.provenance import SYNTHETIC_MARKER
 from analysis.synth import locations as L
 from analysis.synth import measurement1 as M1
 from analysis.synth import measurement2 as M2
@@ -96,7 +97,7 @@ def build(seed: int = DEFAULT_SEED, extra_measurements: list[int] | tuple[int, .
 def _prepare(out: Path) -> None:
     """Empty ``out`` if it is an earlier twin; refuse to touch a folder with other data."""
     if out.exists() and any(out.iterdir()):
-        if not (out / "SYNTHETIC").is_file():
+        if not (out / SYNTHETIC_MARKER).is_file():
             raise FileExistsError(f"{out} is not empty and holds no SYNTHETIC marker; not overwriting it")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -122,7 +123,7 @@ def write_twin(out: Path, seed: int = DEFAULT_SEED, extra_measurements: list[int
     out = Path(out)
     twin = build(seed, extra_measurements)
     _prepare(out)
-    (out / "SYNTHETIC").write_text(MARKER_TEXT, encoding="utf-8")
+    (out / SYNTHETIC_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     all_months = sorted(m for ms in twin.months.values() for m in ms)
     W.write_csv(out / "locations.csv", L.locations_table(all_months[0], all_months[-1]))
     inst = {loc.code: loc.institution for loc in L.locations()}
