@@ -15,6 +15,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from analysis.core.provenance import is_synthetic
 from analysis.models import cache
 from analysis.models.diagnostics import Diagnostics, diagnose, diagnostics_table, plot_diagnostics
 from analysis.models.fit import ModelResult, fit_many
