@@ -161,7 +161,7 @@ def test_missing_required_column_quarantines_every_row(tmp_path):
     rep = ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
     f = next(f for f in rep.files if f.file.endswith("zonder_tijd.csv"))
     assert (f.rows_read, f.rows_accepted, f.rows_quarantined) == (3, 0, 3)
-    assert f.error.startswith("required column tijd_start is missing (headers: locatie, ")
+    assert f.error.startswith("required column tijd_start is missing (recognised columns: locatie, ")
     quar = pd.read_csv(tmp_path / "out" / "quarantine.csv", dtype=str)
     assert quar["row"].tolist() == ["2", "3", "4"]
     assert set(quar["reason"]) == {f"file not processed: {f.error}"}
@@ -169,7 +169,8 @@ def test_missing_required_column_quarantines_every_row(tmp_path):
 
 
 @pytest.mark.parametrize("name, content, error", [
-    ("kapot.xlsx", b"this is not a workbook", "not a readable XLSX workbook"),
+    ("kapot.xlsx", b"this is not a workbook", "a text (CSV) file saved with the extension .xlsx (0 rows"),
+    ("kapot2.xlsx", b"PK\x03\x04 broken zip" + bytes(range(256)), "not a readable XLSX workbook"),
     ("kapot.sav", b"not spss", "not a readable SPSS .sav file"),
     ("oud.xls", b"\xd0\xcf\x11\xe0", "unsupported file type '.xls'; save the export as .csv, .xlsx or .sav"),
     ("leeg.csv", b"", "the file is empty (no header row)"),

@@ -122,7 +122,7 @@ def test_nothing_to_ingest(tmp_path, setup, message, capsys):
 def test_measurement_folder_without_params_is_an_error(tmp_path):
     raw = make_tree(tmp_path)
     (raw / "meting-3" / "registraties").mkdir(parents=True)
-    with pytest.raises(ingest.IngestError, match=r"meting-3 has no measurement description: add params/meting-3.yaml"):
+    with pytest.raises(ingest.IngestError, match=r"meting-3 has no measurement description: run `compendium new-measurement 3 --raw .*` to write params/meting-3.yaml"):
         ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
 
 

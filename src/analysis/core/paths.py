@@ -8,6 +8,7 @@ to the directory holding ``pyproject.toml``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,3 +152,47 @@ class Paths:
 def default_paths() -> Paths:
     """Paths for the project this package is installed from."""
     return Paths(find_root())
+
+
+# --- codes that become parts of paths ------------------------------------------------------
+#: A location code: letters, digits, ``-`` and ``_``, starting with a letter or digit, at most
+#: 16 characters. Why a pattern: codes become file names (factsheets), so ``../x`` or ``a/b``
+#: must never be accepted as a code.
+LOCATION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+
+
+def is_location_code(code: object) -> bool:
+    """True when ``code`` matches :data:`LOCATION_CODE`."""
+    return isinstance(code, str) and bool(LOCATION_CODE.fullmatch(code))
+
+
+def safe_child(folder: Path, *parts: str) -> Path:
+    """``folder / parts...``, refusing any result that is not inside ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder the path must stay under.
+    *parts : str
+        Path parts built from data (location codes, measurement numbers).
+
+    Returns
+    -------
+    Path
+        The joined path (not resolved).
+
+    Raises
+    ------
+    ValueError
+        A part is absolute, empty, or leads outside ``folder`` (``..``, a symbolic link).
+    """
+    folder = Path(folder)
+    for part in parts:
+        if not part or Path(part).is_absolute() or "\x00" in part:
+            raise ValueError(f"unsafe path part {part!r} under {folder}")
+    path = folder.joinpath(*parts)
+    base = folder.resolve()
+    target = path.resolve()
+    if target != base and base not in target.parents:
+        raise ValueError(f"path {path} leads outside {folder}")
+    return path

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import codebook
+from analysis.core.paths import is_location_code
 from analysis.ingest.readers import norm_key
 
 
@@ -31,8 +32,10 @@ class Check:
 
 CHECKS: tuple[Check, ...] = (
     Check("file_unreadable", "file", "file cannot be read (format, encoding, corrupt); all its rows are quarantined"),
+    Check("no_header", "file", "no row of the first ten holds the contract's header (header-less export); all rows quarantined"),
     Check("missing_column", "file", "a required column is absent or two headers mean the same column"),
-    Check("misaligned_row", "quarantine", "row has more fields than the header"),
+    Check("misaligned_row", "quarantine", "row has more or fewer fields than the header, an unterminated quote or a NUL"),
+    Check("bad_location_code", "quarantine", "locations.csv: code not letters, digits, - or _ (at most 16)"),
     Check("required", "quarantine", "required value empty (locatie, datum_start, tijd_start; bezetting/beleid keys)"),
     Check("unknown_location", "quarantine", "locatie not in locations.csv"),
     Check("bad_date", "quarantine", "datum_start / datum_eind is not a date"),
@@ -377,6 +380,11 @@ def validate_locations(text: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     p = Problems()
     check_required(p, text, [f.name for f in codebook.fields("locaties")])
     first, last = check_month(p, text, "eerste_maand"), check_month(p, text, "laatste_maand")
+    # Codes become file names (factsheets): only codes matching the pattern are accepted.
+    code = text["locatie"]
+    p.add(code.notna() & ~code.fillna("").map(is_location_code), "locatie", code,
+          "locatie is not a valid location code (letters, digits, - and _, at most 16 characters)",
+          "bad_location_code")
     key = text["locatie"].str.upper()
     check_duplicates(p, pd.DataFrame({"locatie": key}), text["bron_rij"], "locatie")
     out, problems = p.result(text[["locatie", "instelling", "naam"]].assign(eerste_maand=first, laatste_maand=last))

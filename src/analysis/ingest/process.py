@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,16 +24,17 @@ from analysis.ingest import checks
 from analysis.ingest import pseudonym
 from analysis.ingest import readers
 from analysis.ingest.report import FileReport, IngestReport, totals as _totals
+from analysis.core.errors import UserError
 from analysis.core.measurements import Measurement
 from analysis.core.provenance import is_synthetic
+from analysis.ingest import discover
 
 OUTPUTS = ("registrations.parquet", "occupancy.parquet", "policy.parquet", "locations.parquet",
            "quarantine.csv")
 QUARANTINE_COLUMNS = ["file", "row", "column", "value", "reason"]
-_METING_DIR = re.compile(r"^meting-(\d+)$")
 
 
-class IngestError(Exception):
+class IngestError(UserError):
     """Ingest cannot start (configuration or layout problem); the message is one line."""
 
 
@@ -43,37 +43,43 @@ class NothingToIngest(IngestError):
 
 
 # --- discovery ------------------------------------------------------------------------------
-def _discover(raw: Path, measurements: dict[int, Measurement]) -> list[tuple[Measurement, Path, list[Path]]]:
-    """Measurement folders with their registration files; raise when nothing can be processed."""
-    if not raw.is_dir():
+def _discover(raw: Path, measurements: dict[int, Measurement]
+              ) -> tuple[discover.RawTree, list[tuple[Measurement, discover.MeasurementFolder]]]:
+    """The raw tree (:func:`analysis.ingest.discover.discover`) matched with the measurement
+    descriptions; raise when nothing can be processed or the layout is wrong."""
+    tree = discover.discover(raw)
+    if not tree.exists:
         raise NothingToIngest(f"raw folder {raw} does not exist")
-    if not (raw / "locations.csv").is_file():
+    if tree.errors:
+        raise IngestError(tree.errors[0])
+    if tree.locations is None:
         raise NothingToIngest(f"{raw} has no locations.csv (see data/raw/README.md)")
-    by_folder = {m.folder: m for m in measurements.values()}
-    dirs = sorted((d for d in raw.iterdir() if d.is_dir() and _METING_DIR.match(d.name)),
-                  key=lambda d: int(_METING_DIR.match(d.name).group(1)))
+    by_folder = {m.folder.lower(): m for m in measurements.values()}
     found = []
-    for d in dirs:
-        if d.name not in by_folder:
-            raise IngestError(f"raw folder {d.name} has no measurement description: add "
-                              f"params/{d.name}.yaml (copy params/meting-2.yaml and set its months)")
-        reg = d / "registraties"
-        files = sorted((p for p in reg.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
-                        and p != reg / "aliases.yaml"), key=lambda p: p.relative_to(raw).as_posix())
-        found.append((by_folder[d.name], d, files))
-    if not any(files for _, _, files in found):
+    for folder in tree.measurements:
+        m = by_folder.get(folder.path.name.lower())
+        if m is None:
+            raise IngestError(f"raw folder {folder.path.name} has no measurement description: run "
+                              f"`compendium new-measurement {folder.meting} --raw {raw}` to write "
+                              f"params/meting-{folder.meting}.yaml from the data, then check it")
+        found.append((m, folder))
+    if not tree.registration_files():
         raise NothingToIngest(f"no registration files under {raw}/meting-<N>/registraties/")
-    return found
+    return tree, found
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 # --- loading one file -----------------------------------------------------------------------
 @dataclass
 class Loaded:
-    """One input file read as cleaned text with its report and file-level quarantine lines."""
+    """One input file (or worksheet) as cleaned text with its report and file-level quarantine lines."""
 
     report: FileReport
     text: pd.DataFrame | None
@@ -86,35 +92,99 @@ def _lines(file: str, rows: list[int | None], column: str, value: str, reasons: 
                          "value": value, "reason": reasons, "check": check})
 
 
-def load_file(path: Path, raw: Path, kind: str, resource: str, aliases: readers.Aliases,
-              meting: int | None = None) -> Loaded:
+def header_test(resource: str, aliases: readers.Aliases) -> readers.HeaderTest:
+    """Recognise the header row of ``resource``: it names every required column, or at least
+    two codebook columns (then a missing required column is reported by name).
+
+    Why: a header-less export must never turn its first registration into a header, and
+    title lines above the header must be skipped, not read as the header.
+    """
+    known = {f.name for f in codebook.fields(resource)}
+    required = _required(resource)
+
+    def test(cells: list[str]) -> bool:
+        names = {aliases.columns.get(readers.norm_key(c), readers.norm_key(c).replace(" ", "_"))
+                 for c in cells if c.strip()}
+        return required <= names or len(names & known) >= 2
+    return test
+
+
+def _unreadable(rep: FileReport, reason: str, rows: int | None) -> Loaded:
+    rep.error, rep.rows_read = reason, rows or 0
+    rep.rows_counted = rows is not None
+    rep.rows_quarantined = rep.rows_read
+    counted = f" ({rows} rows)" if rows else (" (rows cannot be counted)" if rows is None else "")
+    return Loaded(rep, None, _lines(rep.file, [None], "", "", f"file cannot be read: {reason}{counted}",
+                                    "file_unreadable"))
+
+
+def load_file(found: discover.RawFile, kind: str, resource: str, aliases: readers.Aliases,
+              meting: int | None = None) -> list[Loaded]:
     """Read one file of ``resource`` as cleaned text in codebook columns.
 
-    A file that cannot be read, or lacks a required column, is not processed: each of its
-    rows (when countable) gets a quarantine line naming the file-level problem.
+    Returns one item per table read (a workbook may hold several sheets with a header). A
+    file that cannot be read, has no header row or lacks a required column is not processed:
+    each of its rows (when countable) gets a quarantine line naming the file-level problem.
+    No value and no header text of the file is put into a reason: a header-less file's first
+    row is a registration.
     """
-    rel = path.relative_to(raw).as_posix()
-    rep = FileReport(file=rel, kind=kind, sha256=_sha256(path), meting=meting,
-                     format=path.suffix.lower().lstrip("."))
+    path, rel = found.path, found.display
+    fmt = path.suffix.lower().lstrip(".")
+    if found.problem:
+        rep = FileReport(file=rel, kind=kind, sha256="", meting=meting, format=fmt)
+        return [_unreadable(rep, found.problem, 0 if "symbolic link" in found.problem else None)]
+    try:
+        digest = _sha256(path)
+    except OSError as exc:
+        rep = FileReport(file=rel, kind=kind, sha256="", meting=meting, format=fmt)
+        return [_unreadable(rep, f"the file cannot be opened ({exc.strerror or type(exc).__name__})", None)]
     fields = codebook.fields(resource)
     try:
-        table = readers.read_table(path)
+        tables = readers.read_tables(path, header_test(resource, aliases))
     except readers.UnreadableFile as exc:
-        rep.error, rep.rows_read = exc.reason, exc.rows or 0
-        rep.rows_quarantined = rep.rows_read
-        line = _lines(rel, [None], "", "", f"file cannot be read: {exc.reason}"
-                      + (f" ({exc.rows} rows)" if exc.rows else ""), "file_unreadable")
-        return Loaded(rep, None, line)
+        rep = FileReport(file=rel, kind=kind, sha256=digest, meting=meting, format=fmt)
+        return [_unreadable(rep, exc.reason, exc.rows)]
+    out = []
+    for k, table in enumerate(tables):
+        name = rel if k == 0 else f"{rel}#{table.sheet}"
+        rep = FileReport(file=name, kind=kind, sha256=digest, meting=meting, format=fmt)
+        if not _utf8_name(path):
+            rep.warnings.append("the file name is not valid UTF-8; shown with \\x escapes")
+        out.append(_load_table(table, rep, fields, resource, aliases, meting))
+    return out
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        os.fsencode(str(path)).decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _load_table(table: readers.TextTable, rep: FileReport, fields: list, resource: str,
+                aliases: readers.Aliases, meting: int | None) -> Loaded:
+    """One table read from a file -> cleaned text in codebook columns (or file-level lines)."""
+    rel = rep.file
     rep.encoding, rep.separator, rep.blank_rows = table.encoding, table.separator, table.blank_rows
-    rep.rows_read, rep.warnings = table.rows_read, list(table.warnings)
-    mapping, rep.columns_ignored, error = readers.map_header(table.header, aliases, [f.name for f in fields])
+    rep.title_rows, rep.physical_lines, rep.header_row = table.title_rows, table.physical_lines, table.header_row
+    rep.rows_read, rep.warnings = table.rows_read, rep.warnings + list(table.warnings)
+    if table.sheet is not None:
+        rep.warnings.append(f"read from sheet {table.sheet!r}")
+    rows = table.frame["bron_rij"].tolist() + [r for r, _ in table.bad_rows]
+    if table.header is None:
+        rep.error = (f"no header row with the columns of the contract in the first {readers.HEADER_SEARCH_ROWS} "
+                     "rows (is the header missing?); every row is counted and quarantined")
+        rep.rows_quarantined = len(rows)
+        return Loaded(rep, None, _lines(rel, sorted(rows), "", "", f"file not processed: {rep.error}", "no_header"))
+    mapping, ignored, error = readers.map_header(table.header, aliases, [f.name for f in fields])
     rep.columns = {table.header[i]: c for i, c in mapping.items()}
+    rep.columns_ignored = ignored
     absent = [f.name for f in fields if f.name not in mapping.values()]
     required = [f for f in absent if f in _required(resource)]
     if error or required:
-        rep.error = error or "required column " + ", ".join(required) + " is missing (headers: " + \
-            ", ".join(table.header) + ")"
-        rows = table.frame["bron_rij"].tolist() + [r for r, _ in table.bad_rows]
+        rep.error = error or "required column " + ", ".join(required) + " is missing (recognised columns: " + \
+            ", ".join(mapping.values()) + ")"
         rep.rows_quarantined = len(rows)
         return Loaded(rep, None, _lines(rel, sorted(rows), ", ".join(required), "",
                                         f"file not processed: {rep.error}", "missing_column"))
@@ -224,15 +294,25 @@ def _write_outputs(out: Path, tables: dict[str, pd.DataFrame], lines: pd.DataFra
 
 
 # --- the public entry points ----------------------------------------------------------------
-def _load_locations(raw: Path, aliases: readers.Aliases) -> tuple[Loaded, pd.DataFrame, pd.DataFrame]:
-    item = load_file(raw / "locations.csv", raw, "locaties", "locaties", aliases)
-    if item.text is None:
-        raise NothingToIngest(f"locations.csv cannot be used: {item.report.error}")
-    locs, lines = _validate([item], "locaties", checks.validate_locations)
+def _aliases(path: Path | None) -> readers.Aliases:
+    """Default aliases, or those of ``path``; any problem with the file is one clear line."""
+    try:
+        return readers.load_aliases(path)
+    except Exception as exc:  # YAML syntax, wrong types, unknown targets, undecodable bytes
+        where = path if path is not None else "resources/aliases.yaml"
+        msg = " ".join(str(exc).split())
+        raise IngestError(f"aliases file {where} cannot be used: {msg}") from exc
+
+
+def _load_locations(tree: discover.RawTree, aliases: readers.Aliases) -> tuple[list[Loaded], pd.DataFrame, pd.DataFrame]:
+    path = tree.locations
+    items = load_file(discover.RawFile(path, discover.display_name(path, tree.root)), "locaties", "locaties", aliases)
+    if items[0].text is None:
+        raise NothingToIngest(f"locations.csv cannot be used: {items[0].report.error}")
+    locs, lines = _validate(items, "locaties", checks.validate_locations)
     if not len(locs):
-        raise NothingToIngest("locations.csv has no valid rows (see quarantine reasons by running "
-                              "with a corrected file)")
-    return item, locs.sort_values("locatie").reset_index(drop=True), lines
+        raise NothingToIngest("locations.csv has no valid rows (every row failed a check; run `compendium ingest` on a corrected file)")
+    return items, locs.sort_values("locatie").reset_index(drop=True), lines
 
 
 def run(raw: Path, out: Path, *, key: bytes | None = None,
@@ -268,23 +348,20 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
     if measurements is None:
         from analysis.core.measurements import load_all
         measurements = load_all()
-    found = _discover(raw, measurements)
+    tree, found = _discover(raw, measurements)
     if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
         raise IngestError(f"output folder {out} is inside the raw folder; raw data is never written to")
     key = pseudonym.resolve_key(raw, key)
-    try:
-        base = readers.load_aliases()
-        per_source = {m.meting: (base.merged(readers.load_aliases(d / "registraties" / "aliases.yaml"))
-                                 if (d / "registraties" / "aliases.yaml").is_file() else base)
-                      for m, d, _ in found}
-    except (ValueError, OSError) as exc:
-        raise IngestError(f"aliases file problem: {exc}") from exc
-    loc_item, locs, loc_lines = _load_locations(raw, base)
+    base = _aliases(None)
+    per_source = {m.meting: (base.merged(_aliases(folder.aliases)) if folder.aliases else base)
+                  for m, folder in found}
+    loc_item, locs, loc_lines = _load_locations(tree, base)
     known = {c.upper(): c for c in locs["locatie"]}
     # Files are read one after the other: threads were slower (the csv module holds the GIL).
     reg_loaded, reg_parts, reg_lines = [], [], []
-    for m, _, files in found:
-        loaded = [load_file(p, raw, "registraties", "registraties", per_source[m.meting], m.meting) for p in files]
+    for m, folder in found:
+        loaded = [item for f in folder.registrations
+                  for item in load_file(f, "registraties", "registraties", per_source[m.meting], m.meting)]
         acc, lines = _validate(loaded, "registraties", checks.validate_registrations, known,
                                {m.meting: m.months()}, per_source[m.meting].labels)
         reg_loaded += loaded
@@ -292,19 +369,23 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
         reg_lines.append(lines)
     reg = _concat(reg_parts)
     occ, pol, other_loaded, other_lines, warnings = [], [], [], [], []
-    for m, d, _ in found:
-        for name, kind, resource in (("bezetting.csv", "bezetting", "bezetting"), ("beleid.csv", "beleid", "beleid")):
-            if not (d / name).is_file():
-                warnings.append(f"{d.name} has no {name}")
+    warnings += [f"not read (not part of the raw-data contract): {name}" for name in tree.not_read]
+    for m, folder in found:
+        warnings += [f"not read (not part of the raw-data contract): {name}" for name in folder.not_read]
+        for name, kind in (("bezetting.csv", "bezetting"), ("beleid.csv", "beleid")):
+            if kind not in folder.tables:
+                warnings.append(f"{folder.path.name} has no {name}")
                 continue
-            item = load_file(d / name, raw, kind, resource, per_source[m.meting], m.meting)
+            path = folder.tables[kind]
+            items = load_file(discover.RawFile(path, discover.display_name(path, raw)), kind, kind,
+                              per_source[m.meting], m.meting)
             if kind == "bezetting":
-                acc, lines = _validate([item], resource, checks.validate_occupancy, known, m.meting, m.months())
+                acc, lines = _validate(items, kind, checks.validate_occupancy, known, m.meting, m.months())
                 occ.append(acc)
             else:
-                acc, lines = _validate([item], resource, checks.validate_policy, known, m.meting, per_source[m.meting].labels)
+                acc, lines = _validate(items, kind, checks.validate_policy, known, m.meting, per_source[m.meting].labels)
                 pol.append(acc)
-            other_loaded.append(item)
+            other_loaded += items
             other_lines.append(lines)
     tables = {
         "registrations.parquet": _finish_registrations(reg, key),
@@ -314,13 +395,13 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
     }
     lines = _concat([loc_lines, *reg_lines, *other_lines])
     outputs = _write_outputs(out, tables, lines)
-    files = [loc_item.report] + [i.report for i in reg_loaded] + [i.report for i in other_loaded]
+    files = [i.report for i in loc_item] + [i.report for i in reg_loaded] + [i.report for i in other_loaded]
     for f in files:
         warnings.extend(f"{f.file}: {w}" for w in f.warnings)
     report = IngestReport(
         files=files, totals=_totals(files), quarantined_rows=sum(f.rows_quarantined for f in files),
         quarantine_lines=len(lines), synthetic=is_synthetic(raw), exit_code=0,
-        measurements=[m.meting for m, _, _ in found], outputs=outputs, warnings=warnings,
+        measurements=[m.meting for m, _ in found], outputs=outputs, warnings=warnings,
         reasons={k: int(v) for k, v in lines["check"].value_counts().sort_index().items()}, out=out)
     text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     (out / "ingest_report.json").write_text(text, encoding="utf-8")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core.provenance import is_synthetic
+from analysis.core.errors import UserError
 
 KEY_ENV = "COMPENDIUM_PSEUDONYM_KEY"
 KEY_FILE_ENV = "COMPENDIUM_PSEUDONYM_KEY_FILE"
@@ -30,7 +31,7 @@ HOW_TO_SET = (
 )
 
 
-class MissingKey(Exception):
+class MissingKey(UserError):
     """Real data is being ingested without a usable pseudonymisation key."""
 
 

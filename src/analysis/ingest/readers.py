@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
 import yaml
@@ -37,26 +37,40 @@ class UnreadableFile(Exception):
 
 @dataclass
 class TextTable:
-    """One export as text.
+    """One export (or one worksheet) as text.
 
     ``frame`` holds one column per header position (``c0``, ``c1``, ...; ``""`` for an empty
-    cell) plus ``bron_rij``, the row a person sees (header = row 1 in CSV/XLSX, case number in
-    SPSS). ``bad_rows`` are ``(row, reason)`` pairs that cannot be aligned with the header;
-    ``blank_rows`` counts completely empty rows (not registrations, so not quarantined).
+    cell) plus ``bron_rij``, the row a person sees (the physical line in CSV where a record
+    starts, the sheet row in XLSX, the case number in SPSS). ``header`` is None when no row
+    holds the contract's header (then every record is in ``frame`` with its cells by
+    position, so each can be counted and quarantined). ``bad_rows`` are ``(row, reason)``
+    pairs of records that cannot be aligned with the header (wrong field count, an
+    unterminated quote, an embedded NUL); ``blank_rows`` counts completely empty records and
+    ``title_rows`` the records above the header (neither is a registration).
     """
 
-    header: list[str]
+    header: list[str] | None
     frame: pd.DataFrame
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
     blank_rows: int = 0
+    title_rows: int = 0
+    physical_lines: int | None = None
+    header_row: int | None = None
     encoding: str | None = None
     separator: str | None = None
+    sheet: str | None = None
     warnings: list[str] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
-        """Rows that are registrations (aligned or not); blank lines excluded."""
+        """Records that may be registrations (aligned or not); blank and title rows excluded."""
         return len(self.frame) + len(self.bad_rows)
+
+
+#: Callable that says whether a row of cells is the contract's header row.
+HeaderTest = Callable[[list[str]], bool]
+#: Records searched for the header row (title lines above it are allowed).
+HEADER_SEARCH_ROWS = 10
 
 
 # --- cell and header normalisation ----------------------------------------------------------
@@ -91,15 +105,105 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+# --- records -> table -----------------------------------------------------------------------
+def _blank(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)
+
+
+def _find_header(records: list[tuple[int, list[str]]], is_header: HeaderTest | None) -> int | None:
+    """Index in ``records`` of the header row among the first non-blank records, else None.
+
+    Without a test the first non-blank record is the header (SPSS variable names, tests).
+    """
+    seen = 0
+    for i, (_, cells) in enumerate(records):
+        if _blank(cells):
+            continue
+        if is_header is None or is_header(cells):
+            return i
+        seen += 1
+        if seen >= HEADER_SEARCH_ROWS:
+            return None
+    return None
+
+
+def _table(header: list[str] | None, rows: list[list[str]], numbers: list[int],
+           bad: list[tuple[int, str]], blank: int, title: int) -> TextTable:
+    width = len(header) if header is not None else max((len(r) for r in rows), default=0)
+    cols = {f"c{i}": pd.Series([r[i] if i < len(r) else "" for r in rows], dtype=object) for i in range(width)}
+    frame = pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
+    frame["bron_rij"] = pd.Series(numbers, dtype="int64")
+    return TextTable(header=header, frame=frame, bad_rows=bad, blank_rows=blank, title_rows=title)
+
+
+def _trim_header(cells: list[str]) -> list[str]:
+    header = [c.strip() for c in cells]
+    while header and not header[-1]:
+        header.pop()  # trailing separators after the last column name
+    return header
+
+
+def _width_problem(cells: list[str], width: int) -> str | None:
+    """Why a record does not fit a header of ``width`` fields, or None.
+
+    Extra fields are tolerated only when empty (trailing separators); fewer fields are never
+    padded: a missing separator shifts values into the wrong columns.
+    """
+    if len(cells) > width and any(c.strip() for c in cells[width:]):
+        return (f"row has {len(cells)} fields but the header has {width} "
+                "(a separator inside a value without quotes?)")
+    if len(cells) < width:
+        return f"row has {len(cells)} fields but the header has {width} (a missing separator or a cut-off line?)"
+    return None
+
+
+def _rows_from_records(records: Iterable[tuple[int, list[str]]], is_header: HeaderTest | None = None) -> TextTable:
+    """Build a :class:`TextTable` from ``(row number, cells)`` pairs of a spreadsheet or SPSS file."""
+    records = list(records)
+    h = _find_header(records, is_header)
+    header = _trim_header(records[h][1]) if h is not None else None
+    rows, numbers, bad = [], [], []
+    blank = title = 0
+    for i, (number, cells) in enumerate(records):
+        if _blank(cells):
+            blank += h is None or i > h
+            continue
+        if h is not None and i <= h:
+            title += i < h
+            continue
+        problem = _width_problem(cells, len(header)) if header is not None else None
+        if problem:
+            bad.append((number, problem))
+            continue
+        rows.append((cells + [""] * len(header))[:len(header)] if header is not None else cells)
+        numbers.append(number)
+    table = _table(header, rows, numbers, bad, blank, title)
+    table.header_row = records[h][0] if h is not None else None
+    return table
+
+
 # --- CSV ------------------------------------------------------------------------------------
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$")
+_SEP_LINE = re.compile(r'^"?sep=(.)"?\s*$', re.IGNORECASE)
+
+
 def detect_encoding(data: bytes) -> tuple[str, str]:
-    """Return ``(codec, label)`` for UTF-8 with or without BOM, else Windows-1252.
+    """Return ``(codec, label)``: UTF-16 (BOM or NUL pattern), UTF-8 with or without BOM, else Windows-1252.
 
     Windows-1252 leaves five bytes undefined; a file holding them is decoded as Latin-1 so
     reading never fails on encoding alone (the report shows which codec was used).
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "utf-16"
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig", "utf-8-bom"
+    head = data[:400]
+    if len(head) >= 4 and len(head) % 2 == 0:
+        # UTF-16 without BOM: ASCII text has a NUL in every other byte.
+        if head[1::2].count(0) > 0.9 * len(head) / 2:
+            return "utf-16-le", "utf-16-le"
+        if head[0::2].count(0) > 0.9 * len(head) / 2:
+            return "utf-16-be", "utf-16-be"
     try:
         data.decode("utf-8")
         return "utf-8", "utf-8"
@@ -119,99 +223,240 @@ def sniff_separator(first_line: str) -> str:
     return best if counts[best] else ";"
 
 
-def _rows_from_records(records: Iterable[tuple[int, list[str]]]) -> TextTable:
-    """Build a :class:`TextTable` from ``(row number, cells)`` pairs; the first non-blank is the header."""
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    bad: list[tuple[int, str]] = []
-    blank = 0
-    for number, cells in records:
-        if not any(c.strip() for c in cells):
-            if header is not None:
-                blank += 1
-            continue
-        if header is None:
-            header = [c.strip() for c in cells]
-            while header and not header[-1]:
-                header.pop()  # trailing separators after the last column name
-            continue
-        width = len(header)
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            bad.append((number, f"row has {len(cells)} fields but the header has {width} "
-                                "(a separator inside a value without quotes?)"))
-            continue
-        rows.append((cells + [""] * width)[:width])
-        numbers.append(number)
-    if header is None:
-        raise UnreadableFile("the file is empty (no header row)", rows=0)
-    cols = {f"c{i}": pd.Series([r[i] for r in rows], dtype=object) for i in range(len(header))}
-    frame = pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
-    frame["bron_rij"] = pd.Series(numbers, dtype="int64")
-    return TextTable(header=header, frame=frame, bad_rows=bad, blank_rows=blank)
+def physical_lines(text: str) -> list[str]:
+    """The lines of ``text`` with their terminators (``\\r\\n``, ``\\n`` or ``\\r``), as csv reads them."""
+    return _LINE.findall(text)
 
 
-def read_csv(path: Path) -> TextTable:
-    """Read a CSV export as text (separator and encoding detected)."""
-    data = path.read_bytes()
-    codec, label = detect_encoding(data)
-    text = data.decode(codec)
-    sep = sniff_separator(text.split("\n", 1)[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+def _swallowed(continuation: list[str], sep: str, width: int) -> bool:
+    """True when lines inside a quoted value look like rows of their own.
 
-    def records() -> Iterable[tuple[int, list[str]]]:
-        start = 1
+    A legitimate multi-line value (a comment with a line break) has few separators on its
+    later lines; a line with at least half of the header's separators is a registration that
+    a stray quote swallowed.
+    """
+    limit = max(2, (width - 1) // 2)
+    return any(line.count(sep) >= limit for line in continuation)
+
+
+def csv_records(lines: list[str], sep: str, start: int = 0, width: int | None = None
+                ) -> Iterator[tuple[int, int, list[str] | None, str | None]]:
+    """Strictly parse ``lines[start:]`` into ``(first line, line count, cells, problem)``.
+
+    A record that the csv module cannot parse (an unterminated quote, text after a closing
+    quote) or that holds a NUL character is a problem on its FIRST physical line only;
+    parsing restarts on the next line, so a stray quote can never swallow later lines.
+    With ``width``, a record spanning several lines is treated the same way when its field
+    count differs from the header or a later line of it looks like a row of its own (a quote
+    that was closed by accident lines later; see :func:`_swallowed`).
+    Line numbers are 1-based.
+    """
+    i, n = start, len(lines)
+    while i < n:
+        reader = csv.reader((lines[k] for k in range(i, n)), delimiter=sep, strict=True)
+        used = 0
         try:
             for cells in reader:
-                yield start, cells
-                start = reader.line_num + 1
-        except csv.Error as exc:  # e.g. an unterminated quote swallowing the rest of the file
-            raise UnreadableFile(f"CSV cannot be parsed after line {start}: {exc}",
-                                 rows=max(text.count("\n") - 1, 0)) from exc
+                first, span = i + used, reader.line_num - used
+                used = reader.line_num
+                if any("\x00" in c for c in cells):
+                    if span > 1:
+                        yield first + 1, 1, None, "row holds a NUL character (a damaged or binary file?)"
+                        i = first + 1
+                        break
+                    yield first + 1, 1, None, "row holds a NUL character (a damaged or binary file?)"
+                    continue
+                if span > 1 and width is not None and not _blank(cells) and (
+                        _width_problem(cells, width) or _swallowed(lines[first + 1:first + span], sep, width)):
+                    yield first + 1, 1, None, ("a quoted value is not closed on this line and the lines "
+                                               "that follow do not complete the row (unterminated quote?)")
+                    i = first + 1
+                    break
+                yield first + 1, span, cells, None
+            else:
+                return
+        except csv.Error as exc:
+            first = i + used
+            yield first + 1, 1, None, f"row cannot be parsed as CSV ({exc}; an unterminated quote?)"
+            i = first + 1
 
-    table = _rows_from_records(records())
-    table.encoding, table.separator = label, sep
+
+def _choose_separator(lines: list[str], is_header: HeaderTest | None) -> str:
+    """The separator with which a header row appears earliest in the first lines."""
+    head = lines[:HEADER_SEARCH_ROWS * 3]
+    if is_header is not None:
+        best: tuple[int, str] | None = None
+        for sep in (";", ",", "\t"):
+            recs = [(no, cells) for no, _, cells, _ in csv_records(head, sep) if cells is not None]
+            h = _find_header(recs, is_header)
+            if h is not None and (best is None or recs[h][0] < best[0]):
+                best = (recs[h][0], sep)
+        if best is not None:
+            return best[1]
+    first = next((ln for ln in head if ln.strip()), "")
+    return sniff_separator(first)
+
+
+def read_csv(path: Path, is_header: HeaderTest | None = None) -> TextTable:
+    """Read a CSV export as text, accounting for every physical line.
+
+    Handles a BOM, UTF-16, Excel's ``sep=`` first line and title lines above the header
+    (``is_header`` recognises the header row; without it the first non-blank line is the
+    header). Each physical line ends up in exactly one of: the ``sep=`` line, title lines,
+    the header, blank records, registration records or ``bad_rows``; the sum is checked.
+    """
+    data = path.read_bytes()
+    codec, label = detect_encoding(data)
+    text = data.decode(codec, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = physical_lines(text)
+    directive = 1 if lines and _SEP_LINE.match(lines[0]) else 0
+    sep = _SEP_LINE.match(lines[0]).group(1) if directive else _choose_separator(lines, is_header)
+    # Header search: parse the first records without a width (no header known yet).
+    head: list[tuple[int, int, list[str] | None]] = []
+    for no, span, cells, _ in csv_records(lines, sep, directive):
+        head.append((no, span, cells))
+        if len(head) >= HEADER_SEARCH_ROWS * 3:
+            break
+    parsed = [(i, no, cells) for i, (no, _, cells) in enumerate(head) if cells is not None]
+    h = _find_header([(no, cells) for _, no, cells in parsed], is_header)
+    if h is not None:
+        hi, (hno, hspan, hcells) = parsed[h][0], head[parsed[h][0]]
+        header = _trim_header(hcells)
+        after = hno - 1 + hspan  # index of the first line after the header
+        title = sum(c is None or not _blank(c) for _, _, c in head[:hi])
+        blank = sum(c is not None and _blank(c) for _, _, c in head[:hi])
+    else:
+        header, after, title, blank = None, directive, 0, 0
+    rows, numbers, bad = [], [], []
+    counted = after
+    width = len(header) if header is not None else None
+    for no, span, cells, problem in csv_records(lines, sep, after, width):
+        counted += span
+        if problem is not None:
+            bad.append((no, problem))
+        elif _blank(cells):
+            blank += 1
+        elif width is not None and (why := _width_problem(cells, width)):
+            bad.append((no, why))
+        else:
+            rows.append((cells + [""] * width)[:width] if width is not None else cells)
+            numbers.append(no)
+    if counted != len(lines):  # a bug, never the data: every line must be accounted for
+        raise RuntimeError(f"{path.name}: {len(lines)} lines but {counted} accounted for")
+    if not lines or (header is None and not rows and not bad):
+        raise UnreadableFile("the file is empty (no header row)", rows=0)
+    table = _table(header, rows, numbers, bad, blank, title)
+    table.header_row = hno if h is not None else None
+    table.encoding, table.separator, table.physical_lines = label, sep, len(lines)
+    if directive:
+        table.warnings.append(f"first line {lines[0].strip()!r} read as the separator setting")
+    if title:
+        table.warnings.append(f"{title} title line(s) above the header (line {table.header_row}) skipped")
+    if codec.startswith("utf-16"):
+        table.warnings.append(f"encoded as {label}; read as such")
     return table
 
 
 # --- XLSX -----------------------------------------------------------------------------------
-def read_xlsx(path: Path) -> TextTable:
-    """Read the first worksheet of an XLSX export; real date and time cells become ISO text."""
+def _not_xlsx(path: Path) -> UnreadableFile:
+    """Why a file named ``.xlsx`` is not a workbook, with its row count when it can be counted.
+
+    Exports from web applications are often HTML tables or CSV text saved under ``.xlsx``.
+    """
+    data = path.read_bytes()
+    if not data:
+        return UnreadableFile("the file is empty", rows=0)
+    codec, _ = detect_encoding(data)
+    text = data.decode(codec, errors="replace")
+    low = text.lower()
+    if "<table" in low or "<html" in low or "<tr" in low:
+        rows = re.findall(r"<tr\b(.*?)(?=<tr\b|</table|\Z)", text, flags=re.IGNORECASE | re.DOTALL)
+        n = len(rows) - (1 if rows and re.search(r"<th\b", rows[0], re.IGNORECASE) else 0)
+        return UnreadableFile(f"an HTML page saved with the extension .xlsx ({n} table rows); open it in "
+                              "Excel and save it as .xlsx or .csv", rows=n)
+    sample = text[:4000]
+    if sample.strip() and sum(c.isprintable() or c in "\r\n\t" for c in sample) > 0.98 * len(sample):
+        n = max(sum(1 for ln in physical_lines(text) if ln.strip()) - 1, 0)
+        return UnreadableFile(f"a text (CSV) file saved with the extension .xlsx ({n} rows below its first "
+                              "line); rename it to .csv", rows=n)
+    return UnreadableFile("not a readable XLSX workbook (damaged, or another format); the number of rows "
+                          "cannot be counted", rows=None)
+
+
+def read_xlsx_sheets(path: Path, is_header: HeaderTest | None = None) -> list[TextTable]:
+    """Read every worksheet that holds the contract's header; report the other non-empty sheets.
+
+    Returns one table per sheet with a header row (``sheet`` set), in workbook order. When
+    no sheet holds a header, the first non-empty sheet is returned header-less so that its
+    rows are counted and quarantined. Non-empty sheets without a header become warnings of
+    the first table, with their count of non-empty rows.
+    """
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        raise _not_xlsx(path)
     import openpyxl  # lazy: only needed when an XLSX export is present
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for non-XLSX content
-        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__}); "
+                             "the number of rows cannot be counted") from exc
     try:
-        sheets = wb.worksheets
-        ws = sheets[0]
-        records = ((i, [cell_text(v) for v in row])
-                   for i, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1))
-        table = _rows_from_records(records)
-        others = [s.title for s in sheets[1:] if s.max_row and s.max_row > 1]
+        sheets = []
+        for ws in wb.worksheets:
+            records = [(i, [cell_text(v) for v in row])
+                       for i, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
+            sheets.append((ws.title, records))
     finally:
         wb.close()
-    if others:
-        table.warnings.append(f"only the first sheet {ws.title!r} was read; ignored sheets: "
-                              + ", ".join(others))
-    return table
+    tables, others = [], []
+    for title, records in sheets:
+        nonblank = sum(not _blank(c) for _, c in records)
+        if not nonblank:
+            continue
+        t = _rows_from_records(records, is_header)
+        if t.header is not None:
+            t.sheet = title
+            tables.append(t)
+        else:
+            others.append((title, nonblank, records))
+    if not tables:
+        if not others:
+            raise UnreadableFile("the workbook is empty (no header row)", rows=0)
+        title, _, records = others.pop(0)
+        t = _rows_from_records(records, lambda cells: False)
+        t.sheet = title
+        tables.append(t)
+    for title, nonblank, _ in others:
+        tables[0].warnings.append(f"sheet {title!r} ({nonblank} non-empty rows) holds no header of the "
+                                  "contract and was not read")
+    return tables
+
+
+def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> TextTable:
+    """The first worksheet holding a header (see :func:`read_xlsx_sheets`)."""
+    return read_xlsx_sheets(path, is_header)[0]
 
 
 # --- SPSS -----------------------------------------------------------------------------------
-def read_sav(path: Path) -> TextTable:
+def read_sav(path: Path, is_header: HeaderTest | None = None) -> TextTable:
     """Read an SPSS ``.sav`` export; values with a value label are read as that label.
 
     Why labels: an institution's own numbering may differ from the codebook, while its labels
     name the category; labels are mapped to codebook codes like any text label, and values
-    without a label are read as codes.
+    without a label are read as codes. The variable names are the header (``is_header`` is
+    not applied: SPSS always has them).
     """
     import pyreadstat  # lazy: only needed when an SPSS export is present
 
     try:
         df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:
-        raise UnreadableFile(f"not a readable SPSS .sav file ({type(exc).__name__})") from exc
+        raise UnreadableFile(f"not a readable SPSS .sav file ({type(exc).__name__}); "
+                             "the number of rows cannot be counted") from exc
     labels = {name: {cell_text(k): str(v) for k, v in vl.items()}
               for name, vl in (meta.variable_value_labels or {}).items()}
     columns = [[labels.get(name, {}).get(t, t) for t in map(cell_text, df[name].tolist())] for name in df.columns]
@@ -220,17 +465,27 @@ def read_sav(path: Path) -> TextTable:
     return _rows_from_records([(0, [str(c) for c in df.columns]), *records])
 
 
-def read_table(path: Path) -> TextTable:
-    """Read any supported export by its suffix; raise :class:`UnreadableFile` otherwise."""
+def read_tables(path: Path, is_header: HeaderTest | None = None) -> list[TextTable]:
+    """Read any supported export by its suffix (case-insensitive); several tables for a workbook
+    with more than one sheet holding a header. Raise :class:`UnreadableFile` otherwise."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return read_csv(path)
-    if suffix == ".xlsx":
-        return read_xlsx(path)
-    if suffix == ".sav":
-        return read_sav(path)
+    try:
+        if suffix == ".csv":
+            return [read_csv(path, is_header)]
+        if suffix == ".xlsx":
+            return read_xlsx_sheets(path, is_header)
+        if suffix == ".sav":
+            return [read_sav(path, is_header)]
+    except OSError as exc:
+        raise UnreadableFile(f"the file cannot be opened ({exc.strerror or type(exc).__name__}); "
+                             "the number of rows cannot be counted", rows=None) from exc
     raise UnreadableFile(f"unsupported file type {suffix or '(none)'!r}; "
-                         "save the export as .csv, .xlsx or .sav")
+                         "save the export as .csv, .xlsx or .sav", rows=None)
+
+
+def read_table(path: Path, is_header: HeaderTest | None = None) -> TextTable:
+    """The first table of :func:`read_tables`."""
+    return read_tables(path, is_header)[0]
 
 
 # --- aliases --------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ class FileReport:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     blank_rows: int = 0
+    title_rows: int = 0
+    physical_lines: int | None = None
+    header_row: int | None = None
+    rows_counted: bool = True
     columns: dict[str, str] = field(default_factory=dict)
     columns_ignored: list[str] = field(default_factory=list)
     columns_missing: list[str] = field(default_factory=list)

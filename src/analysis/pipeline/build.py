@@ -21,9 +21,10 @@ from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tr
 from analysis.pipeline.incremental import Runner, Step, StepResult
 from analysis.core.paths import Paths
 from analysis.core.provenance import SYNTHETIC_MARKER
+# The same discovery as ingest (case-insensitive extensions, subfolders): see its rules.
+from analysis.ingest.discover import has_real_data  # noqa: F401 (used here and by callers)
 
 DEFAULT_SEED = 20210531
-RAW_PATTERNS = ("meting-*/registraties/*.csv", "meting-*/registraties/*.xlsx", "meting-*/registraties/*.sav")
 
 # Entry modules of each step group; the code inputs are their import closure
 # (analysis.core.deps), plus the imports of the notebook a step executes.
@@ -51,11 +52,6 @@ class BuildConfig:
     model_set: str = "primary+sensitivity"
     on_step: Callable[[StepResult], None] | None = None
     results: list[StepResult] = field(default_factory=list)
-
-
-def has_real_data(raw: Path) -> bool:
-    """True when ``raw`` holds at least one registration export."""
-    return any(p.is_file() for pat in RAW_PATTERNS for p in raw.glob(pat))
 
 
 def module_digest(paths: Paths, group: str, notebook: Path | None = None) -> str:

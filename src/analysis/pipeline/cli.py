@@ -81,8 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from analysis.pipeline import commands  # lazy: keeps --help fast
 
+    from analysis.core.errors import UserError
+
     handler = getattr(commands, f"cmd_{args.command}")
-    return int(handler(args) or 0)
+    try:
+        return int(handler(args) or 0)
+    except UserError as exc:  # a problem the user can fix: one line, no traceback
+        print(f"compendium {args.command}: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
