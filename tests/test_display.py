@@ -10,14 +10,6 @@ import pytest
 from analysis.present import display
 
 
-def test_number_formatting_dutch_and_english():
-    assert display.format_number(688.05, 1) == "688,1"     # half up, not to even
-    assert display.format_number(1613, 0) == "1613"         # no thousands separator
-    assert display.format_number(688.1, 1, "en") == "688.1"
-    assert display.format_pct(0.434) == "0,4%" and display.format_pct(0.62) == "1%"
-    assert display.format_pct(29.4117, decimals=1) == "29,4%" and display.format_pct(42.5) == "43%"
-
-
 def test_pipe_table_alignment_and_escaping():
     df = pd.DataFrame({"Categorie": ["a|b", "c"], "n": [1, 20], "%": ["5%", "<5"]})
     md = display.pipe_table(df).splitlines()
@@ -51,7 +43,7 @@ def test_emitters_produce_one_markdown_output(monkeypatch):
     monkeypatch.setattr(ipd, "display", lambda obj, raw=False, metadata=None: seen.append((obj, raw, metadata)))
     display.table(pd.DataFrame({"a": [1]}), label="t", caption="c")
     display.text("Hallo")
-    display.metadata(display.format_pct, "ch2_fig02_reason")
+    display.metadata(display.pipe_table, "ch2_fig02_reason")
     assert len(seen) == 3 and all(set(o) == {"text/markdown"} and raw for o, raw, _ in seen)
-    assert "`analysis.present.display.format_pct`" in seen[2][0]["text/markdown"]
+    assert "`analysis.present.display.pipe_table`" in seen[2][0]["text/markdown"]
     assert seen[2][2]["text/markdown"]["provenance"]["result"] == "ch2_fig02_reason"

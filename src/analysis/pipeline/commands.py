@@ -14,6 +14,7 @@ from rich.console import Console
 
 from analysis import SYNTHETIC_BANNER
 from analysis.core.paths import Paths, default_paths
+from analysis.present import format as nf
 
 console = Console(highlight=False)
 
@@ -25,7 +26,7 @@ def _paths(args: argparse.Namespace) -> Paths:
 
 
 def _done(label: str, t0: float) -> None:
-    console.print(f"[green]done[/] {label} in {time.perf_counter() - t0:.1f} s")
+    console.print(f"[green]done[/] {label} in {nf.seconds(time.perf_counter() - t0)}")
 
 
 def cmd_synth(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.codebook import Lang
 from analysis.describe.suppress import shown_count, suppress_counts
-from analysis.present.display import format_number, format_pct
+from analysis.present import format as nf
 
 
 def _hdr(lang: Lang, nl: str, en: str) -> str:
@@ -34,7 +34,7 @@ def n_of(table: pd.DataFrame, code: str | int) -> int:
 def pct_of(table: pd.DataFrame, code: str | int, lang: Lang = "nl",
            decimals: int | None = None) -> str:
     """Formatted percentage of one category (report rounding unless ``decimals`` given)."""
-    return format_pct(float(row(table, code)["pct"]), lang, decimals)
+    return nf.percent(float(row(table, code)["pct"]), lang, decimals)
 
 
 def distribution_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int = 0,
@@ -67,12 +67,12 @@ def distribution_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size:
     out = pd.DataFrame({
         header or _hdr(lang, "Categorie", "Category"): t["label"].tolist(),
         "n": [shown_count(v, min_cell_size) for v in t["n"]],
-        "%": ["" if pd.isna(p) else format_pct(p, lang, decimals) for p in t["pct"]],
+        "%": ["" if pd.isna(p) else nf.percent(p, lang, decimals) for p in t["pct"]],
     })
     if not total_row:
         return out
     base = _hdr(lang, "Totaal", "Total")
-    total_pct = "" if t["pct"].isna().all() and len(t) else format_pct(100.0, lang, decimals)
+    total_pct = "" if t["pct"].isna().all() and len(t) else nf.percent(100.0, lang, decimals)
     return pd.concat([out, pd.DataFrame({out.columns[0]: [base], "n": [str(total)],
                                          "%": [total_pct]})], ignore_index=True)
 
@@ -140,7 +140,7 @@ def missingness_table(table: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame
     return pd.DataFrame({
         _hdr(lang, "Onderdeel", "Item"): table["label"].tolist(),
         _hdr(lang, "Niet ingevuld (n)", "Not registered (n)"): table["n_missing"].astype(int).tolist(),
-        "%": [format_pct(p, lang, 1) for p in table["pct"]],
+        "%": [nf.percent(p, lang, 1) for p in table["pct"]],
     })
 
 
@@ -161,4 +161,4 @@ def per_youth_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: in
 
 def number(x: float, lang: Lang = "nl", decimals: int = 0) -> str:
     """A number for the narrative (decimal comma in Dutch)."""
-    return format_number(x, decimals, lang)
+    return nf.number(x, decimals, lang)

@@ -12,98 +12,25 @@ own pandoc converter read the same thing:
 :func:`metadata` adds a short italic provenance line (function and results CSV) under an
 artefact, so a reviewer can trace every number to code and data.
 
-Number formatting follows the report: decimal comma in Dutch, no thousands separator for
-counts (``1613``), whole percentages except below 0.5% (``0,4%``).
+Numbers in table cells are formatted by :mod:`analysis.present.format` (the one formatter;
+its rules are stated there).
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
 import pandas as pd
 
-from analysis.core.numbers import round_half_up
+from analysis.present import format as nf
 
 Lang = Literal["nl", "en"]
 
 #: Directory that figure paths are made relative to (the executed notebook's folder).
 _BASE_DIR: Path | None = None
-
-
-# --- number formatting -------------------------------------------------------------------
-def format_number(x: float | int | None, decimals: int = 0, lang: Lang = "nl") -> str:
-    """Format a number with a decimal comma in Dutch and no thousands separator.
-
-    Parameters
-    ----------
-    x : float, int or None
-        Value; missing values become an empty string.
-    decimals : int
-        Number of decimals shown.
-    lang : {"nl", "en"}
-        Language of the decimal separator.
-
-    Returns
-    -------
-    str
-        Formatted number, e.g. ``"688,1"`` (nl) or ``"688.1"`` (en).
-    """
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
-        return ""
-    s = f"{round_half_up(float(x), decimals):.{decimals}f}"
-    return s.replace(".", ",") if lang == "nl" else s
-
-
-def pct_decimals(pct: float) -> int:
-    """Decimals the report uses for a percentage: one below 0.5%, else none.
-
-    The report prints ``0.4%`` for 7 of 1613 but ``1%`` for 10 of 1613: a small non-zero share
-    would otherwise read as ``0%``.
-    """
-    return 1 if 0 < pct < 0.5 else 0
-
-
-def format_pct(pct: float | None, lang: Lang = "nl", decimals: int | None = None) -> str:
-    """Format a percentage like the report (see :func:`pct_decimals`) with a ``%`` sign.
-
-    Parameters
-    ----------
-    pct : float or None
-        Percentage (0-100), unrounded.
-    lang : {"nl", "en"}
-        Language of the decimal separator.
-    decimals : int, optional
-        Fixed number of decimals (chapter 1 uses 1); default the report's rule.
-
-    Returns
-    -------
-    str
-        e.g. ``"43%"``, ``"0,4%"``, ``"29,4%"``; empty for a missing value.
-    """
-    if pct is None or pct is pd.NA or (isinstance(pct, float) and math.isnan(pct)):
-        return ""
-    d = pct_decimals(float(pct)) if decimals is None else decimals
-    return format_number(pct, d, lang) + "%"
-
-
-def format_cell(value: Any, lang: Lang = "nl") -> str:
-    """Text of one table cell: integers plain, floats with one decimal, NA empty."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return ("ja" if value else "nee") if lang == "nl" else ("yes" if value else "no")
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        # Whole floats (counts that went through a float column) print as integers.
-        return str(int(value)) if float(value).is_integer() else format_number(float(value), 1, lang)
-    return str(value)
 
 
 # --- markdown builders (pure, tested) -----------------------------------------------------
@@ -112,7 +39,7 @@ def _escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("\n", " ")
 
 
-_NUMERIC_TEXT = re.compile(r"^[<>]?-?[\d.,:]+%?$")
+_NUMERIC_TEXT = re.compile(r"^[<>]? ?-?[\d.,:]+%?$")
 
 
 def _alignment(col: pd.Series) -> str:
@@ -131,7 +58,7 @@ def pipe_table(df: pd.DataFrame, lang: Lang = "nl", align: Sequence[str] | None 
     Parameters
     ----------
     df : DataFrame
-        Table to show; string columns are shown as they are, numbers via :func:`format_cell`.
+        Table to show; string columns are shown as they are, numbers via :func:`analysis.present.format.cell`.
     lang : {"nl", "en"}
         Number formatting.
     align : sequence of {"l", "r"}, optional
@@ -145,7 +72,7 @@ def pipe_table(df: pd.DataFrame, lang: Lang = "nl", align: Sequence[str] | None 
     cols = [str(c) for c in df.columns]
     if align is None:
         align = [_alignment(df[c]) for c in df.columns]
-    rows = [[_escape(format_cell(v, lang)) for v in rec] for rec in df.itertuples(index=False)]
+    rows = [[_escape(nf.cell(v, lang)) for v in rec] for rec in df.itertuples(index=False)]
     header = "| " + " | ".join(_escape(c) for c in cols) + " |"
     rule = "|" + "|".join(("-" * max(3, len(c)) + ":") if a == "r" else (":" + "-" * max(3, len(c)))
                           for c, a in zip(cols, align)) + "|"

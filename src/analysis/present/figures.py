@@ -29,7 +29,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from analysis import SYNTHETIC_BANNER, codebook  # noqa: E402
-from analysis.present.display import Lang, format_number, format_pct  # noqa: E402
+from analysis.present import format as nf  # noqa: E402
+from analysis.present.display import Lang  # noqa: E402
 
 DPI = 200
 MISSING_CODE = "na"
@@ -104,7 +105,7 @@ def style() -> Iterator[None]:
 
 def number_formatter(lang: Lang, decimals: int = 0, suffix: str = "") -> FuncFormatter:
     """Axis tick formatter with the decimal comma in Dutch."""
-    return FuncFormatter(lambda x, _pos: format_number(x, decimals, lang) + suffix)
+    return FuncFormatter(lambda x, _pos: nf.number(x, decimals, lang) + suffix)
 
 
 def month_label(ym: str, lang: Lang = "nl") -> str:
@@ -150,7 +151,7 @@ def save(fig: plt.Figure, stem: Path, *, synthetic: bool = False, png: bool = Tr
 
 
 def _bar_text(pct: float, n: int, lang: Lang) -> str:
-    return f"{format_pct(pct, lang)} (n = {n})"
+    return f"{nf.percent(pct, lang)} (n = {n})"
 
 
 def bar_distribution(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
@@ -224,7 +225,7 @@ def stacked_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_co
                         linewidth=0.5, label=rec.label if y == 0 else None)
                 if pct >= 7:
                     dark = _is_dark(colour)
-                    ax.text(left + pct / 2, y, format_pct(pct, lang), ha="center", va="center",
+                    ax.text(left + pct / 2, y, nf.percent(pct, lang), ha="center", va="center",
                             fontsize=8, color="white" if dark else "black",
                             bbox=None if dark else dict(boxstyle="round,pad=0.1", fc="white",
                                                         ec="none", alpha=0.7))

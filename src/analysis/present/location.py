@@ -35,7 +35,8 @@ from analysis.describe import disclosure as dc
 from analysis.codebook import Lang
 from analysis.describe.categories import MISSING_CODE
 from analysis.describe.timing import format_hmm, usable_durations
-from analysis.present.display import format_number, format_pct, round_half_up
+from analysis.core.numbers import round_half_up
+from analysis.present import format as nf
 from analysis.present.figures import month_label
 
 #: Distributions shown as tables (codebook field -> Dutch table title).
@@ -158,15 +159,15 @@ def median_duration(reg: pd.DataFrame) -> tuple[float, int]:
 
 
 def _fmt_rate(x: float, lang: Lang) -> str:
-    return NA_TEXT if pd.isna(x) else format_number(x, 1, lang)
+    return NA_TEXT if pd.isna(x) else nf.number(x, 1, lang)
 
 
 def _fmt_share(n: int, base: int, hidden: bool, lang: Lang) -> str:
     if n == 0 and base > 0:
-        return format_pct(0.0, lang)  # 0% whatever the (possibly hidden) base
+        return nf.percent(0.0, lang)  # 0% whatever the (possibly hidden) base
     if hidden:
         return dc.SUPPRESSED_MARK
-    return NA_TEXT if base == 0 else format_pct(n / base * 100, lang)
+    return NA_TEXT if base == 0 else nf.percent(n / base * 100, lang)
 
 
 def _fmt_median(reg: pd.DataFrame, k: int) -> str:
@@ -318,7 +319,7 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
     nat_latest = national["months"][period.latest]
     nat_latest = float("nan") if nat_latest is None else nat_latest
     avg = (dc.SUPPRESSED_MARK if "E" in hidden else NA_TEXT if not n_earlier
-           else format_number(s.values["E"] / n_earlier, 1, lang))
+           else nf.number(s.values["E"] / n_earlier, 1, lang))
     return {
         "location": location, "latest": labels["L"], "earlier": labels["E"],
         "min_cell_size": k, "hidden": len(hidden), "months": months,

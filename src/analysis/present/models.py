@@ -2,7 +2,7 @@
 
 The tidy model CSVs keep ids (``count_month``, ``month_x_meting2``) and unrounded numbers;
 this module turns fitted results into display tables for :func:`analysis.present.display.table`:
-Dutch model and term labels, ratios with a decimal comma, p-values as ``0,046`` / ``<0,001``
+Dutch model and term labels, ratios with a decimal comma, p-values as ``0,046`` / ``< 0,001``
 and, where the published report has the number (``ch3.<model>.<term>.<stat>``), the
 published value beside the recomputed one.
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.present.display import format_number
+from analysis.present import format as nf
 
 if TYPE_CHECKING:  # keep this module importable by the renderer without the fitting code
     from analysis.models.fit import ModelResult
@@ -54,31 +54,23 @@ TEST_LABELS: dict[str, str] = {
 
 # --- formatting --------------------------------------------------------------------------
 def fmt(x: float | None, decimals: int = 2) -> str:
-    """Number with a decimal comma; empty for a missing value."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    return format_number(float(x), decimals)
+    """Number (two decimals by default) by the one formatter, :func:`analysis.present.format.number`."""
+    return nf.number(x, decimals)
 
 
 def fmt_ci(low: float, high: float, decimals: int = 2) -> str:
-    """Confidence interval ``[0,90; 0,94]``."""
-    if pd.isna(low) or pd.isna(high):
-        return ""
-    return f"[{fmt(low, decimals)}; {fmt(high, decimals)}]"
+    """Confidence interval ``0,90 tot 0,94`` (:func:`analysis.present.format.ci`)."""
+    return nf.ci(low, high, decimals)
 
 
 def fmt_pvalue(p: float | None, decimals: int = 3) -> str:
-    """p-value cell: ``0,046``, ``<0,001`` (empty when missing)."""
-    if p is None or pd.isna(p):
-        return ""
-    floor = 10 ** -decimals
-    return f"<{fmt(floor, decimals)}" if p < floor else fmt(p, decimals)
+    """p-value cell ``0,046`` / ``< 0,001`` (:func:`analysis.present.format.pvalue`)."""
+    return nf.pvalue(p, decimals)
 
 
 def fmt_p_text(p: float) -> str:
     """p-value for running text: ``p = 0,046`` or ``p < 0,001``."""
-    cell = fmt_pvalue(p)
-    return f"p < {cell[1:]}" if cell.startswith("<") else f"p = {cell}"
+    return nf.p_text(p)
 
 
 def sized(df: pd.DataFrame, cap: int = 26) -> pd.DataFrame:
@@ -159,9 +151,7 @@ def published_cell(published: pd.DataFrame, prefix: str, stat: str) -> str:
         return ""
     row = published.loc[key]
     dec = int(row["decimals"]) if pd.notna(row["decimals"]) else 2
-    if row["kind"] == "p_upper_bound":
-        return f"<{fmt(row['value'], dec)}"
-    return fmt(row["value"], dec)
+    return nf.published(row["value"], dec, row["kind"])
 
 
 def published_estimate(published: pd.DataFrame, prefix: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ import pandas as pd
 from analysis.models.fit import ModelResult
 from analysis.models.verdict import Verdict
 from analysis.present import text
-from analysis.present.models import (fmt, fmt_p_text, model_label, outcome_label, split_model_id,
+from analysis.present.models import (fmt, fmt_ci, fmt_p_text, model_label, outcome_label, split_model_id,
                                      term_label)
 
 OUTCOME = {
@@ -21,18 +21,6 @@ OUTCOME = {
 }
 RATIO = {"count": "rate ratio", "duration": "verhouding van geometrische gemiddelden",
          "isoduration": "verhouding van geometrische gemiddelden", "room": "odds ratio"}
-
-
-def fmt_p(p: float) -> str:
-    """APA-style p in Dutch report style (``p < .001``, ``p = .046``)."""
-    if p < 0.001:
-        return "p < .001"
-    return f"p = {p:.3f}".replace("0.", ".", 1)
-
-
-def fmt_num(x: float, decimals: int = 2) -> str:
-    """Number with a decimal comma."""
-    return f"{x:.{decimals}f}".replace(".", ",")
 
 
 ROOM = {
@@ -93,8 +81,8 @@ def effect_sentence(res: ModelResult, term: str) -> str:
         return verdict_sentence(res)
     row = res.term(term)
     sig = "significant" if row["p"] < 0.05 else "niet significant"
-    return (f"{_lead(res, term, fmt_num(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
-            f"[{fmt_num(row['exp_ci_low'])}; {fmt_num(row['exp_ci_high'])}], {fmt_p_text(row['p'])}): {sig}.")
+    return (f"{_lead(res, term, fmt(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
+            f"{fmt_ci(row['exp_ci_low'], row['exp_ci_high'])}, {fmt_p_text(row['p'])}): {sig}.")
 
 
 def random_sentence(res: ModelResult) -> str:
@@ -104,8 +92,8 @@ def random_sentence(res: ModelResult) -> str:
     if res.lr is None:
         return f"Voor het model {model_label(res.model_id).lower()} is de variatie tussen locaties niet getoetst."
     sig = "significante" if res.lr.p < 0.05 else "geen significante"
-    return (f"Er is {sig} variatie tussen locaties (chibar2 = {fmt_num(res.lr.lr)}, "
-            f"{fmt_p_text(res.lr.p)}; ICC = {fmt_num(res.icc)}).")
+    return (f"Er is {sig} variatie tussen locaties (chibar2 = {fmt(res.lr.lr)}, "
+            f"{fmt_p_text(res.lr.p)}; ICC = {fmt(res.icc)}).")
 
 
 def status_sentence(results: Mapping[str, ModelResult]) -> str:

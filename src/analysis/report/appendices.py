@@ -21,6 +21,7 @@ from analysis import codebook
 from analysis.verify.audit import AuditResult
 from analysis.core.paths import Paths
 from analysis.present import text
+from analysis.present import format as nf
 from analysis.verify.reproduction import CheckResult, STATUSES
 
 TYPE_NL = {"string": "tekst", "integer": "code (geheel getal)", "date": "datum", "time": "tijd",
@@ -61,13 +62,6 @@ def md_table(df: pd.DataFrame, caption: str | None = None, label: str | None = N
     if caption:
         out += f"\n: {caption}" + (f" {{#tbl-{label}}}" if label else "") + "\n"
     return out
-
-
-def nl_number(x: float | None, decimals: int = 0) -> str:
-    """Number in Dutch notation (decimal comma); empty for missing."""
-    if x is None or pd.isna(x):
-        return ""
-    return f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 # --- B: codebook ---------------------------------------------------------------------
@@ -141,7 +135,7 @@ def missingness(processed: Path) -> pd.DataFrame | None:
         for c in cols:
             rows.append({"Meting": int(m), "Veld": codebook.field(c).title,
                          "Niet ingevuld (n)": int(g[c].isna().sum()), "N": len(g),
-                         "%": nl_number(100 * g[c].isna().mean(), 1)})
+                         "%": nf.number(100 * g[c].isna().mean(), 1)})
     return pd.DataFrame(rows)
 
 
@@ -183,6 +177,30 @@ REPRO_STATUS_NL = {"exact": "exact", "within rounding": "binnen afronding", "wit
 """Dutch names of :data:`analysis.verify.reproduction.STATUSES` for the report."""
 
 
+def _shown_decimals(decimals: object) -> int:
+    """Decimals for a computed value beside a published one: two more than published (max 6)."""
+    d = 0 if nf.is_missing(decimals) else int(decimals)
+    return min(nf.MAX_DECIMALS, d + 2)
+
+
+def computed_cell(value: float | None, decimals: object, kind: str) -> str:
+    """A computed value of appendix D: whole numbers plain, p below its published bound as a bound."""
+    if nf.is_missing(value):
+        return ""
+    if kind == "p_upper_bound":
+        return nf.pvalue(value, 0 if nf.is_missing(decimals) else int(decimals))
+    if float(value).is_integer():
+        return nf.integer(value)
+    return nf.number(value, _shown_decimals(decimals))
+
+
+def difference_cell(value: float | None, decimals: object, kind: str) -> str:
+    """Computed minus published in appendix D; empty for a p bound (the status says it)."""
+    if nf.is_missing(value) or kind == "p_upper_bound":
+        return ""
+    return nf.signed(value, 0 if float(value).is_integer() else _shown_decimals(decimals))
+
+
 def reproduction_md(result: CheckResult) -> str:
     """Every published figure beside this build's value, grouped by chapter (appendix D)."""
     t = result.table
@@ -219,9 +237,9 @@ def reproduction_md(result: CheckResult) -> str:
         view = pd.DataFrame({
             "id": g["id"].map(lambda s: f"`{s}`"),
             "meting": g["metingen"].map(lambda sc: text.number_range([int(x) for x in str(sc).split(";") if x])),
-            "gepubliceerd": g["published"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}"),
-            "berekend": g["computed"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.4g}"),
-            "verschil": g["difference"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:+.3g}"),
+            "gepubliceerd": [nf.published(v, d, k) for v, d, k in zip(g["published"], g["decimals"], g["kind"])],
+            "berekend": [computed_cell(v, d, k) for v, d, k in zip(g["computed"], g["decimals"], g["kind"])],
+            "verschil": [difference_cell(v, d, k) for v, d, k in zip(g["difference"], g["decimals"], g["kind"])],
             "status": g["status"].map(lambda x: REPRO_STATUS_NL.get(x, x))
                       + g["allowed"].map(lambda a: " (toegestaan)" if a else "")})
         parts.append(f"## {_CH.get(str(ch), str(ch))}\n")
@@ -312,7 +330,7 @@ def environment_md(paths: Paths, context: dict | None = None) -> str:
              md_table(versions(), "Softwareversies", "versions")]
     times = ctx.get("stage_times")
     if isinstance(times, dict) and times:
-        df = pd.DataFrame([{"Stap": k, "Duur (s)": nl_number(float(v), 1)} for k, v in times.items()])
+        df = pd.DataFrame([{"Stap": k, "Duur (s)": nf.number(float(v), 1)} for k, v in times.items()])
         parts.append(md_table(df, "Duur van de stappen van deze build", "stage-times", "lr"))
     parts.append(
         "## Opnieuw uitvoeren\n\n"
@@ -367,8 +385,8 @@ def calibration_md(paths: Paths) -> str:
     if len(misses):
         view = pd.DataFrame({
             "id": misses["id"].map(lambda s: f"`{s}`"),
-            "doel": misses["target"].map(lambda v: f"{v:g}"),
-            "bereikt": misses["achieved"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}"),
+            "doel": misses["target"].map(nf.shortest),
+            "bereikt": misses["achieved"].map(lambda v: nf.significant(v, 4)),
             "status": misses["status"].map(lambda x: CALIBRATION_STATUS_NL.get(x, x)),
             "reden": misses["toelichting"]})
         parts.append(md_table(view, "Kalibratiedoelen die de tweeling niet exact haalt", "synth-calibration", "lrrll"))

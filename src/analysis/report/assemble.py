@@ -22,6 +22,7 @@ import yaml
 from analysis import SYNTHETIC_BANNER, __version__
 from analysis.verify.audit import audit
 from analysis.core.paths import Paths
+from analysis.present import format as nf
 from analysis.report import appendices
 from analysis.report.notebook_md import convert
 from analysis.report.statistics import statistics_md
@@ -70,13 +71,17 @@ class Assembled:
 
 
 def fmt_value(value: float, how: str | None) -> str:
-    """Format a number for Dutch running text (``int``, ``pct``, ``dec1``, ``dec2``, ``dec3``)."""
+    """Format a number for Dutch running text (``int``, ``pct``, ``dec1``, ``dec2``, ``dec3``).
+
+    ``pct`` gives the number of a percentage without the sign (the text carries the ``%``);
+    all rules are those of :mod:`analysis.present.format`.
+    """
     if how == "int" or how is None and float(value).is_integer():
-        return f"{int(round(value))}"
+        return nf.integer(value)
     if how == "pct":
-        return (f"{value:.1f}" if abs(value) < 0.5 else f"{value:.0f}").replace(".", ",")
+        return nf.number(value, nf.pct_decimals(value))
     digits = int(how[3:]) if how and how.startswith("dec") else 2
-    return f"{value:.{digits}f}".replace(".", ",")
+    return nf.number(value, digits)
 
 
 def fill(text: str, values: dict[str, float]) -> tuple[str, list[str]]:

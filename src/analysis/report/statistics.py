@@ -12,14 +12,13 @@ too (under their index title), so nothing the models wrote is hidden.
 
 from __future__ import annotations
 
-import math
-import numbers
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, MIN_SE, from_code
+from analysis.present import format as nf
 from analysis.present import models as present
 from analysis.report.appendices import md_escape
 
@@ -38,8 +37,8 @@ METHOD_NL: dict[str, str] = {"ML (REML = FALSE)": "ML"}
 STATUS_NL: dict[str, str] = {"ok": "ok", "warning": "waarschuwing", "failed": "mislukt"}
 VERDICT_SHORT: dict[str, str] = {
     "failed": "mislukt", "not_converged": "niet geconvergeerd", "singular": "singulier",
-    "warnings": "waarschuwing", "separation": "scheiding", "extreme_estimate": f"|b| > {MAX_ABS_B:g}",
-    "extreme_re_sd": f"SD > {MAX_RE_SD:g}", "extreme_icc": f"ICC > {MAX_ICC:g}".replace(".", ","),
+    "warnings": "waarschuwing", "separation": "scheiding", "extreme_estimate": f"|b| > {nf.shortest(MAX_ABS_B)}",
+    "extreme_re_sd": f"SD > {nf.shortest(MAX_RE_SD)}", "extreme_icc": f"ICC > {nf.shortest(MAX_ICC)}",
     "ci_degenerate": "BI zonder breedte"}
 """Short Dutch name per verdict reason (appendix A's column *Oordeel*)."""
 #: CSVs laid out by this module; any other CSV is shown as a generic table.
@@ -51,19 +50,11 @@ MAX_ROWS = 60
 
 # --- formatting --------------------------------------------------------------------------
 def sig(x: object, digits: int = 3) -> str:
-    """Number with ``digits`` significant digits and a decimal comma (no exponent below 1e-6)."""
-    if x is None or isinstance(x, bool) or not isinstance(x, numbers.Real) or math.isnan(float(x)):
-        return ""
-    x = float(x)
-    if x == 0 or math.isinf(x):
-        return "0" if x == 0 else str(x)
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
-    if decimals > 6:
-        return f"{x:.{digits - 1}e}".replace(".", ",")
-    return present.fmt(x, decimals)
+    """Number with ``digits`` significant digits (:func:`analysis.present.format.significant`)."""
+    return nf.significant(x, digits)
 
 
-_NUMERIC = re.compile(r"^[<>]?-?[\d.,]+(e-?\d+)?$")
+_NUMERIC = re.compile(r"^[<>]? ?-?[\d.,]+$")
 
 
 def table(df: pd.DataFrame, caption: str, label: str, cap: int = 34) -> str:
@@ -162,8 +153,8 @@ def _estimation_md(fit: pd.DataFrame) -> list[str]:
              "schatten, het niet convergeerde, een variantie op nul (de rand) schatte, R een waarschuwing "
              "gaf, er quasi-scheiding is (bij een ja/nee-uitkomst een locatie met alleen nullen of alleen "
              "enen; bij tellingen een locatie zonder enige afzondering), een coëfficiënt buiten "
-             f"±{MAX_ABS_B:g} op de modelschaal ligt, de standaarddeviatie tussen locaties (log- of "
-             f"logitschaal) groter is dan {MAX_RE_SD:g}, de ICC groter is dan {present.fmt(MAX_ICC, 1)}, of een "
+             f"±{nf.shortest(MAX_ABS_B)} op de modelschaal ligt, de standaarddeviatie tussen locaties (log- of "
+             f"logitschaal) groter is dan {nf.shortest(MAX_RE_SD)}, de ICC groter is dan {present.fmt(MAX_ICC, 1)}, of een "
              f"standaardfout niet eindig of kleiner dan {present.fmt(MIN_SE, 6)} is (een interval zonder breedte). De tekst "
              "van hoofdstuk 3 trekt uit zo'n model geen conclusie; de kolom *Oordeel* noemt de reden.\n"]
     ov = overview_table(fit)
@@ -201,7 +192,7 @@ def fixed_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
         "Term": fixed["term"].map(lambda t: present.term_label(str(t), reference)),
         "b": _col(fixed, "estimate").map(sig), "SE": _col(fixed, "se").map(sig),
         "exp(b)": _col(fixed, "exp_est").where(ratio).map(sig),
-        "95%-BI": [f"[{sig(a)}; {sig(b)}]" if pd.notna(a) and r else "" for a, b, r in
+        "95%-BI": [f"{sig(a)}{nf.CI_JOIN['nl']}{sig(b)}" if pd.notna(a) and r else "" for a, b, r in
                    zip(_col(fixed, "exp_ci_low"), _col(fixed, "exp_ci_high"), ratio)],
         "p": _col(fixed, "p").map(present.fmt_pvalue),
     })

@@ -29,6 +29,8 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
+from analysis.present import format as nf
+
 Z975 = 1.959963984540054
 
 
@@ -78,13 +80,18 @@ def _hu(decimals) -> float:
 
 
 def _fmt(x: float) -> str:
-    """Published number in Dutch notation (decimal comma)."""
-    return f"{x:g}".replace(".", ",")
+    """Published number as printed (as few decimals as it needs; :func:`analysis.present.format.shortest`)."""
+    return nf.shortest(x)
 
 
 def _d(x: float, digits: int) -> str:
-    """Computed number with ``digits`` decimals, decimal comma."""
-    return f"{x:.{digits}f}".replace(".", ",")
+    """Computed number with ``digits`` decimals (:func:`analysis.present.format.number`)."""
+    return nf.number(x, digits)
+
+
+def _ci(lo: float, hi: float) -> str:
+    """Published interval, written unambiguously (``0,9 tot 0,94``)."""
+    return f"{_fmt(lo)}{nf.CI_JOIN['nl']}{_fmt(hi)}"
 
 
 def _complete(pub: pd.DataFrame, prefix: str, counts: pd.DataFrame) -> bool:
@@ -192,7 +199,7 @@ def _mean_feasible(g: dict, n: float, nid: str, pre: str, key: str, res: AuditRe
             "summary_range", [g["mean"]["id"], g["median"]["id"], g["min"]["id"], g["max"]["id"], nid],
             f"n = {n_int}; min {_fmt(m)}; mediaan {_fmt(md)}; max {_fmt(mx)}; gemiddelde {_fmt(mean)}",
             f"Met n = {n_int}, deze minimum, mediaan en maximum ligt het gemiddelde van {pre} ({key}) "
-            f"tussen {lower:.1f} en {upper:.1f}; gepubliceerd is {_fmt(mean)}."))
+            f"tussen {_d(lower, 1)} en {_d(upper, 1)}; gepubliceerd is {_fmt(mean)}."))
 
 
 def implied_p(est: float, lo: float, hi: float) -> float:
@@ -231,7 +238,7 @@ def p_vs_ci(pub: pd.DataFrame, res: AuditResult) -> None:
         centre_lo, centre_hi = math.sqrt((lo - h) * (hi - h)), math.sqrt((lo + h) * (hi + h))
         if not (centre_lo - h <= e <= centre_hi + h):
             res.findings.append(Finding(
-                "p_ci", ids, f"{_fmt(e)} [{_fmt(lo)}, {_fmt(hi)}]",
+                "p_ci", ids, f"{_fmt(e)} (95%-BI {_ci(lo, hi)})",
                 f"De schatting {_fmt(e)} ligt niet in het (log-)midden van haar 95%-BI; dat midden is "
                 f"{_d(math.sqrt(lo * hi), 3)}."))
         pid = f"{term}.p"
@@ -243,11 +250,11 @@ def p_vs_ci(pub: pd.DataFrame, res: AuditResult) -> None:
         hp = _hu(by_id.loc[pid, "decimals"])
         bad = p_min > p + 1e-12 if kind == "p_upper_bound" else (p + hp < p_min or p - hp > p_max)
         if bad:
-            shown = f"p < {_fmt(p)}" if kind == "p_upper_bound" else f"p = {_fmt(p)}"
+            shown = nf.p_text(p, upper_bound=kind == "p_upper_bound")
             res.findings.append(Finding(
-                "p_ci", [*ids, pid], f"{_fmt(e)} [{_fmt(lo)}, {_fmt(hi)}], {shown}",
+                "p_ci", [*ids, pid], f"{_fmt(e)} (95%-BI {_ci(lo, hi)}), {shown}",
                 f"Uit het 95%-BI volgt (SE op logschaal) p ≈ {_d(point, 3)} (bereik bij afronding "
-                f"{_d(p_min, 3)}-{_d(p_max, 3)}); gepubliceerd is {shown}."))
+                f"{_d(p_min, 3)} tot {_d(p_max, 3)}); gepubliceerd is {shown}."))
     _chibar(pub, by_id, res)
 
 
@@ -264,7 +271,7 @@ def _chibar(pub: pd.DataFrame, by_id: pd.DataFrame, res: AuditResult) -> None:
         if not bound_ok:
             res.findings.append(Finding(
                 "p_ci", [sid, pid], f"chibar2 = {_fmt(x)}, p = {_fmt(p)}",
-                f"Bij chibar2 = {_fmt(x)} hoort p = {implied:.3g}; gepubliceerd is {_fmt(p)}.".replace(".", ",")))
+                f"Bij chibar2 = {_fmt(x)} hoort p = {nf.significant(implied, 3)}; gepubliceerd is {_fmt(p)}."))
 
 
 _CONTRAST = re.compile(r"^(?P<ch>ch\d)\.(?P<out>[a-z]+)_(?P<a>[a-z]+)_vs_(?P<b>[a-z]+)_(?P<design>[a-z]+)"
@@ -303,10 +310,10 @@ def _one_contrast(by_id: pd.DataFrame, ab: str, ac: str, bc: str, res: AuditResu
     if gap > max_se or not inside:
         res.findings.append(Finding(
             "contrast", [ab, ac, bc],
-            f"{_fmt(v[ab])} [{_fmt(lo)}, {_fmt(hi)}] vs. {_fmt(v[ac])} / {_fmt(v[bc])} = {_d(implied, 2)}",
+            f"{_fmt(v[ab])} (95%-BI {_ci(lo, hi)}) vs. {_fmt(v[ac])} / {_fmt(v[bc])} = {_d(implied, 2)}",
             f"Voor dezelfde term volgt uit de twee contrasten met de referentiecategorie een odds ratio "
-            f"van {_d(implied, 2)} (bij afronding {_d(rng[0], 2)}-{_d(rng[1], 2)}); gepubliceerd is "
-            f"{_fmt(v[ab])} [{_fmt(lo)}, {_fmt(hi)}]. Het verschil is {_d(gap, 1)} standaardfouten "
+            f"van {_d(implied, 2)} (bij afronding {_d(rng[0], 2)} tot {_d(rng[1], 2)}); gepubliceerd is "
+            f"{_fmt(v[ab])} (95%-BI {_ci(lo, hi)}). Het verschil is {_d(gap, 1)} standaardfouten "
             f"(SE uit het gepubliceerde BI); de afgeleide waarde ligt {'binnen' if inside else 'niet geheel binnen'} "
             f"dat BI. Bij afzonderlijk geschatte binaire modellen geldt deze "
             f"identiteit bij benadering, niet exact."))

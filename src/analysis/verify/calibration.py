@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.present import format as nf
 from analysis.synth import targets as T
 
 ITEMS = {"fig02": "aanleiding", "fig03": "doel", "fig04": "ruimte", "fig05": "beheer_ruimte",
@@ -207,8 +208,8 @@ def run_check(raw: Path, models: bool = True) -> int:
         t.add_column(col)
     colour = {"exact": "green", "within CI": "green", "outside CI": "yellow", "miss": "red"}
     for r in table.itertuples():
-        fmt = (lambda x: "" if x is None or x != x else f"{x:.4g}")
-        t.add_row(r.id, fmt(r.target), fmt(r.achieved), fmt(r.difference),
+        t.add_row(r.id, nf.significant(r.target, 4, "en"), nf.significant(r.achieved, 4, "en"),
+                  nf.significant(r.difference, 4, "en"),
                   f"[{colour.get(r.status, 'white')}]{r.status}[/]", r.explanation)
     Console(width=200).print(t)
     bad = table[(table["status"] == "miss") & ~table["id"].isin(KNOWN_MISSES)]

@@ -38,6 +38,7 @@ import pandas as pd
 
 from analysis.core.paths import Paths
 from analysis.core.results import read_values
+from analysis.present import format as nf
 
 EXACT, ROUNDING, IN_CI, DIFFERS, MISSING, UNPUBLISHED = (
     "exact", "within rounding", "within CI", "differs", "not computed", "no published figure",
@@ -325,7 +326,8 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
         for col in ("id", "published", "computed", "difference"):
             f.add_column(col, justify="left" if col == "id" else "right")
         for _, r in result.failures.head(max_rows).iterrows():
-            f.add_row(r["id"], f"{r['published']:g}", f"{r['computed']:g}", f"{r['difference']:+g}")
+            f.add_row(r["id"], nf.published(r["published"], r["decimals"], r["kind"], "en"),
+                      nf.shortest(r["computed"], "en"), nf.signed(r["difference"], 6, "en"))
         console.print(f)
         console.print("[bold red]FOUT[/]: hoofdstuk 1-2 wijkt af van het gepubliceerde rapport.")
     else:

@@ -1,0 +1,237 @@
+"""The one number formatter of the compendium: report, factsheets, appendices and CLI.
+
+Every number a reader sees goes through this module, so one value is never shown two ways.
+The rules, stated once:
+
+* **Rounding**: half away from zero on the decimal value ("half-up", 0,125 -> 0,13), by
+  :func:`analysis.core.numbers.round_half_up`; a value that rounds to zero is shown without a
+  sign (never ``-0,00``).
+* **Decimal separator**: comma in Dutch (``nl``), point in English (``en``).
+* **Thousands separator**: only for numbers of five or more integer digits, a point in Dutch
+  (``12.345``) and a comma in English (``12,345``); four-digit numbers stay ungrouped
+  (``1613``), as in the 2021 report.
+* **No exponent notation**: tiny values are shown by :func:`significant` or :func:`shortest` with at most
+  :data:`MAX_DECIMALS` decimals, p-values below the shown precision as ``< 0,001``.
+* **Percentages**: whole percentages, one decimal below 0,5% (``0,4%``) so a small non-zero
+  share does not read as ``0%``.
+* **p-values**: three decimals; below 0,001 ``< 0,001``. A p that was *published* as an upper
+  bound (``p < .001``, kind ``p_upper_bound``) is always shown as a bound, never as ``0,001``.
+* **Confidence intervals**: ``0,85 tot 0,99`` (``0.85 to 0.99`` in English). A dash or a
+  comma between two decimal-comma numbers would be ambiguous (negative bounds, ``[0,85, 0,99]``).
+* **Missing**: an empty string; callers that need a visible mark add their own.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Literal
+
+from analysis.core.numbers import round_half_up
+
+Lang = Literal["nl", "en"]
+
+DECIMAL: dict[str, str] = {"nl": ",", "en": "."}
+THOUSANDS: dict[str, str] = {"nl": ".", "en": ","}
+#: Smallest absolute value that gets thousands separators (five integer digits).
+GROUP_FROM = 10_000
+#: Most decimals :func:`significant` shows; smaller magnitudes round to 0.
+MAX_DECIMALS = 6
+#: Word between the bounds of an interval.
+CI_JOIN: dict[str, str] = {"nl": " tot ", "en": " to "}
+
+
+def is_missing(x: Any) -> bool:
+    """True for None, NaN, pandas NA/NaT and non-numeric placeholders of a missing value."""
+    if x is None:
+        return True
+    try:
+        return bool(x != x) or str(x) in ("<NA>", "NaT")  # NaN and pd.NA / NaT
+    except (TypeError, ValueError):
+        return str(x) in ("<NA>", "NaT")
+
+
+def number(x: float | int | None, decimals: int = 0, lang: Lang = "nl") -> str:
+    """Format a number by the rules of this module.
+
+    Parameters
+    ----------
+    x : float, int or None
+        Value; a missing value gives an empty string.
+    decimals : int
+        Number of decimals shown (after half-up rounding).
+    lang : {"nl", "en"}
+        Language of the separators.
+
+    Returns
+    -------
+    str
+        e.g. ``"688,1"``, ``"1613"``, ``"12.345"`` (nl); ``"688.1"``, ``"12,345"`` (en).
+    """
+    if is_missing(x):
+        return ""
+    x = float(x)
+    if math.isinf(x):
+        return ("-" if x < 0 else "") + "∞"
+    r = round_half_up(x, decimals)
+    if r == 0:
+        r = 0.0  # no "-0,00"
+    text = f"{abs(r):.{decimals}f}"
+    whole, _, frac = text.partition(".")
+    if abs(r) >= GROUP_FROM:
+        groups = []
+        while len(whole) > 3:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        whole = THOUSANDS[lang].join([whole, *groups])
+    out = whole + (DECIMAL[lang] + frac if frac else "")
+    return ("-" if r < 0 else "") + out
+
+
+def integer(n: int | float | None, lang: Lang = "nl") -> str:
+    """A count: :func:`number` with no decimals."""
+    return number(n, 0, lang)
+
+
+def signed(x: float | None, decimals: int = 0, lang: Lang = "nl") -> str:
+    """Number with an explicit sign for a difference (``+0,4``, ``-1``, ``0``)."""
+    s = number(x, decimals, lang)
+    return s if s == "" or s.startswith("-") or set(s) <= set("0,.") else "+" + s
+
+
+def pct_decimals(pct: float) -> int:
+    """Decimals of a percentage: one below 0,5% (and above 0), else none."""
+    return 1 if 0 < abs(pct) < 0.5 else 0
+
+
+def percent(pct: float | None, lang: Lang = "nl", decimals: int | None = None) -> str:
+    """Percentage (0-100) with a ``%`` sign, e.g. ``"43%"``, ``"0,4%"``; empty when missing.
+
+    Parameters
+    ----------
+    pct : float or None
+        Percentage, unrounded.
+    lang : {"nl", "en"}
+        Language of the decimal separator.
+    decimals : int, optional
+        Fixed number of decimals; default :func:`pct_decimals`.
+    """
+    if is_missing(pct):
+        return ""
+    d = pct_decimals(float(pct)) if decimals is None else decimals
+    return number(pct, d, lang) + "%"
+
+
+def significant(x: Any, digits: int = 3, lang: Lang = "nl") -> str:
+    """Number with ``digits`` significant digits, never in exponent notation.
+
+    Magnitudes below ``10**-MAX_DECIMALS`` round to ``0`` (differences of ``1e-13`` are
+    floating-point noise, not findings); use :func:`pvalue` for p-values.
+    """
+    if is_missing(x) or isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return ""
+    x = float(x)
+    if x == 0 or math.isinf(x):
+        return number(x, 0, lang)
+    decimals = min(MAX_DECIMALS, max(0, digits - 1 - math.floor(math.log10(abs(x)))))
+    if round_half_up(x, decimals) == 0:
+        return number(0, 0, lang)
+    return number(x, decimals, lang)
+
+
+def shortest(x: Any, lang: Lang = "nl", max_decimals: int = MAX_DECIMALS) -> str:
+    """Number with as few decimals as it needs (at most ``max_decimals``): ``47,24``, ``0,5``, ``3``.
+
+    For values typed into a table (published figures, calibration targets), whose stored
+    precision is their meaning.
+    """
+    if is_missing(x) or isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return ""
+    text = f"{round_half_up(float(x), max_decimals):.{max_decimals}f}".rstrip("0")
+    return number(x, len(text.partition(".")[2]), lang)
+
+
+def pvalue(p: float | None, decimals: int = 3, lang: Lang = "nl", *, upper_bound: bool = False) -> str:
+    """p-value cell: ``0,046``, ``< 0,001``; empty when missing.
+
+    Parameters
+    ----------
+    p : float or None
+        p-value.
+    decimals : int
+        Decimals shown; a p below ``10**-decimals`` is shown as ``< 0,001``.
+    lang : {"nl", "en"}
+        Language of the decimal separator.
+    upper_bound : bool
+        ``p`` is a published bound (``p < .001`` stored as 0.001): shown as ``< 0,001``.
+    """
+    if is_missing(p):
+        return ""
+    floor = 10.0 ** -decimals
+    if upper_bound:
+        return "< " + number(p, decimals, lang)
+    if float(p) < floor:
+        return "< " + number(floor, decimals, lang)
+    return number(p, decimals, lang)
+
+
+def p_text(p: float | None, decimals: int = 3, lang: Lang = "nl", *, upper_bound: bool = False) -> str:
+    """p-value for running text: ``p = 0,046`` or ``p < 0,001``."""
+    cell = pvalue(p, decimals, lang, upper_bound=upper_bound)
+    if cell == "":
+        return ""
+    return f"p {cell}" if cell.startswith("<") else f"p = {cell}"
+
+
+def ci(low: float | None, high: float | None, decimals: int = 2, lang: Lang = "nl") -> str:
+    """Confidence interval ``0,90 tot 0,94`` (``0.90 to 0.94``); empty when a bound is missing."""
+    if is_missing(low) or is_missing(high):
+        return ""
+    return number(low, decimals, lang) + CI_JOIN[lang] + number(high, decimals, lang)
+
+
+def published(value: float | None, decimals: Any = None, kind: str | None = None,
+              lang: Lang = "nl") -> str:
+    """A figure of the published report as it was published (``< 0,001`` for a p bound).
+
+    Parameters
+    ----------
+    value : float or None
+        Stored value of ``data/reference/published_figures.csv``.
+    decimals : int, optional
+        Published number of decimals (missing: as few as the value needs, at most 6).
+    kind : str, optional
+        ``p_upper_bound`` marks a p published as ``p < value``.
+    lang : {"nl", "en"}
+        Language of the separators.
+    """
+    if is_missing(value):
+        return ""
+    d = None if is_missing(decimals) else int(decimals)
+    if kind == "p_upper_bound":
+        return pvalue(value, 3 if d is None else d, lang, upper_bound=True)
+    if d is None:
+        return shortest(value, lang)
+    return number(value, d, lang)
+
+
+def cell(value: Any, lang: Lang = "nl", decimals: int = 1) -> str:
+    """Text of one table cell: integers plain, floats with ``decimals`` decimals, NA empty.
+
+    Whole floats (counts that went through a float column) print as integers; booleans as
+    ja/nee (yes/no); text unchanged.
+    """
+    if is_missing(value):
+        return ""
+    if isinstance(value, bool):
+        return ("ja" if value else "nee") if lang == "nl" else ("yes" if value else "no")
+    if isinstance(value, numbers.Integral):
+        return integer(int(value), lang)
+    if isinstance(value, numbers.Real):
+        return integer(value, lang) if float(value).is_integer() else number(float(value), decimals, lang)
+    return str(value)
+
+
+def seconds(s: float, lang: Lang = "en") -> str:
+    """Elapsed time for the CLI: ``"3.4 s"`` (one decimal)."""
+    return number(s, 1, lang) + " s"
