@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence, TypeVar
 
-from analysis.present.display import format_number, format_pct
+from analysis.core.numbers import round_half_up
+from analysis.present import format as nf
 
 T = TypeVar("T")
 
@@ -25,7 +26,7 @@ def count(n: int | float, singular: str, plural: str, *, zero: str | None = None
     Parameters
     ----------
     n : int or float
-        The count (formatted with :func:`~analysis.present.display.format_number`).
+        The count (formatted with :func:`analysis.present.format.number`).
     singular, plural : str
         The noun in both forms (Dutch plurals are irregular enough not to be guessed).
     zero : str, optional
@@ -42,7 +43,7 @@ def count(n: int | float, singular: str, plural: str, *, zero: str | None = None
         return zero if zero is not None else f"geen {plural}"
     # Dutch uses the singular only for exactly one ("1 maand", but "1,5 maanden").
     noun = singular if n == 1 else plural
-    return f"{format_number(n, decimals)} {noun}"
+    return f"{nf.number(n, decimals)} {noun}"
 
 
 def verb(n: int | float, singular: str, plural: str) -> str:
@@ -63,7 +64,7 @@ def share(n: int | float, total: int | float, *, decimals: int | None = None) ->
     """Percentage ``n`` of ``total`` formatted like the report (``"43%"``); ``""`` when total is 0."""
     if not total:
         return ""
-    return format_pct(100.0 * float(n) / float(total), decimals=decimals)
+    return nf.percent(100.0 * float(n) / float(total), decimals=decimals)
 
 
 def capitalize(sentence: str) -> str:
@@ -167,7 +168,7 @@ def ranked_list(values: Mapping[Hashable, float] | Iterable[tuple[Hashable, floa
                 conjunction: str = "en") -> str:
     """Items as a Dutch list in computed order, each optionally with its value in brackets.
 
-    Example: ``ranked_list({"orde/regels": 39.2, "agressie": 41.0}, fmt=format_pct)`` gives
+    Example: ``ranked_list({"orde/regels": 39.2, "agressie": 41.0}, fmt=nf.percent)`` gives
     ``"agressie (41%) en orde/regels (39%)"``.
     """
     ordered = by_frequency(values)
@@ -192,8 +193,8 @@ def direction(value: float, reference: float, *, decimals: int | None = None) ->
     contradicts two numbers printed side by side ("hoger" beside "12,0" and "12,0" cannot happen).
     """
     if decimals is not None:
-        value = float(format_number(value, decimals).replace(",", "."))
-        reference = float(format_number(reference, decimals).replace(",", "."))
+        value = round_half_up(value, decimals)
+        reference = round_half_up(reference, decimals)
     return (value > reference) - (value < reference)
 
 
