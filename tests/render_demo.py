@@ -92,16 +92,30 @@ def _results(paths: Paths) -> None:
             "ch2.fig01.n.2021-02": 248, "ch2.fig02.pct.2": 43.2, "ch2.fig02.pct.1": 37.8,
             "ch2.fig03.pct.3": 50.5, "ch2.fig04.pct.1": 71.2, "ch2.fig04.pct.3": 18.7}
     write_result(paths.results, "ch2_demo", pd.DataFrame({"code": [1], "n": [1]}), chapter="2",
-                 title="Demo", values=vals)
+                 title="Demo", values=vals, metingen=[2])
+    # The tables the generated summary reads (analysis.present.summary), for measurement 2.
+    months = ["2020-09", "2020-10", "2020-11", "2020-12", "2021-01", "2021-02"]
+    write_result(paths.results, "ch2_fig01_per_month",
+                 pd.DataFrame({"maand": months, "n": [300, 280, 270, 265, 250, 248]}), chapter="2",
+                 title="Per maand", values={"ch2.fig01.n.2020-09": 300}, metingen=[2])
+    write_result(paths.results, "ch2_s2_1_coverage",
+                 pd.DataFrame({"locatie": [f"L{i:02d}" for i in range(1, 19)], "months_registered": 6,
+                               "months_period": 6, "late_start": False, "ended_early": False}),
+                 chapter="2", title="Dekking", values={"ch2.s2_1.n.locations": 18}, metingen=[2])
+    write_result(paths.results, "ch2_fig02_reason",
+                 pd.DataFrame({"code": ["1", "2", "na"], "label": ["Agressie", "Orde/regels", "Niet ingevuld"],
+                               "n": [610, 697, 306], "pct": [37.8, 43.2, 19.0]}),
+                 chapter="2", title="Aanleiding", values={"ch2.fig02.pct.2": 43.2}, metingen=[2])
     fixed = pd.DataFrame({"model_id": ["count_month", "count_month"], "group": ["count", "count"],
                           "term": ["intercept", "month"], "estimate": [-2.1, -0.083], "se": [0.2, 0.011],
                           "z": [-10.5, -7.5], "p": [0.0, 1e-12], "ci_low": [-2.5, -0.105],
                           "ci_high": [-1.7, -0.062], "exp_est": [0.122, 0.92], "exp_ci_low": [0.082, 0.9],
-                          "exp_ci_high": [0.183, 0.94], "published_prefix": ["", "ch3.count_month.month"],
+                          "exp_ci_high": [0.183, 0.94], "verdict": ["ok", "ok"],
+                          "published_prefix": ["", "ch3.count_month.month"],
                           "note": ["Synthetische data - geen echte registraties"] * 2})
     write_result(paths.model_results, "ch3_models_fixed", fixed, chapter="3", title="Vaste effecten",
                  values={"ch3.count_month.month.est": 0.92, "ch3.count_month.month.ci_low": 0.9,
-                         "ch3.count_month.month.ci_high": 0.94})
+                         "ch3.count_month.month.ci_high": 0.94}, metingen=[1, 2])
     fit = pd.DataFrame({"model_id": ["count_month"], "formula": ["n ~ month + offset(log(bezetting)) + (1 | locatie)"],
                         "family": ["nbinom2"], "engine": ["glmmTMB"], "method": ["ML (Laplace)"],
                         "status": ["ok"], "converged": [True], "singular": [False], "nobs": [210],
@@ -133,10 +147,12 @@ def make_demo_project(root: Path, *, error_in: str | None = None, source: Path |
     if (source / "data/reference/published_figures.csv").exists():
         shutil.copy2(source / "data/reference/published_figures.csv", paths.published_figures)
     paths.executed_notebooks.mkdir(parents=True, exist_ok=True)
-    specs = {"01_planned_policy": ("Geplande gedwongen afzonderingen", 1, 0, 2),
-             "02_unplanned_seclusion": ("Ongeplande gedwongen afzonderingen", 2, 3, 1),
-             "03_change_across_measurements": ("Veranderingen over de metingen", 3, 1, 1),
-             "03b_leave_one_location_out": ("Eén locatie weglaten", "3b", 0, 1)}
+    from analysis.core.chapters import titles
+    t = titles()
+    specs = {"01_planned_policy": (t["01_planned_policy"], 1, 0, 2),
+             "02_unplanned_seclusion": (t["02_unplanned_seclusion"], 2, 3, 1),
+             "03_change_across_measurements": (t["03_change_across_measurements"], 3, 1, 1),
+             "03b_leave_one_location_out": (t["03b_leave_one_location_out"], "3b", 0, 1)}
     for name, (title, ch, nf, nt) in specs.items():
         for i in range(1, nf + 1):
             write_figure(paths.figures, f"c{ch}_fig{i}")

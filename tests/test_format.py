@@ -65,14 +65,15 @@ VALUES = [0.125, 0.0004, 1613.0, 12345.0, 29.4117, -1.14e-13, 0.9449]
 def test_every_output_path_agrees():
     from analysis.present import display, figures, location
     from analysis.present import describe_tables, models, narrative
-    from analysis.report import appendices, assemble, statistics
+    from analysis.present import text
+    from analysis.report import appendices, statistics
     from analysis.verify import audit
 
     for x in VALUES:
         two = nf.number(x, 2)
         assert models.fmt(x) == two                               # chapter-3 tables
         assert narrative.fmt(x) == two                            # chapter-3 sentences
-        assert assemble.fmt_value(x, "dec2") == two               # summary placeholders
+        assert text.count(x, "keer", "keer", decimals=2) in (f"{two} keer", "geen keer")  # summary, narrative
         assert describe_tables.number(x, decimals=2) == two       # chapter 1-2 narrative
         assert figures.number_formatter("nl", 2)(x, None) == two       # figure axes
         assert appendices.computed_cell(x, 0, "rounded") == (nf.integer(x) if float(x).is_integer()
@@ -85,7 +86,7 @@ def test_every_output_path_agrees():
         md = display.table_markdown(pd.DataFrame({"v": [x]}), label="t", caption="c")
         shown = nf.integer(x) if float(x).is_integer() else one
         assert f"| {shown} |" in md                               # notebook tables
-    assert assemble.fmt_value(0.434, "pct") + "%" == nf.percent(0.434)
+    assert text.share(0.434, 100) == nf.percent(0.434)
     assert models.fmt_ci(0.854, 0.985) == nf.ci(0.854, 0.985)
     assert models.fmt_p_text(0.0004) == nf.p_text(0.0004) == "p < 0,001"
 

@@ -9,6 +9,7 @@ import pytest
 
 from analysis import SYNTHETIC_BANNER
 from analysis.report.render import available_renderers, last_timings, render
+from analysis.core import chapters as chapters_mod
 from analysis.report.assemble import count_labels
 from render_demo import make_demo_project
 from analysis.report.notebook_md import NotebookError
@@ -16,8 +17,7 @@ from analysis.report.notebook_md import NotebookError
 pytestmark = pytest.mark.skipif("pandoc" not in available_renderers(), reason="pandoc/typst missing")
 APPENDICES = ["Statistiek", "Codeboek en datadictionary", "Datakwaliteit", "Reproductiecontrole",
               "Controle van het gepubliceerde rapport", "Rekenomgeving en opnieuw uitvoeren"]
-CHAPTERS = ["Geplande gedwongen afzonderingen", "Ongeplande gedwongen afzonderingen",
-            "Veranderingen over de metingen"]
+CHAPTERS = [ch.title for ch in chapters_mod.CHAPTERS]  # the one chapter list
 # demo: chapter figures 0 + 3 + 1; appendix A refers to the diagnostics figures of chapter 3
 N_FIGURES = 4
 
@@ -66,7 +66,7 @@ def test_lolo_notebook_is_a_section_of_chapter_3(built):
     assert not re.search(r"<h1[^>]*>[^<]*Eén locatie weglaten", html)
     h2 = re.search(r"<h2[^>]*>(?:<span[^>]*>[^<]*</span>\s*)?Eén locatie weglaten</h2>", html)
     assert h2, "notebook 03b is not a level-2 section"
-    chapter3 = html.index("Veranderingen over de metingen</h1>")
+    chapter3 = html.index(f"{CHAPTERS[2]}</h1>")
     assert chapter3 < h2.start() < html.index("Literatuur</h1>")
     assert re.search(r'id="tbl-c3b-1"', html) and "@tbl-c3b-1" not in html
     md = (paths.build / "report-project" / "reports" / "_generated" / "_ch03.md").read_text("utf-8")
@@ -108,9 +108,12 @@ def test_document_labels(built):
 def test_summary_numbers_come_from_results(built):
     paths, _, _ = built
     summary = (paths.build / "report-project" / "reports" / "_generated" / "_summary.md").read_text("utf-8")
-    assert "18 locaties samen 1613 ongeplande" in summary
-    assert "orde/regels (43%)" in summary  # 43.2 computed -> 43
-    assert "{{" not in summary and "ch2.s2_1_1.n.youths" not in summary  # missing value: line dropped
+    assert "In meting 2 registreerden 18 locaties samen 1613 ongeplande" in summary
+    # order by computed frequency: orde/regels (43.2) before agressie (37.8); 43.2 shown as 43%
+    assert "aanleidingen waren orde/regels (43%) en agressie (38%)" in summary
+    assert "Per maand daalde het aantal van 300 in september 2020 naar 248 in februari 2021." in summary
+    assert "elke maand 0,92 keer zo groot" in summary
+    assert "{{" not in summary and "unieke jongeren" not in summary  # no youth table: no sentence
 
 
 def test_appendix_a_tables_are_narrow(built):
@@ -142,7 +145,7 @@ def test_missing_notebook_is_shown_as_missing(tmp_path):
     shutil.rmtree(paths.model_results)
     files = render(paths, renderer="pandoc", synthetic=True)
     text = _pdftext(files["pdf"])
-    assert "niet uitgevoerd" in text and "Veranderingen over de metingen" in text
+    assert "niet uitgevoerd" in text and " ".join(CHAPTERS[2].split()[:3]) in text
 
 
 def test_missing_lolo_notebook_is_shown_as_missing_section(tmp_path):

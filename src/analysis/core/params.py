@@ -21,6 +21,24 @@ from analysis.core.paths import Paths, default_paths
 
 _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
+#: Seed of the build: the synthetic twin and the simulated residual diagnostics of chapter 3.
+#: Notebook 03's default (``seed = None``) resolves to it, so a notebook run by hand in
+#: JupyterLab gives the report's numbers.
+DEFAULT_SEED = 20210531
+#: Model set of the build (and of notebook 03's default ``model_set = None``).
+DEFAULT_MODEL_SET = "primary+sensitivity"
+#: Simulated data sets per model for the residual diagnostics.
+DEFAULT_NSIM = 250
+
+
+def latest_measurement(params_dir: str | Path | None = None) -> int:
+    """Number of the latest measurement described in ``params_dir`` (default ``params/``)."""
+    root = default_paths()
+    found = measurements.load_all(Paths(root.root, params_dir=Path(params_dir) if params_dir else None))
+    if not found:
+        raise ValueError(f"no meting-<N>.yaml in {params_dir or root.params}")
+    return max(found)
+
 
 class BaseParams(BaseModel):
     """Folders shared by every notebook (processed data, build, measurement descriptions).
@@ -71,8 +89,9 @@ class NotebookParams(BaseParams):
     ----------
     data_dir : str or None
         Folder with the processed tables (default ``data/processed``).
-    meting : int
-        Measurement number (``params/meting-<N>.yaml`` must exist).
+    meting : int or None
+        Measurement number (``params/meting-<N>.yaml`` must exist); None: the latest configured
+        measurement (what the build passes).
     first_month, last_month : str or None
         Period ``YYYY-MM``; default the measurement's own period.
     lang : {"nl", "en"}
@@ -85,11 +104,21 @@ class NotebookParams(BaseParams):
         Folder with the measurement descriptions (default ``params/``).
     """
 
-    meting: int = Field(default=2, ge=0)
+    meting: int | None = Field(default=None, ge=0)
     first_month: str | None = None
     last_month: str | None = None
     lang: Literal["nl", "en"] = "nl"
     min_cell_size: int = Field(default=0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _latest(cls, data: Any) -> Any:
+        # None (the notebooks' default) means the latest configured measurement, which is
+        # what the build passes to the chapters that describe one measurement.
+        if isinstance(data, dict) and data.get("meting") is None:
+            data = dict(data)
+            data["meting"] = latest_measurement(data.get("params_dir"))
+        return data
 
     @field_validator("first_month", "last_month")
     @classmethod
@@ -188,9 +217,15 @@ class ModelsParams(LoloParams):
         Seed of the simulations.
     """
 
-    model_set: Literal["primary", "primary+sensitivity"] = "primary"
-    nsim: int = Field(default=250, ge=20)
-    seed: int = 20240601
+    model_set: Literal["primary", "primary+sensitivity"] = DEFAULT_MODEL_SET
+    nsim: int = Field(default=DEFAULT_NSIM, ge=20)
+    seed: int = DEFAULT_SEED
+
+    @field_validator("model_set", "nsim", "seed", mode="before")
+    @classmethod
+    def _default(cls, v: Any, info: Any) -> Any:
+        # The notebook's ``None`` means the project default (the value the build passes).
+        return cls.model_fields[info.field_name].default if v is None else v
 
 
 class PolicyParams(NotebookParams):

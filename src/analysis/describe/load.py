@@ -156,6 +156,16 @@ def policy_measurements(processed: Path) -> list[int]:
     return sorted(int(m) for m in policy["meting"].dropna().unique())
 
 
+def policy_measurement(processed: Path, meting: int) -> int | None:
+    """The latest measurement up to ``meting`` with policy rows (``meting`` itself when it has them).
+
+    ``beleid.csv`` is not delivered every measurement (measurement 1 has none); chapter 1 then
+    describes the latest earlier measurement that has one and says so. None when there is none.
+    """
+    earlier = [m for m in policy_measurements(processed) if m <= meting]
+    return earlier[-1] if earlier else None
+
+
 def load_measurement(processed: Path, meting: int, months: Sequence[str]) -> MeasurementData:
     """Read, validate and restrict the processed tables to one measurement and period.
 

@@ -17,6 +17,8 @@ from typing import Callable
 import pandas as pd
 
 from analysis.core import measurements as measurements_mod
+from analysis.core.chapters import CHAPTERS
+from analysis.core.params import DEFAULT_MODEL_SET, DEFAULT_NSIM, DEFAULT_SEED
 from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
 from analysis.pipeline.incremental import Runner, Step, StepResult
 from analysis.core.paths import Paths
@@ -24,7 +26,6 @@ from analysis.core.provenance import SYNTHETIC_MARKER
 # The same discovery as ingest (case-insensitive extensions, subfolders): see its rules.
 from analysis.ingest.discover import has_real_data  # noqa: F401 (used here and by callers)
 
-DEFAULT_SEED = 20210531
 
 # Entry modules of each step group; the code inputs are their import closure
 # (analysis.core.deps), plus the imports of the notebook a step executes.
@@ -49,7 +50,7 @@ class BuildConfig:
     lang: str = "nl"
     factsheets: bool = True
     workers: int = 2
-    model_set: str = "primary+sensitivity"
+    model_set: str = DEFAULT_MODEL_SET
     on_step: Callable[[StepResult], None] | None = None
     results: list[StepResult] = field(default_factory=list)
 
@@ -92,7 +93,7 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
         "first_month": m.first_month, "last_month": m.last_month,
         "lang": cfg.lang, "min_cell_size": 0,
         "metingen": all_metingen, "referentie": all_metingen[0],
-        "model_set": cfg.model_set, "nsim": 250, "seed": cfg.seed, "model_cache": True,
+        "model_set": cfg.model_set, "nsim": DEFAULT_NSIM, "seed": cfg.seed, "model_cache": True,
     }
 
 
@@ -109,31 +110,36 @@ def _rows_digest(processed: Path, table: str, meting: int | None) -> str:
 Factory = Callable[[], "Step | list[Step]"]
 
 #: Notebook of the leave-one-location-out section of chapter 3 (only with the sensitivity set).
-LOLO_NOTEBOOK = "03b_leave_one_location_out"
+LOLO_NOTEBOOK = next(s.notebook for ch in CHAPTERS for s in ch.sections if s.sensitivity_only)
 
 
 def chapter_notebooks(cfg: BuildConfig, metingen: list[int]) -> list[tuple[str, str, list[int], str]]:
-    """The chapter notebooks of a build, longest first.
+    """The chapter notebooks of a build (from :data:`analysis.core.chapters.CHAPTERS`), longest first.
 
     Parameters
     ----------
     cfg : BuildConfig
-        ``model_set`` decides whether the leave-one-location-out notebook runs.
+        ``model_set`` decides whether sensitivity-only sections (leave one location out) run.
     metingen : list of int
         All configured measurements, in order.
 
     Returns
     -------
     list of tuple
-        (notebook name, module group, measurements whose rows it reads, processed table).
-        Chapter 3 and its leave-one-location-out section read every measurement (and the
-        occupancy); the first needs no result of the other, so both run at the same time.
+        (notebook name, module group, measurements whose rows it reads, processed table); the
+        last measurement of the list is the one the notebook describes. Chapter 3 and its
+        leave-one-location-out section read every measurement (and the occupancy); the first
+        needs no result of the other, so both run at the same time. The model notebooks come
+        first (they take longest), then the descriptive chapters from the last to the first.
     """
-    models = [("03_change_across_measurements", "models", metingen, "registrations.parquet")]
-    if cfg.model_set == "primary+sensitivity":
-        models.append((LOLO_NOTEBOOK, "models", metingen, "registrations.parquet"))
-    return models + [("02_unplanned_seclusion", "chapter", metingen[-1:], "registrations.parquet"),
-                     ("01_planned_policy", "chapter", metingen[-1:], "policy.parquet")]
+    out = []
+    for ch in CHAPTERS:
+        used = metingen if ch.scope == "all" or ch.falls_back else metingen[-1:]
+        out.append((ch.notebook, ch.group, used, ch.table))
+        out += [(s.notebook, ch.group, used, ch.table) for s in ch.sections
+                if not s.sensitivity_only or cfg.model_set == "primary+sensitivity"]
+    models = [x for x in out if x[1] == "models"]
+    return models + [x for x in reversed(out) if x[1] != "models"]
 
 
 def plan(cfg: BuildConfig) -> list[list[Factory]]:

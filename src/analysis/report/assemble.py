@@ -21,28 +21,25 @@ import yaml
 
 from analysis import SYNTHETIC_BANNER, __version__
 from analysis.verify.audit import audit
+from analysis.core import chapters as chapters_mod
+from analysis.core import measurements as measurements_mod
+from analysis.present import summary
 from analysis.core.paths import Paths
 from analysis.present import format as nf
 from analysis.report import appendices
 from analysis.report.notebook_md import convert
 from analysis.report.statistics import statistics_md
 from analysis.verify.reproduction import check
-from analysis.core.results import read_values
 
 GENERATED = "_generated"
 FIGURES = f"{GENERATED}/figures"
-#: Chapter notebooks (executed by papermill into ``<build>/notebooks``) -> include file.
-CHAPTERS = {"01_planned_policy": "_ch01.md", "02_unplanned_seclusion": "_ch02.md",
-            "03_change_across_measurements": "_ch03.md"}
-CHAPTER_TITLES = {"01_planned_policy": "Geplande gedwongen afzonderingen",
-                  "02_unplanned_seclusion": "Ongeplande gedwongen afzonderingen",
-                  "03_change_across_measurements": "Veranderingen over de metingen"}
+#: Chapter notebooks (executed by papermill into ``<build>/notebooks``) -> include file,
+#: from the one chapter list (:data:`analysis.core.chapters.CHAPTERS`).
+CHAPTERS = {ch.notebook: ch.include for ch in chapters_mod.CHAPTERS}
 #: Notebooks executed as steps of their own but shown as the last sections of a chapter
 #: (their headings one level down, so their title is a section, not a new chapter).
-SECTIONS = {"03_change_across_measurements": ("03b_leave_one_location_out",)}
-SECTION_TITLES = {"03b_leave_one_location_out": "Eén locatie weglaten"}
+SECTIONS = {ch.notebook: tuple(s.notebook for s in ch.sections) for ch in chapters_mod.CHAPTERS if ch.sections}
 _INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$", re.M)
-_PLACEHOLDER = re.compile(r"\{\{\s*([\w.\-]+)\s*(?::\s*(\w+))?\s*\}\}")
 MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
              "september", "oktober", "november", "december"]
 
@@ -70,51 +67,6 @@ class Assembled:
     missing: list[str] = field(default_factory=list)
 
 
-def fmt_value(value: float, how: str | None) -> str:
-    """Format a number for Dutch running text (``int``, ``pct``, ``dec1``, ``dec2``, ``dec3``).
-
-    ``pct`` gives the number of a percentage without the sign (the text carries the ``%``);
-    all rules are those of :mod:`analysis.present.format`.
-    """
-    if how == "int" or how is None and float(value).is_integer():
-        return nf.integer(value)
-    if how == "pct":
-        return nf.number(value, nf.pct_decimals(value))
-    digits = int(how[3:]) if how and how.startswith("dec") else 2
-    return nf.number(value, digits)
-
-
-def fill(text: str, values: dict[str, float]) -> tuple[str, list[str]]:
-    """Fill ``{{ published.id : fmt }}`` placeholders with this build's values.
-
-    A line with a placeholder that has no value is dropped (a summary never shows a
-    typed-in or stale number).
-
-    Returns
-    -------
-    tuple of (str, list of str)
-        Filled text and the ids that had no value.
-    """
-    missing: list[str] = []
-    out = []
-    for line in text.splitlines():
-        ids = [m.group(1) for m in _PLACEHOLDER.finditer(line)]
-        absent = [i for i in ids if i not in values]
-        if absent:
-            missing.extend(absent)
-            continue
-        out.append(_PLACEHOLDER.sub(lambda m: fmt_value(values[m.group(1)], m.group(2)), line))
-    return "\n".join(out) + "\n", missing
-
-
-def build_values(paths: Paths) -> dict[str, float]:
-    """Published-id -> value computed in this build."""
-    if not paths.results.exists():
-        return {}
-    v = read_values(paths.results).dropna(subset=["value"])
-    return dict(zip(v["published_id"].astype(str), v["value"].astype(float)))
-
-
 def title_meta(paths: Paths, *, synthetic: bool, context: dict | None = None) -> dict:
     """Title-page metadata: project, measurements, data source, date, version, commit."""
     ctx = dict(context or {})
@@ -122,8 +74,11 @@ def title_meta(paths: Paths, *, synthetic: bool, context: dict | None = None) ->
     today = dt.date.today()
     source = ("Synthetische tweeling (geen echte registraties)" if synthetic
               else "Registraties van de JeugdzorgPlus-locaties (data/raw)")
+    ms = measurements_mod.load_all(paths)
+    described = summary.described_title(paths.results)
     fields = [("Project", "Ik laat je niet alleen, etappe 3"),
-              ("Metingen", ctx.get("measurements_text", "meting 1 (sep 2019 - feb 2020) en meting 2 (sep 2020 - feb 2021)")),
+              ("Metingen", ctx.get("measurements_text") or summary.measurements_title(ms) or "geen"),
+              *([("Beschreven meting", described)] if described else []),
               ("Databron", source), ("Datum", f"{today.day} {MONTHS_NL[today.month - 1]} {today.year}"),
               ("Versie", f"compendium {__version__}"), ("Commit", commit)]
     meta = {
@@ -132,7 +87,7 @@ def title_meta(paths: Paths, *, synthetic: bool, context: dict | None = None) ->
         "short-title": "Gedwongen afzonderen in de JeugdzorgPlus - reproductie etappe 3",
         "subtitle": "Reproduceerbare heranalyse van de registraties uit \u201cIk laat je niet alleen\u201d, etappe 3",
         "organisation": "Onderzoekscompendium bij Academische Werkplaats Risicojeugd (2021)",
-        "date": fields[3][1], "lang": "nl", "toc-depth": 2,
+        "date": dict(fields)["Datum"], "lang": "nl", "toc-depth": 2,
         "titlefields": [{"key": k, "value": str(v)} for k, v in fields],
         "citation-note": "Oorspronkelijk rapport: Academische Werkplaats Risicojeugd (2021). "
                          "Ik laat je niet alleen. Eindrapportage etappe 3.",
@@ -162,11 +117,11 @@ def _notebook_md(paths: Paths, name: str, folder: Path, result: Assembled, *, le
     """One executed notebook as markdown whose top heading has ``level`` ``#`` characters.
 
     The notebook's headings are moved down ``level - 1`` levels; a notebook without a top
-    heading gets its title from :data:`CHAPTER_TITLES` or :data:`SECTION_TITLES`. A missing
+    heading gets its title from the chapter list (:func:`analysis.core.chapters.titles`). A missing
     notebook becomes its title and a callout (and is listed in ``result.missing``).
     """
     nb = paths.executed_notebooks / f"{name}.ipynb"
-    title = "#" * level + " " + {**CHAPTER_TITLES, **SECTION_TITLES}[name]
+    title = "#" * level + " " + chapters_mod.titles()[name]
     if not nb.exists():
         result.missing.append(f"notebook {name}")
         return f"{title}\n\n" + _not_run(paths, nb, "Dit hoofdstuk" if level == 1 else "Deze paragraaf")
@@ -211,11 +166,11 @@ def prepare(paths: Paths, *, synthetic: bool, context: dict | None = None) -> As
     result = Assembled(folder=folder, meta=meta)
     (folder / "_meta.yml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), "utf-8")
     (folder / "_titlepage.md").write_text(_titlepage_md(meta), "utf-8")
-    template = paths.reports / "_summary.md"
-    summary, missing = fill(template.read_text("utf-8"), build_values(paths)) if template.exists() else ("", [])
-    if missing:
-        result.missing += [f"value {m}" for m in missing]
-    (folder / "_summary.md").write_text(summary, "utf-8")
+    ms = measurements_mod.load_all(paths)
+    # Summary and the method paragraph on the measurements are computed from this build's
+    # results and configuration (analysis.present.summary), never filled into a fixed template.
+    (folder / "_summary.md").write_text(summary.summary_md(paths.results, paths.model_results, ms), "utf-8")
+    (folder / "_measurements.md").write_text(summary.measurements_md(ms, paths.results), "utf-8")
     for name, fname in CHAPTERS.items():
         (folder / fname).write_text(_chapter(paths, name, folder, result), "utf-8")
     _appendices(paths, folder, result, context)
