@@ -16,7 +16,7 @@ import pandas as pd
 from analysis.codebook import Lang
 from analysis.present import describe_tables as pr
 from analysis.present import text
-from analysis.present.display import format_number, format_pct
+from analysis.present.format import number as format_number, percent as format_pct
 from analysis.present.figures import month_label
 
 

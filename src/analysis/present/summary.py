@@ -16,8 +16,9 @@ from typing import Mapping
 import pandas as pd
 
 from analysis.core.measurements import Measurement
+from analysis.present import format as nf
 from analysis.present import text
-from analysis.present.display import format_number, format_pct
+from analysis.present.format import number as format_number, percent as format_pct
 from analysis.present.figures import month_label
 
 MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
@@ -164,7 +165,7 @@ OUTCOMES = {
 
 
 def _ci(row: pd.Series) -> str:
-    return f"95%-BI {format_number(row['exp_ci_low'], 2)} tot {format_number(row['exp_ci_high'], 2)}"
+    return f"95%-BI {nf.ci(row['exp_ci_low'], row['exp_ci_high'])}"
 
 
 def _not_interpretable(model_id: str, verdict: str) -> str:
