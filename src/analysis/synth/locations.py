@@ -28,8 +28,9 @@ MAX_YOUTH_LOC = "L01"    #: holds the youth with 38 registrations
 #: Isolation rooms in use per location (6 locations, 14 rooms; section 2.5).
 ISOLATION_ROOMS: dict[str, int] = {"L01": 3, "L03": 2, "L04": 2, "L10": 3, "L12": 2, "L17": 2}
 #: Locations with an 'other' seclusion room: 6 without an isolation room (section 2.5) plus
-#: three isolation-room locations that also have one (not stated in the report; assumed).
-OTHER_ROOM: frozenset[str] = frozenset({"L02", "L06", "L11", "L14", "L15", "L18", "L01", "L10", "L12"})
+#: four isolation-room locations that also have one (not stated in the report; assumed: the
+#: isolation-vs-other contrast is estimated on locations with both rooms and needs enough of them).
+OTHER_ROOM: frozenset[str] = frozenset({"L02", "L06", "L11", "L14", "L15", "L18", "L01", "L10", "L12", "L17"})
 
 #: Measurement-2 registrations per location (sums to 1613; L15 = 1613 - 1434 = 179).
 M2_TOTALS: dict[str, int] = {

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis.synth import locations as L
 from analysis.synth import model as M
-from analysis.synth.measurement2 import ROOM_TREND, calendar, finish
+from analysis.synth.measurement2 import calendar, finish
 from analysis.synth.youths import cluster_assign, youth_sizes
 
 
@@ -24,17 +25,22 @@ from analysis.synth.youths import cluster_assign, youth_sizes
 class Contrast:
     """How a measurement differs from measurement 2 (multiplicative, measurement X vs 2)."""
 
-    rate: float = 1 / 0.38          #: count rate (per occupied place) vs measurement 2
-    month_slope: float = 0.95       #: within-measurement monthly rate ratio
-    dur_other: float = 1.19         #: duration ratio, rooms other than isolation
-    dur_iso_aggr: float = 1 / 1.85  #: duration ratio, aggression in the isolation room
-    dur_iso_rest: float = 1.10      #: duration ratio, other reasons in the isolation room
-    iso_both: float = 1 / 1.10      #: isolation/own odds ratio, sites with both room types
-    other_both: float = 1 / 0.78    #: other/own odds ratio, sites with both room types
-    iso_only: float = 1 / 0.95      #: isolation/own odds ratio, isolation-only sites
+    rate: float = 2.82              #: count rate (per occupied place) vs measurement 2 (~1/0.38)
+    month_slope: float = 0.88       #: within-measurement monthly rate ratio
+    dur_other: float = 1.10         #: duration ratio, rooms other than isolation
+    dur_iso_aggr: float = 0.571     #: duration ratio, aggression in the isolation room (~1/1.75)
+    dur_iso_rest: float = 1.35      #: duration ratio, other reasons in the isolation room
+    iso_both: float = 0.90          #: isolation/own odds ratio, sites with both room types
+    other_both: float = 1.30        #: other/own odds ratio, sites with both room types
+    iso_only: float = 1.25          #: isolation/own odds ratio, isolation-only sites
     other_only: float = 1 / 1.15    #: other/own odds ratio, other-room-only sites
     missing: float = 0.15           #: weight of 'not registered' (measurement 2: 0.07)
     occupancy: float = 1.03         #: occupancy level vs the base
+    dur_trend: float = 0.03         #: monthly ln-duration trend, rooms other than isolation
+    iso_trend: float = 0.04         #: monthly ln-duration trend, isolation room
+    dur_spread: float = 1.5         #: scale of the resampled ln-duration residuals (published CI widths)
+    room_trend: float = 0.116       #: monthly log-odds trend, isolation up / other room down (both-room sites)
+    single_trend: float = -0.04     #: the same trend at sites with only one of the two rooms
     youth_base: int = 0             #: youth numbers start at XX{youth_base + 1}
 
 
@@ -42,7 +48,7 @@ class Contrast:
 EXTRA = Contrast(rate=0.7, month_slope=0.97, dur_other=1.0, dur_iso_aggr=1.0, dur_iso_rest=1.0,
                  iso_both=1.0, other_both=1.0, iso_only=1.0, other_only=1.0, missing=0.07,
                  occupancy=0.97, youth_base=4000)
-NB_ALPHA = 0.08  #: negative-binomial (NB2) dispersion of location-month counts
+NB_ALPHA = 0.8  #: NB2 dispersion of location-month counts (the published count CIs' width)
 
 
 def _counts(months: list[str], m2: pd.DataFrame, occ2: pd.DataFrame, occ: pd.DataFrame,
@@ -55,7 +61,9 @@ def _counts(months: list[str], m2: pd.DataFrame, occ2: pd.DataFrame, occ: pd.Dat
         t = months.index(rec.maand) - (len(months) - 1) / 2
         mu = rec.tienden / 10 * max(rate2.get(rec.locatie, floor), floor) * con.rate * con.month_slope ** t
         lam = mu * rng.gamma(1 / NB_ALPHA, NB_ALPHA)
-        rows.append((rec.locatie, months.index(rec.maand), int(rng.poisson(lam))))
+        # why: Poisson by inverse CDF of one uniform, so the draw moves smoothly with lam
+        # (a calibration change of the rate keeps the same random numbers)
+        rows.append((rec.locatie, months.index(rec.maand), int(stats.poisson.ppf(rng.random(), lam))))
     return pd.DataFrame(rows, columns=["locatie", "mi", "n"])
 
 
@@ -113,7 +121,10 @@ def generate(months: list[str], m2: pd.DataFrame, occ2: pd.DataFrame, occ: pd.Da
              world: M.World, con: Contrast, rng: np.random.Generator) -> pd.DataFrame:
     """Registrations of one model-based measurement (internal frame as measurement 2)."""
     days, day_month = calendar(months)
-    cnt = _counts(months, m2, occ2, occ, con, rng)
+    # why: one stream per model part (counts, rooms, durations), so a calibration change of one
+    # part's parameters leaves the random draws of the others untouched (common random numbers)
+    rng_c, rng_r, rng_d = (np.random.default_rng(int(s)) for s in rng.integers(0, 2**62, size=3))
+    cnt = _counts(months, m2, occ2, occ, con, rng_c)
     df = pd.DataFrame({"locatie": np.repeat(cnt["locatie"].to_numpy(), cnt["n"].to_numpy()),
                        "mi": np.repeat(cnt["mi"].to_numpy(), cnt["n"].to_numpy())})
     n = len(df)
@@ -121,21 +132,23 @@ def generate(months: list[str], m2: pd.DataFrame, occ2: pd.DataFrame, occ: pd.Da
     df["day"] = [int(pools[j][rng.integers(len(pools[j]))]) for j in df["mi"]]
     t = df["mi"].to_numpy() - (len(months) - 1) / 2
     probs = _room_probs(m2, con)
+    both = {x.code for x in L.locations() if x.other_room and x.isolation_rooms}
     room = np.empty(n, dtype=int)
     for i, (c, tt) in enumerate(zip(df["locatie"], t)):
-        p = probs[c] * np.exp(np.array([0.0, -ROOM_TREND, ROOM_TREND]) * tt)
-        room[i] = 1 + rng.choice(3, p=p / p.sum())
-    room[rng.random(n) < 0.015] = 0
+        rt = con.room_trend if c in both else con.single_trend
+        p = probs[c] * np.exp(np.array([0.0, -rt, rt]) * tt)
+        room[i] = 1 + rng_r.choice(3, p=p / p.sum())
+    room[rng_r.random(n) < 0.015] = 0
     df["ruimte"] = room
     # reason given room: measurement 2's Figure 6 columns (same world, same mix)
     reason = np.empty(n, dtype=int)
     for rc in (0, 1, 2, 3):
         idx = np.where(room == rc)[0]
         pool = m2.loc[m2["ruimte"] == rc, "aanleiding"].to_numpy()
-        reason[idx] = pool[rng.integers(len(pool), size=len(idx))]
+        reason[idx] = pool[rng_r.integers(len(pool), size=len(idx))]
     df["aanleiding"] = reason
     df["minute"] = M.sample_minutes(reason, rng)
-    df["duur"], df["artefact"] = _durations(df, m2, con, len(months), rng)
+    df["duur"], df["artefact"] = _durations(df, m2, con, len(months), rng_d)
     df.loc[df["artefact"], "minute"] = 0
     locs = df["locatie"].to_numpy()
     for item, codes in (("doel", [1, 2, 3, 4, 5]), ("beheer_ruimte", [1, 2]), ("contact", [1, 2, 3]),
@@ -156,10 +169,10 @@ def _durations(df: pd.DataFrame, m2: pd.DataFrame, con: Contrast, n_months: int,
     reason, room = df["aanleiding"].to_numpy(), df["ruimte"].to_numpy()
     t = df["mi"].to_numpy() - (n_months - 1) / 2
     shift = np.where(room == 3, np.where(reason == 1, con.dur_iso_aggr, con.dur_iso_rest), con.dur_other)
-    trend = np.where(room == 3, 0.04, -0.01) * t
+    trend = np.where(room == 3, con.iso_trend, con.dur_trend) * t
     mu = (df["locatie"].map(loc_e).to_numpy() + np.array([rea_e[r] for r in reason])
           + np.array([room_e[r] for r in room]) + np.log(shift) + trend)
-    d = np.exp(mu + resid[rng.integers(len(resid), size=len(df))])
+    d = np.exp(mu + con.dur_spread * resid[rng.integers(len(resid), size=len(df))])
     d = np.clip(np.where(rng.random(len(df)) < 0.6, np.round(d / 5) * 5, np.round(d)), 5, 1380).astype(int)
     art = rng.random(len(df)) < 0.004  # the 23:59 one-day artefact also occurs here
     d[art] = 1439

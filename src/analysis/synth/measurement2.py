@@ -21,6 +21,11 @@ from analysis.synth.youths import cluster_assign, span_rows, youth_sizes
 CODES_ITEMS = ("aanleiding", "doel", "ruimte", "beheer_ruimte", "contact", "evaluatie_1",
                "evaluatie_2", "aanvulling_jongere")
 ROOM_TREND = 0.025  #: per month: isolation up, other room down (log-odds vs own room)
+#: Gamma (mean 1) noise on the location-month seed of the counts, as an NB2 dispersion: the
+#: location x month cells keep both exact margins but vary around the smooth decline the way
+#: the published count models' CIs imply (Bijlage 3 widths; docs/synthetic-twin.md).
+COUNT_NOISE = 0.50
+ROOM_SPREAD = 0.45  #: SD of the location effect on ln(odds) of the other and the isolation room
 YOUTH_BASE = 2000  #: youth numbers of measurement 2 run from XX2001 (measurement 1 from XX0001)
 
 
@@ -48,7 +53,7 @@ def location_month_counts(months: list[str], rng: np.random.Generator) -> pd.Dat
             act = months[:2]
         slope = np.exp(-0.05 + rng.normal(0, 0.02))
         for m in act:
-            seed[i, months.index(m)] = slope ** months.index(m)
+            seed[i, months.index(m)] = slope ** months.index(m) * rng.gamma(1 / COUNT_NOISE, COUNT_NOISE)
     rows = np.array([L.M2_TOTALS[c] for c in codes])
     table = fill_table(seed, rows, np.array(T.MONTHLY_M2))
     return pd.DataFrame(table, index=codes, columns=months)
@@ -64,13 +69,17 @@ def _rooms(df: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     locs = {x.code: x for x in L.locations()}
     codes = L.codes()
     seed = np.zeros((len(codes), 4))  # own, other, isolation, missing
+    # why: locations differ in how often they use a room (log-normal spread, SD ROOM_SPREAD);
+    # without it every location has the same shares and the room models' location variance is
+    # zero (a singular fit), unlike the published ones
+    spread = np.exp(rng.normal(0, ROOM_SPREAD, size=(len(codes), 2)))
     for i, c in enumerate(codes):
         loc = locs[c]
         seed[i] = (1.0, 0.0, 0.0, 0.0 if c == L.NO_UNPLANNED else 0.008)
         if loc.other_room:
-            seed[i, 1] = 0.10 if loc.isolation_rooms else 0.22
+            seed[i, 1] = (0.10 if loc.isolation_rooms else 0.22) * spread[i, 0]
         if loc.isolation_rooms:
-            seed[i, 2] = 0.45 if loc.other_room else 0.6
+            seed[i, 2] = (0.45 if loc.other_room else 0.6) * spread[i, 1]
     totals = np.array([df["locatie"].eq(c).sum() for c in codes])
     cols = np.array([sum(T.ROOM_BY_REASON[r][k] for r in T.ROOM_BY_REASON) for k in range(4)])
     table = fill_table(seed, totals, cols)
