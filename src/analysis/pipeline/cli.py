@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: build/synthetic-raw)")
     p.add_argument("--seed", type=int, default=20210531, help="random seed (same seed, same bytes)")
     p.add_argument("--check", action="store_true", help="ingest the twin and report every calibration target")
+    p.add_argument("--glmm", action="store_true",
+                   help="with --check: chapter-3 targets from the GLMMs in R (slow) instead of the quick stand-ins")
     p.add_argument("--measurements", type=int, nargs="*", default=None,
                    help="extra synthetic measurements beyond 1 and 2 (e.g. 3)")
 

@@ -39,7 +39,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     code = 0
     if args.check:
         from analysis.verify import calibration
-        code = calibration.run_check(out)
+        code = calibration.run_check(out, glmm=getattr(args, "glmm", False))
     _done(f"synth -> {out}", t0)
     return code
 

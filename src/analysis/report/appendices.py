@@ -172,7 +172,8 @@ def data_quality_md(processed: Path) -> str:
 # --- D: reproduction -------------------------------------------------------------------------
 _CH = {"method": "Methode", "1": "Hoofdstuk 1", "2": "Hoofdstuk 2", "3": "Hoofdstuk 3"}
 REPRO_STATUS_NL = {"exact": "exact", "within rounding": "binnen afronding", "within CI": "binnen BI",
-                   "differs": "wijkt af", "not computed": "niet berekend",
+                   "same conclusion": "zelfde conclusie", "outside CI": "buiten BI", "differs": "wijkt af",
+                   "not computed": "niet berekend",
                    "no published figure": "geen gepubliceerd cijfer"}
 """Dutch names of :data:`analysis.verify.reproduction.STATUSES` for the report."""
 
@@ -242,9 +243,38 @@ def reproduction_md(result: CheckResult) -> str:
             "verschil": [difference_cell(v, d, k) for v, d, k in zip(g["difference"], g["decimals"], g["kind"])],
             "status": g["status"].map(lambda x: REPRO_STATUS_NL.get(x, x))
                       + g["allowed"].map(lambda a: " (toegestaan)" if a else "")})
+        align = "llrrrl"
+        if str(ch) == "3" and "width_ratio" in g and g["width_ratio"].notna().any():
+            # why: for chapter 3 the width of the CI is part of the verdict (issue 15 item 3)
+            view.insert(5, "BI-breedte", g["width_ratio"].map(
+                lambda v: "" if pd.isna(v) else "× " + nl_number(v, 2)))
+            align = "llrrrrl"
         parts.append(f"## {_CH.get(str(ch), str(ch))}\n")
-        parts.append(md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", "llrrrl"))
+        if str(ch) == "3":
+            parts.append(chapter3_note(g))
+        parts.append(md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", align))
     return "\n".join(parts)
+
+
+def chapter3_note(g: pd.DataFrame) -> str:
+    """Explanation of the chapter-3 statuses and the CI-width column, with the counts of this build."""
+    from analysis.verify.reproduction import WIDTH_RANGE
+
+    est = g[g["kind"].eq("estimate")]
+    n_in = int(est["status"].isin(["exact", "within rounding", "within CI"]).sum())
+    terms = g.dropna(subset=["width_ratio"]).drop_duplicates("id").assign(
+        term=lambda x: x["id"].str.rsplit(".", n=1).str[0]).drop_duplicates("term")
+    n_w = int(terms["width_ratio"].round(2).between(*WIDTH_RANGE).sum())
+    n_c = int(terms["conclusion"].eq("zelfde").sum())
+    lo, hi = (nl_number(x, 2) for x in WIDTH_RANGE)
+    return (f"Per modelterm wordt het geheel beoordeeld. Een schatting is *binnen BI* of *buiten BI* (het "
+            f"gepubliceerde 95%-BI). Een grens van het BI of een p-waarde die buiten de afronding valt, is "
+            f"*zelfde conclusie* wanneer de schatting binnen het gepubliceerde BI ligt, de breedte van het BI "
+            f"(op logschaal) tussen {lo} en {hi} keer de gepubliceerde breedte is (kolom *BI-breedte*) en de "
+            f"conclusie bij 5% dezelfde is; anders *wijkt af*. In deze build: "
+            f"{text.count(n_in, 'schatting', 'schattingen')} van {len(est)} binnen het gepubliceerde BI, "
+            f"{n_w} van {len(terms)} termen met een BI-breedte binnen die grenzen en {n_c} van {len(terms)} "
+            f"met dezelfde conclusie.\n")
 
 
 # --- E: audit ------------------------------------------------------------------------------------
@@ -390,4 +420,61 @@ def calibration_md(paths: Paths) -> str:
             "status": misses["status"].map(lambda x: CALIBRATION_STATUS_NL.get(x, x)),
             "reden": misses["toelichting"]})
         parts.append(md_table(view, "Kalibratiedoelen die de tweeling niet exact haalt", "synth-calibration", "lrrll"))
+    parts.append(chapter3_calibration_md(paths))
     return "\n".join(parts)
+
+
+TARGET_NL = {"outside CI": "buiten BI", "CI width": "BI-breedte", "other conclusion": "andere conclusie"}
+"""Dutch names of the failed chapter-3 targets of :func:`analysis.verify.calibration.chapter3_targets`."""
+
+
+def chapter3_calibration_md(paths: Paths) -> str:
+    """The twin's chapter-3 targets, judged on this build's own GLMM fits (appendix D, twin only)."""
+    from analysis.core.results import read_values
+    from analysis.verify.calibration import WIDTH_RANGE, chapter3_targets
+
+    vals = read_values(paths.results) if Path(paths.results).exists() else pd.DataFrame()
+    if vals.empty:
+        return ""
+    vals = vals.dropna(subset=["published_id"])
+    vals = vals[vals["published_id"].str.startswith("ch3.")]
+    if "metingen" in vals:  # the published chapter-3 figures compare measurements 1 and 2
+        vals = vals[vals["metingen"].isin(["", "1;2"])]
+    t = chapter3_targets(dict(zip(vals["published_id"], vals["value"].astype(float))), source="GLMM")
+    t = t[t["status"].ne("not computed")]
+    if t.empty:
+        return ""
+    c = t[t["target"]]
+    n_all = int(c["status"].eq("on target").sum())
+    lo, hi = (nl_number(x, 2) for x in WIDTH_RANGE)
+    out = ["### Hoofdstuk 3: schatting, onzekerheid en conclusie\n",
+           f"Voor elk gepubliceerd modelresultaat dat intern samenhangt (bijlage E) heeft de tweeling drie "
+           f"doelen: de schatting binnen het gepubliceerde 95%-BI, de breedte van het BI (logschaal) tussen "
+           f"{lo} en {hi} keer de gepubliceerde breedte, en dezelfde conclusie bij 5%. Beoordeeld met de "
+           f"multilevelmodellen van deze build: {int(c['inside'].sum())} van {len(c)} schattingen binnen het BI, "
+           f"{int(c['width_ok'].sum())} van {len(c)} met een passende BI-breedte, {int(c['same_conclusion'].sum())} "
+           f"van {len(c)} met dezelfde conclusie; {n_all} van {len(c)} halen alle drie."]
+    excl = t[~t["target"]]
+    if len(excl):
+        out.append(" " + text.capitalize(text.count(len(excl), "resultaat", "resultaten")) + " "
+                   + text.verb(len(excl), "telt", "tellen") + " niet als doel omdat bijlage E "
+                   + ("het" if len(excl) == 1 else "ze") + " onsamenhangend vindt; "
+                   + ("het staat" if len(excl) == 1 else "ze staan") + " wel in de tabel.")
+    out.append("\n")
+
+    def ci(a: float, b: float, d: int) -> str:
+        return f"[{nl_number(a, d)}; {nl_number(b, d)}]"
+
+    view = pd.DataFrame({
+        "term": t["term"].map(lambda s: f"`{s.removeprefix('ch3.')}`"),
+        "gepubliceerd": [f"{nl_number(r.published, 2)} {ci(r.ci_low, r.ci_high, 2)}" for r in t.itertuples()],
+        "tweeling": [f"{nl_number(r.estimate, 2)} {ci(r.twin_ci_low, r.twin_ci_high, 2)}" for r in t.itertuples()],
+        "p": t["twin_p"].map(lambda v: "< 0,001" if v < 0.001 else nl_number(v, 3)),
+        "BI-breedte": t["width_ratio"].map(lambda v: "× " + nl_number(v, 2)),
+        "conclusie": t["same_conclusion"].map(lambda x: "zelfde" if x else "anders"),
+        "oordeel": [("doel gehaald" if r.status == "on target" else "niet gehaald: " + "; ".join(
+                        TARGET_NL.get(x, x) for x in r.status.split("; ")))
+                    + ("" if r.target else " (geen doel)") + (f"; {r.toelichting}" if r.toelichting else "")
+                    for r in t.itertuples()]})
+    out.append(md_table(view, "Tweeling tegen gepubliceerde modelresultaten (hoofdstuk 3)", "synth-ch3", "lrrrrll"))
+    return "\n".join(out)

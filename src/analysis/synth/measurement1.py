@@ -38,7 +38,7 @@ class Contrast:
     occupancy: float = 1.03         #: occupancy level vs the base
     dur_trend: float = 0.03         #: monthly ln-duration trend, rooms other than isolation
     iso_trend: float = 0.04         #: monthly ln-duration trend, isolation room
-    dur_spread: float = 1.5         #: scale of the resampled ln-duration residuals (published CI widths)
+    dur_spread: float = 1.55        #: scale of the resampled ln-duration residuals (published CI widths)
     room_trend: float = 0.116       #: monthly log-odds trend, isolation up / other room down (both-room sites)
     single_trend: float = -0.04     #: the same trend at sites with only one of the two rooms
     youth_base: int = 0             #: youth numbers start at XX{youth_base + 1}

@@ -2,9 +2,12 @@
 
 ``compendium synth --check`` writes the twin, ingests it with :func:`analysis.ingest.process.run`
 (the path the report uses) and compares the processed tables with the published figures.
-Without an importable ingest the in-memory frames are converted to the processed schema.
-Chapter-3 targets are checked with quick statsmodels stand-ins (NB GLM with location fixed
-effects, MixedLM, logistic GLM); the exact GLMMs are fitted in R by the models module.
+Chapter-3 targets (:func:`chapter3_targets`) are three per published term: the estimate inside the
+published 95% CI, the log CI width within :data:`WIDTH_RANGE` times the published width, and the
+same conclusion at 5%. They are checked with quick statsmodels stand-ins (NB GLM with location
+fixed effects, MixedLM, logistic GLM) or, with ``--glmm``, with the GLMMs of the models module
+(R). Published results that appendix E (the audit) finds internally incoherent are reported but
+not counted as targets (:func:`incoherent_terms`).
 """
 
 from __future__ import annotations
@@ -131,7 +134,7 @@ def _status(tid: str, target: float, got: float | None, kind: str, decimals: int
         hi = T.published().get(tid.replace(".est", ".ci_high"))
         if lo is not None and lo <= round(got, 2) <= hi:
             return "within CI", "model_stand_in"
-        return "outside CI", "model_outside"
+        return "outside CI", "model_outside"  # detail per target: chapter3_targets
     if re.search(r"\.mean\.\d$", tid):  # h:mm: floor and round must agree
         ok = np.floor(got) == target and round(got) == target
     elif kind == "rounded":
@@ -141,6 +144,122 @@ def _status(tid: str, target: float, got: float | None, kind: str, decimals: int
     if ok:
         return "exact", ""
     return "miss", KNOWN_MISSES.get(tid, "unexpected")
+
+
+WIDTH_RANGE = (0.75, 1.33)
+"""Accepted ratio of the twin's log CI width to the published log CI width (issue 15)."""
+ALPHA = 0.05
+
+#: Chapter-3 targets the twin does not meet on the default seed, with the reason (term -> en/nl).
+#: Empty: on seed 20210531 every coherent target is met (docs/synthetic-twin.md). A term listed
+#: here is still reported with its figures; the slow test fails on any unexplained miss.
+CH3_EXCEPTIONS: dict[str, dict[str, str]] = {}
+
+
+def incoherent_terms(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """Published chapter-3 terms excluded as targets because appendix E finds them incoherent.
+
+    A contrast finding of the audit (``log OR(a vs b)`` far from ``log OR(a vs c) - log OR(b vs c)``)
+    excludes the tested contrast ``a vs b`` (the finding's first id): the three published odds
+    ratios cannot all be reproduced by one set of data under the same model, and ``a vs b`` is the
+    one that departs from the other two. A p-value finding (p against CI) excludes nothing here:
+    the targets use estimate and CI, and the conclusion at 5% is the same by p and by CI.
+
+    Returns
+    -------
+    dict
+        Term (``ch3.<model>.<term>``) -> ``{"en": reason, "nl": reden}``.
+    """
+    from analysis.verify.audit import audit
+
+    path = Path(path or T._default_csv() or "")
+    if not path.exists():
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for f in audit(path).findings:
+        if f.check != "contrast" or not f.ids[0].startswith("ch3."):
+            continue
+        term = f.ids[0].rsplit(".", 1)[0]
+        out[term] = {"en": f"appendix E: incoherent with the two contrasts against the reference room "
+                           f"({f.numbers}); reported, not a target",
+                     "nl": f"bijlage E: niet samenhangend met de twee contrasten met de referentieruimte "
+                           f"({f.numbers}); getoond, geen doel"}
+    return out
+
+
+def _significant(p: float | None, lo: float | None, hi: float | None) -> bool | None:
+    """Significant at 5%: by p when known, else by the CI excluding 1."""
+    if p is not None and not pd.isna(p):
+        return bool(p < ALPHA)
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return None
+    return bool(lo > 1 or hi < 1)
+
+
+def chapter3_targets(values: dict[str, float], published: pd.DataFrame | None = None,
+                     source: str = "stand-in") -> pd.DataFrame:
+    """The three chapter-3 targets per published term, for one set of computed values.
+
+    Parameters
+    ----------
+    values : dict
+        ``ch3.<model>.<term>.{est,ci_low,ci_high,p}`` -> value (stand-ins or GLMM fits).
+    published : DataFrame, optional
+        ``published_figures.csv`` (default: the reference file).
+    source : str
+        Label of the fits (``stand-in`` or ``GLMM``), kept in the table.
+
+    Returns
+    -------
+    DataFrame
+        One row per published chapter-3 term: published and twin estimate, CI and p; the log
+        CI-width ratio; ``inside`` (rounded estimate inside the published CI), ``width_ok``,
+        ``same_conclusion``; ``target`` (False for incoherent terms); ``status`` (``on target`` or
+        the failed targets joined by ``; ``) and the explanation in English and Dutch.
+    """
+    if published is None:
+        published = pd.read_csv(T._default_csv(), dtype={"id": str})
+    pub = published.set_index("id")["value"].astype(float).to_dict()
+    kinds = published.set_index("id")["kind"].to_dict()
+    excluded = incoherent_terms()
+    rows = []
+    for eid in published.loc[published["kind"].eq("estimate") & published["id"].str.startswith("ch3."), "id"]:
+        term = eid.rsplit(".", 1)[0]
+        lo, hi = pub.get(f"{term}.ci_low"), pub.get(f"{term}.ci_high")
+        if lo is None or hi is None:
+            continue
+        p_pub = pub.get(f"{term}.p")
+        p_pub_sig = (p_pub <= ALPHA if kinds.get(f"{term}.p") == "p_upper_bound" else p_pub < ALPHA) \
+            if p_pub is not None else None
+        sig_pub = p_pub_sig if p_pub_sig is not None else _significant(None, lo, hi)
+        e, elo, ehi, ep = (values.get(f"{term}.{k}") for k in ("est", "ci_low", "ci_high", "p"))
+        if e is None or pd.isna(e):
+            rows.append({"term": term, "published": pub[eid], "ci_low": lo, "ci_high": hi, "p": p_pub,
+                         "source": source, "status": "not computed", "target": term not in excluded})
+            continue
+        ratio = (np.log(ehi) - np.log(elo)) / (np.log(hi) - np.log(lo)) if elo and ehi else float("nan")
+        inside = bool(lo - 1e-9 <= round(e, 2) <= hi + 1e-9)
+        width_ok = bool(WIDTH_RANGE[0] <= round(ratio, 2) <= WIDTH_RANGE[1])
+        same = _significant(ep, elo, ehi) == sig_pub
+        failed = [name for name, ok in (("outside CI", inside), ("CI width", width_ok),
+                                        ("other conclusion", same)) if not ok]
+        why = excluded.get(term) or CH3_EXCEPTIONS.get(term) or {}
+        rows.append({"term": term, "published": pub[eid], "ci_low": lo, "ci_high": hi, "p": p_pub,
+                     "source": source, "estimate": e, "twin_ci_low": elo, "twin_ci_high": ehi, "twin_p": ep,
+                     "width_ratio": ratio, "inside": inside, "width_ok": width_ok, "same_conclusion": same,
+                     "target": term not in excluded, "status": "; ".join(failed) or "on target",
+                     "explanation": why.get("en", ""), "toelichting": why.get("nl", "")})
+    return pd.DataFrame(rows)
+
+
+def chapter3_summary(t: pd.DataFrame) -> str:
+    """One line: how many coherent chapter-3 terms meet each target."""
+    c = t[t["target"] & t["status"].ne("not computed")]
+    return (f"chapter 3 ({c['source'].iloc[0] if len(c) else '-'}): {len(c)} coherent terms; "
+            f"estimate inside CI {int(c['inside'].sum())}, width ratio in {WIDTH_RANGE[0]}-{WIDTH_RANGE[1]} "
+            f"{int(c['width_ok'].sum())}, same conclusion {int(c['same_conclusion'].sum())}, "
+            f"all three {int(c['status'].eq('on target').sum())}; "
+            f"{int((~t['target']).sum())} incoherent published terms reported, not targets")
 
 
 def calibration_table(processed_dir: Path, raw: Path | None = None, models: bool = False) -> pd.DataFrame:
@@ -190,8 +309,45 @@ def _meta() -> dict[str, tuple[str, int, str]]:
     return {r.id: (str(r.kind), int(r.decimals), str(r.description)) for r in df.itertuples()}
 
 
-def run_check(raw: Path, models: bool = True) -> int:
-    """Ingest ``raw`` into a temporary folder, print the table; 1 if an exact target misses."""
+def chapter3_check(processed: Path, glmm: bool = False) -> pd.DataFrame:
+    """Chapter-3 targets on processed twin tables: stand-ins, or the GLMMs in R (slow)."""
+    from analysis.verify import modelcheck
+
+    if glmm:
+        with tempfile.TemporaryDirectory() as out:
+            values = modelcheck.glmm_values(processed, Path(out))
+        return chapter3_targets(values, source="GLMM")
+    reg = pd.read_parquet(processed / "registrations.parquet")
+    occ = pd.read_parquet(processed / "occupancy.parquet")
+    return chapter3_targets(modelcheck.model_values(reg, occ), source="stand-in")
+
+
+def print_chapter3(t: pd.DataFrame, console=None) -> None:
+    """Print the chapter-3 target table with rich."""
+    from rich.console import Console
+    from rich.table import Table
+
+    tab = Table(title=f"Synthetic twin: chapter-3 targets ({t['source'].iloc[0] if len(t) else ''} fits)")
+    for col in ("term", "published [95% CI]", "twin [95% CI]", "p", "width", "status"):
+        tab.add_column(col)
+    for r in t.itertuples():
+        if r.status == "not computed":
+            tab.add_row(r.term, f"{r.published:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]", "", "", "", r.status)
+            continue
+        colour = "green" if r.status == "on target" else ("dim" if not r.target else "yellow")
+        tab.add_row(r.term, f"{r.published:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
+                    f"{r.estimate:.3f} [{r.twin_ci_low:.3f}, {r.twin_ci_high:.3f}]", f"{r.twin_p:.3f}",
+                    f"{r.width_ratio:.2f}", f"[{colour}]{r.status}[/]" + ("" if r.target else " (not a target)"))
+    (console or Console(width=200)).print(tab)
+    print(chapter3_summary(t))
+
+
+def run_check(raw: Path, models: bool = True, glmm: bool = False) -> int:
+    """Ingest ``raw`` into a temporary folder, print the tables.
+
+    Returns 1 if an exact target misses or a coherent chapter-3 target misses without a
+    documented reason in :data:`CH3_EXCEPTIONS`.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -200,9 +356,12 @@ def run_check(raw: Path, models: bool = True) -> int:
     except ImportError:  # pragma: no cover - ingest is part of the package
         print("analysis.ingest.process is not available; cannot check after ingestion")
         return 1
+    ch3 = None
     with tempfile.TemporaryDirectory() as tmp:
         ingest.run(raw, Path(tmp))
-        table = calibration_table(Path(tmp), raw, models=models)
+        table = calibration_table(Path(tmp), raw, models=False)
+        if models or glmm:
+            ch3 = chapter3_check(Path(tmp), glmm=glmm)
     t = Table(title="Synthetic twin: calibration (synthetische data)")
     for col in ("id", "target", "achieved", "difference", "status", "explanation"):
         t.add_column(col)
@@ -216,4 +375,9 @@ def run_check(raw: Path, models: bool = True) -> int:
     print(f"{(table.status == 'exact').sum()} exact, {(table.status == 'within CI').sum()} within CI, "
           f"{(table.status == 'outside CI').sum()} outside CI, {(table.status == 'miss').sum()} miss "
           f"({len(KNOWN_MISSES)} known and documented)")
-    return 1 if len(bad) else 0
+    ch3_bad = 0
+    if ch3 is not None:
+        print_chapter3(ch3)
+        miss = ch3[ch3["target"] & ch3["status"].ne("on target") & ~ch3["term"].isin(CH3_EXCEPTIONS)]
+        ch3_bad = len(miss)
+    return 1 if len(bad) or ch3_bad else 0

@@ -10,6 +10,13 @@ Statuses (per row of ``data/reference/published_figures.csv``):
     decimal (e.g. 43.2 % published as 43 %).
 ``within CI``
     A chapter-3 estimate outside rounding but inside the published 95% CI of the same term.
+``same conclusion``
+    A chapter-3 CI bound or p-value outside rounding whose term matches the published one in
+    the three respects that matter (:func:`chapter3_statuses`): estimate inside the published CI,
+    log CI width within :data:`WIDTH_RANGE` times the published width, same conclusion at 5%
+    (for a p-value: the same conclusion suffices).
+``outside CI``
+    A chapter-3 estimate outside the published 95% CI of its term.
 ``differs``
     Anything else.
 ``not computed``
@@ -31,6 +38,7 @@ construction are listed in :data:`ALLOWED_DIFFERENCES` with the reason.
 from __future__ import annotations
 
 import fnmatch
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,10 +48,14 @@ from analysis.core.paths import Paths
 from analysis.core.results import read_values
 from analysis.present import format as nf
 
-EXACT, ROUNDING, IN_CI, DIFFERS, MISSING, UNPUBLISHED = (
-    "exact", "within rounding", "within CI", "differs", "not computed", "no published figure",
+EXACT, ROUNDING, IN_CI, SAME_CONCLUSION, OUTSIDE_CI, DIFFERS, MISSING, UNPUBLISHED = (
+    "exact", "within rounding", "within CI", "same conclusion", "outside CI", "differs", "not computed",
+    "no published figure",
 )
-STATUSES = (EXACT, ROUNDING, IN_CI, DIFFERS, MISSING, UNPUBLISHED)
+STATUSES = (EXACT, ROUNDING, IN_CI, SAME_CONCLUSION, OUTSIDE_CI, DIFFERS, MISSING, UNPUBLISHED)
+WIDTH_RANGE = (0.75, 1.33)
+"""Accepted ratio of a computed to the published log CI width (the twin's target, issue 15)."""
+ALPHA = 0.05
 MUST_MATCH_CHAPTERS = {"1", "2"}
 _EPS = 1e-9
 
@@ -265,9 +277,66 @@ def compare(published: pd.DataFrame, values: pd.DataFrame, *, allow: dict[str, s
             "published": None, "computed": v, "difference": None, "status": UNPUBLISHED,
             "must_match": False, "allowed": False, "reason": "",
         })
-    table = pd.DataFrame(rows)
+    table = chapter3_statuses(pd.DataFrame(rows))
     fail = table["must_match"] & (table["status"] == DIFFERS) & ~table["allowed"]
     return CheckResult(table=table, failures=table[fail].reset_index(drop=True))
+
+
+def _significant(p: float | None, lo: float | None, hi: float | None, bound: bool = False) -> bool | None:
+    """Significant at 5%: by p when given (``bound``: p printed as '< value'), else by the CI."""
+    if p is not None and not pd.isna(p):
+        return bool(p <= ALPHA) if bound else bool(p < ALPHA)
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return None
+    return bool(lo > 1 or hi < 1)
+
+
+def chapter3_statuses(table: pd.DataFrame) -> pd.DataFrame:
+    """Chapter-3 statuses per term and the CI-width ratio (columns ``width_ratio``, ``conclusion``).
+
+    A term (``ch3.<model>.<term>``) is judged as a whole: its estimate is ``within CI`` or
+    ``outside CI``; its CI bounds and p-value, when they differ beyond rounding, are ``same
+    conclusion`` if the estimate lies inside the published CI, the log CI width is within
+    :data:`WIDTH_RANGE` times the published width (not needed for a p-value) and the conclusion
+    at 5% is the same; otherwise ``differs``.
+    """
+    t = table.copy()
+    t["width_ratio"] = float("nan")
+    t["conclusion"] = ""
+    is3 = t["chapter"].astype(str).eq("3") & t["kind"].isin(["estimate", "ci_low", "ci_high", "p", "p_upper_bound"])
+    if not is3.any():
+        return t
+    t["_term"] = t["id"].map(_term)
+    for (term, scope), g in t[is3].groupby(["_term", "metingen"]):
+        by = {k: r for k, r in zip(g["kind"], g.itertuples())}
+        if "estimate" not in by or "ci_low" not in by or "ci_high" not in by:
+            continue
+        pub_lo, pub_hi, pub_est = by["ci_low"].published, by["ci_high"].published, by["estimate"].published
+        est, lo, hi = by["estimate"].computed, by["ci_low"].computed, by["ci_high"].computed
+        if any(v is None or pd.isna(v) for v in (est, lo, hi)):
+            continue
+        ratio = (math.log(hi) - math.log(lo)) / (math.log(pub_hi) - math.log(pub_lo))
+        pr = by.get("p") or by.get("p_upper_bound")
+        sig_pub = _significant(pr.published if pr else None, pub_lo, pub_hi,
+                               bound=bool(pr) and pr.kind == "p_upper_bound")
+        sig = _significant(pr.computed if pr else None, lo, hi)
+        same = sig == sig_pub
+        inside = pub_lo - _EPS <= est <= pub_hi + _EPS or abs(est - pub_est) <= half_unit(by["estimate"].decimals)
+        width_ok = WIDTH_RANGE[0] <= round(ratio, 2) <= WIDTH_RANGE[1]
+        idx = g.index
+        t.loc[idx, "width_ratio"] = ratio
+        t.loc[idx, "conclusion"] = "zelfde" if same else "anders"
+        for kind, r in by.items():
+            if r.status in (EXACT, ROUNDING, MISSING):
+                continue
+            if kind == "estimate":
+                status = IN_CI if inside else OUTSIDE_CI
+            elif kind in ("ci_low", "ci_high"):
+                status = SAME_CONCLUSION if inside and width_ok and same else DIFFERS
+            else:
+                status = SAME_CONCLUSION if same else DIFFERS
+            t.loc[r.Index, "status"] = status
+    return t.drop(columns="_term")
 
 
 def check(paths: Paths, *, allow: dict[str, str] | None = None) -> CheckResult:
@@ -313,7 +382,8 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
     counts = result.counts()
     t = Table(title="Reproductiecontrole: gepubliceerde cijfers vs. deze build", title_justify="left")
     t.add_column("hoofdstuk")
-    colours = {EXACT: "green", ROUNDING: "green", IN_CI: "cyan", DIFFERS: "red", MISSING: "dim",
+    colours = {EXACT: "green", ROUNDING: "green", IN_CI: "cyan", SAME_CONCLUSION: "cyan",
+               OUTSIDE_CI: "yellow", DIFFERS: "red", MISSING: "dim",
                UNPUBLISHED: "dim"}
     for s in STATUSES:
         t.add_column(s, justify="right", style=colours[s])
