@@ -43,17 +43,22 @@ def test_duration_vector_exact(n: int, lo: int, hi: int, mean: int, med: int, ar
 
 @pytest.mark.slow
 def test_measurement1_model_structure(tmp_path) -> None:
-    """Chapter-3 stand-in estimates on the twin fall inside the published 95% CIs."""
+    """Chapter-3 stand-ins on the twin: every coherent term meets its three targets (issue 15).
+
+    Targets per published term: estimate inside the published 95% CI, log CI width within
+    0.75-1.33 times the published width, same conclusion at 5%. Terms appendix E finds
+    incoherent are reported, not targets; documented exceptions are in CH3_EXCEPTIONS.
+    """
     from analysis.ingest import process as ingest
     from analysis.synth import write_twin
-    from analysis.verify.calibration import calibration_table
+    from analysis.verify.calibration import CH3_EXCEPTIONS, chapter3_check
 
     write_twin(tmp_path / "raw", 20210531)
     ingest.run(tmp_path / "raw", tmp_path / "proc")
-    table = calibration_table(tmp_path / "proc", tmp_path / "raw", models=True)
-    model = table[table["kind"] == "model"]
-    assert len(model) == 15
-    assert (model["status"] == "within CI").all(), model[["id", "target", "achieved"]].to_string()
+    t = chapter3_check(tmp_path / "proc")
+    assert len(t) == 19 and t["status"].ne("not computed").all()
+    miss = t[t["target"] & t["status"].ne("on target") & ~t["term"].isin(CH3_EXCEPTIONS)]
+    assert miss.empty, miss[["term", "published", "estimate", "width_ratio", "status"]].to_string()
 
 
 def test_every_calibration_status_is_explained_in_english_and_dutch():
