@@ -247,7 +247,7 @@ def reproduction_md(result: CheckResult) -> str:
         if str(ch) == "3" and "width_ratio" in g and g["width_ratio"].notna().any():
             # why: for chapter 3 the width of the CI is part of the verdict (issue 15 item 3)
             view.insert(5, "BI-breedte", g["width_ratio"].map(
-                lambda v: "" if pd.isna(v) else "× " + nl_number(v, 2)))
+                lambda v: "" if pd.isna(v) else "× " + nf.number(v, 2)))
             align = "llrrrrl"
         parts.append(f"## {_CH.get(str(ch), str(ch))}\n")
         if str(ch) == "3":
@@ -266,7 +266,7 @@ def chapter3_note(g: pd.DataFrame) -> str:
         term=lambda x: x["id"].str.rsplit(".", n=1).str[0]).drop_duplicates("term")
     n_w = int(terms["width_ratio"].round(2).between(*WIDTH_RANGE).sum())
     n_c = int(terms["conclusion"].eq("zelfde").sum())
-    lo, hi = (nl_number(x, 2) for x in WIDTH_RANGE)
+    lo, hi = (nf.number(x, 2) for x in WIDTH_RANGE)
     return (f"Per modelterm wordt het geheel beoordeeld. Een schatting is *binnen BI* of *buiten BI* (het "
             f"gepubliceerde 95%-BI). Een grens van het BI of een p-waarde die buiten de afronding valt, is "
             f"*zelfde conclusie* wanneer de schatting binnen het gepubliceerde BI ligt, de breedte van het BI "
@@ -446,7 +446,7 @@ def chapter3_calibration_md(paths: Paths) -> str:
         return ""
     c = t[t["target"]]
     n_all = int(c["status"].eq("on target").sum())
-    lo, hi = (nl_number(x, 2) for x in WIDTH_RANGE)
+    lo, hi = (nf.number(x, 2) for x in WIDTH_RANGE)
     out = ["### Hoofdstuk 3: schatting, onzekerheid en conclusie\n",
            f"Voor elk gepubliceerd modelresultaat dat intern samenhangt (bijlage E) heeft de tweeling drie "
            f"doelen: de schatting binnen het gepubliceerde 95%-BI, de breedte van het BI (logschaal) tussen "
@@ -456,25 +456,23 @@ def chapter3_calibration_md(paths: Paths) -> str:
            f"van {len(c)} met dezelfde conclusie; {n_all} van {len(c)} halen alle drie."]
     excl = t[~t["target"]]
     if len(excl):
-        out.append(" " + text.capitalize(text.count(len(excl), "resultaat", "resultaten")) + " "
-                   + text.verb(len(excl), "telt", "tellen") + " niet als doel omdat bijlage E "
-                   + ("het" if len(excl) == 1 else "ze") + " onsamenhangend vindt; "
-                   + ("het staat" if len(excl) == 1 else "ze staan") + " wel in de tabel.")
-    out.append("\n")
-
-    def ci(a: float, b: float, d: int) -> str:
-        return f"[{nl_number(a, d)}; {nl_number(b, d)}]"
+        out[-1] += (" " + text.capitalize(text.count(len(excl), "resultaat", "resultaten")) + " "
+                    + text.verb(len(excl), "telt", "tellen") + " niet als doel omdat bijlage E "
+                    + ("het" if len(excl) == 1 else "ze") + " onsamenhangend vindt; "
+                    + ("het staat" if len(excl) == 1 else "ze staan") + " wel in de tabel.")
+    out[-1] += "\n"
 
     view = pd.DataFrame({
         "term": t["term"].map(lambda s: f"`{s.removeprefix('ch3.')}`"),
-        "gepubliceerd": [f"{nl_number(r.published, 2)} {ci(r.ci_low, r.ci_high, 2)}" for r in t.itertuples()],
-        "tweeling": [f"{nl_number(r.estimate, 2)} {ci(r.twin_ci_low, r.twin_ci_high, 2)}" for r in t.itertuples()],
-        "p": t["twin_p"].map(lambda v: "< 0,001" if v < 0.001 else nl_number(v, 3)),
-        "BI-breedte": t["width_ratio"].map(lambda v: "× " + nl_number(v, 2)),
+        "gepubliceerd": [f"{nf.number(r.published, 2)} ({nf.ci(r.ci_low, r.ci_high, 2)})" for r in t.itertuples()],
+        "tweeling": [f"{nf.number(r.estimate, 2)} ({nf.ci(r.twin_ci_low, r.twin_ci_high, 2)})" for r in t.itertuples()],
+        "p": t["twin_p"].map(lambda v: nf.pvalue(v, 3)),
+        "BI-breedte": t["width_ratio"].map(lambda v: "× " + nf.number(v, 2)),
         "conclusie": t["same_conclusion"].map(lambda x: "zelfde" if x else "anders"),
-        "oordeel": [("doel gehaald" if r.status == "on target" else "niet gehaald: " + "; ".join(
+        "oordeel": [("" if r.target else "geen doel; ")
+                    + ("alle drie gehaald" if r.status == "on target" else "niet gehaald: " + "; ".join(
                         TARGET_NL.get(x, x) for x in r.status.split("; ")))
-                    + ("" if r.target else " (geen doel)") + (f"; {r.toelichting}" if r.toelichting else "")
+                    + (f" ({r.toelichting})" if r.toelichting else "")
                     for r in t.itertuples()]})
     out.append(md_table(view, "Tweeling tegen gepubliceerde modelresultaten (hoofdstuk 3)", "synth-ch3", "lrrrrll"))
     return "\n".join(out)

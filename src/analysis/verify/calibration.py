@@ -182,8 +182,7 @@ def incoherent_terms(path: Path | None = None) -> dict[str, dict[str, str]]:
         term = f.ids[0].rsplit(".", 1)[0]
         out[term] = {"en": f"appendix E: incoherent with the two contrasts against the reference room "
                            f"({f.numbers}); reported, not a target",
-                     "nl": f"bijlage E: niet samenhangend met de twee contrasten met de referentieruimte "
-                           f"({f.numbers}); getoond, geen doel"}
+                     "nl": f"bijlage E: past niet bij de twee contrasten met de referentieruimte, {f.numbers}"}
     return out
 
 
