@@ -16,7 +16,8 @@ from analysis.present import narrative
 from analysis.present import models as present
 from analysis.models.pipeline import LoloResult, run_lolo
 from analysis.models.sensitivity import (DEFAULT_ANALYSES, LOLO_KEYS, SensitivityResults, lolo_range,
-                                         lolo_summary, run_sensitivity, same_conclusion)
+                                         lolo_summary, run_sensitivity, same_conclusion,
+                                         compare_conclusions)
 from analysis.models.simulate import SimParams, write_processed
 from analysis.core.params import LoloParams
 from analysis.core.results import write_result
@@ -89,6 +90,13 @@ def test_same_conclusion() -> None:
     p = pd.Series([0.01, 0.01, 0.20, 0.01, 0.04])
     assert same_conclusion(est, p, 0.85, 0.001).tolist() == [True, False, False, False, True]
     assert same_conclusion(est, p, 0.85, 0.30).tolist() == [False, False, True, False, False]
+    # one rule: also when neither is significant, the ratio must stay on the same side of 1
+    assert same_conclusion(pd.Series([1.1]), pd.Series([0.5]), 0.9, 0.6).tolist() == [False]
+    out = compare_conclusions(pd.Series([0.8, 0.8, 1.2]), pd.Series([0.01, 0.01, 0.01]),
+                              pd.Series([True, False, True]), 0.85, 0.001, True)
+    assert out.tolist() == ["same", "not_assessable", "different"]
+    assert (compare_conclusions(est, p, pd.Series(True, index=est.index), 0.85, 0.001, False)
+            == "not_assessable").all()
 
 
 def _fake_lolo() -> pd.DataFrame:

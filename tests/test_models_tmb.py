@@ -25,6 +25,7 @@ def test_fit_tmb_equals_plain_glmmtmb(counts):
     r = rbridge.session()
     rdata = rbridge.call_captured(rbridge.helper("prepare"), data=rbridge.to_r(data),
                                   meting_levels=F.meting_levels).value
+    assert bool(r(".cc$tmb_shortcut")[0]), "fit_tmb is switched off for this glmmTMB version"
     ours = rbridge.call_captured(rbridge.helper("fit"), engine="glmmTMB", formula=spec.formula(),
                                  data=rdata, family="nbinom2", nagq=1)
     assert not ours.failed, ours.error
@@ -36,3 +37,15 @@ def test_fit_tmb_equals_plain_glmmtmb(counts):
     assert float(loglik(ours.value)[0]) == float(loglik(plain)[0])
     # the helper really is glmmTMB's fitTMB with only system.time() replaced
     assert bool(r("identical(body(.cc$fit_tmb), body(glmmTMB:::fitTMB))")[0])
+
+
+def test_fit_tmb_shortcut_is_checked_for_the_installed_glmmtmb():
+    """fit_tmb reaches into glmmTMB's internal fitTMB: fail loudly on any other glmmTMB version."""
+    r = rbridge.session()
+    installed, checked = rbridge.versions()["glmmTMB"], str(r(".cc$TMB_CHECKED")[0])
+    assert installed == checked, (
+        f"glmmTMB {installed} is installed, but the fit_tmb shortcut (models/helpers.R) was checked "
+        f"against glmmTMB {checked} only; the plain glmmTMB() fit is used meanwhile. Compare "
+        "body(glmmTMB:::fitTMB) with the checked version, run test_fit_tmb_equals_plain_glmmtmb and "
+        "update TMB_CHECKED.")
+    assert bool(r(".cc$tmb_shortcut")[0])

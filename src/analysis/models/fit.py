@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import special, stats
 
 from analysis.models import cache, rbridge
+from analysis.models.frames import REASONS
 from analysis.models.lrtest import LRTest, lr_test
 from analysis.models.spec import ModelSpec
 from analysis.models.verdict import Verdict, judge
@@ -246,11 +247,11 @@ def fit_raw(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
     if collapses(spec):
         cells, log_choose = binomial_cells(data, spec.outcome)
     rdata = rbridge.call_captured(rbridge.helper("prepare"), data=rbridge.to_r(data if cells is None else cells),
-                                  meting_levels=list(meting_levels)).value
+                                  meting_levels=list(meting_levels), reden_levels=list(REASONS.values())).value
     engine = spec.engine if random else spec.null_engine
     cap = rbridge.call_captured(rbridge.helper("fit"), engine=engine,
                                 formula=spec.formula(random), data=rdata,
-                                family=spec.family, nagq=int(spec.nagq))
+                                family=spec.family, nagq=int(spec.nagq), zi=spec.zi if random else "")
     if cap.failed:
         return cap, None
     summ = rbridge.call_captured(rbridge.helper("summarise"), m=cap.value)

@@ -19,19 +19,65 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+import re
+
 import numpy as np
 import pandas as pd
 
-ROOM_CONTRASTS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
-    "other_vs_own": ((2,), (1,)),
-    "iso_vs_own": ((3,), (1,)),
-    "iso_vs_other": ((3,), (2,)),
-    "iso_vs_ownother": ((3,), (1, 2)),
-}
-"""Room contrasts: (codes counted as 1, codes counted as 0); ruimte 1 own, 2 other, 3 isolation."""
+from analysis import codebook
 
-REASONS: dict[int, str] = {1: "agressie", 2: "orde_regels", 3: "zelfbeschadiging"}
-"""Reasons (aanleiding codes) of the isolation-room reason x measurement model."""
+ROOMS_EN: dict[str, str] = {"own": "Own room", "other": "Other room", "iso": "Isolation room"}
+"""Room keys of the model ids -> English label of the ``ruimte`` category in the codebook."""
+REASONS_EN: tuple[str, ...] = ("Aggression", "Order/rules", "Self-harm")
+"""English labels (codebook ``aanleiding``) of the reasons in the reason x measurement model."""
+
+
+def _code(field: str, label_en: str) -> int:
+    """Code of the category of ``field`` whose English codebook label is ``label_en``."""
+    for cat in codebook.field(field).categories:
+        if cat.label_en == label_en:
+            return cat.value
+    raise KeyError(f"codebook field {field!r} has no category labelled {label_en!r}")
+
+
+ROOM_CODES: dict[str, int] = {k: _code("ruimte", v) for k, v in ROOMS_EN.items()}
+"""Room key -> ``ruimte`` code, read from the codebook."""
+
+
+def _contrast(ones: tuple[str, ...], zeros: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    return tuple(ROOM_CODES[k] for k in ones), tuple(ROOM_CODES[k] for k in zeros)
+
+
+ROOM_CONTRASTS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
+    "other_vs_own": _contrast(("other",), ("own",)),
+    "iso_vs_own": _contrast(("iso",), ("own",)),
+    "iso_vs_other": _contrast(("iso",), ("other",)),
+    "iso_vs_ownother": _contrast(("iso",), ("own", "other")),
+}
+"""Room contrasts: (codes counted as 1, codes counted as 0), codes from the codebook."""
+
+
+def term_name(label: str) -> str:
+    """Model term of a Dutch category label: ``Orde/regels`` -> ``orde_regels``."""
+    return re.sub(r"[^0-9a-z]+", "_", label.lower()).strip("_")
+
+
+REASONS: dict[int, str] = {_code("aanleiding", en): term_name(codebook.field("aanleiding").label(_code("aanleiding", en)))
+                           for en in REASONS_EN}
+"""Reasons (aanleiding code -> term name) of the isolation-room reason x measurement model."""
+
+
+def room_label(code: int) -> str:
+    """Dutch codebook label of a ``ruimte`` code."""
+    return codebook.field("ruimte").label(int(code))
+
+
+def contrast_label(contrast: str) -> str:
+    """Dutch label of a room contrast from the codebook, e.g. ``Isoleer- of separeerruimte t.o.v. ...``."""
+    ones, zeros = ROOM_CONTRASTS[contrast]
+    first = " of ".join(room_label(c) for c in ones)
+    second = " of ".join(room_label(c).lower() for c in zeros)
+    return f"{first} t.o.v. {second}"
 
 
 @dataclass
@@ -55,6 +101,10 @@ class AnalysisFrames:
         Constant subtracted from ``month_index``.
     first_month : str
         Month with index 0 (``YYYY-MM``).
+    n_registrations, n_location_months : int
+        Rows of the processed registrations and occupancy tables in the selected measurements:
+        every model's observations plus its exclusions add up to one of these
+        (:func:`frame_exclusions`).
     """
 
     counts: pd.DataFrame
@@ -65,6 +115,8 @@ class AnalysisFrames:
     month_centre: float
     first_month: str
     notes: list[str] = field(default_factory=list)
+    n_registrations: int = 0
+    n_location_months: int = 0
 
     @property
     def reference(self) -> str:
@@ -170,6 +222,7 @@ def build_frames(registrations: pd.DataFrame, occupancy: pd.DataFrame, *,
     first_month = min(min(v) for v in periods.values() if v)
     origin = month_number(first_month)
     log: list[dict] = []
+    n_grid = int(occupancy["meting"].astype(int).isin(metingen).sum())
     grid = _count_grid(occupancy, periods, locations, log)
     grid["month_index"] = month_number(grid["maand"]) - origin
     centre = float(grid["month_index"].mean())
@@ -177,6 +230,7 @@ def build_frames(registrations: pd.DataFrame, occupancy: pd.DataFrame, *,
     reg = registrations.copy()
     reg["meting"] = reg["meting"].astype(int)
     reg = reg[reg["meting"].isin(metingen)]
+    n_selected = len(reg)
     reg["maand"] = reg["maand"].astype(str)
     reg["locatie"] = reg["locatie"].astype(str)
     in_period = np.zeros(len(reg), dtype=bool)
@@ -204,13 +258,16 @@ def build_frames(registrations: pd.DataFrame, occupancy: pd.DataFrame, *,
     reg["jongere"] = reg["jongere"].astype(object).where(reg["jongere"].notna(), None)
     flag = reg["vlag_duur_2359"] if "vlag_duur_2359" in reg else pd.Series(False, index=reg.index)
     reg["flag_2359"] = flag.fillna(False).astype(bool)
+    dup = reg["vlag_dubbel"] if "vlag_dubbel" in reg else pd.Series(False, index=reg.index)
+    reg["flag_duplicate"] = dup.fillna(False).astype(bool)
     keep = ["meting", "locatie", "jongere", "maand", "month_index", "month", "ruimte",
-            "aanleiding", "duur_min", "flag_2359"]
+            "aanleiding", "duur_min", "flag_2359", "flag_duplicate"]
     reg = reg[[c for c in keep if c in reg.columns]].reset_index(drop=True)
     duration = _duration_frame(reg, log)
     return AnalysisFrames(counts=merged, registrations=reg, duration=duration,
                           exclusions=pd.DataFrame(log, columns=["frame", "reason", "n"]),
-                          meting_levels=levels, month_centre=centre, first_month=first_month)
+                          meting_levels=levels, month_centre=centre, first_month=first_month,
+                          n_registrations=n_selected, n_location_months=n_grid)
 
 
 def _duration_frame(reg: pd.DataFrame, log: list[dict]) -> pd.DataFrame:
@@ -227,14 +284,38 @@ def _duration_frame(reg: pd.DataFrame, log: list[dict]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def room_frame(frames: AnalysisFrames, contrast: str) -> pd.DataFrame:
+def _log(log: list[dict] | None, frame: str, reason: str, n: int) -> None:
+    if log is not None:
+        log.append({"frame": frame, "reason": reason, "n": int(n)})
+
+
+def both_room_locations(frame: pd.DataFrame) -> list[str]:
+    """Locations where both rooms of a contrast occur (``y`` has a 0 and a 1)."""
+    g = frame.groupby(frame["locatie"].astype(str))["y"]
+    both = (g.min() == 0) & (g.max() == 1)
+    return sorted(both[both].index)
+
+
+def room_frame(frames: AnalysisFrames, contrast: str, *, all_locations: bool = False,
+               log: list[dict] | None = None, name: str = "") -> pd.DataFrame:
     """Registrations in the two room groups of ``contrast`` with outcome ``y`` (1 = first group).
+
+    A location where only one of the two rooms occurs in the data cannot choose between them
+    (a location without an isolation room cannot place anyone there): its registrations carry no
+    information on the contrast and make the model quasi-separated. They are left out unless
+    ``all_locations`` (the sensitivity analysis ``room_all_locations``).
 
     Parameters
     ----------
     frames : AnalysisFrames
     contrast : str
         Key of :data:`ROOM_CONTRASTS`.
+    all_locations : bool
+        Keep locations where only one of the two rooms occurs.
+    log : list of dict, optional
+        Receives (frame, reason, n) for every registration left out.
+    name : str
+        Frame name used in ``log``.
 
     Returns
     -------
@@ -243,22 +324,41 @@ def room_frame(frames: AnalysisFrames, contrast: str) -> pd.DataFrame:
     ones, zeros = ROOM_CONTRASTS[contrast]
     reg = frames.registrations
     ruimte = pd.to_numeric(reg["ruimte"], errors="coerce")
+    _log(log, name, "ruimte ontbreekt", ruimte.isna().sum())
+    other = ruimte.notna() & ~ruimte.isin(ones + zeros)
+    for code in sorted(ruimte[other].astype(int).unique()):
+        _log(log, name, f"ruimte niet in deze vergelijking: {room_label(code).lower()}",
+             (ruimte[other] == code).sum())
     out = reg[ruimte.isin(ones + zeros)].copy()
     out["y"] = ruimte[out.index].isin(ones).astype(float)
+    if not all_locations:
+        keep = both_room_locations(out)
+        drop = sorted(set(out["locatie"].astype(str)) - set(keep))
+        lost = out["locatie"].astype(str).isin(drop)
+        if drop:
+            _log(log, name, "locatie waar maar één van de twee ruimtes voorkomt: " + ", ".join(drop),
+                 lost.sum())
+        out = out[~lost]
     return out.reset_index(drop=True)
 
 
-def isolation_frame(frames: AnalysisFrames) -> pd.DataFrame:
-    """Duration frame restricted to isolation-room registrations (ruimte 3)."""
+def isolation_frame(frames: AnalysisFrames, *, log: list[dict] | None = None, name: str = "") -> pd.DataFrame:
+    """Duration frame restricted to isolation-room registrations (code from the codebook)."""
     d = frames.duration
-    return d[pd.to_numeric(d["ruimte"], errors="coerce") == 3].reset_index(drop=True)
+    iso = (pd.to_numeric(d["ruimte"], errors="coerce") == ROOM_CODES["iso"]).fillna(False).astype(bool)
+    _log(log, name, f"ruimte is geen {room_label(ROOM_CODES['iso']).lower()} of ontbreekt", (~iso).sum())
+    return d[iso].reset_index(drop=True)
 
 
-def reason_frame(frames: AnalysisFrames) -> pd.DataFrame:
+def reason_frame(frames: AnalysisFrames, *, log: list[dict] | None = None, name: str = "") -> pd.DataFrame:
     """Isolation-room durations with reason aggression, order/rules or self-harm (``reden``)."""
-    d = isolation_frame(frames)
+    d = isolation_frame(frames, log=log, name=name)
     code = pd.to_numeric(d["aanleiding"], errors="coerce")
-    out = d[code.isin(list(REASONS))].copy()
+    keep = code.isin(list(REASONS)).fillna(False).astype(bool)
+    names = [codebook.field("aanleiding").label(c).lower() for c in REASONS]
+    _log(log, name, "andere aanleiding dan " + ", ".join(names[:-1]) + " of " + names[-1]
+         + ", of geen aanleiding", (~keep).sum())
+    out = d[keep].copy()
     out["reden"] = code[out.index].astype(int).map(REASONS)
     return out.reset_index(drop=True)
 
@@ -316,28 +416,98 @@ def load_frames(processed: Path, *, metingen: Sequence[int] | None = None,
                         locations=loc)
 
 
-def frame_for(frames: AnalysisFrames, name: str) -> pd.DataFrame:
+def frame_for(frames: AnalysisFrames, name: str, log: list[dict] | None = None) -> pd.DataFrame:
     """The analysis frame called ``name`` in a :class:`~analysis.models.spec.ModelSpec`.
 
     ``name`` is ``counts``, ``duration``, ``room:<contrast>``, ``isolation`` or ``reason``,
-    optionally followed by modifiers ``|no2359`` (drop rows flagged vlag_duur_2359) and
-    ``|youth`` (missing youth ids replaced by singleton ids, see :func:`with_youth_ids`).
+    optionally followed by modifiers ``|no2359`` (drop rows flagged vlag_duur_2359),
+    ``|nodup`` (drop rows flagged vlag_dubbel), ``|alllocs`` (room contrasts on every location,
+    also where only one of the two rooms occurs) and ``|youth`` (missing youth ids replaced by
+    singleton ids, see :func:`with_youth_ids`). ``log`` receives the rows each step leaves out
+    beyond the base exclusions of :attr:`AnalysisFrames.exclusions` (see :func:`frame_exclusions`).
     """
     base, *mods = name.split("|")
     if base == "counts":
         out = frames.counts
+        if "nodup" in mods:  # counts without the registrations flagged as duplicates
+            keys = ["meting", "locatie", "maand"]
+            reg = frames.registrations
+            dup = reg[reg["flag_duplicate"]].groupby(keys).size().rename("dup")
+            out = out.merge(dup.reset_index(), on=keys, how="left")
+            out["n"] = (out["n"] - out["dup"].fillna(0)).astype(int)
+            out = out.drop(columns="dup")
+            mods = [m for m in mods if m != "nodup"]
     elif base == "duration":
         out = frames.duration
     elif base.startswith("room:"):
-        out = room_frame(frames, base.split(":", 1)[1])
+        out = room_frame(frames, base.split(":", 1)[1], all_locations="alllocs" in mods, log=log, name=name)
     elif base == "isolation":
-        out = isolation_frame(frames)
+        out = isolation_frame(frames, log=log, name=name)
     elif base == "reason":
-        out = reason_frame(frames)
+        out = reason_frame(frames, log=log, name=name)
     else:
         raise KeyError(f"Unknown analysis frame {name!r}")
     if "no2359" in mods:
+        _log(log, name, "vlag duur 23:59", out["flag_2359"].sum())
         out = out[~out["flag_2359"]].reset_index(drop=True)
+    if "nodup" in mods:
+        _log(log, name, "vlag dubbel (zelfde jongere, locatie en start als een eerdere rij)",
+             out["flag_duplicate"].sum())
+        out = out[~out["flag_duplicate"]].reset_index(drop=True)
     if "youth" in mods:
         out = with_youth_ids(out)
     return out
+
+
+PRIMARY_FRAMES: tuple[str, ...] = ("counts", "duration", *(f"room:{c}" for c in ROOM_CONTRASTS),
+                                   "isolation", "reason")
+"""The analysis frames of the primary models, in report order."""
+
+UNIT_REGISTRATIONS, UNIT_MONTHS = "registraties", "locatie-maanden"
+
+
+def frame_exclusions(frames: AnalysisFrames, names: tuple[str, ...] | list[str] = PRIMARY_FRAMES) -> pd.DataFrame:
+    """Every row left out of each analysis frame, and the rows used, from the processed tables.
+
+    For a registration-level frame the rows start from the registrations of the selected
+    measurements (:attr:`AnalysisFrames.n_registrations`); for ``counts`` from the occupancy rows
+    of the selected measurements (:attr:`AnalysisFrames.n_location_months`). Each step of
+    :func:`build_frames` and :func:`frame_for` that drops rows gives one row, so for every frame
+    ``used + sum(excluded) = rows in the data`` (tested per model).
+
+    Parameters
+    ----------
+    frames : AnalysisFrames
+    names : sequence of str
+        Frame names (:func:`frame_for`).
+
+    Returns
+    -------
+    DataFrame
+        frame, reason, n, unit, excluded (False on the row ``in het analysebestand``).
+    """
+    base = frames.exclusions
+    rows = []
+    for name in names:
+        log: list[dict] = []
+        if name.split("|")[0] == "counts":
+            steps = base[base["frame"] == "counts"]
+            for r in steps.itertuples():
+                unit = UNIT_REGISTRATIONS if r.reason.startswith("registraties") else UNIT_MONTHS
+                rows.append({"frame": name, "reason": r.reason, "n": int(r.n), "unit": unit, "excluded": True})
+            used = len(frame_for(frames, name, log))
+            rows.append({"frame": name, "reason": "in het analysebestand", "n": used, "unit": UNIT_MONTHS,
+                         "excluded": False})
+            continue
+        steps = base[base["frame"] == "registrations"]
+        if not name.startswith("room:"):
+            steps = pd.concat([steps, base[base["frame"] == "duration"]])
+        for r in steps.itertuples():
+            rows.append({"frame": name, "reason": r.reason, "n": int(r.n), "unit": UNIT_REGISTRATIONS,
+                         "excluded": True})
+        used = len(frame_for(frames, name, log))
+        rows += [{**x, "unit": UNIT_REGISTRATIONS, "excluded": True} for x in log]
+        rows.append({"frame": name, "reason": "in het analysebestand", "n": used, "unit": UNIT_REGISTRATIONS,
+                     "excluded": False})
+    out = pd.DataFrame(rows, columns=["frame", "reason", "n", "unit", "excluded"])
+    return out[(out["n"] > 0) | ~out["excluded"]].reset_index(drop=True)

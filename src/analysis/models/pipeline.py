@@ -19,7 +19,7 @@ from analysis.core.provenance import is_synthetic
 from analysis.models import cache
 from analysis.models.diagnostics import Diagnostics, diagnose, diagnostics_table, plot_diagnostics
 from analysis.models.fit import ModelResult, fit_many
-from analysis.models.frames import AnalysisFrames, load_frames
+from analysis.models.frames import AnalysisFrames, frame_exclusions, load_frames
 from analysis.models.sensitivity import (LOLO_KEYS, SensitivityResults, leave_one_location_out,
                                          lolo_range, lolo_specs, lolo_summary, run_sensitivity)
 from analysis.models.spec import ModelSpec, primary_specs
@@ -69,6 +69,31 @@ class Chapter3:
                       "error": r.error}
                      for k, r in self.sensitivity.results.items() if r.status != "ok"]
         return pd.DataFrame(rows, columns=["model_id", "status", "converged", "singular", "warnings", "error"])
+
+
+def ingest_exclusions(processed: Path) -> pd.DataFrame:
+    """Rows ingest kept out of the processed tables because they lie outside a measurement period.
+
+    Read from ``ingest_report.json`` (key ``outside_period``: per measurement the numbers of
+    registrations and occupancy rows); empty when the report has no such key. These rows are not
+    in the processed tables, so they are shown beside, not inside, each model's accounting.
+    """
+    import json
+
+    cols = ["frame", "reason", "n", "unit", "excluded"]
+    path = Path(processed) / "ingest_report.json"
+    try:
+        report = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    except (OSError, ValueError):
+        report = {}
+    rows = []
+    for meting, d in sorted((report.get("outside_period") or {}).items(), key=lambda kv: str(kv[0])):
+        for key, unit in (("registrations", "registraties"), ("occupancy", "locatie-maanden")):
+            n = int((d or {}).get(key, 0) or 0)
+            if n:
+                rows.append({"frame": "ingest", "reason": f"meting {meting}: buiten de metingperiode "
+                             "(niet in de verwerkte gegevens)", "n": n, "unit": unit, "excluded": True})
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _durations(marks: dict[str, float]) -> dict[str, float]:
@@ -154,8 +179,9 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
         t["diagnostics"] = time.perf_counter()
         sens = run_sensitivity(frames, primary=results) if model_set == "primary+sensitivity" else None
         t["sensitivity"] = time.perf_counter()
+    exclusions = pd.concat([frame_exclusions(frames), ingest_exclusions(processed)], ignore_index=True)
     files += write_tables(out, results, diagnostics=diagnostics_table(diags),
-                          exclusions=frames.exclusions, sensitivity=sens, note=note,
+                          exclusions=exclusions, sensitivity=sens, note=note,
                           metingen=[int(m) for m in frames.meting_levels])
     t["tables"] = time.perf_counter()
     timings = _durations(t)

@@ -11,8 +11,19 @@ youth              ``(1 | locatie/jongere)`` for registration-level models (miss
 occupancy_cov      ln(occupancy) as covariate instead of offset
 no2359             duration models without rows flagged ``vlag_duur_2359``
 quadrature         room models with 7-point adaptive quadrature (Stata's default) not Laplace
+room_all_locations room contrasts on every location, also where only one of the two rooms
+                   occurs (the primary fits use the locations where both occur)
+no_duplicates      every model without registrations flagged ``vlag_dubbel`` (skipped, with a
+                   note, when no registration is flagged)
+zero_inflated      counts as zero-inflated NB2 (glmmTMB ``ziformula = ~1``)
 lolo               leave one location out: range of the key estimates
 =================  =======================================================================
+
+Whether a variant leads to the *same conclusion* as the primary fit has one rule,
+:func:`same_conclusion` (same side of 1 and same significance at 5%), and
+:func:`compare_conclusions` adds the third outcome: a comparison is *not assessable* when the
+primary or the variant fit is not interpretable (:mod:`analysis.models.verdict`: failed, warned,
+singular, degenerate); such a fit never counts as support.
 
 ``lolo`` (78 fits on the twin) needs no primary fit, so the build runs it in its own notebook
 (``03b_leave_one_location_out``, via :func:`analysis.models.pipeline.run_lolo`) in parallel with
@@ -39,7 +50,8 @@ LOLO_KEYS: tuple[tuple[str, str], ...] = (
 """(model, term) pairs whose leave-one-location-out range is reported."""
 
 ANALYSES: tuple[str, ...] = ("random_slope", "poisson", "gamma", "youth", "occupancy_cov",
-                             "no2359", "quadrature", "lolo")
+                             "no2359", "quadrature", "room_all_locations", "no_duplicates",
+                             "zero_inflated", "lolo")
 """Every analysis :func:`run_sensitivity` knows."""
 
 DEFAULT_ANALYSES: tuple[str, ...] = tuple(a for a in ANALYSES if a != "lolo")
@@ -66,12 +78,15 @@ class SensitivityResults:
         One row per (model, term, dropped location).
     results : dict
         Fitted variant models by ``<analysis>:<model_id>``.
+    skipped : dict
+        Analyses not fitted because they would change no row (analysis -> rows concerned, 0).
     """
 
     estimates: pd.DataFrame
     tests: list[LRTest] = field(default_factory=list)
     lolo: pd.DataFrame = field(default_factory=pd.DataFrame)
     results: dict[str, ModelResult] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def lolo_range(self) -> pd.DataFrame:
         """Min and max of the exp-scale estimates over the leave-one-out fits (:func:`lolo_range`)."""
@@ -189,7 +204,22 @@ def run_sensitivity(frames: AnalysisFrames, primary: dict[str, ModelResult] | No
             _ids(rooms),
             lambda s: replace(s, model_id=s.model_id + "~agq7", nagq=7), None),
     }
+    rooms_all = [f"{r}_{k}" for r in rooms for k in ("month", "meting", "interaction")]
+    plan["room_all_locations"] = (
+        rooms_all,
+        lambda s: replace(s, model_id=s.model_id + "~alllocs", frame=s.frame + "|alllocs"), None)
+    plan["no_duplicates"] = (
+        [i for i in specs if i != "isodur_reason_meting"] + ["isodur_reason_meting"],
+        lambda s: replace(s, model_id=s.model_id + "~nodup", frame=s.frame + "|nodup"), None)
+    plan["zero_inflated"] = (
+        _ids(["count"]),
+        lambda s: replace(s, model_id=s.model_id + "~zinb", zi="~1"),
+        lambda r, p: lr_test("zi", r.model_id, r.loglik, p.loglik, df=1))
+    n_dup = int(frames.registrations["flag_duplicate"].sum()) if "flag_duplicate" in frames.registrations else 0
     for analysis in todo:
+        if analysis == "no_duplicates" and n_dup == 0:
+            out.skipped[analysis] = 0
+            continue
         if analysis == "lolo":
             out.lolo = leave_one_location_out(frames, lolo_specs(), dict(LOLO_KEYS))
             continue
@@ -199,20 +229,50 @@ def run_sensitivity(frames: AnalysisFrames, primary: dict[str, ModelResult] | No
     return out
 
 
-LOLO_SUMMARY_COLUMNS = ["model_id", "term", "exp_est", "p", "min", "max", "n_fits", "n_missing",
-                        "n_same", "changed_without", "most_influential", "exp_est_without"]
+LOLO_SUMMARY_COLUMNS = ["model_id", "term", "exp_est", "p", "verdict", "min", "max", "n_fits", "n_missing",
+                        "n_same", "n_different", "n_not_assessable", "changed_without", "most_influential",
+                        "exp_est_without"]
 
 
-def same_conclusion(exp_est: pd.Series, p: pd.Series, ref_exp_est: float, ref_p: float,
-                    alpha: float = 0.05) -> pd.Series:
-    """Whether each estimate leads to the conclusion of the reference estimate.
+def same_conclusion(exp_est: pd.Series, p: pd.Series, ref_exp_est: float | pd.Series,
+                    ref_p: float | pd.Series, alpha: float = 0.05) -> pd.Series:
+    """Whether each estimate leads to the conclusion of the reference estimate (the one rule).
 
-    Same conclusion: significant at ``alpha`` in both with the ratio on the same side of 1, or
-    significant in neither. Missing estimates never agree.
+    Same conclusion: the ratio on the same side of 1 **and** the same significance at ``alpha``
+    (significant in both or in neither). Missing estimates never agree.
     """
     sig, ref_sig = p < alpha, ref_p < alpha
     side = (exp_est > 1) == (ref_exp_est > 1)
-    return exp_est.notna() & p.notna() & (sig == ref_sig) & (~sig | side)
+    return exp_est.notna() & p.notna() & (sig == ref_sig) & side
+
+
+SAME, DIFFERENT, NOT_ASSESSABLE = "same", "different", "not_assessable"
+"""The three outcomes of :func:`compare_conclusions`."""
+
+
+def compare_conclusions(exp_est: pd.Series, p: pd.Series, ok: pd.Series, ref_exp_est: float | pd.Series,
+                        ref_p: float | pd.Series, ref_ok: bool | pd.Series, alpha: float = 0.05) -> pd.Series:
+    """``same``, ``different`` or ``not_assessable`` per estimate against its reference.
+
+    Parameters
+    ----------
+    exp_est, p : Series
+        The variant estimates.
+    ok : Series of bool
+        Whether the variant fit is interpretable (verdict ``ok``).
+    ref_exp_est, ref_p, ref_ok
+        The reference (primary) estimate and whether its fit is interpretable.
+    alpha : float
+
+    Returns
+    -------
+    Series of str
+        ``not_assessable`` when either fit is not interpretable or an estimate is missing;
+        otherwise :func:`same_conclusion` decides.
+    """
+    assess = ok.astype(bool) & pd.Series(ref_ok, index=exp_est.index).astype(bool) & exp_est.notna() & p.notna()
+    same = same_conclusion(exp_est, p, ref_exp_est, ref_p, alpha)
+    return pd.Series(np.where(~assess, NOT_ASSESSABLE, np.where(same, SAME, DIFFERENT)), index=exp_est.index)
 
 
 def lolo_summary(lolo: pd.DataFrame, full: Mapping[str, ModelResult], alpha: float = 0.05) -> pd.DataFrame:
@@ -247,16 +307,21 @@ def _summary_row(model_id: str, term: str, fits: pd.DataFrame, full: ModelResult
     """One row of :func:`lolo_summary`: the leave-one-out fits of one term against ``full``."""
     ok = full is not None and full.status != "failed" and term in set(full.fixed["term"])
     ref = full.term(term) if ok else pd.Series({"exp_est": np.nan, "p": np.nan})
+    ref_ok = bool(ok and full.interpretable)
     est = pd.to_numeric(fits["exp_est"], errors="coerce")
     pv = pd.to_numeric(fits["p"], errors="coerce")
     shift = np.abs(np.log(est / ref["exp_est"]))
     worst = fits.loc[shift.idxmax()] if shift.notna().any() else None
-    same = same_conclusion(est, pv, ref["exp_est"], ref["p"], alpha)
-    changed = fits.loc[est.notna() & ~same, "dropped"] if ok else fits["dropped"].iloc[:0]
+    fit_ok = (fits["verdict"].fillna("").astype(str) == "ok") if "verdict" in fits else fits["status"] == "ok"
+    outcome = compare_conclusions(est, pv, fit_ok, ref["exp_est"], ref["p"], ref_ok, alpha)
+    changed = fits.loc[outcome == DIFFERENT, "dropped"]
     return {
         "model_id": model_id, "term": term, "exp_est": ref["exp_est"], "p": ref["p"],
+        "verdict": full.verdict.code if full is not None else "failed",
         "min": est.min(), "max": est.max(), "n_fits": int(est.notna().sum()),
-        "n_missing": int(est.isna().sum()), "n_same": int(same.sum()) if ok else 0,
+        "n_missing": int(est.isna().sum()), "n_same": int((outcome == SAME).sum()),
+        "n_different": int((outcome == DIFFERENT).sum()),
+        "n_not_assessable": int((outcome == NOT_ASSESSABLE).sum()),
         "changed_without": ", ".join(map(str, changed)),
         "most_influential": None if worst is None else worst["dropped"],
         "exp_est_without": np.nan if worst is None else float(worst["exp_est"]),

@@ -62,6 +62,8 @@ class ModelSpec:
         Renames of cleaned term names for published ids (e.g. agressie_x_meting2 -> agressie).
     nagq : int
         Quadrature points for ``glmer`` (1 = Laplace).
+    zi : str
+        Zero-inflation formula for glmmTMB (``~1``); empty: none.
     """
 
     model_id: str
@@ -76,6 +78,7 @@ class ModelSpec:
     null_engine: str = ""
     term_map: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     nagq: int = 1
+    zi: str = ""
 
     @property
     def published(self) -> bool:

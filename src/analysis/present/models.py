@@ -16,22 +16,20 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis import codebook
+from analysis.models.frames import REASONS, ROOM_CONTRASTS, contrast_label
 from analysis.present import format as nf
 
 if TYPE_CHECKING:  # keep this module importable by the renderer without the fitting code
     from analysis.models.fit import ModelResult
 
-ROOM_LABELS: dict[str, str] = {
-    "other_vs_own": "Overige ruimte t.o.v. eigen kamer",
-    "iso_vs_own": "Isoleerruimte t.o.v. eigen kamer",
-    "iso_vs_other": "Isoleerruimte t.o.v. overige ruimte",
-    "iso_vs_ownother": "Isoleerruimte t.o.v. eigen kamer of overige ruimte",
-}
+ROOM_LABELS: dict[str, str] = {c: contrast_label(c) for c in ROOM_CONTRASTS}
+"""Dutch label per room contrast, composed from the codebook's ``ruimte`` labels."""
 OUTCOME_LABELS: dict[str, str] = {"count": "Aantal", "dur": "Duur", "isodur": "Duur isoleerruimte"}
 KIND_LABELS: dict[str, str] = {"month": "maand", "meting": "meting", "interaction": "maand × meting",
                                "reason_meting": "aanleiding × meting"}
-REASON_LABELS: dict[str, str] = {"agressie": "Agressie", "orde_regels": "Orde/regels",
-                                 "zelfbeschadiging": "Zelfbeschadiging"}
+REASON_LABELS: dict[str, str] = {term: codebook.field("aanleiding").label(code) for code, term in REASONS.items()}
+"""Dutch label (codebook ``aanleiding``) per reason term of the reason x measurement model."""
 RATIO_NAMES: dict[str, str] = {"count": "rate ratio", "duration": "ratio van geometrische gemiddelden",
                                "isoduration": "ratio van geometrische gemiddelden", "room": "odds ratio"}
 RE_LABEL = "Variatie tussen locaties (chibar2)"
@@ -43,13 +41,19 @@ SENSITIVITY_LABELS: dict[str, str] = {
     "occupancy_cov": "Bezetting als covariaat in plaats van offset",
     "no2359": "Zonder registraties met duur 23:59",
     "quadrature": "7-punts kwadratuur in plaats van Laplace",
+    "room_all_locations": "Ruimte: alle locaties, ook waar één van de twee ruimtes niet voorkomt",
+    "no_duplicates": "Zonder registraties gemarkeerd als dubbel",
+    "zero_inflated": "Nul-opgeblazen negatief-binomiaal (zero-inflated)",
 }
 TEST_LABELS: dict[str, str] = {
     "re_location": "Random intercept per locatie",
     "re_slope_month": "Random helling voor maand",
     "nb_vs_poisson": "Negatief-binomiaal t.o.v. Poisson",
     "re_youth": "Random intercept per jongere",
+    "zi": "Nul-inflatie (zero-inflated NB2 t.o.v. NB2)",
 }
+CONCLUSION_NL: dict[str, str] = {"same": "zelfde", "different": "anders", "not_assessable": "niet te beoordelen"}
+"""Dutch words for the three outcomes of :func:`analysis.models.sensitivity.compare_conclusions`."""
 
 
 # --- formatting --------------------------------------------------------------------------
@@ -126,12 +130,13 @@ def term_label(term: str, reference: int = 1) -> str:
         return f"Maand × meting {term[14:]}"
     if term.startswith("meting"):
         return f"Meting {term[6:]} t.o.v. meting {reference}"
-    if term == "agressie":  # published name of agressie_x_meting2
-        term = "agressie_x_meting2"
+    first = next(iter(REASON_LABELS))
+    if term == first:  # published name of <first reason>_x_meting2 (term_map of the reason model)
+        term = f"{first}_x_meting2"
     if "_x_meting" in term:
         reason, k = term.split("_x_meting")
         return f"{REASON_LABELS.get(reason, reason)}: meting {k} t.o.v. meting {reference}"
-    return f"{REASON_LABELS.get(term, term)} (t.o.v. {REASON_LABELS['agressie'].lower()})"
+    return f"{REASON_LABELS.get(term, term)} (t.o.v. {REASON_LABELS[first].lower()})"
 
 
 # --- published values --------------------------------------------------------------------
@@ -245,11 +250,36 @@ def room_table(results: Mapping[str, ModelResult], published: pd.DataFrame, refe
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+FRAME_LABELS: dict[str, str] = {
+    "counts": "Aantal (locatie-maanden)", "registrations": "Registraties", "duration": "Duur",
+    "isolation": "Duur isoleerruimte", "reason": "Duur isoleerruimte per aanleiding",
+    "ingest": "Bij het inlezen",
+}
+
+
+def frame_label(frame: str) -> str:
+    """Dutch label of an analysis-frame name (``room:iso_vs_own`` -> ``Ruimte: isoleer- ...``)."""
+    base = frame.split("|")[0]
+    if base.startswith("room:"):
+        return "Ruimte: " + ROOM_LABELS.get(base[5:], base[5:]).lower()
+    return FRAME_LABELS.get(base, base)
+
+
 def exclusions_table(exclusions: pd.DataFrame) -> pd.DataFrame:
-    """Exclusions per analysis frame with Dutch headers."""
-    frames = {"counts": "telbestand", "registrations": "registraties", "duration": "duur"}
-    return pd.DataFrame({"Bestand": exclusions["frame"].map(lambda f: frames.get(f, f)),
-                         "Reden": exclusions["reason"], "n": exclusions["n"].astype(int)})
+    """Exclusions per analysis frame with Dutch headers; the frame named on its first row only.
+
+    Works on the layout of :func:`analysis.models.frames.frame_exclusions` (frame, reason, n,
+    unit, excluded; the row *in het analysebestand* gives the rows the models use) and on the
+    older layout (frame, reason, n).
+    """
+    ex = exclusions.copy()
+    labels = ex["frame"].astype(str).map(frame_label)
+    first = ~ex["frame"].duplicated()
+    out = pd.DataFrame({"Bestand": [lab if f else "" for lab, f in zip(labels, first)],
+                        "Reden": ex["reason"], "n": ex["n"].astype(int)})
+    if "unit" in ex:
+        out["Eenheid"] = ex["unit"].fillna("")
+    return out
 
 
 # --- diagnostics and sensitivity (work on the tidy CSV frames too) -----------------------
@@ -329,44 +359,69 @@ def lolo_summary_display(summary: pd.DataFrame, reference: int = 1) -> pd.DataFr
 
 
 def _paired(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Primary and variant estimate of each (analysis, model, term) side by side."""
+    """Primary and variant estimate of each (analysis, model, term) side by side, with the
+    comparison (``conclusion``: same / different / not_assessable, one rule:
+    :func:`analysis.models.sensitivity.compare_conclusions`)."""
+    from analysis.models.sensitivity import compare_conclusions
+
     est = estimates.dropna(subset=["term"]).copy()
     for c in ("exp_est", "exp_ci_low", "exp_ci_high", "p"):  # object dtype after concat with empty frames
         est[c] = pd.to_numeric(est[c], errors="coerce")
+    if "verdict" not in est:  # tables written before verdicts existed: status decides
+        est["verdict"] = np.where(est["status"] == "ok", "ok", "warnings")
+    est["verdict"] = est["verdict"].fillna("").astype(str)
     key = ["analysis", "model_id", "term"]
     prim = est[est["variant"] == "primary"].drop_duplicates(key).set_index(key)
     var = est[est["variant"] != "primary"].drop_duplicates(key).set_index(key)
-    both = prim[["exp_est", "p"]].join(var[["exp_est", "exp_ci_low", "exp_ci_high", "p", "status"]],
-                                       lsuffix="_prim", rsuffix="_var", how="inner")
-    return both.reset_index()
+    both = prim[["exp_est", "p", "verdict"]].join(
+        var[["exp_est", "exp_ci_low", "exp_ci_high", "p", "status", "verdict"]],
+        lsuffix="_prim", rsuffix="_var", how="inner").reset_index()
+    both["conclusion"] = compare_conclusions(both["exp_est_var"], both["p_var"], both["verdict_var"] == "ok",
+                                             both["exp_est_prim"], both["p_prim"], both["verdict_prim"] == "ok")
+    return both
 
 
 def sensitivity_summary(estimates: pd.DataFrame) -> pd.DataFrame:
     """Per alternative specification: how far the ratios moved and whether conclusions held.
 
-    Conclusion = significance at 5% of the same term in the primary and the changed model.
+    Conclusion (one rule, :func:`analysis.models.sensitivity.compare_conclusions`): same side of
+    1 and same significance at 5%; a comparison with a fit that is not interpretable is *niet te
+    beoordelen*. The largest shift is taken over the assessable comparisons.
     """
     pairs = _paired(estimates)
     rows = []
     for analysis, g in pairs.groupby("analysis", sort=False):
-        shift = np.abs(np.log(g["exp_est_var"] / g["exp_est_prim"]))
-        worst = g.loc[shift.idxmax()] if shift.notna().any() else None
-        same = int(((g["p_prim"] < 0.05) == (g["p_var"] < 0.05)).sum())
+        ok = g[g["conclusion"] != "not_assessable"]
+        shift = np.abs(np.log(ok["exp_est_var"] / ok["exp_est_prim"]))
+        worst = ok.loc[shift.idxmax()] if shift.notna().any() else None
+        n = g["conclusion"].value_counts()
         rows.append({
             "Analyse": SENSITIVITY_LABELS.get(analysis, analysis),
             "Modellen": g["model_id"].nunique(),
             "Grootste verschuiving exp(b)": "" if worst is None else (
                 f"{fmt(worst['exp_est_prim'])} → {fmt(worst['exp_est_var'])}"),
             "Bij": "" if worst is None else f"{model_label(worst['model_id'])}: {term_label(worst['term'])}",
-            "Zelfde conclusie": f"{same} van {len(g)}",
+            "Zelfde": int(n.get("same", 0)), "Anders": int(n.get("different", 0)),
+            "Niet te beoordelen": int(n.get("not_assessable", 0)),
         })
     return pd.DataFrame(rows)
 
 
-def conclusions_kept(estimates: pd.DataFrame) -> tuple[int, int]:
-    """(number of terms with the same 5% conclusion as the primary model, number compared)."""
+def conclusion_counts(estimates: pd.DataFrame) -> dict[str, object]:
+    """Counts of same / different / not assessable over all comparisons, and who changes what.
+
+    Returns
+    -------
+    dict
+        ``same``, ``different``, ``not_assessable`` (int), ``total`` (int) and ``changed``
+        (list of Dutch analysis labels with at least one different conclusion, in run order).
+    """
     pairs = _paired(estimates)
-    return int(((pairs["p_prim"] < 0.05) == (pairs["p_var"] < 0.05)).sum()), len(pairs)
+    n = pairs["conclusion"].value_counts()
+    changed = pairs.loc[pairs["conclusion"] == "different", "analysis"].drop_duplicates()
+    return {"same": int(n.get("same", 0)), "different": int(n.get("different", 0)),
+            "not_assessable": int(n.get("not_assessable", 0)), "total": len(pairs),
+            "changed": [SENSITIVITY_LABELS.get(a, a) for a in changed]}
 
 
 def sensitivity_detail(estimates: pd.DataFrame, analysis: str, reference: int = 1,
@@ -381,4 +436,5 @@ def sensitivity_detail(estimates: pd.DataFrame, analysis: str, reference: int = 
         "Variant": g["exp_est_var"].map(fmt),
         "95%-BI variant": [fmt_ci(a, b) for a, b in zip(g["exp_ci_low"], g["exp_ci_high"])],
         "p variant": g["p_var"].map(fmt_pvalue),
+        "Conclusie": g["conclusion"].map(CONCLUSION_NL),
     })

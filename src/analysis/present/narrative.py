@@ -8,10 +8,11 @@ from typing import Mapping
 import pandas as pd
 
 from analysis.models.fit import ModelResult
+from analysis.models.frames import ROOM_CONTRASTS, room_label
 from analysis.models.verdict import Verdict
 from analysis.present import text
-from analysis.present.models import (fmt, fmt_ci, fmt_p_text, model_label, outcome_label, split_model_id,
-                                     term_label)
+from analysis.present.models import (REASON_LABELS, fmt, fmt_ci, fmt_p_text, model_label, outcome_label,
+                                     split_model_id, term_label)
 
 OUTCOME = {
     "count": "het aantal ongeplande afzonderingen per bezette plaats",
@@ -23,18 +24,20 @@ RATIO = {"count": "rate ratio", "duration": "verhouding van geometrische gemidde
          "isoduration": "verhouding van geometrische gemiddelden", "room": "odds ratio"}
 
 
-ROOM = {
-    "room:other_vs_own": "de odds op een overige ruimte (ten opzichte van de eigen kamer)",
-    "room:iso_vs_own": "de odds op een isoleer- of separeerruimte (ten opzichte van de eigen kamer)",
-    "room:iso_vs_other": "de odds op een isoleer- of separeerruimte (ten opzichte van een overige ruimte)",
-    "room:iso_vs_ownother": ("de odds op een isoleer- of separeerruimte (ten opzichte van de eigen "
-                             "kamer of een overige ruimte)"),
-}
+def _room_phrase(contrast: str) -> str:
+    """``de odds op <room> (ten opzichte van <rooms>)`` from the codebook labels."""
+    ones, zeros = ROOM_CONTRASTS[contrast]
+    first = " of ".join(room_label(c).lower() for c in ones)
+    second = " of ".join(room_label(c).lower() for c in zeros)
+    return f"de odds op {first} (ten opzichte van {second})"
+
+
+ROOM = {f"room:{c}": _room_phrase(c) for c in ROOM_CONTRASTS}
 
 
 def _lead(res: ModelResult, term: str, value: str) -> str:
     """Opening of an effect sentence, by kind of term."""
-    what = ROOM.get(res.spec.frame, OUTCOME[res.spec.group])
+    what = ROOM.get(res.spec.frame.split("|")[0], OUTCOME[res.spec.group])
     original = {v: k for k, v in res.spec.term_map}.get(term, term)
     if term == "month":
         return f"Per opeenvolgende maand was {what} {value} keer zo groot"
@@ -45,7 +48,7 @@ def _lead(res: ModelResult, term: str, value: str) -> str:
         return f"In meting {term[6:]} was {what} {value} keer zo groot als in de referentiemeting"
     if "_x_meting" in original:
         reason, k = original.split("_x_meting")
-        return (f"Bij de aanleiding {reason.replace('_', '/')} was {what} in meting {k} "
+        return (f"Bij de aanleiding {REASON_LABELS.get(reason, reason).lower()} was {what} in meting {k} "
                 f"{value} keer zo groot als in de referentiemeting")
     return f"De term {term} was {value}"
 
@@ -224,3 +227,45 @@ def lolo_status_sentence(problems: pd.DataFrame, n_fits: int) -> str:
     return (f"Van de {n_fits} modellen van deze analyse gaven er {warned} een waarschuwing van R en "
             f"{failed} geen schatting; ze worden niet weggelaten (de status per weggelaten locatie staat in "
             "`ch3_sens_lolo.csv`).")
+
+
+def sensitivity_sentence(estimates: pd.DataFrame, skipped: Mapping[str, int] | None = None) -> str:
+    """The sensitivity summary: same / different / not assessable, and which analyses change a
+    conclusion (one rule: :func:`analysis.models.sensitivity.compare_conclusions`).
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        ``ch3_sens_estimates`` (:attr:`SensitivityResults.estimates`).
+    skipped : mapping, optional
+        :attr:`SensitivityResults.skipped` (analyses that would change no row).
+    """
+    from analysis.present.models import SENSITIVITY_LABELS, conclusion_counts
+
+    c = conclusion_counts(estimates)
+    parts = []
+    if c["total"]:
+        parts.append(
+            f"Over alle alternatieve specificaties samen is {text.count(c['total'], 'schatting', 'schattingen')} "
+            "met het primaire model vergeleken (zelfde conclusie: de verhouding aan dezelfde kant van 1 "
+            f"en even significant bij 5%): {text.count(c['same'], 'keer', 'keer', zero='geen keer')} "
+            f"dezelfde conclusie, {text.count(c['different'], 'keer', 'keer', zero='geen keer')} een andere, "
+            f"en {text.count(c['not_assessable'], 'vergelijking is', 'vergelijkingen zijn', zero='geen vergelijking is')} "
+            "niet te beoordelen omdat het primaire of het gewijzigde model niet interpreteerbaar is.")
+        if c["changed"]:
+            parts.append(f"Een andere conclusie {text.verb(len(c['changed']), 'geeft', 'geven')}: "
+                         + text.join(f"*{_lower(a)}*" for a in c["changed"]) + ".")
+        else:
+            parts.append("Geen enkele beoordeelbare gevoeligheidsanalyse verandert een conclusie.")
+    for analysis in (skipped or {}):
+        if analysis == "no_duplicates":
+            parts.append("Geen enkele registratie is als dubbel gemarkeerd; de analyse zonder dubbele "
+                         "registraties zou dus dezelfde gegevens gebruiken en is niet apart geschat.")
+        else:
+            parts.append(f"De analyse *{_lower(SENSITIVITY_LABELS.get(analysis, analysis))}* is niet "
+                         "geschat: ze verandert geen enkele rij.")
+    return " ".join(parts)
+
+
+def _lower(label: str) -> str:
+    return label[:1].lower() + label[1:]

@@ -1,0 +1,174 @@
+# R helpers of analysis.models.rbridge, evaluated once per R session (rbridge.session()).
+# Every function lives in the environment .cc; Python calls them through rbridge.helper(name).
+.cc <- new.env()
+local({
+  capture <- function(f) {
+    warns <- character(0); msgs <- character(0)
+    val <- tryCatch(
+      withCallingHandlers(f(),
+        warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") },
+        message = function(m) { msgs <<- c(msgs, trimws(conditionMessage(m))); invokeRestart("muffleMessage") }),
+      error = function(e) structure(list(message = conditionMessage(e)), class = "cc_error"))
+    list(value = val, warnings = warns, messages = msgs,
+         failed = inherits(val, "cc_error"),
+         error = if (inherits(val, "cc_error")) val$message else "")
+  }
+  family_of <- function(name) switch(name,
+    nbinom2 = glmmTMB::nbinom2(), poisson = poisson(), binomial = binomial(),
+    gaussian = gaussian(), gamma_log = Gamma(link = "log"), stop("unknown family ", name))
+  # reden_levels: the reasons in codebook order (analysis.models.frames.REASONS), first = reference
+  prepare <- function(data, meting_levels, reden_levels = character(0)) {
+    for (v in intersect(c("locatie", "jongere", "reden"), names(data))) data[[v]] <- factor(data[[v]])
+    if ("meting" %in% names(data)) data$meting <- factor(data$meting, levels = meting_levels)
+    if ("reden" %in% names(data))
+      data$reden <- factor(data$reden, levels = intersect(reden_levels, levels(data$reden)))
+    data
+  }
+  # glmer uses nloptwrap with tolerances tightened from its defaults (1e-6 -> 1e-8): on the
+  # twin's room models it reaches the optimum bobyqa reaches (logLik equal to 1e-6, same
+  # estimates and SEs) about 10x faster, and the tighter tolerances remove the marginal
+  # gradient warnings (max|grad| 0.002-0.005) that nloptwrap's defaults leave.
+  # Binomial models arrive collapsed to cells (proportion y, number of registrations in column
+  # `wts`, see fit.binomial_cells); lme4 and glm take `weights = wts` from the data.
+  glmer_fit <- function(fml, data, family, nagq) {
+    ctl <- lme4::glmerControl(optimizer = "nloptwrap",
+                              optCtrl = list(xtol_abs = 1e-8, ftol_abs = 1e-8, maxeval = 1e5))
+    if ("wts" %in% names(data))
+      lme4::glmer(fml, data = data, family = family_of(family), nAGQ = nagq, weights = wts, control = ctl)
+    else lme4::glmer(fml, data = data, family = family_of(family), nAGQ = nagq, control = ctl)
+  }
+  glm_fit <- function(fml, data, family) {
+    if ("wts" %in% names(data)) glm(fml, data = data, family = family_of(family), weights = wts)
+    else glm(fml, data = data, family = family_of(family))
+  }
+  # glmmTMB 1.1.5 times its optimizer with system.time(), whose gcFirst = TRUE forces a full
+  # garbage collection on every fit (0.15-0.3 s, more than half of a count-model fit here).
+  # fit_tmb is glmmTMB's own (internal) fitTMB run with gcFirst = FALSE; nothing else differs
+  # (glmmTMB() is glmmTMB(doFit = FALSE) followed by fitTMB()). Because fitTMB is internal, the
+  # shortcut is used only on the glmmTMB version it was checked against (TMB_CHECKED) and only
+  # while fitTMB still calls system.time(); otherwise the plain glmmTMB() fit is used, and
+  # tests/test_models_tmb.py fails loudly so that the shortcut is re-checked.
+  TMB_CHECKED <- "1.1.5"
+  tmb_shortcut <- as.character(utils::packageVersion("glmmTMB")) == TMB_CHECKED &&
+    exists("fitTMB", envir = asNamespace("glmmTMB"), inherits = FALSE) &&
+    any(grepl("system.time", deparse(body(get("fitTMB", envir = asNamespace("glmmTMB"))))))
+  fit_tmb <- local({
+    f <- get("fitTMB", envir = asNamespace("glmmTMB"))
+    e <- new.env(parent = asNamespace("glmmTMB"))
+    e$system.time <- function(expr, gcFirst = FALSE) base::system.time(expr, gcFirst = FALSE)
+    environment(f) <- e
+    f
+  })
+  tmb_fit <- function(fml, data, family, zi) {
+    zf <- if (nzchar(zi)) as.formula(zi, env = globalenv()) else ~0
+    if (!tmb_shortcut) return(glmmTMB::glmmTMB(fml, data = data, family = family_of(family), ziformula = zf))
+    fit_tmb(glmmTMB::glmmTMB(fml, data = data, family = family_of(family), ziformula = zf, doFit = FALSE))
+  }
+  fit <- function(engine, formula, data, family, nagq, zi = "") {
+    fml <- as.formula(formula, env = globalenv())
+    switch(engine,
+      lmer = lme4::lmer(fml, data = data, REML = FALSE),
+      glmer = glmer_fit(fml, data, family, nagq),
+      glmer.nb = lme4::glmer.nb(fml, data = data),
+      glmmTMB = tmb_fit(fml, data, family, zi),
+      lm = lm(fml, data = data),
+      glm = glm_fit(fml, data, family),
+      stop("unknown engine ", engine))
+  }
+  coefs <- function(m) {
+    cf <- if (inherits(m, "glmmTMB")) summary(m)$coefficients$cond
+          else if (inherits(m, "merMod")) summary(m)$coefficients else coef(summary(m))
+    data.frame(term = rownames(cf), estimate = unname(cf[, 1]), se = unname(cf[, 2]),
+               stringsAsFactors = FALSE)
+  }
+  varcorr <- function(m) {
+    vc <- if (inherits(m, "glmmTMB")) glmmTMB::VarCorr(m)$cond
+          else if (inherits(m, "merMod")) lme4::VarCorr(m) else list()
+    out <- data.frame(group = character(0), var1 = character(0), var2 = character(0),
+                      vcov = numeric(0), stringsAsFactors = FALSE)
+    for (g in names(vc)) {
+      v <- as.matrix(vc[[g]]); nm <- colnames(v); if (is.null(nm)) nm <- "(Intercept)"
+      for (i in seq_along(nm)) for (j in seq_len(i))
+        out[nrow(out) + 1, ] <- list(g, nm[j], if (i == j) NA_character_ else nm[i], v[j, i])
+    }
+    out
+  }
+  flist <- function(m) {
+    if (inherits(m, "glmmTMB")) m$modelInfo$reTrms$cond$flist
+    else if (inherits(m, "merMod")) m@flist else list()
+  }
+  convergence <- function(m) {
+    if (inherits(m, "glmmTMB")) {
+      msg <- character(0)
+      if (m$fit$convergence != 0) msg <- c(msg, paste("optimizer:", m$fit$message))
+      if (!isTRUE(m$sdr$pdHess)) msg <- c(msg, "non-positive-definite Hessian")
+      return(list(converged = length(msg) == 0, messages = msg))
+    }
+    if (inherits(m, "merMod")) {
+      msg <- unlist(m@optinfo$conv$lme4$messages)
+      msg <- if (is.null(msg)) character(0) else as.character(msg)
+      bad <- msg[!grepl("singular", msg)]
+      return(list(converged = m@optinfo$conv$opt == 0 && length(bad) == 0, messages = msg))
+    }
+    if (inherits(m, "glm")) return(list(converged = isTRUE(m$converged), messages = character(0)))
+    list(converged = TRUE, messages = character(0))
+  }
+  mean_mu0 <- function(m) {
+    if (!inherits(m, c("glmmTMB", "merMod"))) return(NA_real_)
+    mean(predict(m, re.form = NA, type = "response"))
+  }
+  disp_param <- function(m) {
+    if (inherits(m, "merMod") && grepl("^Negative Binomial", family(m)$family))
+      return(as.numeric(lme4::getME(m, "glmer.nb.theta")))
+    if (inherits(m, c("glmmTMB", "merMod", "lm"))) as.numeric(sigma(m)) else NA_real_
+  }
+  summarise <- function(m) {
+    ll <- logLik(m)
+    fl <- flist(m)
+    list(coefs = coefs(m), varcorr = varcorr(m),
+         loglik = as.numeric(ll), df = as.numeric(attr(ll, "df")), nobs = as.numeric(nobs(m)),
+         groups = if (length(fl)) sapply(fl, nlevels) else integer(0),
+         sigma = disp_param(m),
+         singular = if (inherits(m, "merMod")) lme4::isSingular(m) else NA,
+         mean_mu0 = mean_mu0(m), conv = convergence(m))
+  }
+  # Logistic models fitted on binomial cells are checked per registration, as if fitted on the
+  # 0/1 rows: the cells are expanded back (k ones and n - k zeros per cell) and lme4 simulates
+  # 0/1 outcomes for the expanded rows with the same fitted model.
+  on_cells <- function(m) {
+    inherits(m, "merMod") && family(m)$family == "binomial" && any(weights(m) != 1)
+  }
+  expand_cells <- function(m) {
+    mf <- model.frame(m); w <- as.numeric(weights(m)); k <- round(mf[[1]] * w)
+    rows <- mf[rep(seq_len(nrow(mf)), w), , drop = FALSE]
+    y <- unlist(mapply(function(k, n) c(rep(1, k), rep(0, n - k)), k, w, SIMPLIFY = FALSE))
+    list(rows = rows, y = as.numeric(y))
+  }
+  observed <- function(m) {
+    if (on_cells(m)) return(expand_cells(m)$y)
+    if (inherits(m, "glmmTMB")) as.numeric(m$frame[[1]]) else as.numeric(model.response(model.frame(m)))
+  }
+  simulate_matrix <- function(m, nsim, seed, conditional) {
+    if (on_cells(m)) {
+      rows <- expand_cells(m)$rows
+      return(as.matrix(simulate(m, nsim = nsim, seed = seed, newdata = rows,
+                                weights = rep(1, nrow(rows)), re.form = if (conditional) NULL else NA)))
+    }
+    if (!conditional) return(as.matrix(simulate(m, nsim = nsim, seed = seed)))
+    if (inherits(m, "glmmTMB") && length(glmmTMB::fixef(m)$zi))
+      stop("conditional simulation not implemented for zero-inflated glmmTMB models")
+    if (inherits(m, "merMod")) return(as.matrix(simulate(m, nsim = nsim, seed = seed, use.u = TRUE)))
+    # glmmTMB 1.1.5 has no conditional simulate(): draw from the family given the predicted
+    # conditional means (random effects at their estimates).
+    set.seed(seed)
+    mu <- predict(m, type = "response")
+    n <- length(mu)
+    fam <- family(m)$family
+    draws <- switch(fam,
+      nbinom2 = rnbinom(n * nsim, mu = mu, size = sigma(m)),
+      poisson = rpois(n * nsim, lambda = mu),
+      Gamma = rgamma(n * nsim, shape = 1 / sigma(m)^2, rate = 1 / (mu * sigma(m)^2)),
+      stop("conditional simulation not implemented for family ", fam))
+    matrix(draws, nrow = n, ncol = nsim)
+  }
+}, envir = .cc)
