@@ -11,8 +11,8 @@ import pytest
 from analysis.models import frames as fr
 from analysis.models import rbridge, tables
 from analysis.present import narrative
-from analysis.models.diagnostics import (diagnose, dispersion_test, plot_diagnostics,
-                                         scaled_residuals, zero_inflation_test)
+from analysis.models.diagnostics import diagnose, dispersion_test, scaled_residuals, zero_inflation_test
+from analysis.present.figures import residual_figure
 from analysis.models.fit import clean_term, fit
 from analysis.models.pipeline import fit_primary
 from analysis.models.simulate import SimParams, simulate
@@ -125,5 +125,11 @@ def test_diagnose_and_figure(primary, tmp_path):
     d = diagnose(primary["count_interaction"], nsim=100)
     assert not d.error and len(d.residuals) == primary["count_interaction"].nobs
     assert 0 <= d.ks_p <= 1 and not np.isnan(d.zero_ratio)
-    files = plot_diagnostics(d, tmp_path, caption="Synthetische data")
-    assert all(f.exists() and f.stat().st_size > 0 for f in files)
+    paths = residual_figure(d, tmp_path / "diag", title="Aantal, maand × meting", first_month="2019-09",
+                            month_centre=8.5, synthetic=True)
+    assert all(f.exists() and f.stat().st_size > 0 for f in (paths.svg, paths.png))
+    svg = paths.svg.read_text()
+    assert "sep 2019" in svg and "QQ" not in svg and "Aantal, maand" in svg
+    reason = diagnose(primary["isodur_reason_meting"], nsim=50)
+    assert len(reason.groups) == len(reason.residuals) and not len(reason.month)
+    assert np.isnan(diagnose(primary["room_iso_vs_own_month"], nsim=50).dispersion_ratio)  # 0/1 outcome

@@ -95,7 +95,9 @@ def test_notebook_shows_labelled_markdown_tables_and_figures(executed):
     for outcome in ("count", "dur", "room", "isodur"):
         assert f"{{#tbl-ch3-estimates-{outcome}}}" in markdown, outcome
     assert "{#fig-ch3-diag-" in markdown and "{#tbl-ch3-diagnostics}" in markdown
-    assert "Meting 3 t.o.v. meting 1" in markdown and "Overige ruimte t.o.v. eigen kamer" in markdown
+    assert "Meting 3 t.o.v. meting 1" in markdown and "Overige ruimtes t.o.v. eigen kamer jongere" in markdown
+    assert "{#fig-ch3-change-count}" in markdown and "{#fig-ch3-change-dur}" in markdown
+    assert "results/models/ch3_fig_change_count.csv" in markdown
     assert "other_vs_own" not in markdown.replace("diag_room_other_vs_own", "")  # no raw model ids
     assert "Synthetische data" in markdown and "results/models/ch3_models_fixed.csv" in markdown
     # the renderer drops HTML outputs: nothing may be shown only as a bare DataFrame

@@ -63,6 +63,11 @@ class ModelResult:
     cache_key : str
         Key in :mod:`analysis.models.cache` (empty when the store is off); a result loaded
         from the store has ``r_model = None``.
+    vcov : DataFrame
+        Covariance matrix of the fixed effects (rows and columns: R's term names).
+    location_effects : DataFrame
+        level, estimate, se: conditional modes of the location intercepts (link scale) and
+        their conditional SDs; empty for a model without them.
     """
 
     spec: ModelSpec
@@ -87,6 +92,8 @@ class ModelResult:
     cells: pd.DataFrame | None = field(default=None, repr=False)
     meting_levels: list[str] = field(default_factory=list)
     cache_key: str = ""
+    vcov: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    location_effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     r_model: Any = field(default=None, repr=False)
 
     @property
@@ -317,6 +324,10 @@ def fit_uncached(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], 
     res.cells = s["cells"]
     res.ngroups = dict(zip(s["groups"].names, map(int, s["groups"]))) if len(s["groups"]) else {}
     res.dispersion, res.icc = _dispersion_icc(spec, s, res.random)
+    v = rbridge.from_r_frame(s["vcov"])
+    if len(v):
+        res.vcov = v.pivot(index="row", columns="col", values="value")
+    res.location_effects = rbridge.from_r_frame(s["re"])
     sing = s["singular"][0]
     if sing is not None and str(sing) != "NA":
         res.singular = bool(sing)

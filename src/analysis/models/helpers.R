@@ -122,6 +122,24 @@ local({
       return(as.numeric(lme4::getME(m, "glmer.nb.theta")))
     if (inherits(m, c("glmmTMB", "merMod", "lm"))) as.numeric(sigma(m)) else NA_real_
   }
+  # Fixed-effect covariance (long format) for prediction bands of the change figures.
+  vcov_fixed <- function(m) {
+    v <- as.matrix(if (inherits(m, "glmmTMB")) vcov(m)$cond else vcov(m))
+    data.frame(row = rep(rownames(v), ncol(v)), col = rep(colnames(v), each = nrow(v)),
+               value = as.vector(v), stringsAsFactors = FALSE)
+  }
+  # Conditional modes of the location intercepts with their conditional SDs (caterpillar plot).
+  location_effects <- function(m) {
+    empty <- data.frame(level = character(0), estimate = numeric(0), se = numeric(0),
+                        stringsAsFactors = FALSE)
+    tryCatch({
+      r <- if (inherits(m, "glmmTMB")) glmmTMB::ranef(m, condVar = TRUE)$cond$locatie
+           else if (inherits(m, "merMod")) lme4::ranef(m, condVar = TRUE)$locatie else NULL
+      if (is.null(r)) return(empty)
+      v <- attr(r, if (inherits(m, "glmmTMB")) "condVar" else "postVar")
+      data.frame(level = rownames(r), estimate = r[[1]], se = sqrt(v[1, 1, ]), stringsAsFactors = FALSE)
+    }, error = function(e) empty)
+  }
   summarise <- function(m) {
     ll <- logLik(m)
     fl <- flist(m)
@@ -130,7 +148,8 @@ local({
          groups = if (length(fl)) sapply(fl, nlevels) else integer(0),
          sigma = disp_param(m),
          singular = if (inherits(m, "merMod")) lme4::isSingular(m) else NA,
-         mean_mu0 = mean_mu0(m), conv = convergence(m))
+         mean_mu0 = mean_mu0(m), conv = convergence(m),
+         vcov = vcov_fixed(m), re = location_effects(m))
   }
   # Logistic models fitted on binomial cells are checked per registration, as if fitted on the
   # 0/1 rows: the cells are expanded back (k ones and n - k zeros per cell) and lme4 simulates

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis.core.provenance import is_synthetic
 from analysis.models import cache
-from analysis.models.diagnostics import Diagnostics, diagnose, diagnostics_table, plot_diagnostics
+from analysis.models.diagnostics import Diagnostics, diagnose, diagnostics_table
 from analysis.models.fit import ModelResult, fit_many
 from analysis.models.frames import AnalysisFrames, frame_exclusions, load_frames
 from analysis.models.sensitivity import (LOLO_KEYS, SensitivityResults, leave_one_location_out,
@@ -47,6 +47,13 @@ class Chapter3:
         Whether the processed tables come from the synthetic twin.
     cache_note : str
         How many fits came from the model store (one Dutch sentence).
+    exclusions : DataFrame
+        :func:`~analysis.models.frames.frame_exclusions` plus :func:`ingest_exclusions`.
+    change : dict of DataFrame
+        Per outcome (:data:`CHANGE_MODELS`) the data of its figure of change
+        (:func:`analysis.models.change.change_table`).
+    location_effects : DataFrame
+        Location effects of the :data:`CHANGE_MODELS` (:func:`analysis.models.change.location_effects`).
     """
 
     frames: AnalysisFrames
@@ -57,6 +64,9 @@ class Chapter3:
     timings: dict[str, float] = field(default_factory=dict)
     synthetic: bool = False
     cache_note: str = ""
+    exclusions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    change: dict[str, pd.DataFrame] = field(default_factory=dict)
+    location_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def problems(self) -> pd.DataFrame:
         """Models that failed or fitted with warnings (never hidden)."""
@@ -107,31 +117,34 @@ def fit_primary(frames: AnalysisFrames, specs: Sequence[ModelSpec] | None = None
     return fit_many(list(specs or primary_specs()), frames, with_lr=True)
 
 
+CHANGE_MODELS: dict[str, str] = {"count": "count_interaction", "dur": "dur_interaction",
+                                 "room": "room_iso_vs_ownother_interaction", "isodur": "isodur_interaction"}
+"""Outcome -> the model whose fitted line its figure of change shows (time x measurement)."""
+
+
+def change_data(frames: AnalysisFrames, results: dict[str, ModelResult]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Data of the figures of change and of the location-effects figure (see :mod:`analysis.models.change`)."""
+    from analysis.models.change import change_table, location_effects
+    from analysis.models.frames import frame_for
+
+    tables = {k: change_table(results[m], frames, frame_for(frames, results[m].spec.frame))
+              for k, m in CHANGE_MODELS.items() if m in results}
+    return tables, location_effects({m: results[m] for m in CHANGE_MODELS.values() if m in results})
+
+
 def figure_models(results: dict[str, ModelResult]) -> list[str]:
     """Models that get a figure: the most general fit per outcome (interaction, reason)."""
     return [k for k in results if k.endswith("_interaction") or k == "isodur_reason_meting"]
 
 
-def diagnose_all(results: dict[str, ModelResult], *, nsim: int = 250, seed: int = 20240601,
-                 figures: Path | None = None, caption: str = "",
-                 figure_ids: Sequence[str] | None = None) -> tuple[list[Diagnostics], list[Path]]:
-    """Simulated-residual tests for every fitted model; figures for ``figure_ids``.
-
-    ``figure_ids`` defaults to :func:`figure_models` (one figure per outcome keeps the appendix
-    readable and costs ~0.4 s per figure); the tests table covers every model.
-    """
-    diags, files = [], []
-    wanted = set(figure_models(results) if figure_ids is None else figure_ids)
-    for r in results.values():
-        d = diagnose(r, nsim=nsim, seed=seed)
-        diags.append(d)
-        if figures is not None and not d.error and r.model_id in wanted:
-            files += plot_diagnostics(d, figures, caption=caption)
-    return diags, files
+def diagnose_all(results: dict[str, ModelResult], *, nsim: int = 250, seed: int = 20240601) -> list[Diagnostics]:
+    """Simulated-residual tests for every fitted model (figures: ``present.figures.residual_figure``
+    for :func:`figure_models`, drawn by the notebook)."""
+    return [diagnose(r, nsim=nsim, seed=seed) for r in results.values()]
 
 
 def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
-        reference: int | None = None, model_set: str = "primary", figures: Path | None = None,
+        reference: int | None = None, model_set: str = "primary",
         nsim: int = 250, seed: int = 20240601, params_dir: Path | None = None,
         cache_dir: Path | None = None) -> Chapter3:
     """Run chapter 3 end to end and write the tidy CSVs.
@@ -149,8 +162,6 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
     model_set : str
         ``primary`` or ``primary+sensitivity`` (the sensitivity set without leave one location
         out, which :func:`run_lolo` runs).
-    figures : Path, optional
-        Folder for the diagnostic figures (none written when None).
     nsim : int
         Simulations per model for the diagnostics.
     seed : int
@@ -175,17 +186,21 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
     with cache.using(cache_dir) as store:
         results = fit_primary(frames)
         t["primary"] = time.perf_counter()
-        diags, files = diagnose_all(results, nsim=nsim, seed=seed, figures=figures, caption=note)
+        diags = diagnose_all(results, nsim=nsim, seed=seed)
         t["diagnostics"] = time.perf_counter()
         sens = run_sensitivity(frames, primary=results) if model_set == "primary+sensitivity" else None
         t["sensitivity"] = time.perf_counter()
     exclusions = pd.concat([frame_exclusions(frames), ingest_exclusions(processed)], ignore_index=True)
-    files += write_tables(out, results, diagnostics=diagnostics_table(diags),
-                          exclusions=exclusions, sensitivity=sens, note=note,
-                          metingen=[int(m) for m in frames.meting_levels])
+    change, effects = change_data(frames, results)
+    files = write_tables(out, results, diagnostics=diagnostics_table(diags),
+                         exclusions=exclusions, sensitivity=sens, note=note,
+                         metingen=[int(m) for m in frames.meting_levels],
+                         figures={**{f"ch3_fig_change_{k}": v for k, v in change.items()},
+                                  "ch3_fig_location_effects": effects})
     t["tables"] = time.perf_counter()
     timings = _durations(t)
-    return Chapter3(frames, results, diags, sens, files, timings, synthetic, store.summary())
+    return Chapter3(frames, results, diags, sens, files, timings, synthetic, store.summary(),
+                    exclusions, change, effects)
 
 
 @dataclass

@@ -26,6 +26,14 @@ from analysis.core.numbers import round_half_up
 from analysis.core.results import write_result
 
 FIXED_STATS = {"est": "exp_est", "ci_low": "exp_ci_low", "ci_high": "exp_ci_high", "p": "p"}
+FIGURE_TITLES = {
+    "count": "Figuur: aantal per 10 jongeren bezetting per maand, waargenomen en model",
+    "dur": "Figuur: geometrisch gemiddelde duur per maand, waargenomen en model",
+    "room": "Figuur: aandeel isoleerruimte per maand, waargenomen en model",
+    "isodur": "Figuur: geometrisch gemiddelde duur in de isoleerruimte per maand, waargenomen en model",
+    "location_effects": "Figuur: locatie-effecten met 95%-interval",
+}
+"""Titles of the CSVs behind the chapter-3 figures (``ch3_fig_*``)."""
 LOLO_TABLES = {"ch3_sens_lolo": "Leave-one-location-out schattingen",
                "ch3_sens_lolo_range": "Leave-one-location-out bereik"}
 """Names and titles of the leave-one-location-out CSVs (written by :func:`write_lolo_tables`)."""
@@ -111,7 +119,8 @@ def published_values(results: Mapping[str, ModelResult]) -> dict[str, float]:
 def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
                  diagnostics: pd.DataFrame | None = None, exclusions: pd.DataFrame | None = None,
                  sensitivity: object | None = None, note: str = "",
-                 metingen: Sequence[int] | None = None) -> list[Path]:
+                 metingen: Sequence[int] | None = None,
+                 figures: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write the tidy model CSVs via :func:`analysis.core.results.write_result`.
 
     Parameters
@@ -129,6 +138,8 @@ def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
     metingen : sequence of int, optional
         Measurements the models span; stored with the published values so the reproduction
         check compares them only with figures over the same measurements.
+    figures : mapping, optional
+        The data behind each figure of chapter 3 (name -> table; ``ch3_fig_*``).
 
     Returns
     -------
@@ -159,6 +170,9 @@ def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
         ]
         if not sensitivity.lolo.empty:
             paths += write_lolo_tables(folder, sensitivity.lolo, note=note)
+    for name, table in (figures or {}).items():
+        key = name.removeprefix("ch3_fig_").removeprefix("change_")
+        paths.append(put(name, table, FIGURE_TITLES.get(key, "Gegevens achter een figuur van hoofdstuk 3")))
     return paths
 
 

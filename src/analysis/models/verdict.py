@@ -53,7 +53,7 @@ REASONS: tuple[str, ...] = ("failed", "not_converged", "singular", "warnings", "
 REASON_NL: dict[str, str] = {
     "failed": "R kon het model niet schatten",
     "not_converged": "het model is niet geconvergeerd",
-    "singular": "een variantie is op de rand (nul) geschat",
+    "singular": "een variantie is op nul geschat, op de rand van wat mogelijk is",
     "warnings": "R gaf een waarschuwing",
     "separation": "quasi-scheiding (een locatie met steeds dezelfde uitkomst)",
     "extreme_estimate": f"een coëfficiënt ligt buiten ±{MAX_ABS_B:g} op de modelschaal",

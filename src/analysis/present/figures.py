@@ -307,3 +307,154 @@ def lines_per_group(table: pd.DataFrame, stem: Path, *, x: str, y: str, group: s
             ax.set_xticks(range(len(xticklabels)), list(xticklabels))
         ax.set_ylabel(y)
         return save(fig, stem, synthetic=synthetic)
+
+
+# --- chapter 3: residuals, change over time, location effects ---------------------------------
+def _ym(first_month: str, index: int) -> str:
+    y, m = (int(v) for v in first_month.split("-"))
+    k = 12 * y + m - 1 + int(index)
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def residual_figure(diag, stem: Path, *, title: str, first_month: str, month_centre: float,
+                    group_labels: dict[str, str] | None = None, synthetic: bool = False) -> FigurePaths:
+    """Two panels of simulated scaled residuals: QQ against uniform; residuals per month.
+
+    Parameters
+    ----------
+    diag : analysis.models.diagnostics.Diagnostics
+    stem : Path
+        Output stem (SVG and PNG).
+    title : str
+        Dutch description of the model (e.g. ``Aantal, maand × meting``).
+    first_month, month_centre
+        Calendar month of month index 0 and the centring constant (month labels ``sep 2020``).
+    group_labels : dict, optional
+        Labels of the categories of a model without ``month`` (``agressie|2`` -> ``Agressie, m2``);
+        such a model gets residuals per category in the second panel (never an empty panel).
+    synthetic : bool
+        Synthetic-data watermark.
+    """
+    with style():
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.6, 3.2), gridspec_kw={"width_ratios": [1, 1.6]})
+        r = np.sort(diag.residuals)
+        ax1.plot((np.arange(len(r)) + 0.5) / max(len(r), 1), r, ".", ms=2, color=PALETTE[0])
+        ax1.plot([0, 1], [0, 1], "k-", lw=0.8)
+        ax1.set_xlabel("Verwacht (uniforme verdeling)", fontsize=8)
+        ax1.set_ylabel("Geschaald residu", fontsize=8)
+        ks = format_number(diag.ks_p, 3) if np.isfinite(diag.ks_p) else "-"
+        ax1.set_title(f"Geordende residuen (KS-toets p = {ks})", fontsize=9)
+        ax1.xaxis.set_major_formatter(number_formatter("nl", 1))
+        for ax in (ax1, ax2):
+            ax.yaxis.set_major_formatter(number_formatter("nl", 2))
+            ax.tick_params(labelsize=7)
+        if len(diag.month):
+            months = np.unique(diag.month)
+            groups = [diag.residuals[diag.month == m] for m in months]
+            labels = [month_label(_ym(first_month, round(m + month_centre))) for m in months]
+            ax2.set_title("Residuen per maand", fontsize=9)
+        else:
+            cats = list(dict.fromkeys(sorted(map(str, diag.groups))))
+            groups = [diag.residuals[diag.groups == c] for c in cats]
+            labels = [(group_labels or {}).get(c, c) for c in cats]
+            ax2.set_title("Residuen per categorie", fontsize=9)
+        pos = np.arange(len(groups))
+        ax2.boxplot(groups, positions=pos, widths=0.6, showfliers=False)
+        ax2.set_xticks(pos, labels, fontsize=6.5, rotation=60, ha="right")
+        for q in (0.25, 0.5, 0.75):
+            ax2.axhline(q, color="grey", lw=0.6, ls="--")
+        ax2.set_ylabel("Geschaald residu", fontsize=8)
+        fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
+        return save(fig, stem, synthetic=synthetic)
+
+
+def change_figure(table: pd.DataFrame, stem: Path, *, ylabel: str, meting_label: str = "meting",
+                  percent: bool = False, decimals: int = 1, synthetic: bool = False) -> FigurePaths:
+    """Observed monthly values per measurement with the model's fitted line and 95% band.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`analysis.models.change.change_table` (kind, meting, maand, value, low, high).
+    stem : Path
+    ylabel : str
+        Dutch axis label (what the value is).
+    percent : bool
+        Values are shares: the axis shows percentages.
+    decimals : int
+        Decimals of the axis labels.
+    synthetic : bool
+    """
+    months = sorted(table["maand"].astype(str).unique())
+    x_of = {m: i for i, m in enumerate(months)}
+    scale = 100.0 if percent else 1.0
+    with style():
+        fig, ax = plt.subplots(figsize=(7.6, 3.4))
+        for k, (meting, g) in enumerate(table.groupby("meting", sort=True)):
+            colour = PALETTE[k % len(PALETTE)]
+            obs = g[g["kind"] == "observed"].sort_values("maand")
+            fit = g[g["kind"] == "fitted"].sort_values("maand")
+            xo = [x_of[m] for m in obs["maand"]]
+            ax.plot(xo, obs["value"] * scale, "o", color=colour, ms=5,
+                    label=f"{meting_label.capitalize()} {meting}: waargenomen")
+            if len(fit):
+                xf = [x_of[m] for m in fit["maand"]]
+                ax.plot(xf, fit["value"] * scale, "-", color=colour, lw=1.6,
+                        label=f"{meting_label.capitalize()} {meting}: model (95%-BI)")
+                ax.fill_between(xf, fit["low"] * scale, fit["high"] * scale, color=colour, alpha=0.18, lw=0)
+        step = max(1, len(months) // 12)
+        ax.set_xticks(range(0, len(months), step), [month_label(m) for m in months][::step],
+                      fontsize=8, rotation=45, ha="right")
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.yaxis.set_major_formatter(number_formatter("nl", decimals, "%" if percent else ""))
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y")
+        ax.set_axisbelow(True)
+        ax.legend(fontsize=7.5, frameon=False, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+        return save(fig, stem, synthetic=synthetic)
+
+
+def caterpillar_figure(effects: pd.DataFrame, stem: Path, *, titles: dict[str, str],
+                       xlabels: dict[str, str], synthetic: bool = False) -> FigurePaths:
+    """Location effects with 95% intervals, one panel per model, locations sorted by effect.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        :func:`analysis.models.change.location_effects` (model_id, locatie, exp_est, exp_low,
+        exp_high); the ratio scale is shown on a log axis with 1 = an average location.
+    stem : Path
+    titles, xlabels : dict
+        Dutch panel title and axis label per model id.
+    synthetic : bool
+    """
+    import textwrap
+
+    from matplotlib.ticker import LogLocator
+
+    models = list(dict.fromkeys(effects["model_id"]))
+    n_loc = int(effects.groupby("model_id").size().max()) if len(effects) else 1
+    ncol = min(2, max(len(models), 1))
+    nrow = int(np.ceil(len(models) / ncol)) if models else 1
+    with style():
+        fig, axes = plt.subplots(nrow, ncol, figsize=(7.6, nrow * (0.2 * n_loc + 1.5)), squeeze=False)
+        for ax, mid in zip(axes.ravel(), models):
+            g = effects[effects["model_id"] == mid].sort_values("exp_est")
+            y = np.arange(len(g))
+            ax.errorbar(g["exp_est"], y, xerr=[g["exp_est"] - g["exp_low"], g["exp_high"] - g["exp_est"]],
+                        fmt="o", ms=3, color=PALETTE[0], ecolor="#9e9e9e", elinewidth=1)
+            ax.axvline(1, color="black", lw=0.7, ls="--")
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(
+                lambda x, _p: format_number(x, 0 if x >= 10 else (1 if x >= 0.1 else 2))))
+            ax.xaxis.set_minor_formatter(FuncFormatter(lambda *_: ""))
+            ax.set_yticks(y, g["locatie"].tolist(), fontsize=7)
+            ax.set_title(textwrap.fill(titles.get(mid, mid), 45), fontsize=8.5)
+            ax.set_xlabel(xlabels.get(mid, ""), fontsize=8)
+            ax.tick_params(axis="x", labelsize=7)
+        for ax in axes.ravel()[len(models):]:
+            ax.set_visible(False)
+        fig.tight_layout()
+        return save(fig, stem, synthetic=synthetic)

@@ -139,6 +139,15 @@ def term_label(term: str, reference: int = 1) -> str:
     return f"{REASON_LABELS.get(term, term)} (t.o.v. {REASON_LABELS[first].lower()})"
 
 
+def group_labels(groups) -> dict[str, str]:
+    """Labels of the residual-figure categories ``<reason>|<meting>``: ``Agressie, meting 2``."""
+    out = {}
+    for g in dict.fromkeys(map(str, groups)):
+        reason, _, meting = g.partition("|")
+        out[g] = f"{REASON_LABELS.get(reason, reason)}, meting {meting}"
+    return out
+
+
 # --- published values --------------------------------------------------------------------
 def load_published(path: Path) -> pd.DataFrame:
     """Chapter-3 rows of ``published_figures.csv`` indexed by id (value, kind, decimals)."""
@@ -332,6 +341,10 @@ def lolo_display(lolo_range: pd.DataFrame, fixed: pd.DataFrame, reference: int =
     })
 
 
+def _col_or(df: pd.DataFrame, name: str, default: object) -> pd.Series:
+    return df[name] if name in df.columns else pd.Series(default, index=df.index)
+
+
 def lolo_summary_display(summary: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
     """Leave one location out per key estimate, for the reader (notebook 03b).
 
@@ -352,7 +365,9 @@ def lolo_summary_display(summary: pd.DataFrame, reference: int = 1) -> pd.DataFr
         "p": summary["p"].map(fmt_pvalue),
         "Zonder één locatie": [f"{fmt(a)} - {fmt(b)}" if pd.notna(a) else ""
                                for a, b in zip(summary["min"], summary["max"])],
-        "Zelfde conclusie": [f"{s} van {n}" for s, n in zip(summary["n_same"], summary["n_fits"])],
+        "Zelfde conclusie": [f"{s} van {n}" + (f" ({k} niet te beoordelen)" if k else "")
+                             for s, n, k in zip(summary["n_same"], summary["n_fits"],
+                                                _col_or(summary, "n_not_assessable", 0))],
         "Grootste invloed": [f"{loc}: {fmt(x)}" if isinstance(loc, str) else ""
                              for loc, x in zip(summary["most_influential"], summary["exp_est_without"])],
     })

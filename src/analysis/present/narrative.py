@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
 from analysis.models.fit import ModelResult
@@ -159,6 +160,13 @@ def _lolo_changed(row: pd.Series, reference: int) -> str:
     name = _estimate_name(row["model_id"], row["term"], reference)
     if pd.isna(row["p"]) or row["n_fits"] == 0:
         return f"Voor {name} is er geen schatting op alle locaties om mee te vergelijken."
+    if str(row.get("verdict", "ok")) not in ("ok", "nan"):
+        return (f"Voor {name} is het model op alle locaties niet interpreteerbaar; de analyses zonder één "
+                "locatie zijn daarom niet te beoordelen.")
+    if not row["changed_without"]:
+        k = int(row.get("n_not_assessable", 0))
+        return (f"Bij {name} verandert geen enkele beoordeelbare analyse zonder één locatie de conclusie; "
+                f"{k} {text.verb(k, 'is', 'zijn')} niet te beoordelen omdat dat model niet interpreteerbaar is.")
     locs = row["changed_without"].split(", ")
     which = f"locatie {locs[0]}" if len(locs) == 1 else "de locaties " + ", ".join(locs)
     return (f"Bij {name} (exp(b) {fmt(row['exp_est'])}, {fmt_p_text(row['p'])} op alle locaties) "
@@ -246,8 +254,8 @@ def sensitivity_sentence(estimates: pd.DataFrame, skipped: Mapping[str, int] | N
     parts = []
     if c["total"]:
         parts.append(
-            f"Over alle alternatieve specificaties samen is {text.count(c['total'], 'schatting', 'schattingen')} "
-            "met het primaire model vergeleken (zelfde conclusie: de verhouding aan dezelfde kant van 1 "
+            f"Over alle alternatieve specificaties samen {text.verb(c['total'], 'is', 'zijn')} "
+            f"{text.count(c['total'], 'schatting', 'schattingen')} met het primaire model vergeleken (zelfde conclusie: de verhouding aan dezelfde kant van 1 "
             f"en even significant bij 5%): {text.count(c['same'], 'keer', 'keer', zero='geen keer')} "
             f"dezelfde conclusie, {text.count(c['different'], 'keer', 'keer', zero='geen keer')} een andere, "
             f"en {text.count(c['not_assessable'], 'vergelijking is', 'vergelijkingen zijn', zero='geen vergelijking is')} "
@@ -269,3 +277,92 @@ def sensitivity_sentence(estimates: pd.DataFrame, skipped: Mapping[str, int] | N
 
 def _lower(label: str) -> str:
     return label[:1].lower() + label[1:]
+
+
+def diagnostics_sentence(diagnostics: list, results: Mapping[str, ModelResult], alpha: float = 0.05) -> str:
+    """How many models fail at least one residual test, and how often each test fails (all counted).
+
+    Parameters
+    ----------
+    diagnostics : list of analysis.models.diagnostics.Diagnostics
+    results : mapping
+        The fitted models (observation counts).
+    alpha : float
+    """
+    done = [d for d in diagnostics if not d.error]
+    failed = {d.model_id: d.failed_tests(alpha) for d in done}
+    n_bad = sum(1 for f in failed.values() if f)
+    per = {k: sum(1 for f in failed.values() if k in f) for k in ("ks", "dispersion", "zeros")}
+    tested = {"ks": len(done), "dispersion": sum(np.isfinite(d.dispersion_p) for d in done),
+              "zeros": sum(np.isfinite(d.zero_p) for d in done)}
+    names = {"ks": "de uniformiteitstoets", "dispersion": "de dispersietoets", "zeros": "de nultoets"}
+    parts = [f"{names[k]} bij {per[k]} van de {tested[k]}" for k in per if tested[k]]
+    nobs = sorted({int(r.nobs) for r in results.values() if r.status != "failed"})
+    size = (f" De modellen hebben {nobs[0]} tot {nobs[-1]} waarnemingen (locatie-maanden bij het aantal, "
+            "registraties bij de andere uitkomsten)." if len(nobs) > 1 else "")
+    if not done:
+        return "Voor geen enkel model konden de residuen gesimuleerd worden."
+    lead = (f"Bij {n_bad} van de {len(done)} modellen wijst minstens één toets op een afwijking "
+            f"(p < {fmt(alpha, 2)})" if n_bad else f"Bij geen van de {len(done)} modellen wijst een toets op "
+            f"een afwijking (p < {fmt(alpha, 2)})")
+    return lead + ": " + text.join(parts) + "." + size if n_bad else lead + "." + size
+
+
+def zero_inflation_sentence(diagnostics: list, estimates: pd.DataFrame, alpha: float = 0.05) -> str:
+    """The zero test of the count models and whether the zero-inflated NB2 keeps the conclusions."""
+    from analysis.present.models import _paired
+
+    zeros = [d for d in diagnostics if not d.error and np.isfinite(d.zero_p)]
+    if not zeros:
+        return ""
+    bad = [d for d in zeros if d.zero_p < alpha]
+    if bad:
+        ratios = sorted(d.zero_ratio for d in bad)
+        rng = fmt(ratios[0]) if len(ratios) == 1 else f"{fmt(ratios[0])} tot {fmt(ratios[-1])}"
+        lead = (f"De nultoets wijst bij {len(bad)} van de {len(zeros)} telmodellen op meer maanden zonder "
+                f"afzondering dan het model verwacht (waargenomen gedeeld door verwacht: {rng}).")
+    else:
+        lead = f"De nultoets wijst bij geen van de {len(zeros)} telmodellen op te veel maanden zonder afzondering."
+    pairs = _paired(estimates) if len(estimates) else pd.DataFrame(columns=["analysis"])
+    zi = pairs[pairs["analysis"] == "zero_inflated"]
+    if zi.empty:
+        return lead + " Het nul-opgeblazen model is in deze run niet geschat."
+    n = zi["conclusion"].value_counts()
+    return (lead + f" Een nul-opgeblazen negatief-binomiaal model (gevoeligheidsanalyse) geeft bij "
+            f"{int(n.get('same', 0))} van de {len(zi)} schattingen dezelfde conclusie, bij "
+            f"{int(n.get('different', 0))} een andere; {int(n.get('not_assessable', 0))} "
+            f"{text.verb(int(n.get('not_assessable', 0)), 'is', 'zijn')} niet te beoordelen.")
+
+
+def sensitivity_tests_sentence(sensitivity) -> str:
+    """LR tests of the sensitivity set, counted over the interpretable variant fits only.
+
+    Parameters
+    ----------
+    sensitivity : analysis.models.sensitivity.SensitivityResults
+    """
+    by_model = {r.model_id: r for r in sensitivity.results.values()}
+    what = {"re_slope_month": ("maandmodellen", "verbetert een random helling de fit significant"),
+            "nb_vs_poisson": ("telmodellen", "past het negatief-binomiale model significant beter dan Poisson"),
+            "re_youth": ("modellen op registratieniveau", "verbetert een extra random intercept per jongere "
+                                                          "de fit significant"),
+            "zi": ("telmodellen", "verbetert nul-inflatie de fit significant")}
+    parts = []
+    for name, (models, claim) in what.items():
+        tests = [t for t in sensitivity.tests if t.name == name]
+        if not tests:
+            continue
+        # the test's larger model is the variant, except NB vs Poisson (there the primary NB2)
+        variant = {t.model_id: by_model.get(t.model_id) or by_model.get(t.model_id + "~poisson") for t in tests}
+        ok = [t for t in tests if variant[t.model_id] is not None and variant[t.model_id].interpretable]
+        bad = len(tests) - len(ok)
+        sig = sum(t.p < 0.05 for t in ok)
+        if ok:
+            sent = f"Bij {sig} van de {len(ok)} beoordeelbare {models} {claim} (p < 0,05)"
+        else:
+            sent = f"Geen van de {len(tests)} toetsen ({models}) is te beoordelen"
+        if bad:
+            sent += (f"; {text.count(bad, 'toets is', 'toetsen zijn')} niet te beoordelen omdat het gewijzigde "
+                     "model niet interpreteerbaar is")
+        parts.append(sent + ".")
+    return " ".join(parts)

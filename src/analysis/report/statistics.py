@@ -44,7 +44,8 @@ VERDICT_SHORT: dict[str, str] = {
 #: CSVs laid out by this module; any other CSV is shown as a generic table.
 KNOWN = {"ch3_models_fit", "ch3_models_fixed", "ch3_models_random", "ch3_models_lrtests",
          "ch3_models_diagnostics", "ch3_models_exclusions", "ch3_sens_estimates", "ch3_sens_lrtests",
-         "ch3_sens_lolo", "ch3_sens_lolo_range"}
+         "ch3_sens_lolo", "ch3_sens_lolo_range", "ch3_fig_change_count", "ch3_fig_change_dur",
+         "ch3_fig_change_room", "ch3_fig_change_isodur", "ch3_fig_location_effects"}
 MAX_ROWS = 60
 
 
@@ -156,7 +157,20 @@ def _estimation_md(fit: pd.DataFrame) -> list[str]:
              f"±{nf.shortest(MAX_ABS_B)} op de modelschaal ligt, de standaarddeviatie tussen locaties (log- of "
              f"logitschaal) groter is dan {nf.shortest(MAX_RE_SD)}, de ICC groter is dan {present.fmt(MAX_ICC, 1)}, of een "
              f"standaardfout niet eindig of kleiner dan {present.fmt(MIN_SE, 6)} is (een interval zonder breedte). De tekst "
-             "van hoofdstuk 3 trekt uit zo'n model geen conclusie; de kolom *Oordeel* noemt de reden.\n"]
+             "van hoofdstuk 3 trekt uit zo'n model geen conclusie; de kolom *Oordeel* noemt de reden.\n",
+             "**Software van het oorspronkelijke rapport.** Het rapport van 2021 zegt dat de analyses met "
+             "SPSS (versie 26) zijn gedaan. De labels in zijn bijlage 3 (chibar2 voor de toets op variatie "
+             "tussen locaties, Wald-z, een negatief-binomiaal model met bezetting als offset) zijn echter die "
+             "van Stata (`menbreg`, `mixed`, `melogit`). De keuzes hier volgen die Stata-conventies: maximum "
+             "likelihood (ML, geen REML), Wald-z-toetsen en -intervallen, NB2 (variantie μ + μ²/θ) en de "
+             "LR-toets met chibar2-referentie. Met de standaardinstellingen van SPSS (GENLINMIXED voor de "
+             "tellingen en de ruimte, MIXED voor de duur) zou er het volgende veranderen: de lineaire modellen "
+             "worden met REML geschat (iets grotere varianties, vrijwel dezelfde vaste effecten); de "
+             "gegeneraliseerde modellen worden met een linearisatie (pseudo-likelihood) geschat in plaats "
+             "van Laplace, wat bij ja/nee-uitkomsten met weinig registraties per locatie kleinere effecten en "
+             "varianties kan geven; vaste effecten krijgen t-toetsen en t-intervallen met residuele "
+             "vrijheidsgraden (iets breder); en de variantie tussen locaties wordt met een Wald-z-toets "
+             "getoetst, niet met een LR-toets, zodat SPSS geen chibar2 geeft.\n"]
     ov = overview_table(fit)
     if len(ov):
         parts.append(table(ov, "Verdeling, software, schattingsmethode en omvang per uitkomst",
@@ -244,7 +258,11 @@ def section_md(key: str, fit: pd.DataFrame, fixed: pd.DataFrame, random: pd.Data
         parts.append("Vergelijkingen: " + "; ".join(f"*{s}* = {present.ROOM_LABELS[c].lower()}"
                                                     for c, s in ROOM_SHORT.items())
                      + ". Elk model gebruikt de registraties in de twee vergelijkte ruimtes, met y = 1 "
-                     "voor de eerstgenoemde.\n")
+                     "voor de eerstgenoemde, en alleen de locaties waar beide ruimtes voorkomen: een locatie "
+                     "zonder isoleerruimte kan daar niemand plaatsen, en haar registraties maken het model "
+                     "quasi-gescheiden (een locatie met steeds dezelfde uitkomst). De weggelaten locaties "
+                     "staan met hun aantal registraties in de tabel met uitsluitingen; de schatting op alle "
+                     "locaties is de gevoeligheidsanalyse *Ruimte: alle locaties*.\n")
     if len(fit):
         parts.append(formulas_md(fit))
     if len(fixed):
@@ -276,8 +294,11 @@ def warnings_md(fit: pd.DataFrame) -> list[str]:
 def diagnostics_md(diag: pd.DataFrame, has_figures: bool) -> list[str]:
     parts = ["## Diagnostiek\n",
              "Gesimuleerde geschaalde residuen (de methode van DHARMa, op R's `simulate()`): "
-             "uniformiteit (Kolmogorov-Smirnov), dispersie en, bij tellingen, het aantal nullen; "
-             "waargenomen gedeeld door gesimuleerd, 1 = zoals verwacht."
+             "uniformiteit (Kolmogorov-Smirnov, gesimuleerd bij de geschatte locatie-effecten), dispersie en, "
+             "bij tellingen, het aantal nullen (beide gesimuleerd met nieuwe locatie-effecten, omdat de "
+             "geschatte effecten de spreiding anders te klein doen lijken); waargenomen gedeeld door "
+             "gesimuleerd, 1 = zoals verwacht. Voor ja/nee-uitkomsten is er geen dispersietoets: hun "
+             "spreiding ligt vast door het gemiddelde."
              + (" De residufiguren van het meest uitgebreide model per uitkomst staan in hoofdstuk 3, "
                 "paragraaf *Diagnostiek*." if has_figures else "") + "\n"]
     return parts + [table(present.diagnostics_display(diag, compact_label),
@@ -287,7 +308,11 @@ def diagnostics_md(diag: pd.DataFrame, has_figures: bool) -> list[str]:
 def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
     parts = ["## Gevoeligheidsanalyses\n",
              "Elke analyse verandert één keuze van het primaire model; de tabellen zetten de primaire "
-             "en de gewijzigde schatting (exp(b)) naast elkaar. De volledige schattingen, ook van de "
+             "en de gewijzigde schatting (exp(b)) naast elkaar. Eén regel bepaalt of een conclusie gelijk "
+             "blijft: de verhouding ligt aan dezelfde kant van 1 en is in beide modellen wel of in beide "
+             "niet significant bij 5%. Is het primaire of het gewijzigde model niet interpreteerbaar "
+             "(mislukt, waarschuwing, singulier of ontaard), dan is de vergelijking *niet te beoordelen* en "
+             "telt ze niet als steun. De volledige schattingen, ook van de "
              "intercepten, staan in `ch3_sens_estimates.csv`.\n"]
     if "ch3_sens_lrtests" in tables and len(tables["ch3_sens_lrtests"]):
         parts.append(table(present.lr_display(tables["ch3_sens_lrtests"], compact_label),
@@ -301,15 +326,17 @@ def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
                                       f"stat-sens-{analysis.replace('_', '-')}"))
         fits = est[est["variant"] != "primary"].drop_duplicates(["analysis", "model_id"])
         status = fits.groupby("analysis", sort=False)["status"]
+        verdicts = (fits["verdict"] if "verdict" in fits else fits["status"].where(fits["status"] != "ok", "ok"))
+        bad = (verdicts.fillna("").astype(str) != "ok").groupby(fits["analysis"], sort=False).sum()
         counts = pd.DataFrame({
             "Analyse": [present.SENSITIVITY_LABELS.get(a, a) for a in status.size().index],
             "Modellen": status.size().to_numpy(),
             "Waarschuwing": status.apply(lambda x: int((x == "warning").sum())).to_numpy(),
-            "Mislukt": status.apply(lambda x: int((x == "failed").sum())).to_numpy()})
-        if (counts[["Waarschuwing", "Mislukt"]].to_numpy().sum()) > 0:
-            parts.append(table(counts, "Gevoeligheidsanalyses: modellen met een waarschuwing van R of "
-                                       "zonder schatting (meldingen in `ch3_sens_estimates.csv`)",
-                               "stat-sens-status"))
+            "Mislukt": status.apply(lambda x: int((x == "failed").sum())).to_numpy(),
+            "Niet interpreteerbaar": bad.reindex(status.size().index).fillna(0).astype(int).to_numpy()})
+        parts.append(table(counts, "Gevoeligheidsanalyses: modellen met een waarschuwing van R, zonder "
+                                   "schatting of niet interpreteerbaar (meldingen in `ch3_sens_estimates.csv`); "
+                                   "hun vergelijkingen tellen als niet te beoordelen", "stat-sens-status"))
     rng, fixed = tables.get("ch3_sens_lolo_range"), tables.get("ch3_models_fixed")
     if rng is not None and len(rng) and fixed is not None:
         parts.append(table(present.lolo_display(rng, fixed, label=compact_label),
