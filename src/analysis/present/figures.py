@@ -342,7 +342,7 @@ def residual_figure(diag, stem: Path, *, title: str, first_month: str, month_cen
         ax1.plot([0, 1], [0, 1], "k-", lw=0.8)
         ax1.set_xlabel("Verwacht (uniforme verdeling)", fontsize=8)
         ax1.set_ylabel("Geschaald residu", fontsize=8)
-        ks = format_number(diag.ks_p, 3) if np.isfinite(diag.ks_p) else "-"
+        ks = nf.number(diag.ks_p, 3) if np.isfinite(diag.ks_p) else "-"
         ax1.set_title(f"Geordende residuen (KS-toets p = {ks})", fontsize=9)
         ax1.xaxis.set_major_formatter(number_formatter("nl", 1))
         for ax in (ax1, ax2):
@@ -448,7 +448,7 @@ def caterpillar_figure(effects: pd.DataFrame, stem: Path, *, titles: dict[str, s
             ax.set_xscale("log")
             ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
             ax.xaxis.set_major_formatter(FuncFormatter(
-                lambda x, _p: format_number(x, 0 if x >= 10 else (1 if x >= 0.1 else 2))))
+                lambda x, _p: nf.number(x, 0 if x >= 10 else (1 if x >= 0.1 else 2))))
             ax.xaxis.set_minor_formatter(FuncFormatter(lambda *_: ""))
             ax.set_yticks(y, g["locatie"].tolist(), fontsize=7)
             ax.set_title(textwrap.fill(titles.get(mid, mid), 45), fontsize=8.5)
