@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis import SYNTHETIC_BANNER, codebook
+from analysis.present import format as nf
 from analysis.present import location as dl
 from analysis.describe import disclosure as dc
 from analysis.pipeline import factsheets as fs
@@ -219,3 +220,61 @@ def test_months_without_participation_show_a_dash(processed: Path) -> None:
     assert sheet["key_figures"][0]["value"] == dl.NA_TEXT
     assert all(r[1] == dl.NA_TEXT for t in sheet["tables"] for r in t["rows"])
     assert sheet["inactive"] == ["jan 2021", "feb 2021"]
+
+
+def _drop_months(reg: pd.DataFrame, occ: pd.DataFrame, loc: str, months: list[str]
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The location has neither registrations nor occupancy in ``months``."""
+    keep_reg = ~((reg["locatie"] == loc) & reg["maand"].isin(months))
+    keep_occ = ~((occ["locatie"] == loc) & occ["maand"].astype(str).isin(months))
+    return reg[keep_reg], occ[keep_occ]
+
+
+# The locations table lists the location for the whole measurement (as the twin's L13, listed
+# from measurement 1 on): only the data show that it started late or stopped early.
+_LISTED = pd.DataFrame({"locatie": ["L01"], "eerste_maand": ["2019-09"], "laatste_maand": [MONTHS[-1]]})
+
+
+def test_late_starting_location_counts_only_its_months(processed: Path) -> None:
+    reg, occ = _drop_months(*_load(processed), "L01", MONTHS[:2])
+    sheet = dl.factsheet(reg, occ, location="L01", period=dl.Period(tuple(MONTHS)), locations=_LISTED, k=0)
+    assert [m["text"] for m in sheet["months"][:2]] == [dl.NA_TEXT] * 2
+    assert sheet["inactive"] == ["sep 2020", "okt 2020"] and sheet["active_months"] == 4
+    n = PER_MONTH["L01"]
+    avg = nf.number(sum(n[2:5]) / 3, 1)                         # 3 earlier months it registered
+    assert sheet["key_figures"][0]["sub"] == f"nov 2020 – jan 2021: gemiddeld {avg} per maand"
+    assert sheet["key_figures"][3]["label"] == "Registraties nov 2020 – feb 2021"
+    assert sheet["key_figures"][3]["value"] == str(sum(n[2:])) and sheet["key_figures"][3]["sub"].startswith("4 maanden")
+    assert sheet["indicators"]["columns"][1:4] == ["feb 2021", "nov 2020 – jan 2021", "nov 2020 – feb 2021"]
+    rate_t = sum(n[2:]) / (12.0 * 4) * 10                        # occupancy 12 in each active month
+    assert sheet["indicators"]["rows"][1][3] == nf.number(rate_t, 1)
+
+
+def test_early_closing_location_shows_no_latest_month(processed: Path) -> None:
+    reg, occ = _drop_months(*_load(processed), "L01", MONTHS[4:])
+    sheet = dl.factsheet(reg, occ, location="L01", period=dl.Period(tuple(MONTHS)), locations=_LISTED, k=0)
+    assert [m["text"] for m in sheet["months"][4:]] == [dl.NA_TEXT] * 2
+    assert sheet["key_figures"][0]["value"] == dl.NA_TEXT and sheet["key_figures"][2]["value"] == dl.NA_TEXT
+    n = PER_MONTH["L01"]
+    assert sheet["key_figures"][0]["sub"] == f"sep 2020 – dec 2020: gemiddeld {nf.number(sum(n[:4]) / 4, 1)} per maand"
+    assert sheet["indicators"]["columns"][2:4] == ["sep 2020 – dec 2020", "sep 2020 – dec 2020"]
+    assert sheet["key_figures"][3]["value"] == str(sum(n[:4])) and sheet["key_figures"][3]["sub"].startswith("4 maanden")
+    assert all(r[1] == dl.NA_TEXT for t in sheet["tables"] for r in t["rows"])
+
+
+def test_national_reference_is_one_number_wherever_shown(processed: Path) -> None:
+    reg, occ = _load(processed)
+    period = dl.Period(tuple(MONTHS))
+    national = dl.national_figures(reg, occ, period)
+    sheets = [dl.factsheet(reg, occ, location=loc, period=period, k=0) for loc in PER_MONTH]
+    latest = nf.number(national["months"][MONTHS[-1]], 1)
+    for sheet in sheets:
+        # tile and chart: national rate of the latest month; table: the whole measurement
+        assert sheet["key_figures"][1]["sub"].endswith(f"landelijk feb 2021: {latest}")
+        assert nf.number(sheet["months"][-1]["national_rate"], 1) == latest
+        assert sheet["indicators"]["columns"][-1] == "Landelijk sep 2020 – feb 2021"
+        assert sheet["indicators"]["rows"][1][-1] == national["rate"]
+        assert sheet["key_figures"][2]["sub"].endswith(f"landelijk feb 2021: {national['median_latest']}")
+    # the whole-measurement rate is registrations over summed occupancy of all locations
+    total = sum(sum(v) for v in PER_MONTH.values())
+    assert national["rate"] == nf.number(total / float(occ["gemiddelde_bezetting"].sum()) * 10, 1)

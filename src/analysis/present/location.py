@@ -143,13 +143,50 @@ def rate_per_10(reg: pd.DataFrame, occ: pd.DataFrame, months: Sequence[str]) -> 
     return n / float(per_month[usable].sum()) * 10
 
 
-def active_months(locations: pd.DataFrame | None, location: str, months: Sequence[str]) -> list[str]:
-    """Months of ``months`` in which ``location`` took part (``eerste_maand..laatste_maand``)."""
-    if locations is None or "eerste_maand" not in locations or location not in set(locations["locatie"]):
-        return list(months)
-    row = locations[locations["locatie"] == location].iloc[0]
-    first, last = str(row["eerste_maand"]), str(row["laatste_maand"])
-    return [m for m in months if first <= m <= last]
+def active_months(locations: pd.DataFrame | None, location: str, months: Sequence[str],
+                  reg: pd.DataFrame | None = None, occ: pd.DataFrame | None = None) -> list[str]:
+    """Months of ``months`` in which ``location`` actually took part.
+
+    A month counts when it lies within the location's participation in the locations table
+    (``eerste_maand..laatste_maand``, when given) and, when ``reg``/``occ`` are given, the
+    location has occupancy or at least one registration in it. The table alone is not enough:
+    a location listed from the first measurement may start registering months into the second.
+
+    Parameters
+    ----------
+    locations : DataFrame or None
+        Locations table (``locatie``, ``eerste_maand``, ``laatste_maand``).
+    location : str
+        Location code.
+    months : sequence of str
+        Candidate months (``YYYY-MM``).
+    reg, occ : DataFrame, optional
+        Registrations and occupancy (any locations; filtered to ``location`` here).
+
+    Returns
+    -------
+    list of str
+        The active months, in the order of ``months``.
+    """
+    out = list(months)
+    if locations is not None and "eerste_maand" in locations and location in set(locations["locatie"]):
+        row = locations[locations["locatie"] == location].iloc[0]
+        first, last = str(row["eerste_maand"]), str(row["laatste_maand"])
+        out = [m for m in out if first <= m <= last]
+    if reg is not None and occ is not None:
+        o = occ[occ["locatie"] == location]
+        with_occ = set(o.loc[o["gemiddelde_bezetting"].fillna(0) > 0, "maand"].astype(str))
+        with_reg = set(reg.loc[reg["locatie"] == location, "maand"].astype(str))
+        out = [m for m in out if m in with_occ | with_reg]
+    return out
+
+
+def span_label(months: Sequence[str], lang: Lang = "nl") -> str:
+    """``"nov 2020 – feb 2021"`` for a run of months (one label for one month; "–" for none)."""
+    if not months:
+        return NA_TEXT
+    first, last = month_label(months[0], lang), month_label(months[-1], lang)
+    return first if first == last else f"{first} – {last}"
 
 
 def median_duration(reg: pd.DataFrame) -> tuple[float, int]:
@@ -195,6 +232,8 @@ def national_figures(reg: pd.DataFrame, occ: pd.DataFrame, period: Period,
     out["n"] = NA_TEXT
     out["rate"] = _fmt_rate(rate_per_10(reg, occ, period.months), lang)
     out["median"] = _fmt_median(reg, 0)
+    out["median_latest"] = _fmt_median(_in(reg, [period.latest]), 0)
+    out["period"] = span_label(period.months, lang)
     for name, (item, yes, _label) in SHARES.items():
         out[name] = _fmt_share(int(reg[item].isin(list(yes)).fillna(False).sum()), len(reg), False, lang)
     for item in ITEMS:
@@ -306,36 +345,46 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
     loc_occ = occ[occ["locatie"] == location]
     s = location_system(loc_reg, period)
     hidden = dc.suppress(s, k)
-    labels = period.labels(lang)
+    active = active_months(locations, location, period.months, loc_reg, loc_occ)
+    active_earlier = [m for m in period.earlier if m in active]
+    latest_label = month_label(period.latest, lang)
+    # Column headings name the months each column really covers: a location that started late
+    # or stopped early has fewer months than the measurement.
+    labels = {"L": latest_label, "E": span_label(active_earlier, lang), "T": span_label(active, lang)}
     indicators = _indicator_rows(loc_reg, loc_occ, period, s, hidden, national, k, lang)
-    active = active_months(locations, location, period.months)
     months = _months(loc_reg, loc_occ, period, s, hidden, national, active, lang)
     tables = [_item_table(item, s, hidden, period, national, lang) for item in ITEMS]
     if not months[-1]["active"]:  # the location did not take part in the latest month
-        indicators[0][1] = indicators[1][1] = NA_TEXT
+        indicators[0][1] = indicators[1][1] = indicators[2][1] = NA_TEXT
         for row in (r for t in tables for r in [*t["rows"], t["total"]]):
             row[1] = row[2] = NA_TEXT
-    n_earlier = len([m for m in months[:-1] if m["active"]])
+    n_earlier = len(active_earlier)
     nat_latest = national["months"][period.latest]
     nat_latest = float("nan") if nat_latest is None else nat_latest
     avg = (dc.SUPPRESSED_MARK if "E" in hidden else NA_TEXT if not n_earlier
            else nf.number(s.values["E"] / n_earlier, 1, lang))
+    n_active = len(active)
+    months_word = "maand" if n_active == 1 else "maanden"
     return {
-        "location": location, "latest": labels["L"], "earlier": labels["E"],
+        "location": location, "latest": latest_label, "earlier": labels["E"], "whole": labels["T"],
+        "national_period": national["period"],
         "min_cell_size": k, "hidden": len(hidden), "months": months,
+        "active_months": n_active,
         "inactive": [m["label"] for m in months if not m["active"]],
-        "indicators": {"columns": ["", labels["L"], labels["E"], labels["T"], "Landelijk"],
+        "indicators": {"columns": ["", labels["L"], labels["E"], labels["T"],
+                                   f"Landelijk {national['period']}"],
                        "rows": indicators},
         "tables": tables,
         "key_figures": [
-            {"label": f"Registraties {labels['L']}", "value": months[-1]["text"],
-             "sub": f"gemiddeld {avg} per maand ervoor"},
-            {"label": "Per 10 jongeren", "value": indicators[1][1],
-             "sub": f"eerder {indicators[1][2]} · landelijk {_fmt_rate(nat_latest, lang)}"},
-            {"label": "Mediane duur (uur:min)", "value": indicators[2][3],
-             "sub": f"landelijk {national['median']}"},
-            {"label": "Registraties hele periode", "value": _count(s, hidden, "T"),
-             "sub": f"{len(period.months)} maanden"},
+            {"label": f"Registraties {latest_label}", "value": months[-1]["text"],
+             "sub": (f"{labels['E']}: gemiddeld {avg} per maand" if n_earlier
+                     else "geen eerdere maanden")},
+            {"label": f"Per 10 jongeren {latest_label}", "value": indicators[1][1],
+             "sub": f"{labels['E']}: {indicators[1][2]} · landelijk {latest_label}: {_fmt_rate(nat_latest, lang)}"},
+            {"label": f"Mediane duur {latest_label} (uur:min)", "value": indicators[2][1],
+             "sub": f"{labels['E']}: {indicators[2][2]} · landelijk {latest_label}: {national['median_latest']}"},
+            {"label": f"Registraties {labels['T']}", "value": _count(s, hidden, "T"),
+             "sub": f"{n_active} {months_word} met registratie of bezetting (meting: {len(period.months)})"},
         ],
     }
 
@@ -349,4 +398,4 @@ def months_between(months: Sequence[str], first: str, last: str) -> Period:
 
 
 __all__ = ["ITEMS", "SHARES", "Period", "factsheet", "location_system", "median_duration",
-           "months_between", "national_figures", "active_months", "rate_per_10"]
+           "months_between", "national_figures", "active_months", "rate_per_10", "span_label"]

@@ -36,8 +36,17 @@ def md_escape(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ").strip()
 
 
+#: Zero-width space: a line-break opportunity that prints nothing (HTML and Typst).
+ZWSP = "\u200b"
+
+
+def breakable(name: str) -> str:
+    """An identifier that may wrap after ``.``, ``_`` and ``-`` (long ids in narrow columns)."""
+    return "".join(ch + ZWSP if ch in "._-" else ch for ch in str(name))
+
+
 def md_table(df: pd.DataFrame, caption: str | None = None, label: str | None = None,
-             align: str | None = None) -> str:
+             align: str | None = None, cap: int = 45) -> str:
     """A pandoc pipe table with an optional ``: caption {#tbl-label}`` line.
 
     Parameters
@@ -48,6 +57,14 @@ def md_table(df: pd.DataFrame, caption: str | None = None, label: str | None = N
         Caption and cross-reference label (without ``tbl-``).
     align : str, optional
         One letter per column: ``l`` or ``r`` (default: numbers right, text left).
+    cap : int
+        Widest relative width of a column (characters); longer text wraps.
+
+    Notes
+    -----
+    The dashes of the separator line set the relative column widths (pandoc uses them when a
+    table is wider than a line). A column is never narrower than the longest word of its
+    header plus room for the cell padding, so headers cannot run into each other.
     """
     cols = list(df.columns)
     if align is None:
@@ -55,8 +72,9 @@ def md_table(df: pd.DataFrame, caption: str | None = None, label: str | None = N
     head = "| " + " | ".join(md_escape(c) for c in cols) + " |"
     body = ["| " + " | ".join(md_escape(v) for v in row) + " |" for row in df.itertuples(index=False)]
     # dashes set the relative column widths when pandoc wraps a wide table
-    widths = [max([len(md_escape(c))] + [len(md_escape(v)) for v in df[c]]) for c in cols]
-    dashes = [max(3, min(45, w)) for w in widths]
+    widths = [max([len(md_escape(c))] + [len(md_escape(v).replace(ZWSP, "")) for v in df[c]]) for c in cols]
+    header_min = [max(len(w) for w in (md_escape(c).split() or [""])) + 3 for c in cols]
+    dashes = [max(3, h, min(cap, w)) for w, h in zip(widths, header_min)]
     rule = "|" + "|".join(("-" * d + ":") if a == "r" else (":" + "-" * d) for a, d in zip(align, dashes)) + "|"
     out = "\n".join([head, rule, *body]) + "\n"
     if caption:
@@ -75,7 +93,7 @@ def codebook_md() -> str:
     for res in pkg["resources"]:
         fields = codebook.fields(res["name"])
         parts.append(f"## {res.get('title', res['name'])} (`{res['name']}`)\n")
-        rows = [{"Veld": f.name, "Titel": f.title, "Type": TYPE_NL.get(f.type, f.type),
+        rows = [{"Veld": breakable(f.name), "Titel": f.title, "Type": TYPE_NL.get(f.type, f.type),
                  "Verplicht": "ja" if f.required else "nee",
                  "Toelichting": f.explanation("nl") + (" Persoonsgegeven: wordt gepseudonimiseerd." if f.pii else "")}
                 for f in fields]
@@ -178,6 +196,33 @@ REPRO_STATUS_NL = {"exact": "exact", "within rounding": "binnen afronding", "wit
 """Dutch names of :data:`analysis.verify.reproduction.STATUSES` for the report."""
 
 
+def published_map_md(published: dict[str, list[str]]) -> str:
+    """Appendix D's finding aid: each table and figure of the 2021 report and where it is here.
+
+    Parameters
+    ----------
+    published : dict
+        Label in this report (``tbl-...``/``fig-...``) -> artefacts of the 2021 report.
+    """
+    by_artefact: dict[str, list[str]] = {}
+    for label, arts in published.items():
+        for a in arts:
+            by_artefact.setdefault(a, []).append(label)
+    if not by_artefact:
+        return ""
+
+    def key(name: str) -> tuple[int, int]:
+        kind, _, num = name.partition(" ")
+        return {"Tabel": 0, "Figuur": 1}.get(kind, 2), int(num) if num.isdigit() else 0
+
+    rows = [{"Rapport 2021": a, "In dit rapport": ", ".join(f"@{lab}" for lab in labels)}
+            for a, labels in sorted(by_artefact.items(), key=lambda kv: key(kv[0]))]
+    return ("Waar staat wat? Elke tabel en figuur van het rapport uit 2021 die deze build nabootst, met "
+            "de tabel of figuur in dit rapport (het bijschrift daar noemt het nummer uit 2021).\n\n"
+            + md_table(pd.DataFrame(rows), "Tabellen en figuren van het rapport uit 2021 in dit rapport",
+                       "repro-map", "ll"))
+
+
 def _shown_decimals(decimals: object) -> int:
     """Decimals for a computed value beside a published one: two more than published (max 6)."""
     d = 0 if nf.is_missing(decimals) else int(decimals)
@@ -236,7 +281,7 @@ def reproduction_md(result: CheckResult) -> str:
         parts.append("")
     for ch, g in t.groupby("chapter", sort=False):
         view = pd.DataFrame({
-            "id": g["id"].map(lambda s: f"`{s}`"),
+            "id": g["id"].map(lambda s: f"`{breakable(s)}`"),
             "meting": g["metingen"].map(lambda sc: text.number_range([int(x) for x in str(sc).split(";") if x])),
             "gepubliceerd": [nf.published(v, d, k) for v, d, k in zip(g["published"], g["decimals"], g["kind"])],
             "berekend": [computed_cell(v, d, k) for v, d, k in zip(g["computed"], g["decimals"], g["kind"])],
@@ -252,7 +297,7 @@ def reproduction_md(result: CheckResult) -> str:
         parts.append(f"## {_CH.get(str(ch), str(ch))}\n")
         if str(ch) == "3":
             parts.append(chapter3_note(g))
-        parts.append(md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", align))
+        parts.append(md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", align, cap=30))
     return "\n".join(parts)
 
 

@@ -28,6 +28,8 @@ from analysis.core.paths import Paths
 from analysis.present import format as nf
 from analysis.report import appendices
 from analysis.report.notebook_md import convert
+from analysis.report.trace import Trace
+from analysis.report.trace import load as trace_load
 from analysis.report.statistics import statistics_md
 from analysis.verify.reproduction import check
 
@@ -58,6 +60,10 @@ class Assembled:
         Labels found in the chapters and appendices.
     missing : list of str
         Notebooks or values that were not available (shown in the report as such).
+    trace : Trace or None
+        Results CSVs and published ids of the build (provenance lines and captions).
+    published : dict
+        Label in this report -> artefacts of the 2021 report it reproduces (appendix D).
     """
 
     folder: Path
@@ -65,6 +71,8 @@ class Assembled:
     figures: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    trace: Trace | None = None
+    published: dict[str, list[str]] = field(default_factory=dict)
 
 
 def title_meta(paths: Paths, *, synthetic: bool, context: dict | None = None) -> dict:
@@ -126,9 +134,11 @@ def _notebook_md(paths: Paths, name: str, folder: Path, result: Assembled, *, le
         result.missing.append(f"notebook {name}")
         return f"{title}\n\n" + _not_run(paths, nb, "Dit hoofdstuk" if level == 1 else "Deze paragraaf")
     conv = convert(nb, figures_dir=folder / "figures", figures_ref=FIGURES,
-                   bases=[paths.build, paths.figures, paths.root], shift_headings=level - 1)
+                   bases=[paths.build, paths.figures, paths.root], shift_headings=level - 1,
+                   trace=result.trace, notebook=f"notebooks/{name}.ipynb", html_dir=paths.report_output)
     result.figures += conv.figures
     result.tables += conv.tables
+    result.published.update(conv.published)
     md = conv.markdown
     if not re.search(rf"(?m)^{'#' * level} ", md):
         md = f"{title}\n\n{md}"
@@ -163,7 +173,8 @@ def prepare(paths: Paths, *, synthetic: bool, context: dict | None = None) -> As
         shutil.rmtree(folder)
     (folder / "figures").mkdir(parents=True)
     meta = title_meta(paths, synthetic=synthetic, context=context)
-    result = Assembled(folder=folder, meta=meta)
+    result = Assembled(folder=folder, meta=meta,
+                       trace=trace_load(paths.root, paths.results, paths.published_figures))
     (folder / "_meta.yml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), "utf-8")
     (folder / "_titlepage.md").write_text(_titlepage_md(meta), "utf-8")
     ms = measurements_mod.load_all(paths)
@@ -183,7 +194,8 @@ def _appendices(paths: Paths, folder: Path, result: Assembled, context: dict | N
                                         figures_dest=folder / "figures", figures_ref=FIGURES),
         "_appendix_b.md": appendices.codebook_md(),
         "_appendix_c.md": appendices.data_quality_md(paths.processed),
-        "_appendix_d.md": (appendices.reproduction_md(check(paths)) + "\n" + appendices.calibration_md(paths)
+        "_appendix_d.md": (appendices.published_map_md(result.published) + "\n"
+                           + appendices.reproduction_md(check(paths)) + "\n" + appendices.calibration_md(paths)
                            if paths.published_figures.exists() else "*`published_figures.csv` ontbreekt.*\n"),
         "_appendix_e.md": (appendices.audit_md(audit(paths.published_figures)) if paths.published_figures.exists()
                            else "*`published_figures.csv` ontbreekt.*\n"),

@@ -94,14 +94,14 @@ def _html_table(columns: Sequence[str], rows: Sequence[Sequence[str]], total: Se
 def item_columns(sheet: dict[str, Any], flat: bool = False) -> list[str]:
     """Column headings of the distribution tables (``flat``: one header row, for markdown)."""
     if flat:
-        return ["Categorie", f"n {sheet['latest']}", f"% {sheet['latest']}", "n eerder", "% eerder",
-                "% landelijk"]
+        return ["Categorie", f"n {sheet['latest']}", f"% {sheet['latest']}", f"n {sheet['earlier']}",
+                f"% {sheet['earlier']}", f"% landelijk {sheet['national_period']}"]
     return ["", "n", "%", "n", "%", "%"]
 
 
 def item_groups(sheet: dict[str, Any]) -> list[tuple[str, int]]:
     """Upper header row of the distribution tables: (text, columns spanned)."""
-    return [("", 1), (sheet["latest"], 2), ("Eerder", 2), ("Landelijk", 1)]
+    return [("", 1), (sheet["latest"], 2), (sheet["earlier"], 2), ("Landelijk", 1)]
 
 
 def render_html(sheet: dict[str, Any], svg: str) -> str:
@@ -149,16 +149,23 @@ def decorate(sheet: dict[str, Any], *, name: str | None, measurement: int, synth
     loc = sheet["location"] + (f" – {name}" if name else "")
     notes = [
         dc.note(k),
-        "Per 10 jongeren: registraties gedeeld door de gemiddelde bezetting, maal 10, per maand. "
-        "Landelijk: alle locaties van de meting in dezelfde periode. Percentages over alle "
+        "Per 10 jongeren: registraties gedeeld door de gemiddelde bezetting, maal 10, per maand; "
+        "over meer maanden de registraties gedeeld door de opgetelde bezetting van de maanden met "
+        "bezetting. Elk cijfer van de locatie telt alleen de maanden waarin zij registreerde of "
+        "bezetting had; de kolomkop of tegel noemt die maanden. "
+        f"Landelijk: alle locaties van de meting samen, over de maanden die erbij staan (tegels en "
+        f"grafiek: dezelfde maand; tabel: {sheet['national_period']}). Percentages over alle "
         "registraties, inclusief 'niet ingevuld'. Geen gegevens op het niveau van jongeren.",
     ]
     if sheet.get("inactive"):
-        notes.insert(0, "Geen registratie (locatie deed niet mee): " + ", ".join(sheet["inactive"]) + " (–).")
+        notes.insert(0, "Geen registratie en geen bezetting (locatie deed niet mee): "
+                     + ", ".join(sheet["inactive"]) + " (–).")
     if synthetic:
         notes.insert(0, SYNTHETIC_BANNER + ".")
     return dict(sheet, title=f"Factsheet gedwongen afzonderen – locatie {loc}",
-                subtitle=(f"Meting {measurement}: {sheet['months'][0]['label']} t/m {sheet['latest']}. "
+                subtitle=(f"Meting {measurement}: {sheet['months'][0]['label']} t/m "
+                          f"{sheet['months'][-1]['label']}; deze locatie: {sheet['whole']} "
+                          f"({sheet['active_months']} {'maand' if sheet['active_months'] == 1 else 'maanden'}). "
                           f"Laatste maand ({sheet['latest']}) tegenover de maanden ervoor "
                           f"({sheet['earlier']})."),
                 banner=SYNTHETIC_BANNER if synthetic else "", notes=notes)

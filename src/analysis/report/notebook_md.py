@@ -14,8 +14,14 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
+
+from analysis.report import trace as tr
+
+if TYPE_CHECKING:
+    from analysis.report.trace import Trace
 
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_cell"}
 NO_CODE_TAGS = {"remove-input", "remove_input", "hide-input", "hide_input"}
@@ -38,11 +44,14 @@ class Converted:
         Figure labels (``fig-...``) found in the outputs.
     tables : list of str
         Table labels (``tbl-...``) found in the outputs.
+    published : dict
+        Label -> artefacts of the 2021 report it reproduces (``["Tabel 2"]``).
     """
 
     markdown: str
     figures: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
+    published: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _tags(cell: dict) -> set[str]:
@@ -167,14 +176,33 @@ def _shift(md: str, levels: int) -> str:
     return "".join(out)
 
 
-def _outputs_markdown(cell: dict) -> list[str]:
+def _outputs_markdown(cell: dict) -> list[tuple[str, dict | None]]:
+    """Markdown outputs of a cell with their provenance record (``display.metadata``), if any."""
     parts = []
     for out in cell.get("outputs", []) or []:
         if out.get("output_type") in ("display_data", "execute_result"):
             data = out.get("data", {})
             if "text/markdown" in data:
-                parts.append(_text(data["text/markdown"]).strip() + "\n")
+                prov = (out.get("metadata", {}).get("text/markdown", {}) or {}).get("provenance")
+                parts.append((_text(data["text/markdown"]).strip() + "\n", prov))
     return parts
+
+
+_TABLE_CAPTION = re.compile(r"(?m)^(: .*?)( \{#tbl-[\w-]+\})")
+_FIGURE_CAPTION = re.compile(r"!\[(?P<cap>[^\]]*)\](?P<rest>\([^)]*\)\{#fig-[\w-]+\})")
+
+
+def add_to_caption(block: str, suffix: str) -> str:
+    """Append ``suffix`` to the caption of the table or figure in ``block`` (once)."""
+    if not suffix or suffix in block:
+        return block
+    if _TABLE_CAPTION.search(block):
+        return _TABLE_CAPTION.sub(lambda m: m.group(1) + suffix + m.group(2), block, count=1)
+    return _FIGURE_CAPTION.sub(lambda m: f"![{m.group('cap')}{suffix}]{m.group('rest')}", block, count=1)
+
+
+def _is_artefact(block: str) -> bool:
+    return bool(re.search(r"\{#(tbl|fig)-[\w-]+\}", block))
 
 
 def convert(
@@ -184,6 +212,9 @@ def convert(
     figures_ref: str = "_generated/figures",
     bases: list[Path] | None = None,
     shift_headings: int = 0,
+    trace: "Trace | None" = None,
+    notebook: str | None = None,
+    html_dir: Path | None = None,
 ) -> Converted:
     """Convert an executed notebook to report markdown.
 
@@ -199,6 +230,14 @@ def convert(
         Extra folders to resolve relative figure paths (the notebook's folder is tried first).
     shift_headings : int
         Add this many ``#`` to every markdown heading (0 keeps the notebook's levels).
+    trace : Trace, optional
+        Index of the build's results (:func:`analysis.report.trace.load`): each provenance
+        record becomes a line pointing to the results CSV, notebook cell and published figures,
+        and the published number is added to the caption of the artefact above it.
+    notebook : str, optional
+        Notebook path shown in the provenance line (default the file name).
+    html_dir : Path, optional
+        Folder of the HTML report (links to CSVs are relative to it).
 
     Returns
     -------
@@ -209,7 +248,10 @@ def convert(
     check_errors(nb, nb_path.name)
     search = [nb_path.parent, *(bases or [])]
     blocks: list[str] = []
-    for cell in nb.cells:
+    last_artefact: int | None = None
+    published: dict[str, list[str]] = {}
+    shown_nb = notebook or nb_path.name
+    for number, cell in enumerate(nb.cells, 1):
         tags = _tags(cell)
         if tags & HIDDEN_TAGS:
             continue
@@ -219,11 +261,27 @@ def convert(
             src = _text(cell.source)
             if src.strip() and not (tags & NO_CODE_TAGS):
                 blocks.append(_code_block(src))
-            blocks.extend(_shift(b, shift_headings) for b in _outputs_markdown(cell))
+            for b, prov in _outputs_markdown(cell):
+                if prov is None:
+                    blocks.append(_shift(b, shift_headings))
+                    if _is_artefact(b):
+                        last_artefact = len(blocks) - 1
+                    continue
+                result = prov.get("result")
+                if last_artefact is not None and trace is not None:
+                    label = re.search(r"\{#((?:tbl|fig)-[\w-]+)\}", blocks[last_artefact]).group(1)
+                    arts = [a for a in trace.published(result) if a.split(" ")[0] in ("Tabel", "Figuur", "Bijlage")]
+                    if arts:
+                        published[label] = sorted(set(published.get(label, [])) | set(arts))
+                    blocks[last_artefact] = add_to_caption(blocks[last_artefact], tr.caption_suffix(trace, result))
+                blocks.append(tr.provenance_line(trace, function=str(prov.get("function")), result=result,
+                                                 notebook=shown_nb, cell=number,
+                                                 start=html_dir or nb_path.parent))
     md = "\n".join(blocks)
     md = rewrite_images(md, search, figures_dir, figures_ref)
     return Converted(
         markdown=md,
         figures=re.findall(r"\{#(fig-[\w-]+)", md),
         tables=re.findall(r"\{#(tbl-[\w-]+)", md),
+        published=published,
     )

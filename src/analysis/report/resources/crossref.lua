@@ -4,7 +4,8 @@ crossref.lua: numbered cross-references for the offline (pandoc) path.
 Quarto-style references (@fig-x, @tbl-x, @sec-x) reach pandoc as citations. This filter
 numbers figures and tables per document (in document order) and turns each reference into
   * HTML:  a link "Figuur 3" / "Tabel 2" to the anchor, and captions become "Figuur 3. ...";
-  * Typst: a native reference (@fig-x), which Typst numbers itself ("Figuur 3").
+  * Typst: a native reference (@fig-x), which Typst numbers itself ("Figuur 3"; in the
+    appendices the series A.1, B.1, ... set by formats.lua).
 An unknown reference is a hard error: a report must not ship with "??".
 ]]
 
@@ -37,26 +38,38 @@ local function prefix_caption(caption, text)
   return caption
 end
 
+local function letters(n) return string.char(64 + n) end
+
+-- Number figures and tables in document order. The main text has one series (Tabel 1, 2, ...);
+-- after the appendix marker (a Div "appendix-start", inserted by formats.lua) every appendix has
+-- its own series (A.1, A.2, B.1, ...), so generated appendices never make the main numbering jump.
 local function number_blocks(doc)
-  doc:walk({
-    Figure = function(el)
-      if kind_of(el.identifier) == "fig" and not numbers[el.identifier] then
-        counts.fig = counts.fig + 1
-        numbers[el.identifier] = tostring(counts.fig)
+  local appendix, letter = false, 0
+  local function visit(blocks)
+    for _, b in ipairs(blocks) do
+      if b.t == "Div" and b.classes:includes("appendix-start") then
+        appendix, letter = true, 0
+      elseif b.t == "Header" then
+        if appendix and b.level == 1 and not b.classes:includes("unnumbered") then
+          letter = letter + 1
+          counts = { fig = 0, tbl = 0 }
+        end
+        if kind_of(b.identifier) == "sec" then
+          headers[b.identifier] = pandoc.utils.stringify(b.content)
+        end
+      elseif (b.t == "Figure" or b.t == "Table") and not numbers[b.identifier] then
+        local kind = kind_of(b.identifier)
+        if (b.t == "Figure" and kind == "fig") or (b.t == "Table" and kind == "tbl") then
+          counts[kind] = counts[kind] + 1
+          numbers[b.identifier] = (appendix and letter > 0) and (letters(letter) .. "." .. counts[kind])
+                                  or tostring(counts[kind])
+        end
+      elseif b.t == "Div" then
+        visit(b.content)
       end
-    end,
-    Table = function(el)
-      if kind_of(el.identifier) == "tbl" and not numbers[el.identifier] then
-        counts.tbl = counts.tbl + 1
-        numbers[el.identifier] = tostring(counts.tbl)
-      end
-    end,
-    Header = function(el)
-      if kind_of(el.identifier) == "sec" then
-        headers[el.identifier] = pandoc.utils.stringify(el.content)
-      end
-    end,
-  })
+    end
+  end
+  visit(doc.blocks)
 end
 
 local function caption_blocks(doc)

@@ -7,11 +7,15 @@ formats.lua: format-specific handling for the offline (pandoc) path.
   (the div exists for the Quarto path).
 * `::: {.appendices}` switches heading numbering to "Bijlage A, B, ...".
 * HTML: headings are numbered here (1, 1.1, ...; Bijlage A, A.1, ...); `.unnumbered` is skipped.
+* Appendices number their figures and tables per appendix (A.1, B.1, ...; HTML: crossref.lua).
+* `::: {.provenance}` (the "Berekend met" line) is set ragged-right and small.
+* Typst: tables of at most 30 rows are kept on one page (no orphaned caption or row).
 * Typst: image paths become root-relative ("/_generated/figures/x.png"); Typst resolves them
   against the compile root (the reports folder).
 ]]
 
 local function is_typst() return FORMAT:match("typst") ~= nil end
+local function letters(n) return string.char(64 + n) end
 local function is_html() return FORMAT:match("html") ~= nil end
 
 local function format_matches(spec)
@@ -60,8 +64,6 @@ local function filter_divs(blocks)
   })
 end
 
-local function letters(n) return string.char(64 + n) end
-
 local function number_html_headings(blocks)
   local c = { 0, 0, 0, 0, 0, 0 }
   local appendix = false
@@ -89,6 +91,58 @@ local function number_html_headings(blocks)
   return out
 end
 
+-- Typst: every appendix numbers its figures and tables in its own series (B.1, B.2, ...),
+-- like crossref.lua does for HTML; a reference uses the numbering stored with the figure.
+local function typst_appendix_numbering(blocks)
+  local out, appendix, letter = pandoc.List(), false, 0
+  for _, b in ipairs(blocks) do
+    if b.t == "Div" and b.classes:includes("appendix-start") then
+      appendix = true
+    elseif appendix and b.t == "Header" and b.level == 1 and not b.classes:includes("unnumbered") then
+      letter = letter + 1
+      local l = letters(letter)
+      out:insert(pandoc.RawBlock("typst", table.concat({
+        "#counter(figure.where(kind: table)).update(0)",
+        "#counter(figure.where(kind: image)).update(0)",
+        '#set figure(numbering: n => "' .. l .. '." + str(n))' }, "\n")))
+    end
+    out:insert(b)
+  end
+  return out
+end
+
+-- The provenance line under an artefact ("Berekend met ...") is set ragged-right and small:
+-- justified, its long code spans would be spread with wide gaps.
+local function provenance(blocks)
+  return blocks:walk({
+    Div = function(el)
+      if not el.classes:includes("provenance") then return nil end
+      if is_typst() then
+        local out = pandoc.List({ pandoc.RawBlock("typst", "#block(above: 0.4em, below: 1.2em)[#set par(justify: false)\n#set text(size: 8.5pt)") })
+        out:extend(el.content)
+        out:insert(pandoc.RawBlock("typst", "]"))
+        return out
+      end
+      return nil
+    end,
+  })
+end
+
+-- Typst: a table short enough to fit on one page is never split (no caption or single row
+-- left behind at the bottom of a page); longer tables may break between rows.
+local KEEP_TOGETHER_ROWS = 30
+local function typst_keep_tables(blocks)
+  return blocks:walk({
+    Table = function(el)
+      local rows = 0
+      for _, body in ipairs(el.bodies) do rows = rows + #body.body end
+      if rows > KEEP_TOGETHER_ROWS then return nil end
+      return { pandoc.RawBlock("typst", "#[#show figure: set block(breakable: false)"), el,
+               pandoc.RawBlock("typst", "]") }
+    end,
+  })
+end
+
 local function typst_images(blocks)
   return blocks:walk({
     Image = function(el)
@@ -101,9 +155,9 @@ local function typst_images(blocks)
 end
 
 function Pandoc(doc)
-  local blocks = filter_divs(doc.blocks)
+  local blocks = provenance(filter_divs(doc.blocks))
   if is_typst() then
-    blocks = typst_images(blocks)
+    blocks = typst_appendix_numbering(typst_keep_tables(typst_images(blocks)))
   elseif is_html() then
     blocks = number_html_headings(blocks)
   end
