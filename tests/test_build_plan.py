@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis.pipeline import run as run_mod
-from analysis.pipeline.build import LOLO_NOTEBOOK, BuildConfig, plan
+from analysis.pipeline.build import LOLO_NOTEBOOK, PLANNING_NOTEBOOK, BuildConfig, plan
 from analysis.pipeline.incremental import Runner, Step
 from analysis.core.paths import Paths, default_paths
 
@@ -26,9 +26,9 @@ def _paths(tmp: Path) -> Paths:
 
 
 def _analysis_steps(tmp: Path, model_set: str) -> list[Step]:
-    """The steps of the analysis stage (the stage before render), factsheets left out."""
+    """The steps of the analysis stage (after synth and ingest), factsheets left out."""
     cfg = BuildConfig(paths=_paths(tmp), synthetic=True, factsheets=False, model_set=model_set)
-    stage = plan(cfg)[-2]
+    stage = plan(cfg)[2]
     steps: list[Step] = []
     for factory in stage:
         made = factory()
@@ -46,6 +46,16 @@ def test_lolo_step_follows_chapter_3_with_the_sensitivity_set(tmp_path: Path) ->
     assert lolo.inputs["notebook"] != ch3.inputs["notebook"]  # each step digests its own notebook
     assert lolo.outputs == [_paths(tmp_path).executed_notebooks / f"{LOLO_NOTEBOOK}.ipynb"]
     assert (default_paths().notebooks / f"{LOLO_NOTEBOOK}.ipynb").exists()
+
+
+def test_planning_runs_after_the_chapters_and_before_render(tmp_path: Path) -> None:
+    # The planning study reads the model store notebook 03 fills, and gets both cores to itself.
+    cfg = BuildConfig(paths=_paths(tmp_path), synthetic=True, factsheets=False)
+    stages = plan(cfg)
+    planning = [f() for f in stages[-2]]
+    assert [s.name for s in planning] == [f"notebook-{PLANNING_NOTEBOOK}"]
+    assert {"plan", "counts", "occupancy", "code", "notebook"} <= set(planning[0].inputs)
+    assert CH3 in [f().name for f in stages[2] if not isinstance(f(), list)]
 
 
 def test_no_lolo_step_with_primary_models_only(tmp_path: Path) -> None:

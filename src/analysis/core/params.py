@@ -256,3 +256,41 @@ class FactsheetParams(NotebookParams):
     def factsheet_dir(self) -> Path:
         """``<build>/factsheets``."""
         return self.paths().factsheets
+
+
+class PlanningParams(LoloParams):
+    """Notebook 04: planning of the next measurement (appendix "Planning van meting N+1").
+
+    Attributes
+    ----------
+    plan_file : str or None
+        The study file (default ``<params_dir>/plan.yaml``).
+    setting : {"quick", "full"}
+        Which set of designs of the study file (the build runs ``quick``).
+    scheduler : str or None
+        Address of an existing Dask scheduler (``tcp://host:8786``); None: a local cluster.
+    workers : int
+        Worker processes of the local cluster; 0 computes in the notebook's own process.
+    nsim : int or None
+        Simulations per design; None: the setting's own number.
+    from_params : bool
+        Simulate from the ``model`` block of the study file instead of the fitted models.
+    """
+
+    plan_file: str | None = None
+    setting: Literal["quick", "full"] = "quick"
+    scheduler: str | None = None
+    workers: int = Field(default=2, ge=0, le=256)
+    nsim: int | None = Field(default=None, ge=1)
+    from_params: bool = False
+
+    @property
+    def plan_path(self) -> Path:
+        """The study file."""
+        return Path(self.plan_file) if self.plan_file else self.paths().params / "plan.yaml"
+
+    @model_validator(mode="after")
+    def _plan_exists(self) -> "PlanningParams":
+        if not self.plan_path.is_file():
+            raise ValueError(f"study file {self.plan_path} does not exist")
+        return self

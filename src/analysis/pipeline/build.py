@@ -109,6 +109,11 @@ def _rows_digest(processed: Path, table: str, meting: int | None) -> str:
 
 Factory = Callable[[], "Step | list[Step]"]
 
+#: Notebook of the appendix "Planning van meting N+1" (quick setting in every build).
+PLANNING_NOTEBOOK = "04_planning"
+PLANNING_PARAMS = {"plan_file": None, "setting": "quick", "scheduler": None, "workers": 2, "nsim": None,
+                   "from_params": False}
+
 #: Notebook of the leave-one-location-out section of chapter 3 (only with the sensitivity set).
 LOLO_NOTEBOOK = next(s.notebook for ch in CHAPTERS for s in ch.sections if s.sensitivity_only)
 
@@ -205,6 +210,22 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
             return factsheets.factsheet_steps(p, latest)
         analysis_stage.append(factsheet_steps)
 
+    def planning_step() -> Step:
+        # After the chapter notebooks: the source models of the study come from the model store
+        # that notebook 03 filled, and the Dask cluster gets both cores (quick setting).
+        src = p.notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
+        out = p.executed_notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
+        params = {**notebook_params(cfg, latest, metingen), **PLANNING_PARAMS}
+        inputs = {"notebook": file_digest(src), "params": json_digest(params),
+                  "plan": file_digest(p.params / "plan.yaml"), "code": module_digest(p, "models", src),
+                  "env": env_digest(p), "synthetic": str(synthetic),
+                  "counts": _rows_digest(p.processed, "registrations.parquet", None),
+                  "occupancy": _rows_digest(p.processed, "occupancy.parquet", None)}
+        def action() -> None:
+            from analysis.pipeline import run as run_mod
+            run_mod.execute(src, out, params, cwd=p.root)
+        return Step(f"notebook-{PLANNING_NOTEBOOK}", inputs, [out], action)
+
     def render_step() -> Step:
         inputs = {"notebooks": tree_digest(p.executed_notebooks, ["*.ipynb"]),
                   "results": tree_digest(p.results), "figures": tree_digest(p.figures),
@@ -218,7 +239,8 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
             render.render(p, renderer=cfg.renderer, synthetic=synthetic)
         return Step("render", inputs, [p.report_output / "report.html", p.report_output / "report.pdf"],
                     action)
-    return [[f] for f in steps] + [analysis_stage, [render_step]]
+    planning = [[planning_step]] if (p.params / "plan.yaml").exists() else []
+    return [[f] for f in steps] + [analysis_stage, *planning, [render_step]]
 
 
 def build(cfg: BuildConfig) -> list[StepResult]:

@@ -75,6 +75,26 @@ def _parser() -> argparse.ArgumentParser:
     _add_paths(p)
     p.add_argument("--location", default=None, help="only this location code")
     p.add_argument("--measurement", type=int, default=None, help="measurement number (default: latest)")
+
+    p = sub.add_parser("plan", help="power of the next measurement by simulation (Dask)",
+                       description="Simulate new measurements from the fitted chapter-3 models (or from "
+                       "the model block of params/plan.yaml), refit them on a Dask cluster and report "
+                       "the power per design with Monte Carlo intervals, the minimal detectable "
+                       "decline and the type-I error. Stored results are re-used: an interrupted "
+                       "run resumes where it stopped.")
+    _add_paths(p)
+    p.add_argument("--setting", choices=["quick", "full"], default="full", help="designs of params/plan.yaml")
+    p.add_argument("--plan", type=Path, default=None, help="study file (default: params/plan.yaml)")
+    p.add_argument("--scheduler", default=None,
+                   help="address of an existing Dask scheduler (tcp://host:8786) or scheduler file")
+    p.add_argument("--workers", type=int, default=2, help="local worker processes (0: in this process)")
+    p.add_argument("--nsim", type=int, default=None, help="simulations per design")
+    p.add_argument("--outcomes", nargs="+", choices=["count", "duration", "isolation"], default=None)
+    p.add_argument("--months", type=int, nargs="+", default=None, help="months per measurement")
+    p.add_argument("--locations", type=int, nargs="+", default=None)
+    p.add_argument("--changes", type=float, nargs="+", default=None, help="relative changes, e.g. -0.1 -0.2")
+    p.add_argument("--from-params", action="store_true", help="simulate from the model block of the study file")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap
 
 

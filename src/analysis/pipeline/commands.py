@@ -128,3 +128,42 @@ def cmd_factsheets(args: argparse.Namespace) -> int:
     from analysis.pipeline import factsheets
 
     return int(factsheets.main(_paths(args), location=args.location, measurement=args.measurement))
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Planning study of the next measurement (power by simulation on Dask)."""
+    from rich.table import Table
+
+    from analysis.pipeline import plan
+
+    paths = _paths(args)
+    t0 = time.perf_counter()
+    res = plan.run_plan(paths, args.plan or paths.params / "plan.yaml", setting=args.setting, nsim=args.nsim,
+                        scheduler=args.scheduler, workers=args.workers, from_params=args.from_params,
+                        outcomes=args.outcomes, months=args.months, locations=args.locations,
+                        changes=args.changes, cache_dir=paths.model_cache, progress=not args.no_progress,
+                        out=paths.build / "planning" / args.setting)
+    if res.synthetic:
+        console.print(f"[bold yellow]{SYNTHETIC_BANNER}[/]")
+    console.print(f"source: {res.truth.source}")
+    for outcome, why in res.skipped.items():
+        console.print(f"[red]skipped[/] {outcome}: {why}")
+    table = Table(title=f"power per design ({res.study.nsim} simulations each, alpha {res.study.alpha})")
+    for col in ("outcome", "months", "locations", "change", "power", "95% MC interval", "warnings", "failed"):
+        table.add_column(col)
+    for r in res.power.itertuples():
+        table.add_row(r.outcome, str(r.months), str(r.locations), f"{r.change:+.0%}",
+                      f"{r.power:.3f}", f"{r.ci_low:.3f}-{r.ci_high:.3f}", str(r.n_warning), str(r.n_failed))
+    console.print(table)
+    for r in res.mdc.itertuples():
+        what = f"{r.mdc:.1%}" if r.reached else f"not reached up to {r.largest_studied:.0%}"
+        console.print(f"  minimal detectable decline ({r.target:.0%} power) {r.outcome}, {r.months} months, "
+                      f"{r.locations} locations: {what}")
+    st = res.stats
+    console.print(f"tasks {st.tasks} (stored {st.from_store}, computed {st.computed}) on {st.workers} workers "
+                  f"[{st.scheduler}]; cluster start {st.start_seconds:.1f} s; "
+                  f"CPU in tasks {sum(st.task_seconds):.1f} s")
+    for f in res.files:
+        console.print(f"  {f}")
+    _done("plan", t0)
+    return 0

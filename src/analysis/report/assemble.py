@@ -41,6 +41,8 @@ CHAPTERS = {ch.notebook: ch.include for ch in chapters_mod.CHAPTERS}
 #: Notebooks executed as steps of their own but shown as the last sections of a chapter
 #: (their headings one level down, so their title is a section, not a new chapter).
 SECTIONS = {ch.notebook: tuple(s.notebook for s in ch.sections) for ch in chapters_mod.CHAPTERS if ch.sections}
+#: Notebooks shown as appendices after A-F (include file, title); not chapters.
+APPENDIX_NOTEBOOKS = {"04_planning": ("_appendix_g.md", "Planning van meting N+1")}
 _INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$", re.M)
 MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
              "september", "oktober", "november", "december"]
@@ -201,10 +203,25 @@ def _appendices(paths: Paths, folder: Path, result: Assembled, context: dict | N
                            else "*`published_figures.csv` ontbreekt.*\n"),
         "_appendix_f.md": appendices.environment_md(paths, {**(context or {}), "commit": result.meta["commit"]}),
     }
+    for name, (fname, title) in APPENDIX_NOTEBOOKS.items():
+        parts[fname] = _appendix_notebook(paths, name, title, folder, result)
     for fname, md in parts.items():
         (folder / fname).write_text(md, "utf-8")
         result.figures += re.findall(r"\{#(fig-[\w-]+)", md)
         result.tables += re.findall(r"\{#(tbl-[\w-]+)", md)
+
+
+def _appendix_notebook(paths: Paths, name: str, title: str, folder: Path, result: Assembled) -> str:
+    """An executed notebook as the body of an appendix (its headings below the appendix title)."""
+    nb = paths.executed_notebooks / f"{name}.ipynb"
+    if not nb.exists():
+        result.missing.append(f"notebook {name}")
+        return _not_run(paths, nb, f"Bijlage '{title}'")
+    conv = convert(nb, figures_dir=folder / "figures", figures_ref=FIGURES,
+                   bases=[paths.build, paths.figures, paths.root], shift_headings=1)
+    result.figures += conv.figures
+    result.tables += conv.tables
+    return conv.markdown
 
 
 def expand_includes(text: str, base: Path, depth: int = 0) -> str:

@@ -1,0 +1,148 @@
+"""The planning study end to end: source models -> designs -> Dask fan-out -> power tables.
+
+Used by ``compendium plan`` and notebook ``04_planning.ipynb``. The simulation model and the
+summaries are in :mod:`analysis.models.planning`; the fan-out in :mod:`analysis.pipeline.engine`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+import yaml
+
+from analysis.core.paths import Paths
+from analysis.models import planning
+from analysis.pipeline import engine
+
+
+@dataclass
+class PlanResult:
+    """Everything the appendix and the command show.
+
+    Attributes
+    ----------
+    truth : Truth
+        Parameters the data were simulated from.
+    study : Study
+    sims, power, mdc : DataFrame
+        Per simulation; per design (power with a Monte Carlo 95% interval); minimal detectable
+        decline per design.
+    skipped : dict
+        Outcome -> why it was not simulated (a failed or degenerate source model).
+    stats : RunStats
+    synthetic : bool
+    files : list of Path
+    setting : str
+    target : float
+    """
+
+    truth: planning.Truth
+    study: planning.Study
+    sims: pd.DataFrame
+    power: pd.DataFrame
+    mdc: pd.DataFrame
+    skipped: dict[str, str] = field(default_factory=dict)
+    stats: engine.RunStats = field(default_factory=engine.RunStats)
+    synthetic: bool = False
+    files: list[Path] = field(default_factory=list)
+    setting: str = "quick"
+    target: float = 0.8
+    seconds: float = 0.0
+
+
+def read_plan(path: Path) -> dict[str, Any]:
+    """The study file (``params/plan.yaml``), with its required keys checked."""
+    with open(path, encoding="utf-8") as fh:
+        plan = yaml.safe_load(fh)
+    missing = {"seed", "settings"} - set(plan or {})
+    if missing:
+        raise ValueError(f"{path}: missing keys {sorted(missing)}")
+    for name, s in plan["settings"].items():
+        bad = set(s.get("outcomes", [])) - set(planning.OUTCOMES)
+        if bad:
+            raise ValueError(f"{path}: setting {name}: unknown outcomes {sorted(bad)}")
+    return plan
+
+
+def source_truth(paths: Paths, *, metingen: Sequence[int] | None = None, reference: int | None = None,
+                 cache_dir: Path | None = None) -> tuple[planning.Truth, bool]:
+    """Fit (or load from the model store) the chapter-3 ``*_meting`` models and derive the truth."""
+    from analysis.models import cache
+    from analysis.models.fit import fit_many
+    from analysis.models.frames import load_frames
+    from analysis.models.pipeline import is_synthetic
+    from analysis.models.spec import primary_specs, select
+
+    frames = load_frames(paths.processed, metingen=metingen, reference=reference, params_dir=paths.params)
+    specs = select(primary_specs(), list(planning.OUTCOMES.values()))
+    with cache.using(cache_dir):
+        # with_lr=True: the same store keys as the primary fits of notebook 03 (hits, no refit)
+        results = fit_many(specs, frames, with_lr=True)
+    source = "geschatte modellen van hoofdstuk 3 (" + ", ".join(s.model_id for s in specs) + ")"
+    return planning.truth_from_results(results, frames.counts, frames.meting_levels, source), \
+        is_synthetic(paths.processed)
+
+
+def run_plan(paths: Paths, plan_file: Path, *, setting: str = "quick", nsim: int | None = None,
+             scheduler: str | None = None, workers: int = 2, from_params: bool = False,
+             outcomes: Sequence[str] | None = None, months: Sequence[int] | None = None,
+             locations: Sequence[int] | None = None, changes: Sequence[float] | None = None,
+             metingen: Sequence[int] | None = None, reference: int | None = None,
+             cache_dir: Path | None = None, out: Path | None = None, progress: bool = True) -> PlanResult:
+    """Run the planning study of ``setting`` (overrides per argument) and write its CSVs.
+
+    Parameters
+    ----------
+    paths : Paths
+    plan_file : Path
+        ``params/plan.yaml``.
+    setting : str
+        ``quick`` or ``full``.
+    nsim, outcomes, months, locations, changes
+        Replace the setting's values when given.
+    scheduler, workers
+        Where the fits run (:func:`analysis.pipeline.engine.run`).
+    from_params : bool
+        Simulate from the file's ``model`` block even when data are present.
+    metingen, reference, cache_dir
+        As for chapter 3 (the source models).
+    out : Path, optional
+        Folder of the CSVs (default ``<build>/results/planning``).
+    progress : bool
+
+    Returns
+    -------
+    PlanResult
+    """
+    t0 = time.perf_counter()
+    plan = read_plan(plan_file)
+    s = dict(plan["settings"][setting])
+    has_data = (paths.processed / "registrations.parquet").exists()
+    if from_params or not has_data:
+        truth, synthetic = planning.truth_from_mapping(plan["model"]), False
+    else:
+        truth, synthetic = source_truth(paths, metingen=metingen, reference=reference, cache_dir=cache_dir)
+    wanted = list(outcomes or s["outcomes"])
+    skipped = {o: f"bronmodel {planning.OUTCOMES[o]} heeft status '{truth.verdicts[planning.OUTCOMES[o]]}'"
+               for o in wanted if not truth.usable(o)}
+    designs = planning.designs_grid([o for o in wanted if o not in skipped], months or s["months"],
+                                    locations or s["locations"], changes or s["changes"])
+    study = planning.Study(designs, nsim=int(nsim or s["nsim"]), seed=int(plan["seed"]),
+                           alpha=float(plan.get("alpha", 0.05)), batch=int(plan.get("batch", 5)))
+    stats = engine.RunStats()
+    store = paths.build / "cache" / "planning"
+    results = engine.run(study.tasks(truth), store=store, scheduler=scheduler, workers=workers,
+                         progress=progress, label="simulaties", stats=stats) if designs else []
+    sims = planning.collect(results) if results else pd.DataFrame()
+    target = float(plan.get("target_power", 0.8))
+    power = planning.power_table(sims) if len(sims) else pd.DataFrame()
+    mdc = planning.minimal_detectable_change(power, target) if len(power) else pd.DataFrame()
+    from analysis import SYNTHETIC_BANNER
+    files = planning.write_outputs(out or paths.results / "planning", sims, power, mdc,
+                                   note=SYNTHETIC_BANNER if synthetic else "")
+    return PlanResult(truth, study, sims, power, mdc, skipped, stats, synthetic, files, setting, target,
+                      time.perf_counter() - t0)
