@@ -1,8 +1,15 @@
 """The incremental runner re-runs exactly the steps whose inputs changed."""
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
-from analysis.pipeline.incremental import Runner, Step
+import pytest
+
+from analysis.pipeline.incremental import BuildLocked, Runner, Step, StepFailed, build_lock, replace_dir, staging_dir
 
 
 def _step(tmp: Path, name: str, digest: str, log: list[str]) -> Step:
@@ -50,11 +57,77 @@ def test_failing_action_records_nothing(tmp_path: Path) -> None:
 
     r = Runner(tmp_path / "s")
     step = Step("x", {"d": "1"}, [], boom)
-    try:
+    with pytest.raises(RuntimeError, match="fails"):
         r.run(step)
-    except RuntimeError:
+    assert r.why(step).startswith("interrupted")
+
+
+def test_a_step_killed_after_an_earlier_success_reruns(tmp_path: Path) -> None:
+    """The old digest must not make a half-finished re-run (build --force, then killed) look done."""
+    log: list[str] = []
+    Runner(tmp_path / "s").run(_step(tmp_path, "a", "1", log))
+    r = Runner(tmp_path / "s", force=True)
+    r.mark_running(_step(tmp_path, "a", "1", log))  # what a kill during the action leaves
+    assert Runner(tmp_path / "s").why(_step(tmp_path, "a", "1", log)).startswith("interrupted")
+
+
+def test_state_is_recorded_only_after_verification(tmp_path: Path) -> None:
+    log: list[str] = []
+    good = _step(tmp_path, "a", "1", log)
+    bad = Step("a", good.inputs, good.outputs, good.action, verify=lambda: ["cell 5 did not run"])
+    with pytest.raises(StepFailed, match="cell 5 did not run"):
+        Runner(tmp_path / "s").run(bad)
+    assert Runner(tmp_path / "s").why(good).startswith("interrupted")
+    Runner(tmp_path / "s").run(good)
+    assert Runner(tmp_path / "s").why(good) is None
+    # an output that no longer verifies (replaced by a half-executed copy) makes the step run
+    assert Runner(tmp_path / "s").why(bad) == "output incomplete: cell 5 did not run"
+
+
+def test_replace_dir_swaps_whole_folders(tmp_path: Path) -> None:
+    target = tmp_path / "processed"
+    target.mkdir()
+    (target / "old.parquet").write_text("old")
+    staged = staging_dir(target)
+    (staged / "new.parquet").write_text("new")
+    replace_dir(staged, target)
+    assert sorted(p.name for p in target.iterdir()) == ["new.parquet"]
+    assert not staged.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["processed"]
+
+
+def test_a_second_holder_of_the_build_lock_is_refused(tmp_path: Path) -> None:
+    with build_lock(tmp_path):
+        with pytest.raises(BuildLocked, match=str(os.getpid())):
+            with build_lock(tmp_path):
+                pass
+    with build_lock(tmp_path):  # released
         pass
-    assert r.why(step) == "never built"
+
+
+def test_two_concurrent_builds_one_says_so_and_exits_2(tmp_path: Path) -> None:
+    """Two processes: the first holds the lock of the build folder, the second CLI build exits 2."""
+    build = tmp_path / "build"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from analysis.pipeline.incremental import build_lock
+        with build_lock(Path({str(build)!r})):
+            print("locked", flush=True)
+            time.sleep(60)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        second = subprocess.run([sys.executable, "-m", "analysis.pipeline.cli", "build", "--build", str(build)],
+                                capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert "another build is running" in " ".join(second.stdout.split())
+        assert str(holder.pid) in second.stdout.replace("\n", "")
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    # the kernel released the lock of the killed holder: no stale lock
+    with build_lock(build):
+        pass
 
 
 def test_parallel_steps_run_once_and_failures_surface(tmp_path: Path) -> None:
@@ -69,10 +142,6 @@ def test_parallel_steps_run_once_and_failures_surface(tmp_path: Path) -> None:
         raise ValueError("step failed")
 
     bad = Step("bad", {"d": "1"}, [], boom)
-    try:
+    with pytest.raises(ValueError, match="step failed"):
         Runner(tmp_path / "s").run_parallel([bad, _step(tmp_path, "e", "1", log)])
-    except ValueError as exc:
-        assert "step failed" in str(exc)
-    else:  # pragma: no cover - the failure must surface
-        raise AssertionError("failure was swallowed")
     assert "e" in log

@@ -15,10 +15,21 @@ in any order. Two notebooks may write into the same folder at once (the build ru
 and its leave-one-location-out section in parallel, both into ``results/models``): the
 read-merge-write of the index and values files holds an exclusive lock on
 ``<folder>/.index.lock``. Each result name has exactly one writer.
+
+Every CSV is written by :func:`write_csv`, which makes two cold builds byte-identical and keeps
+the files safe to open in a spreadsheet (issue 12, item 8 and item 2):
+
+* floating-point values are written with :data:`FLOAT_FORMAT`, 10 significant digits. Model
+  fits in R differ between runs in the last bits (about 1e-11 in ``ch3_sens_estimates.csv``);
+  10 significant digits is far beyond any reported figure (at most 3) and below the noise;
+* a text value that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+  prefixed with ``'`` (:func:`neutralise_formulas`), so a spreadsheet does not run it as a
+  formula; plain numbers written as text (``-1``, ``+2,5``) are left alone.
 """
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
@@ -32,6 +43,37 @@ except ImportError:  # pragma: no cover
 
 INDEX_COLUMNS = ["name", "chapter", "title", "file", "published_ids"]
 VALUE_COLUMNS = ["published_id", "value", "result", "metingen"]
+#: Precision of floating-point values in results CSVs (10 significant digits).
+FLOAT_FORMAT = "%.10g"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?([eE][+-]?\d+)?$")
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` whose text cells cannot start a spreadsheet formula.
+
+    A text value beginning with ``= + - @`` (or a tab or carriage return) gets a leading
+    ``'`` (the OWASP advice against CSV injection); a text value that is a plain number is
+    left as it is. Non-text columns and the column names are unchanged (column names come
+    from the code, never from data).
+    """
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(_neutral)
+    return out
+
+
+def _neutral(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write a results CSV: formulas neutralised, floats at :data:`FLOAT_FORMAT`, ``\\n`` line ends."""
+    neutralise_formulas(df).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    return path
 
 
 @contextmanager
@@ -54,8 +96,8 @@ def _merge(path: Path, new: pd.DataFrame, key: str, name: str, columns: list[str
         old = pd.read_csv(path, dtype={key: str, "metingen": str})
         old = old[old[key if key == "name" else "result"] != name]
         new = pd.concat([old, new], ignore_index=True)
-    new = new[columns].sort_values(columns[:1] if key == "name" else ["published_id"])
-    new.to_csv(path, index=False)
+    new = new[columns].sort_values(columns[:1] if key == "name" else ["published_id"], kind="stable")
+    write_csv(new, path)
 
 
 def write_result(
@@ -93,8 +135,7 @@ def write_result(
         Path of the written CSV.
     """
     results_dir.mkdir(parents=True, exist_ok=True)
-    out = results_dir / f"{name}.csv"
-    table.to_csv(out, index=False)
+    out = write_csv(table, results_dir / f"{name}.csv")
     values = dict(values or {})
     idx = pd.DataFrame([{
         "name": name, "chapter": str(chapter), "title": title, "file": out.name,

@@ -5,10 +5,19 @@ otherwise. Each step is an :class:`analysis.pipeline.incremental.Step` whose inp
 exactly what it reads: the raw files for ingest, the rows of one measurement for chapter 2,
 the package modules a step imports, the notebook source, the parameters and the
 environment lock (``pyproject.toml``). A no-op rebuild only checks digests.
+
+Integrity (issue 12, item 5): one build at a time per build folder (:func:`build` holds
+:func:`analysis.pipeline.incremental.build_lock`); every step writes into a temporary place and
+moves its outputs into place only on success (the twin and the processed tables as whole
+folders, executed notebooks by :func:`analysis.pipeline.run.execute`, the report files after
+the completeness check); a step's state is recorded only after its outputs are verified
+(:mod:`analysis.verify.completeness`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +29,8 @@ from analysis.core import measurements as measurements_mod
 from analysis.core.chapters import CHAPTERS
 from analysis.core.params import DEFAULT_MODEL_SET, DEFAULT_NSIM, DEFAULT_SEED
 from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
-from analysis.pipeline.incremental import Runner, Step, StepResult
+from analysis.pipeline.incremental import (BuildLocked, Runner, Step, StepFailed, StepResult,  # noqa: F401
+                                          build_lock, replace_dir, staging_dir)
 from analysis.core.paths import Paths
 from analysis.core.provenance import SYNTHETIC_MARKER
 # The same discovery as ingest (case-insensitive extensions, subfolders): see its rules.
@@ -165,7 +175,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
         def synth_step() -> Step:
             def action() -> None:
                 from analysis import synth  # imported only when the step runs
-                synth.write_twin(raw, seed=cfg.seed)
+                staged = staging_dir(raw)
+                synth.write_twin(staged, seed=cfg.seed)
+                replace_dir(staged, raw)
             return Step("synth", {"code": module_digest(p, "synth"), "seed": str(cfg.seed)},
                         [raw / SYNTHETIC_MARKER], action)
         steps.append(synth_step)
@@ -176,10 +188,13 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
         def action() -> None:
             from analysis.ingest import process as ingest
-            report = ingest.run(raw, p.processed, measurements=measurements_mod.load_all(p))
+            staged = staging_dir(p.processed)
+            report = ingest.run(raw, staged, measurements=measurements_mod.load_all(p))
             if report.exit_code != 0:
                 raise RuntimeError(f"ingest of {raw} failed (exit {report.exit_code})")
-        return Step("ingest", inputs, [p.processed / "registrations.parquet"], action)
+            replace_dir(staged, p.processed)
+        return Step("ingest", inputs, [p.processed / "registrations.parquet",
+                                       p.processed / "ingest_report.json"], action)
     steps.append(ingest_step)
 
     metingen = sorted(measurements_mod.load_all(p))
@@ -201,7 +216,11 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
                 # papermill/nbformat take seconds to import: only when a notebook runs
                 from analysis.pipeline import run as run_mod
                 run_mod.execute(src, out, params, cwd=p.root)
-            return Step(f"notebook-{nb}", inputs, [out], action)
+
+            def verify() -> list[str]:
+                from analysis.verify import completeness
+                return completeness.notebook_problems(out) + completeness.results_problems(p.results)
+            return Step(f"notebook-{nb}", inputs, [out], action, verify)
         analysis_stage.append(chapter_step)
 
     if cfg.factsheets:
@@ -234,21 +253,73 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
                   "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
                   "code": module_digest(p, "render"), "renderer": cfg.renderer,
                   "synthetic": str(synthetic)}
+        outputs = [p.report_output / "report.html", p.report_output / "report.pdf"]
+
         def action() -> None:
-            from analysis.report import render
-            render.render(p, renderer=cfg.renderer, synthetic=synthetic)
-        return Step("render", inputs, [p.report_output / "report.html", p.report_output / "report.pdf"],
-                    action)
+            render_atomic(p, cfg.renderer, synthetic, expected_notebooks(cfg, metingen))
+
+        def verify() -> list[str]:
+            return report_completeness(p, expected_notebooks(cfg, metingen)).problems
+        return Step("render", inputs, outputs, action, verify)
     planning = [[planning_step]] if (p.params / "plan.yaml").exists() else []
     return [[f] for f in steps] + [analysis_stage, *planning, [render_step]]
+
+
+def expected_notebooks(cfg: BuildConfig, metingen: list[int] | None = None) -> list[Path]:
+    """Executed chapter notebooks a complete report is made from."""
+    metingen = metingen or sorted(measurements_mod.load_all(cfg.paths))
+    return [cfg.paths.executed_notebooks / f"{nb}.ipynb" for nb, *_ in chapter_notebooks(cfg, metingen)]
+
+
+def report_completeness(paths: Paths, notebooks: list[Path], output: Path | None = None):
+    """:func:`analysis.verify.completeness.check` of the report in ``output`` (default: its place)."""
+    from analysis.verify import completeness
+    out = output or paths.report_output
+    return completeness.check(out / "report.html", out / "report.pdf", notebooks, paths.results)
+
+
+def render_atomic(paths: Paths, renderer: str, synthetic: bool, notebooks: list[Path]) -> dict[str, Path]:
+    """Render into a temporary folder, check completeness, then move the files into place.
+
+    Raises
+    ------
+    StepFailed
+        The rendered report lacks an expected figure or table (or a notebook is incomplete);
+        the report in place is left as it was.
+    """
+    from analysis.report import render
+    target = paths.report_output
+    staged = staging_dir(target)
+    files = render.render(dataclasses.replace(paths, output=staged), renderer=renderer, synthetic=synthetic)
+    found = report_completeness(paths, notebooks, staged)
+    if not found.ok:
+        raise StepFailed(f"render: {found.summary()}: " + "; ".join(found.problems[:5]))
+    target.mkdir(parents=True, exist_ok=True)
+    placed = {}
+    for kind, path in files.items():
+        placed[kind] = target / path.name
+        os.replace(path, placed[kind])
+    shutil.rmtree(staged, ignore_errors=True)
+    return placed
 
 
 def build(cfg: BuildConfig) -> list[StepResult]:
     """Run the build plan; returns what ran and how long each step took.
 
     ``cfg.force`` re-runs every step and empties the model store first, so every model is
-    fitted anew.
+    fitted anew. Holds the build folder's lock throughout (a second build raises
+    :class:`analysis.pipeline.incremental.BuildLocked`).
     """
+    with build_lock(cfg.paths.build):
+        try:
+            return _build(cfg)
+        finally:
+            if cfg.factsheets:
+                from analysis.pipeline import factsheets
+                factsheets.shutdown_pool()
+
+
+def _build(cfg: BuildConfig) -> list[StepResult]:
     if cfg.force and cfg.paths.model_cache.exists():
         shutil.rmtree(cfg.paths.model_cache)
     runner = Runner(cfg.paths.state, force=cfg.force, on_step=cfg.on_step)

@@ -29,6 +29,40 @@ def _done(label: str, t0: float) -> None:
     console.print(f"[green]done[/] {label} in {nf.seconds(time.perf_counter() - t0)}")
 
 
+def _terminate_on_sigterm() -> None:
+    """Turn SIGTERM into KeyboardInterrupt after stopping this process's children.
+
+    Python's default SIGTERM handling ends the process at once and leaves the Jupyter kernels
+    and workers it started running (they would go on writing results into the build folder
+    while the next build starts). Terminating them first makes the running steps fail; their
+    state stays "running", so the next build re-runs them.
+    """
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        try:
+            import psutil
+            for child in psutil.Process().children(recursive=True):
+                child.terminate()
+        except Exception:  # noqa: BLE001 - best effort; the interrupt below still happens
+            pass
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _locked(run, paths: Paths) -> int:
+    """Run ``run()`` holding the build folder's lock; exit 2 when another build holds it."""
+    from analysis.pipeline.incremental import BuildLocked, build_lock
+
+    try:
+        with build_lock(paths.build):
+            return int(run() or 0)
+    except BuildLocked as exc:
+        console.print(f"[bold red]{exc}[/]")
+        return 2
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     """Write the synthetic twin (and optionally report calibration)."""
     from analysis import synth
@@ -58,18 +92,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Execute chapter notebooks (all, or those named) with papermill."""
     from analysis.pipeline import build
 
-    cfg = build.BuildConfig(paths=_paths(args), force=True)
+    from analysis.pipeline.incremental import Runner
+
+    paths = _paths(args)
+    cfg = build.BuildConfig(paths=paths, force=True)
     wanted = set(args.notebooks or [])
-    for factory in [f for stage in build.plan(cfg) for f in stage]:
-        step = factory()
-        if isinstance(step, list) or not step.name.startswith("notebook-"):
-            continue
-        if wanted and step.name.removeprefix("notebook-") not in wanted:
-            continue
-        t0 = time.perf_counter()
-        step.action()
-        _done(step.name, t0)
-    return 0
+
+    def run() -> int:
+        # the same steps as the build, run through its runner: their state is verified and
+        # recorded, so the next build does not run them again
+        runner = Runner(paths.state, force=True)
+        for factory in [f for stage in build.plan(cfg) for f in stage]:
+            step = factory()
+            if isinstance(step, list) or not step.name.startswith("notebook-"):
+                continue
+            if wanted and step.name.removeprefix("notebook-") not in wanted:
+                continue
+            t0 = time.perf_counter()
+            runner.run(step)
+            _done(step.name, t0)
+        return 0
+    _terminate_on_sigterm()
+    return _locked(run, paths)
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -78,13 +122,18 @@ def cmd_render(args: argparse.Namespace) -> int:
     from analysis.report import render
 
     paths = _paths(args)
-    _, synthetic = build.raw_root(build.BuildConfig(paths=paths))
-    t0 = time.perf_counter()
-    out = render.render(paths, renderer=args.renderer, synthetic=synthetic)
-    for kind, path in out.items():
-        console.print(f"  {kind}: {path}")
-    _done("render", t0)
-    return 0
+    cfg = build.BuildConfig(paths=paths)
+    _, synthetic = build.raw_root(cfg)
+
+    def run() -> int:
+        t0 = time.perf_counter()
+        out = build.render_atomic(paths, args.renderer, synthetic, build.expected_notebooks(cfg))
+        for kind, path in out.items():
+            console.print(f"  {kind}: {path}")
+        _done("render", t0)
+        return 0
+    _terminate_on_sigterm()
+    return _locked(run, paths)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -107,8 +156,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     cfg.on_step = show
     t0 = time.perf_counter()
-    with console.status("building ..."):
-        build.build(cfg)
+    _terminate_on_sigterm()
+    try:
+        with console.status("building ..."):
+            build.build(cfg)
+    except build.BuildLocked as exc:
+        console.print(f"[bold red]{exc}[/]")
+        return 2
     console.print(f"report: {paths.report_output / 'report.html'}\n        {paths.report_output / 'report.pdf'}")
     _done("build", t0)
     return 0
@@ -116,18 +170,26 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Reproduction check against the published figures."""
+    from analysis.pipeline import build
     from analysis.verify import reproduction
 
-    result = reproduction.check(_paths(args))
+    paths = _paths(args)
+    found = build.report_completeness(paths, build.expected_notebooks(build.BuildConfig(paths=paths)))
+    console.print(("[green]" if found.ok else "[bold red]") + found.summary() + "[/]")
+    for problem in found.problems[:20]:
+        console.print(f"  {problem}")
+    result = reproduction.check(paths)
     result.print_summary(console)
-    return int(result.exit_code)
+    return max(int(result.exit_code), 0 if found.ok else 1)
 
 
 def cmd_factsheets(args: argparse.Namespace) -> int:
     """One factsheet per location."""
     from analysis.pipeline import factsheets
 
-    return int(factsheets.main(_paths(args), location=args.location, measurement=args.measurement))
+    paths = _paths(args)
+    _terminate_on_sigterm()
+    return _locked(lambda: factsheets.main(paths, location=args.location, measurement=args.measurement), paths)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

@@ -1,13 +1,15 @@
-"""Location factsheets (Bijlage 5): one papermill run of ``notebooks/factsheet.ipynb`` per
-location, in parallel, each rendered to ``<build>/factsheets/<LOC>.html`` and ``.pdf``.
+"""Location factsheets (Bijlage 5) as build steps: one function call per location, in worker
+processes, each rendered to ``<build>/factsheets/<LOC>.html`` and ``.pdf``.
 
-Flow per location: the notebook (parameters: processed dir, location, measurement, period,
-minimum cell size, language, build folder) computes the disclosure-controlled content with
+Flow per location (:func:`run_job`, a plain picklable function a process pool or Dask can
+call): :func:`analysis.report.factsheets.make` computes the disclosure-controlled content with
 :func:`analysis.present.location.factsheet`, writes it to ``<build>/factsheets/_work/<LOC>.json``
-with the month chart (:func:`plot_months`) and shows it with :mod:`analysis.present.display`; then
-:func:`render` turns the JSON into a self-contained HTML page and, through the Typst template
-in ``resources/factsheet/``, a one-page A4 PDF. Both formats are made from the same JSON, so
-they show the same numbers, and the JSON holds nothing that disclosure control hid.
+with the month chart (:func:`plot_months`), then turns the JSON into a self-contained HTML page
+and, through the Typst template in ``resources/factsheet/``, a one-page A4 PDF. Both formats
+are made from the same JSON, so they show the same numbers, and the JSON holds nothing that
+disclosure control hid. No Jupyter kernel is started: ``notebooks/factsheet.ipynb`` stays the
+per-location notebook a user opens and runs, and it calls the same
+:func:`analysis.report.factsheets.content` (a test compares the two).
 
 The render package had no Typst helper for single documents when this was written, so
 :func:`render_pdf` calls the ``typst`` Python binding directly (offline, no LaTeX).
@@ -19,8 +21,9 @@ import html
 import json
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -36,7 +39,8 @@ from analysis.core import measurements as measurements_mod
 from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
 from analysis.pipeline.incremental import Runner, Step, StepResult
 from analysis.core.paths import Paths
-from analysis.report.factsheets import decorate, item_columns, item_groups, plot_months, render, render_html, render_pdf, resource_text, work_dir  # noqa: F401 - re-exported for the notebook
+from analysis.core.params import FactsheetParams
+from analysis.report.factsheets import decorate, item_columns, item_groups, make, plot_months, render, render_html, render_pdf, resource_text, work_dir  # noqa: F401 - re-exported
 
 NOTEBOOK = "factsheet.ipynb"
 WORKERS = 2
@@ -74,23 +78,25 @@ class Job:
 
 
 def run_job(job: Job) -> float:
-    """Execute the notebook for one location and render it; returns wall seconds."""
-    from analysis.pipeline import run as run_mod
-
+    """One location's factsheet (content, chart, HTML, PDF) in this process; returns wall seconds."""
     t0 = time.perf_counter()
-    target = job.paths.executed_notebooks / "factsheets" / f"{job.location}.ipynb"
-    run_mod.execute(job.paths.notebooks / NOTEBOOK, target, job.parameters(), cwd=job.paths.root)
-    render(job.paths, job.location)
+    params = FactsheetParams(**job.parameters())
+    built = params.paths()
+    if (built.processed.resolve() != Path(job.paths.processed).resolve()
+            or built.factsheets.resolve() != Path(job.paths.factsheets).resolve()):
+        raise ValueError(f"factsheet {job.location}: parameters do not reproduce the build's folders")
+    make(params)
     return time.perf_counter() - t0
 
 
 # --- incremental steps -------------------------------------------------------------------------
 def code_digest(paths: Paths) -> str:
-    """Digest of the code a factsheet runs: import closure of this module and the notebook."""
+    """Digest of the code a factsheet runs: the import closure of this module.
+
+    The notebook is not an input: the build does not execute it (it calls the same function).
+    """
     from analysis.core import deps
-    return deps.code_digest(["analysis.pipeline.factsheets", "analysis.pipeline.run",
-                             "analysis.pipeline.kernel"], [paths.notebooks / NOTEBOOK],
-                            src=paths.root / "src")
+    return deps.code_digest(["analysis.pipeline.factsheets"], [], src=paths.root / "src")
 
 
 def _rows(processed: Path, table: str, measurement: int | None = None) -> pd.DataFrame:
@@ -143,8 +149,7 @@ def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_si
         if unknown:
             raise ValueError(f"unknown location(s) {unknown}; known: {codes}")
         codes = [c for c in codes if c in set(locations)]
-    shared = {"national": national, "notebook": file_digest(paths.notebooks / NOTEBOOK),
-              "code": code_digest(paths), "env": file_digest(paths.root / "pyproject.toml"),
+    shared = {"national": national, "code": code_digest(paths), "env": file_digest(paths.root / "pyproject.toml"),
               "synthetic": str(data.synthetic),
               "params": json_digest({"meting": measurement, "first": first, "last": last,
                                      "k": min_cell_size, "lang": lang})}
@@ -155,30 +160,67 @@ def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_si
                       registrations=frame_digest(reg[reg["locatie"] == loc]) if len(reg) else "absent",
                       occupancy=frame_digest(occ[occ["locatie"] == loc]) if len(occ) else "absent",
                       location=frame_digest(locs[locs["locatie"] == loc]) if len(locs) else "absent")
-        steps.append(Step(f"factsheet-{loc}", inputs, job.outputs, partial(run_job, job)))
+        steps.append(Step(f"factsheet-{loc}", inputs, job.outputs, partial(run_in_worker, job)))
     return steps
 
 
-def _kernel_log(path: str) -> None:
-    """Pool initializer: send the worker's (and its kernels') stderr to a log file.
+def _worker_log(path: str | None) -> None:
+    """Pool initializer: send the worker's stderr to a log file (when given).
 
-    Jupyter kernels print start-up and shutdown chatter on stderr, which would tear the
-    progress bar; errors still reach the caller as exceptions naming the location.
+    Warnings of matplotlib or Typst would tear the progress bar; errors still reach the
+    caller as exceptions naming the location.
     """
     import os
 
+    if path is None:
+        return
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
     os.close(fd)
 
 
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def worker_pool(workers: int = WORKERS, log: Path | None = None) -> ProcessPoolExecutor:
+    """The process pool that runs factsheets (started on first use, kept for the build).
+
+    Factsheets run in processes, not in the build's threads: matplotlib's settings are global
+    to a process, so two charts drawn at once in one process mix their styles (seen: SVG text
+    turned into paths in 3 of 18 charts).
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            if log is not None:
+                log.parent.mkdir(parents=True, exist_ok=True)
+            _pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=_SPAWN,
+                                        initializer=_worker_log, initargs=(str(log) if log else None,))
+        return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the factsheet worker processes (the build calls this when it ends)."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None
+
+
+def run_in_worker(job: Job) -> float:
+    """:func:`run_job` in a worker process of :func:`worker_pool`; returns its wall seconds."""
+    return float(worker_pool().submit(run_job, job).result())
+
+
 def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
               progress: bool = True, log: Path | None = None) -> list[StepResult]:
-    """Run the out-of-date steps in a process pool (``workers`` cores) with a progress bar.
+    """Run the out-of-date steps on ``workers`` worker processes with a progress bar.
 
-    Up-to-date steps are recorded as skipped; a finished step is recorded through ``runner``
-    (so its digest is stored exactly as for a sequential build). A failure is raised after
-    the running steps finish.
+    Up-to-date steps are recorded as skipped; each step runs through ``runner`` (marked
+    running, verified and recorded exactly as in a build). A failure is raised after the
+    running steps finish.
     """
     from rich.progress import Progress
 
@@ -187,24 +229,21 @@ def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
     if not todo:
         return results
     errors: list[BaseException] = []
-    init = (_kernel_log, (str(log),)) if log is not None else (None, ())
-    if log is not None:
-        log.parent.mkdir(parents=True, exist_ok=True)
-    with Progress(disable=not progress, transient=False) as bar, \
-            ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=init[0],
-                                initargs=init[1], mp_context=_SPAWN) as pool:
-        task = bar.add_task(f"factsheets ({len(todo)})", total=len(todo))
-        futures = {pool.submit(s.action): s for s in todo}
-        for fut in as_completed(futures):
-            step = futures[fut]
-            try:
-                seconds = fut.result()
-            except BaseException as exc:  # noqa: BLE001 - re-raised below with the step named
-                errors.append(RuntimeError(f"{step.name}: {exc}"))
-                continue
-            res = runner.run(replace(step, action=lambda: None))
-            results.append(StepResult(res.name, True, float(seconds), res.reason))
-            bar.advance(task)
+    worker_pool(workers, log)
+    try:
+        with Progress(disable=not progress, transient=False) as bar, \
+                ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as threads:
+            task = bar.add_task(f"factsheets ({len(todo)})", total=len(todo))
+            futures = {threads.submit(runner.run, s): s for s in todo}
+            for fut in as_completed(futures):
+                try:
+                    results.append(fut.result())
+                except BaseException as exc:  # noqa: BLE001 - re-raised below with the step named
+                    errors.append(RuntimeError(f"{futures[fut].name}: {exc}"))
+                    continue
+                bar.advance(task)
+    finally:
+        shutdown_pool()
     if errors:
         raise errors[0]
     return results
@@ -225,7 +264,7 @@ def main(paths: Paths, location: str | None = None, measurement: int | None = No
     t0 = time.perf_counter()
     steps = factsheet_steps(paths, measurement, locations=[location] if location else None)
     results = run_steps(steps, Runner(paths.state, force=force), workers=workers,
-                        log=work_dir(paths) / "kernels.log")
+                        log=work_dir(paths) / "workers.log")
     ran = [r for r in results if r.ran]
     console.print(f"factsheets: {len(ran)} built, {len(results) - len(ran)} up to date, "
                   f"{time.perf_counter() - t0:.1f} s -> {paths.factsheets}")

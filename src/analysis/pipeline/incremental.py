@@ -5,21 +5,39 @@ measurement), which file-based tools such as doit or snakemake only see as whole
 Quarto's ``freeze`` does not track data at all. The engine is ~100 lines and tested in
 ``tests/test_incremental.py``.
 
-Each step has a name, a dictionary of named input digests, the output paths it promises and
-an action. After a successful action the runner stores the combined digest in
-``<state>/<name>.json``; the next build skips the step when the digest is unchanged and all
-outputs still exist.
+Each step has a name, a dictionary of named input digests, the output paths it promises, an
+action and an optional verification. Integrity rules (issue 12, item 5):
+
+* before the action runs, the step's state is marked ``running`` (written atomically); a build
+  killed during the action (SIGKILL, SIGTERM, power loss) leaves that mark, so the next build
+  re-runs the step ("interrupted") whatever the digests say;
+* actions write into a temporary place and move their outputs into place only on success
+  (:func:`staging_dir`, :func:`replace_dir`; each step's action does this);
+* after the action, the step's ``verify`` lists problems with its outputs (a notebook with a
+  cell that did not run, an expected results file that is absent); only when there are none
+  is the combined digest stored in ``<state>/<name>.json`` (status ``done``). The same
+  verification runs when a later build considers skipping the step;
+* :func:`build_lock` lets one build run per build folder at a time (``fcntl`` lock on
+  ``<build>/.lock``); a second one gets :class:`BuildLocked`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+try:  # POSIX only; elsewhere builds are not locked
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 from analysis.pipeline.hashing import combine
 
@@ -38,17 +56,98 @@ class Step:
         Files the step writes; a missing output forces a re-run.
     action : callable
         Does the work; raising an exception fails the build.
+    verify : callable, optional
+        Returns the problems of the step's outputs (empty: complete and sound). Called after
+        the action (the state is recorded only when it returns nothing) and before a skip.
     """
 
     name: str
     inputs: dict[str, str]
     outputs: list[Path]
     action: Callable[[], object]
+    verify: Callable[[], list[str]] | None = None
 
     @property
     def digest(self) -> str:
         """Combined digest of the inputs."""
         return combine(self.inputs)
+
+
+class StepFailed(RuntimeError):
+    """A step's action finished but its outputs did not pass verification."""
+
+
+class BuildLocked(RuntimeError):
+    """Another build holds the lock of this build folder."""
+
+
+@contextmanager
+def build_lock(build: Path) -> Iterator[Path]:
+    """Hold the exclusive lock of a build folder for the duration of the ``with`` block.
+
+    The lock is an ``fcntl`` lock on ``<build>/.lock`` (released by the kernel when the
+    process ends, however it ends, so a killed build never leaves a stale lock). The file
+    holds the process id of the holder, for the message of the second build.
+
+    Raises
+    ------
+    BuildLocked
+        When another process holds the lock.
+    """
+    build.mkdir(parents=True, exist_ok=True)
+    path = build / ".lock"
+    if fcntl is None:  # pragma: no cover
+        yield path
+        return
+    fh = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise BuildLocked(f"another build is running in {build} (process {holder}); "
+                              "wait for it to finish") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield path
+    finally:
+        fh.close()  # releases the lock
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def staging_dir(target: Path) -> Path:
+    """An empty temporary folder beside ``target`` (same file system, so a rename can move it)."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def replace_dir(staged: Path, target: Path) -> None:
+    """Put the folder ``staged`` in the place of ``target`` (two renames; the old copy is removed).
+
+    A kill between the renames leaves ``target`` absent, which the next build sees as a
+    missing output.
+    """
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staged, target)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 @dataclass
@@ -91,25 +190,44 @@ class Runner:
         sf = self._state_file(step)
         if not sf.exists():
             return "never built"
-        old = json.loads(sf.read_text())
+        try:
+            old = json.loads(sf.read_text())
+        except (OSError, ValueError):
+            return "state unreadable"
+        if old.get("status", "done") != "done":
+            return "interrupted: the last run did not finish"
         missing = [str(p) for p in step.outputs if not Path(p).exists()]
         if missing:
             return f"output missing: {missing[0]}"
         if old.get("digest") != step.digest:
             changed = sorted(k for k, v in step.inputs.items() if old.get("inputs", {}).get(k) != v)
             return "changed: " + ", ".join(changed or ["(input set)"])
+        problems = step.verify() if step.verify else []
+        if problems:
+            return f"output incomplete: {problems[0]}"
         return None
 
+    def mark_running(self, step: Step) -> None:
+        """Record that ``step`` started; a run that never finishes leaves this mark."""
+        write_atomic(self._state_file(step), json.dumps({"status": "running"}, indent=1))
+
+    def record(self, step: Step) -> None:
+        """Verify ``step``'s outputs and store its digest (raises :class:`StepFailed` on a problem)."""
+        missing = [str(p) for p in step.outputs if not Path(p).exists()]
+        problems = [f"output missing: {m}" for m in missing] or (step.verify() if step.verify else [])
+        if problems:
+            raise StepFailed(f"{step.name}: outputs not verified: " + "; ".join(problems[:5]))
+        write_atomic(self._state_file(step), json.dumps(
+            {"status": "done", "digest": step.digest, "inputs": step.inputs}, indent=1, sort_keys=True))
+
     def run(self, step: Step) -> StepResult:
-        """Run ``step`` if needed and record it."""
+        """Run ``step`` if needed, verify its outputs and record it."""
         reason = self.why(step)
         t0 = time.perf_counter()
         if reason is not None:
+            self.mark_running(step)
             step.action()
-            self.state_dir.mkdir(parents=True, exist_ok=True)
-            self._state_file(step).write_text(
-                json.dumps({"digest": step.digest, "inputs": step.inputs}, indent=1, sort_keys=True)
-            )
+            self.record(step)
         res = StepResult(step.name, reason is not None, time.perf_counter() - t0, reason or "up to date")
         with self._lock:
             self.results.append(res)

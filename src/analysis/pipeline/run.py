@@ -2,8 +2,12 @@
 
 Notebooks declare their parameters in a cell tagged ``parameters``; :func:`execute` passes
 only the parameters a notebook declares (read with ``papermill.inspect_notebook``), so one
-parameter dictionary serves every chapter. A failing cell fails the build with the notebook
-and cell named; the partially executed notebook is kept for inspection.
+parameter dictionary serves every chapter. Papermill writes into ``<folder>/.running/``; the
+executed copy moves to its place only when every code cell ran without error
+(:func:`analysis.verify.completeness.notebook_problems`), so a killed or failed run never
+leaves a half-executed notebook where the report reads it. A failing cell fails the build
+with the notebook and cell named; the partially executed copy is kept for inspection in
+``<folder>/.failed/`` and the earlier executed copy is removed (it no longer matches).
 
 Every notebook runs in its own fresh kernel, started with :func:`kernel_options`: the kernel
 talks to papermill over Unix sockets in a private temporary folder (IPC transport) instead of
@@ -100,17 +104,36 @@ def execute(source: Path, target: Path, params: dict[str, Any], *, cwd: Path) ->
     if missing:
         raise NotebookFailed(f"{source.name}: the build provides no value for parameter(s) {missing}")
     chosen = {k: params[k] for k in declared}
-    target.parent.mkdir(parents=True, exist_ok=True)
+    running = target.parent / ".running" / target.name
+    running.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     try:
         with kernel_options() as kernel:
             pm.execute_notebook(
-                str(source), str(target), parameters=chosen, kernel_name="python3",
+                str(source), str(running), parameters=chosen, kernel_name="python3",
                 cwd=str(cwd), progress_bar=False, log_output=False, report_mode=False, **kernel,
             )
     except pm.PapermillExecutionError as exc:
+        kept = _keep_failed(running, target)
         raise NotebookFailed(
             f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
-            f"(executed copy with the error: {target})"
+            f"(executed copy with the error: {kept})"
         ) from exc
+    from analysis.verify.completeness import notebook_problems
+
+    problems = notebook_problems(running)
+    if problems:
+        kept = _keep_failed(running, target)
+        raise NotebookFailed(f"{source.name} did not run completely: {problems[0]} (copy: {kept})")
+    os.replace(running, target)
     return time.perf_counter() - t0
+
+
+def _keep_failed(running: Path, target: Path) -> Path:
+    """Move a failed run to ``<folder>/.failed/`` and remove the stale executed copy."""
+    kept = target.parent / ".failed" / target.name
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    if running.exists():
+        os.replace(running, kept)
+    target.unlink(missing_ok=True)
+    return kept

@@ -22,6 +22,7 @@ from analysis.verify.audit import AuditResult
 from analysis.core.paths import Paths
 from analysis.present import text
 from analysis.present import format as nf
+from analysis.core.results import write_csv
 from analysis.verify.reproduction import CheckResult, STATUSES
 
 TYPE_NL = {"string": "tekst", "integer": "code (geheel getal)", "date": "datum", "time": "tijd",
@@ -448,7 +449,7 @@ def calibration_md(paths: Paths) -> str:
     # while rendering would make every following build re-render.
     out = paths.build / "calibration"
     out.mkdir(parents=True, exist_ok=True)
-    t.to_csv(out / "synth_calibration.csv", index=False)
+    write_csv(t, out / "synth_calibration.csv")
     counts = t["status"].value_counts()
     misses = t[t["status"] != "exact"]
     parts = ["## Kalibratie van de synthetische tweeling\n",

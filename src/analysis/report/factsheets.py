@@ -5,20 +5,27 @@ location; :func:`decorate` adds title, subtitle and notes; :func:`plot_months` d
 month chart; :func:`render` turns the content JSON (``<build>/factsheets/_work/<LOC>.json``)
 into a self-contained HTML page and, through the Typst template in
 ``resources/factsheet/``, a one-page A4 PDF. Both formats come from the same JSON, so they
-show the same numbers, and the JSON holds nothing that disclosure control hid. Running the
-factsheets as build steps is :mod:`analysis.pipeline.factsheets`.
+show the same numbers, and the JSON holds nothing that disclosure control hid.
+
+:func:`make` is one location's whole factsheet (content, chart, HTML, PDF) as one function
+call: the build runs it in worker processes (:mod:`analysis.pipeline.factsheets`, no Jupyter
+kernel per location) and ``notebooks/factsheet.ipynb``, the per-location notebook a user can
+open and run, calls :func:`content`, the same function the build uses.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import Any, Sequence
 
 from analysis import SYNTHETIC_BANNER
+from analysis.core.params import FactsheetParams
 from analysis.core.paths import Paths
 from analysis.describe import disclosure as dc
 
@@ -134,13 +141,77 @@ def render_pdf(sheet: dict[str, Any], svg: str, out: Path) -> Path:
 
 
 def render(paths: Paths, location: str) -> list[Path]:
-    """HTML and PDF of one location from its content JSON and chart."""
+    """HTML and PDF of one location from its content JSON and chart.
+
+    Both are written under temporary names and renamed into place, so a killed build never
+    leaves a half-written factsheet under its final name.
+    """
     work = work_dir(paths)
     sheet = json.loads((work / f"{location}.json").read_text("utf-8"))
     svg = (work / f"{location}-maanden.svg").read_text("utf-8")
-    html_path = paths.factsheets / f"{location}.html"
-    html_path.write_text(render_html(sheet, svg), encoding="utf-8")
-    return [html_path, render_pdf(sheet, svg, paths.factsheets / f"{location}.pdf")]
+    html_path, pdf_path = paths.factsheets / f"{location}.html", paths.factsheets / f"{location}.pdf"
+    tmp_html, tmp_pdf = (work / f".{location}.html.tmp", work / f".{location}.pdf.tmp")
+    tmp_html.write_text(render_html(sheet, svg), encoding="utf-8")
+    render_pdf(sheet, svg, tmp_pdf)
+    os.replace(tmp_html, html_path)
+    os.replace(tmp_pdf, pdf_path)
+    return [html_path, pdf_path]
+
+
+def _stamp(processed: Path) -> tuple:
+    """Names, sizes and modification times of the processed files (the cache key's freshness)."""
+    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                 for f in sorted(processed.glob("*")) if f.is_file())
+
+
+@lru_cache(maxsize=4)
+def _cached_data(processed: str, meting: int, months: tuple[str, ...], stamp: tuple) -> Any:
+    from analysis.describe.load import load_measurement
+
+    return load_measurement(Path(processed), meting, list(months))
+
+
+def _measurement_data(processed: Path, meting: int, months: tuple[str, ...]) -> Any:
+    """Processed tables of one measurement, read once per worker process for all its locations
+    (read again when a processed file changed)."""
+    return _cached_data(str(processed), meting, months, _stamp(processed))
+
+
+def content(p: FactsheetParams) -> tuple[dict[str, Any], Any]:
+    """Content of one location's factsheet: JSON and month chart in ``<build>/factsheets/_work``.
+
+    The disclosure-controlled content (:func:`analysis.present.location.factsheet`) decorated
+    with title and notes (:func:`decorate`), written to ``<LOC>.json``, and the month chart
+    (:func:`plot_months`). The notebook ``factsheet.ipynb`` and the build both call this.
+
+    Returns
+    -------
+    (dict, Any)
+        The content and the chart (what :func:`plot_months` returns).
+    """
+    import pandas as pd
+
+    from analysis.present import location as dl
+
+    paths = p.paths()
+    period = dl.Period(tuple(p.months()))
+    data = _measurement_data(paths.processed, p.meting, period.months)
+    names = data.locations.set_index("locatie")["naam"] if "naam" in data.locations else pd.Series(dtype=str)
+    sheet = dl.factsheet(data.registrations, data.occupancy, location=p.location, period=period,
+                         k=p.min_cell_size, lang=p.lang, locations=data.locations)
+    sheet = decorate(sheet, name=names.get(p.location), measurement=p.meting,
+                     synthetic=data.synthetic, k=p.min_cell_size)
+    work = work_dir(paths)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / f"{p.location}.json").write_text(json.dumps(sheet, ensure_ascii=False, indent=1), encoding="utf-8")
+    chart = plot_months(sheet, work / f"{p.location}-maanden", synthetic=data.synthetic, lang=p.lang)
+    return sheet, chart
+
+
+def make(p: FactsheetParams) -> list[Path]:
+    """One location's factsheet from processed data to HTML and PDF (:func:`content`, :func:`render`)."""
+    content(p)
+    return render(p.paths(), p.location)
 
 
 def decorate(sheet: dict[str, Any], *, name: str | None, measurement: int, synthetic: bool,

@@ -1,0 +1,166 @@
+"""Is a build complete? Executed notebooks, results files and the rendered report.
+
+A build step is up to date only when its outputs are complete and verified (issue 12, item 5).
+This module holds the checks, as functions that return a list of problems (empty: complete):
+
+* :func:`notebook_problems`: every code cell of an executed notebook ran (it has an execution
+  count) and none raised (no ``error`` output, no papermill failure mark);
+* :func:`results_problems`: every file that a results index (``index.csv``) lists exists;
+* :func:`expected_labels`: the figure and table labels (``{#fig-x}``, ``{#tbl-x}``) that
+  the executed notebooks display, i.e. what the report must show;
+* :func:`report_problems`: the report files exist, every expected notebook is complete, and
+  the HTML report shows every expected figure and table (by its anchor) with its image.
+
+``compendium check`` and the build's render step call :func:`report_problems`; a report
+rendered from half-executed notebooks (which used to shrink from 20 figures to 1) fails it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+_LABEL = re.compile(r"\{#((?:fig|tbl)-[\w\-]+)\}")
+
+
+def notebook_problems(path: Path) -> list[str]:
+    """Problems of one executed notebook: missing, unreadable, a code cell not run or failed.
+
+    Parameters
+    ----------
+    path : Path
+        Executed notebook (papermill output).
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when every non-empty code cell ran without error.
+    """
+    if not path.exists():
+        return [f"{path.name}: not executed (file absent)"]
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"{path.name}: unreadable ({exc.__class__.__name__})"]
+    problems = []
+    if nb.get("metadata", {}).get("papermill", {}).get("exception"):
+        problems.append(f"{path.name}: papermill recorded an exception")
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"
+            and "".join(c.get("source", "")).strip()]
+    not_run = [i for i, c in enumerate(code, 1) if c.get("execution_count") is None]
+    if not_run:
+        problems.append(f"{path.name}: {len(not_run)} of {len(code)} code cells did not run "
+                        f"(first: code cell {not_run[0]})")
+    for i, c in enumerate(code, 1):
+        errors = [o for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        status = c.get("metadata", {}).get("papermill", {}).get("status")
+        if errors or status == "failed":
+            name = errors[0].get("ename", "error") if errors else "failed"
+            problems.append(f"{path.name}: code cell {i} raised {name}")
+    return problems
+
+
+def results_problems(results: Path) -> list[str]:
+    """Files listed in any ``index.csv`` under ``results`` that do not exist."""
+    problems = []
+    for index in sorted(results.rglob("index.csv")):
+        try:
+            files = pd.read_csv(index, dtype=str)["file"].dropna()
+        except (OSError, ValueError, KeyError) as exc:
+            problems.append(f"{index}: unreadable ({exc.__class__.__name__})")
+            continue
+        problems += [f"results file missing: {index.parent / f}" for f in files
+                     if not (index.parent / f).exists()]
+    return problems
+
+
+def _markdown_outputs(nb: dict) -> Iterable[str]:
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/markdown")
+            if text:
+                yield "".join(text) if isinstance(text, list) else str(text)
+
+
+def expected_labels(notebooks: Iterable[Path]) -> dict[str, list[str]]:
+    """Figure and table labels each executed notebook displays (``fig-x``, ``tbl-x``)."""
+    out: dict[str, list[str]] = {}
+    for path in notebooks:
+        if not path.exists():
+            continue
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        labels = [m for md in _markdown_outputs(nb) for m in _LABEL.findall(md)]
+        out[path.stem] = list(dict.fromkeys(labels))
+    return out
+
+
+@dataclass
+class Completeness:
+    """Outcome of :func:`check`: what was expected, what was found, and every problem."""
+
+    figures_expected: int = 0
+    tables_expected: int = 0
+    figures_found: int = 0
+    tables_found: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is missing."""
+        return not self.problems
+
+    def summary(self) -> str:
+        """One line for the console."""
+        state = "complete" if self.ok else f"INCOMPLETE ({len(self.problems)} problem(s))"
+        return (f"report {state}: {self.figures_found} of {self.figures_expected} figures, "
+                f"{self.tables_found} of {self.tables_expected} tables")
+
+
+def check(html: Path, pdf: Path | None, notebooks: Iterable[Path], results: Path | None = None
+          ) -> Completeness:
+    """Check a rendered report against the notebooks it was built from.
+
+    Parameters
+    ----------
+    html, pdf : Path
+        The rendered report (``pdf`` None: not checked).
+    notebooks : iterable of Path
+        The executed chapter notebooks the build plan expects (all must be complete).
+    results : Path, optional
+        Results folder whose indexes must be complete.
+
+    Returns
+    -------
+    Completeness
+    """
+    notebooks = list(notebooks)
+    res = Completeness()
+    for nb in notebooks:
+        res.problems += notebook_problems(nb)
+    if results is not None:
+        res.problems += results_problems(results)
+    labels = [lab for labs in expected_labels(notebooks).values() for lab in labs]
+    res.figures_expected = sum(lab.startswith("fig-") for lab in labels)
+    res.tables_expected = sum(lab.startswith("tbl-") for lab in labels)
+    if pdf is not None and (not pdf.exists() or pdf.read_bytes()[:5] != b"%PDF-"):
+        res.problems.append(f"report PDF missing or not a PDF: {pdf}")
+    if not html.exists():
+        res.problems.append(f"report HTML missing: {html}")
+        return res
+    text = html.read_text(encoding="utf-8", errors="replace")
+    for lab in labels:
+        found = re.search(rf"""id=["']{re.escape(lab)}["']""", text) is not None
+        if found:
+            res.figures_found += lab.startswith("fig-")
+            res.tables_found += lab.startswith("tbl-")
+        else:
+            res.problems.append(f"report lacks {'figure' if lab.startswith('fig-') else 'table'} {lab}")
+    return res
+
+
+__all__ = ["Completeness", "check", "expected_labels", "notebook_problems", "results_problems"]
