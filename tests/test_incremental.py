@@ -88,10 +88,11 @@ def test_replace_dir_swaps_whole_folders(tmp_path: Path) -> None:
     target = tmp_path / "processed"
     target.mkdir()
     (target / "old.parquet").write_text("old")
+    (target / "README.md").write_text("tracked documentation")
     staged = staging_dir(target)
     (staged / "new.parquet").write_text("new")
     replace_dir(staged, target)
-    assert sorted(p.name for p in target.iterdir()) == ["new.parquet"]
+    assert sorted(p.name for p in target.iterdir()) == ["README.md", "new.parquet"]
     assert not staged.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["processed"]
 
 

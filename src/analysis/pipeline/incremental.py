@@ -134,12 +134,16 @@ def staging_dir(target: Path) -> Path:
     return tmp
 
 
-def replace_dir(staged: Path, target: Path) -> None:
+def replace_dir(staged: Path, target: Path, carry: tuple[str, ...] = ("README.md", ".gitignore")) -> None:
     """Put the folder ``staged`` in the place of ``target`` (two renames; the old copy is removed).
 
-    A kill between the renames leaves ``target`` absent, which the next build sees as a
-    missing output.
+    Files named in ``carry`` (documentation kept in the folder, tracked by git) are copied
+    from the old folder first. A kill between the renames leaves ``target`` absent, which the
+    next build sees as a missing output.
     """
+    for name in carry:
+        if (target / name).is_file() and not (staged / name).exists():
+            shutil.copy2(target / name, staged / name)
     old = target.with_name(f".{target.name}.old")
     if old.exists():
         shutil.rmtree(old)
