@@ -357,10 +357,11 @@ def sensitivity_tests_sentence(sensitivity) -> str:
         ok = [t for t in tests if variant[t.model_id] is not None and variant[t.model_id].interpretable]
         bad = len(tests) - len(ok)
         sig = sum(t.p < 0.05 for t in ok)
-        if ok:
-            sent = f"Bij {sig} van de {len(ok)} beoordeelbare {models} {claim} (p < 0,05)"
-        else:
-            sent = f"Geen van de {len(tests)} toetsen ({models}) is te beoordelen"
+        if not ok:
+            parts.append(f"Geen van de {len(tests)} toetsen ({models}) is te beoordelen, omdat het gewijzigde "
+                         "model steeds niet interpreteerbaar is.")
+            continue
+        sent = f"Bij {sig} van de {len(ok)} beoordeelbare {models} {claim} (p < 0,05)"
         if bad:
             sent += (f"; {text.count(bad, 'toets is', 'toetsen zijn')} niet te beoordelen omdat het gewijzigde "
                      "model niet interpreteerbaar is")
