@@ -358,8 +358,9 @@ def sensitivity_tests_sentence(sensitivity) -> str:
         bad = len(tests) - len(ok)
         sig = sum(t.p < 0.05 for t in ok)
         if not ok:
-            parts.append(f"Geen van de {len(tests)} toetsen ({models}) is te beoordelen, omdat het gewijzigde "
-                         "model steeds niet interpreteerbaar is.")
+            which = "De enige toets" if len(tests) == 1 else f"Geen van de {len(tests)} toetsen"
+            parts.append(f"{which} ({models}) is {'niet ' if len(tests) == 1 else ''}te beoordelen, omdat het "
+                         "gewijzigde model niet interpreteerbaar is.")
             continue
         sent = f"Bij {sig} van de {len(ok)} beoordeelbare {models} {claim} (p < 0,05)"
         if bad:
