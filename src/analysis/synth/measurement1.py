@@ -27,18 +27,19 @@ class Contrast:
 
     rate: float = 2.82              #: count rate (per occupied place) vs measurement 2 (~1/0.38)
     month_slope: float = 0.88       #: within-measurement monthly rate ratio
-    dur_other: float = 1.10         #: duration ratio, rooms other than isolation
-    dur_iso_aggr: float = 0.571     #: duration ratio, aggression in the isolation room (~1/1.75)
-    dur_iso_rest: float = 1.35      #: duration ratio, other reasons in the isolation room
+    dur_other: float = 1.06         #: duration ratio, rooms other than isolation
+    dur_iso_aggr: float = 0.50      #: duration ratio, aggression in the isolation room
+    dur_iso_rest: float = 1.17      #: duration ratio, other reasons in the isolation room
     iso_both: float = 0.90          #: isolation/own odds ratio, sites with both room types
     other_both: float = 1.30        #: other/own odds ratio, sites with both room types
     iso_only: float = 1.25          #: isolation/own odds ratio, isolation-only sites
     other_only: float = 1 / 1.15    #: other/own odds ratio, other-room-only sites
     missing: float = 0.15           #: weight of 'not registered' (measurement 2: 0.07)
     occupancy: float = 1.03         #: occupancy level vs the base
-    dur_trend: float = 0.03         #: monthly ln-duration trend, rooms other than isolation
-    iso_trend: float = 0.04         #: monthly ln-duration trend, isolation room
-    dur_spread: float = 1.55        #: scale of the resampled ln-duration residuals (published CI widths)
+    dur_trend: float = 0.04         #: monthly ln-duration trend, rooms other than isolation
+    iso_trend: float = 0.06         #: monthly ln-duration trend, isolation room
+    dur_spread: float = 1.6         #: scale of the resampled ln-duration residuals (published CI widths)
+    dur_loc_spread: float = 1.5     #: scale of the location effects on ln(duration) (published chibar2)
     room_trend: float = 0.116       #: monthly log-odds trend, isolation up / other room down (both-room sites)
     single_trend: float = -0.04     #: the same trend at sites with only one of the two rooms
     youth_base: int = 0             #: youth numbers start at XX{youth_base + 1}
@@ -170,7 +171,9 @@ def _durations(df: pd.DataFrame, m2: pd.DataFrame, con: Contrast, n_months: int,
     t = df["mi"].to_numpy() - (n_months - 1) / 2
     shift = np.where(room == 3, np.where(reason == 1, con.dur_iso_aggr, con.dur_iso_rest), con.dur_other)
     trend = np.where(room == 3, con.iso_trend, con.dur_trend) * t
-    mu = (df["locatie"].map(loc_e).to_numpy() + np.array([rea_e[r] for r in reason])
+    centre = float(np.mean(list(loc_e.values())))
+    loc = {c: centre + con.dur_loc_spread * (v - centre) for c, v in loc_e.items()}
+    mu = (df["locatie"].map(loc).to_numpy() + np.array([rea_e[r] for r in reason])
           + np.array([room_e[r] for r in room]) + np.log(shift) + trend)
     d = np.exp(mu + con.dur_spread * resid[rng.integers(len(resid), size=len(df))])
     d = np.clip(np.where(rng.random(len(df)) < 0.6, np.round(d / 5) * 5, np.round(d)), 5, 1380).astype(int)
