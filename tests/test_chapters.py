@@ -101,3 +101,21 @@ def test_describing_chapters_default_to_the_latest_measurement(tmp_path: Path) -
     p = UnplannedParams(params_dir=str(params))
     assert p.meting == 3 and p.months()[0] == "2021-09"
     assert UnplannedParams(params_dir=str(params), meting=1).meting == 1  # the parameter to choose
+
+
+def test_factsheet_notebook_defaults_equal_what_the_build_passes() -> None:
+    from analysis.core.params import FactsheetParams
+    from analysis.pipeline.factsheets import Job
+
+    paths = default_paths()
+    latest = max(measurements.load_all(paths))
+    m = measurements.load_all(paths)[latest]
+    defaults = _defaults("factsheet")
+    passed = Job(paths, defaults["location"], latest, m.first_month, m.last_month).parameters()
+    assert set(defaults) <= set(passed)
+    nb_params, build_params = FactsheetParams.from_namespace(defaults), FactsheetParams.from_namespace(passed)
+    assert nb_params.paths().processed == build_params.paths().processed
+    assert nb_params.paths().build == build_params.paths().build
+    for field in ("meting", "lang", "min_cell_size", "location"):
+        assert getattr(nb_params, field) == getattr(build_params, field), field
+    assert nb_params.months() == build_params.months()

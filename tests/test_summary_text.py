@@ -112,7 +112,8 @@ def test_chapter_2_grammar_on_small_numbers() -> None:
     cov = pd.DataFrame({"locatie": ["L1"], "months_registered": [1], "months_period": [2],
                         "late_start": [True], "ended_early": [False]})
     s = tx.totals(3, 1, pm, cov, 2)
-    assert s.startswith("In meting 3 zijn 1 ongeplande gedwongen afzondering vastgelegd door 1 locatie.")
+    assert s.startswith("In meting 3 is 1 ongeplande gedwongen afzondering vastgelegd door 1 locatie. In de eerste "
+                        "maand (sep 2021) waren het er geen, in de laatste (okt 2021) 1, meer dan in de eerste.")
     assert "1 locatie registreerde minder dan 2 maanden: 1 begon later." in s
     assert "0 begon" not in s and "stopte" not in s
     assert tx.period(3, ["2021-09", "2021-10"], 1).endswith(

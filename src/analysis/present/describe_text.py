@@ -140,12 +140,12 @@ def totals(meting: int, n_registrations: int, per_month: pd.DataFrame, coverage:
         return (f"In {text.measurements([meting])} is geen enkele ongeplande gedwongen afzondering vastgelegd "
                 f"({_locs(len(coverage))}).")
     first, last = int(per_month["n"].iloc[0]), int(per_month["n"].iloc[-1])
-    s = (f"In {text.measurements([meting])} zijn "
+    s = (f"In {text.measurements([meting])} {text.verb(n_registrations, 'is', 'zijn')} "
          f"{text.count(n_registrations, 'ongeplande gedwongen afzondering', 'ongeplande gedwongen afzonderingen')} "
          f"vastgelegd door {_locs(len(coverage))}. In de eerste maand ({month_label(per_month['maand'].iloc[0], lang)}) "
-         f"{text.verb(first, 'was', 'waren')} het er {format_number(first)}, in de laatste "
-         f"({month_label(per_month['maand'].iloc[-1], lang)}) {format_number(last)}"
-         + ("." if first == last else f": {text.compare(last, first, words='meer')}."))
+         f"{text.verb(first, 'was', 'waren')} het er {format_number(first) if first else 'geen'}, in de laatste "
+         f"({month_label(per_month['maand'].iloc[-1], lang)}) {format_number(last) if last else 'geen'}"
+         + (", evenveel." if first == last else f", {text.compare(last, first, words='meer')} dan in de eerste."))
     short = coverage[coverage["months_registered"] < coverage["months_period"]]
     if not len(short):
         return s + f" Alle locaties registreerden alle {text.count(n_months, 'maand', 'maanden')}."
