@@ -378,6 +378,8 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
     from rich.console import Console
     from rich.table import Table
 
+    from analysis.present import text
+
     console = console or Console()
     counts = result.counts()
     t = Table(title="Reproductiecontrole: gepubliceerde cijfers vs. deze build", title_justify="left")
@@ -394,10 +396,13 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
         console.print(f"  {line}")
     allowed = result.table[result.table["allowed"] & (result.table["status"] == DIFFERS)]
     if len(allowed):
-        console.print(f"[yellow]{len(allowed)} toegestane afwijking(en) (allow-list):[/] "
+        console.print(f"[yellow]{text.count(len(allowed), 'toegestane afwijking', 'toegestane afwijkingen')} "
+                      "(allow-list):[/] "
                       + ", ".join(allowed["id"].head(8)))
     if result.exit_code:
-        f = Table(title=f"{len(result.failures)} cijfer(s) die hadden moeten kloppen", title_justify="left")
+        n = len(result.failures)
+        f = Table(title=f"{text.count(n, 'cijfer', 'cijfers')} {text.verb(n, 'dat had', 'die hadden')} moeten kloppen",
+                  title_justify="left")
         for col in ("id", "published", "computed", "difference"):
             f.add_column(col, justify="left" if col == "id" else "right")
         for _, r in result.failures.head(max_rows).iterrows():
