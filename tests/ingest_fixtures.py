@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.core.measurements import Measurement
 
-KEY = b"test-key"
+KEY = b"test-key-0123456789abcdef-ingest"
 MEASUREMENTS = {
     1: Measurement(meting=1, folder="meting-1", first_month="2019-09", last_month="2020-02", expected_locations=2),
     2: Measurement(meting=2, folder="meting-2", first_month="2020-09", last_month="2021-02", expected_locations=2),

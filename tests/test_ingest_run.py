@@ -16,6 +16,7 @@ from analysis.ingest import checks
 from analysis.ingest import process as ingest
 from analysis.ingest import pseudonym
 from analysis.core.paths import find_root
+from analysis.core.provenance import marker_text
 from ingest_fixtures import KEY, MEASUREMENTS, make_tree, valid_rows, write_xlsx
 
 ROOT = find_root()
@@ -77,7 +78,9 @@ def test_no_free_text_or_youth_ids_in_outputs(tmp_path):
 def test_synthetic_twin_uses_the_public_key(tmp_path, monkeypatch):
     monkeypatch.delenv(pseudonym.KEY_ENV, raising=False)
     raw = make_tree(tmp_path, valid_rows(3))
-    (raw / "SYNTHETIC").write_text("synthetic twin\n")
+    files = {p.relative_to(raw).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in raw.rglob("*") if p.is_file()}
+    (raw / "SYNTHETIC").write_text(marker_text("synthetic twin", files))
     rep = ingest.run(raw, tmp_path / "out", measurements=MEASUREMENTS)
     reg = pd.read_parquet(tmp_path / "out" / "registrations.parquet")
     assert rep.synthetic and pseudonym.pseudonym(valid_rows(1)[0]["nummer_jongere"], pseudonym.SYNTHETIC_KEY) in set(reg["jongere"])
@@ -92,12 +95,12 @@ def test_real_data_without_key_is_refused(tmp_path, monkeypatch):
 
 
 def test_key_from_env_and_from_file_outside_repo(tmp_path, monkeypatch):
-    monkeypatch.setenv(pseudonym.KEY_ENV, "geheim ")
-    assert pseudonym.resolve_key(tmp_path) == b"geheim"
+    monkeypatch.setenv(pseudonym.KEY_ENV, "geheim-0123456789abcdef ")
+    assert pseudonym.resolve_key(tmp_path) == b"geheim-0123456789abcdef"
     monkeypatch.delenv(pseudonym.KEY_ENV)
-    (tmp_path / "key").write_text("sleutel\n")
+    (tmp_path / "key").write_text("sleutel-0123456789abcdef\n")
     monkeypatch.setenv(pseudonym.KEY_FILE_ENV, str(tmp_path / "key"))
-    assert pseudonym.resolve_key(tmp_path, repo_root=ROOT) == b"sleutel"
+    assert pseudonym.resolve_key(tmp_path, repo_root=ROOT) == b"sleutel-0123456789abcdef"
     monkeypatch.setenv(pseudonym.KEY_FILE_ENV, str(ROOT / "pyproject.toml"))
     with pytest.raises(pseudonym.MissingKey, match="inside the repository"):
         pseudonym.resolve_key(tmp_path, repo_root=ROOT)
@@ -127,7 +130,7 @@ def test_measurement_folder_without_params_is_an_error(tmp_path):
 
 
 def test_main_prints_summary_and_returns_zero(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(pseudonym.KEY_ENV, "k")
+    monkeypatch.setenv(pseudonym.KEY_ENV, KEY.decode())
     monkeypatch.setattr("analysis.core.measurements.load_all", lambda *a: MEASUREMENTS)
     assert ingest.main(make_tree(tmp_path, valid_rows(3) + [dict(valid_rows(1)[0], locatie="ZZ")]), tmp_path / "out") == 0
     out = capsys.readouterr().out

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from analysis.core.errors import UserError
 from analysis.core.paths import Paths, default_paths
 
 _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -54,14 +55,27 @@ class Measurement(BaseModel):
                 y, m = y + 1, 1
 
 
+class ParamsError(UserError, ValueError):
+    """A measurement description that cannot be used; the message names the file (exit 2)."""
+
+
 def load(path: Path) -> Measurement:
-    """Read and validate one ``meting-<N>.yaml``."""
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    """Read and validate one ``meting-<N>.yaml``.
+
+    Raises
+    ------
+    ParamsError
+        Unreadable file, YAML error or an invalid field; one line naming the file.
+    """
     try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+        if not isinstance(data, dict):
+            raise ValueError("expected a mapping of meting, folder, first_month, last_month, expected_locations")
         return Measurement(**data)
     except Exception as exc:  # pydantic's message names the field; add the file
-        raise ValueError(f"{path}: {exc}") from exc
+        msg = " ".join(str(exc).split())
+        raise ParamsError(f"{path}: {msg}") from exc
 
 
 def load_all(paths: Paths | None = None) -> dict[int, Measurement]:

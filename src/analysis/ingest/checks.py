@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis import codebook
 from analysis.core.paths import is_location_code
+from analysis.ingest.pseudonym import normalise_youth_id
 from analysis.ingest.readers import norm_key
 
 
@@ -42,13 +43,13 @@ CHECKS: tuple[Check, ...] = (
     Check("bad_time", "quarantine", "tijd_start / tijd_eind is not a time"),
     Check("bad_code", "quarantine", "value is neither a code nor a label of the codebook"),
     Check("bad_month", "quarantine", "maand / month field is not JJJJ-MM"),
-    Check("month_outside_period", "quarantine", "occupancy month outside the measurement period"),
+    Check("buiten_periode", "quarantine", "registration start month or occupancy month outside the measurement period"),
+    Check("buiten_locatieperiode", "quarantine", "month outside the location's eerste_maand - laatste_maand (locations.csv)"),
     Check("bad_number", "quarantine", "occupancy is not a number or is negative"),
     Check("duplicate_key", "quarantine", "occupancy, policy or location row repeats an earlier key"),
     Check("duur_2359", "flag", "end - start is exactly 23h59m (artefact of one-day registrations)"),
     Check("eind_voor_start", "flag", "end before start"),
     Check("duur_boven_24u", "flag", "duration over 24 hours"),
-    Check("buiten_periode", "flag", "start outside the measurement period"),
     Check("dubbel", "flag", "same location, youth and start as an earlier registration"),
 )
 
@@ -212,7 +213,9 @@ def parse_months(s: pd.Series) -> pd.Series:
 # --- shared rules ---------------------------------------------------------------------------
 def unparsed(p: Problems, raw: pd.Series, parsed: pd.Series, column: str, tail: str, check: str) -> pd.Series:
     """Quarantine cells that hold text but did not parse: ``<column> = <value> <tail>``."""
-    p.add(raw.notna() & parsed.isna(), column, raw, f"{column} = " + raw.fillna("") + f" {tail}", check)
+    # Why no value in the reason: reasons are summarised in appendix C and on the console;
+    # the value stays in the ``value`` column of quarantine.csv (masked for sensitive columns).
+    p.add(raw.notna() & parsed.isna(), column, raw, f"{column} {tail}", check)
     return parsed
 
 
@@ -238,9 +241,28 @@ def check_month(p: Problems, text: pd.DataFrame, col: str, months: list[str] | N
     """Parse a month column; quarantine non-months and (given ``months``) months outside it."""
     m = unparsed(p, text[col], parse_months(text[col]), col, "is not a month (expected JJJJ-MM)", "bad_month")
     if months is not None:
-        p.add(m.notna() & ~m.isin(months), col, text[col], f"{col} = " + m.fillna("") + f" is outside "
-              f"meting {meting} ({months[0]} to {months[-1]})", "month_outside_period")
+        p.add(m.notna() & ~m.isin(months), col, m, period_reason(meting, months), "buiten_periode")
     return m
+
+
+def period_reason(meting: int, months: list[str]) -> str:
+    """Reason of the one period rule (registrations and occupancy alike)."""
+    return (f"buiten periode: month outside meting {meting} ({months[0]} to {months[-1]}, "
+            f"params/meting-{meting}.yaml)")
+
+
+LOCATION_PERIOD_REASON = ("buiten locatieperiode: month outside this location's eerste_maand - "
+                          "laatste_maand (locations.csv)")
+
+
+def outside_location_window(loc: pd.Series, month: pd.Series, windows: dict[str, tuple[str, str]]) -> pd.Series:
+    """True where ``month`` (``YYYY-MM``) is outside the window of location ``loc``."""
+    # Plain object arrays: the columns may be empty, missing or of pandas' string dtype.
+    first = loc.map({k: v[0] for k, v in windows.items()}).astype(object).fillna("").to_numpy(dtype=object)
+    last = loc.map({k: v[1] for k, v in windows.items()}).astype(object).fillna("").to_numpy(dtype=object)
+    m = month.astype(object).fillna("").to_numpy(dtype=object)
+    out = [bool(x and f and (x < f or x > la)) for x, f, la in zip(m, first, last)]
+    return pd.Series(out, index=month.index, dtype=bool)
 
 
 def check_duplicates(p: Problems, keys: pd.DataFrame, rows: pd.Series, column: str) -> None:
@@ -268,7 +290,9 @@ def _month_text(ts: pd.Series) -> pd.Series:
 
 
 def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
-                           periods: dict[int, list[str]], labels: dict[str, dict[str, int]]
+                           periods: dict[int, list[str]], labels: dict[str, dict[str, int]],
+                           windows: dict[str, tuple[str, str]] | None = None,
+                           found: list[pd.DataFrame] | None = None
                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate registrations and derive the processed columns.
 
@@ -283,12 +307,24 @@ def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
         Measurement -> its months (``YYYY-MM``).
     labels : dict
         Column -> normalised label alias -> code.
+    windows : dict, optional
+        Location -> (``eerste_maand``, ``laatste_maand``) from ``locations.csv``.
+    found : list, optional
+        Receives a frame (``meting, locatie, maand``) of every otherwise valid row, before
+        the period rules, so that ingest can report the months found in the data.
 
     Returns
     -------
     tuple of DataFrame
         Accepted rows (contract columns, with ``nummer_jongere`` still in clear text for the
         caller to pseudonymise) and problems (``pos, column, value, reason, check``).
+
+    Notes
+    -----
+    The one period rule: a registration whose start month is outside its measurement's
+    period, or outside its location's ``eerste_maand`` - ``laatste_maand``, is quarantined
+    (``buiten_periode``, ``buiten_locatieperiode``), so every table and model leaves it out
+    the same way; ``vlag_buiten_periode`` is therefore always false in processed data.
     """
     p = Problems()
     check_required(p, text, REG_REQUIRED)
@@ -309,6 +345,20 @@ def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
         "nummer_jongere": text["nummer_jongere"], "start": start, "eind": eind,
     })[keep]
     out["maand"] = _month_text(out["start"])
+    if found is not None:
+        found.append(out[["meting", "locatie", "maand"]].copy())
+    in_period = pd.Series(False, index=out.index)
+    for meting, months in periods.items():
+        sel = out["meting"] == meting
+        in_period |= sel & out["maand"].isin(months)
+        p.add((sel & ~out["maand"].isin(months)).reindex(text.index, fill_value=False), "datum_start",
+              out["maand"], period_reason(meting, months), "buiten_periode")
+    outside_loc = in_period & outside_location_window(out["locatie"], out["maand"], windows or {})
+    p.add(outside_loc.reindex(text.index, fill_value=False), "datum_start", out["maand"],
+          LOCATION_PERIOD_REASON, "buiten_locatieperiode")
+    problems = p.frame()
+    out = out[in_period & ~outside_loc]
+    keep = out.index
     out["uur"] = out["start"].dt.hour.astype("int64")
     out["duur_min"] = ((out["eind"] - out["start"]).dt.total_seconds() / 60).astype("float64")
     for name, c in codes.items():
@@ -317,13 +367,10 @@ def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
     out["vlag_duur_2359"] = (dur == 1439).to_numpy()
     out["vlag_eind_voor_start"] = (dur < 0).to_numpy()
     out["vlag_duur_boven_24u"] = (dur > 1440).to_numpy()
-    in_period = pd.Series(False, index=out.index)
-    for meting, months in periods.items():
-        in_period |= (out["meting"] == meting) & out["maand"].isin(months)
-    out["vlag_buiten_periode"] = ~in_period
-    # Why normalise the id: the same youth typed as xx0001 and XX0001 is the same youth; a
-    # missing id compares equal to a missing id (documented in data/raw/README.md).
-    youth = out["nummer_jongere"].fillna("").str.upper()
+    out["vlag_buiten_periode"] = False
+    # The same youth typed as 0012, 12 or " 12" is the same youth (normalise_youth_id, the
+    # codebook's rule); a missing id compares equal to a missing id (data/raw/README.md).
+    youth = out["nummer_jongere"].map(normalise_youth_id, na_action="ignore").fillna("")
     out["vlag_dubbel"] = pd.DataFrame({"l": out["locatie"], "j": youth, "s": out["start"]}).duplicated(keep="first")
     out["bron_bestand"] = text["bron_bestand"][keep]
     out["bron_rij"] = text["bron_rij"][keep].astype("int64")
@@ -331,15 +378,19 @@ def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
 
 
 def validate_occupancy(text: pd.DataFrame, locations: dict[str, str], meting: int,
-                       months: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate ``bezetting.csv``: known location, month in the period, number >= 0, unique key."""
+                       months: list[str], windows: dict[str, tuple[str, str]] | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate ``bezetting.csv``: known location, month in the measurement period and in the
+    location's window (the same period rule as registrations), number >= 0, unique key."""
     p = Problems()
     check_required(p, text, ("locatie", "maand", "gemiddelde_bezetting"))
     loc = check_location(p, text["locatie"], locations)
     month = check_month(p, text, "maand", months, meting)
+    p.add(month.isin(months) & outside_location_window(loc, month, windows or {}), "maand", month,
+          LOCATION_PERIOD_REASON, "buiten_locatieperiode")
     col = "gemiddelde_bezetting"
     value = unparsed(p, text[col], parse_numbers(text[col]), col, "is not a number", "bad_number")
-    p.add(value < 0, col, text[col], f"{col} = " + text[col].fillna("") + " is negative", "bad_number")
+    p.add(value < 0, col, text[col], f"{col} is negative", "bad_number")
     check_duplicates(p, pd.DataFrame({"locatie": loc, "maand": month}), text["bron_rij"], "locatie")
     return p.result(pd.DataFrame({"meting": meting, "locatie": loc, "maand": month, col: value}, index=text.index))
 
@@ -370,8 +421,8 @@ def _check_code_list(p: Problems, text: pd.DataFrame, f: codebook.Field, table: 
         return None if None in codes else "|".join(str(c) for c in sorted(set(codes)))
     s = text[f.name]
     parsed = s.map(parse, na_action="ignore")
-    p.add(s.notna() & parsed.isna(), f.name, s, f"{f.name} = " + s.fillna("") +
-          f" holds a value that is not a code; allowed: {f.allowed_text()}", "bad_code")
+    p.add(s.notna() & parsed.isna(), f.name, s,
+          f"{f.name} holds a value that is not a code; allowed: {f.allowed_text()}", "bad_code")
     return parsed.astype(object)
 
 

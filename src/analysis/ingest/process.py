@@ -24,14 +24,17 @@ from analysis.ingest import checks
 from analysis.ingest import pseudonym
 from analysis.ingest import readers
 from analysis.ingest.report import FileReport, IngestReport, totals as _totals
+from analysis.core.csvsafe import neutralise_frame
 from analysis.core.errors import UserError
 from analysis.core.measurements import Measurement
-from analysis.core.provenance import is_synthetic
+from analysis.core.provenance import SYNTHETIC_MARKER, is_synthetic
 from analysis.ingest import discover
 
 OUTPUTS = ("registrations.parquet", "occupancy.parquet", "policy.parquet", "locations.parquet",
            "quarantine.csv")
-QUARANTINE_COLUMNS = ["file", "row", "column", "value", "reason"]
+QUARANTINE_COLUMNS = ["file", "row", "column", "check", "value", "reason"]
+#: What a masked value reads in quarantine.csv.
+MASK = "[verborgen]"
 
 
 class IngestError(UserError):
@@ -169,8 +172,6 @@ def _load_table(table: readers.TextTable, rep: FileReport, fields: list, resourc
     rep.encoding, rep.separator, rep.blank_rows = table.encoding, table.separator, table.blank_rows
     rep.title_rows, rep.physical_lines, rep.header_row = table.title_rows, table.physical_lines, table.header_row
     rep.rows_read, rep.warnings = table.rows_read, rep.warnings + list(table.warnings)
-    if table.sheet is not None:
-        rep.warnings.append(f"read from sheet {table.sheet!r}")
     rows = table.frame["bron_rij"].tolist() + [r for r, _ in table.bad_rows]
     if table.header is None:
         rep.error = (f"no header row with the columns of the contract in the first {readers.HEADER_SEARCH_ROWS} "
@@ -281,14 +282,39 @@ def _finish_registrations(acc: pd.DataFrame, key: bytes) -> pd.DataFrame:
     return _frame([acc], "registraties", ["meting", "locatie", "start", "bron_bestand", "bron_rij"])
 
 
-def _write_outputs(out: Path, tables: dict[str, pd.DataFrame], lines: pd.DataFrame) -> dict[str, str]:
-    """Write every output via a temporary name (no half-written file) and return SHA-256s."""
+def showable_columns() -> set[str]:
+    """Columns whose values quarantine.csv may show: coded and typed codebook fields.
+
+    Masked are ``nummer_jongere``, free text and every other text column (institution and
+    location names), and anything that is not a codebook column.
+    """
+    return {f.name for res in ("registraties", "locaties", "bezetting", "beleid") for f in codebook.fields(res)
+            if f.name == "locatie" or (f.type != "string" and not f.free_text)}
+
+
+def mask_values(lines: pd.DataFrame, show_values: bool = False) -> pd.DataFrame:
+    """Quarantine lines with the values of non-showable columns masked (unless ``show_values``)."""
+    if show_values or not len(lines):
+        return lines
+    ok = lines["column"].isin(showable_columns())
+    value = lines["value"].fillna("").astype(str)
+    return lines.assign(value=value.where(ok | (value == ""), MASK))
+
+
+def _write_outputs(out: Path, tables: dict[str, pd.DataFrame], lines: pd.DataFrame,
+                   show_values: bool = False) -> dict[str, str]:
+    """Write every output via a temporary name (no half-written file) and return SHA-256s.
+
+    quarantine.csv masks sensitive values (:func:`mask_values`) and neutralises cells that
+    start like a spreadsheet formula (:func:`analysis.core.csvsafe.neutralise`).
+    """
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
         _write_parquet(df, out / f".{name}.tmp")
         os.replace(out / f".{name}.tmp", out / name)
     lines = lines.sort_values(["file", "row", "column", "reason"], na_position="first", kind="stable")
-    lines[QUARANTINE_COLUMNS].to_csv(out / ".quarantine.tmp", index=False, lineterminator="\n")
+    lines = neutralise_frame(mask_values(lines.reindex(columns=QUARANTINE_COLUMNS), show_values))
+    lines.to_csv(out / ".quarantine.tmp", index=False, lineterminator="\n")
     os.replace(out / ".quarantine.tmp", out / "quarantine.csv")
     return {name: _sha256(out / name) for name in OUTPUTS}
 
@@ -316,7 +342,7 @@ def _load_locations(tree: discover.RawTree, aliases: readers.Aliases) -> tuple[l
 
 
 def run(raw: Path, out: Path, *, key: bytes | None = None,
-        measurements: dict[int, Measurement] | None = None) -> IngestReport:
+        measurements: dict[int, Measurement] | None = None, show_values: bool = False) -> IngestReport:
     """Ingest the raw tree ``raw`` into processed tables in ``out``.
 
     Parameters
@@ -329,6 +355,8 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
         Pseudonymisation key; default from :func:`analysis.ingest.pseudonym.resolve_key`.
     measurements : dict, optional
         Measurement descriptions; default :func:`analysis.core.measurements.load_all`.
+    show_values : bool
+        Show the values of sensitive columns in quarantine.csv (default: masked).
 
     Returns
     -------
@@ -351,19 +379,23 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
     tree, found = _discover(raw, measurements)
     if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
         raise IngestError(f"output folder {out} is inside the raw folder; raw data is never written to")
+    synthetic = is_synthetic(raw)
+    marker_ignored = (raw / SYNTHETIC_MARKER).is_file() and not synthetic
     key = pseudonym.resolve_key(raw, key)
     base = _aliases(None)
     per_source = {m.meting: (base.merged(_aliases(folder.aliases)) if folder.aliases else base)
                   for m, folder in found}
     loc_item, locs, loc_lines = _load_locations(tree, base)
     known = {c.upper(): c for c in locs["locatie"]}
+    windows = {r.locatie: (r.eerste_maand, r.laatste_maand) for r in locs.itertuples()}
+    months_found: list[pd.DataFrame] = []
     # Files are read one after the other: threads were slower (the csv module holds the GIL).
     reg_loaded, reg_parts, reg_lines = [], [], []
     for m, folder in found:
         loaded = [item for f in folder.registrations
                   for item in load_file(f, "registraties", "registraties", per_source[m.meting], m.meting)]
         acc, lines = _validate(loaded, "registraties", checks.validate_registrations, known,
-                               {m.meting: m.months()}, per_source[m.meting].labels)
+                               {m.meting: m.months()}, per_source[m.meting].labels, windows, months_found)
         reg_loaded += loaded
         reg_parts.append(acc)
         reg_lines.append(lines)
@@ -380,7 +412,7 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
             items = load_file(discover.RawFile(path, discover.display_name(path, raw)), kind, kind,
                               per_source[m.meting], m.meting)
             if kind == "bezetting":
-                acc, lines = _validate(items, kind, checks.validate_occupancy, known, m.meting, m.months())
+                acc, lines = _validate(items, kind, checks.validate_occupancy, known, m.meting, m.months(), windows)
                 occ.append(acc)
             else:
                 acc, lines = _validate(items, kind, checks.validate_policy, known, m.meting, per_source[m.meting].labels)
@@ -394,18 +426,122 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
         "locations.parquet": locs,
     }
     lines = _concat([loc_lines, *reg_lines, *other_lines])
-    outputs = _write_outputs(out, tables, lines)
+    outputs = _write_outputs(out, tables, lines, show_values)
+    ms = [m for m, _ in found]
+    periods, outside = period_report(_concat(months_found), lines, other_loaded, ms, windows)
+    located = location_report(tables["registrations.parquet"], locs, ms)
+    warnings = period_warnings(periods, outside, ms) + located.pop("_warnings") + warnings
+    if marker_ignored:
+        warnings.insert(0, f"{SYNTHETIC_MARKER} marker present but the tree does not match its manifest: "
+                        "treated as real data (pseudonymised with your key)")
     files = [i.report for i in loc_item] + [i.report for i in reg_loaded] + [i.report for i in other_loaded]
     for f in files:
         warnings.extend(f"{f.file}: {w}" for w in f.warnings)
     report = IngestReport(
         files=files, totals=_totals(files), quarantined_rows=sum(f.rows_quarantined for f in files),
-        quarantine_lines=len(lines), synthetic=is_synthetic(raw), exit_code=0,
+        quarantine_lines=len(lines), synthetic=synthetic, exit_code=0,
         measurements=[m.meting for m, _ in found], outputs=outputs, warnings=warnings,
+        periods=periods, outside_period=outside, locations=located,
+        key_fingerprint=pseudonym.fingerprint(key),
         reasons={k: int(v) for k, v in lines["check"].value_counts().sort_index().items()}, out=out)
     text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     (out / "ingest_report.json").write_text(text, encoding="utf-8")
     return report
+
+
+# --- periods and locations -------------------------------------------------------------------
+PERIOD_CHECKS = ("buiten_periode", "buiten_locatieperiode")
+
+
+def _span(months: pd.Series) -> dict[str, str] | None:
+    months = months.dropna()
+    return {"first": str(months.min()), "last": str(months.max())} if len(months) else None
+
+
+def period_report(found: pd.DataFrame, lines: pd.DataFrame, occupancy_items: list[Loaded],
+                  measurements: list[Measurement], windows: dict[str, tuple[str, str]]
+                  ) -> tuple[dict, dict]:
+    """Months found per measurement and location, and what the one period rule left out.
+
+    Returns
+    -------
+    tuple of dict
+        ``periods``: ``{"<meting>": {"configured": {first, last}, "found": {first, last} | None,
+        "by_location": {"<LOC>": {first, last}}}}`` over every registration that passed the other
+        checks; ``outside_period``: ``{"<meting>": {"registrations": n, "occupancy": n,
+        "by_location": {"<LOC>": n}}}``, registrations quarantined as ``buiten_periode`` or
+        ``buiten_locatieperiode`` (``by_location`` counts registrations) and occupancy rows
+        quarantined by the same rule (the contract of ``docs/contracts.md``).
+    """
+    periods, outside = {}, {}
+    if not len(found):
+        found = pd.DataFrame({"meting": pd.Series(dtype="int64"), "locatie": pd.Series(dtype=str),
+                              "maand": pd.Series(dtype=str)})
+    occ_files = {i.report.file: i.report.meting for i in occupancy_items if i.report.kind == "bezetting"}
+    q = lines[lines["check"].isin(PERIOD_CHECKS) & lines["file"].isin(occ_files)] if len(lines) else lines
+    occ_rows = q.drop_duplicates(["file", "row"])["file"].map(occ_files).value_counts() if len(q) else pd.Series(dtype=int)
+    for m in measurements:
+        f = found[found["meting"] == m.meting]
+        months = m.months()
+        out_m = ~f["maand"].isin(months)
+        out_loc = ~out_m & checks.outside_location_window(f["locatie"], f["maand"], windows)
+        left = f[out_m | out_loc]
+        periods[str(m.meting)] = {
+            "configured": {"first": m.first_month, "last": m.last_month},
+            "found": _span(f["maand"]),
+            "by_location": {loc: _span(g["maand"]) for loc, g in sorted(f.groupby("locatie"))},
+        }
+        outside[str(m.meting)] = {
+            "registrations": int(len(left)), "occupancy": int(occ_rows.get(m.meting, 0)),
+            "by_location": {str(k): int(v) for k, v in left.groupby("locatie").size().sort_index().items()},
+        }
+    return periods, outside
+
+
+def period_warnings(periods: dict, outside: dict, measurements: list[Measurement]) -> list[str]:
+    """One warning per measurement with rows left out by the period rule (with the numbers)."""
+    out = []
+    for m in measurements:
+        o, p = outside[str(m.meting)], periods[str(m.meting)]
+        if not (o["registrations"] or o["occupancy"]):
+            continue
+        found = p["found"]
+        locs = ", ".join(f"{k} {v}" for k, v in o["by_location"].items())
+        out.append(f"meting {m.meting}: {o['registrations']} registrations and {o['occupancy']} occupancy rows "
+                   f"outside the period {m.first_month} to {m.last_month} (params/meting-{m.meting}.yaml) or "
+                   "their location's eerste_maand - laatste_maand were quarantined as 'buiten periode' and "
+                   "are left out of every table and model"
+                   + (f"; months in the data: {found['first']} to {found['last']}" if found else "")
+                   + (f"; per location: {locs}" if locs else ""))
+    return out
+
+
+def location_report(reg: pd.DataFrame, locs: pd.DataFrame, measurements: list[Measurement]) -> dict:
+    """Locations with accepted registrations per measurement against ``expected_locations``.
+
+    Returns ``{"<meting>": {"expected": n, "found": [...], "without_registrations": [...]}}``
+    plus ``"_warnings"`` (popped by the caller): one warning with the names when the number
+    differs. ``without_registrations`` lists locations of ``locations.csv`` whose window
+    overlaps the measurement but that registered nothing in it.
+    """
+    out: dict = {}
+    warnings = []
+    for m in measurements:
+        have = sorted(set(reg.loc[reg["meting"] == m.meting, "locatie"]))
+        active = sorted(r.locatie for r in locs.itertuples()
+                        if r.eerste_maand <= m.last_month and r.laatste_maand >= m.first_month)
+        silent = [c for c in active if c not in have]
+        out[str(m.meting)] = {"expected": m.expected_locations, "found": have, "without_registrations": silent}
+        if len(have) < m.expected_locations:
+            warnings.append(f"meting {m.meting}: registrations from {len(have)} locations, "
+                            f"{m.expected_locations} expected (params/meting-{m.meting}.yaml); "
+                            + (f"without registrations: {', '.join(silent)}" if silent else
+                               "no other location of locations.csv is active in this period"))
+        elif len(have) > m.expected_locations:
+            warnings.append(f"meting {m.meting}: registrations from {len(have)} locations, "
+                            f"{m.expected_locations} expected (params/meting-{m.meting}.yaml): {', '.join(have)}")
+    out["_warnings"] = warnings
+    return out
 
 
 def _frame(parts: list[pd.DataFrame], resource: str, order: list[str]) -> pd.DataFrame:
@@ -418,7 +554,13 @@ def _frame(parts: list[pd.DataFrame], resource: str, order: list[str]) -> pd.Dat
     return df.sort_values(order, kind="stable").reset_index(drop=True)
 
 
-def main(raw: Path | None = None, out: Path | None = None) -> int:
+def preflight(raw: Path, measurements: dict[int, Measurement]) -> None:
+    """Raise the user errors ingest would raise (layout, params, key) before a build starts."""
+    _discover(Path(raw), measurements)
+    pseudonym.resolve_key(Path(raw))
+
+
+def main(raw: Path | None = None, out: Path | None = None, show_values: bool = False) -> int:
     """Run ingest for the CLI: print the summary (or a one-line reason) and return the exit code."""
     from rich.console import Console
 
@@ -427,8 +569,8 @@ def main(raw: Path | None = None, out: Path | None = None) -> int:
     console = Console()
     try:
         paths = default_paths() if raw is None or out is None else None
-        report = run(raw or paths.raw, out or paths.processed)
-    except (IngestError, pseudonym.MissingKey) as exc:
+        report = run(raw or paths.raw, out or paths.processed, show_values=show_values)
+    except UserError as exc:
         console.print(f"[red]ingest: nothing processed[/red]: {exc}", soft_wrap=True)
         return 2
     report.print_summary(console)

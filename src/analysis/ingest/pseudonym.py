@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,39 @@ HOW_TO_SET = (
 
 class MissingKey(UserError):
     """Real data is being ingested without a usable pseudonymisation key."""
+
+
+#: Minimum key length: 16 bytes = 128 bits.
+MIN_KEY_BYTES = 16
+
+
+def check_key(key: bytes, origin: str) -> bytes:
+    """``key`` if it has at least :data:`MIN_KEY_BYTES` bytes and is not one repeated pattern.
+
+    Why: a short key lets anyone enumerate youth numbers (a few thousand ids per location)
+    and reverse every pseudonym.
+    """
+    if len(key) < MIN_KEY_BYTES:
+        raise MissingKey(f"the pseudonymisation key from {origin} has {len(key)} bytes; at least "
+                         f"{MIN_KEY_BYTES} bytes (128 bits) are required: " + HOW_TO_SET)
+    if len(set(key)) < 4:
+        raise MissingKey(f"the pseudonymisation key from {origin} repeats fewer than 4 different "
+                         "characters; use a random key: " + HOW_TO_SET)
+    return key
+
+
+def fingerprint(key: bytes) -> str:
+    """A short public fingerprint of ``key`` (not the key; the key cannot be derived from it).
+
+    Used as an input of the build's ingest step, so a new key re-ingests, and written to
+    ``ingest_report.json`` so a reader can tell which key made the pseudonyms.
+    """
+    return hmac.new(key, b"compendium pseudonym key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def key_fingerprint(raw: Path) -> str:
+    """Fingerprint of the key :func:`resolve_key` gives for ``raw`` (raises :class:`MissingKey`)."""
+    return fingerprint(resolve_key(raw))
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -69,12 +103,12 @@ def resolve_key(raw: Path, key: bytes | None = None, repo_root: Path | None = No
     if key is not None:
         if not key:
             raise MissingKey("the pseudonymisation key is empty; " + HOW_TO_SET)
-        return key
-    if is_synthetic(raw):
+        return check_key(key, "the caller")
+    if is_synthetic(raw):  # the marker AND its manifest: only a tree `compendium synth` wrote
         return SYNTHETIC_KEY
     env = os.environ.get(KEY_ENV, "")
     if env.strip():
-        return env.strip().encode("utf-8")
+        return check_key(env.strip().encode("utf-8"), KEY_ENV)
     file_name = os.environ.get(KEY_FILE_ENV, "")
     if file_name.strip():
         path = Path(file_name).expanduser()
@@ -89,17 +123,37 @@ def resolve_key(raw: Path, key: bytes | None = None, repo_root: Path | None = No
         secret = path.read_bytes().strip()
         if not secret:
             raise MissingKey(f"the key file {path} is empty; " + HOW_TO_SET)
-        return secret
+        return check_key(secret, str(path))
     raise MissingKey(f"{raw} holds real registrations and no pseudonymisation key is set: "
                      + HOW_TO_SET)
 
 
-def pseudonym(value: str, key: bytes) -> str:
-    """HMAC-SHA-256 (hex) of a youth id, after trimming and upper-casing it.
+_DIGITS = re.compile(r"^\d+(?:[.,]0+)?$")
 
-    Why normalise: ``xx0001`` and ``XX0001 `` are the same youth in different exports.
+
+def normalise_youth_id(value: str) -> str:
+    """The codebook's rule for ``nummer_jongere`` before hashing and duplicate checks.
+
+    Whitespace anywhere is removed and letters are upper-cased; an id of digits only (also
+    ``12.0`` as a spreadsheet or SPSS number arrives) loses its leading zeros and decimal
+    part. So ``0012``, `` 12``, ``12`` and ``12.0`` are one youth, ``xx 0001`` and ``XX0001``
+    are one youth; ``XX0012`` and ``XX12`` stay different (letters make the id a code whose
+    zeros may matter).
     """
-    return hmac.new(key, value.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
+    text = "".join(str(value).split()).upper()
+    if _DIGITS.match(text):
+        digits = re.split(r"[.,]", text)[0].lstrip("0")
+        return digits or "0"
+    return text
+
+
+def pseudonym(value: str, key: bytes) -> str:
+    """HMAC-SHA-256 (hex) of a youth id after :func:`normalise_youth_id`.
+
+    Why normalise: ``xx0001`` and ``XX0001 `` (or ``0012`` and ``12``) are the same youth in
+    different exports.
+    """
+    return hmac.new(key, normalise_youth_id(value).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:

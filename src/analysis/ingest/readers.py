@@ -413,6 +413,7 @@ def read_xlsx_sheets(path: Path, is_header: HeaderTest | None = None) -> list[Te
     finally:
         wb.close()
     tables, others = [], []
+    first_title = sheets[0][0] if sheets else None
     for title, records in sheets:
         nonblank = sum(not _blank(c) for _, c in records)
         if not nonblank:
@@ -420,6 +421,8 @@ def read_xlsx_sheets(path: Path, is_header: HeaderTest | None = None) -> list[Te
         t = _rows_from_records(records, is_header)
         if t.header is not None:
             t.sheet = title
+            if title != first_title:
+                t.warnings.append(f"read from sheet {title!r} (not the first sheet)")
             tables.append(t)
         else:
             others.append((title, nonblank, records))

@@ -55,6 +55,10 @@ class IngestReport:
     outputs: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
+    periods: dict[str, Any] = field(default_factory=dict)
+    outside_period: dict[str, Any] = field(default_factory=dict)
+    locations: dict[str, Any] = field(default_factory=dict)
+    key_fingerprint: str = ""
     out: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -183,8 +183,11 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
         steps.append(synth_step)
 
     def ingest_step() -> Step:
+        from analysis.ingest.pseudonym import key_fingerprint
         inputs = {"raw": tree_digest(raw), "params": tree_digest(p.params),
-                  "code": module_digest(p, "ingest"), "env": env_digest(p)}
+                  "code": module_digest(p, "ingest"), "env": env_digest(p),
+                  # the key's fingerprint (never the key): a new key re-ingests
+                  "key": key_fingerprint(raw)}
 
         def action() -> None:
             from analysis.ingest import process as ingest

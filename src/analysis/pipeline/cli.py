@@ -46,6 +46,19 @@ def _parser() -> argparse.ArgumentParser:
                        "Exit 0 when processed data was written, 2 when nothing could be processed.")
     p.add_argument("--raw", type=Path, default=None, help="raw-data folder (default: data/raw)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: data/processed)")
+    p.add_argument("--show-values", action="store_true",
+                   help="show values of youth-number, free-text and other text columns in quarantine.csv "
+                   "(masked by default; the file stays in the secure environment)")
+
+    p = sub.add_parser("new-measurement", help="write params/meting-N.yaml from the exports of measurement N",
+                       description="Read the registration exports of <raw>/meting-N/registraties/, find the "
+                       "months and locations in the data and write params/meting-N.yaml for you to check "
+                       "(counts per month in its comments). Exit 2 when there is nothing to read or the file "
+                       "exists (use --force).")
+    p.add_argument("meting", type=int, help="measurement number, e.g. 3")
+    p.add_argument("--raw", type=Path, default=None, help="raw-data folder (default: data/raw)")
+    p.add_argument("--params", type=Path, default=None, help="params folder (default: params)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing params/meting-N.yaml")
 
     p = sub.add_parser("run", help="execute the chapter notebooks with papermill",
                        description="Execute notebooks/ with papermill into <build>/notebooks.")
@@ -105,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from analysis.core.errors import UserError
 
-    handler = getattr(commands, f"cmd_{args.command}")
+    handler = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
     try:
         return int(handler(args) or 0)
     except UserError as exc:  # a problem the user can fix: one line, no traceback

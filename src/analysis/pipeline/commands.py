@@ -83,9 +83,38 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from analysis.ingest import process as ingest
 
     t0 = time.perf_counter()
-    code = ingest.main(args.raw, args.out)
+    code = ingest.main(args.raw, args.out, show_values=getattr(args, "show_values", False))
     _done("ingest", t0)
     return code
+
+
+def cmd_new_measurement(args: argparse.Namespace) -> int:
+    """Write params/meting-N.yaml from the exports of measurement N, for the user to check."""
+    from analysis.ingest import newmeasurement
+
+    paths = default_paths()
+    target, m, found = newmeasurement.main(args.meting, args.raw or paths.raw, args.params or paths.params,
+                                           force=args.force)
+    console.print(f"wrote {target}: meting {m.meting}, {m.first_month} to {m.last_month}, "
+                  f"{m.expected_locations} locations, {int(found.per_month.sum())} registrations in "
+                  f"{found.files} files")
+    outside = found.per_month[(found.per_month.index < m.first_month) | (found.per_month.index > m.last_month)]
+    if len(outside):
+        console.print(f"[yellow]warning[/] {int(outside.sum())} registrations in months outside the proposed "
+                      f"period ({', '.join(outside.index)}) will be quarantined as 'buiten periode'")
+    console.print("Check the months, the number of locations and the label in that file (the counts per "
+                  "month are in its comments), then run `compendium build`.")
+    return 0
+
+
+def ingest_warnings(processed: Path) -> list[str]:
+    """Warnings of the last ingest (periods, locations, marker) for the build output."""
+    import json
+    report = processed / "ingest_report.json"
+    if not report.is_file():
+        return []
+    rep = json.loads(report.read_text(encoding="utf-8"))
+    return [w for w in rep.get("warnings", []) if w.startswith(("meting ", "SYNTHETIC"))]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -144,6 +173,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     cfg = build.BuildConfig(paths=paths, force=args.force, renderer=args.renderer,
                             synthetic=True if args.synthetic else None)
     raw, synthetic = build.raw_root(cfg)
+    if not synthetic:
+        # User errors (layout, a measurement without params, no key) end here in one line
+        # with exit 2, before anything is built (see cli.main).
+        from analysis.ingest import process as ingest
+        from analysis.core import measurements
+        ingest.preflight(raw, measurements.load_all(paths))
     if synthetic:
         console.print(f"[bold yellow]Data: synthetic twin[/] ({SYNTHETIC_BANNER}); "
                       f"no registrations found in {paths.raw}")
@@ -163,6 +198,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     except build.BuildLocked as exc:
         console.print(f"[bold red]{exc}[/]")
         return 2
+    for w in ingest_warnings(paths.processed):
+        console.print(f"[bold yellow]warning[/] {w}", soft_wrap=True)
     console.print(f"report: {paths.report_output / 'report.html'}\n        {paths.report_output / 'report.pdf'}")
     _done("build", t0)
     return 0

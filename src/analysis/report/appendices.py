@@ -107,15 +107,28 @@ def codebook_md() -> str:
 
 
 # --- C: data quality ---------------------------------------------------------------------
+# Appendix C reports columns, codes and counts only: never a value from an export. Reasons
+# are summarised by check id (a code), and file errors by their check, so that no text that
+# could hold a youth number or free text reaches the public report.
+CHECK_NL = {
+    "file_unreadable": "bestand onleesbaar", "no_header": "geen kopregel", "missing_column": "verplichte kolom ontbreekt",
+    "misaligned_row": "rij past niet op de kopregel", "bad_location_code": "ongeldige locatiecode",
+    "required": "verplicht veld leeg", "unknown_location": "onbekende locatie", "bad_date": "geen datum",
+    "bad_time": "geen tijd", "bad_code": "geen code uit het codeboek", "bad_month": "geen maand",
+    "buiten_periode": "buiten de periode van de meting", "buiten_locatieperiode": "buiten de periode van de locatie",
+    "bad_number": "geen getal", "duplicate_key": "dubbele sleutel",
+}
+
+
 def _report_tables(rep: dict) -> list[str]:
-    """Reconciliation tables from ``ingest_report.json`` (totals, per measurement, problems)."""
+    """Reconciliation tables from ``ingest_report.json`` (totals, per measurement, files with problems)."""
     parts = []
     totals = rep.get("totals")
     if isinstance(totals, dict) and all(isinstance(v, dict) for v in totals.values()):
         df = pd.DataFrame.from_dict(totals, orient="index").reset_index(names="soort")
         df["soort"] = df["soort"].replace({"all": "totaal"})
         order = ["soort", "files", "files_not_processed", "rows_read", "rows_accepted", "rows_quarantined"]
-        df = df[[c for c in order if c in df.columns] + [c for c in df.columns if c not in order]]
+        df = df[[c for c in order if c in df.columns]]
         df = df.rename(columns={"files": "bestanden", "files_not_processed": "niet verwerkt",
                                 "rows_read": "rijen gelezen", "rows_accepted": "geaccepteerd",
                                 "rows_quarantined": "in quarantaine", "soort": "Soort"})
@@ -128,15 +141,45 @@ def _report_tables(rep: dict) -> list[str]:
                    geaccepteerd=("rows_accepted", "sum"), quarantaine=("rows_quarantined", "sum"))
               .reset_index().rename(columns={"meting": "Meting", "kind": "Soort"}))
         parts.append(md_table(by, "Invoerbestanden per meting en soort", "ingest-files"))
-        bad = files[files["error"].notna() | (files.get("rows_quarantined", 0) > 0)] if "error" in files else files.iloc[0:0]
-        if len(bad):
-            parts.append(md_table(bad[["file", "rows_read", "rows_quarantined", "error"]].head(40),
-                                  "Bestanden met fouten of afgekeurde rijen", "ingest-problems"))
-    if rep.get("warnings"):
-        parts.append("Meldingen bij het inlezen:\n\n" + "\n".join(f"- {w}" for w in rep["warnings"]) + "\n")
-    if isinstance(rep.get("outputs"), dict) and rep["outputs"]:
-        out = pd.DataFrame([{"Bestand": k, "SHA-256 (eerste 16 tekens)": v[:16]} for k, v in rep["outputs"].items()])
-        parts.append(md_table(out, "Verwerkte bestanden en hun controlegetal", "ingest-outputs"))
+        if "error" in files:
+            bad = files[files["error"].notna()]
+            if len(bad):
+                n = len(bad)
+                rows = int(bad["rows_read"].sum())
+                parts.append(f"{text.count(n, 'bestand', 'bestanden')} kon{'' if n == 1 else 'den'} niet worden "
+                             f"verwerkt ({text.count(rows, 'rij', 'rijen')}, alle in quarantaine); de reden per "
+                             "bestand staat in `ingest_report.json`.\n")
+    return parts
+
+
+def _period_tables(rep: dict) -> list[str]:
+    """Configured and found months per measurement, and what the period rule left out."""
+    periods, outside = rep.get("periods") or {}, rep.get("outside_period") or {}
+    if not periods:
+        return []
+    rows = []
+    for m in sorted(periods, key=int):
+        p, o = periods[m], outside.get(m, {})
+        found = p.get("found")
+        rows.append({"Meting": m, "Ingestelde periode": f"{p['configured']['first']} t/m {p['configured']['last']}",
+                     "Maanden in de data": f"{found['first']} t/m {found['last']}" if found else "-",
+                     "Registraties buiten periode": o.get("registrations", 0),
+                     "Bezetting buiten periode": o.get("occupancy", 0),
+                     "Per locatie": ", ".join(f"{k}: {v}" for k, v in (o.get("by_location") or {}).items()) or "-"})
+    parts = ["## Periode van de metingen\n",
+             "Registraties en bezetting buiten de ingestelde periode van een meting "
+             "(`params/meting-<N>.yaml`), of buiten de eerste en laatste maand van hun locatie "
+             "(`locations.csv`), staan in quarantaine (reden *buiten periode*) en tellen in geen enkele "
+             "tabel of model mee.\n",
+             md_table(pd.DataFrame(rows), "Ingestelde en gevonden maanden per meting; rijen buiten de periode",
+                      "ingest-periods")]
+    locs = rep.get("locations") or {}
+    loc_rows = [{"Meting": m, "Verwacht": v.get("expected"), "Met registraties": len(v.get("found") or []),
+                 "Zonder registraties": ", ".join(v.get("without_registrations") or []) or "-"}
+                for m, v in sorted(locs.items(), key=lambda kv: int(kv[0])) if isinstance(v, dict)]
+    if loc_rows:
+        parts.append(md_table(pd.DataFrame(loc_rows), "Aantal locaties per meting: verwacht en gevonden",
+                              "ingest-locations"))
     return parts
 
 
@@ -159,7 +202,10 @@ def missingness(processed: Path) -> pd.DataFrame | None:
 
 
 def data_quality_md(processed: Path) -> str:
-    """Ingestion reconciliation, quarantine summary and missingness (appendix C)."""
+    """Ingestion reconciliation, periods, quarantine summary and missingness (appendix C).
+
+    Only columns, check codes and counts are shown: no value from an export.
+    """
     parts = []
     rep_path = processed / "ingest_report.json"
     if rep_path.exists():
@@ -169,16 +215,23 @@ def data_quality_md(processed: Path) -> str:
                      "verslag (inclusief SHA-256 van elk invoer- en uitvoerbestand) staat in "
                      f"`ingest_report.json`. Bron: {'synthetische tweeling' if synthetic else 'registraties'}.\n")
         parts.extend(_report_tables(rep))
+        parts.extend(_period_tables(rep))
     else:
         parts.append("*Geen `ingest_report.json` gevonden: de ingest-stap is in deze build niet uitgevoerd.*\n")
     q_path = processed / "quarantine.csv"
     if q_path.exists():
-        q = pd.read_csv(q_path, dtype=str)
+        q = pd.read_csv(q_path, dtype=str, keep_default_na=False)
         if len(q):
-            by = (q.groupby(["reason", "column"], dropna=False).size().reset_index(name="Aantal")
-                  .rename(columns={"reason": "Reden", "column": "Kolom"}).sort_values("Aantal", ascending=False))
-            parts.append(f"In quarantaine: {len(q)} cel(len) of rij(en) die niet aan het codeboek voldeden.\n")
-            parts.append(md_table(by.head(40), "Quarantaine per reden en kolom", "quarantine"))
+            check = q["check"] if "check" in q else pd.Series("", index=q.index)
+            known = {f.name for res in ("registraties", "locaties", "bezetting", "beleid") for f in codebook.fields(res)}
+            col = q["column"].where(q["column"].isin(known), "")
+            by = (pd.DataFrame({"Controle": check.map(lambda c: CHECK_NL.get(c, c)), "Kolom": col})
+                  .groupby(["Controle", "Kolom"]).size().reset_index(name="Aantal")
+                  .sort_values(["Aantal", "Controle", "Kolom"], ascending=[False, True, True]))
+            parts.append(f"In quarantaine: {text.count(len(q), 'melding', 'meldingen')} over rijen die niet aan "
+                         "het codeboek voldeden (per controle en kolom; de waarden zelf blijven in "
+                         "`data/processed/quarantine.csv`).\n")
+            parts.append(md_table(by.head(40), "Quarantaine per controle en kolom", "quarantine"))
         else:
             parts.append("Er staan geen registraties in quarantaine.\n")
     miss = missingness(processed)

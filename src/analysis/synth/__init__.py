@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import SYNTHETIC_BANNER
-from analysis.core.provenance import SYNTHETIC_MARKER
+from analysis.core.provenance import SYNTHETIC_MARKER, marker_text
 from analysis.synth import locations as L
 from analysis.synth import measurement1 as M1
 from analysis.synth import measurement2 as M2
@@ -136,6 +136,10 @@ def write_twin(out: Path, seed: int = DEFAULT_SEED, extra_measurements: list[int
             "gemiddelde_bezetting": W.decimal_comma(occ["tienden"])}))
     W.write_csv(out / "meting-2" / "beleid.csv", twin.policy)
     W.write_csv(out / "meting-2" / "faciliteiten.csv", L.facilities_table())
+    # The marker carries the manifest of every other file, so ingest can verify that a tree
+    # with a marker really is this twin (analysis.core.provenance.twin_verified).
+    files = {k: v for k, v in manifest(out).items() if k != SYNTHETIC_MARKER}
+    (out / SYNTHETIC_MARKER).write_text(marker_text(MARKER_TEXT, files), encoding="utf-8")
     return manifest(out)
 
 
