@@ -27,11 +27,10 @@ PATTERNS = {
     "spelled count": re.compile(rf"\b(twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|achttien)\s+{NOUNS}\b",
                                 re.I),
 }
-#: Modules whose string literals are narrative shown in the report, the factsheets or the CLI.
-NARRATIVE_MODULES = [
-    "present/text.py", "present/describe_text.py", "present/summary.py", "present/narrative.py",
-    "present/describe_tables.py", "report/assemble.py", "report/appendices.py", "verify/reproduction.py",
-]
+#: Stages whose string literals reach a reader (report, factsheets, appendices, CLI messages).
+NARRATIVE_STAGES = ("present", "report", "verify", "pipeline")
+NARRATIVE_MODULES = sorted(p.relative_to(SRC).as_posix() for stage in NARRATIVE_STAGES
+                           for p in (SRC / stage).rglob("*.py"))
 
 
 def findings(text: str) -> list[str]:
