@@ -132,3 +132,19 @@ def test_type1_error_of_the_count_glmm_at_zero_change() -> None:
     got = pl.power_table(pl.collect(engine.run(study.tasks(truth), workers=2, progress=False))).iloc[0]
     assert got["n_failed"] <= nsim * 0.01
     assert abs(got["power"] - 0.05) <= mc_band(0.05, nsim)
+
+
+def test_appendix_text_follows_the_power_table() -> None:
+    from analysis.present import planning as present
+
+    power = pd.DataFrame({"outcome": "count", "months": [3, 3], "locations": 18, "change": [0.0, -0.2],
+                          "nsim": 10, "detected": [2, 6], "power": [0.2, 0.6], "ci_low": [0.04, 0.31],
+                          "ci_high": [0.51, 0.83], "n_warning": [0, 1], "n_failed": 0})
+    t1 = present.type1_sentence(power)
+    assert "20,0% van de simulaties bij 3 maanden per meting en 18 locaties" in t1
+    assert "binnen het Monte-Carlo-interval" in t1
+    answer = present.answer_sentences(power, pl.minimal_detectable_change(power))
+    assert "60% bij een daling van 20%" in answer and "Geen van de onderzochte dalingen" in answer
+    assert "gaf er 1 een waarschuwing" in present.quality_sentence(power, {})
+    table = present.power_display(power)
+    assert list(table["Verandering"]) == ["0%", "-20%"]

@@ -107,7 +107,8 @@ class Truth:
     source : str
         Where the parameters come from (build models or a parameter file).
     verdicts : dict
-        Fit-quality status of each source model (``ok``, ``warning``, ``failed``, ``given``).
+        Fit-quality verdict of each source model (``ok``, the reasons it is not interpretable,
+        ``failed``; ``given`` for parameters from a file).
     """
 
     count_log_rate: float
@@ -123,7 +124,7 @@ class Truth:
     verdicts: dict[str, str] = field(default_factory=dict)
 
     def usable(self, outcome: str) -> bool:
-        """Whether the source model of ``outcome`` may drive a simulation (not failed/degenerate)."""
+        """Whether the source model of ``outcome`` may drive a simulation (interpretable verdict)."""
         return self.verdicts.get(OUTCOMES[outcome], "given") in ("ok", "given")
 
 
@@ -172,7 +173,9 @@ def truth_from_results(results: dict[str, Any], counts: pd.DataFrame, meting_lev
     contrast = f"meting{last}" if last != meting_levels[0] else ""
     level = {k: (_term(r, "intercept") + (_term(r, contrast) if contrast else 0.0)) for k, r in results.items()
              if r.status != "failed"}
-    verdicts = {k: r.status for k, r in results.items()}
+    # the fit-quality verdict of chapter 3 (degenerate, singular, separated ... -> not usable)
+    verdicts = {k: (r.verdict.code if r.status != "failed" and getattr(r, "verdict", None) is not None
+                    else r.status) for k, r in results.items()}
     kw: dict[str, Any] = {}
     c = results.get("count_meting")
     if c is None or c.status == "failed":

@@ -127,7 +127,8 @@ def run_plan(paths: Paths, plan_file: Path, *, setting: str = "quick", nsim: int
     else:
         truth, synthetic = source_truth(paths, metingen=metingen, reference=reference, cache_dir=cache_dir)
     wanted = list(outcomes or s["outcomes"])
-    skipped = {o: f"bronmodel {planning.OUTCOMES[o]} heeft status '{truth.verdicts[planning.OUTCOMES[o]]}'"
+    skipped = {o: f"het bronmodel {planning.OUTCOMES[o]} is niet interpreteerbaar "
+                  f"(oordeel '{truth.verdicts.get(planning.OUTCOMES[o], 'ontbreekt')}')"
                for o in wanted if not truth.usable(o)}
     designs = planning.designs_grid([o for o in wanted if o not in skipped], months or s["months"],
                                     locations or s["locations"], changes or s["changes"])

@@ -15,12 +15,12 @@ import pandas as pd
 
 from analysis.models.planning import OUTCOME_LABELS
 from analysis.present import figures
-from analysis.present.display import format_number
+from analysis.present import format as nf
 
 
 def pct(x: float, decimals: int = 0) -> str:
     """``0.123`` -> ``"12%"`` (decimal comma in Dutch)."""
-    return format_number(100 * x, decimals) + "%"
+    return nf.number(100 * x, decimals) + "%"
 
 
 def months_text(m: int) -> str:
@@ -103,7 +103,8 @@ def type1_sentence(power: pd.DataFrame, alpha: float = 0.05) -> str:
         return "Deze studie bevat geen ontwerp zonder verandering; de type-I-fout is niet gecontroleerd."
     parts, outside = [], []
     for r in zero.itertuples():
-        parts.append(f"{pct(r.power, 1)} bij {months_text(int(r.months))} ({OUTCOME_LABELS[r.outcome]})")
+        parts.append(f"{pct(r.power, 1)} van de simulaties bij {months_text(int(r.months))} per meting en "
+                     f"{locations_text(int(r.locations))} ({OUTCOME_LABELS[r.outcome]})")
         if not (r.ci_low <= alpha <= r.ci_high):
             outside.append(r)
     verdict = ("Het nominale niveau van " + pct(alpha) + " ligt bij elk ontwerp binnen het "
@@ -111,8 +112,8 @@ def type1_sentence(power: pd.DataFrame, alpha: float = 0.05) -> str:
                f"Bij {len(outside)} van de {len(zero)} ontwerpen ligt {pct(alpha)} buiten het "
                "Monte-Carlo-interval; daar is de toets niet op zijn nominale niveau en zijn de "
                "power-waarden minder betrouwbaar.")
-    return (f"Zonder verandering verwerpt de toets de nulhypothese in {enumerate_nl(parts)} van de "
-            f"simulaties (de type-I-fout). {verdict}")
+    return (f"Zonder verandering vindt de toets ten onrechte een verschil (de type-I-fout) in "
+            f"{enumerate_nl(parts)}. {verdict}")
 
 
 def answer_sentences(power: pd.DataFrame, mdc: pd.DataFrame, target: float = 0.8) -> str:
@@ -137,9 +138,9 @@ def quality_sentence(power: pd.DataFrame, skipped: dict[str, str]) -> str:
     """How many refits warned or failed, and which outcomes were not simulated and why."""
     total = int(power["nsim"].sum())
     warn, fail = int(power["n_warning"].sum()), int(power["n_failed"].sum())
-    s = (f"Van de {total} heranalyses gaven er {warn} een waarschuwing (bijvoorbeeld een variantie "
-         f"tussen locaties die op nul uitkomt) en mislukten er {fail}; mislukte heranalyses tellen als "
-         "'niet gezien'.")
+    s = (f"Van de {total} heranalyses {'gaf' if warn == 1 else 'gaven'} er {warn} een waarschuwing "
+         f"(bijvoorbeeld een variantie tussen locaties die op nul uitkomt) en "
+         f"{'mislukte' if fail == 1 else 'mislukten'} er {fail}; mislukte heranalyses tellen als 'niet gezien'.")
     if warn == 0 and fail == 0:
         s = f"Alle {total} heranalyses convergeerden zonder waarschuwing."
     for o, why in skipped.items():
