@@ -119,3 +119,16 @@ def test_factsheet_notebook_defaults_equal_what_the_build_passes() -> None:
     for field in ("meting", "lang", "min_cell_size", "location"):
         assert getattr(nb_params, field) == getattr(build_params, field), field
     assert nb_params.months() == build_params.months()
+
+
+def test_the_build_can_describe_an_earlier_measurement() -> None:
+    from analysis.core.measurements import ParamsError
+
+    metingen = sorted(measurements.load_all(default_paths()))
+    plan = {nb: used for nb, _, used, _ in build.chapter_notebooks(
+        build.BuildConfig(paths=default_paths(), describe=metingen[0]), metingen)}
+    assert plan["02_unplanned_seclusion"] == [metingen[0]]
+    assert plan["01_planned_policy"] == [metingen[0]]  # falls back only to earlier measurements
+    assert plan["03_change_across_measurements"] == metingen
+    with pytest.raises(ParamsError, match="--describe"):
+        build.chapter_notebooks(build.BuildConfig(paths=default_paths(), describe=99), metingen)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from analysis.core import measurements as measurements_mod
 from analysis.core.chapters import CHAPTERS
+from analysis.core.measurements import ParamsError
 from analysis.core.params import DEFAULT_MODEL_SET, DEFAULT_NSIM, DEFAULT_SEED
 from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
 from analysis.pipeline.incremental import (BuildLocked, Runner, Step, StepFailed, StepResult,  # noqa: F401
@@ -61,6 +62,7 @@ class BuildConfig:
     factsheets: bool = True
     workers: int = 2
     model_set: str = DEFAULT_MODEL_SET
+    describe: int | None = None  # measurement chapters 1 and 2 describe; None: the latest
     on_step: Callable[[StepResult], None] | None = None
     results: list[StepResult] = field(default_factory=list)
 
@@ -142,14 +144,19 @@ def chapter_notebooks(cfg: BuildConfig, metingen: list[int]) -> list[tuple[str, 
     -------
     list of tuple
         (notebook name, module group, measurements whose rows it reads, processed table); the
-        last measurement of the list is the one the notebook describes. Chapter 3 and its
+        last measurement of the list is the one the notebook describes: for chapters 1 and 2
+        ``cfg.describe``, by default the latest configured measurement. Chapter 3 and its
         leave-one-location-out section read every measurement (and the occupancy); the first
         needs no result of the other, so both run at the same time. The model notebooks come
         first (they take longest), then the descriptive chapters from the last to the first.
     """
+    chosen = metingen[-1] if cfg.describe is None else int(cfg.describe)
+    if chosen not in metingen:
+        raise ParamsError(f"--describe {chosen}: no params/meting-{chosen}.yaml (configured: {metingen})")
+    upto = [m for m in metingen if m <= chosen]
     out = []
     for ch in CHAPTERS:
-        used = metingen if ch.scope == "all" or ch.falls_back else metingen[-1:]
+        used = metingen if ch.scope == "all" else (upto if ch.falls_back else [chosen])
         out.append((ch.notebook, ch.group, used, ch.table))
         out += [(s.notebook, ch.group, used, ch.table) for s in ch.sections
                 if not s.sensitivity_only or cfg.model_set == "primary+sensitivity"]

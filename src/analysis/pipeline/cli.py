@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-run every step")
     p.add_argument("--renderer", choices=["auto", "quarto", "pandoc"], default="auto")
     p.add_argument("--synthetic", action="store_true", help="use the synthetic twin even if data/raw has data")
+    p.add_argument("--describe", type=int, default=None, metavar="N",
+                   help="measurement that chapters 1 and 2 describe (default: the latest)")
 
     p = sub.add_parser("check", help="compare the build with the published figures",
                        description="Reproduction check: every published figure beside the value this "

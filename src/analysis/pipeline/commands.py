@@ -171,7 +171,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     cfg = build.BuildConfig(paths=paths, force=args.force, renderer=args.renderer,
-                            synthetic=True if args.synthetic else None)
+                            synthetic=True if args.synthetic else None,
+                            describe=getattr(args, "describe", None))
     raw, synthetic = build.raw_root(cfg)
     if not synthetic:
         # User errors (layout, a measurement without params, no key) end here in one line
