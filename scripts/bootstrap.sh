@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bootstrap the compendium's environment on Debian/Ubuntu. Idempotent: every step checks
 # first and does nothing when already satisfied (a no-op run takes well under 2 s).
-#   1. R 4.x and the model packages from apt (root or sudo), else print the exact apt line.
+#   1. R 4.x, the model packages, poppler-utils and Chromium (layout and browser tests) from apt
+#      (root or sudo), else print the exact apt line.
 #   2. A local R library (.r-lib) with the placeholder package `report` that pymer4 loads.
 #   3. A Python venv (.venv) with the pinned dependencies of pyproject.toml (+ dev extras).
 set -euo pipefail
@@ -12,7 +13,7 @@ STAMPS="$ROOT/.stamps"; mkdir -p "$STAMPS"
 APT_PACKAGES=(r-base-core r-cran-lme4 r-cran-glmmtmb r-cran-emmeans r-cran-broom
   r-cran-broom.mixed r-cran-lmertest r-cran-tibble r-cran-parameters r-cran-performance
   r-cran-insight r-cran-boot r-cran-datawizard r-cran-bayestestr r-cran-effectsize
-  r-cran-rlrsim r-cran-pbkrtest poppler-utils)
+  r-cran-rlrsim r-cran-pbkrtest poppler-utils chromium chromium-driver)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
@@ -26,7 +27,7 @@ else
     echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${APT_PACKAGES[*]}" >&2
     exit 1
   fi
-  say "installing R and model packages with apt (about 20 s)"
+  say "installing R, model packages, poppler and headless Chromium with apt"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
 fi

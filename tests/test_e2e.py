@@ -22,13 +22,8 @@ from analysis.core.paths import Paths, default_paths
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, list]:
-    tmp = tmp_path_factory.mktemp("e2e")
-    paths = Paths(default_paths().root, build=tmp / "build", raw=tmp / "raw-empty",
-                  processed=tmp / "processed", output=tmp / "output")
-    results = build(BuildConfig(paths=paths, synthetic=None))
-    return paths, results
+# The session fixture ``built`` (one full build) lives in conftest.py: the rendered-layout and
+# browser tests use the same build.
 
 
 def test_without_raw_data_the_twin_is_used(built: tuple[Paths, list]) -> None:

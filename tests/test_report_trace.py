@@ -62,3 +62,31 @@ def test_long_ids_may_wrap_and_headers_keep_their_width() -> None:
     md = appendices.md_table(pd.DataFrame({"Verplicht": ["ja"], "Toelichting": ["x" * 80]}))
     rule = md.splitlines()[1]
     assert rule.split("|")[1].count("-") >= len("Verplicht") + 2
+
+
+def test_svg_optimisation_keeps_ids_and_turns_hatch_dots_into_arcs() -> None:
+    from analysis.report.notebook_md import optimise_svg
+
+    circle = ("M 0 72.6 C 0.159122 72.6 0.311748 72.53678 0.424264 72.424264 "
+              "C 0.53678 72.311748 0.6 72.159122 0.6 72 C 0.6 71.840878 0.53678 71.688252 0.424264 71.575736 "
+              "C 0.311748 71.46322 0.159122 71.4 0 71.4 C -0.159122 71.4 -0.311748 71.46322 -0.424264 71.575736 "
+              "C -0.53678 71.688252 -0.6 71.840878 -0.6 72 C -0.6 72.159122 -0.53678 72.311748 -0.424264 72.424264 "
+              "C -0.311748 72.53678 -0.159122 72.6 0 72.6 z")
+    svg = (f'<svg><metadata>m</metadata>\n <pattern id="h1a2b"><path d="{circle}" style="fill: #d9d9d9"/></pattern>\n'
+           ' <path d="M 116.728125 237.276 L 3 4" clip-path="url(#p9fbbc0c051)"/>\n</svg>')
+    out = optimise_svg(svg)
+    assert 'id="h1a2b"' in out and "url(#p9fbbc0c051)" in out and "#d9d9d9" in out
+    assert "<metadata>" not in out and "M 116.73 237.28 L 3 4" in out
+    assert "a0.60 0.60 0 1 0 1.20 0" in out and " C " not in out
+
+
+def test_html_figures_inline_svg() -> None:
+    import base64
+
+    from analysis.report.pandoc_typst import inline_svg
+
+    data = base64.b64encode(b'<?xml version="1.0"?>\n<svg viewBox="0 0 1 1"><path d="M0 0"/></svg>').decode()
+    page = f'<figure><img role="img" aria-label="Figuur &amp; x" src="data:image/svg+xml;base64,{data}" /></figure>'
+    out = inline_svg(page)
+    assert out.startswith('<figure><svg role="img" class="figure-svg" aria-label="Figuur &amp; x" viewBox')
+    assert "base64" not in out and "<?xml" not in out

@@ -86,7 +86,12 @@ def _parser() -> argparse.ArgumentParser:
                        "build computed. Exits 1 when a figure that should match does not.")
     _add_paths(p)
 
-    p = sub.add_parser("factsheets", help="one factsheet per location (HTML + PDF)")
+    p = sub.add_parser("factsheets", help="one factsheet per location (HTML + PDF)",
+                       description="Write one factsheet per location (Bijlage 5 of the report) as "
+                                   "<build>/factsheets/<location>.html and .pdf: the latest month against "
+                                   "the months before it and the national figures, over the months the "
+                                   "location took part, after disclosure control. Only locations whose "
+                                   "data or national figures changed are redone.")
     _add_paths(p)
     p.add_argument("--location", default=None, help="only this location code")
     p.add_argument("--measurement", type=int, default=None, help="measurement number (default: latest)")

@@ -338,7 +338,8 @@ def residual_figure(diag, stem: Path, *, title: str, first_month: str, month_cen
     with style():
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.6, 3.2), gridspec_kw={"width_ratios": [1, 1.6]})
         r = np.sort(diag.residuals)
-        ax1.plot((np.arange(len(r)) + 0.5) / max(len(r), 1), r, ".", ms=2, color=PALETTE[0])
+        ax1.plot((np.arange(len(r)) + 0.5) / max(len(r), 1), r, ".", ms=2, color=PALETTE[0],
+                 rasterized=True)  # thousands of vector markers made each SVG about 0.7 MB
         ax1.plot([0, 1], [0, 1], "k-", lw=0.8)
         ax1.set_xlabel("Verwacht (uniforme verdeling)", fontsize=8)
         ax1.set_ylabel("Geschaald residu", fontsize=8)

@@ -103,8 +103,49 @@ def _resolve(src: str, bases: list[Path]) -> Path | None:
     return None
 
 
+_SVG_NUMBER = re.compile(r"(?<![#\w])(-?\d+\.\d{3,})")
+
+
+def _circle_arcs(d: str) -> str:
+    """Path data with every Bezier circle (matplotlib's dot hatch: M + 8 C + z) as two arcs."""
+    out = []
+    for sub in re.findall(r"M[^M]*", d):
+        nums = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", sub)]
+        if sub.count("C") == 8 and sub.rstrip().endswith("z") and len(nums) == 50:
+            xs, ys = nums[0::2], nums[1::2]
+            r = (max(xs) - min(xs)) / 2
+            cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+            out.append(f"M{cx - r:.2f} {cy:.2f}a{r:.2f} {r:.2f} 0 1 0 {2 * r:.2f} 0"
+                       f"a{r:.2f} {r:.2f} 0 1 0 {-2 * r:.2f} 0z")
+        else:
+            out.append(sub)
+    return "".join(out)
+
+
+def optimise_svg(svg: str, decimals: int = 2) -> str:
+    """A smaller SVG that draws the same: no metadata, coordinates to ``decimals``, no indentation,
+    hatch dots as arcs.
+
+    Coordinates are in points; 0.01 pt is far below what a screen or printer resolves. Numbers
+    inside colours or ids are left alone (they follow ``#`` or a word character).
+    """
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    # Dot hatches: a 72 pt pattern tile holds hundreds of circles of eight Bezier curves each.
+    svg = re.sub(r"<pattern.*?</pattern>",
+                 lambda p: re.sub(r'(?<![\w-])d="([^"]*)"', lambda m: f'd="{_circle_arcs(m.group(1))}"', p.group(0)),
+                 svg, flags=re.S)
+
+    def short(m: re.Match) -> str:
+        text = f"{float(m.group(1)):.{decimals}f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+
+    svg = _SVG_NUMBER.sub(short, svg)
+    svg = re.sub(r"\s*\n\s*", " ", svg)
+    return re.sub(r">\s+<", "><", svg)
+
+
 def copy_figure(src: Path, dest_dir: Path) -> str:
-    """Copy a figure's SVG and PNG into ``dest_dir``; return the name to reference.
+    """Copy a figure's SVG (smaller, :func:`optimise_svg`) and PNG into ``dest_dir``; return its name.
 
     When both ``.svg`` and ``.png`` exist the returned name has no extension, so pandoc
     (``--default-image-extension``) and Quarto pick SVG for HTML and PNG for PDF.
@@ -128,7 +169,10 @@ def copy_figure(src: Path, dest_dir: Path) -> str:
     if not found:
         raise NotebookError(f"figure not found: {src}")
     for f in found:
-        shutil.copy2(f, dest_dir / f.name)
+        if f.suffix == ".svg":
+            (dest_dir / f.name).write_text(optimise_svg(f.read_text("utf-8")), "utf-8")
+        else:
+            shutil.copy2(f, dest_dir / f.name)
     if len(found) == 2:
         return src.stem
     return found[0].name

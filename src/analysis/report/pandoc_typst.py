@@ -1,12 +1,14 @@
 """Offline rendering: pandoc (``pypandoc-binary``) to HTML, pandoc to Typst, Typst to PDF.
 
 No network, no Quarto, no LaTeX: the HTML is self-contained (``--embed-resources``, MathML,
-inline CSS and script), the PDF comes from ``typst.compile()`` with the fonts embedded in
+inline CSS and script, figures as inline SVG), the PDF comes from ``typst.compile()`` with the fonts embedded in
 the Typst wheel (identical output on every machine).
 """
 
 from __future__ import annotations
 
+import base64
+import re
 import subprocess
 import time
 from importlib import resources
@@ -55,7 +57,27 @@ def to_html(src: Path, meta: Path, out: Path, *, reports: Path) -> float:
              "--mathml", "--template", str(resource("template.html")), "--css", str(resource("report.css")),
              "--default-image-extension=svg", "--resource-path", str(reports),
              "--section-divs", "--output", str(out)], cwd=reports)
+    out.write_text(inline_svg(out.read_text("utf-8")), "utf-8")
     return time.perf_counter() - t
+
+
+_SVG_IMG = re.compile(r'<img(?P<attrs>[^>]*?)src="data:image/svg\+xml;base64,(?P<data>[A-Za-z0-9+/=]+)"(?P<rest>[^>]*)>')
+
+
+def inline_svg(html: str) -> str:
+    """Put embedded SVG figures into the page as ``<svg>`` elements instead of base64 images.
+
+    Base64 adds a third to every figure; inline SVG also keeps the figure text selectable.
+    The image's ``aria-label`` and ``role`` move to the ``<svg>`` element.
+    """
+    def repl(m: re.Match) -> str:
+        svg = base64.b64decode(m.group("data")).decode("utf-8")
+        svg = svg[svg.find("<svg"):]
+        label = re.search(r'aria-label="([^"]*)"', m.group("attrs") + m.group("rest"))
+        extra = ' role="img" class="figure-svg"' + (f' aria-label="{label.group(1)}"' if label else "")
+        return svg.replace("<svg", "<svg" + extra, 1)
+
+    return _SVG_IMG.sub(repl, html)
 
 
 def to_typst(src: Path, meta: Path, out: Path, *, reports: Path) -> Path:

@@ -360,11 +360,11 @@ def check(paths: Paths, *, allow: dict[str, str] | None = None) -> CheckResult:
     return compare(published, values, allow=allow)
 
 
-_CHAPTER_NAMES = {"method": "Methode", "1": "Hoofdstuk 1", "2": "Hoofdstuk 2", "3": "Hoofdstuk 3"}
+_CHAPTER_NAMES = {"method": "Method", "1": "Chapter 1", "2": "Chapter 2", "3": "Chapter 3"}
 
 
 def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> None:
-    """Print counts per chapter and status, the failures and the verdict.
+    """Print counts per chapter and status, the failures and the verdict (in English: the CLI).
 
     Parameters
     ----------
@@ -378,12 +378,10 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
     from rich.console import Console
     from rich.table import Table
 
-    from analysis.present import text
-
     console = console or Console()
     counts = result.counts()
-    t = Table(title="Reproductiecontrole: gepubliceerde cijfers vs. deze build", title_justify="left")
-    t.add_column("hoofdstuk")
+    t = Table(title="Reproduction check: published figures vs. this build", title_justify="left")
+    t.add_column("chapter")
     colours = {EXACT: "green", ROUNDING: "green", IN_CI: "cyan", SAME_CONCLUSION: "cyan",
                OUTSIDE_CI: "yellow", DIFFERS: "red", MISSING: "dim",
                UNPUBLISHED: "dim"}
@@ -392,30 +390,33 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
     for chapter, row in counts.iterrows():
         t.add_row(_CHAPTER_NAMES.get(str(chapter), str(chapter)), *[str(int(row[s])) for s in STATUSES])
     console.print(t)
-    for line in result.compared():
-        console.print(f"  {line}")
+    for chapter, g in result.table.groupby("chapter", sort=False):
+        compared = int((~g["status"].isin([MISSING, UNPUBLISHED])).sum())
+        unpublished = int((g["status"] == UNPUBLISHED).sum())
+        console.print(f"  {_CHAPTER_NAMES.get(str(chapter), str(chapter))}: {len(g) - unpublished} published "
+                      f"figures, {compared} compared with a value over the same measurement(s)"
+                      + (f"; {unpublished} computed values have no published counterpart" if unpublished else ""))
     allowed = result.table[result.table["allowed"] & (result.table["status"] == DIFFERS)]
     if len(allowed):
-        console.print(f"[yellow]{text.count(len(allowed), 'toegestane afwijking', 'toegestane afwijkingen')} "
-                      "(allow-list):[/] "
+        n_allowed = len(allowed)
+        console.print(f"[yellow]{n_allowed} allowed difference{'s' if n_allowed != 1 else ''} (allow-list):[/] "
                       + ", ".join(allowed["id"].head(8)))
     if result.exit_code:
         n = len(result.failures)
-        f = Table(title=f"{text.count(n, 'cijfer', 'cijfers')} {text.verb(n, 'dat had', 'die hadden')} moeten kloppen",
-                  title_justify="left")
+        f = Table(title=f"{n} figure{'s' if n != 1 else ''} that should have matched", title_justify="left")
         for col in ("id", "published", "computed", "difference"):
             f.add_column(col, justify="left" if col == "id" else "right")
         for _, r in result.failures.head(max_rows).iterrows():
             f.add_row(r["id"], nf.published(r["published"], r["decimals"], r["kind"], "en"),
                       nf.shortest(r["computed"], "en"), nf.signed(r["difference"], 6, "en"))
         console.print(f)
-        console.print("[bold red]FOUT[/]: hoofdstuk 1-2 wijkt af van het gepubliceerde rapport.")
+        console.print("[bold red]FAIL[/]: chapters 1-2 differ from the published report.")
     else:
         t12 = result.table[result.table["must_match"]]
         n = int((~t12["status"].isin([MISSING, UNPUBLISHED])).sum())
         if n:
-            console.print(f"[bold green]OK[/]: alle {n} vergeleken cijfers van hoofdstuk 1-2 kloppen "
-                          "(exact, binnen de afronding of toegestaan).")
+            console.print(f"[bold green]OK[/]: all {n} compared figures of chapters 1-2 match "
+                          "(exactly, within rounding, or allowed).")
         else:
-            console.print("[bold green]OK[/]: geen afwijkingen; deze build berekende geen cijfers van "
-                          "hoofdstuk 1-2 voor de gepubliceerde meting.")
+            console.print("[bold green]OK[/]: no differences; this build computed no figures of "
+                          "chapters 1-2 for the published measurement.")
