@@ -31,15 +31,15 @@ def test_thousands_rule_stated_once():
 def test_percent_p_and_ci():
     assert nf.percent(0.434) == "0,4%" and nf.percent(0.62) == "1%" and nf.percent(42.5) == "43%"
     assert nf.percent(29.4117, decimals=1) == "29,4%"
-    assert nf.pvalue(0.0004) == "< 0,001" and nf.pvalue(0.046) == "0,046" and nf.pvalue(0.001) == "0,001"
-    assert nf.p_text(0.0004) == "p < 0,001" and nf.p_text(0.0456) == "p = 0,046"
-    assert nf.ci(0.854, 0.985) == "0,85 tot 0,99" and nf.ci(-0.2, 0.1, 1, "en") == "-0.2 to 0.1"
+    assert nf.pvalue(0.0004) == "<\u00a00,001" and nf.pvalue(0.046) == "0,046" and nf.pvalue(0.001) == "0,001"
+    assert nf.p_text(0.0004) == "p <\u00a00,001" and nf.p_text(0.0456) == "p = 0,046"
+    assert nf.ci(0.854, 0.985) == "0,85\u00a0tot\u00a00,99" and nf.ci(-0.2, 0.1, 1, "en") == "-0.2\u00a0to\u00a00.1"
     assert nf.ci(float("nan"), 1.0) == "" and nf.number(None) == "" and nf.number(pd.NA) == ""
 
 
 def test_published_p_bound_is_never_shown_exact():
     # "p < .001" is stored as 0.001 with kind p_upper_bound
-    assert nf.published(0.001, 3, "p_upper_bound") == "< 0,001"
+    assert nf.published(0.001, 3, "p_upper_bound") == "<\u00a00,001"
     assert nf.published(47.24, 2, "statistic") == "47,24" and nf.published(1613, 0, "exact") == "1613"
     assert nf.published(0.5, None, None) == "0,5"
 
@@ -88,13 +88,13 @@ def test_every_output_path_agrees():
         assert f"| {shown} |" in md                               # notebook tables
     assert text.share(0.434, 100) == nf.percent(0.434)
     assert models.fmt_ci(0.854, 0.985) == nf.ci(0.854, 0.985)
-    assert models.fmt_p_text(0.0004) == nf.p_text(0.0004) == "p < 0,001"
+    assert models.fmt_p_text(0.0004) == nf.p_text(0.0004) == "p <\u00a00,001"
 
 
 def test_appendix_d_shows_p_bounds_as_bounds():
     from analysis.report import appendices
 
-    assert appendices.computed_cell(2.538e-191, 3, "p_upper_bound") == "< 0,001"
+    assert appendices.computed_cell(2.538e-191, 3, "p_upper_bound") == "<\u00a00,001"
     assert appendices.difference_cell(-1.14e-13, 2, "rounded") == "0,0000"
     assert appendices.difference_cell(3.0, 0, "exact") == "+3"
 

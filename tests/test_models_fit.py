@@ -105,7 +105,7 @@ def test_narrative_is_dutch_and_computed(primary):
     text = narrative.model_paragraph(primary, "count")
     est = primary["count_month"].term("month")["exp_est"]
     assert narrative.fmt(est) in text and "maand" in text
-    assert narrative.fmt_p_text(0.0004) == "p < 0,001" and narrative.fmt_p_text(0.046) == "p = 0,046"
+    assert narrative.fmt_p_text(0.0004) == "p <\u00a00,001" and narrative.fmt_p_text(0.046) == "p = 0,046"
     assert "modellen" in narrative.status_sentence(primary)
 
 

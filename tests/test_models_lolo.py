@@ -117,7 +117,7 @@ def test_summary_and_sentence_name_the_location_that_changes_a_conclusion(lolo) 
     text = narrative.lolo_sentence(s.assign(exp_est=0.92, p=0.0001, n_same=1, changed_without="B",
                                             most_influential="B", exp_est_without=0.99))
     assert "Bij 0 van de 1" in text and "verandert de conclusie zonder locatie B (1 van de 2 analyses)" in text
-    assert "0,99 in plaats van 0,92" in text and "p < 0,001 op alle locaties" in text
+    assert "0,99 in plaats van 0,92" in text and "p <\u00a00,001 op alle locaties" in text
     assert "1 analyses zonder één locatie gaven geen schatting" in text
 
 

@@ -79,7 +79,7 @@ def test_html_is_self_contained(built):
     html = files["html"].read_text("utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert not re.search(r"@import\s+url\(", html)
-    assert "<img" in html and "data:image/svg+xml" in html
+    assert "<svg role=\"img\" class=\"figure-svg\"" in html and "data:image/svg+xml" not in html  # inline SVG
 
 
 def test_pdf_structure(built):

@@ -39,7 +39,7 @@ def _escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("\n", " ")
 
 
-_NUMERIC_TEXT = re.compile(r"^[<>]? ?-?[\d.,:]+%?$")
+_NUMERIC_TEXT = re.compile(r"^[<>]?\s?-?[\d.,:]+%?$")
 
 
 def _alignment(col: pd.Series) -> str:

@@ -18,6 +18,8 @@ The rules, stated once:
   bound (``p < .001``, kind ``p_upper_bound``) is always shown as a bound, never as ``0,001``.
 * **Confidence intervals**: ``0,85 tot 0,99`` (``0.85 to 0.99`` in English). A dash or a
   comma between two decimal-comma numbers would be ambiguous (negative bounds, ``[0,85, 0,99]``).
+* **No-break spaces** inside ``< 0,001`` and ``0,85 tot 0,99``: a table cell or a line never
+  breaks inside one value.
 * **Missing**: an empty string; callers that need a visible mark add their own.
 """
 
@@ -38,7 +40,9 @@ GROUP_FROM = 10_000
 #: Most decimals :func:`significant` shows; smaller magnitudes round to 0.
 MAX_DECIMALS = 6
 #: Word between the bounds of an interval.
-CI_JOIN: dict[str, str] = {"nl": " tot ", "en": " to "}
+CI_JOIN: dict[str, str] = {"nl": "\u00a0tot\u00a0", "en": "\u00a0to\u00a0"}
+#: Between "<" and the bound of a small p: a no-break space (the cell never wraps inside).
+LT = "<\u00a0"
 
 
 def is_missing(x: Any) -> bool:
@@ -169,9 +173,9 @@ def pvalue(p: float | None, decimals: int = 3, lang: Lang = "nl", *, upper_bound
         return ""
     floor = 10.0 ** -decimals
     if upper_bound:
-        return "< " + number(p, decimals, lang)
+        return LT + number(p, decimals, lang)
     if float(p) < floor:
-        return "< " + number(floor, decimals, lang)
+        return LT + number(floor, decimals, lang)
     return number(p, decimals, lang)
 
 

@@ -46,7 +46,11 @@ def _pandoc(args: list[str], cwd: Path) -> None:
 def _common(src: Path, meta: Path) -> list[str]:
     return [str(src), "--from", "markdown", "--metadata-file", str(meta),
             "--lua-filter", str(resource("formats.lua")), "--lua-filter", str(resource("crossref.lua")),
-            "--toc", "--toc-depth=2", "--wrap=none"]
+            "--toc", "--toc-depth=2", "--wrap=none",
+            # No source line counts as "too wide": pandoc then writes no relative column widths
+            # and Typst and the browser size every column to its content (headers and numbers
+            # keep their width, long text wraps), instead of squeezing number columns.
+            "--columns=100000"]
 
 
 def to_html(src: Path, meta: Path, out: Path, *, reports: Path) -> float:

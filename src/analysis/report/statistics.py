@@ -55,7 +55,7 @@ def sig(x: object, digits: int = 3) -> str:
     return nf.significant(x, digits)
 
 
-_NUMERIC = re.compile(r"^[<>]? ?-?[\d.,]+$")
+_NUMERIC = re.compile(r"^[<>]?\s?-?[\d.,]+$")
 
 
 def table(df: pd.DataFrame, caption: str, label: str, cap: int = 34) -> str:

@@ -47,18 +47,23 @@ class Trace:
 
     def published(self, result: str | None) -> list[str]:
         """Numbered artefacts of the 2021 report that ``result`` reproduces, in report order."""
-        found = {self.artefact.get(i, "") for i in self.ids.get(result or "", [])}
+        found = {self.artefact.get(i, "") for i in self.ids.get(_key(result), [])}
         found.discard("")
         numbered = sorted((a for a in found if not a.endswith("(tekst)") and a != _TEXT), key=_artefact_key)
         return numbered or sorted(found, key=_artefact_key)
 
     def relative(self, result: str | None, start: Path) -> tuple[str, str] | None:
         """(path shown, link relative to ``start``) of the CSV of ``result``; None if unknown."""
-        path = self.csv.get(result or "")
+        path = self.csv.get(_key(result))
         if path is None:
             return None
         shown = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else path.as_posix()
         return shown, Path(os.path.relpath(path, start)).as_posix()
+
+
+def _key(result: str | None) -> str:
+    """Result name as indexed: notebooks may name ``models/ch3_models_fit`` or ``ch3_models_fit``."""
+    return Path(result or "").name
 
 
 def _artefact_key(name: str) -> tuple[int, int, str]:
@@ -136,7 +141,7 @@ def provenance_line(trace: Trace | None, *, function: str, result: str | None, n
         parts.append(f"gegevens in [`{where[0]}`]({where[1]})")
     elif result:
         parts.append(f"gegevens in `{result}.csv` (niet gevonden in deze build)")
-    ids = trace.ids.get(result or "", []) if trace else []
+    ids = trace.ids.get(_key(result), []) if trace else []
     if ids:
         n = len(ids)
         parts.append(f"reproduceert {n} gepubliceerd{'e' if n > 1 else ''} "
