@@ -262,3 +262,12 @@ def test_unreadable_folder_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(discover.os, "scandir", scandir)
     with pytest.raises(ingest.IngestError, match="cannot be read \\(Permission denied\\)"):
         ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
+
+
+def test_factsheet_paths_refuse_a_code_that_leaves_the_folder(tmp_path):
+    from analysis.report.factsheets import location_file
+
+    assert location_file(tmp_path, "L01", ".html") == tmp_path / "L01.html"
+    for bad in ("../../../../tmp/x", "a/b", "", "..", "L01\x00"):
+        with pytest.raises(ValueError):
+            location_file(tmp_path, bad, ".html")

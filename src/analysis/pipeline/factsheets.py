@@ -74,7 +74,8 @@ class Job:
     @property
     def outputs(self) -> list[Path]:
         """The HTML and the PDF."""
-        return [self.paths.factsheets / f"{self.location}.{ext}" for ext in ("html", "pdf")]
+        from analysis.report.factsheets import location_file
+        return [location_file(self.paths.factsheets, self.location, f".{ext}") for ext in ("html", "pdf")]
 
 
 def run_job(job: Job) -> float:

@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 from analysis import SYNTHETIC_BANNER
 from analysis.core.params import FactsheetParams
-from analysis.core.paths import Paths
+from analysis.core.paths import Paths, is_location_code, safe_child
 from analysis.describe import disclosure as dc
 
 
@@ -140,6 +140,16 @@ def render_pdf(sheet: dict[str, Any], svg: str, out: Path) -> Path:
     return out
 
 
+def location_file(folder: Path, location: str, suffix: str) -> Path:
+    """``folder/<location><suffix>`` for a valid location code, checked to stay inside ``folder``.
+
+    Why: location codes come from data; ``../x`` must never write outside the build folder.
+    """
+    if not is_location_code(location):
+        raise ValueError(f"{location!r} is not a valid location code (letters, digits, - and _)")
+    return safe_child(folder, f"{location}{suffix}")
+
+
 def render(paths: Paths, location: str) -> list[Path]:
     """HTML and PDF of one location from its content JSON and chart.
 
@@ -147,9 +157,9 @@ def render(paths: Paths, location: str) -> list[Path]:
     leaves a half-written factsheet under its final name.
     """
     work = work_dir(paths)
-    sheet = json.loads((work / f"{location}.json").read_text("utf-8"))
-    svg = (work / f"{location}-maanden.svg").read_text("utf-8")
-    html_path, pdf_path = paths.factsheets / f"{location}.html", paths.factsheets / f"{location}.pdf"
+    sheet = json.loads(location_file(work, location, ".json").read_text("utf-8"))
+    svg = location_file(work, location, "-maanden.svg").read_text("utf-8")
+    html_path, pdf_path = location_file(paths.factsheets, location, ".html"), location_file(paths.factsheets, location, ".pdf")
     tmp_html, tmp_pdf = (work / f".{location}.html.tmp", work / f".{location}.pdf.tmp")
     tmp_html.write_text(render_html(sheet, svg), encoding="utf-8")
     render_pdf(sheet, svg, tmp_pdf)
@@ -203,8 +213,8 @@ def content(p: FactsheetParams) -> tuple[dict[str, Any], Any]:
                      synthetic=data.synthetic, k=p.min_cell_size)
     work = work_dir(paths)
     work.mkdir(parents=True, exist_ok=True)
-    (work / f"{p.location}.json").write_text(json.dumps(sheet, ensure_ascii=False, indent=1), encoding="utf-8")
-    chart = plot_months(sheet, work / f"{p.location}-maanden", synthetic=data.synthetic, lang=p.lang)
+    location_file(work, p.location, ".json").write_text(json.dumps(sheet, ensure_ascii=False, indent=1), encoding="utf-8")
+    chart = plot_months(sheet, location_file(work, p.location, "-maanden"), synthetic=data.synthetic, lang=p.lang)
     return sheet, chart
 
 
