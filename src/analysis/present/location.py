@@ -364,7 +364,7 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
     avg = (dc.SUPPRESSED_MARK if "E" in hidden else NA_TEXT if not n_earlier
            else nf.number(s.values["E"] / n_earlier, 1, lang))
     n_active = len(active)
-    months_word = "maand" if n_active == 1 else "maanden"
+    months_word = "maand" if len(period.months) == 1 else "maanden"
     return {
         "location": location, "latest": latest_label, "earlier": labels["E"], "whole": labels["T"],
         "national_period": national["period"],
@@ -384,7 +384,7 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
             {"label": f"Mediane duur {latest_label} (uur:min)", "value": indicators[2][1],
              "sub": f"{labels['E']}: {indicators[2][2]} · landelijk {latest_label}: {national['median_latest']}"},
             {"label": f"Registraties {labels['T']}", "value": _count(s, hidden, "T"),
-             "sub": f"{n_active} {months_word} met registratie of bezetting (meting: {len(period.months)})"},
+             "sub": f"{n_active} van de {len(period.months)} {months_word} van de meting"},
         ],
     }
 

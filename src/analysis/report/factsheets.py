@@ -46,6 +46,7 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
     Hidden months have no bar and show the suppression mark; their rate is left out.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from analysis.present import figures
 
@@ -61,6 +62,8 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
             left.text(xi, (m["n"] or 0) + top * 0.02, m["text"], ha="center", va="bottom", fontsize=8,
                       fontweight="bold" if m["latest"] else "normal")
         left.set_ylim(0, top * 1.18)
+        left.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole ticks, no "17.5"
+        left.yaxis.set_major_formatter(figures.number_formatter(lang, 0))
         left.set_title("Registraties per maand" if lang == "nl" else "Registrations per month",
                        fontsize=9, loc="left")
         rate = [float("nan") if m["rate"] is None else m["rate"] for m in months]
@@ -73,6 +76,8 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
             right.plot([x[-1]], [rate[-1]], "o", color=figures.PALETTE[1], markersize=7, zorder=5)
         ymax = max([v for v in rate + nat if v == v] + [1])
         right.set_ylim(0, ymax * 1.4)  # room for the legend above the lines
+        if ymax >= 3:  # whole ticks only, else a tick at 2.5 would be labelled "3"
+            right.yaxis.set_major_locator(MaxNLocator(integer=True))
         right.yaxis.set_major_formatter(figures.number_formatter(lang, 1 if ymax < 3 else 0))
         right.set_title("Per 10 jongeren per maand" if lang == "nl" else "Per 10 youths per month",
                         fontsize=9, loc="left")
