@@ -186,13 +186,13 @@ def _check_outputs(paths: Paths, loc: str, synthetic: bool) -> None:
 
 def test_factsheet_end_to_end(processed: Path, tmp_path: Path) -> None:
     paths = _paths(processed, tmp_path / "build")
-    assert fs.main(paths, location="L02", measurement=2) == 0
+    assert fs.main(paths, location="L02", measurement=2, min_cell_size=5) == 0  # as on real data
     _check_outputs(paths, "L02", synthetic=True)
     sheet = json.loads((fs.work_dir(paths) / "L02.json").read_text("utf-8"))
     assert sheet["months"][-1]["text"] == dc.SUPPRESSED_MARK
     assert not (paths.factsheets / "L01.html").exists()
     # A second run finds the factsheet up to date.
-    steps = fs.factsheet_steps(paths, 2, locations=["L02"])
+    steps = fs.factsheet_steps(paths, 2, locations=["L02"], min_cell_size=5)
     results = fs.run_steps(steps, Runner(paths.state), progress=False)
     assert [r.ran for r in results] == [False]
 

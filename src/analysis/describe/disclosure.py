@@ -68,8 +68,23 @@ REGISTRATION_LEVEL_COLUMNS = frozenset({
 class DisclosureError(ValueError):
     """A table would disclose youth-level information."""
 
+def rule_for(synthetic: bool) -> int:
+    """Minimum cell size of a build: the one rule for every table published per location.
+
+    Real registrations: :data:`DEFAULT_MIN_CELL_SIZE` for the factsheets, the national
+    report's per-location tables and the results CSVs alike. The synthetic twin describes no
+    one: everything is shown (``k = 0``), and every output says so (:func:`note`).
+    """
+    return 0 if synthetic else DEFAULT_MIN_CELL_SIZE
+
+
 def note(k: int, lang: str = "nl") -> str:
-    """Table note that explains the suppression mark."""
+    """Table note that explains the suppression mark (or that nothing is hidden, ``k <= 1``)."""
+    if k <= 1:
+        if lang == "nl":
+            return ("Alle aantallen getoond (minimale celgrootte 0): synthetische gegevens beschrijven "
+                    "geen echte jongeren, dus er is niets onderdrukt.")
+        return "Every count shown (minimum cell size 0): synthetic data describe no real youths."
     if lang == "nl":
         return (f"{SUPPRESSED_MARK} = niet getoond: minder dan {k} registraties, of af te leiden uit "
                 "zo'n aantal en de getoonde totalen (ook de percentages en cijfers per 10 jongeren daarvan).")
@@ -139,21 +154,22 @@ def _cascade(system: CellSystem, cell: str, line: Line, hidden: set[str]) -> int
     return score
 
 
-def _partner(system: CellSystem, line: Line, hidden: set[str]) -> str | None:
-    """Second cell to hide in ``line``: a non-zero shown part, else the total.
+def _partner(system: CellSystem, line: Line, hidden: set[str], keep: frozenset[str] = frozenset()
+             ) -> str | None:
+    """Second cell to hide in ``line``: a non-zero shown part, else the total (never a ``keep`` cell).
 
     Among the parts, prefer the one that leaves the fewest other lines with a single hidden
     cell (in a 2-D table this closes a rectangle instead of cascading), then the smallest.
     """
-    parts = [p for p in line.parts if p not in hidden and system.values[p] > 0]
+    parts = [p for p in line.parts if p not in hidden and p not in keep and system.values[p] > 0]
     if parts:
         return min(parts, key=lambda c: (_cascade(system, c, line, hidden), system.values[c], c))
-    if line.total not in hidden and system.values[line.total] > 0:
+    if line.total not in hidden and line.total not in keep and system.values[line.total] > 0:
         return line.total
     return None
 
 
-def line_rule(system: CellSystem, hidden: set[str]) -> set[str]:
+def line_rule(system: CellSystem, hidden: set[str], keep: frozenset[str] = frozenset()) -> set[str]:
     """Hide a second cell in every line that has exactly one hidden cell, until stable."""
     hidden = set(hidden)
     changed = True
@@ -161,7 +177,7 @@ def line_rule(system: CellSystem, hidden: set[str]) -> set[str]:
         changed = False
         for line in system.lines:
             if sum(m in hidden for m in line.members) == 1:
-                extra = _partner(system, line, hidden)
+                extra = _partner(system, line, hidden, keep)
                 if extra is not None:
                     hidden.add(extra)
                     changed = True
@@ -312,17 +328,19 @@ def narrow_cells(system: CellSystem, hidden: Iterable[str], min_width: float = M
     return narrow
 
 
-def _escalate(system: CellSystem, cell: str, hidden: set[str]) -> str | None:
-    """Shown non-zero cell to hide next to protect ``cell``."""
+def _escalate(system: CellSystem, cell: str, hidden: set[str], keep: frozenset[str] = frozenset()
+              ) -> str | None:
+    """Shown non-zero cell (not a ``keep`` cell) to hide next to protect ``cell``."""
     near = {m for line in system.lines if cell in line.members for m in line.members}
     for pool in (near, set(system.values)):
-        cands = [c for c in pool if c not in hidden and system.values[c] > 0]
+        cands = [c for c in pool if c not in hidden and c not in keep and system.values[c] > 0]
         if cands:
             return min(cands, key=lambda c: (system.values[c], c))
     return None
 
 
-def suppress(system: CellSystem, k: int, forced: Iterable[str] = ()) -> frozenset[str]:
+def suppress(system: CellSystem, k: int, forced: Iterable[str] = (), keep: Iterable[str] = (),
+             *, large: bool = False) -> frozenset[str]:
     """Hidden cells after primary suppression, the line rule and the audit.
 
     Parameters
@@ -333,26 +351,41 @@ def suppress(system: CellSystem, k: int, forced: Iterable[str] = ()) -> frozense
         Minimum cell size; ``k <= 1`` switches suppression off.
     forced : iterable of str
         Cells to hide anyway (zeros among them stay shown).
+    keep : iterable of str
+        Cells that stay shown whatever their size (published elsewhere under their own rule,
+        such as the national figures linking the factsheets); the audit takes them as known.
+    large : bool
+        For systems of hundreds of hidden cells (all factsheets together): the audit uses the
+        LPs directly (the exact elimination of :func:`narrow_cells` grows with the cube of the
+        hidden cells) and each round protects every narrow cell at once.
 
     Returns
     -------
     frozenset of str
         Keys of the hidden cells.
+
+    Raises
+    ------
+    DisclosureError
+        When protecting a hidden cell would need a ``keep`` cell hidden (fail closed).
     """
-    hidden = primary(system.values, k) | {c for c in forced if system.values[c] > 0}
+    keep = frozenset(keep)
+    hidden = (primary(system.values, k) - keep) | {c for c in forced if system.values[c] > 0}
     if not hidden:
         return frozenset()
     while True:
-        hidden = line_rule(system, hidden)
-        weak = narrow_cells(system, hidden)
+        hidden = line_rule(system, hidden, keep)
+        weak = None if large else narrow_cells(system, hidden)
         if weak is None:  # not decided exactly: the LPs
             weak = {c for c, (lo, hi) in intervals(system, hidden).items() if hi - lo < MIN_WIDTH - 1e-9}
         if not weak:
             return frozenset(hidden)
-        extra = _escalate(system, sorted(weak)[0], hidden)
-        if extra is None:  # cannot happen: with all non-zero cells hidden, ranges are unbounded
-            raise RuntimeError("disclosure: no cell left to hide")
-        hidden.add(extra)
+        for cell in sorted(weak) if large else sorted(weak)[:1]:
+            extra = _escalate(system, cell, hidden, keep)
+            if extra is None:  # without keep cells: cannot happen (all non-zero hidden: unbounded)
+                raise DisclosureError(f"disclosure: cell {cell!r} cannot be protected without "
+                                      "hiding a cell that is published elsewhere")
+            hidden.add(extra)
 
 
 # --- single-table wrappers -----------------------------------------------------------------

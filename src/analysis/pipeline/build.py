@@ -63,6 +63,7 @@ class BuildConfig:
     workers: int = 2
     model_set: str = DEFAULT_MODEL_SET
     describe: int | None = None  # measurement chapters 1 and 2 describe; None: the latest
+    min_cell_size: int | None = None  # None: the rule (0 on the twin, 5 on real registrations)
     on_step: Callable[[StepResult], None] | None = None
     results: list[StepResult] = field(default_factory=list)
 
@@ -103,10 +104,16 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
         "data_dir": str(cfg.paths.processed), "output_dir": str(cfg.paths.build),
         "params_dir": str(cfg.paths.params), "meting": meting,
         "first_month": m.first_month, "last_month": m.last_month,
-        "lang": cfg.lang, "min_cell_size": 0,
+        "lang": cfg.lang, "min_cell_size": min_cell_size(cfg),
         "metingen": all_metingen, "referentie": all_metingen[0],
         "model_set": cfg.model_set, "nsim": DEFAULT_NSIM, "seed": cfg.seed, "model_cache": True,
     }
+
+
+def min_cell_size(cfg: BuildConfig) -> int:
+    """The one minimum cell size of a build (:func:`analysis.describe.disclosure.rule_for`)."""
+    from analysis.describe.disclosure import rule_for
+    return cfg.min_cell_size if cfg.min_cell_size is not None else rule_for(raw_root(cfg)[1])
 
 
 def _rows_digest(processed: Path, table: str, meting: int | None) -> str:
@@ -236,7 +243,7 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
     if cfg.factsheets:
         def factsheet_steps() -> list[Step]:
             from analysis.pipeline import factsheets
-            return factsheets.factsheet_steps(p, latest)
+            return factsheets.factsheet_steps(p, latest, min_cell_size=min_cell_size(cfg))
         analysis_stage.append(factsheet_steps)
 
     def planning_step() -> Step:

@@ -185,6 +185,10 @@ def cmd_build(args: argparse.Namespace) -> int:
                       f"no registrations found in {paths.raw}")
     else:
         console.print(f"[bold]Data: real registrations[/] from {raw}")
+    k = build.min_cell_size(cfg)
+    console.print(f"Disclosure control: minimum cell size {k}" + (
+        " (synthetic twin: every count shown)" if k <= 1 else
+        ", one suppression over the factsheets and the national figures"))
 
     def show(res) -> None:
         mark = "[green]ran[/]" if res.ran else "[dim]skipped[/]"

@@ -62,6 +62,7 @@ class Job:
     last_month: str
     min_cell_size: int = 5
     lang: str = "nl"
+    hidden: tuple[str, ...] | None = None  # this location's cells hidden by the joint suppression
 
     def parameters(self) -> dict[str, Any]:
         """Values for the notebook's ``parameters`` cell."""
@@ -86,7 +87,7 @@ def run_job(job: Job) -> float:
     if (built.processed.resolve() != Path(job.paths.processed).resolve()
             or built.factsheets.resolve() != Path(job.paths.factsheets).resolve()):
         raise ValueError(f"factsheet {job.location}: parameters do not reproduce the build's folders")
-    make(params)
+    make(params, job.hidden)
     return time.perf_counter() - t0
 
 
@@ -115,7 +116,7 @@ def latest_measurement(paths: Paths) -> int:
     return max(measurements_mod.load_all(paths))
 
 
-def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_size: int = 5,
+def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_size: int | None = None,
                     lang: str = "nl", locations: Sequence[str] | None = None,
                     first_month: str | None = None, last_month: str | None = None) -> list[Step]:
     """One :class:`~analysis.pipeline.incremental.Step` per location (``factsheet-<LOC>``).
@@ -131,7 +132,11 @@ def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_si
       re-runs that location's factsheet alone, unless the national figures shown on all
       factsheets change, in which case all are rebuilt (they would be stale otherwise);
     * ``notebook``, ``code`` (import closure, :mod:`analysis.core.deps`), ``env`` (``pyproject.toml``), ``params``
-      (measurement, period, minimum cell size, language) and ``synthetic`` (the banner).
+      (measurement, period, minimum cell size, language) and ``synthetic`` (the banner);
+    * ``hidden``: the location's cells hidden by the one suppression over every published
+      per-location table (:func:`analysis.present.location.joint_hidden`, computed here once
+      for all locations when ``min_cell_size`` > 1). ``min_cell_size`` None: the build's rule,
+      :func:`analysis.describe.disclosure.rule_for` (0 on the twin, 5 on real registrations).
     """
     from analysis.describe.load import load_measurement
 
@@ -150,14 +155,18 @@ def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_si
         if unknown:
             raise ValueError(f"unknown location(s) {unknown}; known: {codes}")
         codes = [c for c in codes if c in set(locations)]
+    k = dc.rule_for(data.synthetic) if min_cell_size is None else min_cell_size
+    everyone = sorted(set(data.locations["locatie"]) | set(data.registrations["locatie"]))
+    joint = dl.joint_hidden(data.registrations, period, everyone, k)
     shared = {"national": national, "code": code_digest(paths), "env": file_digest(paths.root / "pyproject.toml"),
               "synthetic": str(data.synthetic),
               "params": json_digest({"meting": measurement, "first": first, "last": last,
-                                     "k": min_cell_size, "lang": lang})}
+                                     "k": k, "lang": lang})}
     steps = []
     for loc in codes:
-        job = Job(paths, loc, measurement, first, last, min_cell_size, lang)
-        inputs = dict(shared,
+        own = tuple(sorted(dl.hidden_of(joint, loc))) if k > 1 else None
+        job = Job(paths, loc, measurement, first, last, k, lang, own)
+        inputs = dict(shared, hidden=json_digest(own),
                       registrations=frame_digest(reg[reg["locatie"] == loc]) if len(reg) else "absent",
                       occupancy=frame_digest(occ[occ["locatie"] == loc]) if len(occ) else "absent",
                       location=frame_digest(locs[locs["locatie"] == loc]) if len(locs) else "absent")
@@ -251,7 +260,7 @@ def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
 
 
 def main(paths: Paths, location: str | None = None, measurement: int | None = None, *,
-         force: bool = False, workers: int = WORKERS) -> int:
+         force: bool = False, workers: int = WORKERS, min_cell_size: int | None = None) -> int:
     """``compendium factsheets [--location CODE] [--measurement N]``: build out-of-date factsheets.
 
     Returns
@@ -263,7 +272,8 @@ def main(paths: Paths, location: str | None = None, measurement: int | None = No
 
     console = Console(highlight=False)
     t0 = time.perf_counter()
-    steps = factsheet_steps(paths, measurement, locations=[location] if location else None)
+    steps = factsheet_steps(paths, measurement, locations=[location] if location else None,
+                            min_cell_size=min_cell_size)
     results = run_steps(steps, Runner(paths.state, force=force), workers=workers,
                         log=work_dir(paths) / "workers.log")
     ran = [r for r in results if r.ran]

@@ -127,6 +127,69 @@ def location_system(reg: pd.DataFrame, period: Period) -> dc.CellSystem:
     return s
 
 
+# --- one system over every published per-location table ---------------------------------
+SEP = "|"
+NATIONAL = "nat"
+
+
+def joint_system(reg: pd.DataFrame, period: Period, locations: Sequence[str]) -> tuple[dc.CellSystem, frozenset[str]]:
+    """Every per-location count a build publishes, linked to the national counts.
+
+    The factsheets of all locations (:func:`location_system`, keys prefixed ``<LOC>|``), the
+    national report's table of registrations per location and month (the same ``<LOC>|m:<month>``
+    cells, its row totals are ``<LOC>|T``) and the results CSV behind it, and the national
+    counts that add them up (``nat|m:<month>``, ``nat|T``, ``nat|<item>:<code>`` over the period,
+    ``nat|<share>:yes``), which the national report shows. Suppressing each factsheet on its
+    own is not enough: a national count minus the shown cells of the other locations gives a
+    cell one factsheet hid.
+
+    Returns
+    -------
+    (CellSystem, frozenset of str)
+        The system and its national cells, which stay shown (``keep`` of
+        :func:`analysis.describe.disclosure.suppress`).
+    """
+    s = dc.CellSystem()
+    reg = _in(reg, period.months)
+    for loc in locations:
+        sub = location_system(reg[reg["locatie"] == loc], period)
+        for key, value in sub.values.items():
+            s.add(f"{loc}{SEP}{key}", value)
+        for line in sub.lines:
+            s.add_line(f"{loc}{SEP}{line.total}", [f"{loc}{SEP}{x}" for x in line.parts])
+    nat = []
+    for m in period.months:
+        nat.append(s.add(f"{NATIONAL}{SEP}m:{m}", int((reg["maand"] == m).sum())))
+        s.add_line(nat[-1], [f"{loc}{SEP}m:{m}" for loc in locations])
+    keep = list(nat)
+    keep.append(s.add(f"{NATIONAL}{SEP}T", len(reg)))
+    s.add_line(keep[-1], nat)
+    s.add_line(keep[-1], [f"{loc}{SEP}T" for loc in locations])
+    for item in ITEMS:
+        codes = _item_codes(reg, item).value_counts()
+        for c in _codes(item):
+            keep.append(s.add(f"{NATIONAL}{SEP}{item}:{c}", int(codes.get(c, 0))))
+            s.add_line(keep[-1], [f"{loc}{SEP}{item}:{c}:{col}" for loc in locations for col in ("L", "E")])
+    for name, (item, yes, _label) in SHARES.items():
+        keep.append(s.add(f"{NATIONAL}{SEP}{name}:yes", int(reg[item].isin(list(yes)).fillna(False).sum())))
+        s.add_line(keep[-1], [f"{loc}{SEP}{name}:yes:T" for loc in locations])
+    return s, frozenset(keep)
+
+
+def joint_hidden(reg: pd.DataFrame, period: Period, locations: Sequence[str], k: int) -> frozenset[str]:
+    """Hidden cells (keys of :func:`joint_system`) under minimum cell size ``k``; empty when ``k <= 1``."""
+    if k <= 1:
+        return frozenset()
+    system, keep = joint_system(reg, period, sorted(locations))
+    return dc.suppress(system, k, keep=keep, large=True)
+
+
+def hidden_of(hidden: frozenset[str], location: str) -> frozenset[str]:
+    """The cells of one location (keys of :func:`location_system`) in a joint hidden set."""
+    prefix = f"{location}{SEP}"
+    return frozenset(h[len(prefix):] for h in hidden if h.startswith(prefix))
+
+
 # --- statistics per column ----------------------------------------------------------------
 def rate_per_10(reg: pd.DataFrame, occ: pd.DataFrame, months: Sequence[str]) -> float:
     """Registrations per 10 youths per month over ``months`` (occupancy summed over months).
@@ -311,8 +374,8 @@ def _months(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.CellSyst
 
 def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Period,
               k: int = dc.DEFAULT_MIN_CELL_SIZE, lang: Lang = "nl",
-              national: dict[str, Any] | None = None, locations: pd.DataFrame | None = None
-              ) -> dict[str, Any]:
+              national: dict[str, Any] | None = None, locations: pd.DataFrame | None = None,
+              hidden: frozenset[str] | None = None) -> dict[str, Any]:
     """Display-ready content of one factsheet, after disclosure control.
 
     Parameters
@@ -332,6 +395,9 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
         Precomputed :func:`national_figures`.
     locations : DataFrame, optional
         Locations table: months outside the location's participation show "–", not 0.
+    hidden : frozenset of str, optional
+        This location's hidden cells from the suppression over every published table
+        (:func:`joint_hidden`, :func:`hidden_of`); None: this factsheet suppressed on its own.
 
     Returns
     -------
@@ -344,7 +410,7 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
     loc_reg = _in(reg[reg["locatie"] == location], period.months)
     loc_occ = occ[occ["locatie"] == location]
     s = location_system(loc_reg, period)
-    hidden = dc.suppress(s, k)
+    hidden = dc.suppress(s, k) if hidden is None else frozenset(hidden)
     active = active_months(locations, location, period.months, loc_reg, loc_occ)
     active_earlier = [m for m in period.earlier if m in active]
     latest_label = month_label(period.latest, lang)
@@ -397,5 +463,6 @@ def months_between(months: Sequence[str], first: str, last: str) -> Period:
     return Period(chosen)
 
 
-__all__ = ["ITEMS", "SHARES", "Period", "factsheet", "location_system", "median_duration",
-           "months_between", "national_figures", "active_months", "rate_per_10", "span_label"]
+__all__ = ["ITEMS", "SHARES", "Period", "factsheet", "hidden_of", "joint_hidden", "joint_system",
+           "location_system", "median_duration", "months_between", "national_figures", "active_months",
+           "rate_per_10", "span_label"]

@@ -192,12 +192,35 @@ def _measurement_data(processed: Path, meting: int, months: tuple[str, ...]) -> 
     return _cached_data(str(processed), meting, months, _stamp(processed))
 
 
-def content(p: FactsheetParams) -> tuple[dict[str, Any], Any]:
+def all_locations(data: Any) -> list[str]:
+    """Every location of a measurement (locations table and registrations)."""
+    return sorted(set(data.locations["locatie"]) | set(data.registrations["locatie"]))
+
+
+def published_hidden(p: FactsheetParams) -> frozenset[str]:
+    """Hidden cells of every published per-location table of the measurement (joint suppression).
+
+    One rule for the factsheets of all locations, the national report's table of registrations
+    per location and month and the results CSV behind it
+    (:func:`analysis.present.location.joint_hidden`); empty when ``min_cell_size <= 1``.
+    """
+    from analysis.present import location as dl
+
+    period = dl.Period(tuple(p.months()))
+    data = _measurement_data(p.paths().processed, p.meting, period.months)
+    return dl.joint_hidden(data.registrations, period, all_locations(data), p.min_cell_size)
+
+
+def content(p: FactsheetParams, hidden: Sequence[str] | None = None) -> tuple[dict[str, Any], Any]:
     """Content of one location's factsheet: JSON and month chart in ``<build>/factsheets/_work``.
 
     The disclosure-controlled content (:func:`analysis.present.location.factsheet`) decorated
     with title and notes (:func:`decorate`), written to ``<LOC>.json``, and the month chart
     (:func:`plot_months`). The notebook ``factsheet.ipynb`` and the build both call this.
+
+    ``hidden``: this location's hidden cells from the suppression over every published table
+    (the build computes it once for all locations); None: computed here
+    (:func:`published_hidden`). Either way the factsheet hides what the national report hides.
 
     Returns
     -------
@@ -212,8 +235,12 @@ def content(p: FactsheetParams) -> tuple[dict[str, Any], Any]:
     period = dl.Period(tuple(p.months()))
     data = _measurement_data(paths.processed, p.meting, period.months)
     names = data.locations.set_index("locatie")["naam"] if "naam" in data.locations else pd.Series(dtype=str)
+    own = None
+    if p.min_cell_size > 1:
+        own = frozenset(hidden) if hidden is not None else dl.hidden_of(published_hidden(p), p.location)
     sheet = dl.factsheet(data.registrations, data.occupancy, location=p.location, period=period,
-                         k=p.min_cell_size, lang=p.lang, locations=data.locations)
+                         k=p.min_cell_size, lang=p.lang, locations=data.locations,
+                         hidden=own if own is not None else (frozenset() if p.min_cell_size <= 1 else None))
     sheet = decorate(sheet, name=names.get(p.location), measurement=p.meting,
                      synthetic=data.synthetic, k=p.min_cell_size)
     work = work_dir(paths)
@@ -223,9 +250,9 @@ def content(p: FactsheetParams) -> tuple[dict[str, Any], Any]:
     return sheet, chart
 
 
-def make(p: FactsheetParams) -> list[Path]:
+def make(p: FactsheetParams, hidden: Sequence[str] | None = None) -> list[Path]:
     """One location's factsheet from processed data to HTML and PDF (:func:`content`, :func:`render`)."""
-    content(p)
+    content(p, hidden)
     return render(p.paths(), p.location)
 
 
