@@ -59,9 +59,9 @@ def m2(twin: tuple[Path, dict[str, str], float]) -> pd.DataFrame:
     return df
 
 
-def test_generation_is_fast_and_marked(twin: tuple[Path, dict[str, str], float]) -> None:
-    out, files, seconds = twin
-    assert seconds < 10
+def test_twin_is_marked_and_uses_every_reader_format(twin: tuple[Path, dict[str, str], float]) -> None:
+    # Generation time is measured in benchmarks/bench_build.py (synth step), not asserted here.
+    out, files, _ = twin
     assert "SYNTHETIC" in files and "Synthetische data" in (out / "SYNTHETIC").read_text("utf-8")
     kinds = {Path(p).suffix for p in files if "/registraties/" in p}
     assert kinds == {".csv", ".xlsx", ".sav"}
