@@ -9,7 +9,7 @@ formats.lua: format-specific handling for the offline (pandoc) path.
 * HTML: headings are numbered here (1, 1.1, ...; Bijlage A, A.1, ...); `.unnumbered` is skipped.
 * Appendices number their figures and tables per appendix (A.1, B.1, ...; HTML: crossref.lua).
 * `::: {.provenance}` (the "Berekend met" line) is set ragged-right and small.
-* Typst: tables of at most 30 rows are kept on one page (no orphaned caption or row).
+* Typst: tables of at most 15 rows are kept on one page (no orphaned caption or row).
 * Typst: image paths become root-relative ("/_generated/figures/x.png"); Typst resolves them
   against the compile root (the reports folder).
 ]]
@@ -130,7 +130,9 @@ end
 
 -- Typst: a table short enough to fit on one page is never split (no caption or single row
 -- left behind at the bottom of a page); longer tables may break between rows.
-local KEEP_TOGETHER_ROWS = 30
+-- (A taller kept-together table would leave a near-blank page before it; up to 15 rows of
+-- wrapped text still fit in the space a page usually has left.)
+local KEEP_TOGETHER_ROWS = 15
 local function typst_keep_tables(blocks)
   return blocks:walk({
     Table = function(el)
