@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export R_LIBS_USER := $(CURDIR)/.r-lib
 export MPLBACKEND := Agg
 
-.PHONY: help setup report test test-slow bench factsheets clean
+.PHONY: help setup lock lint report test test-slow bench factsheets clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -14,10 +14,18 @@ help: ## Show this help
 setup: ## Install R packages (apt), the Python venv and the local R shim; a no-op when done
 	@bash scripts/bootstrap.sh
 
+lock: ## Re-resolve requirements.lock (hashes, PyPI) from the pins in pyproject.toml
+	@$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu \
+	  --custom-compile-command "make lock" --quiet --output-file requirements.lock
+
+lint: setup ## Lint src/, tests/, notebooks/ and benchmarks/ with ruff (rules in pyproject.toml)
+	@$(VENV)/bin/ruff check --no-cache src tests notebooks benchmarks
+
 report: setup ## Build the report (HTML + PDF) from data/raw or the synthetic twin
 	@$(VENV)/bin/compendium build
 
-test: setup ## Run the test suite (unit, property, back tests, notebooks, end-to-end)
+test: setup lint ## Lint, then run the test suite (unit, property, back tests, notebooks, end-to-end)
 	@$(VENV)/bin/python -m pytest
 
 test-slow: setup ## Run the slow statistical tests (coverage simulations)

@@ -4,7 +4,9 @@
 #   1. R 4.x, the model packages, poppler-utils and Chromium (layout and browser tests) from apt
 #      (root or sudo), else print the exact apt line.
 #   2. A local R library (.r-lib) with the placeholder package `report` that pymer4 loads.
-#   3. A Python venv (.venv) with the pinned dependencies of pyproject.toml (+ dev extras).
+#   3. A Python venv (.venv): pip and setuptools upgraded, then every package from
+#      requirements.lock (exact versions with hashes, generated from pyproject.toml's pins by
+#      `make lock`), then the project itself (editable, no dependency resolution).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -42,15 +44,22 @@ fi
 # --- 3. Python venv -------------------------------------------------------------------
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
-HASH=$(cat pyproject.toml | sha256sum | cut -c1-16)
+HASH=$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv with $($PYTHON --version)"
   "$PYTHON" -m venv .venv
 fi
 if [ "$(cat "$STAMPS/venv" 2>/dev/null)" != "$HASH" ]; then
-  say "installing pinned Python dependencies (about 70 s on a fresh venv)"
+  say "installing the locked Python dependencies (requirements.lock; about 70 s on a fresh venv)"
   # pip's noisy "Location ... is ignored" lines are filtered; pip's exit status is kept.
-  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | { grep -v -E '^WARNING: Location|BuildBackendWarning' || true; }
+  quiet() { "$@" 2>&1 | { grep -v -E '^WARNING: Location|BuildBackendWarning' || true; }; return "${PIPESTATUS[0]}"; }
+  # 1. pip and setuptools first (a new venv has pip 23 / setuptools 65), from the lock's hashes.
+  awk '/^(pip|setuptools|wheel)==/{p=1} p{print} p && !/\\$/{p=0}' requirements.lock > "$STAMPS/installers.txt"
+  quiet .venv/bin/python -m pip install -q --require-hashes -r "$STAMPS/installers.txt"
+  # 2. Every dependency at the locked version; pip refuses a file whose hash differs.
+  quiet .venv/bin/python -m pip install -q --require-hashes -r requirements.lock
+  # 3. The project itself, against what is installed (no resolution, no isolated build env).
+  quiet .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
   echo "$HASH" > "$STAMPS/venv"
 fi

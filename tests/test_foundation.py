@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from analysis import codebook
 from analysis.core import measurements
@@ -86,26 +85,7 @@ def test_cli_help_does_not_load_r() -> None:
     assert out.stdout.strip() == "False"
 
 
-# --- environment files ------------------------------------------------------------------------
-def _pyproject_pins() -> dict[str, str]:
-    import tomllib
-
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    reqs = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["dev"]
-    return {r.split("==")[0].strip().lower(): r.split("==")[1].strip() for r in reqs}
-
-
-def test_environment_yml_in_step_with_pyproject() -> None:
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    conda_pins = {r.split("==")[0].lower(): r.split("==")[1] for r in pip if "==" in r}
-    assert conda_pins == _pyproject_pins()
-
-
-def test_rpy2_pin_explained() -> None:
-    text = (ROOT / "pyproject.toml").read_text()
-    assert '"rpy2==3.5.17"' in text
-    assert "R_getVar" in text  # the reason sits next to the pin
+# (environment files: tests/test_environment.py)
 
 
 # --- repository hygiene -----------------------------------------------------------------------

@@ -134,6 +134,26 @@ class Paths:
         return self.build / "figures"
 
     @property
+    def verify(self) -> Path:
+        """Outputs of the verification steps (reproduction check, audit)."""
+        return self.build / "verify"
+
+    @property
+    def reproduction_check(self) -> Path:
+        """Reproduction check of this build (every published figure beside its value)."""
+        return self.verify / "reproduction.json"
+
+    @property
+    def audit_findings(self) -> Path:
+        """Consistency audit of the published figures."""
+        return self.verify / "audit.json"
+
+    @property
+    def calibration_table(self) -> Path:
+        """Calibration of the synthetic twin (twin builds only); not under ``results/``."""
+        return self.build / "calibration" / "synth_calibration.csv"
+
+    @property
     def report_output(self) -> Path:
         """Rendered report (``report.html``, ``report.pdf``)."""
         return Path(self.output)

@@ -1,35 +1,33 @@
 """Read the processed tables of one measurement and check them against the contract.
 
 The descriptive functions trust their input; this module is where that trust is earned.
-A column that is missing, a code outside the codebook or a month in the wrong form stops
-the notebook here with a message naming the table and column, instead of producing a
-wrong figure further on.
+Every table is checked with its pandera schema, built from the codebook
+(:mod:`analysis.codebook.schemas`): a column that is missing, a code outside the codebook or
+a month in the wrong form stops the notebook here with a message naming the table and
+column, instead of producing a wrong figure further on.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 
-from analysis import codebook
+import pandera.errors
+
+from analysis.codebook import schemas
 from analysis.core.provenance import is_synthetic
 
-CODE_COLUMNS = ["aanleiding", "doel", "ruimte", "beheer_ruimte", "contact", "evaluatie_1",
-                "evaluatie_2", "aanvulling_jongere"]
-FLAG_COLUMNS = ["vlag_duur_2359", "vlag_eind_voor_start", "vlag_duur_boven_24u",
-                "vlag_buiten_periode", "vlag_dubbel"]
-REGISTRATION_COLUMNS = ["meting", "locatie", "jongere", "start", "eind", "maand", "uur",
-                        "duur_min", *CODE_COLUMNS, *FLAG_COLUMNS, "bron_bestand", "bron_rij"]
-OCCUPANCY_COLUMNS = ["meting", "locatie", "maand", "gemiddelde_bezetting"]
-LOCATION_COLUMNS = ["locatie", "eerste_maand", "laatste_maand"]
-POLICY_COLUMNS = ["meting", "locatie", "gegevens", "rustmomenten", "verandering_overdag",
-                  "ambitie_overdag", "verandering_nacht", "nacht_deur", "gesloten_per",
-                  "bevorderende_factoren", "belemmerende_factoren"]
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: Column lists of the processed tables, from the codebook (see analysis.codebook.schemas).
+CODE_COLUMNS = schemas.code_columns("registrations")
+FLAG_COLUMNS = schemas.flag_columns("registrations")
+REGISTRATION_COLUMNS = schemas.columns("registrations")
+OCCUPANCY_COLUMNS = schemas.columns("occupancy")
+LOCATION_COLUMNS = schemas.columns("locations")
+POLICY_COLUMNS = schemas.columns("policy")
+POLICY_CODES = schemas.code_columns("policy")
 
 
 class ContractError(ValueError):
@@ -72,20 +70,49 @@ def _require(df: pd.DataFrame, columns: Sequence[str], table: str) -> None:
         raise ContractError(f"{table}: missing column(s) {missing}; see docs/contracts.md")
 
 
-def _check_codes(df: pd.DataFrame, columns: Sequence[str], table: str, resource: str) -> None:
+def _numeric_codes(df: pd.DataFrame, columns: Sequence[str], table: str) -> pd.DataFrame:
+    """Codes as Int64; a text that is not a number is a contract error (not a silent NA)."""
+    _require(df, schemas.columns(table), table)
+    out = df.copy()
     for col in columns:
-        values = pd.to_numeric(df[col], errors="coerce")
-        if (values.isna() & df[col].notna()).any():
+        values = pd.to_numeric(out[col], errors="coerce")
+        if (values.isna() & out[col].notna()).any():
             raise ContractError(f"{table}.{col}: non-numeric codes")
-        bad = set(values.dropna().astype(int)) - set(codebook.field(col, resource).codes)
-        if bad:
-            raise ContractError(f"{table}.{col}: codes {sorted(bad)} not in the codebook")
+        out[col] = values.astype("Int64")
+    return out
 
 
-def _check_months(series: pd.Series, table: str, col: str) -> None:
-    bad = series.dropna().astype(str).map(lambda s: not _MONTH.match(s))
-    if bad.any():
-        raise ContractError(f"{table}.{col}: {series[bad.index[bad]].iloc[0]!r} is not YYYY-MM")
+def check(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Check ``df`` with the pandera schema of ``table``; raise :class:`ContractError` on failure.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A processed table (codes already numeric).
+    table : str
+        ``registrations``, ``occupancy``, ``locations`` or ``policy``.
+
+    Returns
+    -------
+    DataFrame
+        ``df`` unchanged.
+
+    Raises
+    ------
+    ContractError
+        Naming the table, each failing column and check, and up to three offending values.
+    """
+    _require(df, schemas.columns(table), table)
+    try:
+        schemas.schema(table).validate(df, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        lines = []
+        for (col, chk), g in cases.groupby(["column", "check"], sort=False, dropna=False):
+            values = ", ".join(repr(v) for v in list(g["failure_case"].drop_duplicates())[:3])
+            lines.append(f"{table}.{col}: {chk} (e.g. {values})")
+        raise ContractError("; ".join(lines) + "; see docs/contracts.md") from None
+    return df
 
 
 def validate_registrations(reg: pd.DataFrame) -> pd.DataFrame:
@@ -96,19 +123,11 @@ def validate_registrations(reg: pd.DataFrame) -> pd.DataFrame:
     ContractError
         When a column is missing, a code is unknown or a month or hour is malformed.
     """
-    _require(reg, REGISTRATION_COLUMNS, "registrations")
-    _check_codes(reg, CODE_COLUMNS, "registrations", "registraties")
-    _check_months(reg["maand"], "registrations", "maand")
-    out = reg.copy()
-    for col in CODE_COLUMNS:
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+    out = check(_numeric_codes(reg, CODE_COLUMNS, "registrations"), "registrations")
     out["start"] = pd.to_datetime(out["start"])
     out["eind"] = pd.to_datetime(out["eind"])
     out["maand"] = out["maand"].astype(str)
-    hours = pd.to_numeric(out["uur"], errors="coerce")
-    if hours.isna().any() or not hours.between(0, 23).all():
-        raise ContractError("registrations.uur: hours must be 0-23 and present")
-    out["uur"] = hours.astype(int)
+    out["uur"] = pd.to_numeric(out["uur"]).astype(int)  # present and 0-23: checked by the schema
     out["duur_min"] = pd.to_numeric(out["duur_min"], errors="coerce").astype(float)
     # Pseudonyms stay strings; an empty string would look like a youth, so it becomes NA.
     out["jongere"] = out["jongere"].astype("string").replace("", pd.NA)
@@ -119,15 +138,7 @@ def validate_registrations(reg: pd.DataFrame) -> pd.DataFrame:
 
 def validate_policy(policy: pd.DataFrame) -> pd.DataFrame:
     """Check the policy table (codes of the ``beleid`` resource, months of closure)."""
-    _require(policy, POLICY_COLUMNS, "policy")
-    codes = ["gegevens", "rustmomenten", "verandering_overdag", "ambitie_overdag",
-             "verandering_nacht", "nacht_deur"]
-    _check_codes(policy, codes, "policy", "beleid")
-    _check_months(policy["gesloten_per"], "policy", "gesloten_per")
-    out = policy.copy()
-    for col in codes:
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    return out
+    return check(_numeric_codes(policy, POLICY_CODES, "policy"), "policy")
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -188,11 +199,9 @@ def load_measurement(processed: Path, meting: int, months: Sequence[str]) -> Mea
     reg = validate_registrations(_read(processed / "registrations.parquet"))
     reg = reg[reg["meting"] == meting]
     in_period = reg["maand"].isin(months)
-    occ = _read(processed / "occupancy.parquet")
-    _require(occ, OCCUPANCY_COLUMNS, "occupancy")
+    occ = check(_read(processed / "occupancy.parquet"), "occupancy")
     occ = occ[(occ["meting"] == meting) & occ["maand"].astype(str).isin(months)]
-    locs = _read(processed / "locations.parquet")
-    _require(locs, LOCATION_COLUMNS, "locations")
+    locs = check(_read(processed / "locations.parquet"), "locations")
     if "meting" in locs.columns:
         locs = locs[locs["meting"] == meting]
     return MeasurementData(

@@ -46,6 +46,9 @@ ENTRIES = {
     "chapter": ["analysis.pipeline.run", "analysis.pipeline.kernel"],
     "models": ["analysis.pipeline.run", "analysis.pipeline.kernel"],
     "render": ["analysis.report.render"],
+    "calibration": ["analysis.verify.calibration"],
+    "reproduction": ["analysis.verify.reproduction"],
+    "audit": ["analysis.verify.audit"],
 }
 
 
@@ -171,6 +174,70 @@ def chapter_notebooks(cfg: BuildConfig, metingen: list[int]) -> list[tuple[str, 
     return models + [x for x in reversed(out) if x[1] != "models"]
 
 
+def calibration_step(cfg: BuildConfig) -> Step:
+    """Calibration of the synthetic twin against the published figures (twin builds only).
+
+    Reads the processed tables and the twin's raw tree (facility counts are not ingested);
+    writes :attr:`Paths.calibration_table`, which appendix D shows.
+    """
+    p = cfg.paths
+    raw, _ = raw_root(cfg)
+    tables = ("registrations.parquet", "occupancy.parquet", "policy.parquet")
+    inputs = {t: (file_digest(p.processed / t) if (p.processed / t).exists() else "absent") for t in tables}
+    inputs.update({"raw": tree_digest(raw), "code": module_digest(p, "calibration"), "env": env_digest(p)})
+
+    def action() -> None:
+        from analysis.core.results import write_csv
+        from analysis.verify.calibration import calibration_table
+        table = calibration_table(p.processed, raw=raw if raw.exists() else None)
+        p.calibration_table.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(table, p.calibration_table)
+    return Step("calibration", inputs, [p.calibration_table], action)
+
+
+def audit_step(cfg: BuildConfig) -> Step:
+    """Consistency audit of the published figures; writes :attr:`Paths.audit_findings`."""
+    p = cfg.paths
+    inputs = {"reference": file_digest(p.published_figures), "code": module_digest(p, "audit"),
+              "env": env_digest(p)}
+
+    def action() -> None:
+        from analysis.verify import audit
+        audit.write_result(audit.audit(p.published_figures), p.audit_findings)
+    return Step("audit", inputs, [p.audit_findings], action)
+
+
+def reproduction_step(cfg: BuildConfig) -> Step:
+    """Every published figure beside this build's value; writes :attr:`Paths.reproduction_check`.
+
+    Runs after the chapter notebooks, whose results it reads. A difference does not stop the
+    build: appendix D reports it, and ``compendium check`` exits non-zero on it.
+    """
+    p = cfg.paths
+    inputs = {"results": tree_digest(p.results), "reference": file_digest(p.published_figures),
+              "code": module_digest(p, "reproduction"), "env": env_digest(p)}
+
+    def action() -> None:
+        from analysis.verify import reproduction
+        reproduction.write_result(reproduction.check(p), p.reproduction_check)
+    return Step("reproduction", inputs, [p.reproduction_check], action)
+
+
+def verify_stages(cfg: BuildConfig, synthetic: bool) -> tuple[list[Factory], list[Factory]]:
+    """Verification step factories: (with the analysis stage, after it).
+
+    Calibration (twin only) and the audit read no notebook output, so they run beside the
+    chapter notebooks; the reproduction check reads their results and runs after them. No
+    step is made without ``published_figures.csv``.
+    """
+    if not cfg.paths.published_figures.exists():
+        return [], []
+    beside: list[Factory] = [lambda: audit_step(cfg)]
+    if synthetic:
+        beside.insert(0, lambda: calibration_step(cfg))
+    return beside, [lambda: reproduction_step(cfg)]
+
+
 def plan(cfg: BuildConfig) -> list[list[Factory]]:
     """The build as stages of step factories.
 
@@ -179,7 +246,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
     by factories so that their input digests are computed after the earlier stages ran and
     see fresh processed data. Within a stage the longest steps come first: chapter 3, its
     leave-one-location-out section (with ``model_set="primary+sensitivity"``), chapter 2,
-    chapter 1, the factsheets.
+    chapter 1, the factsheets, then the twin's calibration and the audit. The reproduction
+    check has a stage of its own between the notebooks and the render step
+    (:func:`verify_stages`).
     """
     p = cfg.paths
     raw, synthetic = raw_root(cfg)
@@ -246,6 +315,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
             return factsheets.factsheet_steps(p, latest, min_cell_size=min_cell_size(cfg))
         analysis_stage.append(factsheet_steps)
 
+    beside, after = verify_stages(cfg, synthetic)
+    analysis_stage += beside
+
     def planning_step() -> Step:
         # After the chapter notebooks: the source models of the study come from the model store
         # that notebook 03 filled, and the Dask cluster gets both cores (quick setting).
@@ -268,6 +340,8 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
                   "sources": tree_digest(p.reports, ["*.qmd", "*.md", "*.yml"], exclude=["_generated", "_output"]),
                   "quarto": file_digest(p.root / "_quarto.yml") if (p.root / "_quarto.yml").exists() else "",
                   "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
+                  "verify": tree_digest(p.verify),
+                  "calibration": file_digest(p.calibration_table) if p.calibration_table.exists() else "",
                   "code": module_digest(p, "render"), "renderer": cfg.renderer,
                   "synthetic": str(synthetic)}
         outputs = [p.report_output / "report.html", p.report_output / "report.pdf"]
@@ -279,7 +353,8 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
             return report_completeness(p, expected_notebooks(cfg, metingen)).problems
         return Step("render", inputs, outputs, action, verify)
     planning = [[planning_step]] if (p.params / "plan.yaml").exists() else []
-    return [[f] for f in steps] + [analysis_stage, *planning, [render_step]]
+    verify_after = [after] if after else []
+    return [[f] for f in steps] + [analysis_stage, *planning, *verify_after, [render_step]]
 
 
 def expected_notebooks(cfg: BuildConfig, metingen: list[int] | None = None) -> list[Path]:

@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """Render the report from the executed notebooks and results."""
     from analysis.pipeline import build
-    from analysis.report import render
+    from analysis.pipeline.incremental import Runner
 
     paths = _paths(args)
     cfg = build.BuildConfig(paths=paths)
@@ -156,6 +156,11 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     def run() -> int:
         t0 = time.perf_counter()
+        # The appendices show the verification steps' outputs: bring them up to date first.
+        runner = Runner(paths.state)
+        beside, after = build.verify_stages(cfg, synthetic)
+        for factory in beside + after:
+            runner.run(factory())
         out = build.render_atomic(paths, args.renderer, synthetic, build.expected_notebooks(cfg))
         for kind, path in out.items():
             console.print(f"  {kind}: {path}")

@@ -22,7 +22,6 @@ from analysis.verify.audit import AuditResult
 from analysis.core.paths import Paths
 from analysis.present import text
 from analysis.present import format as nf
-from analysis.core.results import write_csv
 from analysis.verify.reproduction import CheckResult, STATUSES
 
 TYPE_NL = {"string": "tekst", "integer": "code (geheel getal)", "date": "datum", "time": "tijd",
@@ -486,24 +485,19 @@ def calibration_md(paths: Paths) -> str:
     """Calibration of the synthetic twin (appendix D), empty for real data.
 
     Lists how many calibration targets the ingested twin meets exactly and every target it
-    does not, with the reason; the full table is written to ``<build>/calibration/synth_calibration.csv``.
+    does not, with the reason. The table is the output of the build's ``calibration`` step
+    (``<build>/calibration/synth_calibration.csv``); rendering only reads it.
     """
     from analysis.core.provenance import is_synthetic
 
     if not is_synthetic(paths.processed):
         return ""
-    needed = ("registrations.parquet", "occupancy.parquet", "policy.parquet")
-    if not all((paths.processed / f).exists() for f in needed):
-        return "*Kalibratie van de synthetische tweeling: verwerkte tabellen ontbreken.*\n"
-    from analysis.verify.calibration import calibration_table
-
-    raw = paths.synthetic_raw if paths.synthetic_raw.exists() else None
-    t = calibration_table(paths.processed, raw=raw)
-    # Not under results/: that folder is an input of the render step, and writing into it
-    # while rendering would make every following build re-render.
-    out = paths.build / "calibration"
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(t, out / "synth_calibration.csv")
+    if not paths.calibration_table.exists():
+        return ("## Kalibratie van de synthetische tweeling\n\n::: {.callout}\nDe kalibratie is in deze build "
+                "niet uitgevoerd (`calibration/synth_calibration.csv` ontbreekt in de build-map; "
+                "`compendium build` maakt haar).\n:::\n")
+    t = pd.read_csv(paths.calibration_table, dtype={"id": str, "status": str, "toelichting": str},
+                    keep_default_na=False, na_values=[""])
     counts = t["status"].value_counts()
     misses = t[t["status"] != "exact"]
     parts = ["## Kalibratie van de synthetische tweeling\n",

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from analysis import SYNTHETIC_BANNER, __version__
-from analysis.verify.audit import audit
+from analysis.verify import audit
 from analysis.core import chapters as chapters_mod
 from analysis.core import measurements as measurements_mod
 from analysis.present import summary
@@ -31,7 +31,7 @@ from analysis.report.notebook_md import convert
 from analysis.report.trace import Trace
 from analysis.report.trace import load as trace_load
 from analysis.report.statistics import statistics_md
-from analysis.verify.reproduction import check
+from analysis.verify import reproduction
 
 GENERATED = "_generated"
 FIGURES = f"{GENERATED}/figures"
@@ -190,17 +190,34 @@ def prepare(paths: Paths, *, synthetic: bool, context: dict | None = None) -> As
     return result
 
 
+def _verification_md(paths: Paths, path: Path, what: str, result: Assembled) -> str | None:
+    """Callout when a verification step's output is absent (``None`` when it is there)."""
+    if not paths.published_figures.exists():
+        return "*`published_figures.csv` ontbreekt.*\n"
+    if path.exists():
+        return None
+    result.missing.append(f"{what} ({path.name})")
+    shown = path.relative_to(paths.build) if path.is_relative_to(paths.build) else path
+    return (f"::: {{.callout}}\nDe {what} is in deze build niet uitgevoerd (`{shown}` ontbreekt in de "
+            "build-map; `compendium build` maakt dit bestand).\n:::\n")
+
+
 def _appendices(paths: Paths, folder: Path, result: Assembled, context: dict | None) -> None:
+    # Appendices D and E show the outputs of the build's verification steps (reproduction,
+    # calibration, audit); rendering reads them and computes nothing of its own.
+    repro = _verification_md(paths, paths.reproduction_check, "reproductiecontrole", result)
+    if repro is None:
+        repro = appendices.reproduction_md(reproduction.read_result(paths.reproduction_check))
+        repro += "\n" + appendices.calibration_md(paths)
+    audited = _verification_md(paths, paths.audit_findings, "controle van het rapport", result)
     parts = {
         "_appendix_a.md": statistics_md(paths.model_results, figure_folders=[paths.figures],
                                         figures_dest=folder / "figures", figures_ref=FIGURES),
         "_appendix_b.md": appendices.codebook_md(),
         "_appendix_c.md": appendices.data_quality_md(paths.processed),
-        "_appendix_d.md": (appendices.published_map_md(result.published) + "\n"
-                           + appendices.reproduction_md(check(paths)) + "\n" + appendices.calibration_md(paths)
-                           if paths.published_figures.exists() else "*`published_figures.csv` ontbreekt.*\n"),
-        "_appendix_e.md": (appendices.audit_md(audit(paths.published_figures)) if paths.published_figures.exists()
-                           else "*`published_figures.csv` ontbreekt.*\n"),
+        "_appendix_d.md": (appendices.published_map_md(result.published) + "\n" + repro
+                           if paths.published_figures.exists() else repro),
+        "_appendix_e.md": audited or appendices.audit_md(audit.read_result(paths.audit_findings)),
         "_appendix_f.md": appendices.environment_md(paths, {**(context or {}), "commit": result.meta["commit"]}),
     }
     for name, (fname, title) in APPENDIX_NOTEBOOKS.items():

@@ -21,6 +21,7 @@ consistent. Findings are stated as facts, in Dutch, for appendix E.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -335,3 +336,20 @@ def audit_table(pub: pd.DataFrame) -> AuditResult:
 def audit(path: Path) -> AuditResult:
     """Run every check on ``published_figures.csv`` at ``path``."""
     return audit_table(pd.read_csv(path, dtype={"id": str, "chapter": str, "category_code": str}))
+
+
+def write_result(result: AuditResult, path: Path) -> Path:
+    """Store an audit as JSON (the output of the build's ``audit`` step); returns ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"checked": result.checked,
+            "findings": [{"check": f.check, "ids": list(f.ids), "numbers": f.numbers, "message": f.message}
+                         for f in result.findings]}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+    return path
+
+
+def read_result(path: Path) -> AuditResult:
+    """Read an audit stored by :func:`write_result`."""
+    data = json.loads(Path(path).read_text("utf-8"))
+    return AuditResult(findings=[Finding(**f) for f in data["findings"]], checked=dict(data["checked"]))

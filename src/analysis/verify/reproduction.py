@@ -38,6 +38,7 @@ construction are listed in :data:`ALLOWED_DIFFERENCES` with the reason.
 from __future__ import annotations
 
 import fnmatch
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -278,8 +279,12 @@ def compare(published: pd.DataFrame, values: pd.DataFrame, *, allow: dict[str, s
             "must_match": False, "allowed": False, "reason": "",
         })
     table = chapter3_statuses(pd.DataFrame(rows))
-    fail = table["must_match"] & (table["status"] == DIFFERS) & ~table["allowed"]
-    return CheckResult(table=table, failures=table[fail].reset_index(drop=True))
+    return CheckResult(table=table, failures=table[failing(table)].reset_index(drop=True))
+
+
+def failing(table: pd.DataFrame) -> pd.Series:
+    """Rows of a check table that should match and do not (and are not allow-listed)."""
+    return table["must_match"].astype(bool) & (table["status"] == DIFFERS) & ~table["allowed"].astype(bool)
 
 
 def _significant(p: float | None, lo: float | None, hi: float | None, bound: bool = False) -> bool | None:
@@ -358,6 +363,42 @@ def check(paths: Paths, *, allow: dict[str, str] | None = None) -> CheckResult:
     values = read_values(paths.results) if Path(paths.results).exists() else pd.DataFrame(
         columns=["published_id", "value", "result"])
     return compare(published, values, allow=allow)
+
+
+def write_result(result: CheckResult, path: Path) -> Path:
+    """Store a check as JSON (the output of the build's ``reproduction`` step).
+
+    Values keep full precision (Python's float repr); missing values are ``null``. The
+    failures are not stored: :func:`read_result` derives them with :func:`failing`, as
+    :func:`compare` does.
+
+    Parameters
+    ----------
+    result : CheckResult
+        The check to store.
+    path : Path
+        Target file; its folder is created.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    table = result.table.reset_index(drop=True)
+    rows = [{k: (None if v is None or (isinstance(v, float) and v != v) else v) for k, v in r.items()}
+            for r in table.astype(object).to_dict(orient="records")]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"columns": list(table.columns), "rows": rows}, ensure_ascii=False, indent=0),
+                    "utf-8")
+    return path
+
+
+def read_result(path: Path) -> CheckResult:
+    """Read a check stored by :func:`write_result`."""
+    data = json.loads(Path(path).read_text("utf-8"))
+    table = pd.DataFrame(data["rows"], columns=data["columns"])
+    return CheckResult(table=table, failures=table[failing(table)].reset_index(drop=True))
 
 
 _CHAPTER_NAMES = {"method": "Method", "1": "Chapter 1", "2": "Chapter 2", "3": "Chapter 3"}
