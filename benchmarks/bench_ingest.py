@@ -17,9 +17,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from ingest_fixtures import KEY, MEASUREMENTS, make_tree, random_rows, write_csv, write_sav, write_xlsx  # noqa: E402
+from ingest_fixtures import KEY, MEASUREMENTS, make_tree, random_rows, write_csv, write_sav, write_xlsx
 
-from analysis.ingest import process as ingest  # noqa: E402
+from analysis.ingest import process as ingest
 
 
 def build_tree(root: Path, rows: int, files: int) -> Path:

@@ -168,4 +168,10 @@ def make_demo_project(root: Path, *, error_in: str | None = None, source: Path |
         '"rows_accepted": 1613, "rows_quarantined": 0}}}', "utf-8")
     pd.DataFrame(columns=["file", "row", "column", "value", "reason"]).to_csv(
         paths.processed / "quarantine.csv", index=False)
+    if paths.published_figures.exists():
+        # What the build's verification steps write; appendices D and E show it.
+        from analysis.verify import audit, reproduction
+
+        audit.write_result(audit.audit(paths.published_figures), paths.audit_findings)
+        reproduction.write_result(reproduction.check(paths), paths.reproduction_check)
     return paths

@@ -77,7 +77,7 @@ def test_mean_occupancy_sums_locations_then_averages_months():
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("ABC"), st.sampled_from(MONTHS)), max_size=80))
 def test_property_months_and_locations_sum_to_total(rows):
-    reg = _reg([(l, m, None, f"{m}-01") for l, m in rows])
+    reg = _reg([(loc, m, None, f"{m}-01") for loc, m in rows])
     assert counts.registrations_per_month(reg, MONTHS)["n"].sum() == len(rows)
     assert counts.registrations_per_location_month(reg, MONTHS)["n"].sum() == len(rows)
 

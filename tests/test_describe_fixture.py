@@ -58,7 +58,7 @@ def registrations(meting: int = 2, seed: int = 1) -> pd.DataFrame:
     dur[rng.choice(n, 20, replace=False)] = np.nan
     eind = start + pd.to_timedelta(np.nan_to_num(dur), unit="min")
     eind = pd.Series(eind).where(~np.isnan(dur))
-    youth = np.array([f"{l}-{rng.integers(0, 25)}" for l in loc], dtype=object)
+    youth = np.array([f"{code}-{rng.integers(0, 25)}" for code in loc], dtype=object)
     youth[loc == "L16"] = None  # one location never records a youth number
     df = pd.DataFrame({
         "meting": meting, "locatie": loc, "jongere": pd.array(youth, dtype="string"),
@@ -75,7 +75,7 @@ def registrations(meting: int = 2, seed: int = 1) -> pd.DataFrame:
                  "vlag_buiten_periode", "vlag_dubbel"]:
         df[flag] = False
     df["vlag_duur_2359"] = df["duur_min"] == 1439
-    df["bron_bestand"] = [f"meting-{meting}/registraties/{l}.csv" for l in loc]
+    df["bron_bestand"] = [f"meting-{meting}/registraties/{code}.csv" for code in loc]
     df["bron_rij"] = np.arange(n) + 2
     return df
 
@@ -120,8 +120,8 @@ def build_processed(folder: Path, metings: tuple[int, ...] = (1, 2), synthetic: 
     folder.mkdir(parents=True, exist_ok=True)
     reg = pd.concat([registrations(m, seed=m) for m in metings], ignore_index=True)
     reg.to_parquet(folder / "registrations.parquet")
-    occ = [{"meting": m, "locatie": l, "maand": mo, "gemiddelde_bezetting": 38.2}
-           for m in metings for l in LOCS for mo in (MONTHS_2 if m == 2 else MONTHS_1)]
+    occ = [{"meting": m, "locatie": code, "maand": mo, "gemiddelde_bezetting": 38.2}
+           for m in metings for code in LOCS for mo in (MONTHS_2 if m == 2 else MONTHS_1)]
     pd.DataFrame(occ).to_parquet(folder / "occupancy.parquet")
     locs = pd.DataFrame({"locatie": LOCS, "instelling": "I", "naam": LOCS,
                          "eerste_maand": ["2019-09"] * 17 + ["2020-11"],

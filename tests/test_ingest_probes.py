@@ -20,7 +20,6 @@ import pytest
 from analysis.core.paths import find_root, safe_child
 from analysis.ingest import discover
 from analysis.ingest import process as ingest
-from analysis.ingest import readers
 from analysis.pipeline.build import BuildConfig, has_real_data, raw_root
 from analysis.core.paths import Paths
 from ingest_fixtures import KEY, LOCATIONS, MEASUREMENTS, REG_HEADER, make_tree, valid_rows, write_csv, write_xlsx

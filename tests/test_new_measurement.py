@@ -8,7 +8,6 @@ models across all three measurements. No code knows about measurement 3.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest

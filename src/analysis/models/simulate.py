@@ -75,8 +75,8 @@ def _linpred(f: Fixed, month: np.ndarray, meting: np.ndarray, u: np.ndarray) -> 
 
 def simulate_grid(p: SimParams, rng: np.random.Generator) -> pd.DataFrame:
     """Location-month grid with occupancy, centred month and true counts."""
-    rows = [(m, f"L{l + 1:02d}", ym) for m, months in p.months().items()
-            for l in range(p.n_locations) for ym in months]
+    rows = [(m, f"L{loc + 1:02d}", ym) for m, months in p.months().items()
+            for loc in range(p.n_locations) for ym in months]
     g = pd.DataFrame(rows, columns=["meting", "locatie", "maand"])
     g["gemiddelde_bezetting"] = np.round(rng.uniform(*p.occupancy, len(g)), 1)
     idx = month_number(g["maand"]) - month_number(p.first_months[0])

@@ -35,7 +35,7 @@ from analysis.pipeline.incremental import (BuildLocked, Runner, Step, StepFailed
 from analysis.core.paths import Paths
 from analysis.core.provenance import SYNTHETIC_MARKER
 # The same discovery as ingest (case-insensitive extensions, subfolders): see its rules.
-from analysis.ingest.discover import has_real_data  # noqa: F401 (used here and by callers)
+from analysis.ingest.discover import has_real_data
 
 
 # Entry modules of each step group; the code inputs are their import closure

@@ -17,26 +17,20 @@ The render package had no Typst helper for single documents when this was writte
 
 from __future__ import annotations
 
-import html
-import json
 import multiprocessing
 import time
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
-from importlib import resources
 from pathlib import Path
-from string import Template
 from typing import Any, Sequence
 
 import pandas as pd
 
-from analysis import SYNTHETIC_BANNER
 from analysis.present import location as dl
-from analysis.describe import disclosure as dc
 from analysis.core import measurements as measurements_mod
-from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
+from analysis.pipeline.hashing import file_digest, frame_digest, json_digest
 from analysis.pipeline.incremental import Runner, Step, StepResult
 from analysis.core.paths import Paths
 from analysis.core.params import FactsheetParams

@@ -21,6 +21,6 @@ import gc
 from typing import Any
 
 
-def load_ipython_extension(ipython: Any) -> None:  # noqa: ARG001 - IPython's extension API
+def load_ipython_extension(ipython: Any) -> None:  # IPython's extension API (argument unused)
     """Freeze the garbage collector at exit (registered last, so it runs first)."""
     atexit.register(gc.freeze)

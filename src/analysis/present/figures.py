@@ -23,14 +23,14 @@ from typing import Iterator, Sequence
 import matplotlib
 
 matplotlib.use("Agg")  # figures are files; never open a window (also in papermill kernels)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
-from analysis import SYNTHETIC_BANNER, codebook  # noqa: E402
-from analysis.present import format as nf  # noqa: E402
-from analysis.present.display import Lang  # noqa: E402
+from analysis import SYNTHETIC_BANNER, codebook
+from analysis.present import format as nf
+from analysis.present.display import Lang
 
 DPI = 200
 MISSING_CODE = "na"

@@ -9,7 +9,6 @@ published value beside the recomputed one.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 

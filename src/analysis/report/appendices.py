@@ -22,7 +22,7 @@ from analysis.verify.audit import AuditResult
 from analysis.core.paths import Paths
 from analysis.present import text
 from analysis.present import format as nf
-from analysis.verify.reproduction import CheckResult, STATUSES
+from analysis.verify.reproduction import CheckResult
 
 TYPE_NL = {"string": "tekst", "integer": "code (geheel getal)", "date": "datum", "time": "tijd",
            "number": "getal", "boolean": "ja/nee", "datetime": "datum en tijd",

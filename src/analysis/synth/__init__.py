@@ -60,7 +60,7 @@ def _months(meting: int) -> list[str]:
         found = load_all()
         if meting in found:
             return found[meting].months()
-    except Exception:  # noqa: BLE001 - params missing or unreadable: use the documented default
+    except Exception:  # noqa: BLE001, S110 - params missing or unreadable: use the documented default
         pass
     y, m = map(int, first.split("-"))
     out = []

@@ -287,7 +287,7 @@ def contrasts(pub: pd.DataFrame, res: AuditResult, *, max_se: float = 2.0) -> No
         m = _CONTRAST.match(pid)
         if m:
             found.setdefault((m["ch"], m["out"], m["design"], m["term"]), {})[(m["a"], m["b"])] = pid
-    for (ch, out, design, term), pairs in found.items():
+    for pairs in found.values():
         for (a, b), ab in pairs.items():
             for c in {x for pair in pairs for x in pair} - {a, b}:
                 ac, bc = pairs.get((a, c)), pairs.get((b, c))
