@@ -5,9 +5,9 @@ output_dir = None             # build-map; tabellen in <output_dir>/results/mode
 params_dir = None             # map met meting-<N>.yaml (None: params/)
 metingen = None               # twee of meer metingen (None: alle metingen in de data)
 referentie = None             # referentiemeting (None: de eerste)
-model_set = "primary"         # "primary" of "primary+sensitivity"
-nsim = 250                    # simulaties per model voor de residudiagnostiek
-seed = 20240601
+model_set = None              # "primary" of "primary+sensitivity" (None: analysis.core.params.DEFAULT_MODEL_SET, zoals de build)
+nsim = None                   # simulaties per model voor de residudiagnostiek (None: DEFAULT_NSIM)
+seed = None                   # None: analysis.core.params.DEFAULT_SEED, de seed van de build
 model_cache = True            # eerder geschatte modellen met dezelfde data en code hergebruiken
 
 # %% [markdown]
@@ -25,10 +25,11 @@ from analysis import SYNTHETIC_BANNER
 from analysis.present import display
 from analysis.present import figures
 from analysis.models import pipeline, tables
-from analysis.present import narrative
+from analysis.present import narrative, text
 from analysis.present import models as present
 from analysis.models.diagnostics import diagnose, diagnostics_table
 from analysis.models.frames import load_frames
+from analysis.models.change import change_table, location_effects
 from analysis.models.sensitivity import run_sensitivity
 from analysis.core.params import ModelsParams
 
@@ -37,7 +38,7 @@ params = ModelsParams.from_namespace(globals())
 paths = params.paths()
 ch3 = pipeline.run(paths.processed, paths.model_results, metingen=params.metingen,
                    reference=params.referentie, model_set=params.model_set,
-                   figures=paths.figures / "models", nsim=params.nsim, seed=params.seed,
+                   nsim=params.nsim, seed=params.seed,
                    params_dir=params.params_path, cache_dir=params.cache_dir)
 F, R = ch3.frames, ch3.results
 ref = F.reference
@@ -101,9 +102,16 @@ display.text(
     f"De duuranalyse gebruikt {len(F.duration)} van de {len(F.registrations)} registraties. "
     f"De maandindex telt kalendermaanden vanaf {figures.month_label(F.first_month)} en is gecentreerd op "
     f"{present.fmt(F.month_centre, 1)}; referentiemeting is meting {ref}. "
-    f"Onderstaande tabel telt wat er per analysebestand buiten de modellen bleef.")
-present.table(present.exclusions_table(F.exclusions), label="ch3-exclusions",
-              caption="Uitgesloten rijen per analysebestand", note=banner.strip() or None)
+    "Onderstaande tabel telt per analysebestand elke rij die buiten de modellen bleef, en hoeveel er "
+    "overbleven: samen zijn dat alle rijen van de geselecteerde metingen. De ruimtevergelijkingen "
+    "gebruiken alleen locaties waar beide vergeleken ruimtes voorkomen: een locatie zonder "
+    "isoleerruimte kan daar niemand plaatsen; de schatting op alle locaties staat bij de "
+    "gevoeligheidsanalyses.")
+present.table(present.exclusions_table(ch3.exclusions), label="ch3-exclusions",
+              caption="Uitgesloten en gebruikte rijen per analysebestand",
+              note=("*In het analysebestand*: de rijen die het model gebruikt. Eenheid: registraties, of "
+                    "locatie-maanden bij het aantal. *Bij het inlezen*: rijen die niet in de verwerkte "
+                    "gegevens staan." + banner))
 display.metadata(load_frames, "models/ch3_models_exclusions")
 
 # %% [markdown]
@@ -169,6 +177,56 @@ estimates("isodur", "ch3-estimates-isodur",
           "naast het rapport")
 
 # %% [markdown]
+# ## De verandering in beeld
+#
+# De figuren hieronder tonen per uitkomst de waargenomen waarde per maand, per meting, met de lijn
+# van het model met maand, meting en hun interactie en het 95%-betrouwbaarheidsinterval daarvan.
+# De lijn geldt voor een locatie met een gemiddeld niveau (random effect nul). Een model dat niet
+# interpreteerbaar is, krijgt geen lijn. De laatste figuur toont per locatie hoeveel die afwijkt
+# van een gemiddelde locatie (het random effect, met 95%-interval).
+#
+
+# %%
+CHANGE_FIGURES = {  # outcome -> (y-axis label, share?, decimals, caption)
+    "count": ("Afzonderingen per 10 jongeren bezetting", False, 1,
+              "Aantal ongeplande afzonderingen per 10 jongeren bezetting per maand"),
+    "dur": ("Geometrisch gemiddelde duur (minuten)", False, 0,
+            "Geometrisch gemiddelde duur van een ongeplande afzondering per maand"),
+    "room": ("Aandeel in isoleerruimte", True, 0,
+             "Aandeel afzonderingen in de isoleer- of separeerruimte per maand"),
+    "isodur": ("Geometrisch gemiddelde duur (minuten)", False, 0,
+               "Geometrisch gemiddelde duur in de isoleer- of separeerruimte per maand"),
+}
+for key, (ylabel, share, dec, cap) in CHANGE_FIGURES.items():
+    t = ch3.change.get(key)
+    if t is None or t.empty:
+        continue
+    mid = pipeline.CHANGE_MODELS[key]
+    paths_fig = figures.change_figure(t, paths.figures / "models" / f"change_{key}", ylabel=ylabel,
+                                      percent=share, decimals=dec, synthetic=ch3.synthetic)
+    if not R[mid].interpretable:
+        display.text(narrative.verdict_sentence(R[mid]) + " De figuur toont daarom alleen de waargenomen waarden.")
+    display.figure((paths_fig.svg, paths_fig.png), label=f"ch3-change-{key}",
+                   caption=figures.caption(cap + ", per meting, met de modellijn (" + present.model_label(mid).lower()
+                                           + ") en 95%-BI", synthetic=ch3.synthetic))
+    display.metadata(change_table, f"models/ch3_fig_change_{key}")
+eff = ch3.location_effects
+if len(eff):
+    shown_eff = eff[eff["verdict"] == "ok"]
+    titles = {m: present.model_label(m) for m in shown_eff["model_id"].unique()}
+    xlabels = {m: present.RATIO_NAMES.get(R[m].spec.group, "verhouding") for m in titles}
+    skipped = [present.model_label(m).lower() for m in eff["model_id"].unique() if m not in titles]
+    if len(shown_eff):
+        p_eff = figures.caterpillar_figure(shown_eff, paths.figures / "models" / "location_effects",
+                                           titles=titles, xlabels=xlabels, synthetic=ch3.synthetic)
+        display.figure((p_eff.svg, p_eff.png), label="ch3-location-effects",
+                       caption=figures.caption("Afwijking per locatie van een gemiddelde locatie (random effect, "
+                                               "exp-schaal) met 95%-interval", synthetic=ch3.synthetic))
+        display.metadata(location_effects, "models/ch3_fig_location_effects")
+    if skipped:
+        display.text("Niet getoond omdat het model niet interpreteerbaar is: " + text.join(skipped) + ".")
+
+# %% [markdown]
 # ## Schatting en convergentie
 #
 # Een model dat niet netjes convergeert, wordt niet weggelaten maar gemeld. Bijlage A geeft per
@@ -186,28 +244,36 @@ display.text(narrative.status_sentence(R) + " " + ch3.cache_note)
 # goed model zijn deze *geschaalde residuen* gelijkmatig verdeeld tussen 0 en 1 (de methode van het
 # R-pakket DHARMa). Drie toetsen volgen daaruit: uniformiteit (Kolmogorov-Smirnov), dispersie
 # (spreiden de waarnemingen meer of minder dan het model voorspelt?) en, bij tellingen, het aantal
-# nullen. Met duizenden registraties vindt zo'n toets ook kleine, onschuldige afwijkingen; de
-# figuren laten zien hoe groot een afwijking is.
+# nullen. De residuen en de uniformiteitstoets gaan uit van de geschatte locatie-effecten; voor de
+# dispersie- en nultoets trekt de simulatie nieuwe locatie-effecten, omdat de geschatte effecten op
+# dezelfde gegevens zijn geschat en de spreiding dan te klein lijkt. Bij een ja/nee-uitkomst ligt de
+# spreiding vast door het gemiddelde; daar is geen dispersietoets.
 
 # %%
 diag = diagnostics_table(ch3.diagnostics)
-n_bad = int((diag[["ks_p", "dispersion_p"]] < 0.05).any(axis=1).sum())
-display.text(f"Bij {n_bad} van de {len(diag)} modellen wijst de uniformiteits- of dispersietoets "
-             f"(p < 0,05) op een afwijking. De figuren tonen het meest uitgebreide model per uitkomst: "
-             "links de geordende residuen tegen de uniforme verdeling (op de diagonaal bij een goed "
-             "model), rechts de residuen per maand (de mediaan hoort rond 0,5 te liggen).")
+display.text(narrative.diagnostics_sentence(ch3.diagnostics, R)
+             + " De figuren tonen het meest uitgebreide model per uitkomst: links de geordende residuen "
+             "tegen de uniforme verdeling (op de diagonaal bij een goed model), rechts de residuen per "
+             "maand of per categorie (de mediaan hoort rond 0,5 te liggen).")
+if ch3.sensitivity is not None:
+    display.text(narrative.zero_inflation_sentence(ch3.diagnostics, ch3.sensitivity.estimates))
 shown = pipeline.figure_models(R)
 present.table(present.diagnostics_display(diag[diag["model_id"].isin(shown)]), label="ch3-diagnostics",
               caption="Toetsen op de gesimuleerde geschaalde residuen van het meest uitgebreide model per uitkomst",
               note=f"Gebaseerd op {nsim} simulaties per model. Dispersie en nullen: waargenomen gedeeld "
                    "door gesimuleerd (1 = zoals verwacht). Bijlage A geeft de toetsen van alle modellen." + banner)
 display.metadata(diagnose, "models/ch3_models_diagnostics")
+by_id = {d.model_id: d for d in ch3.diagnostics}
 for mid in shown:
-    svg = paths.figures / "models" / f"diag_{mid}.svg"
-    if svg.exists():
-        display.figure((svg, svg.with_suffix(".png")), label=f"ch3-diag-{mid.replace('_', '-')}",
-                       caption=figures.caption(f"Geschaalde residuen, {present.model_label(mid).lower()}",
-                                               synthetic=ch3.synthetic))
+    d = by_id.get(mid)
+    if d is None or d.error:
+        continue
+    p_diag = figures.residual_figure(d, paths.figures / "models" / f"diag_{mid}", title=present.model_label(mid),
+                                     first_month=F.first_month, month_centre=F.month_centre,
+                                     group_labels=present.group_labels(d.groups), synthetic=ch3.synthetic)
+    display.figure((p_diag.svg, p_diag.png), label=f"ch3-diag-{mid.replace('_', '-')}",
+                   caption=figures.caption(f"Geschaalde residuen, {present.model_label(mid).lower()}",
+                                           synthetic=ch3.synthetic))
 
 # %% [markdown]
 # ## Gevoeligheidsanalyses
@@ -230,26 +296,23 @@ else:
     lr = tables.lr_table(s.tests)
     slopes = lr[lr["name"] == "re_slope_month"]
     summary = present.sensitivity_summary(s.estimates)
-    kept, total = present.conclusions_kept(s.estimates)
-    nb_pois, youth = lr[lr["name"] == "nb_vs_poisson"], lr[lr["name"] == "re_youth"]
-    display.text(
-        f"Bij {int((slopes['p'] < 0.05).sum())} van de {len(slopes)} maandmodellen verbetert een random "
-        "helling de fit significant (p < 0,05; tabel hieronder). "
-        + (f"Het negatief-binomiale model past in {int((nb_pois['p'] < 0.05).sum())} van de {len(nb_pois)} "
-           "telmodellen significant beter dan het Poisson-model. " if len(nb_pois) else "")
-        + (f"Een extra random intercept per jongere verbetert {int((youth['p'] < 0.05).sum())} van de "
-           f"{len(youth)} modellen op registratieniveau significant. " if len(youth) else "")
-        + (f"Over alle alternatieve specificaties samen leiden {kept} van de {total} schattingen tot "
-           "dezelfde conclusie als het primaire model (wel of niet significant bij 5%)." if total else ""))
-    present.table(present.lr_display(slopes).drop(columns="Toets"), label="ch3-sens-lr",
+    display.text(narrative.sensitivity_tests_sentence(s) + " "
+                 + narrative.sensitivity_sentence(s.estimates, s.skipped))
+    variants = {r.model_id: r for r in s.results.values()}
+    slope_table = present.lr_display(slopes).drop(columns="Toets")
+    slope_table["Oordeel"] = ["" if variants[m].interpretable else "n.i." for m in slopes["model_id"]]
+    present.table(slope_table, label="ch3-sens-lr",
                   caption="Random helling voor maand per locatie: LR-toetsen tegen het model met alleen een random intercept",
                   note="De helling voegt een variantie en een covariantie toe; onder de nulhypothese ligt de "
                        "variantie op de rand, daarom is de referentie een mengsel van chi2(1) en chi2(2). "
+                       "n.i.: het model met random helling is niet interpreteerbaar; die toets telt niet mee. "
                        "Alle LR-toetsen staan in bijlage A." + banner)
     display.metadata(run_sensitivity, "models/ch3_sens_lrtests")
     present.table(summary, label="ch3-sens-summary",
                   caption="Alternatieve specificaties: grootste verschuiving van exp(b) en gelijke conclusies",
-                  note="Zelfde conclusie: aantal termen dat in het primaire en het gewijzigde model "
-                       "beide wel of beide niet significant is (p < 0,05). Alle schattingen staan in "
-                       "bijlage A." + banner)
+                  note="Zelfde: aantal termen waarvan de verhouding in het primaire en het gewijzigde "
+                       "model aan dezelfde kant van 1 ligt en die in beide wel of in beide niet significant "
+                       "zijn (p < 0,05); anders: de overige; niet te beoordelen: het primaire of het "
+                       "gewijzigde model is niet interpreteerbaar (mislukt, waarschuwing, singulier of "
+                       "ontaard) en telt dus niet als steun. Alle schattingen staan in bijlage A." + banner)
     display.metadata(run_sensitivity, "models/ch3_sens_estimates")

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Factsheet per locatie (Bijlage 5)
 #
-# Terugkoppeling aan één locatie: de laatste maand tegenover de maanden ervoor, en de locatie tegenover het landelijke cijfer. Alle aantallen gaan door `analysis.describe.disclosure` (minimale celgrootte met secundaire onderdrukking); er staan geen gegevens van individuele jongeren in. `compendium factsheets` voert dit notebook per locatie uit en maakt er HTML en PDF van.
+# Terugkoppeling aan één locatie: de laatste maand tegenover de maanden ervoor, en de locatie tegenover het landelijke cijfer. Alle aantallen gaan door `analysis.describe.disclosure` (minimale celgrootte met secundaire onderdrukking); er staan geen gegevens van individuele jongeren in. `compendium factsheets` (en de build) roept per locatie dezelfde functie aan als dit notebook, `analysis.report.factsheets.content`, in aparte werkprocessen zonder Jupyter-kernel, en maakt er HTML en PDF van.
 
 # %% tags=["parameters"]
 # Parameters (papermill overrides these; see analysis.core.params.FactsheetParams)
@@ -17,38 +17,24 @@ params_dir = None     # folder with meting-<N>.yaml; None = params/
 
 
 # %%
-import json
-
 import pandas as pd
 
-from analysis.present import location as dl
 from analysis.present import display
 from analysis.report import factsheets
-from analysis.describe.load import load_measurement
 from analysis.describe.disclosure import guard_display
 from analysis.core.params import FactsheetParams
 
 p = FactsheetParams.from_namespace(globals())
 paths = p.paths()
-period = dl.Period(tuple(p.months()))
-data = load_measurement(paths.processed, p.meting, list(period.months))
-names = data.locations.set_index("locatie")["naam"] if "naam" in data.locations else pd.Series(dtype=str)
 
 # %% [markdown]
 # ## Inhoud na onthullingscontrole
 #
-# `describe_location.factsheet` telt per maand, per kolom (laatste maand, eerdere maanden, hele periode) en per categorie, onderdrukt kleine aantallen en alles waaruit ze af te leiden zijn, en geeft alleen tekst terug die getoond mag worden.
+# `factsheets.content` (via `analysis.present.location.factsheet`) telt per maand, per kolom (laatste maand, eerdere maanden, hele periode) en per categorie, onderdrukt kleine aantallen en alles waaruit ze af te leiden zijn, en geeft alleen tekst terug die getoond mag worden.
 
 # %%
-sheet = dl.factsheet(data.registrations, data.occupancy, location=p.location, period=period,
-                     k=p.min_cell_size, lang=p.lang, locations=data.locations)
-sheet = factsheets.decorate(sheet, name=names.get(p.location), measurement=p.meting,
-                            synthetic=data.synthetic, k=p.min_cell_size)
-work = factsheets.work_dir(paths)
-work.mkdir(parents=True, exist_ok=True)
-(work / f"{p.location}.json").write_text(json.dumps(sheet, ensure_ascii=False, indent=1), encoding="utf-8")
-chart = factsheets.plot_months(sheet, work / f"{p.location}-maanden", synthetic=data.synthetic, lang=p.lang)
-display.set_base_dir(work)
+sheet, chart = factsheets.content(p)  # the same function the build runs per location
+display.set_base_dir(factsheets.work_dir(paths))
 
 # %%
 display.text(f"## {sheet['title']}\n\n{sheet['subtitle']}" + (f"\n\n**{sheet['banner']}**" if sheet["banner"] else ""))
@@ -68,4 +54,4 @@ for t in sheet["tables"]:
 display.text("\n\n".join(sheet["notes"]))
 
 # %% [markdown]
-# De HTML- en PDF-versie worden door `analysis.report.factsheets.render` gemaakt uit hetzelfde JSON-bestand (`<build>/factsheets/_work/<locatie>.json`).
+# De HTML- en PDF-versie worden door `analysis.report.factsheets.render` gemaakt uit hetzelfde JSON-bestand (`<build>/factsheets/_work/<locatie>.json`); `factsheets.make(p)` doet alles in één keer.

@@ -33,7 +33,8 @@ def _pyproject_pins() -> dict[str, str]:
 
 
 def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name.strip().lower())
+    """PEP 503 name without extras (``dask[distributed]`` -> ``dask``)."""
+    return re.sub(r"[-_.]+", "-", re.sub(r"\[.*\]", "", name).strip().lower())
 
 
 def _lock() -> dict[str, tuple[str, int]]:

@@ -43,7 +43,7 @@ def _terminate_on_sigterm() -> None:
             import psutil
             for child in psutil.Process().children(recursive=True):
                 child.terminate()
-        except Exception:  # noqa: BLE001 - best effort; the interrupt below still happens
+        except Exception:  # noqa: BLE001, S110 - best effort; the interrupt below still happens
             pass
         raise KeyboardInterrupt(f"signal {signum}")
 

@@ -25,7 +25,6 @@ from analysis.core import chapters as chapters_mod
 from analysis.core import measurements as measurements_mod
 from analysis.present import summary
 from analysis.core.paths import Paths
-from analysis.present import format as nf
 from analysis.report import appendices
 from analysis.report.notebook_md import convert
 from analysis.report.trace import Trace

@@ -22,7 +22,6 @@ import math
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 Z975 = 1.959963984540054

@@ -312,7 +312,7 @@ def chapter3_statuses(table: pd.DataFrame) -> pd.DataFrame:
     if not is3.any():
         return t
     t["_term"] = t["id"].map(_term)
-    for (term, scope), g in t[is3].groupby(["_term", "metingen"]):
+    for _, g in t[is3].groupby(["_term", "metingen"]):
         by = {k: r for k, r in zip(g["kind"], g.itertuples())}
         if "estimate" not in by or "ci_low" not in by or "ci_high" not in by:
             continue
