@@ -5,14 +5,14 @@
 
 # %% tags=["parameters"]
 # Parameters (papermill overrides these; see analysis.core.params.FactsheetParams)
-data_dir = "data/processed"   # processed tables (analysis.ingest.process)
+data_dir = None               # processed tables (None: data/processed, as the build)
 location = "L01"              # location code
-meting = 2                    # measurement number (params/meting-<N>.yaml)
-first_month = "2020-09"       # first month of the period (YYYY-MM)
-last_month = "2021-02"        # latest month: shown against the months before it
+meting = None                 # measurement number (params/meting-<N>.yaml); None: the latest, as the build
+first_month = None            # first month of the period (YYYY-MM); None: start of the measurement
+last_month = None             # latest month, shown against the months before it; None: end of the measurement
 min_cell_size = 5             # smallest count shown (disclosure control)
 lang = "nl"                   # label language
-output_dir = "build"          # build folder; the factsheet goes to <output_dir>/factsheets
+output_dir = None             # build folder (None: build/); the factsheet goes to <output_dir>/factsheets
 params_dir = None     # folder with meting-<N>.yaml; None = params/
 
 

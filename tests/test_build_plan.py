@@ -48,8 +48,9 @@ def test_lolo_step_follows_chapter_3_with_the_sensitivity_set(tmp_path: Path) ->
     assert (default_paths().notebooks / f"{LOLO_NOTEBOOK}.ipynb").exists()
 
 
-def test_planning_runs_after_the_chapters_and_before_render(tmp_path: Path) -> None:
+def test_planning_runs_after_the_chapters_and_before_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The planning study reads the model store notebook 03 fills, and gets both cores to itself.
+    monkeypatch.setenv("COMPENDIUM_PSEUDONYM_KEY", "test-key-for-planning-only-0123456789abcdef")
     cfg = BuildConfig(paths=_paths(tmp_path), synthetic=True, factsheets=False)
     stages = [[f() for f in stage] for stage in plan(cfg)]
     names = [[s.name for s in stage if not isinstance(s, list)] for stage in stages]

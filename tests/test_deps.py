@@ -25,8 +25,10 @@ CH1, CH2, CH3 = "01_planned_policy", "02_unplanned_seclusion", "03_change_across
 
 
 @pytest.fixture()
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the project's code, notebooks, parameters and reference figures."""
+    # Planning the ingest step digests the pseudonymisation key; the raw tree here is empty.
+    monkeypatch.setenv("COMPENDIUM_PSEUDONYM_KEY", "test-key-for-planning-only-0123456789abcdef")
     copy = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for folder in ("src", "notebooks", "params", "data/reference"):

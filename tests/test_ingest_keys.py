@@ -4,7 +4,6 @@ fingerprint as a build input, and one youth-id normalisation across CSV, XLSX an
 from __future__ import annotations
 
 import shutil
-import time
 
 import pandas as pd
 import pytest
