@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from analysis.present import location as dl
+from analysis.describe import disclosure as dc
 from analysis.core import measurements as measurements_mod
 from analysis.pipeline.hashing import file_digest, frame_digest, json_digest
 from analysis.pipeline.incremental import Runner, Step, StepResult
