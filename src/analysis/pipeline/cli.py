@@ -86,6 +86,16 @@ def _parser() -> argparse.ArgumentParser:
                        "build computed. Exits 1 when a figure that should match does not.")
     _add_paths(p)
 
+    p = sub.add_parser("release", help="copy the outputs that pass output checking into release/",
+                       description="Output checking before anything leaves the secure environment: the "
+                       "report, the factsheets and the results CSVs are searched for values of "
+                       "identifying or free-text columns of the raw exports and their pseudonyms, and "
+                       "per-location counts are checked against the minimum cell size. Files that pass "
+                       "are copied into release/, with checks.csv and CHECKS.md (rule, cells checked, "
+                       "cells suppressed, reason per file). Exits 1 when a file was held back.")
+    _add_paths(p)
+    p.add_argument("--out", type=Path, default=None, help="release folder (default: release/)")
+
     p = sub.add_parser("factsheets", help="one factsheet per location (HTML + PDF)",
                        description="Write one factsheet per location (Bijlage 5 of the report) as "
                                    "<build>/factsheets/<location>.html and .pdf: the latest month against "

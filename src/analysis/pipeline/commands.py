@@ -230,6 +230,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     return max(int(result.exit_code), 0 if found.ok else 1)
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    """Output checking, then copy what passes into ``release/``."""
+    from analysis.pipeline import build, release
+
+    paths = _paths(args)
+    raw, _ = build.raw_root(build.BuildConfig(paths=paths))
+    checks = release.release(paths, raw=raw, out=args.out)
+    held = [c for c in checks if not c.passed]
+    console.print(f"release: {len(checks) - len(held)} of {len(checks)} files passed output checking")
+    for c in held:
+        console.print(f"  [bold red]held back[/] {c.file}: {c.reason}")
+    return 1 if held else 0
+
+
 def cmd_factsheets(args: argparse.Namespace) -> int:
     """One factsheet per location."""
     from analysis.pipeline import factsheets
