@@ -81,18 +81,21 @@ def power_figure(power: pd.DataFrame, stem: Path, *, synthetic: bool = False,
         return figures.save(fig, stem, synthetic=synthetic)
 
 
+SHORT_LABELS: dict[str, str] = {"count": "aantal", "duration": "duur", "isolation": "isoleerruimte"}
+"""Short outcome names for the narrow table column."""
+
+
 def power_display(power: pd.DataFrame) -> pd.DataFrame:
-    """The power table with Dutch headers and formatted intervals."""
+    """The power table with short Dutch headers and formatted intervals (fits a PDF page)."""
     p = power.sort_values(["outcome", "months", "locations", "change"], ascending=[True, True, True, False])
     return pd.DataFrame({
-        "Uitkomst": p["outcome"].map(OUTCOME_LABELS),
-        "Maanden per meting": p["months"].astype(int),
+        "Uitkomst": p["outcome"].map(SHORT_LABELS),
+        "Maanden": p["months"].astype(int),
         "Locaties": p["locations"].astype(int),
         "Verandering": [("0%" if c == 0 else ("-" if c < 0 else "+") + pct(abs(c))) for c in p["change"]],
-        "Simulaties": p["nsim"].astype(int),
-        "Power (bij 0%: type-I-fout)": [pct(x, 1) for x in p["power"]],
-        "95%-MC-interval": [f"{pct(a, 1)} - {pct(b, 1)}" for a, b in zip(p["ci_low"], p["ci_high"])],
-        "Waarschuwing / mislukt": [f"{w} / {f}" for w, f in zip(p["n_warning"], p["n_failed"])],
+        "Power": [pct(x, 1) for x in p["power"]],
+        "95%-interval": [f"{pct(a, 1)} - {pct(b, 1)}" for a, b in zip(p["ci_low"], p["ci_high"])],
+        "Waarsch./mislukt": [f"{w}/{f}" for w, f in zip(p["n_warning"], p["n_failed"])],
     })
 
 

@@ -228,13 +228,13 @@ def _appendices(paths: Paths, folder: Path, result: Assembled, context: dict | N
 
 
 def _appendix_notebook(paths: Paths, name: str, title: str, folder: Path, result: Assembled) -> str:
-    """An executed notebook as the body of an appendix (its headings below the appendix title)."""
+    """An executed notebook as the body of an appendix (no top heading; its ``##`` sections stay)."""
     nb = paths.executed_notebooks / f"{name}.ipynb"
     if not nb.exists():
         result.missing.append(f"notebook {name}")
         return _not_run(paths, nb, f"Bijlage '{title}'")
     conv = convert(nb, figures_dir=folder / "figures", figures_ref=FIGURES,
-                   bases=[paths.build, paths.figures, paths.root], shift_headings=1)
+                   bases=[paths.build, paths.figures, paths.root], shift_headings=0)
     result.figures += conv.figures
     result.tables += conv.tables
     return conv.markdown
