@@ -66,7 +66,7 @@ display.figure(fig, label="plan-power",
                        "meting, met 95%-Monte-Carlo-intervallen" + ("; " + SYNTHETIC_BANNER if res.synthetic else ""))
 display.table(present.power_display(res.power), label="plan-power",
               caption="Onderscheidend vermogen per ontwerp van de volgende meting",
-              note=f"{res.study.nsim} simulaties per ontwerp; toets op {present.pct(res.study.alpha)} "
+              note=f"Maanden: per meting. Power bij 0%: de type-I-fout. Aantal: afzonderingen per bezette plaats; duur: geometrisch gemiddelde; isoleerruimte: odds. {res.study.nsim} simulaties per ontwerp; toets op {present.pct(res.study.alpha)} "
                    "(Wald, tweezijdig; een daling telt alleen als gezien bij een geschatte daling). "
                    "Bron van de parameters: " + res.truth.source + "." + banner)
 display.metadata(plan.run_plan, "planning/plan_power")
