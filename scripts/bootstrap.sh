@@ -55,7 +55,8 @@ if [ "$(cat "$STAMPS/venv" 2>/dev/null)" != "$HASH" ]; then
   quiet() { "$@" 2>&1 | { grep -v -E '^WARNING: Location|BuildBackendWarning' || true; }; return "${PIPESTATUS[0]}"; }
   # 1. pip and setuptools first (a new venv has pip 23 / setuptools 65), from the lock's hashes.
   awk '/^(pip|setuptools|wheel)==/{p=1} p{print} p && !/\\$/{p=0}' requirements.lock > "$STAMPS/installers.txt"
-  quiet .venv/bin/python -m pip install -q --require-hashes -r "$STAMPS/installers.txt"
+  # --no-deps: wheel needs packaging, which step 2 installs from the lock with its hash.
+  quiet .venv/bin/python -m pip install -q --no-deps --require-hashes -r "$STAMPS/installers.txt"
   # 2. Every dependency at the locked version; pip refuses a file whose hash differs.
   quiet .venv/bin/python -m pip install -q --require-hashes -r requirements.lock
   # 3. The project itself, against what is installed (no resolution, no isolated build env).
