@@ -25,7 +25,7 @@ from analysis.pipeline.build import BuildConfig, build, expected_notebooks, repo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-N_FIGURES = 20  # figures the chapter notebooks display on the twin (chapter 2: 12, chapter 3: 8)
+N_FIGURES = 25  # figures of the chapter notebooks on the twin (chapter 2: 12; chapter 3: 13 with change and location effects)
 
 
 def _paths(tmp: Path) -> Paths:

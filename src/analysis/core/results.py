@@ -29,6 +29,7 @@ the files safe to open in a spreadsheet (issue 12, item 8 and item 2):
 
 from __future__ import annotations
 
+import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,8 +72,15 @@ def _neutral(value: object) -> object:
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    """Write a results CSV: formulas neutralised, floats at :data:`FLOAT_FORMAT`, ``\\n`` line ends."""
-    neutralise_formulas(df).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    """Write a results CSV: formulas neutralised, floats at :data:`FLOAT_FORMAT`, ``\\n`` line ends.
+
+    The file is written beside its target and moved into place (atomic on POSIX), so a reader
+    in another process (the completeness check of a parallel step) never sees it half written.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    neutralise_formulas(df).to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    os.replace(tmp, path)
     return path
 
 

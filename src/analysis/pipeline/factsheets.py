@@ -152,7 +152,17 @@ def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_si
         codes = [c for c in codes if c in set(locations)]
     k = dc.rule_for(data.synthetic) if min_cell_size is None else min_cell_size
     everyone = sorted(set(data.locations["locatie"]) | set(data.registrations["locatie"]))
-    joint = dl.joint_hidden(data.registrations, period, everyone, k)
+    try:
+        joint = dl.joint_hidden(data.registrations, period, everyone, k)
+    except dc.DisclosureError as exc:
+        # Fail closed without stopping the report: no factsheet is written when a small cell
+        # cannot be protected while the national figures stay published. Stale factsheets of
+        # an earlier build are removed, so none can be handed over by mistake.
+        for old in list(paths.factsheets.glob("*.html")) + list(paths.factsheets.glob("*.pdf")):
+            old.unlink()
+        print(f"warning: no factsheets written: {exc}. Review the national figures for "
+              f"counts below {k} (see docs/contracts.md, disclosure control).", flush=True)
+        return []
     shared = {"national": national, "code": code_digest(paths), "env": file_digest(paths.root / "pyproject.toml"),
               "synthetic": str(data.synthetic),
               "params": json_digest({"meting": measurement, "first": first, "last": last,
