@@ -150,7 +150,7 @@ def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
 
 
 def _estimate_name(model_id: str, term: str, reference: int) -> str:
-    """Lower-case name of one estimate, e.g. ``duur (meting 2 t.o.v. meting 1)``."""
+    """Lower-case name of one estimate: outcome, then the term (``duur (meting <N> t.o.v. meting <ref>)``)."""
     what = "trend per maand" if term == "month" else term_label(term, reference).lower()
     return f"{outcome_label(split_model_id(model_id)[0]).lower()} ({what})"
 

@@ -117,7 +117,7 @@ def number_range(numbers: Sequence[int]) -> str:
 
 
 def measurements(numbers: Sequence[int], word: str = "meting") -> str:
-    """Measurements named as in the report: ``"meting 1 t/m 3"``, ``"meting 1 en 2"``, ``"meting 2"``.
+    """Measurements named as in the report: a range of three or more (``t/m``), two joined by ``en``, or one.
 
     Parameters
     ----------
