@@ -19,8 +19,9 @@ lock: ## Re-resolve requirements.lock (hashes, PyPI) from the pins in pyproject.
 	  --python-platform x86_64-unknown-linux-gnu \
 	  --custom-compile-command "make lock" --quiet --output-file requirements.lock
 
-lint: setup ## Lint src/, tests/, notebooks/ and benchmarks/ with ruff (rules in pyproject.toml)
+lint: setup ## Lint and format-check src/, tests/, notebooks/, benchmarks/ with ruff (pyproject.toml)
 	@$(VENV)/bin/ruff check --no-cache src tests notebooks benchmarks
+	@$(VENV)/bin/ruff format --check --no-cache src tests notebooks benchmarks
 
 report: setup ## Build the report (HTML + PDF) from data/raw or the synthetic twin
 	@$(VENV)/bin/compendium build

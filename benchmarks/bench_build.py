@@ -64,23 +64,36 @@ def main() -> int:
     """Run the three scenarios and print a JSON summary."""
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
-        paths = Paths(default_paths().root, build=t / "build", raw=t / "raw-empty",
-                      processed=t / "processed", output=t / "output")
+        paths = Paths(
+            default_paths().root,
+            build=t / "build",
+            raw=t / "raw-empty",
+            processed=t / "processed",
+            output=t / "output",
+        )
         out = {}
         for label in ("cold", "noop"):
             secs, res = _timed(BuildConfig(paths=paths))
-            out[label] = {"seconds": round(secs, 1),
-                          "steps": {r.name: round(r.seconds, 1) for r in res if r.ran}}
+            out[label] = {
+                "seconds": round(secs, 1),
+                "steps": {r.name: round(r.seconds, 1) for r in res if r.ran},
+            }
         changed = _change_one_export(paths.synthetic_raw)
         secs, res = _timed(BuildConfig(paths=paths))
-        out["one_export_changed"] = {"file": changed.name, "change": "one end time",
-                                     "seconds": round(secs, 1),
-                                     "steps": {r.name: round(r.seconds, 1) for r in res if r.ran}}
+        out["one_export_changed"] = {
+            "file": changed.name,
+            "change": "one end time",
+            "seconds": round(secs, 1),
+            "steps": {r.name: round(r.seconds, 1) for r in res if r.ran},
+        }
         changed = _drop_one_registration(paths.synthetic_raw)
         secs, res = _timed(BuildConfig(paths=paths))
-        out["one_registration_removed"] = {"file": changed.name, "change": "last row removed",
-                                           "seconds": round(secs, 1),
-                                           "steps": {r.name: round(r.seconds, 1) for r in res if r.ran}}
+        out["one_registration_removed"] = {
+            "file": changed.name,
+            "change": "last row removed",
+            "seconds": round(secs, 1),
+            "steps": {r.name: round(r.seconds, 1) for r in res if r.ran},
+        }
     print(json.dumps(out, indent=1))
     return 0
 

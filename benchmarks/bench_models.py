@@ -56,12 +56,15 @@ def run_child(processed: Path, mode: str) -> dict:
     """Run one measurement in a fresh interpreter; return its JSON plus CPU seconds."""
     before = os.times()
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(processed), mode],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(processed), mode], capture_output=True, text=True, check=True
+    )
     after = os.times()
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["wall_incl_python_start"] = time.perf_counter() - t
-    out["cpu"] = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    out["cpu"] = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
     return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in out.items()}
 
 

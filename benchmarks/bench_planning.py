@@ -30,8 +30,12 @@ from analysis.core.paths import default_paths
 from analysis.models import planning as pl
 from analysis.pipeline import engine
 
-TWIN = pl.Truth(count_log_rate=-1.02, count_sd_location=0.32, count_theta=16.3,
-                occupancy=((58.0, 52.0, 55.0, 50.0, 55.0, 54.0), (20.0, 22.0, 21.0), (35.0, 33.0, 36.0)))
+TWIN = pl.Truth(
+    count_log_rate=-1.02,
+    count_sd_location=0.32,
+    count_theta=16.3,
+    occupancy=((58.0, 52.0, 55.0, 50.0, 55.0, 54.0), (20.0, 22.0, 21.0), (35.0, 33.0, 36.0)),
+)
 
 
 def _noop(x: int) -> int:
@@ -45,25 +49,41 @@ def refits(workers: int, nfits: int, batch: int = 5) -> dict:
     timed = pl.Study((design,), nsim=nfits, seed=1, batch=batch)
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
-            Client(lc) as c:
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
+        Client(lc) as c,
+    ):
         # one task per worker first: starts R and loads glmmTMB there (not part of the rate)
-        c.gather([c.submit(engine._in_r_context, fn, args, pure=False, workers=[w])
-                  for (_, fn, args), w in zip(warm.tasks(TWIN), c.scheduler_info()["workers"])])
+        c.gather(
+            [
+                c.submit(engine._in_r_context, fn, args, pure=False, workers=[w])
+                for (_, fn, args), w in zip(warm.tasks(TWIN), c.scheduler_info()["workers"])
+            ]
+        )
         t = time.perf_counter()
-        out = c.gather([c.submit(engine._in_r_context, fn, args, pure=False) for _, fn, args in timed.tasks(TWIN)])
+        out = c.gather(
+            [c.submit(engine._in_r_context, fn, args, pure=False) for _, fn, args in timed.tasks(TWIN)]
+        )
         wall = time.perf_counter() - t
     cpu = sum(sec for _, sec in out)
-    return {"workers": workers, "fits": nfits, "wall_s": round(wall, 2), "fits_per_s": round(nfits / wall, 3),
-            "cpu_s_per_fit": round(cpu / nfits, 3), "load": os.getloadavg()}
+    return {
+        "workers": workers,
+        "fits": nfits,
+        "wall_s": round(wall, 2),
+        "fits_per_s": round(nfits / wall, 3),
+        "cpu_s_per_fit": round(cpu / nfits, 3),
+        "load": os.getloadavg(),
+    }
 
 
 def overhead(ntasks: int = 400) -> dict:
     """Wall seconds per empty task on 2 workers (cluster already running) and in-process."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
-            Client(lc) as c:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
+        Client(lc) as c,
+    ):
         c.gather(c.map(_noop, range(4)))
         t = time.perf_counter()
         c.gather(c.map(_noop, range(ntasks), pure=False))
@@ -78,14 +98,21 @@ def study(setting: str) -> dict:
     paths = default_paths()
     with tempfile.TemporaryDirectory() as tmp:
         from analysis.core.paths import Paths
+
         p = Paths(paths.root, build=Path(tmp) / "build", processed=paths.processed)
         t = time.perf_counter()
-        res = plan.run_plan(p, paths.params / "plan.yaml", setting=setting, cache_dir=paths.model_cache,
-                            progress=False)
+        res = plan.run_plan(
+            p, paths.params / "plan.yaml", setting=setting, cache_dir=paths.model_cache, progress=False
+        )
         wall = time.perf_counter() - t
-    return {"setting": setting, "wall_s": round(wall, 1), "fits": int(res.power["nsim"].sum()),
-            "cluster_start_s": round(res.stats.start_seconds, 1),
-            "cpu_s_in_tasks": round(sum(res.stats.task_seconds), 1), "load": os.getloadavg()}
+    return {
+        "setting": setting,
+        "wall_s": round(wall, 1),
+        "fits": int(res.power["nsim"].sum()),
+        "cluster_start_s": round(res.stats.start_seconds, 1),
+        "cpu_s_in_tasks": round(sum(res.stats.task_seconds), 1),
+        "load": os.getloadavg(),
+    }
 
 
 if __name__ == "__main__":

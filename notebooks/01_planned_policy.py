@@ -5,15 +5,14 @@
 
 # %% tags=["parameters"]
 # Parameters: papermill overrides these; None means the project default.
-data_dir = None        # folder with the processed tables
-meting = None          # measurement number (params/meting-N.yaml); None = the latest, as the build
-first_month = None     # first month YYYY-MM; None = start of the measurement
-last_month = None      # last month YYYY-MM; None = end of the measurement
-lang = "nl"            # labels: "nl" or "en"
-min_cell_size = 0      # hide counts below this; 0 shows all, as in the national report
-output_dir = None      # build folder; results and figures go below it
-params_dir = None     # folder with meting-<N>.yaml; None = params/
-
+data_dir = None  # folder with the processed tables
+meting = None  # measurement number (params/meting-N.yaml); None = the latest, as the build
+first_month = None  # first month YYYY-MM; None = start of the measurement
+last_month = None  # last month YYYY-MM; None = end of the measurement
+lang = "nl"  # labels: "nl" or "en"
+min_cell_size = 0  # hide counts below this; 0 shows all, as in the national report
+output_dir = None  # build folder; results and figures go below it
+params_dir = None  # folder with meting-<N>.yaml; None = params/
 
 # %% tags=["setup"]
 from analysis import SYNTHETIC_BANNER
@@ -35,7 +34,9 @@ L = params.lang
 
 # %% tags=["compute"]
 if synthetic:
-    display.text(f"> **{SYNTHETIC_BANNER}.** Alle aantallen in dit hoofdstuk komen uit de synthetische tweeling, niet uit echte registraties.")
+    display.text(
+        f"> **{SYNTHETIC_BANNER}.** Alle aantallen in dit hoofdstuk komen uit de synthetische tweeling, niet uit echte registraties."
+    )
 if used != params.meting:
     display.text(tx.policy_fallback(params.meting, used))
 if policy_rows is not None:
@@ -50,9 +51,13 @@ if policy_rows is not None:
 if policy_rows is not None:
     r = res["ch1_rest_moments"].table
     display.text(tx.policy_supplied(used, res["ch1_data_supplied"].table, r, L))
-    display.table(pr.distribution_table(r, lang=L, min_cell_size=params.min_cell_size, decimals=1,
-                                        header="Geplande rustmomenten"),
-                  label="ch1-rest-moments", caption=res["ch1_rest_moments"].title)
+    display.table(
+        pr.distribution_table(
+            r, lang=L, min_cell_size=params.min_cell_size, decimals=1, header="Geplande rustmomenten"
+        ),
+        label="ch1-rest-moments",
+        caption=res["ch1_rest_moments"].title,
+    )
     display.metadata(res["ch1_rest_moments"].function, "ch1_rest_moments", L)
 
 # %% [markdown]
@@ -64,9 +69,13 @@ if policy_rows is not None:
 if policy_rows is not None:
     c = res["ch1_day_change"].table
     display.text(tx.day_change(c, res["ch1_day_unchanged"].table, L))
-    display.table(pr.distribution_table(c, lang=L, min_cell_size=params.min_cell_size, decimals=1,
-                                        header="Verandering overdag"),
-                  label="ch1-day-change", caption=res["ch1_day_change"].title)
+    display.table(
+        pr.distribution_table(
+            c, lang=L, min_cell_size=params.min_cell_size, decimals=1, header="Verandering overdag"
+        ),
+        label="ch1-day-change",
+        caption=res["ch1_day_change"].title,
+    )
     display.metadata(res["ch1_day_change"].function, "ch1_day_change", L)
 
 # %% [markdown]
@@ -78,9 +87,13 @@ if policy_rows is not None:
 if policy_rows is not None:
     nc = res["ch1_night_change"].table
     display.text(tx.night_change(nc, res["ch1_night_unchanged"].table, L))
-    display.table(pr.distribution_table(nc, lang=L, min_cell_size=params.min_cell_size, decimals=1,
-                                        header="Verandering nachtrust"),
-                  label="ch1-night-change", caption=res["ch1_night_change"].title)
+    display.table(
+        pr.distribution_table(
+            nc, lang=L, min_cell_size=params.min_cell_size, decimals=1, header="Verandering nachtrust"
+        ),
+        label="ch1-night-change",
+        caption=res["ch1_night_change"].title,
+    )
     display.metadata(res["ch1_night_change"].function, "ch1_night_change", L)
 
 # %% [markdown]
@@ -90,12 +103,18 @@ if policy_rows is not None:
 
 # %%
 if policy_rows is not None:
-    for key, label in [("ch1_factors_promoting", "ch1-factors-promoting"),
-                       ("ch1_factors_hindering", "ch1-factors-hindering")]:
+    for key, label in [
+        ("ch1_factors_promoting", "ch1-factors-promoting"),
+        ("ch1_factors_hindering", "ch1-factors-hindering"),
+    ]:
         t = res[key].table
         display.text(tx.factors(res[key].title, t))
-        display.table(pr.distribution_table(t, lang=L, min_cell_size=params.min_cell_size, decimals=1,
-                                            header="Factor", total_row=False),
-                      label=label, caption=res[key].title,
-                      note="Meerdere antwoorden per locatie mogelijk; percentage van de locaties met gegevens.")
+        display.table(
+            pr.distribution_table(
+                t, lang=L, min_cell_size=params.min_cell_size, decimals=1, header="Factor", total_row=False
+            ),
+            label=label,
+            caption=res[key].title,
+            note="Meerdere antwoorden per locatie mogelijk; percentage van de locaties met gegevens.",
+        )
         display.metadata(res[key].function, key, L)

@@ -5,15 +5,14 @@
 
 # %% tags=["parameters"]
 # Parameters: papermill overrides these; None means the project default.
-data_dir = None        # folder with the processed tables
-meting = None          # measurement number (params/meting-N.yaml); None = the latest, as the build
-first_month = None     # first month YYYY-MM; None = start of the measurement
-last_month = None      # last month YYYY-MM; None = end of the measurement
-lang = "nl"            # labels: "nl" or "en"
-min_cell_size = 0      # hide counts below this; 0 shows all, as in the national report
-output_dir = None      # build folder; results and figures go below it
-params_dir = None     # folder with meting-<N>.yaml; None = params/
-
+data_dir = None  # folder with the processed tables
+meting = None  # measurement number (params/meting-N.yaml); None = the latest, as the build
+first_month = None  # first month YYYY-MM; None = start of the measurement
+last_month = None  # last month YYYY-MM; None = end of the measurement
+lang = "nl"  # labels: "nl" or "en"
+min_cell_size = 0  # hide counts below this; 0 shows all, as in the national report
+output_dir = None  # build folder; results and figures go below it
+params_dir = None  # folder with meting-<N>.yaml; None = params/
 
 # %% tags=["setup"]
 from analysis import SYNTHETIC_BANNER
@@ -34,6 +33,7 @@ reg = data.registrations
 fig_dir = params.figures_dir
 note = SYNTHETIC_BANNER if data.synthetic else None
 
+
 def show_figure(paths_, key, label, title):
     """Figure + provenance line (the caption names the base N and, if so, the synthetic data)."""
     display.figure(paths_, label=label, caption=figures.caption(title, synthetic=data.synthetic, lang=L))
@@ -42,7 +42,9 @@ def show_figure(paths_, key, label, title):
 
 # %%
 if data.synthetic:
-    display.text(f"> **{SYNTHETIC_BANNER}.** Alle aantallen in dit hoofdstuk komen uit de synthetische tweeling.")
+    display.text(
+        f"> **{SYNTHETIC_BANNER}.** Alle aantallen in dit hoofdstuk komen uit de synthetische tweeling."
+    )
 m = params.months()
 display.text(tx.period(params.meting, m, data.n_outside_period, L))
 
@@ -56,20 +58,34 @@ pm = res["ch2_fig01_per_month"].table
 cov = res["ch2_s2_1_coverage"].table
 short = cov[cov["months_registered"] < cov["months_period"]]
 display.text(tx.totals(params.meting, len(reg), pm, cov, len(m), L))
-show_figure(figures.bar_per_month(pm, fig_dir / "ch2_fig01_per_month", lang=L, synthetic=data.synthetic),
-            "ch2_fig01_per_month", "ch2-fig01-per-month",
-            f"Aantal geregistreerde ongeplande gedwongen afzonderingen per maand (N = {len(reg)})")
-display.table(pr.month_table(pm, lang=L), label="ch2-per-month",
-              caption="Aantal ongeplande gedwongen afzonderingen per maand (gegevens bij Figuur 1)", note=note)
+show_figure(
+    figures.bar_per_month(pm, fig_dir / "ch2_fig01_per_month", lang=L, synthetic=data.synthetic),
+    "ch2_fig01_per_month",
+    "ch2-fig01-per-month",
+    f"Aantal geregistreerde ongeplande gedwongen afzonderingen per maand (N = {len(reg)})",
+)
+display.table(
+    pr.month_table(pm, lang=L),
+    label="ch2-per-month",
+    caption="Aantal ongeplande gedwongen afzonderingen per maand (gegevens bij Figuur 1)",
+    note=note,
+)
 display.metadata(res["ch2_fig01_per_month"].function, "ch2_fig01_per_month", L)
 if K <= 1:  # with both margins shown, small cells could not be protected
-    display.table(pr.location_month_table(res["ch2_fig01_per_location_month"].table, lang=L),
-                  label="ch2-per-location-month",
-                  caption="Aantal ongeplande gedwongen afzonderingen per locatie en maand", note=note)
+    display.table(
+        pr.location_month_table(res["ch2_fig01_per_location_month"].table, lang=L),
+        label="ch2-per-location-month",
+        caption="Aantal ongeplande gedwongen afzonderingen per locatie en maand",
+        note=note,
+    )
     display.metadata(res["ch2_fig01_per_location_month"].function, "ch2_fig01_per_location_month", L)
 if len(short):
-    display.table(pr.coverage_table(cov, lang=L), label="ch2-coverage",
-                  caption="Locaties die minder maanden registreerden", note=note)
+    display.table(
+        pr.coverage_table(cov, lang=L),
+        label="ch2-coverage",
+        caption="Locaties die minder maanden registreerden",
+        note=note,
+    )
     display.metadata(res["ch2_s2_1_coverage"].function, "ch2_s2_1_coverage", L)
 
 # %% [markdown]
@@ -81,8 +97,12 @@ if len(short):
 ys = dict(zip(res["ch2_s2_1_1_youths"].table["statistic"], res["ch2_s2_1_1_youths"].table["value"]))
 if ys["n_youths"] > 0:
     display.text(tx.youths(ys, L))
-    display.table(pr.per_youth_table(res["ch2_s2_1_1_per_youth"].table, lang=L, min_cell_size=K),
-                  label="ch2-per-youth", caption="Aantal afzonderingen per jongere (locaties met jongerennummer)", note=note)
+    display.table(
+        pr.per_youth_table(res["ch2_s2_1_1_per_youth"].table, lang=L, min_cell_size=K),
+        label="ch2-per-youth",
+        caption="Aantal afzonderingen per jongere (locaties met jongerennummer)",
+        note=note,
+    )
     display.metadata(res["ch2_s2_1_1_per_youth"].function, "ch2_s2_1_1_per_youth", L)
 else:
     display.text("In deze meting is bij geen enkele locatie een jongerennummer vastgelegd.")
@@ -95,8 +115,12 @@ else:
 # %%
 mt = res["ch2_s2_2_missingness"].table
 display.text(tx.most_missing(mt, L))
-display.table(pr.missingness_table(mt, lang=L), label="ch2-missingness",
-              caption="Niet ingevulde onderdelen van de registratie", note=note)
+display.table(
+    pr.missingness_table(mt, lang=L),
+    label="ch2-missingness",
+    caption="Niet ingevulde onderdelen van de registratie",
+    note=note,
+)
 display.metadata(res["ch2_s2_2_missingness"].function, "ch2_s2_2_missingness", L)
 
 
@@ -114,14 +138,31 @@ def describe_item(key, label, title, lead):
     p = figures.bar_distribution(shown, fig_dir / key, lang=L, synthetic=data.synthetic)
     show_figure(p, key, label, f"{title} (N = {int(t['denominator'].iloc[0])})")
 
-describe_item("ch2_fig02_reason", "ch2-fig02-reason", "Aanleiding van de afzondering",
-              "De aanleiding laat zien welk gedrag of welke situatie tot afzonderen leidde.")
-describe_item("ch2_fig03_goal", "ch2-fig03-goal", "Doel van de afzondering",
-              "Het doel zegt wat medewerkers met de afzondering wilden bereiken.")
-describe_item("ch2_fig04_room", "ch2-fig04-room", "Ruimte waarin de afzondering plaatsvond",
-              "De ruimte loopt van de eigen kamer tot een sobere isoleer- of separeerruimte.")
-describe_item("ch2_fig05_lock", "ch2-fig05-lock", "Beheer van de ruimte",
-              "Een afzondering kan met de deur open of op slot plaatsvinden.")
+
+describe_item(
+    "ch2_fig02_reason",
+    "ch2-fig02-reason",
+    "Aanleiding van de afzondering",
+    "De aanleiding laat zien welk gedrag of welke situatie tot afzonderen leidde.",
+)
+describe_item(
+    "ch2_fig03_goal",
+    "ch2-fig03-goal",
+    "Doel van de afzondering",
+    "Het doel zegt wat medewerkers met de afzondering wilden bereiken.",
+)
+describe_item(
+    "ch2_fig04_room",
+    "ch2-fig04-room",
+    "Ruimte waarin de afzondering plaatsvond",
+    "De ruimte loopt van de eigen kamer tot een sobere isoleer- of separeerruimte.",
+)
+describe_item(
+    "ch2_fig05_lock",
+    "ch2-fig05-lock",
+    "Beheer van de ruimte",
+    "Een afzondering kan met de deur open of op slot plaatsvinden.",
+)
 
 # %% [markdown]
 # ### Ruimte per aanleiding
@@ -131,9 +172,18 @@ describe_item("ch2_fig05_lock", "ch2-fig05-lock", "Beheer van de ruimte",
 # %%
 rb = res["ch2_fig06_room_by_reason"].table
 display.text(tx.room_by_reason(rb, L))
-show_figure(figures.stacked_by_group(rb, fig_dir / "ch2_fig06_room_by_reason", lang=L, synthetic=data.synthetic,
-                                     legend_title="Ruimte" if L == "nl" else "Room"),
-            "ch2_fig06_room_by_reason", "ch2-fig06-room-by-reason", "Ruimte per type aanleiding")
+show_figure(
+    figures.stacked_by_group(
+        rb,
+        fig_dir / "ch2_fig06_room_by_reason",
+        lang=L,
+        synthetic=data.synthetic,
+        legend_title="Ruimte" if L == "nl" else "Room",
+    ),
+    "ch2_fig06_room_by_reason",
+    "ch2-fig06-room-by-reason",
+    "Ruimte per type aanleiding",
+)
 
 # %% [markdown]
 # ## Tijdstip en duur
@@ -145,19 +195,34 @@ hours = res["ch2_fig07_start_hour"].table
 peaks = tx.start_hours(res["ch2_fig07_start_hour"].values, hours)
 if peaks:
     display.text(peaks)
-show_figure(figures.bar_per_hour(hours, fig_dir / "ch2_fig07_start_hour", lang=L, synthetic=data.synthetic),
-            "ch2_fig07_start_hour", "ch2-fig07-start-hour", f"Tijdstip van aanvang (N = {len(reg)})")
-show_figure(figures.hour_by_group(res["ch2_fig08_start_hour_by_reason"].table, fig_dir / "ch2_fig08_start_hour_by_reason",
-                                  lang=L, synthetic=data.synthetic),
-            "ch2_fig08_start_hour_by_reason", "ch2-fig08-start-hour-by-reason", "Tijdstip van aanvang per type aanleiding")
+show_figure(
+    figures.bar_per_hour(hours, fig_dir / "ch2_fig07_start_hour", lang=L, synthetic=data.synthetic),
+    "ch2_fig07_start_hour",
+    "ch2-fig07-start-hour",
+    f"Tijdstip van aanvang (N = {len(reg)})",
+)
+show_figure(
+    figures.hour_by_group(
+        res["ch2_fig08_start_hour_by_reason"].table,
+        fig_dir / "ch2_fig08_start_hour_by_reason",
+        lang=L,
+        synthetic=data.synthetic,
+    ),
+    "ch2_fig08_start_hour_by_reason",
+    "ch2-fig08-start-hour-by-reason",
+    "Tijdstip van aanvang per type aanleiding",
+)
 
 # %%
 tab = res["ch2_tab02_duration_by_reason"].table
 n2359 = int(res["ch2_tab02_duration_by_reason"].values["ch2.tab02.n_2359"])
 display.text(tx.duration(tab))
-display.table(pr.duration_table(tab, lang=L, min_cell_size=K), label="ch2-tab02-duration",
-              caption="Duur van de afzondering per type aanleiding in uren en minuten",
-              note=tx.note_2359(n2359) + (f" {note}." if note else ""))
+display.table(
+    pr.duration_table(tab, lang=L, min_cell_size=K),
+    label="ch2-tab02-duration",
+    caption="Duur van de afzondering per type aanleiding in uren en minuten",
+    note=tx.note_2359(n2359) + (f" {note}." if note else ""),
+)
 display.metadata(res["ch2_tab02_duration_by_reason"].function, "ch2_tab02_duration_by_reason", L)
 
 # %% [markdown]
@@ -166,13 +231,29 @@ display.metadata(res["ch2_tab02_duration_by_reason"].function, "ch2_tab02_durati
 # Na de aanleiding en de ruimte volgt wat er tijdens en na de afzondering gebeurde: was er contact, is de afzondering besproken, en heeft de jongere de registratie gezien.
 
 # %%
-describe_item("ch2_fig09_contact", "ch2-fig09-contact", "Contact tijdens de afzondering",
-              "Contact betekent dat een medewerker tijdens de afzondering met de jongere sprak of kon spreken.")
-describe_item("ch2_fig10_evaluation", "ch2-fig10-evaluation", "Evaluatie van de afzondering",
-              "Een evaluatie achteraf helpt een volgende afzondering te voorkomen.")
+describe_item(
+    "ch2_fig09_contact",
+    "ch2-fig09-contact",
+    "Contact tijdens de afzondering",
+    "Contact betekent dat een medewerker tijdens de afzondering met de jongere sprak of kon spreken.",
+)
+describe_item(
+    "ch2_fig10_evaluation",
+    "ch2-fig10-evaluation",
+    "Evaluatie van de afzondering",
+    "Een evaluatie achteraf helpt een volgende afzondering te voorkomen.",
+)
 ev = res["ch2_fig11_evaluation_with_youth"].table
 display.text(tx.evaluation_base(int(ev["denominator"].iloc[0])))
-describe_item("ch2_fig11_evaluation_with_youth", "ch2-fig11-evaluation-with-youth", "Evaluatie met jongere",
-              "Evalueren met de jongere geeft de jongere een stem.")
-describe_item("ch2_fig12_youth_view", "ch2-fig12-youth-view", "Perspectief van de jongere",
-              "De jongere kan de registratie lezen en aangeven of hij of zij het ermee eens is.")
+describe_item(
+    "ch2_fig11_evaluation_with_youth",
+    "ch2-fig11-evaluation-with-youth",
+    "Evaluatie met jongere",
+    "Evalueren met de jongere geeft de jongere een stem.",
+)
+describe_item(
+    "ch2_fig12_youth_view",
+    "ch2-fig12-youth-view",
+    "Perspectief van de jongere",
+    "De jongere kan de registratie lezen en aangeven of hij of zij het ermee eens is.",
+)

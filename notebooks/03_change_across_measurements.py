@@ -1,14 +1,16 @@
 # %% tags=["parameters"]
 # Parameters (papermill); None: de standaard van het project
-data_dir = None               # map met registrations.parquet en occupancy.parquet (None: data/processed)
-output_dir = None             # build-map; tabellen in <output_dir>/results/models (None: build/)
-params_dir = None             # map met meting-<N>.yaml (None: params/)
-metingen = None               # twee of meer metingen (None: alle metingen in de data)
-referentie = None             # referentiemeting (None: de eerste)
-model_set = None              # "primary" of "primary+sensitivity" (None: analysis.core.params.DEFAULT_MODEL_SET, zoals de build)
-nsim = None                   # simulaties per model voor de residudiagnostiek (None: DEFAULT_NSIM)
-seed = None                   # None: analysis.core.params.DEFAULT_SEED, de seed van de build
-model_cache = True            # eerder geschatte modellen met dezelfde data en code hergebruiken
+data_dir = None  # map met registrations.parquet en occupancy.parquet (None: data/processed)
+output_dir = None  # build-map; tabellen in <output_dir>/results/models (None: build/)
+params_dir = None  # map met meting-<N>.yaml (None: params/)
+metingen = None  # twee of meer metingen (None: alle metingen in de data)
+referentie = None  # referentiemeting (None: de eerste)
+model_set = (
+    None  # "primary" of "primary+sensitivity" (None: analysis.core.params.DEFAULT_MODEL_SET, zoals de build)
+)
+nsim = None  # simulaties per model voor de residudiagnostiek (None: DEFAULT_NSIM)
+seed = None  # None: analysis.core.params.DEFAULT_SEED, de seed van de build
+model_cache = True  # eerder geschatte modellen met dezelfde data en code hergebruiken
 
 # %% [markdown]
 # # Veranderingen in ongepland gedwongen afzonderen over de metingen
@@ -36,10 +38,17 @@ from analysis.core.params import ModelsParams
 # Eerst de parameters controleren: een tikfout stopt de run hier, niet halverwege.
 params = ModelsParams.from_namespace(globals())
 paths = params.paths()
-ch3 = pipeline.run(paths.processed, paths.model_results, metingen=params.metingen,
-                   reference=params.referentie, model_set=params.model_set,
-                   nsim=params.nsim, seed=params.seed,
-                   params_dir=params.params_path, cache_dir=params.cache_dir)
+ch3 = pipeline.run(
+    paths.processed,
+    paths.model_results,
+    metingen=params.metingen,
+    reference=params.referentie,
+    model_set=params.model_set,
+    nsim=params.nsim,
+    seed=params.seed,
+    params_dir=params.params_path,
+    cache_dir=params.cache_dir,
+)
 F, R = ch3.frames, ch3.results
 ref = F.reference
 published = present.load_published(paths.published_figures)
@@ -51,18 +60,26 @@ ESTIMATES_NOTE = (
     "maandmodel. *Rapport*: de waarde zoals gepubliceerd (Academische Werkplaats Risicojeugd, 2021, "
     "bijlage 3), leeg waar het rapport geen waarde geeft. *Oordeel*: n.i. = het model is niet "
     "interpreteerbaar (niet geconvergeerd, singulier, waarschuwing van R, quasi-scheiding of extreme "
-    "schattingen; bijlage A noemt de reden); de tekst trekt er geen conclusie uit." + banner)
+    "schattingen; bijlage A noemt de reden); de tekst trekt er geen conclusie uit." + banner
+)
+
 
 def estimates(prefix_or_table, label, caption):
     """Show an estimates table with its note and provenance line."""
-    t = (present.estimates_table(R, prefix_or_table, published, ref)
-         if isinstance(prefix_or_table, str) else prefix_or_table)
+    t = (
+        present.estimates_table(R, prefix_or_table, published, ref)
+        if isinstance(prefix_or_table, str)
+        else prefix_or_table
+    )
     present.table(t, label=label, caption=caption, note=ESTIMATES_NOTE)
     display.metadata(pipeline.fit_primary, "models/ch3_models_fixed")
 
+
 if ch3.synthetic:
-    display.text(f"> **{SYNTHETIC_BANNER}.** Alle schattingen in dit hoofdstuk komen uit de "
-                 "synthetische tweeling; ze zeggen niets over echte jongeren.")
+    display.text(
+        f"> **{SYNTHETIC_BANNER}.** Alle schattingen in dit hoofdstuk komen uit de "
+        "synthetische tweeling; ze zeggen niets over echte jongeren."
+    )
 
 # %% [markdown]
 # ## Opzet van de analyses
@@ -106,12 +123,18 @@ display.text(
     "overbleven: samen zijn dat alle rijen van de geselecteerde metingen. De ruimtevergelijkingen "
     "gebruiken alleen locaties waar beide vergeleken ruimtes voorkomen: een locatie zonder "
     "isoleerruimte kan daar niemand plaatsen; de schatting op alle locaties staat bij de "
-    "gevoeligheidsanalyses.")
-present.table(present.exclusions_table(ch3.exclusions), label="ch3-exclusions",
-              caption="Uitgesloten en gebruikte rijen per analysebestand",
-              note=("*In het analysebestand*: de rijen die het model gebruikt. Eenheid: registraties, of "
-                    "locatie-maanden bij het aantal. *Bij het inlezen*: rijen die niet in de verwerkte "
-                    "gegevens staan." + banner))
+    "gevoeligheidsanalyses."
+)
+present.table(
+    present.exclusions_table(ch3.exclusions),
+    label="ch3-exclusions",
+    caption="Uitgesloten en gebruikte rijen per analysebestand",
+    note=(
+        "*In het analysebestand*: de rijen die het model gebruikt. Eenheid: registraties, of "
+        "locatie-maanden bij het aantal. *Bij het inlezen*: rijen die niet in de verwerkte "
+        "gegevens staan." + banner
+    ),
+)
 display.metadata(load_frames, "models/ch3_models_exclusions")
 
 # %% [markdown]
@@ -126,8 +149,11 @@ display.metadata(load_frames, "models/ch3_models_exclusions")
 
 # %%
 display.text(narrative.model_paragraph(R, "count"))
-estimates("count", "ch3-estimates-count",
-          "Aantal ongeplande afzonderingen per bezette plaats: rate ratios met 95%-BI, naast het rapport")
+estimates(
+    "count",
+    "ch3-estimates-count",
+    "Aantal ongeplande afzonderingen per bezette plaats: rate ratios met 95%-BI, naast het rapport",
+)
 
 # %% [markdown]
 # ## Tijdsduur
@@ -142,9 +168,12 @@ estimates("count", "ch3-estimates-count",
 
 # %%
 display.text(narrative.model_paragraph(R, "dur"))
-estimates("dur", "ch3-estimates-dur",
-          "Duur van een ongeplande afzondering: verhoudingen van geometrische gemiddelden met 95%-BI, "
-          "naast het rapport")
+estimates(
+    "dur",
+    "ch3-estimates-dur",
+    "Duur van een ongeplande afzondering: verhoudingen van geometrische gemiddelden met 95%-BI, "
+    "naast het rapport",
+)
 
 # %% [markdown]
 # ## Ruimte
@@ -158,8 +187,11 @@ estimates("dur", "ch3-estimates-dur",
 # %%
 for contrast, label in present.ROOM_LABELS.items():
     display.text(f"**{label}.** " + narrative.model_paragraph(R, f"room_{contrast}"))
-estimates(present.room_table(R, published, ref), "ch3-estimates-room",
-          "Ruimte van de afzondering: odds ratios met 95%-BI per vergelijking, naast het rapport")
+estimates(
+    present.room_table(R, published, ref),
+    "ch3-estimates-room",
+    "Ruimte van de afzondering: odds ratios met 95%-BI per vergelijking, naast het rapport",
+)
 
 # %% [markdown]
 # ## Duur in de isoleer- of separeerruimte
@@ -170,11 +202,15 @@ estimates(present.room_table(R, published, ref), "ch3-estimates-room",
 # is het verschil tussen de metingen binnen die aanleiding.
 
 # %%
-display.text(narrative.model_paragraph(R, "isodur") + " "
-             + narrative.reason_paragraph(R.get("isodur_reason_meting")))
-estimates("isodur", "ch3-estimates-isodur",
-          "Duur in de isoleer- of separeerruimte: verhoudingen van geometrische gemiddelden met 95%-BI, "
-          "naast het rapport")
+display.text(
+    narrative.model_paragraph(R, "isodur") + " " + narrative.reason_paragraph(R.get("isodur_reason_meting"))
+)
+estimates(
+    "isodur",
+    "ch3-estimates-isodur",
+    "Duur in de isoleer- of separeerruimte: verhoudingen van geometrische gemiddelden met 95%-BI, "
+    "naast het rapport",
+)
 
 # %% [markdown]
 # ## De verandering in beeld
@@ -188,27 +224,56 @@ estimates("isodur", "ch3-estimates-isodur",
 
 # %%
 CHANGE_FIGURES = {  # outcome -> (y-axis label, share?, decimals, caption)
-    "count": ("Afzonderingen per 10 jongeren bezetting", False, 1,
-              "Aantal ongeplande afzonderingen per 10 jongeren bezetting per maand"),
-    "dur": ("Geometrisch gemiddelde duur (minuten)", False, 0,
-            "Geometrisch gemiddelde duur van een ongeplande afzondering per maand"),
-    "room": ("Aandeel in isoleerruimte", True, 0,
-             "Aandeel afzonderingen in de isoleer- of separeerruimte per maand"),
-    "isodur": ("Geometrisch gemiddelde duur (minuten)", False, 0,
-               "Geometrisch gemiddelde duur in de isoleer- of separeerruimte per maand"),
+    "count": (
+        "Afzonderingen per 10 jongeren bezetting",
+        False,
+        1,
+        "Aantal ongeplande afzonderingen per 10 jongeren bezetting per maand",
+    ),
+    "dur": (
+        "Geometrisch gemiddelde duur (minuten)",
+        False,
+        0,
+        "Geometrisch gemiddelde duur van een ongeplande afzondering per maand",
+    ),
+    "room": (
+        "Aandeel in isoleerruimte",
+        True,
+        0,
+        "Aandeel afzonderingen in de isoleer- of separeerruimte per maand",
+    ),
+    "isodur": (
+        "Geometrisch gemiddelde duur (minuten)",
+        False,
+        0,
+        "Geometrisch gemiddelde duur in de isoleer- of separeerruimte per maand",
+    ),
 }
 for key, (ylabel, share, dec, cap) in CHANGE_FIGURES.items():
     t = ch3.change.get(key)
     if t is None or t.empty:
         continue
     mid = pipeline.CHANGE_MODELS[key]
-    paths_fig = figures.change_figure(t, paths.figures / "models" / f"change_{key}", ylabel=ylabel,
-                                      percent=share, decimals=dec, synthetic=ch3.synthetic)
+    paths_fig = figures.change_figure(
+        t,
+        paths.figures / "models" / f"change_{key}",
+        ylabel=ylabel,
+        percent=share,
+        decimals=dec,
+        synthetic=ch3.synthetic,
+    )
     if not R[mid].interpretable:
-        display.text(narrative.verdict_sentence(R[mid]) + " De figuur toont daarom alleen de waargenomen waarden.")
-    display.figure((paths_fig.svg, paths_fig.png), label=f"ch3-change-{key}",
-                   caption=figures.caption(cap + ", per meting, met de modellijn (" + present.model_label(mid).lower()
-                                           + ") en 95%-BI", synthetic=ch3.synthetic))
+        display.text(
+            narrative.verdict_sentence(R[mid]) + " De figuur toont daarom alleen de waargenomen waarden."
+        )
+    display.figure(
+        (paths_fig.svg, paths_fig.png),
+        label=f"ch3-change-{key}",
+        caption=figures.caption(
+            cap + ", per meting, met de modellijn (" + present.model_label(mid).lower() + ") en 95%-BI",
+            synthetic=ch3.synthetic,
+        ),
+    )
     display.metadata(change_table, f"models/ch3_fig_change_{key}")
 eff = ch3.location_effects
 if len(eff):
@@ -217,11 +282,22 @@ if len(eff):
     xlabels = {m: present.RATIO_NAMES.get(R[m].spec.group, "verhouding") for m in titles}
     skipped = [present.model_label(m).lower() for m in eff["model_id"].unique() if m not in titles]
     if len(shown_eff):
-        p_eff = figures.caterpillar_figure(shown_eff, paths.figures / "models" / "location_effects",
-                                           titles=titles, xlabels=xlabels, synthetic=ch3.synthetic)
-        display.figure((p_eff.svg, p_eff.png), label="ch3-location-effects",
-                       caption=figures.caption("Afwijking per locatie van een gemiddelde locatie (random effect, "
-                                               "exp-schaal) met 95%-interval", synthetic=ch3.synthetic))
+        p_eff = figures.caterpillar_figure(
+            shown_eff,
+            paths.figures / "models" / "location_effects",
+            titles=titles,
+            xlabels=xlabels,
+            synthetic=ch3.synthetic,
+        )
+        display.figure(
+            (p_eff.svg, p_eff.png),
+            label="ch3-location-effects",
+            caption=figures.caption(
+                "Afwijking per locatie van een gemiddelde locatie (random effect, "
+                "exp-schaal) met 95%-interval",
+                synthetic=ch3.synthetic,
+            ),
+        )
         display.metadata(location_effects, "models/ch3_fig_location_effects")
     if skipped:
         display.text("Niet getoond omdat het model niet interpreteerbaar is: " + text.join(skipped) + ".")
@@ -251,29 +327,44 @@ display.text(narrative.status_sentence(R) + " " + ch3.cache_note)
 
 # %%
 diag = diagnostics_table(ch3.diagnostics)
-display.text(narrative.diagnostics_sentence(ch3.diagnostics, R)
-             + " De figuren tonen het meest uitgebreide model per uitkomst: links de geordende residuen "
-             "tegen de uniforme verdeling (op de diagonaal bij een goed model), rechts de residuen per "
-             "maand of per categorie (de mediaan hoort rond 0,5 te liggen).")
+display.text(
+    narrative.diagnostics_sentence(ch3.diagnostics, R)
+    + " De figuren tonen het meest uitgebreide model per uitkomst: links de geordende residuen "
+    "tegen de uniforme verdeling (op de diagonaal bij een goed model), rechts de residuen per "
+    "maand of per categorie (de mediaan hoort rond 0,5 te liggen)."
+)
 if ch3.sensitivity is not None:
     display.text(narrative.zero_inflation_sentence(ch3.diagnostics, ch3.sensitivity.estimates))
 shown = pipeline.figure_models(R)
-present.table(present.diagnostics_display(diag[diag["model_id"].isin(shown)]), label="ch3-diagnostics",
-              caption="Toetsen op de gesimuleerde geschaalde residuen van het meest uitgebreide model per uitkomst",
-              note=f"Gebaseerd op {nsim} simulaties per model. Dispersie en nullen: waargenomen gedeeld "
-                   "door gesimuleerd (1 = zoals verwacht). Bijlage A geeft de toetsen van alle modellen." + banner)
+present.table(
+    present.diagnostics_display(diag[diag["model_id"].isin(shown)]),
+    label="ch3-diagnostics",
+    caption="Toetsen op de gesimuleerde geschaalde residuen van het meest uitgebreide model per uitkomst",
+    note=f"Gebaseerd op {nsim} simulaties per model. Dispersie en nullen: waargenomen gedeeld "
+    "door gesimuleerd (1 = zoals verwacht). Bijlage A geeft de toetsen van alle modellen." + banner,
+)
 display.metadata(diagnose, "models/ch3_models_diagnostics")
 by_id = {d.model_id: d for d in ch3.diagnostics}
 for mid in shown:
     d = by_id.get(mid)
     if d is None or d.error:
         continue
-    p_diag = figures.residual_figure(d, paths.figures / "models" / f"diag_{mid}", title=present.model_label(mid),
-                                     first_month=F.first_month, month_centre=F.month_centre,
-                                     group_labels=present.group_labels(d.groups), synthetic=ch3.synthetic)
-    display.figure((p_diag.svg, p_diag.png), label=f"ch3-diag-{mid.replace('_', '-')}",
-                   caption=figures.caption(f"Geschaalde residuen, {present.model_label(mid).lower()}",
-                                           synthetic=ch3.synthetic))
+    p_diag = figures.residual_figure(
+        d,
+        paths.figures / "models" / f"diag_{mid}",
+        title=present.model_label(mid),
+        first_month=F.first_month,
+        month_centre=F.month_centre,
+        group_labels=present.group_labels(d.groups),
+        synthetic=ch3.synthetic,
+    )
+    display.figure(
+        (p_diag.svg, p_diag.png),
+        label=f"ch3-diag-{mid.replace('_', '-')}",
+        caption=figures.caption(
+            f"Geschaalde residuen, {present.model_label(mid).lower()}", synthetic=ch3.synthetic
+        ),
+    )
 
 # %% [markdown]
 # ## Gevoeligheidsanalyses
@@ -290,29 +381,38 @@ for mid in shown:
 # %%
 s = ch3.sensitivity
 if s is None:
-    display.text("De gevoeligheidsanalyses zijn in deze run niet uitgevoerd (`model_set = \"primary\"`); "
-                 "bijlage A toont ze wanneer ze zijn geschat.")
+    display.text(
+        'De gevoeligheidsanalyses zijn in deze run niet uitgevoerd (`model_set = "primary"`); '
+        "bijlage A toont ze wanneer ze zijn geschat."
+    )
 else:
     lr = tables.lr_table(s.tests)
     slopes = lr[lr["name"] == "re_slope_month"]
     summary = present.sensitivity_summary(s.estimates)
-    display.text(narrative.sensitivity_tests_sentence(s) + " "
-                 + narrative.sensitivity_sentence(s.estimates, s.skipped))
+    display.text(
+        narrative.sensitivity_tests_sentence(s) + " " + narrative.sensitivity_sentence(s.estimates, s.skipped)
+    )
     variants = {r.model_id: r for r in s.results.values()}
     slope_table = present.lr_display(slopes).drop(columns="Toets")
     slope_table["Oordeel"] = ["" if variants[m].interpretable else "n.i." for m in slopes["model_id"]]
-    present.table(slope_table, label="ch3-sens-lr",
-                  caption="Random helling voor maand per locatie: LR-toetsen tegen het model met alleen een random intercept",
-                  note="De helling voegt een variantie en een covariantie toe; onder de nulhypothese ligt de "
-                       "variantie op de rand, daarom is de referentie een mengsel van chi2(1) en chi2(2). "
-                       "n.i.: het model met random helling is niet interpreteerbaar; die toets telt niet mee. "
-                       "Alle LR-toetsen staan in bijlage A." + banner)
+    present.table(
+        slope_table,
+        label="ch3-sens-lr",
+        caption="Random helling voor maand per locatie: LR-toetsen tegen het model met alleen een random intercept",
+        note="De helling voegt een variantie en een covariantie toe; onder de nulhypothese ligt de "
+        "variantie op de rand, daarom is de referentie een mengsel van chi2(1) en chi2(2). "
+        "n.i.: het model met random helling is niet interpreteerbaar; die toets telt niet mee. "
+        "Alle LR-toetsen staan in bijlage A." + banner,
+    )
     display.metadata(run_sensitivity, "models/ch3_sens_lrtests")
-    present.table(summary, label="ch3-sens-summary",
-                  caption="Alternatieve specificaties: grootste verschuiving van exp(b) en gelijke conclusies",
-                  note="Zelfde: aantal termen waarvan de verhouding in het primaire en het gewijzigde "
-                       "model aan dezelfde kant van 1 ligt en die in beide wel of in beide niet significant "
-                       "zijn (p < 0,05); anders: de overige; niet te beoordelen: het primaire of het "
-                       "gewijzigde model is niet interpreteerbaar (mislukt, waarschuwing, singulier of "
-                       "ontaard) en telt dus niet als steun. Alle schattingen staan in bijlage A." + banner)
+    present.table(
+        summary,
+        label="ch3-sens-summary",
+        caption="Alternatieve specificaties: grootste verschuiving van exp(b) en gelijke conclusies",
+        note="Zelfde: aantal termen waarvan de verhouding in het primaire en het gewijzigde "
+        "model aan dezelfde kant van 1 ligt en die in beide wel of in beide niet significant "
+        "zijn (p < 0,05); anders: de overige; niet te beoordelen: het primaire of het "
+        "gewijzigde model is niet interpreteerbaar (mislukt, waarschuwing, singulier of "
+        "ontaard) en telt dus niet als steun. Alle schattingen staan in bijlage A." + banner,
+    )
     display.metadata(run_sensitivity, "models/ch3_sens_estimates")

@@ -1,11 +1,11 @@
 # %% tags=["parameters"]
 # Parameters (papermill); None: de standaard van het project
-data_dir = None       # map met registrations.parquet en occupancy.parquet (None: data/processed)
-output_dir = None     # build-map; de tabellen komen in <output_dir>/results/models (None: build/)
-params_dir = None     # map met meting-<N>.yaml (None: params/)
-metingen = None       # twee of meer metingen (None: alle metingen in de data)
-referentie = None     # referentiemeting (None: de eerste)
-model_cache = True    # eerder geschatte modellen met dezelfde data en code hergebruiken
+data_dir = None  # map met registrations.parquet en occupancy.parquet (None: data/processed)
+output_dir = None  # build-map; de tabellen komen in <output_dir>/results/models (None: build/)
+params_dir = None  # map met meting-<N>.yaml (None: params/)
+metingen = None  # twee of meer metingen (None: alle metingen in de data)
+referentie = None  # referentiemeting (None: de eerste)
+model_cache = True  # eerder geschatte modellen met dezelfde data en code hergebruiken
 
 # %% [markdown]
 # # Eén locatie weglaten
@@ -35,15 +35,22 @@ from analysis.core.params import LoloParams
 # Eerst de parameters controleren: een tikfout stopt de run hier, niet halverwege.
 params = LoloParams.from_namespace(globals())
 paths = params.paths()
-lolo = pipeline.run_lolo(paths.processed, paths.model_results, metingen=params.metingen,
-                         reference=params.referentie, params_dir=params.params_path,
-                         cache_dir=params.cache_dir)
+lolo = pipeline.run_lolo(
+    paths.processed,
+    paths.model_results,
+    metingen=params.metingen,
+    reference=params.referentie,
+    params_dir=params.params_path,
+    cache_dir=params.cache_dir,
+)
 ref = lolo.frames.reference
 summary = lolo.summary()
 banner = f" {SYNTHETIC_BANNER}." if lolo.synthetic else ""
 if lolo.synthetic:
-    display.text(f"> **{SYNTHETIC_BANNER}.** Ook deze schattingen komen uit de synthetische tweeling; "
-                 "ze zeggen niets over echte locaties of jongeren.")
+    display.text(
+        f"> **{SYNTHETIC_BANNER}.** Ook deze schattingen komen uit de synthetische tweeling; "
+        "ze zeggen niets over echte locaties of jongeren."
+    )
 
 # %% [markdown]
 # ## Werkwijze
@@ -65,13 +72,16 @@ if lolo.synthetic:
 
 # %%
 display.text(narrative.lolo_sentence(summary, ref))
-present.table(present.lolo_summary_display(summary, ref), label="ch3-sens-lolo",
-              caption="Eén locatie weglaten: de belangrijkste schattingen op alle locaties en zonder één locatie",
-              note="Alle locaties: exp(b) en p van het model op alle locaties. Zonder één locatie: kleinste "
-                   "en grootste exp(b) als steeds één locatie wordt weggelaten. Zelfde conclusie: aantal van "
-                   "die schattingen met dezelfde conclusie (zie de tekst). Grootste invloed: de locatie "
-                   "zonder welke exp(b) het meest verschuift, met die exp(b). Alle schattingen per locatie "
-                   "staan in `ch3_sens_lolo.csv`." + banner)
+present.table(
+    present.lolo_summary_display(summary, ref),
+    label="ch3-sens-lolo",
+    caption="Eén locatie weglaten: de belangrijkste schattingen op alle locaties en zonder één locatie",
+    note="Alle locaties: exp(b) en p van het model op alle locaties. Zonder één locatie: kleinste "
+    "en grootste exp(b) als steeds één locatie wordt weggelaten. Zelfde conclusie: aantal van "
+    "die schattingen met dezelfde conclusie (zie de tekst). Grootste invloed: de locatie "
+    "zonder welke exp(b) het meest verschuift, met die exp(b). Alle schattingen per locatie "
+    "staan in `ch3_sens_lolo.csv`." + banner,
+)
 display.metadata(pipeline.run_lolo, "models/ch3_sens_lolo_range")
 display.text(narrative.lolo_status_sentence(lolo.problems(), lolo.n_fits) + " " + lolo.cache_note)
 

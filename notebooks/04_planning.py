@@ -1,17 +1,17 @@
 # %% tags=["parameters"]
 # Parameters (papermill); None: de standaard van het project
-data_dir = None       # map met registrations.parquet en occupancy.parquet (None: data/processed)
-output_dir = None     # build-map; de tabellen komen in <output_dir>/results/planning (None: build/)
-params_dir = None     # map met meting-<N>.yaml en plan.yaml (None: params/)
-metingen = None       # metingen van de bronmodellen (None: alle metingen in de data)
-referentie = None     # referentiemeting van de bronmodellen (None: de eerste)
-model_cache = True    # eerder geschatte modellen met dezelfde data en code hergebruiken
-plan_file = None      # studiebestand (None: <params_dir>/plan.yaml)
-setting = "quick"     # "quick" (in elke build) of "full" (compendium plan)
-scheduler = None      # adres van een bestaande Dask-scheduler (None: lokaal cluster)
-workers = 2           # werkprocessen van het lokale cluster (0: in dit proces)
-nsim = None           # simulaties per ontwerp (None: zoals in het studiebestand)
-from_params = False   # simuleren uit het model-blok van het studiebestand in plaats van uit de data
+data_dir = None  # map met registrations.parquet en occupancy.parquet (None: data/processed)
+output_dir = None  # build-map; de tabellen komen in <output_dir>/results/planning (None: build/)
+params_dir = None  # map met meting-<N>.yaml en plan.yaml (None: params/)
+metingen = None  # metingen van de bronmodellen (None: alle metingen in de data)
+referentie = None  # referentiemeting van de bronmodellen (None: de eerste)
+model_cache = True  # eerder geschatte modellen met dezelfde data en code hergebruiken
+plan_file = None  # studiebestand (None: <params_dir>/plan.yaml)
+setting = "quick"  # "quick" (in elke build) of "full" (compendium plan)
+scheduler = None  # adres van een bestaande Dask-scheduler (None: lokaal cluster)
+workers = 2  # werkprocessen van het lokale cluster (0: in dit proces)
+nsim = None  # simulaties per ontwerp (None: zoals in het studiebestand)
+from_params = False  # simuleren uit het model-blok van het studiebestand in plaats van uit de data
 
 # %% [markdown]
 # Hoeveel maanden moet een volgende meting duren, bij hoeveel locaties, om een daling van het
@@ -35,14 +35,25 @@ from analysis.pipeline import plan
 params = PlanningParams.from_namespace(globals())
 paths = params.paths()
 display.set_base_dir(paths.executed_notebooks)
-res = plan.run_plan(paths, params.plan_path, setting=params.setting, nsim=params.nsim,
-                    scheduler=params.scheduler, workers=params.workers, from_params=params.from_params,
-                    metingen=params.metingen, reference=params.referentie, cache_dir=params.cache_dir,
-                    progress=False)
+res = plan.run_plan(
+    paths,
+    params.plan_path,
+    setting=params.setting,
+    nsim=params.nsim,
+    scheduler=params.scheduler,
+    workers=params.workers,
+    from_params=params.from_params,
+    metingen=params.metingen,
+    reference=params.referentie,
+    cache_dir=params.cache_dir,
+    progress=False,
+)
 banner = f" {SYNTHETIC_BANNER}." if res.synthetic else ""
 if res.synthetic:
-    display.text(f"> **{SYNTHETIC_BANNER}.** Deze simulaties gaan uit van modellen die op de synthetische "
-                 "tweeling zijn geschat; ze zeggen niets over echte locaties of jongeren.")
+    display.text(
+        f"> **{SYNTHETIC_BANNER}.** Deze simulaties gaan uit van modellen die op de synthetische "
+        "tweeling zijn geschat; ze zeggen niets over echte locaties of jongeren."
+    )
 
 # %% [markdown]
 # ## Werkwijze
@@ -59,28 +70,40 @@ if res.synthetic:
 
 # %%
 display.text(present.answer_sentences(res.power, res.mdc, res.target))
-fig = present.power_figure(res.power, paths.figures / "plan_power", synthetic=res.synthetic,
-                           target=res.target, alpha=res.study.alpha)
-display.figure(fig, label="plan-power",
-               caption="Onderscheidend vermogen tegen de verwachte daling, per ontwerp van de volgende "
-                       "meting, met 95%-Monte-Carlo-intervallen" + ("; " + SYNTHETIC_BANNER if res.synthetic else ""))
-display.table(present.power_display(res.power), label="plan-power",
-              caption="Onderscheidend vermogen per ontwerp van de volgende meting",
-              note=f"Maanden: per meting. Power bij 0%: de type-I-fout. Aantal: afzonderingen per bezette plaats; duur: geometrisch gemiddelde; isoleerruimte: odds. {res.study.nsim} simulaties per ontwerp; toets op {present.pct(res.study.alpha)} "
-                   "(Wald, tweezijdig; een daling telt alleen als gezien bij een geschatte daling). "
-                   "Bron van de parameters: " + res.truth.source + "." + banner)
+fig = present.power_figure(
+    res.power, paths.figures / "plan_power", synthetic=res.synthetic, target=res.target, alpha=res.study.alpha
+)
+display.figure(
+    fig,
+    label="plan-power",
+    caption="Onderscheidend vermogen tegen de verwachte daling, per ontwerp van de volgende "
+    "meting, met 95%-Monte-Carlo-intervallen" + ("; " + SYNTHETIC_BANNER if res.synthetic else ""),
+)
+display.table(
+    present.power_display(res.power),
+    label="plan-power",
+    caption="Onderscheidend vermogen per ontwerp van de volgende meting",
+    note=f"Maanden: per meting. Power bij 0%: de type-I-fout. Aantal: afzonderingen per bezette plaats; duur: geometrisch gemiddelde; isoleerruimte: odds. {res.study.nsim} simulaties per ontwerp; toets op {present.pct(res.study.alpha)} "
+    "(Wald, tweezijdig; een daling telt alleen als gezien bij een geschatte daling). "
+    "Bron van de parameters: " + res.truth.source + "." + banner,
+)
 display.metadata(plan.run_plan, "planning/plan_power")
 display.text(present.type1_sentence(res.power, res.study.alpha))
 display.text(present.quality_sentence(res.power, res.skipped))
 
 # %%
 st = res.stats
-where = "een bestaand Dask-cluster" if params.scheduler else (
-    "dit proces" if st.workers == 0 else f"een lokaal Dask-cluster met {st.workers} werkprocessen")
-display.text(f"Rekenwerk: {st.tasks} taken op {where}; {st.from_store} kwamen uit eerder opgeslagen "
-             f"resultaten, {st.computed} zijn nu berekend. Deze bijlage toont de instelling "
-             f"*{res.setting}* van `params/plan.yaml`; de volledige studie draait met "
-             "`compendium plan --setting full` (of op een cluster met `--scheduler ADRES`).")
+where = (
+    "een bestaand Dask-cluster"
+    if params.scheduler
+    else ("dit proces" if st.workers == 0 else f"een lokaal Dask-cluster met {st.workers} werkprocessen")
+)
+display.text(
+    f"Rekenwerk: {st.tasks} taken op {where}; {st.from_store} kwamen uit eerder opgeslagen "
+    f"resultaten, {st.computed} zijn nu berekend. Deze bijlage toont de instelling "
+    f"*{res.setting}* van `params/plan.yaml`; de volledige studie draait met "
+    "`compendium plan --setting full` (of op een cluster met `--scheduler ADRES`)."
+)
 
 # %% [markdown]
 # ## Hoe te lezen

@@ -5,16 +5,15 @@
 
 # %% tags=["parameters"]
 # Parameters (papermill overrides these; see analysis.core.params.FactsheetParams)
-data_dir = None               # processed tables (None: data/processed, as the build)
-location = "L01"              # location code
-meting = None                 # measurement number (params/meting-<N>.yaml); None: the latest, as the build
-first_month = None            # first month of the period (YYYY-MM); None: start of the measurement
-last_month = None             # latest month, shown against the months before it; None: end of the measurement
-min_cell_size = 5             # smallest count shown (disclosure control)
-lang = "nl"                   # label language
-output_dir = None             # build folder (None: build/); the factsheet goes to <output_dir>/factsheets
-params_dir = None     # folder with meting-<N>.yaml; None = params/
-
+data_dir = None  # processed tables (None: data/processed, as the build)
+location = "L01"  # location code
+meting = None  # measurement number (params/meting-<N>.yaml); None: the latest, as the build
+first_month = None  # first month of the period (YYYY-MM); None: start of the measurement
+last_month = None  # latest month, shown against the months before it; None: end of the measurement
+min_cell_size = 5  # smallest count shown (disclosure control)
+lang = "nl"  # label language
+output_dir = None  # build folder (None: build/); the factsheet goes to <output_dir>/factsheets
+params_dir = None  # folder with meting-<N>.yaml; None = params/
 
 # %%
 import pandas as pd
@@ -37,20 +36,35 @@ sheet, chart = factsheets.content(p)  # the same function the build runs per loc
 display.set_base_dir(factsheets.work_dir(paths))
 
 # %%
-display.text(f"## {sheet['title']}\n\n{sheet['subtitle']}" + (f"\n\n**{sheet['banner']}**" if sheet["banner"] else ""))
-keys = guard_display(pd.DataFrame([[k["label"], k["value"], k["sub"]] for k in sheet["key_figures"]],
-                                  columns=["Kerncijfer", "Waarde", "Toelichting"]))
+display.text(
+    f"## {sheet['title']}\n\n{sheet['subtitle']}" + (f"\n\n**{sheet['banner']}**" if sheet["banner"] else "")
+)
+keys = guard_display(
+    pd.DataFrame(
+        [[k["label"], k["value"], k["sub"]] for k in sheet["key_figures"]],
+        columns=["Kerncijfer", "Waarde", "Toelichting"],
+    )
+)
 display.table(keys, label="kerncijfers", caption="Kerncijfers")
-display.figure(chart, label="maanden", caption="Registraties per maand (laatste maand gemarkeerd) en per 10 jongeren")
+display.figure(
+    chart, label="maanden", caption="Registraties per maand (laatste maand gemarkeerd) en per 10 jongeren"
+)
 
 # %%
 ind = sheet["indicators"]
-display.table(guard_display(pd.DataFrame(ind["rows"], columns=["Indicator", *ind["columns"][1:]])),
-              label="indicatoren", caption="Laatste maand, eerdere maanden, hele periode en landelijk")
+display.table(
+    guard_display(pd.DataFrame(ind["rows"], columns=["Indicator", *ind["columns"][1:]])),
+    label="indicatoren",
+    caption="Laatste maand, eerdere maanden, hele periode en landelijk",
+)
 for t in sheet["tables"]:
     frame = pd.DataFrame(t["rows"] + [t["total"]], columns=factsheets.item_columns(sheet, flat=True))
-    display.table(guard_display(frame), label=f"fs-{t['title'].lower().replace(' ', '-')}",
-                  caption=t["title"], note=sheet["notes"][-2])
+    display.table(
+        guard_display(frame),
+        label=f"fs-{t['title'].lower().replace(' ', '-')}",
+        caption=t["title"],
+        note=sheet["notes"][-2],
+    )
 display.text("\n\n".join(sheet["notes"]))
 
 # %% [markdown]

@@ -13,7 +13,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, list]:
     from analysis.pipeline.build import BuildConfig, build
 
     tmp = tmp_path_factory.mktemp("e2e")
-    paths = Paths(default_paths().root, build=tmp / "build", raw=tmp / "raw-empty",
-                  processed=tmp / "processed", output=tmp / "output")
+    paths = Paths(
+        default_paths().root,
+        build=tmp / "build",
+        raw=tmp / "raw-empty",
+        processed=tmp / "processed",
+        output=tmp / "output",
+    )
     results = build(BuildConfig(paths=paths, synthetic=None))
     return paths, results

@@ -13,28 +13,58 @@ from analysis.core.measurements import Measurement
 
 KEY = b"test-key-0123456789abcdef-ingest"
 MEASUREMENTS = {
-    1: Measurement(meting=1, folder="meting-1", first_month="2019-09", last_month="2020-02", expected_locations=2),
-    2: Measurement(meting=2, folder="meting-2", first_month="2020-09", last_month="2021-02", expected_locations=2),
+    1: Measurement(
+        meting=1, folder="meting-1", first_month="2019-09", last_month="2020-02", expected_locations=2
+    ),
+    2: Measurement(
+        meting=2, folder="meting-2", first_month="2020-09", last_month="2021-02", expected_locations=2
+    ),
 }
 LOCATIONS = ("AA", "BB")
-REG_HEADER = ["locatie", "nummer_jongere", "datum_start", "tijd_start", "datum_eind", "tijd_eind",
-              "aanleiding", "aanleiding_omschrijving", "doel", "doel_omschrijving", "ruimte",
-              "beheer_ruimte", "contact", "evaluatie_1", "evaluatie_2", "aanvulling_jongere",
-              "aanvulling_omschrijving", "opmerkingen"]
+REG_HEADER = [
+    "locatie",
+    "nummer_jongere",
+    "datum_start",
+    "tijd_start",
+    "datum_eind",
+    "tijd_eind",
+    "aanleiding",
+    "aanleiding_omschrijving",
+    "doel",
+    "doel_omschrijving",
+    "ruimte",
+    "beheer_ruimte",
+    "contact",
+    "evaluatie_1",
+    "evaluatie_2",
+    "aanvulling_jongere",
+    "aanvulling_omschrijving",
+    "opmerkingen",
+]
 
 
 def valid_row(i: int = 0, **overrides: str) -> dict[str, str]:
     """One valid registration (meting 2) as the text an export would hold."""
     day = 1 + i % 28
     row = {
-        "locatie": LOCATIONS[i % 2], "nummer_jongere": f"{LOCATIONS[i % 2]}{i % 7:04d}",
-        "datum_start": f"{day:02d}.10.2020", "tijd_start": f"{8 + i % 12}:{(i * 7) % 60:02d}",
-        "datum_eind": f"{day:02d}.10.2020", "tijd_eind": f"{20 + i % 3}:15",
-        "aanleiding": str(1 + i % 6), "aanleiding_omschrijving": "vrije tekst" if i % 6 == 5 else "",
-        "doel": str(1 + i % 5), "doel_omschrijving": "", "ruimte": str(1 + i % 3),
-        "beheer_ruimte": str(1 + i % 2), "contact": str(1 + i % 3), "evaluatie_1": str(1 + i % 3),
-        "evaluatie_2": str(1 + i % 2), "aanvulling_jongere": str(1 + i % 4),
-        "aanvulling_omschrijving": "", "opmerkingen": "geheim" if i % 4 == 0 else "",
+        "locatie": LOCATIONS[i % 2],
+        "nummer_jongere": f"{LOCATIONS[i % 2]}{i % 7:04d}",
+        "datum_start": f"{day:02d}.10.2020",
+        "tijd_start": f"{8 + i % 12}:{(i * 7) % 60:02d}",
+        "datum_eind": f"{day:02d}.10.2020",
+        "tijd_eind": f"{20 + i % 3}:15",
+        "aanleiding": str(1 + i % 6),
+        "aanleiding_omschrijving": "vrije tekst" if i % 6 == 5 else "",
+        "doel": str(1 + i % 5),
+        "doel_omschrijving": "",
+        "ruimte": str(1 + i % 3),
+        "beheer_ruimte": str(1 + i % 2),
+        "contact": str(1 + i % 3),
+        "evaluatie_1": str(1 + i % 3),
+        "evaluatie_2": str(1 + i % 2),
+        "aanvulling_jongere": str(1 + i % 4),
+        "aanvulling_omschrijving": "",
+        "opmerkingen": "geheim" if i % 4 == 0 else "",
     }
     row.update(overrides)
     return row
@@ -45,8 +75,13 @@ def valid_rows(n: int, start: int = 0) -> list[dict[str, str]]:
     return [valid_row(start + i) for i in range(n)]
 
 
-def write_csv(path: Path, rows: Sequence[dict[str, str]], header: Sequence[str] | None = None,
-              sep: str = ";", encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path,
+    rows: Sequence[dict[str, str]],
+    header: Sequence[str] | None = None,
+    sep: str = ";",
+    encoding: str = "utf-8",
+) -> Path:
     """Write rows as an export CSV (header names may differ from the row keys, by position)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = list(rows[0].keys()) if rows else list(header or REG_HEADER)
@@ -82,25 +117,60 @@ def write_sav(path: Path, df: pd.DataFrame, labels: dict | None = None, formats:
     return path
 
 
-def make_tree(root: Path, rows: Sequence[dict[str, str]] | None = None, *, meting: int = 2,
-              occupancy: bool = True, policy: bool = True) -> Path:
+def make_tree(
+    root: Path,
+    rows: Sequence[dict[str, str]] | None = None,
+    *,
+    meting: int = 2,
+    occupancy: bool = True,
+    policy: bool = True,
+) -> Path:
     """A complete, valid raw tree with one CSV export; returns the raw root."""
     raw = root / "raw"
-    write_csv(raw / "locations.csv", [
-        {"locatie": c, "instelling": f"Instelling {c}", "naam": f"Locatie {c}",
-         "eerste_maand": "2019-09", "laatste_maand": "2021-02"} for c in LOCATIONS])
+    write_csv(
+        raw / "locations.csv",
+        [
+            {
+                "locatie": c,
+                "instelling": f"Instelling {c}",
+                "naam": f"Locatie {c}",
+                "eerste_maand": "2019-09",
+                "laatste_maand": "2021-02",
+            }
+            for c in LOCATIONS
+        ],
+    )
     reg = raw / f"meting-{meting}" / "registraties"
     write_csv(reg / "export.csv", list(valid_rows(10) if rows is None else rows))
     months = MEASUREMENTS[meting].months()
     if occupancy:
-        write_csv(raw / f"meting-{meting}" / "bezetting.csv", [
-            {"locatie": c, "maand": m, "gemiddelde_bezetting": f"{10 + j},5"}
-            for c in LOCATIONS for j, m in enumerate(months)])
+        write_csv(
+            raw / f"meting-{meting}" / "bezetting.csv",
+            [
+                {"locatie": c, "maand": m, "gemiddelde_bezetting": f"{10 + j},5"}
+                for c in LOCATIONS
+                for j, m in enumerate(months)
+            ],
+        )
     if policy:
-        write_csv(raw / f"meting-{meting}" / "beleid.csv", [
-            {"locatie": c, "gegevens": "1", "rustmomenten": "2", "verandering_overdag": "4",
-             "ambitie_overdag": "0", "verandering_nacht": "3", "nacht_deur": "2", "gesloten_per": "",
-             "bevorderende_factoren": "1|3", "belemmerende_factoren": "2"} for c in LOCATIONS])
+        write_csv(
+            raw / f"meting-{meting}" / "beleid.csv",
+            [
+                {
+                    "locatie": c,
+                    "gegevens": "1",
+                    "rustmomenten": "2",
+                    "verandering_overdag": "4",
+                    "ambitie_overdag": "0",
+                    "verandering_nacht": "3",
+                    "nacht_deur": "2",
+                    "gesloten_per": "",
+                    "bevorderende_factoren": "1|3",
+                    "belemmerende_factoren": "2",
+                }
+                for c in LOCATIONS
+            ],
+        )
     return raw
 
 

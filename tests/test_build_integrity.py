@@ -29,8 +29,13 @@ N_FIGURES = 25  # figures of the chapter notebooks on the twin (chapter 2: 12; c
 
 
 def _paths(tmp: Path) -> Paths:
-    return Paths(default_paths().root, build=tmp / "build", raw=tmp / "raw-empty",
-                 processed=tmp / "processed", output=tmp / "output")
+    return Paths(
+        default_paths().root,
+        build=tmp / "build",
+        raw=tmp / "raw-empty",
+        processed=tmp / "processed",
+        output=tmp / "output",
+    )
 
 
 def _start(paths: Paths, force: bool) -> subprocess.Popen:
@@ -45,12 +50,18 @@ def _start(paths: Paths, force: bool) -> subprocess.Popen:
                   processed=Path({str(paths.processed)!r}), output=Path({str(paths.report_output)!r}))
         build(BuildConfig(paths=p, force={force!r}))
         """)
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env=dict(os.environ, MPLBACKEND="Agg"), start_new_session=False)
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, MPLBACKEND="Agg"),
+        start_new_session=False,
+    )
 
 
-def _kill_when(proc: subprocess.Popen, marker: Path, sig: int, *, delay: float = 0.0,
-               timeout: float = 1200) -> None:
+def _kill_when(
+    proc: subprocess.Popen, marker: Path, sig: int, *, delay: float = 0.0, timeout: float = 1200
+) -> None:
     t0 = time.monotonic()
     while not marker.exists():
         if proc.poll() is not None:
@@ -83,8 +94,12 @@ def test_killed_builds_recover_fully(tmp_path: Path) -> None:
     assert not (paths.processed / "registrations.parquet").exists()
     # 2. SIGKILL during notebook 03
     proc = _start(paths, force=False)
-    _kill_when(proc, paths.executed_notebooks / ".running" / "03_change_across_measurements.ipynb",
-               signal.SIGKILL, delay=4)
+    _kill_when(
+        proc,
+        paths.executed_notebooks / ".running" / "03_change_across_measurements.ipynb",
+        signal.SIGKILL,
+        delay=4,
+    )
     assert not (paths.executed_notebooks / "03_change_across_measurements.ipynb").exists()
     ran = _rebuild(paths)
     assert ran["notebook-03_change_across_measurements"].startswith("interrupted"), ran
@@ -92,16 +107,21 @@ def test_killed_builds_recover_fully(tmp_path: Path) -> None:
     _complete(paths)
     # 3. the original probe: build --force killed (SIGTERM) during notebook 03
     proc = _start(paths, force=True)
-    _kill_when(proc, paths.executed_notebooks / ".running" / "03_change_across_measurements.ipynb",
-               signal.SIGTERM, delay=4)
+    _kill_when(
+        proc,
+        paths.executed_notebooks / ".running" / "03_change_across_measurements.ipynb",
+        signal.SIGTERM,
+        delay=4,
+    )
     ran = _rebuild(paths)
     assert ran["notebook-03_change_across_measurements"].startswith("interrupted"), ran
     _complete(paths)
     # 4. SIGKILL during render (the report removed, so that only render runs)
     (paths.report_output / "report.html").unlink()
     proc = _start(paths, force=False)
-    _kill_when(proc, paths.report_output.with_name(f".{paths.report_output.name}.tmp"), signal.SIGKILL,
-               delay=0.5)
+    _kill_when(
+        proc, paths.report_output.with_name(f".{paths.report_output.name}.tmp"), signal.SIGKILL, delay=0.5
+    )
     ran = _rebuild(paths)
     assert ran.get("render", "").startswith("interrupted"), ran
     _complete(paths)

@@ -21,8 +21,13 @@ LOLO = f"notebook-{LOLO_NOTEBOOK}"
 
 
 def _paths(tmp: Path) -> Paths:
-    return Paths(default_paths().root, build=tmp / "build", raw=tmp / "raw-empty",
-                 processed=tmp / "processed", output=tmp / "output")
+    return Paths(
+        default_paths().root,
+        build=tmp / "build",
+        raw=tmp / "raw-empty",
+        processed=tmp / "processed",
+        output=tmp / "output",
+    )
 
 
 def _analysis_steps(tmp: Path, model_set: str) -> list[Step]:
@@ -38,17 +43,25 @@ def _analysis_steps(tmp: Path, model_set: str) -> list[Step]:
 
 def test_lolo_step_follows_chapter_3_with_the_sensitivity_set(tmp_path: Path) -> None:
     steps = _analysis_steps(tmp_path, "primary+sensitivity")
-    assert [s.name for s in steps] == [CH3, LOLO, "notebook-02_unplanned_seclusion",
-                                       "notebook-01_planned_policy"]
+    assert [s.name for s in steps] == [
+        CH3,
+        LOLO,
+        "notebook-02_unplanned_seclusion",
+        "notebook-01_planned_policy",
+    ]
     ch3, lolo = steps[0], steps[1]
     assert set(lolo.inputs) == set(ch3.inputs)
-    assert {"notebook", "params", "code", "env", "synthetic", "occupancy", "data-1", "data-2"} <= set(lolo.inputs)
+    assert {"notebook", "params", "code", "env", "synthetic", "occupancy", "data-1", "data-2"} <= set(
+        lolo.inputs
+    )
     assert lolo.inputs["notebook"] != ch3.inputs["notebook"]  # each step digests its own notebook
     assert lolo.outputs == [_paths(tmp_path).executed_notebooks / f"{LOLO_NOTEBOOK}.ipynb"]
     assert (default_paths().notebooks / f"{LOLO_NOTEBOOK}.ipynb").exists()
 
 
-def test_planning_runs_after_the_chapters_and_before_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_planning_runs_after_the_chapters_and_before_render(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The planning study reads the model store notebook 03 fills, and gets both cores to itself.
     monkeypatch.setenv("COMPENDIUM_PSEUDONYM_KEY", "test-key-for-planning-only-0123456789abcdef")
     cfg = BuildConfig(paths=_paths(tmp_path), synthetic=True, factsheets=False)
@@ -84,7 +97,8 @@ def fake_notebooks(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[float, fl
 
 
 def test_chapter_3_and_lolo_run_in_parallel_and_a_noop_rebuild_runs_nothing(
-        tmp_path: Path, fake_notebooks: dict[str, tuple[float, float]]) -> None:
+    tmp_path: Path, fake_notebooks: dict[str, tuple[float, float]]
+) -> None:
     state = _paths(tmp_path).state
     first = Runner(state).run_parallel(_analysis_steps(tmp_path, "primary+sensitivity"), workers=2)
     assert all(r.ran for r in first) and LOLO in [r.name for r in first]
@@ -95,7 +109,8 @@ def test_chapter_3_and_lolo_run_in_parallel_and_a_noop_rebuild_runs_nothing(
 
 
 def test_a_changed_lolo_notebook_reruns_only_that_step(
-        tmp_path: Path, fake_notebooks: dict[str, tuple[float, float]]) -> None:
+    tmp_path: Path, fake_notebooks: dict[str, tuple[float, float]]
+) -> None:
     state = _paths(tmp_path).state
     Runner(state).run_parallel(_analysis_steps(tmp_path, "primary+sensitivity"), workers=2)
     steps = _analysis_steps(tmp_path, "primary+sensitivity")
@@ -103,4 +118,3 @@ def test_a_changed_lolo_notebook_reruns_only_that_step(
     lolo.inputs["notebook"] = "edited"
     again = Runner(state).run_parallel(steps, workers=2)
     assert [(r.name, r.reason) for r in again if r.ran] == [(LOLO, "changed: notebook")]
-

@@ -9,15 +9,26 @@ from pathlib import Path
 import pytest
 
 from analysis.core import chapters, measurements
-from analysis.core.params import (DEFAULT_MODEL_SET, DEFAULT_NSIM, DEFAULT_SEED, LoloParams, ModelsParams,
-                                  PolicyParams, UnplannedParams)
+from analysis.core.params import (
+    DEFAULT_MODEL_SET,
+    DEFAULT_NSIM,
+    DEFAULT_SEED,
+    LoloParams,
+    ModelsParams,
+    PolicyParams,
+    UnplannedParams,
+)
 from analysis.core.paths import default_paths
 from analysis.pipeline import build
 from analysis.report import assemble
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMS = {"01_planned_policy": PolicyParams, "02_unplanned_seclusion": UnplannedParams,
-          "03_change_across_measurements": ModelsParams, "03b_leave_one_location_out": LoloParams}
+PARAMS = {
+    "01_planned_policy": PolicyParams,
+    "02_unplanned_seclusion": UnplannedParams,
+    "03_change_across_measurements": ModelsParams,
+    "03b_leave_one_location_out": LoloParams,
+}
 
 
 def _cells(name: str) -> list[dict]:
@@ -49,8 +60,9 @@ def test_build_and_assembly_use_the_chapter_list() -> None:
     planned = {nb for nb, *_ in build.chapter_notebooks(cfg, metingen)}
     assert planned == set(chapters.notebooks())
     assert list(assemble.CHAPTERS) == [ch.notebook for ch in chapters.CHAPTERS]
-    assert {s for secs in assemble.SECTIONS.values() for s in secs} == \
-        {s.notebook for ch in chapters.CHAPTERS for s in ch.sections}
+    assert {s for secs in assemble.SECTIONS.values() for s in secs} == {
+        s.notebook for ch in chapters.CHAPTERS for s in ch.sections
+    }
 
 
 def test_readme_lists_the_chapter_notebooks() -> None:
@@ -74,8 +86,15 @@ def test_notebook_defaults_equal_what_the_build_passes(name: str) -> None:
     assert nb_params.paths().processed == build_params.paths().processed
     assert nb_params.paths().build == build_params.paths().build
     assert nb_params.paths().params == build_params.paths().params
-    for field in set(cls.model_fields) - {"data_dir", "output_dir", "params_dir", "metingen", "referentie",
-                                          "first_month", "last_month"}:
+    for field in set(cls.model_fields) - {
+        "data_dir",
+        "output_dir",
+        "params_dir",
+        "metingen",
+        "referentie",
+        "first_month",
+        "last_month",
+    }:
         assert getattr(nb_params, field) == getattr(build_params, field), (name, field)
     if hasattr(nb_params, "months"):
         assert nb_params.months() == build_params.months()
@@ -96,8 +115,11 @@ def test_describing_chapters_default_to_the_latest_measurement(tmp_path: Path) -
     params.mkdir()
     for p in (ROOT / "params").glob("meting-*.yaml"):
         (params / p.name).write_text(p.read_text("utf-8"), "utf-8")
-    (params / "meting-3.yaml").write_text('meting: 3\nfolder: meting-3\nfirst_month: "2021-09"\n'
-                                          'last_month: "2022-02"\nexpected_locations: 18\n', "utf-8")
+    (params / "meting-3.yaml").write_text(
+        'meting: 3\nfolder: meting-3\nfirst_month: "2021-09"\n'
+        'last_month: "2022-02"\nexpected_locations: 18\n',
+        "utf-8",
+    )
     p = UnplannedParams(params_dir=str(params))
     assert p.meting == 3 and p.months()[0] == "2021-09"
     assert UnplannedParams(params_dir=str(params), meting=1).meting == 1  # the parameter to choose
@@ -125,8 +147,12 @@ def test_the_build_can_describe_an_earlier_measurement() -> None:
     from analysis.core.measurements import ParamsError
 
     metingen = sorted(measurements.load_all(default_paths()))
-    plan = {nb: used for nb, _, used, _ in build.chapter_notebooks(
-        build.BuildConfig(paths=default_paths(), describe=metingen[0]), metingen)}
+    plan = {
+        nb: used
+        for nb, _, used, _ in build.chapter_notebooks(
+            build.BuildConfig(paths=default_paths(), describe=metingen[0]), metingen
+        )
+    }
     assert plan["02_unplanned_seclusion"] == [metingen[0]]
     assert plan["01_planned_policy"] == [metingen[0]]  # falls back only to earlier measurements
     assert plan["03_change_across_measurements"] == metingen

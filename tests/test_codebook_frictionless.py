@@ -59,8 +59,16 @@ def _validate_sav(path: Path) -> tuple[Counter, list]:
     rows: list[list[Any]] = [list(df.columns)]
     for rec in df.itertuples(index=False, name=None):
         # SPSS stores every number as a double; whole codes are integers in the codebook.
-        rows.append([None if v is None or v != v or v == "" else
-                     int(v) if isinstance(v, float) and v.is_integer() else v for v in rec])
+        rows.append(
+            [
+                None
+                if v is None or v != v or v == ""
+                else int(v)
+                if isinstance(v, float) and v.is_integer()
+                else v
+                for v in rec
+            ]
+        )
     desc = _descriptor("registraties", data=rows)
     desc.pop("dialect", None)
     report = frictionless.Resource.from_descriptor(desc).validate()
@@ -90,13 +98,17 @@ def test_every_twin_export_validates_against_the_codebook(twin: Path) -> None:
     checked: Counter = Counter()
     problems = {}
     for path in sorted(twin.glob("meting-*/registraties/*")):
-        errs, first = (_validate_sav(path) if path.suffix == ".sav"
-                       else _validate_file(twin, path, "registraties"))
+        errs, first = (
+            _validate_sav(path) if path.suffix == ".sav" else _validate_file(twin, path, "registraties")
+        )
         checked[path.suffix] += 1
         if errs:
             problems[path.relative_to(twin).as_posix()] = (dict(errs), first)
-    for name, pattern in [("locaties", "locations.csv"), ("bezetting", "meting-*/bezetting.csv"),
-                          ("beleid", "meting-*/beleid.csv")]:
+    for name, pattern in [
+        ("locaties", "locations.csv"),
+        ("bezetting", "meting-*/bezetting.csv"),
+        ("beleid", "meting-*/beleid.csv"),
+    ]:
         for path in sorted(twin.glob(pattern)):
             errs, first = _validate_file(twin, path, name)
             checked[name] += 1

@@ -11,8 +11,9 @@ from analysis.report import appendices
 
 
 def _all_fields() -> list[tuple[str, codebook.Field]]:
-    return [(res["name"], f) for res in codebook.load_package()["resources"]
-            for f in codebook.fields(res["name"])]
+    return [
+        (res["name"], f) for res in codebook.load_package()["resources"] for f in codebook.fields(res["name"])
+    ]
 
 
 def test_every_field_has_a_dutch_and_an_english_description() -> None:
@@ -37,7 +38,9 @@ def test_loader_names_resource_and_field_without_dutch_description() -> None:
     bezetting = next(r for r in pkg["resources"] if r["name"] == "bezetting")
     target = next(d for d in bezetting["schema"]["fields"] if d["name"] == "gemiddelde_bezetting")
     del target["description_nl"]
-    with pytest.raises(codebook.CodebookError, match=r"'bezetting', field 'gemiddelde_bezetting'.*description_nl"):
+    with pytest.raises(
+        codebook.CodebookError, match=r"'bezetting', field 'gemiddelde_bezetting'.*description_nl"
+    ):
         codebook.check_package(pkg)
     target["description_nl"] = "   "
     with pytest.raises(codebook.CodebookError, match="gemiddelde_bezetting"):
@@ -52,5 +55,7 @@ def test_appendix_b_shows_the_dutch_description() -> None:
     assert ruimte.description not in md  # not the English text
     # the Dutch PII suffix is kept after the Dutch text
     pii = next(line for line in md.splitlines() if line.startswith("| nummer_jongere |"))
-    assert codebook.field("nummer_jongere").description_nl + " Persoonsgegeven: wordt gepseudonimiseerd." in pii
+    assert (
+        codebook.field("nummer_jongere").description_nl + " Persoonsgegeven: wordt gepseudonimiseerd." in pii
+    )
     assert "(Engels)." not in md

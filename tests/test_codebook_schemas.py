@@ -14,16 +14,20 @@ from test_describe_fixture import policy, registrations
 def test_registration_columns_are_the_codebook_resource() -> None:
     names = [f.name for f in codebook.fields("registraties_verwerkt")]
     assert schemas.columns("registrations") == names
-    assert schemas.code_columns("registrations") == [f.name for f in codebook.categorical_fields()
-                                                     if f.name in names]
+    assert schemas.code_columns("registrations") == [
+        f.name for f in codebook.categorical_fields() if f.name in names
+    ]
 
 
-@pytest.mark.parametrize("column,value,needle", [
-    ("maand", "2020/11", "registrations.maand"),
-    ("uur", 24, "registrations.uur"),
-    ("aanleiding", 9, "registrations.aanleiding"),
-    ("vlag_dubbel", "ja", "registrations.vlag_dubbel"),
-])
+@pytest.mark.parametrize(
+    "column,value,needle",
+    [
+        ("maand", "2020/11", "registrations.maand"),
+        ("uur", 24, "registrations.uur"),
+        ("aanleiding", 9, "registrations.aanleiding"),
+        ("vlag_dubbel", "ja", "registrations.vlag_dubbel"),
+    ],
+)
 def test_a_broken_registration_is_a_contract_error(column: str, value: object, needle: str) -> None:
     reg = registrations()
     reg[column] = reg[column].astype(object)
@@ -41,7 +45,9 @@ def test_policy_lists_hold_codebook_codes() -> None:
 
 
 def test_negative_occupancy_is_a_contract_error() -> None:
-    occ = pd.DataFrame({"meting": [2], "locatie": ["L01"], "maand": ["2020-09"], "gemiddelde_bezetting": [-1.0]})
+    occ = pd.DataFrame(
+        {"meting": [2], "locatie": ["L01"], "maand": ["2020-09"], "gemiddelde_bezetting": [-1.0]}
+    )
     with pytest.raises(ContractError, match="occupancy.gemiddelde_bezetting"):
         check(occ, "occupancy")
 
@@ -51,7 +57,9 @@ def test_the_schema_follows_the_codebook(monkeypatch: pytest.MonkeyPatch) -> Non
     reg = registrations()
     reg.loc[0, "aanleiding"] = 6
     validate_registrations(reg)
-    field = next(f for f in codebook.resource("registraties")["schema"]["fields"] if f["name"] == "aanleiding")
+    field = next(
+        f for f in codebook.resource("registraties")["schema"]["fields"] if f["name"] == "aanleiding"
+    )
     monkeypatch.setitem(field, "categories", [c for c in field["categories"] if c["value"] != 6])
     schemas.schema.cache_clear()
     try:

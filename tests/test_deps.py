@@ -49,8 +49,13 @@ def fake_notebooks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _paths(project: Path) -> Paths:
     work = project.parent
-    return Paths(project, build=work / "build", raw=work / "raw-empty", processed=work / "processed",
-                 output=work / "output")
+    return Paths(
+        project,
+        build=work / "build",
+        raw=work / "raw-empty",
+        processed=work / "processed",
+        output=work / "output",
+    )
 
 
 def _stages(project: Path) -> list[list[Step]]:
@@ -80,8 +85,7 @@ def _indirect_only(project: Path, notebook: str, other: str) -> str:
     theirs = set(deps.closure(ENTRIES["chapter"], [nbs / f"{other}.ipynb"], src))
     direct = _direct_imports(nbs / f"{notebook}.ipynb") | set(ENTRIES["chapter"])
     # A leaf module (not a package __init__) that no direct import names.
-    candidates = sorted(m for m in mine - theirs - direct
-                        if deps.module_path(m, src).name != "__init__.py")
+    candidates = sorted(m for m in mine - theirs - direct if deps.module_path(m, src).name != "__init__.py")
     assert candidates, f"no module reached only indirectly by {notebook} and not by {other}"
     return candidates[0]
 
@@ -99,8 +103,9 @@ def _reran(project: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("notebook,other", [(CH2, CH3), (CH3, CH2)])
-def test_editing_an_indirect_import_reruns_the_step(project: Path, fake_notebooks: None,
-                                                    notebook: str, other: str) -> None:
+def test_editing_an_indirect_import_reruns_the_step(
+    project: Path, fake_notebooks: None, notebook: str, other: str
+) -> None:
     module = _indirect_only(project, notebook, other)
     assert module not in _direct_imports(project / "notebooks" / f"{notebook}.ipynb")
     first = _reran(project)
@@ -117,7 +122,9 @@ def test_the_edited_module_changes_the_code_input_only(project: Path) -> None:
     before = {s.name: dict(s.inputs) for s in _notebook_steps(project)}
     _edit(project, module)
     after = {s.name: dict(s.inputs) for s in _notebook_steps(project)}
-    changed = {k for k in after[f"notebook-{CH2}"] if after[f"notebook-{CH2}"][k] != before[f"notebook-{CH2}"][k]}
+    changed = {
+        k for k in after[f"notebook-{CH2}"] if after[f"notebook-{CH2}"][k] != before[f"notebook-{CH2}"][k]
+    }
     assert changed == {"code"}
 
 
@@ -155,15 +162,23 @@ def _verification_calls(source: str) -> set[str]:
     """Calls in ``source`` that run a check of :mod:`analysis.verify` (rather than read its output)."""
     computing = {"check", "compare", "audit", "audit_table", "calibration_table", "run_check"}
     tree = ast.parse(source)
-    bare = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
-            and (n.module or "").startswith("analysis.verify") for a in n.names}
+    bare = {
+        a.asname or a.name
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("analysis.verify")
+        for a in n.names
+    }
     found = set()
     for n in ast.walk(tree):
         if not isinstance(n, ast.Call):
             continue
         f = n.func
-        if isinstance(f, ast.Attribute) and f.attr in computing and isinstance(f.value, ast.Name) \
-                and f.value.id in {"reproduction", "audit", "calibration", "modelcheck"}:
+        if (
+            isinstance(f, ast.Attribute)
+            and f.attr in computing
+            and isinstance(f.value, ast.Name)
+            and f.value.id in {"reproduction", "audit", "calibration", "modelcheck"}
+        ):
             found.add(f"{f.value.id}.{f.attr}")
         elif isinstance(f, ast.Name) and f.id in computing and f.id in bare:
             found.add(f.id)
@@ -177,6 +192,8 @@ def test_the_report_stage_computes_no_verification() -> None:
 
 
 def test_the_verification_call_check_can_fail() -> None:
-    old = ("from analysis.verify.reproduction import check\nfrom analysis.verify import audit\n"
-           "def f(p):\n    return check(p), audit.audit(p)\n")
+    old = (
+        "from analysis.verify.reproduction import check\nfrom analysis.verify import audit\n"
+        "def f(p):\n    return check(p), audit.audit(p)\n"
+    )
     assert _verification_calls(old) == {"check", "audit.audit"}

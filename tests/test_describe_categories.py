@@ -14,9 +14,19 @@ from analysis.describe import categories as cat
 
 def _reg(**cols) -> pd.DataFrame:
     n = len(next(iter(cols.values())))
-    base = {c: pd.array([pd.NA] * n, dtype="Int64") for c in
-            ["aanleiding", "doel", "ruimte", "beheer_ruimte", "contact", "evaluatie_1",
-             "evaluatie_2", "aanvulling_jongere"]}
+    base = {
+        c: pd.array([pd.NA] * n, dtype="Int64")
+        for c in [
+            "aanleiding",
+            "doel",
+            "ruimte",
+            "beheer_ruimte",
+            "contact",
+            "evaluatie_1",
+            "evaluatie_2",
+            "aanvulling_jongere",
+        ]
+    }
     base.update({k: pd.array(v, dtype="Int64") for k, v in cols.items()})
     df = pd.DataFrame(base)
     df["eind"] = pd.Timestamp("2020-09-01")
@@ -48,7 +58,7 @@ def test_unknown_code_fails_loudly():
 def test_evaluation_with_youth_uses_held_or_planned_base():
     reg = _reg(evaluatie_1=[1, 2, 3, 3, None], evaluatie_2=[None, 2, 1, None, 2])
     t = cat.evaluation_with_youth(reg)
-    assert t["denominator"].iloc[0] == 3          # codes 2 and 3 only
+    assert t["denominator"].iloc[0] == 3  # codes 2 and 3 only
     assert dict(zip(t["code"], t["n"])) == {"1": 1, "2": 1, "na": 1}
 
 
@@ -73,7 +83,7 @@ def test_missingness_counts_items_and_debrief_base():
     reg = _reg(aanleiding=[1, None, None], evaluatie_1=[2, 1, 1], evaluatie_2=[None, None, None])
     m = cat.missingness(reg).set_index("item")
     assert m.loc["aanleiding", "n_missing"] == 2
-    assert m.loc["evaluatie_2", "denominator"] == 1   # asked only after a (planned) debrief
+    assert m.loc["evaluatie_2", "denominator"] == 1  # asked only after a (planned) debrief
     assert m.loc["eind", "n_missing"] == 0
 
 
@@ -90,8 +100,13 @@ def test_property_every_registration_once_and_pct_sum(values):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(1, 6)),
-                          st.one_of(st.none(), st.integers(1, 3))), min_size=1, max_size=50))
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.none(), st.integers(1, 6)), st.one_of(st.none(), st.integers(1, 3))),
+        min_size=1,
+        max_size=50,
+    )
+)
 def test_property_room_by_reason_counts_each_once(pairs):
     reg = _reg(aanleiding=[p[0] for p in pairs], ruimte=[p[1] for p in pairs])
     t = cat.room_by_reason(reg)

@@ -51,8 +51,7 @@ def registrations(meting: int = 2, seed: int = 1) -> pd.DataFrame:
     day = rng.integers(1, 28, size=n)
     hour = rng.choice(24, size=n, p=_hour_profile())
     minute = rng.integers(0, 60, size=n)
-    start = pd.to_datetime([f"{m}-{d:02d} {h:02d}:{mi:02d}" for m, d, h, mi in
-                            zip(maand, day, hour, minute)])
+    start = pd.to_datetime([f"{m}-{d:02d} {h:02d}:{mi:02d}" for m, d, h, mi in zip(maand, day, hour, minute)])
     dur = np.round(rng.lognormal(np.log(40), 1.1, size=n)).clip(5, 1439)
     dur[rng.choice(n, 8, replace=False)] = 1439
     dur[rng.choice(n, 20, replace=False)] = np.nan
@@ -60,19 +59,31 @@ def registrations(meting: int = 2, seed: int = 1) -> pd.DataFrame:
     eind = pd.Series(eind).where(~np.isnan(dur))
     youth = np.array([f"{code}-{rng.integers(0, 25)}" for code in loc], dtype=object)
     youth[loc == "L16"] = None  # one location never records a youth number
-    df = pd.DataFrame({
-        "meting": meting, "locatie": loc, "jongere": pd.array(youth, dtype="string"),
-        "start": start, "eind": eind.to_numpy(), "maand": maand, "uur": hour.astype(int),
-        "duur_min": dur,
-    })
+    df = pd.DataFrame(
+        {
+            "meting": meting,
+            "locatie": loc,
+            "jongere": pd.array(youth, dtype="string"),
+            "start": start,
+            "eind": eind.to_numpy(),
+            "maand": maand,
+            "uur": hour.astype(int),
+            "duur_min": dur,
+        }
+    )
     for item, margin in MARGINS.items():
         df[item] = _shuffled(margin, rng)
     with_eval = df["evaluatie_1"].isin([2, 3]).fillna(False).to_numpy()
     ev2 = _shuffled({1: 323, 2: 718, None: 112}, rng)
     df["evaluatie_2"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
     df.loc[with_eval, "evaluatie_2"] = ev2.to_numpy()[: with_eval.sum()]
-    for flag in ["vlag_duur_2359", "vlag_eind_voor_start", "vlag_duur_boven_24u",
-                 "vlag_buiten_periode", "vlag_dubbel"]:
+    for flag in [
+        "vlag_duur_2359",
+        "vlag_eind_voor_start",
+        "vlag_duur_boven_24u",
+        "vlag_buiten_periode",
+        "vlag_dubbel",
+    ]:
         df[flag] = False
     df["vlag_duur_2359"] = df["duur_min"] == 1439
     df["bron_bestand"] = [f"meting-{meting}/registraties/{code}.csv" for code in loc]
@@ -82,8 +93,9 @@ def registrations(meting: int = 2, seed: int = 1) -> pd.DataFrame:
 
 def _hour_profile() -> np.ndarray:
     """Few at night, rising from 7:00, peaks at 18:00 and 20:00 (like Figure 7)."""
-    w = np.array([3, 2, 1, 1, 1, 1, 1, 4, 8, 10, 11, 12, 12, 13, 14, 15, 16, 18, 24, 18, 23,
-                  19, 8, 4], dtype=float)
+    w = np.array(
+        [3, 2, 1, 1, 1, 1, 1, 4, 8, 10, 11, 12, 12, 13, 14, 15, 16, 18, 24, 18, 23, 19, 8, 4], dtype=float
+    )
     return w / w.sum()
 
 
@@ -97,35 +109,65 @@ def policy(meting: int = 2) -> pd.DataFrame:
     door = [None] * 6 + [1] * 5 + [2] * 6
     for i in range(17):
         r = rest_for_unchanged[i - 11] if day[i] == 4 else rest[i]
-        rows.append({"meting": meting, "locatie": LOCS[i], "gegevens": 1, "rustmomenten": r,
-                     "verandering_overdag": day[i], "ambitie_overdag": 1 if day[i] == 4 else 0,
-                     "verandering_nacht": night[i], "nacht_deur": door[i],
-                     "gesloten_per": "2021-01" if i == 16 else None,
-                     "bevorderende_factoren": "1|2" if i % 2 else "3|4|5",
-                     "belemmerende_factoren": "1|2|3" if i % 3 else "4|5"})
-    rows.append({"meting": meting, "locatie": "L18", "gegevens": 0, "rustmomenten": None,
-                 "verandering_overdag": None, "ambitie_overdag": None, "verandering_nacht": None,
-                 "nacht_deur": None, "gesloten_per": None, "bevorderende_factoren": None,
-                 "belemmerende_factoren": None})
+        rows.append(
+            {
+                "meting": meting,
+                "locatie": LOCS[i],
+                "gegevens": 1,
+                "rustmomenten": r,
+                "verandering_overdag": day[i],
+                "ambitie_overdag": 1 if day[i] == 4 else 0,
+                "verandering_nacht": night[i],
+                "nacht_deur": door[i],
+                "gesloten_per": "2021-01" if i == 16 else None,
+                "bevorderende_factoren": "1|2" if i % 2 else "3|4|5",
+                "belemmerende_factoren": "1|2|3" if i % 3 else "4|5",
+            }
+        )
+    rows.append(
+        {
+            "meting": meting,
+            "locatie": "L18",
+            "gegevens": 0,
+            "rustmomenten": None,
+            "verandering_overdag": None,
+            "ambitie_overdag": None,
+            "verandering_nacht": None,
+            "nacht_deur": None,
+            "gesloten_per": None,
+            "bevorderende_factoren": None,
+            "belemmerende_factoren": None,
+        }
+    )
     df = pd.DataFrame(rows)
-    for c in ["rustmomenten", "verandering_overdag", "ambitie_overdag", "verandering_nacht",
-              "nacht_deur"]:
+    for c in ["rustmomenten", "verandering_overdag", "ambitie_overdag", "verandering_nacht", "nacht_deur"]:
         df[c] = df[c].astype("Int64")
     return df
 
 
-def build_processed(folder: Path, metings: tuple[int, ...] = (1, 2), synthetic: bool = True,
-                    with_policy: bool = True) -> Path:
+def build_processed(
+    folder: Path, metings: tuple[int, ...] = (1, 2), synthetic: bool = True, with_policy: bool = True
+) -> Path:
     """Write a processed dir (both measurements; policy for measurement 2 only)."""
     folder.mkdir(parents=True, exist_ok=True)
     reg = pd.concat([registrations(m, seed=m) for m in metings], ignore_index=True)
     reg.to_parquet(folder / "registrations.parquet")
-    occ = [{"meting": m, "locatie": code, "maand": mo, "gemiddelde_bezetting": 38.2}
-           for m in metings for code in LOCS for mo in (MONTHS_2 if m == 2 else MONTHS_1)]
+    occ = [
+        {"meting": m, "locatie": code, "maand": mo, "gemiddelde_bezetting": 38.2}
+        for m in metings
+        for code in LOCS
+        for mo in (MONTHS_2 if m == 2 else MONTHS_1)
+    ]
     pd.DataFrame(occ).to_parquet(folder / "occupancy.parquet")
-    locs = pd.DataFrame({"locatie": LOCS, "instelling": "I", "naam": LOCS,
-                         "eerste_maand": ["2019-09"] * 17 + ["2020-11"],
-                         "laatste_maand": ["2021-02"] * 16 + ["2020-12", "2021-02"]})
+    locs = pd.DataFrame(
+        {
+            "locatie": LOCS,
+            "instelling": "I",
+            "naam": LOCS,
+            "eerste_maand": ["2019-09"] * 17 + ["2020-11"],
+            "laatste_maand": ["2021-02"] * 16 + ["2020-12", "2021-02"],
+        }
+    )
     locs.to_parquet(folder / "locations.parquet")
     if with_policy:
         policy(2).to_parquet(folder / "policy.parquet")

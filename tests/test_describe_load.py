@@ -64,14 +64,20 @@ def test_chapters_write_results_and_cover_published_ids(tmp_path):
     assert missing == []
     # Where the fixture copies the report's margins, the values are exact.
     v = dict(zip(values["published_id"], values["value"]))
-    for pid in ["ch2.s2_1.n.registrations", "ch2.fig03.n.3", "ch2.fig11.n.total", "ch1.rest_moments.n.one_day",
-                "ch2.fig01.n.2020-09", "ch2.tab02.n.4"]:
+    for pid in [
+        "ch2.s2_1.n.registrations",
+        "ch2.fig03.n.3",
+        "ch2.fig11.n.total",
+        "ch1.rest_moments.n.one_day",
+        "ch2.fig01.n.2020-09",
+        "ch2.tab02.n.4",
+    ]:
         assert v[pid] == float(pub.loc[pub["id"] == pid, "value"].item())
 
 
 def test_suppression_primary_and_secondary():
     t = pd.DataFrame({"n": [2, 10, 30], "pct": [4.8, 23.8, 71.4]})
     s = suppress_counts(t, 5)
-    assert s["suppressed"].tolist() == [True, True, False]   # 10 hidden too: else 2 = total - 40
+    assert s["suppressed"].tolist() == [True, True, False]  # 10 hidden too: else 2 = total - 40
     assert s["n"].isna().tolist() == [True, True, False]
     assert suppress_counts(t, 0)["suppressed"].sum() == 0

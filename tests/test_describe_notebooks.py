@@ -36,7 +36,7 @@ def test_params_validation():
     with pytest.raises(ValueError):
         UnplannedParams(lang="de")
     with pytest.raises(ValueError):
-        UnplannedParams(first_month="2020-01")          # before measurement 2
+        UnplannedParams(first_month="2020-01")  # before measurement 2
     with pytest.raises(ValueError):
         PolicyParams(meting=99)
 
@@ -54,9 +54,13 @@ def test_notebook_runs_under_papermill(tmp_path_factory, name, meting):
     out = build / "notebooks" / f"{name}.ipynb"
     out.parent.mkdir(parents=True)
     papermill.execute_notebook(
-        str(default_paths().notebooks / f"{name}.ipynb"), str(out), kernel_name="python3",
+        str(default_paths().notebooks / f"{name}.ipynb"),
+        str(out),
+        kernel_name="python3",
         parameters={"data_dir": str(processed), "output_dir": str(build), "meting": meting},
-        cwd=str(out.parent), progress_bar=False)
+        cwd=str(out.parent),
+        progress_bar=False,
+    )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert outputs and not [o for o in outputs if o.output_type == "error"]

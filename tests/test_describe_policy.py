@@ -34,8 +34,9 @@ def test_all_chapter1_values_match_report_margins():
 
 
 def test_factor_frequencies_multiple_response():
-    p = pd.DataFrame({"gegevens": pd.array([1, 1, 0], dtype="Int64"),
-                      "bevorderende_factoren": ["1|2", "2", None]})
+    p = pd.DataFrame(
+        {"gegevens": pd.array([1, 1, 0], dtype="Int64"), "bevorderende_factoren": ["1|2", "2", None]}
+    )
     t = pol.factor_frequencies(p, "bevorderende_factoren")
     assert t["n"].tolist() == [1, 2, 0, 0, 0] and (t["denominator"] == 2).all()
     assert pol.policy_values("ch1_factors_promoting", t) == {"ch1.factors.n.promoting": 2}

@@ -11,14 +11,19 @@ from analysis.describe import timing
 
 def _reg(reasons, durations, hours=None):
     n = len(reasons)
-    return pd.DataFrame({"aanleiding": pd.array(reasons, dtype="Int64"),
-                         "duur_min": pd.array(durations, dtype="float"),
-                         "uur": hours if hours is not None else [10] * n,
-                         "vlag_eind_voor_start": [False] * n})
+    return pd.DataFrame(
+        {
+            "aanleiding": pd.array(reasons, dtype="Int64"),
+            "duur_min": pd.array(durations, dtype="float"),
+            "uur": hours if hours is not None else [10] * n,
+            "vlag_eind_voor_start": [False] * n,
+        }
+    )
 
 
-@pytest.mark.parametrize("minutes,text", [(5, "0:05"), (142.5, "2:23"), (1439, "23:59"),
-                                          (60, "1:00"), (None, "")])
+@pytest.mark.parametrize(
+    "minutes,text", [(5, "0:05"), (142.5, "2:23"), (1439, "23:59"), (60, "1:00"), (None, "")]
+)
 def test_format_hmm(minutes, text):
     assert timing.format_hmm(minutes) == text
 

@@ -22,8 +22,9 @@ from analysis.describe import disclosure as dc
 
 
 # --- an independent attacker ---------------------------------------------------------------
-def attacker_range(system: dc.CellSystem, hidden: frozenset[str], cell: str, lower: float
-                   ) -> tuple[float, float]:
+def attacker_range(
+    system: dc.CellSystem, hidden: frozenset[str], cell: str, lower: float
+) -> tuple[float, float]:
     """Min and max of ``cell`` given every shown cell and every published line."""
     keys = list(system.values)
     idx = {c: i for i, c in enumerate(keys)}
@@ -39,8 +40,13 @@ def attacker_range(system: dc.CellSystem, hidden: frozenset[str], cell: str, low
     for sign in (1, -1):
         obj = np.zeros(len(keys))
         obj[idx[cell]] = sign
-        res = linprog(obj, A_eq=np.array(a_eq) if a_eq else None,
-                      b_eq=np.zeros(len(a_eq)) if a_eq else None, bounds=bounds, method="highs")
+        res = linprog(
+            obj,
+            A_eq=np.array(a_eq) if a_eq else None,
+            b_eq=np.zeros(len(a_eq)) if a_eq else None,
+            bounds=bounds,
+            method="highs",
+        )
         if res.status == 3:
             ends.append(np.inf)
             continue
@@ -107,8 +113,14 @@ def test_percentages_follow_counts_and_denominators() -> None:
 
 
 def test_suppress_frame_per_group_with_denominator() -> None:
-    df = pd.DataFrame({"group": ["a"] * 3 + ["b"] * 3, "code": ["1", "2", "3"] * 2,
-                       "n": [10, 2, 8, 0, 3, 0], "pct": [50.0, 10.0, 40.0, 0.0, 100.0, 0.0]})
+    df = pd.DataFrame(
+        {
+            "group": ["a"] * 3 + ["b"] * 3,
+            "code": ["1", "2", "3"] * 2,
+            "n": [10, 2, 8, 0, 3, 0],
+            "pct": [50.0, 10.0, 40.0, 0.0, 100.0, 0.0],
+        }
+    )
     df["denominator"] = df.groupby("group")["n"].transform("sum")
     out = dc.suppress_frame(df, 5, group="group")
     assert out["suppressed"].tolist() == [False, True, True, False, True, False]
@@ -159,10 +171,12 @@ def test_distribution_hidden_cells_cannot_be_recomputed(values: list[int], k: in
 
 @SETTINGS
 @given(st.integers(2, 5), st.integers(2, 4), st.data(), st.integers(2, 6))
-def test_crosstab_hidden_cells_cannot_be_recomputed(rows: int, cols: int, data: st.DataObject,
-                                                    k: int) -> None:
-    t = np.array(data.draw(st.lists(st.lists(counts, min_size=cols, max_size=cols),
-                                    min_size=rows, max_size=rows)))
+def test_crosstab_hidden_cells_cannot_be_recomputed(
+    rows: int, cols: int, data: st.DataObject, k: int
+) -> None:
+    t = np.array(
+        data.draw(st.lists(st.lists(counts, min_size=cols, max_size=cols), min_size=rows, max_size=rows))
+    )
     s = dc.crosstab_system(t)
     assert_protected(s, dc.suppress(s, k), k)
 
@@ -214,8 +228,15 @@ def test_narrow_cells_small_cases() -> None:
 @given(st.integers(2, 5), st.integers(2, 4), st.data())
 def test_narrow_cells_agree_with_the_lps(rows: int, cols: int, data: st.DataObject) -> None:
     """Whenever :func:`narrow_cells` decides, it gives what the LPs give, for any hidden set."""
-    t = np.array(data.draw(st.lists(st.lists(st.sampled_from([0, 1, 1, 2, 3, 7, 20]), min_size=cols,
-                                             max_size=cols), min_size=rows, max_size=rows)))
+    t = np.array(
+        data.draw(
+            st.lists(
+                st.lists(st.sampled_from([0, 1, 1, 2, 3, 7, 20]), min_size=cols, max_size=cols),
+                min_size=rows,
+                max_size=rows,
+            )
+        )
+    )
     s = dc.crosstab_system(t, row_margins=data.draw(st.booleans()), col_margins=data.draw(st.booleans()))
     positive = sorted(c for c, v in s.values.items() if v > 0)
     if not positive:

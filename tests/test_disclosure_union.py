@@ -30,14 +30,21 @@ def _publish(processed: Path, build: Path, joint: bool) -> dict[str, dict]:
     """Content JSON of every location's factsheet (joint suppression, or each on its own)."""
     out = {}
     for loc in PER_MONTH:
-        p = FactsheetParams(location=loc, meting=2, data_dir=str(processed), output_dir=str(build),
-                            min_cell_size=K)
+        p = FactsheetParams(
+            location=loc, meting=2, data_dir=str(processed), output_dir=str(build), min_cell_size=K
+        )
         if joint:
             rf.content(p)
         else:  # the old behaviour: each factsheet protects only its own tables
             data = load_measurement(processed, 2, MONTHS)
-            sheet = dl.factsheet(data.registrations, data.occupancy, location=loc,
-                                 period=dl.Period(tuple(MONTHS)), k=K, locations=data.locations)
+            sheet = dl.factsheet(
+                data.registrations,
+                data.occupancy,
+                location=loc,
+                period=dl.Period(tuple(MONTHS)),
+                k=K,
+                locations=data.locations,
+            )
             (rf.work_dir(p.paths())).mkdir(parents=True, exist_ok=True)
             (rf.work_dir(p.paths()) / f"{loc}.json").write_text(json.dumps(sheet), encoding="utf-8")
         out[loc] = json.loads((rf.work_dir(p.paths()) / f"{loc}.json").read_text("utf-8"))
@@ -84,8 +91,11 @@ def _pinned(processed: Path, sheets: dict[str, dict]) -> dict[str, tuple[float, 
     # Shares are printed as percentages, never as counts: a share hidden only because its base
     # is hidden (its count >= k, e.g. "yes" of the earlier months = whole period - latest month)
     # is no secret. Every printed count and every small share count is.
-    return {c: iv for c, iv in pinned.items()
-            if not any(f"|{name}:" in c for name in dl.SHARES) or system.values[c] < K}
+    return {
+        c: iv
+        for c, iv in pinned.items()
+        if not any(f"|{name}:" in c for name in dl.SHARES) or system.values[c] < K
+    }
 
 
 @pytest.fixture(scope="module")

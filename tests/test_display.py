@@ -39,7 +39,9 @@ def test_emitters_produce_one_markdown_output(monkeypatch):
     seen = []
     import IPython.display as ipd
 
-    monkeypatch.setattr(ipd, "display", lambda obj, raw=False, metadata=None: seen.append((obj, raw, metadata)))
+    monkeypatch.setattr(
+        ipd, "display", lambda obj, raw=False, metadata=None: seen.append((obj, raw, metadata))
+    )
     display.table(pd.DataFrame({"a": [1]}), label="t", caption="c")
     display.text("Hallo")
     display.metadata(display.pipe_table, "ch2_fig02_reason")

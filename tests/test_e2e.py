@@ -41,8 +41,9 @@ def test_both_report_files_exist(built: tuple[Paths, list]) -> None:
 
 
 def _pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_report_shows_the_monthly_counts_of_the_data(built: tuple[Paths, list]) -> None:
@@ -75,7 +76,9 @@ def test_leave_one_location_out_ran_beside_chapter_3(built: tuple[Paths, list]) 
     ran = {r.name for r in results if r.ran}
     assert {"notebook-03_change_across_measurements", "notebook-03b_leave_one_location_out"} <= ran
     index = pd.read_csv(paths.model_results / "index.csv")
-    assert {"ch3_models_fixed", "ch3_sens_estimates", "ch3_sens_lolo", "ch3_sens_lolo_range"} <= set(index["name"])
+    assert {"ch3_models_fixed", "ch3_sens_estimates", "ch3_sens_lolo", "ch3_sens_lolo_range"} <= set(
+        index["name"]
+    )
     html = (paths.report_output / "report.html").read_text(encoding="utf-8")
     assert 'id="tbl-ch3-sens-lolo"' in html and 'id="tbl-stat-sens-lolo"' in html
 
@@ -90,9 +93,27 @@ def test_executed_notebooks_pass_nbval(built: tuple[Paths, list]) -> None:
     paths, _ = built
     nbs = sorted(str(p) for p in paths.executed_notebooks.glob("*.ipynb"))
     names = {Path(p).stem for p in nbs}
-    assert {"01_planned_policy", "02_unplanned_seclusion", "03_change_across_measurements",
-            "03b_leave_one_location_out"} <= names, names
-    out = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
-                          "-o", "addopts=", *nbs], capture_output=True, text=True,
-                         cwd=default_paths().root)
+    assert {
+        "01_planned_policy",
+        "02_unplanned_seclusion",
+        "03_change_across_measurements",
+        "03b_leave_one_location_out",
+    } <= names, names
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            *nbs,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=default_paths().root,
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]

@@ -54,10 +54,15 @@ def _lock() -> dict[str, tuple[str, int]]:
 
 def test_every_pin_is_in_the_lock_at_the_same_version() -> None:
     lock = _lock()
-    wrong = {k: (v, lock.get(k, ("absent", 0))[0]) for k, v in _pyproject_pins().items()
-             if lock.get(k, ("absent", 0))[0] != v}
-    assert not wrong, (f"requirements.lock is out of step with pyproject.toml (pin, lock): {wrong}; "
-                       "run `make lock` and commit requirements.lock")
+    wrong = {
+        k: (v, lock.get(k, ("absent", 0))[0])
+        for k, v in _pyproject_pins().items()
+        if lock.get(k, ("absent", 0))[0] != v
+    }
+    assert not wrong, (
+        f"requirements.lock is out of step with pyproject.toml (pin, lock): {wrong}; "
+        "run `make lock` and commit requirements.lock"
+    )
 
 
 def test_every_locked_package_has_a_hash() -> None:
@@ -106,8 +111,10 @@ def test_notebook_and_its_py_percent_twin_are_in_sync(notebook: Path) -> None:
 
     twin = notebook.with_suffix(".py")
     rel_nb, rel_py = notebook.relative_to(ROOT), twin.relative_to(ROOT)
-    fix = (f"run `.venv/bin/jupytext --sync {rel_nb}` from the project root (the newer of "
-           f"{rel_nb.name} and {rel_py.name} wins), check the diff and commit both files")
+    fix = (
+        f"run `.venv/bin/jupytext --sync {rel_nb}` from the project root (the newer of "
+        f"{rel_nb.name} and {rel_py.name} wins), check the diff and commit both files"
+    )
     assert twin.exists(), f"{rel_py} is missing: {fix}"
     config = load_jupytext_config(os.path.abspath(notebook))
     expected = jupytext.writes(jupytext.read(notebook, config=config), fmt="py:percent", config=config)

@@ -24,8 +24,16 @@ from analysis.core.paths import Paths, default_paths
 MONTHS = ["2020-09", "2020-10", "2020-11", "2020-12", "2021-01", "2021-02"]
 #: Registrations per month of each fixture location (L02 is small: its latest month has 3).
 PER_MONTH = {"L01": [22, 25, 30, 18, 16, 17], "L02": [6, 0, 7, 5, 8, 3], "L03": [9, 12, 4, 10, 11, 6]}
-CODES = ["aanleiding", "doel", "ruimte", "beheer_ruimte", "contact", "evaluatie_1", "evaluatie_2",
-         "aanvulling_jongere"]
+CODES = [
+    "aanleiding",
+    "doel",
+    "ruimte",
+    "beheer_ruimte",
+    "contact",
+    "evaluatie_1",
+    "evaluatie_2",
+    "aanvulling_jongere",
+]
 N_CODES = [6, 5, 3, 2, 3, 3, 2, 4]
 
 
@@ -38,22 +46,51 @@ def write_processed(out: Path, *, synthetic: bool = True, seed: int = 3) -> Path
             for j in range(n):
                 start = pd.Timestamp(f"{m}-01") + pd.Timedelta(minutes=int(rng.integers(0, 27 * 1440)))
                 dur = float(rng.gamma(1.3, 50))
-                row = {"meting": 2, "locatie": loc, "jongere": f"pseudo-{loc}-{j % 4}", "start": start,
-                       "eind": start + pd.Timedelta(minutes=dur), "maand": m, "uur": start.hour,
-                       "duur_min": dur, "bron_bestand": f"meting-2/registraties/{loc}.csv", "bron_rij": j + 2}
+                row = {
+                    "meting": 2,
+                    "locatie": loc,
+                    "jongere": f"pseudo-{loc}-{j % 4}",
+                    "start": start,
+                    "eind": start + pd.Timedelta(minutes=dur),
+                    "maand": m,
+                    "uur": start.hour,
+                    "duur_min": dur,
+                    "bron_bestand": f"meting-2/registraties/{loc}.csv",
+                    "bron_rij": j + 2,
+                }
                 for c, k in zip(CODES, N_CODES):
                     row[c] = pd.NA if rng.random() < 0.05 else int(rng.integers(1, k + 1))
-                for f in ("vlag_duur_2359", "vlag_eind_voor_start", "vlag_duur_boven_24u",
-                          "vlag_buiten_periode", "vlag_dubbel"):
+                for f in (
+                    "vlag_duur_2359",
+                    "vlag_eind_voor_start",
+                    "vlag_duur_boven_24u",
+                    "vlag_buiten_periode",
+                    "vlag_dubbel",
+                ):
                     row[f] = False
                 rows.append(row)
     reg = pd.DataFrame(rows)
     for c in CODES:
         reg[c] = reg[c].astype("Int64")
-    occ = pd.DataFrame([{"meting": 2, "locatie": loc, "maand": m, "gemiddelde_bezetting": 12.0 + i}
-                        for i, loc in enumerate(PER_MONTH) for m in MONTHS])
-    locs = pd.DataFrame([{"locatie": loc, "instelling": "I", "naam": f"Locatie {loc[-1]}",
-                          "eerste_maand": MONTHS[0], "laatste_maand": MONTHS[-1]} for loc in PER_MONTH])
+    occ = pd.DataFrame(
+        [
+            {"meting": 2, "locatie": loc, "maand": m, "gemiddelde_bezetting": 12.0 + i}
+            for i, loc in enumerate(PER_MONTH)
+            for m in MONTHS
+        ]
+    )
+    locs = pd.DataFrame(
+        [
+            {
+                "locatie": loc,
+                "instelling": "I",
+                "naam": f"Locatie {loc[-1]}",
+                "eerste_maand": MONTHS[0],
+                "laatste_maand": MONTHS[-1],
+            }
+            for loc in PER_MONTH
+        ]
+    )
     out.mkdir(parents=True, exist_ok=True)
     reg.to_parquet(out / "registrations.parquet", index=False)
     occ.to_parquet(out / "occupancy.parquet", index=False)
@@ -100,7 +137,8 @@ def test_every_hidden_count_shows_the_mark(processed: Path) -> None:
                         assert row[pos + 1] == dc.SUPPRESSED_MARK
         counts = sheet["indicators"]["rows"][0][1:4]
         assert [c == dc.SUPPRESSED_MARK for c in counts] == [
-            k in hidden for k in (f"m:{MONTHS[-1]}", "E", "T")]
+            k in hidden for k in (f"m:{MONTHS[-1]}", "E", "T")
+        ]
 
 
 def test_small_location_hides_its_latest_month(processed: Path) -> None:
@@ -156,7 +194,9 @@ def test_changing_one_location_changes_only_its_inputs(processed: Path, tmp_path
     reg.loc[reg["locatie"] == "L01", "contact"] = 3
     reg.to_parquet(proc / "registrations.parquet", index=False)
     again = {s.name: s.inputs for s in fs.factsheet_steps(paths, 2)}
-    assert {k for k in again["factsheet-L02"] if again["factsheet-L02"][k] != after["factsheet-L02"][k]} == {"national"}
+    assert {k for k in again["factsheet-L02"] if again["factsheet-L02"][k] != after["factsheet-L02"][k]} == {
+        "national"
+    }
 
 
 # --- end to end -----------------------------------------------------------------------------
@@ -177,8 +217,10 @@ def _check_outputs(paths: Paths, loc: str, synthetic: bool) -> None:
     assert (SYNTHETIC_BANNER in page) == synthetic
     assert f"locatie {loc}" in page
     sheet = json.loads((fs.work_dir(paths) / f"{loc}.json").read_text("utf-8"))
-    shown = [*(c for r in sheet["indicators"]["rows"] for c in r),
-             *(c for t in sheet["tables"] for r in [*t["rows"], t["total"]] for c in r)]
+    shown = [
+        *(c for r in sheet["indicators"]["rows"] for c in r),
+        *(c for t in sheet["tables"] for r in [*t["rows"], t["total"]] for c in r),
+    ]
     assert _cells(page) == shown  # the HTML shows exactly the disclosure-controlled content
     assert "pseudo-" not in page  # no youth-level values
     assert not (paths.executed_notebooks / "factsheets").exists()  # no kernel, no executed notebook
@@ -207,10 +249,16 @@ def test_the_notebook_calls_the_function_the_build_runs(processed: Path, tmp_pat
     fs.run_job(job)
     by_notebook = _paths(processed, tmp_path / "nb-build")
     executed = tmp_path / "factsheet-L02.ipynb"
-    run_mod.execute(built.notebooks / fs.NOTEBOOK, executed,
-                    dict(job.parameters(), output_dir=str(by_notebook.build)), cwd=built.root)
+    run_mod.execute(
+        built.notebooks / fs.NOTEBOOK,
+        executed,
+        dict(job.parameters(), output_dir=str(by_notebook.build)),
+        cwd=built.root,
+    )
     for name in ("L02.json", "L02-maanden.svg"):
-        assert (fs.work_dir(by_notebook) / name).read_bytes() == (fs.work_dir(built) / name).read_bytes(), name
+        assert (fs.work_dir(by_notebook) / name).read_bytes() == (fs.work_dir(built) / name).read_bytes(), (
+            name
+        )
     text = executed.read_text("utf-8")
     assert "factsheets.content(p)" in text and "pseudo-" not in text
 
@@ -240,8 +288,9 @@ def test_months_without_participation_show_a_dash(processed: Path) -> None:
     assert sheet["inactive"] == ["jan 2021", "feb 2021"]
 
 
-def _drop_months(reg: pd.DataFrame, occ: pd.DataFrame, loc: str, months: list[str]
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _drop_months(
+    reg: pd.DataFrame, occ: pd.DataFrame, loc: str, months: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The location has neither registrations nor occupancy in ``months``."""
     keep_reg = ~((reg["locatie"] == loc) & reg["maand"].isin(months))
     keep_occ = ~((occ["locatie"] == loc) & occ["maand"].astype(str).isin(months))
@@ -259,12 +308,15 @@ def test_late_starting_location_counts_only_its_months(processed: Path) -> None:
     assert [m["text"] for m in sheet["months"][:2]] == [dl.NA_TEXT] * 2
     assert sheet["inactive"] == ["sep 2020", "okt 2020"] and sheet["active_months"] == 4
     n = PER_MONTH["L01"]
-    avg = nf.number(sum(n[2:5]) / 3, 1)                         # 3 earlier months it registered
+    avg = nf.number(sum(n[2:5]) / 3, 1)  # 3 earlier months it registered
     assert sheet["key_figures"][0]["sub"] == f"nov 2020 – jan 2021: gemiddeld {avg} per maand"
     assert sheet["key_figures"][3]["label"] == "Registraties nov 2020 – feb 2021"
-    assert sheet["key_figures"][3]["value"] == str(sum(n[2:])) and sheet["key_figures"][3]["sub"] == "4 van de 6 maanden van de meting"
+    assert (
+        sheet["key_figures"][3]["value"] == str(sum(n[2:]))
+        and sheet["key_figures"][3]["sub"] == "4 van de 6 maanden van de meting"
+    )
     assert sheet["indicators"]["columns"][1:4] == ["feb 2021", "nov 2020 – jan 2021", "nov 2020 – feb 2021"]
-    rate_t = sum(n[2:]) / (12.0 * 4) * 10                        # occupancy 12 in each active month
+    rate_t = sum(n[2:]) / (12.0 * 4) * 10  # occupancy 12 in each active month
     assert sheet["indicators"]["rows"][1][3] == nf.number(rate_t, 1)
 
 
@@ -274,9 +326,15 @@ def test_early_closing_location_shows_no_latest_month(processed: Path) -> None:
     assert [m["text"] for m in sheet["months"][4:]] == [dl.NA_TEXT] * 2
     assert sheet["key_figures"][0]["value"] == dl.NA_TEXT and sheet["key_figures"][2]["value"] == dl.NA_TEXT
     n = PER_MONTH["L01"]
-    assert sheet["key_figures"][0]["sub"] == f"sep 2020 – dec 2020: gemiddeld {nf.number(sum(n[:4]) / 4, 1)} per maand"
+    assert (
+        sheet["key_figures"][0]["sub"]
+        == f"sep 2020 – dec 2020: gemiddeld {nf.number(sum(n[:4]) / 4, 1)} per maand"
+    )
     assert sheet["indicators"]["columns"][2:4] == ["sep 2020 – dec 2020", "sep 2020 – dec 2020"]
-    assert sheet["key_figures"][3]["value"] == str(sum(n[:4])) and sheet["key_figures"][3]["sub"] == "4 van de 6 maanden van de meting"
+    assert (
+        sheet["key_figures"][3]["value"] == str(sum(n[:4]))
+        and sheet["key_figures"][3]["sub"] == "4 van de 6 maanden van de meting"
+    )
     assert all(r[1] == dl.NA_TEXT for t in sheet["tables"] for r in t["rows"])
 
 

@@ -17,8 +17,8 @@ def test_category_style_stable_and_missing_grey():
     assert figures.category_style("1", "aanleiding") == figures.category_style(1, "aanleiding")
     assert figures.category_style("na", "aanleiding") == (figures.MISSING_COLOUR, figures.MISSING_HATCH)
     styles = {figures.category_style(c, "aanleiding") for c in range(1, 7)}
-    assert len(styles) == 6                                  # every reason distinct
-    assert len({h for _, h in styles}) == 6                  # ... also in greyscale (hatches)
+    assert len(styles) == 6  # every reason distinct
+    assert len({h for _, h in styles}) == 6  # ... also in greyscale (hatches)
 
 
 def test_category_style_comes_from_the_codebook(monkeypatch):
@@ -26,14 +26,18 @@ def test_category_style_comes_from_the_codebook(monkeypatch):
     from analysis import codebook
 
     pkg = codebook.load_package()
-    reasons = next(f for f in codebook.resource("registraties")["schema"]["fields"] if f["name"] == "aanleiding")
+    reasons = next(
+        f for f in codebook.resource("registraties")["schema"]["fields"] if f["name"] == "aanleiding"
+    )
     cat6 = next(c for c in reasons["categories"] if c["value"] == 6)
     monkeypatch.setitem(cat6, "colour", "#123456")
     assert pkg is codebook.load_package()
     assert figures.category_style(6, "aanleiding") == ("#123456", cat6["hatch"])
     # Codes are unique within a field only: the same code has another style in another field.
-    assert figures.category_style(3, "ruimte") == (codebook.field("ruimte").category(3).colour,
-                                                   codebook.field("ruimte").category(3).hatch)
+    assert figures.category_style(3, "ruimte") == (
+        codebook.field("ruimte").category(3).colour,
+        codebook.field("ruimte").category(3).hatch,
+    )
 
 
 def test_every_category_has_a_colour_and_hatch_distinct_within_its_field():
@@ -86,8 +90,13 @@ def test_month_label_and_caption():
 
 
 def test_other_figure_types(tmp_path):
-    reg = pd.DataFrame({"aanleiding": pd.array([1, 3, 3], dtype="Int64"),
-                        "ruimte": pd.array([1, 3, None], dtype="Int64"), "uur": [1, 18, 20]})
+    reg = pd.DataFrame(
+        {
+            "aanleiding": pd.array([1, 3, 3], dtype="Int64"),
+            "ruimte": pd.array([1, 3, None], dtype="Int64"),
+            "uur": [1, 18, 20],
+        }
+    )
     from analysis.describe import timing
 
     assert figures.stacked_by_group(cat.room_by_reason(reg), tmp_path / "r").png.exists()

@@ -15,14 +15,14 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "analysis"
 
 
 def test_rounding_is_half_up_and_never_negative_zero():
-    assert nf.number(0.125, 2) == "0,13"          # half up; round() would give 0,12
+    assert nf.number(0.125, 2) == "0,13"  # half up; round() would give 0,12
     assert nf.number(688.05, 1) == "688,1"
-    assert nf.number(-0.125, 2) == "-0,13"        # half away from zero
+    assert nf.number(-0.125, 2) == "-0,13"  # half away from zero
     assert nf.number(-1.14e-13, 2) == "0,00" and nf.number(-0.004, 2) == "0,00"
 
 
 def test_thousands_rule_stated_once():
-    assert nf.number(1613) == "1613"              # four digits: ungrouped, as the 2021 report
+    assert nf.number(1613) == "1613"  # four digits: ungrouped, as the 2021 report
     assert nf.number(12345) == "12.345" and nf.number(1234567.5, 1) == "1.234.567,5"
     assert nf.number(12345, lang="en") == "12,345" and nf.number(-12345) == "-12.345"
 
@@ -32,7 +32,10 @@ def test_percent_p_and_ci():
     assert nf.percent(29.4117, decimals=1) == "29,4%"
     assert nf.pvalue(0.0004) == "<\u00a00,001" and nf.pvalue(0.046) == "0,046" and nf.pvalue(0.001) == "0,001"
     assert nf.p_text(0.0004) == "p <\u00a00,001" and nf.p_text(0.0456) == "p = 0,046"
-    assert nf.ci(0.854, 0.985) == "0,85\u00a0tot\u00a00,99" and nf.ci(-0.2, 0.1, 1, "en") == "-0.2\u00a0to\u00a00.1"
+    assert (
+        nf.ci(0.854, 0.985) == "0,85\u00a0tot\u00a00,99"
+        and nf.ci(-0.2, 0.1, 1, "en") == "-0.2\u00a0to\u00a00.1"
+    )
     assert nf.ci(float("nan"), 1.0) == "" and nf.number(None) == "" and nf.number(pd.NA) == ""
 
 
@@ -54,7 +57,7 @@ def test_number_round_trips(x, d):
     s = nf.number(x, d)
     assert "e" not in s and (not s.startswith("-") or any(c in "123456789" for c in s))
     back = float(s.replace(".", "").replace(",", "."))
-    assert abs(back - x) <= 0.5 * 10 ** -d + 1e-9 * max(1, abs(x))
+    assert abs(back - x) <= 0.5 * 10**-d + 1e-9 * max(1, abs(x))
 
 
 # --- every output path shows the same text for the same value -----------------------------
@@ -70,21 +73,22 @@ def test_every_output_path_agrees():
 
     for x in VALUES:
         two = nf.number(x, 2)
-        assert models.fmt(x) == two                               # chapter-3 tables
-        assert narrative.fmt(x) == two                            # chapter-3 sentences
+        assert models.fmt(x) == two  # chapter-3 tables
+        assert narrative.fmt(x) == two  # chapter-3 sentences
         assert text.count(x, "keer", "keer", decimals=2) in (f"{two} keer", "geen keer")  # summary, narrative
-        assert describe_tables.number(x, decimals=2) == two       # chapter 1-2 narrative
-        assert figures.number_formatter("nl", 2)(x, None) == two       # figure axes
-        assert appendices.computed_cell(x, 0, "rounded") == (nf.integer(x) if float(x).is_integer()
-                                                              else nf.number(x, 2))  # appendix D
-        assert statistics.sig(x) == nf.significant(x)             # appendix A
-        assert audit._fmt(x) == nf.shortest(x)              # appendix E
+        assert describe_tables.number(x, decimals=2) == two  # chapter 1-2 narrative
+        assert figures.number_formatter("nl", 2)(x, None) == two  # figure axes
+        assert appendices.computed_cell(x, 0, "rounded") == (
+            nf.integer(x) if float(x).is_integer() else nf.number(x, 2)
+        )  # appendix D
+        assert statistics.sig(x) == nf.significant(x)  # appendix A
+        assert audit._fmt(x) == nf.shortest(x)  # appendix E
         assert models.fmt_pvalue(x) == nf.pvalue(x) if x >= 0 else True
         one = nf.number(x, 1)
-        assert location._fmt_rate(x, "nl") == one                 # factsheets
+        assert location._fmt_rate(x, "nl") == one  # factsheets
         md = display.table_markdown(pd.DataFrame({"v": [x]}), label="t", caption="c")
         shown = nf.integer(x) if float(x).is_integer() else one
-        assert f"| {shown} |" in md                               # notebook tables
+        assert f"| {shown} |" in md  # notebook tables
     assert text.share(0.434, 100) == nf.percent(0.434)
     assert models.fmt_ci(0.854, 0.985) == nf.ci(0.854, 0.985)
     assert models.fmt_p_text(0.0004) == nf.p_text(0.0004) == "p <\u00a00,001"
@@ -100,8 +104,10 @@ def test_appendix_d_shows_p_bounds_as_bounds():
 
 def test_no_other_module_formats_numbers_itself():
     """Decimal commas and exponent formats are produced in analysis.present.format only."""
-    patterns = [re.compile(p) for p in (r'replace\("\.", ","\)', r"replace\('\.', ','\)", r":[+]?\.?\d*g}",
-                                        r":,\.", r"\d+e}")]
+    patterns = [
+        re.compile(p)
+        for p in (r'replace\("\.", ","\)', r"replace\('\.', ','\)", r":[+]?\.?\d*g}", r":,\.", r"\d+e}")
+    ]
     # The models stage may not import the present stage; its verdict phrases (three thresholds
     # typed as constants) are the one known exception until that text moves to present/.
     exempt = {"present/format.py", "models/verdict.py"}

@@ -31,10 +31,24 @@ def test_codebook_codes_follow_bijlage_2() -> None:
 def test_codebook_registration_columns_are_the_contract() -> None:
     names = [f.name for f in codebook.fields("registraties")]
     assert names == [
-        "locatie", "nummer_jongere", "datum_start", "tijd_start", "datum_eind", "tijd_eind",
-        "aanleiding", "aanleiding_omschrijving", "doel", "doel_omschrijving", "ruimte",
-        "beheer_ruimte", "contact", "evaluatie_1", "evaluatie_2", "aanvulling_jongere",
-        "aanvulling_omschrijving", "opmerkingen",
+        "locatie",
+        "nummer_jongere",
+        "datum_start",
+        "tijd_start",
+        "datum_eind",
+        "tijd_eind",
+        "aanleiding",
+        "aanleiding_omschrijving",
+        "doel",
+        "doel_omschrijving",
+        "ruimte",
+        "beheer_ruimte",
+        "contact",
+        "evaluatie_1",
+        "evaluatie_2",
+        "aanvulling_jongere",
+        "aanvulling_omschrijving",
+        "opmerkingen",
     ]
     free = {f.name for f in codebook.fields("registraties") if f.free_text}
     assert free == {"aanleiding_omschrijving", "doel_omschrijving", "aanvulling_omschrijving", "opmerkingen"}
@@ -57,7 +71,9 @@ def test_measurements_are_six_months() -> None:
 
 def test_invalid_measurement_file_names_file_and_field(tmp_path: Path) -> None:
     bad = tmp_path / "meting-9.yaml"
-    bad.write_text("meting: 9\nfolder: meting-9\nfirst_month: '2021-13'\nlast_month: '2021-02'\nexpected_locations: 3\n")
+    bad.write_text(
+        "meting: 9\nfolder: meting-9\nfirst_month: '2021-13'\nlast_month: '2021-02'\nexpected_locations: 3\n"
+    )
     with pytest.raises(ValueError, match=r"(?s)meting-9.yaml.*first_month"):
         measurements.load(bad)
 

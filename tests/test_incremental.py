@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from analysis.pipeline.incremental import BuildLocked, Runner, Step, StepFailed, build_lock, replace_dir, staging_dir
+from analysis.pipeline.incremental import (
+    BuildLocked,
+    Runner,
+    Step,
+    StepFailed,
+    build_lock,
+    replace_dir,
+    staging_dir,
+)
 
 
 def _step(tmp: Path, name: str, digest: str, log: list[str]) -> Step:
@@ -108,18 +116,30 @@ def test_a_second_holder_of_the_build_lock_is_refused(tmp_path: Path) -> None:
 def test_two_concurrent_builds_one_says_so_and_exits_2(tmp_path: Path) -> None:
     """Two processes: the first holds the lock of the build folder, the second CLI build exits 2."""
     build = tmp_path / "build"
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
         from analysis.pipeline.incremental import build_lock
         with build_lock(Path({str(build)!r})):
             print("locked", flush=True)
             time.sleep(60)
-        """)], stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        second = subprocess.run([sys.executable, "-m", "analysis.pipeline.cli", "build", "--build", str(build)],
-                                capture_output=True, text=True, timeout=120)
+        second = subprocess.run(
+            [sys.executable, "-m", "analysis.pipeline.cli", "build", "--build", str(build)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert second.returncode == 2, second.stdout + second.stderr
         assert "another build is running" in " ".join(second.stdout.split())
         assert str(holder.pid) in second.stdout.replace("\n", "")

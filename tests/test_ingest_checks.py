@@ -13,11 +13,14 @@ from ingest_fixtures import KEY, MEASUREMENTS, make_tree, valid_row, valid_rows,
 
 DATE_HINT = "is not a date (expected DD.MM.JJJJ, DD-MM-JJJJ, JJJJ-MM-DD or an Excel date number)"
 TIME_HINT = "is not a time (expected HH:MM or H:MM)"
-AANLEIDING = ("1 Agressie, 2 Orde/regels, 3 Zelfbeschadiging, 4 Personele bezetting, "
-              "5 Rust-/kamermoment, 6 Anders")
+AANLEIDING = (
+    "1 Agressie, 2 Orde/regels, 3 Zelfbeschadiging, 4 Personele bezetting, 5 Rust-/kamermoment, 6 Anders"
+)
 
 
-def ingest_rows(tmp_path: Path, rows: list[dict[str, str]], **kw) -> tuple[ingest.IngestReport, pd.DataFrame, pd.DataFrame]:
+def ingest_rows(
+    tmp_path: Path, rows: list[dict[str, str]], **kw
+) -> tuple[ingest.IngestReport, pd.DataFrame, pd.DataFrame]:
     raw = make_tree(tmp_path, rows, **kw)
     rep = ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
     reg = pd.read_parquet(tmp_path / "out" / "registrations.parquet")
@@ -42,11 +45,20 @@ BAD_REGISTRATIONS = [
     ({"datum_start": "7"}, "datum_start", "7", f"datum_start {DATE_HINT}"),
     ({"tijd_start": "25:00"}, "tijd_start", "25:00", f"tijd_start {TIME_HINT}"),
     ({"tijd_eind": "8u30"}, "tijd_eind", "8u30", f"tijd_eind {TIME_HINT}"),
-    ({"evaluatie_2": "7"}, "evaluatie_2", "7",
-     "evaluatie_2 is not a code; allowed: 1 Zonder jongere, 2 Met jongere"),
+    (
+        {"evaluatie_2": "7"},
+        "evaluatie_2",
+        "7",
+        "evaluatie_2 is not a code; allowed: 1 Zonder jongere, 2 Met jongere",
+    ),
     ({"aanleiding": "Agresie"}, "aanleiding", "Agresie", f"aanleiding is not a code; allowed: {AANLEIDING}"),
-    ({"doel": "6"}, "doel", "6", "doel is not a code; allowed: 1 Veiligheid jongere, 2 Veiligheid "
-     "anderen, 3 Consequentie op gedrag, 4 Tot rust komen jongere, 5 Anders"),
+    (
+        {"doel": "6"},
+        "doel",
+        "6",
+        "doel is not a code; allowed: 1 Veiligheid jongere, 2 Veiligheid "
+        "anderen, 3 Consequentie op gedrag, 4 Tot rust komen jongere, 5 Anders",
+    ),
 ]
 
 
@@ -66,7 +78,8 @@ def test_bad_registration_is_quarantined_with_reason(bad_run, case):
     assert row not in set(reg["bron_rij"])
     lines = quar[quar["row"] == str(row)]
     assert lines[["file", "column", "value", "reason"]].values.tolist() == [
-        ["meting-2/registraties/export.csv", column, value, reason]]
+        ["meting-2/registraties/export.csv", column, value, reason]
+    ]
 
 
 def test_bad_registrations_reconcile(bad_run):
@@ -121,7 +134,11 @@ SPELLINGS = [
     ({"datum_start": "2020-10-03"}, "start", pd.Timestamp("2020-10-03 09:07")),
     ({"datum_start": "03-10-2020"}, "start", pd.Timestamp("2020-10-03 09:07")),
     ({"datum_start": "44107"}, "start", pd.Timestamp("2020-10-03 09:07")),
-    ({"tijd_start": "9:07:30"}, "start", pd.Timestamp("2020-02-10 09:07:30").replace(year=2020, month=10, day=2)),
+    (
+        {"tijd_start": "9:07:30"},
+        "start",
+        pd.Timestamp("2020-02-10 09:07:30").replace(year=2020, month=10, day=2),
+    ),
     ({"aanleiding": " agressie "}, "aanleiding", 1),
     ({"aanleiding": "AGGRESSION"}, "aanleiding", 1),
     ({"aanleiding": "01"}, "aanleiding", 1),
@@ -167,13 +184,20 @@ def test_missing_required_column_quarantines_every_row(tmp_path):
     assert_reconciles(rep)
 
 
-@pytest.mark.parametrize("name, content, error", [
-    ("kapot.xlsx", b"this is not a workbook", "a text (CSV) file saved with the extension .xlsx (0 rows"),
-    ("kapot2.xlsx", b"PK\x03\x04 broken zip" + bytes(range(256)), "not a readable XLSX workbook"),
-    ("kapot.sav", b"not spss", "not a readable SPSS .sav file"),
-    ("oud.xls", b"\xd0\xcf\x11\xe0", "unsupported file type '.xls'; save the export as .csv, .xlsx or .sav"),
-    ("leeg.csv", b"", "the file is empty (no header row)"),
-])
+@pytest.mark.parametrize(
+    "name, content, error",
+    [
+        ("kapot.xlsx", b"this is not a workbook", "a text (CSV) file saved with the extension .xlsx (0 rows"),
+        ("kapot2.xlsx", b"PK\x03\x04 broken zip" + bytes(range(256)), "not a readable XLSX workbook"),
+        ("kapot.sav", b"not spss", "not a readable SPSS .sav file"),
+        (
+            "oud.xls",
+            b"\xd0\xcf\x11\xe0",
+            "unsupported file type '.xls'; save the export as .csv, .xlsx or .sav",
+        ),
+        ("leeg.csv", b"", "the file is empty (no header row)"),
+    ],
+)
 def test_unreadable_file_is_reported_not_skipped(tmp_path, name, content, error):
     raw = make_tree(tmp_path, valid_rows(2))
     (raw / "meting-2" / "registraties" / name).write_bytes(content)
@@ -194,21 +218,49 @@ def test_misaligned_row_is_quarantined(tmp_path):
     rep = ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
     quar = pd.read_csv(tmp_path / "out" / "quarantine.csv", dtype=str, keep_default_na=False)
     assert quar[["row", "reason"]].values.tolist() == [
-        ["4", "row has 20 fields but the header has 18 (a separator inside a value without quotes?)"]]
+        ["4", "row has 20 fields but the header has 18 (a separator inside a value without quotes?)"]
+    ]
     assert_reconciles(rep)
 
 
 OCC = "meting-2/bezetting.csv"
 
 
-@pytest.mark.parametrize("row, column, reason", [
-    ({"locatie": "ZZ", "maand": "2020-09", "gemiddelde_bezetting": "3"}, "locatie", "locatie is not in locations.csv"),
-    ({"locatie": "AA", "maand": "2021-05", "gemiddelde_bezetting": "3"}, "maand", "buiten periode: month outside meting 2 (2020-09 to 2021-02, params/meting-2.yaml)"),
-    ({"locatie": "AA", "maand": "mei", "gemiddelde_bezetting": "3"}, "maand", "maand is not a month (expected JJJJ-MM)"),
-    ({"locatie": "AA", "maand": "2020-10", "gemiddelde_bezetting": "veel"}, "gemiddelde_bezetting", "gemiddelde_bezetting is not a number"),
-    ({"locatie": "AA", "maand": "2020-10", "gemiddelde_bezetting": "-2,5"}, "gemiddelde_bezetting", "gemiddelde_bezetting is negative"),
-    ({"locatie": "AA", "maand": "2020-10", "gemiddelde_bezetting": ""}, "gemiddelde_bezetting", "gemiddelde_bezetting is required but empty"),
-])
+@pytest.mark.parametrize(
+    "row, column, reason",
+    [
+        (
+            {"locatie": "ZZ", "maand": "2020-09", "gemiddelde_bezetting": "3"},
+            "locatie",
+            "locatie is not in locations.csv",
+        ),
+        (
+            {"locatie": "AA", "maand": "2021-05", "gemiddelde_bezetting": "3"},
+            "maand",
+            "buiten periode: month outside meting 2 (2020-09 to 2021-02, params/meting-2.yaml)",
+        ),
+        (
+            {"locatie": "AA", "maand": "mei", "gemiddelde_bezetting": "3"},
+            "maand",
+            "maand is not a month (expected JJJJ-MM)",
+        ),
+        (
+            {"locatie": "AA", "maand": "2020-10", "gemiddelde_bezetting": "veel"},
+            "gemiddelde_bezetting",
+            "gemiddelde_bezetting is not a number",
+        ),
+        (
+            {"locatie": "AA", "maand": "2020-10", "gemiddelde_bezetting": "-2,5"},
+            "gemiddelde_bezetting",
+            "gemiddelde_bezetting is negative",
+        ),
+        (
+            {"locatie": "AA", "maand": "2020-10", "gemiddelde_bezetting": ""},
+            "gemiddelde_bezetting",
+            "gemiddelde_bezetting is required but empty",
+        ),
+    ],
+)
 def test_bad_occupancy(tmp_path, row, column, reason):
     raw = make_tree(tmp_path, valid_rows(2), occupancy=False)
     write_csv(raw / OCC, [{"locatie": "BB", "maand": "2020-10", "gemiddelde_bezetting": "4,5"}, row])
@@ -227,18 +279,26 @@ def test_duplicate_occupancy_keeps_first(tmp_path):
     ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
     quar = pd.read_csv(tmp_path / "out" / "quarantine.csv", dtype=str, keep_default_na=False)
     assert quar[["row", "value", "reason"]].values.tolist() == [
-        ["3", "AA 2020-10", "duplicate locatie, maand: same as row 2"]]
+        ["3", "AA 2020-10", "duplicate locatie, maand: same as row 2"]
+    ]
 
 
-@pytest.mark.parametrize("override, column, reason", [
-    ({"gegevens": "3"}, "gegevens", "gegevens is not a code; allowed: 0 Nee, 1 Ja"),
-    ({"locatie": "ZZ"}, "locatie", "locatie is not in locations.csv"),
-    ({"bevorderende_factoren": "1|9"}, "bevorderende_factoren", "bevorderende_factoren holds a value that is not a "
-     "code; allowed: 1 Maatwerk voor jongeren, 2 Cultuur met zo min mogelijk repressie, 3 Kleinschalige "
-     "leefgroepen, 4 Actief betrekken van medewerkers, 5 Actief betrekken van jongeren"),
-    ({"gesloten_per": "dicht"}, "gesloten_per", "gesloten_per is not a month (expected JJJJ-MM)"),
-    ({"locatie": "AA"}, "locatie", "duplicate locatie: same as row 2"),
-])
+@pytest.mark.parametrize(
+    "override, column, reason",
+    [
+        ({"gegevens": "3"}, "gegevens", "gegevens is not a code; allowed: 0 Nee, 1 Ja"),
+        ({"locatie": "ZZ"}, "locatie", "locatie is not in locations.csv"),
+        (
+            {"bevorderende_factoren": "1|9"},
+            "bevorderende_factoren",
+            "bevorderende_factoren holds a value that is not a "
+            "code; allowed: 1 Maatwerk voor jongeren, 2 Cultuur met zo min mogelijk repressie, 3 Kleinschalige "
+            "leefgroepen, 4 Actief betrekken van medewerkers, 5 Actief betrekken van jongeren",
+        ),
+        ({"gesloten_per": "dicht"}, "gesloten_per", "gesloten_per is not a month (expected JJJJ-MM)"),
+        ({"locatie": "AA"}, "locatie", "duplicate locatie: same as row 2"),
+    ],
+)
 def test_bad_policy(tmp_path, override, column, reason):
     raw = make_tree(tmp_path, valid_rows(2))
     path = raw / "meting-2" / "beleid.csv"

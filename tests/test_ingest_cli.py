@@ -34,8 +34,14 @@ def _compendium(root: Path, *args: str, key: bool = True) -> subprocess.Complete
     env.update(COMPENDIUM_ROOT=str(root), PYTHONPATH=str(ROOT / "src"))
     if key:
         env["COMPENDIUM_PSEUDONYM_KEY"] = KEY.decode()
-    return subprocess.run([sys.executable, "-m", "analysis.pipeline.cli", *args], capture_output=True,
-                          text=True, env=env, cwd=root, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis.pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=300,
+    )
 
 
 def _one_line_exit_2(proc: subprocess.CompletedProcess, *words: str) -> None:
@@ -53,8 +59,9 @@ def test_build_without_key_is_one_line_exit_2(tmp_path):
 def test_build_with_a_measurement_without_params_is_one_line_exit_2(tmp_path):
     root = _project(tmp_path)
     shutil.copytree(root / "data" / "raw" / "meting-2", root / "data" / "raw" / "meting-3")
-    _one_line_exit_2(_compendium(root, "build"), "meting-3 has no measurement description",
-                     "compendium new-measurement 3")
+    _one_line_exit_2(
+        _compendium(root, "build"), "meting-3 has no measurement description", "compendium new-measurement 3"
+    )
 
 
 def test_build_with_a_broken_params_file_is_one_line_exit_2(tmp_path):
@@ -64,19 +71,28 @@ def test_build_with_a_broken_params_file_is_one_line_exit_2(tmp_path):
 
 
 def test_new_measurement_writes_params_from_the_data(tmp_path):
-    rows = [valid_row(i, datum_start=f"{1 + i % 28:02d}.{m:02d}.{y}", datum_eind="")
-            for i, (y, m) in enumerate([(2021, 9)] * 40 + [(2021, 10)] * 40 + [(2022, 2)] * 40 + [(2019, 1)])]
+    rows = [
+        valid_row(i, datum_start=f"{1 + i % 28:02d}.{m:02d}.{y}", datum_eind="")
+        for i, (y, m) in enumerate([(2021, 9)] * 40 + [(2021, 10)] * 40 + [(2022, 2)] * 40 + [(2019, 1)])
+    ]
     root = _project(tmp_path, [])
     reg = root / "data" / "raw" / "meting-3" / "registraties"
     reg.mkdir(parents=True)
     from ingest_fixtures import write_csv
+
     write_csv(reg / "export.csv", rows)
     proc = _compendium(root, "new-measurement", "3")
     assert proc.returncode == 0, proc.stderr
     text = (root / "params" / "meting-3.yaml").read_text()
     data = yaml.safe_load(text)
-    assert data == {"meting": 3, "folder": "meting-3", "first_month": "2021-09", "last_month": "2022-02",
-                    "expected_locations": 2, "label": "Meting 3 (september 2021 - februari 2022)"}
+    assert data == {
+        "meting": 3,
+        "folder": "meting-3",
+        "first_month": "2021-09",
+        "last_month": "2022-02",
+        "expected_locations": 2,
+        "label": "Meting 3 (september 2021 - februari 2022)",
+    }
     assert "#   2019-01: 1" in text and "1 registrations in months outside" in proc.stdout
     _one_line_exit_2(_compendium(root, "new-measurement", "3"), "exists", "--force")
     _one_line_exit_2(_compendium(root, "new-measurement", "4"), "meting-4/registraties not found")

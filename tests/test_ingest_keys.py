@@ -33,6 +33,7 @@ def test_sixteen_random_bytes_are_enough(tmp_path):
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory):
     from analysis.synth import write_twin
+
     out = tmp_path_factory.mktemp("twin") / "raw"
     write_twin(out)
     return out
@@ -71,6 +72,7 @@ def test_new_key_changes_the_ingest_step_digest(tmp_path, monkeypatch):
         step = next(f for stage in plan(cfg) for f in stage if f.__name__ == "ingest_step")()
         assert pseudonym.fingerprint(pseudonym.resolve_key(raw)) == step.inputs["key"]
         return step.digest
+
     monkeypatch.setenv(pseudonym.KEY_ENV, "first-key-0123456789abcdef")
     first = ingest_digest()
     monkeypatch.setenv(pseudonym.KEY_ENV, "other-key-0123456789abcdef")
@@ -79,8 +81,9 @@ def test_new_key_changes_the_ingest_step_digest(tmp_path, monkeypatch):
 
 
 def test_youth_ids_normalised_the_same_in_csv_xlsx_and_sav(tmp_path):
-    assert [pseudonym.normalise_youth_id(v) for v in ["0012", " 12 ", "12", "12.0", "0", "xx 0001", "XX0012"]] == \
-        ["12", "12", "12", "12", "0", "XX0001", "XX0012"]
+    assert [
+        pseudonym.normalise_youth_id(v) for v in ["0012", " 12 ", "12", "12.0", "0", "xx 0001", "XX0012"]
+    ] == ["12", "12", "12", "12", "0", "XX0001", "XX0012"]
     assert "leading zeros" in codebook.field("nummer_jongere").description
     rows = [valid_row(i, nummer_jongere=v, locatie="AA") for i, v in enumerate(["0012", " 12", "12"])]
     raw = make_tree(tmp_path, rows[:1])

@@ -20,7 +20,13 @@ from analysis.ingest import process as ingest
 from analysis.report.appendices import data_quality_md
 from ingest_fixtures import KEY, MEASUREMENTS, REG_HEADER, make_tree, valid_rows, write_csv
 
-SENSITIVE = ("nummer_jongere", "aanleiding_omschrijving", "doel_omschrijving", "aanvulling_omschrijving", "opmerkingen")
+SENSITIVE = (
+    "nummer_jongere",
+    "aanleiding_omschrijving",
+    "doel_omschrijving",
+    "aanvulling_omschrijving",
+    "opmerkingen",
+)
 
 
 def plant(tag: str, col: str) -> str:
@@ -37,12 +43,13 @@ def planted_tree(tmp_path):
     headerless = valid_rows(3, 20)
     for col in REG_HEADER:
         headerless[0][col] = plant("B", col)
-    (reg / "zonder_kop.csv").write_text("\n".join(";".join(r[k] for k in REG_HEADER) for r in headerless) + "\n",
-                                        encoding="utf-8")
+    (reg / "zonder_kop.csv").write_text(
+        "\n".join(";".join(r[k] for k in REG_HEADER) for r in headerless) + "\n", encoding="utf-8"
+    )
     shifted = valid_rows(3, 40)
     for col in REG_HEADER:
         shifted[1][col] = plant("C", col)
-    shifted[1]["opmerkingen"] = plant("C", "opmerkingen") + ";" + "=HYPERLINK(\"x\")"  # unquoted separator
+    shifted[1]["opmerkingen"] = plant("C", "opmerkingen") + ";" + '=HYPERLINK("x")'  # unquoted separator
     lines = [";".join(REG_HEADER)] + [";".join(r[k] for k in REG_HEADER) for r in shifted]
     (reg / "verschoven.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_csv(reg / "formule.csv", [dict(valid_rows(1, 60)[0], aanleiding="=1+1", locatie="@SUM(A1)")])
@@ -56,15 +63,22 @@ def test_planted_strings_stay_out_of_report_console_and_appendix(tmp_path):
     rep = ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
     buf = io.StringIO()
     rep.print_summary(Console(file=buf, width=200))
-    public = {"ingest_report.json": (tmp_path / "out" / "ingest_report.json").read_text(),
-              "console": buf.getvalue(), "appendix C": data_quality_md(tmp_path / "out")}
+    public = {
+        "ingest_report.json": (tmp_path / "out" / "ingest_report.json").read_text(),
+        "console": buf.getvalue(),
+        "appendix C": data_quality_md(tmp_path / "out"),
+    }
     for name, text in public.items():
         found = sorted(set(re.findall(r"PLANT[ABC]\d\dX", text)))
         assert not found, (name, found)
     quar = (tmp_path / "out" / "quarantine.csv").read_text()
     assert not [s for s in sensitive if s in quar]
-    lines = pd.DataFrame({"column": ["nummer_jongere", "opmerkingen", "naam", "aanleiding", ""],
-                          "value": ["XX1", "boos", "Locatie X", "9", ""]})
+    lines = pd.DataFrame(
+        {
+            "column": ["nummer_jongere", "opmerkingen", "naam", "aanleiding", ""],
+            "value": ["XX1", "boos", "Locatie X", "9", ""],
+        }
+    )
     assert ingest.mask_values(lines)["value"].tolist() == ["[verborgen]"] * 3 + ["9", ""]
     # coded columns (dates, codes, location) may show their value to the data manager
     assert plant("A", "aanleiding") in quar and plant("A", "datum_start") in quar

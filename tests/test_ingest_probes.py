@@ -22,7 +22,16 @@ from analysis.ingest import discover
 from analysis.ingest import process as ingest
 from analysis.pipeline.build import BuildConfig, has_real_data, raw_root
 from analysis.core.paths import Paths
-from ingest_fixtures import KEY, LOCATIONS, MEASUREMENTS, REG_HEADER, make_tree, valid_rows, write_csv, write_xlsx
+from ingest_fixtures import (
+    KEY,
+    LOCATIONS,
+    MEASUREMENTS,
+    REG_HEADER,
+    make_tree,
+    valid_rows,
+    write_csv,
+    write_xlsx,
+)
 
 ROOT = find_root()
 
@@ -48,7 +57,9 @@ def test_unterminated_quote_quarantines_only_its_line(tmp_path):
     cells = lines[15].split(";")
     cells[REG_HEADER.index("opmerkingen")] = '"boos'  # physical line 16 opens a quote, never closed
     lines[15] = ";".join(cells)
-    (raw / "meting-2" / "registraties" / "export.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    (raw / "meting-2" / "registraties" / "export.csv").write_text(
+        "\r\n".join(lines) + "\r\n", encoding="utf-8"
+    )
     rep, quar = _run(tmp_path, raw)
     f = _file(rep, "export.csv")
     assert (f.physical_lines, f.rows_read, f.rows_accepted, f.rows_quarantined) == (41, 40, 39, 1)
@@ -80,11 +91,14 @@ def test_legitimate_multiline_value_is_one_row(tmp_path):
     assert reg.sort_values("bron_rij")["bron_rij"].tolist() == [2, 3, 5]
 
 
-@pytest.mark.parametrize("change, reason", [
-    (lambda ln: ln + ";extra", "row has 19 fields but the header has 18"),
-    (lambda ln: ln.rsplit(";", 1)[0], "row has 17 fields but the header has 18"),
-    (lambda ln: ln.replace(";", ";\x00", 1), "NUL character"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda ln: ln + ";extra", "row has 19 fields but the header has 18"),
+        (lambda ln: ln.rsplit(";", 1)[0], "row has 17 fields but the header has 18"),
+        (lambda ln: ln.replace(";", ";\x00", 1), "NUL character"),
+    ],
+)
 def test_wrong_field_count_or_nul_quarantines_the_line(tmp_path, change, reason):
     raw = make_tree(tmp_path, [])
     lines = _csv_text(valid_rows(10))
@@ -118,13 +132,31 @@ def test_title_lines_and_sep_line_and_utf16(tmp_path):
     reg = raw / "meting-2" / "registraties"
     (reg / "a.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     (reg / "b.csv").write_bytes(("\r\n".join(_csv_text(valid_rows(4, 20))) + "\r\n").encode("utf-16"))
-    (reg / "c.csv").write_bytes(("\n".join(_csv_text(valid_rows(3, 40), ) ) + "\n").encode("utf-16-le"))
+    (reg / "c.csv").write_bytes(
+        (
+            "\n".join(
+                _csv_text(
+                    valid_rows(3, 40),
+                )
+            )
+            + "\n"
+        ).encode("utf-16-le")
+    )
     rep, _ = _run(tmp_path, raw)
     a, b, c = _file(rep, "a.csv"), _file(rep, "b.csv"), _file(rep, "c.csv")
-    assert (a.physical_lines, a.title_rows, a.blank_rows, a.header_row, a.rows_read, a.rows_accepted) == (11, 2, 1, 5, 6, 6)
+    assert (a.physical_lines, a.title_rows, a.blank_rows, a.header_row, a.rows_read, a.rows_accepted) == (
+        11,
+        2,
+        1,
+        5,
+        6,
+        6,
+    )
     assert (b.encoding, b.rows_accepted, c.encoding, c.rows_accepted) == ("utf-16", 4, "utf-16-le", 3)
     reg_out = pd.read_parquet(tmp_path / "out" / "registrations.parquet")
-    assert sorted(reg_out.loc[reg_out["bron_bestand"].str.endswith("a.csv"), "bron_rij"]) == list(range(6, 12))
+    assert sorted(reg_out.loc[reg_out["bron_bestand"].str.endswith("a.csv"), "bron_rij"]) == list(
+        range(6, 12)
+    )
 
 
 def test_xlsx_data_on_second_sheet_is_read_and_other_sheets_reported(tmp_path):
@@ -154,8 +186,16 @@ def test_xlsx_data_on_second_sheet_is_read_and_other_sheets_reported(tmp_path):
 
 def test_html_saved_as_xlsx_is_rejected_with_its_row_count(tmp_path):
     raw = make_tree(tmp_path, valid_rows(2))
-    body = "".join("<tr>" + "".join(f"<td>{r[k]}</td>" for k in REG_HEADER) + "</tr>\n" for r in valid_rows(10))
-    html = "<html><body><table>\n<tr>" + "".join(f"<th>{k}</th>" for k in REG_HEADER) + "</tr>\n" + body + "</table></body></html>"
+    body = "".join(
+        "<tr>" + "".join(f"<td>{r[k]}</td>" for k in REG_HEADER) + "</tr>\n" for r in valid_rows(10)
+    )
+    html = (
+        "<html><body><table>\n<tr>"
+        + "".join(f"<th>{k}</th>" for k in REG_HEADER)
+        + "</tr>\n"
+        + body
+        + "</table></body></html>"
+    )
     (raw / "meting-2" / "registraties" / "web.xlsx").write_text(html, encoding="utf-8")
     rep, _ = _run(tmp_path, raw)
     f = _file(rep, "web.xlsx")
@@ -164,8 +204,15 @@ def test_html_saved_as_xlsx_is_rejected_with_its_row_count(tmp_path):
     assert rep.totals["registraties"]["rows_read"] == 12
 
 
-@pytest.mark.parametrize("text", ["columns: [unclosed\n", "columns:\n  - a\n  - b\n", "labels:\n  aanleiding:\n    x: y\n",
-                                  b"columns:\n  \xff\xfe: locatie\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "columns: [unclosed\n",
+        "columns:\n  - a\n  - b\n",
+        "labels:\n  aanleiding:\n    x: y\n",
+        b"columns:\n  \xff\xfe: locatie\n",
+    ],
+)
 def test_broken_alias_file_is_one_clear_line_exit_2(tmp_path, text):
     raw = make_tree(tmp_path)
     target = raw / "meting-2" / "registraties" / "aliases.yaml"
@@ -183,14 +230,21 @@ def _cli(args: list[str], tmp_path: Path, env: dict | None = None) -> subprocess
         params.mkdir()
         for m in MEASUREMENTS.values():
             (params / f"meting-{m.meting}.yaml").write_text(json.dumps(m.model_dump()), encoding="utf-8")
-    full = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COMPENDIUM_PSEUDONYM_KEY": KEY.decode(),
-            **(env or {})}
-    code = ("import sys; import analysis.core.measurements as M; from pathlib import Path; "
-            f"M_load_all = M.load_all; M.load_all = lambda p=None: {{k: M.load(v) for k, v in "
-            f"((int(x.stem.split('-')[1]), x) for x in Path({str(params)!r}).glob('meting-*.yaml'))}}; "
-            "from analysis.pipeline.cli import main; sys.exit(main(sys.argv[1:]))")
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=full,
-                          cwd=tmp_path)
+    full = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "COMPENDIUM_PSEUDONYM_KEY": KEY.decode(),
+        **(env or {}),
+    }
+    code = (
+        "import sys; import analysis.core.measurements as M; from pathlib import Path; "
+        f"M_load_all = M.load_all; M.load_all = lambda p=None: {{k: M.load(v) for k, v in "
+        f"((int(x.stem.split('-')[1]), x) for x in Path({str(params)!r}).glob('meting-*.yaml'))}}; "
+        "from analysis.pipeline.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=full, cwd=tmp_path
+    )
 
 
 def test_undecodable_file_name_and_dangling_link_are_reported(tmp_path):
@@ -210,9 +264,19 @@ def test_undecodable_file_name_and_dangling_link_are_reported(tmp_path):
 
 def test_upper_case_extensions_and_subfolders_are_found_by_build_and_ingest(tmp_path):
     raw = tmp_path / "raw"
-    write_csv(raw / "locations.csv", [
-        {"locatie": c, "instelling": f"Instelling {c}", "naam": f"Locatie {c}",
-         "eerste_maand": "2019-09", "laatste_maand": "2021-02"} for c in LOCATIONS])
+    write_csv(
+        raw / "locations.csv",
+        [
+            {
+                "locatie": c,
+                "instelling": f"Instelling {c}",
+                "naam": f"Locatie {c}",
+                "eerste_maand": "2019-09",
+                "laatste_maand": "2021-02",
+            }
+            for c in LOCATIONS
+        ],
+    )
     reg = raw / "meting-2" / "registraties"
     write_csv(reg / "AA" / "EXPORT.CSV", valid_rows(4))
     write_xlsx(reg / "BB" / "Export.XLSX", valid_rows(3, 10))
@@ -220,7 +284,9 @@ def test_upper_case_extensions_and_subfolders_are_found_by_build_and_ingest(tmp_
     paths = Paths(tmp_path, raw=raw)
     assert raw_root(BuildConfig(paths=paths)) == (raw, False)
     assert [f.display for f in discover.discover(raw).registration_files()] == [
-        "meting-2/registraties/AA/EXPORT.CSV", "meting-2/registraties/BB/Export.XLSX"]
+        "meting-2/registraties/AA/EXPORT.CSV",
+        "meting-2/registraties/BB/Export.XLSX",
+    ]
     rep = ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
     assert rep.totals["registraties"]["rows_accepted"] == 7
 
@@ -258,6 +324,7 @@ def test_unreadable_folder_is_one_clear_error(tmp_path, monkeypatch):
         if str(path).endswith("registraties"):
             raise PermissionError(13, "Permission denied")
         return real_scandir(path)
+
     monkeypatch.setattr(discover.os, "scandir", scandir)
     with pytest.raises(ingest.IngestError, match="cannot be read \\(Permission denied\\)"):
         ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)

@@ -12,8 +12,13 @@ from hypothesis import strategies as st
 from analysis.ingest import process as ingest
 from ingest_fixtures import KEY, MEASUREMENTS, REG_HEADER, make_tree, valid_rows, write_csv
 
-ALIASES = {"locatie": "Locatiecode", "nummer_jongere": "Nummer jongere", "datum_start": "DATUM START",
-           "tijd_start": "begintijd", "evaluatie_2": "Evaluatie met jongere"}
+ALIASES = {
+    "locatie": "Locatiecode",
+    "nummer_jongere": "Nummer jongere",
+    "datum_start": "DATUM START",
+    "tijd_start": "begintijd",
+    "evaluatie_2": "Evaluatie met jongere",
+}
 # Printable text incl. separators, quotes and accents; cp1252 exports only get cp1252 characters.
 GARBAGE = st.text(st.characters(codec="cp1252", exclude_categories=("Cs", "Cc")), max_size=12)
 
@@ -44,7 +49,9 @@ def test_mutations_never_lose_a_row(export):
     rows, header, sep, encoding = export
     with tempfile.TemporaryDirectory() as tmp:
         raw = make_tree(Path(tmp), [], occupancy=False, policy=False)
-        write_csv(raw / "meting-2" / "registraties" / "export.csv", rows, header=header, sep=sep, encoding=encoding)
+        write_csv(
+            raw / "meting-2" / "registraties" / "export.csv", rows, header=header, sep=sep, encoding=encoding
+        )
         rep = ingest.run(raw, Path(tmp) / "out", key=KEY, measurements=MEASUREMENTS)
         f = next(f for f in rep.files if f.kind == "registraties")
         assert f.error is None
@@ -64,8 +71,10 @@ def test_arbitrary_tables_never_crash(table):
     with tempfile.TemporaryDirectory() as tmp:
         raw = make_tree(Path(tmp), valid_rows(1), occupancy=False, policy=False)
         path = raw / "meting-2" / "registraties" / "rommel.csv"
-        path.write_text("\n".join(";".join(c.replace(";", "").replace('"', "") for c in r) for r in table),
-                        encoding="utf-8")
+        path.write_text(
+            "\n".join(";".join(c.replace(";", "").replace('"', "") for c in r) for r in table),
+            encoding="utf-8",
+        )
         rep = ingest.run(raw, Path(tmp) / "out", key=KEY, measurements=MEASUREMENTS)
         for f in rep.files:
             assert f.rows_read == f.rows_accepted + f.rows_quarantined

@@ -23,8 +23,11 @@ ROOT = find_root()
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_second_run_is_byte_identical_and_raw_is_untouched(tmp_path):
@@ -55,7 +58,16 @@ def test_registrations_match_the_contract(tmp_path):
     ingest.run(make_tree(tmp_path), tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
     reg = pd.read_parquet(tmp_path / "out" / "registrations.parquet")
     assert list(reg.columns) == list(ingest._dtypes("registraties"))
-    assert list(reg.columns)[:8] == ["meting", "locatie", "jongere", "start", "eind", "maand", "uur", "duur_min"]
+    assert list(reg.columns)[:8] == [
+        "meting",
+        "locatie",
+        "jongere",
+        "start",
+        "eind",
+        "maand",
+        "uur",
+        "duur_min",
+    ]
     assert str(reg["start"].dtype).startswith("datetime64") and reg["uur"].dtype == "int64"
     assert reg["aanleiding"].dtype == "Int64" and reg["duur_min"].dtype == "float64"
     assert all(reg[c].dtype == bool for c in checks.FLAGS)
@@ -78,12 +90,17 @@ def test_no_free_text_or_youth_ids_in_outputs(tmp_path):
 def test_synthetic_twin_uses_the_public_key(tmp_path, monkeypatch):
     monkeypatch.delenv(pseudonym.KEY_ENV, raising=False)
     raw = make_tree(tmp_path, valid_rows(3))
-    files = {p.relative_to(raw).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in raw.rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(raw).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in raw.rglob("*")
+        if p.is_file()
+    }
     (raw / "SYNTHETIC").write_text(marker_text("synthetic twin", files))
     rep = ingest.run(raw, tmp_path / "out", measurements=MEASUREMENTS)
     reg = pd.read_parquet(tmp_path / "out" / "registrations.parquet")
-    assert rep.synthetic and pseudonym.pseudonym(valid_rows(1)[0]["nummer_jongere"], pseudonym.SYNTHETIC_KEY) in set(reg["jongere"])
+    assert rep.synthetic and pseudonym.pseudonym(
+        valid_rows(1)[0]["nummer_jongere"], pseudonym.SYNTHETIC_KEY
+    ) in set(reg["jongere"])
 
 
 def test_real_data_without_key_is_refused(tmp_path, monkeypatch):
@@ -106,12 +123,21 @@ def test_key_from_env_and_from_file_outside_repo(tmp_path, monkeypatch):
         pseudonym.resolve_key(tmp_path, repo_root=ROOT)
 
 
-@pytest.mark.parametrize("setup, message", [
-    (lambda raw: None, "does not exist"),
-    (lambda raw: raw.mkdir(), "has no locations.csv (see data/raw/README.md)"),
-    (lambda raw: (raw.mkdir(), (raw / "locations.csv").write_text("locatie;instelling;naam;eerste_maand;laatste_maand\n"),
-                  (raw / "meting-2" / "registraties").mkdir(parents=True)), "no registration files under"),
-])
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda raw: None, "does not exist"),
+        (lambda raw: raw.mkdir(), "has no locations.csv (see data/raw/README.md)"),
+        (
+            lambda raw: (
+                raw.mkdir(),
+                (raw / "locations.csv").write_text("locatie;instelling;naam;eerste_maand;laatste_maand\n"),
+                (raw / "meting-2" / "registraties").mkdir(parents=True),
+            ),
+            "no registration files under",
+        ),
+    ],
+)
 def test_nothing_to_ingest(tmp_path, setup, message, capsys):
     raw = tmp_path / "raw"
     setup(raw)
@@ -125,14 +151,22 @@ def test_nothing_to_ingest(tmp_path, setup, message, capsys):
 def test_measurement_folder_without_params_is_an_error(tmp_path):
     raw = make_tree(tmp_path)
     (raw / "meting-3" / "registraties").mkdir(parents=True)
-    with pytest.raises(ingest.IngestError, match=r"meting-3 has no measurement description: run `compendium new-measurement 3 --raw .*` to write params/meting-3.yaml"):
+    with pytest.raises(
+        ingest.IngestError,
+        match=r"meting-3 has no measurement description: run `compendium new-measurement 3 --raw .*` to write params/meting-3.yaml",
+    ):
         ingest.run(raw, tmp_path / "out", key=KEY, measurements=MEASUREMENTS)
 
 
 def test_main_prints_summary_and_returns_zero(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(pseudonym.KEY_ENV, KEY.decode())
     monkeypatch.setattr("analysis.core.measurements.load_all", lambda *a: MEASUREMENTS)
-    assert ingest.main(make_tree(tmp_path, valid_rows(3) + [dict(valid_rows(1)[0], locatie="ZZ")]), tmp_path / "out") == 0
+    assert (
+        ingest.main(
+            make_tree(tmp_path, valid_rows(3) + [dict(valid_rows(1)[0], locatie="ZZ")]), tmp_path / "out"
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "rows read" in out and "unknown_location 1" in out
 
@@ -145,12 +179,20 @@ def test_every_check_is_documented():
 
 def test_no_tracked_file_looks_like_raw_data():
     """Registrations about minors must never be committed."""
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    bad = [f for f in files if f.startswith(("data/raw/", "data/processed/")) and not f.endswith("/README.md")]
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    bad = [
+        f for f in files if f.startswith(("data/raw/", "data/processed/")) and not f.endswith("/README.md")
+    ]
     bad += [f for f in files if f.lower().endswith((".sav", ".xlsx"))]
     for f in files:
         if f.lower().endswith(".csv") and not f.startswith("tests/"):
-            head = (ROOT / f).read_bytes()[:2000].decode("utf-8", "replace").lower() if (ROOT / f).exists() else ""
+            head = (
+                (ROOT / f).read_bytes()[:2000].decode("utf-8", "replace").lower()
+                if (ROOT / f).exists()
+                else ""
+            )
             if "nummer_jongere" in head.split("\n", 1)[0]:
                 bad.append(f)
     assert not bad, f"tracked files that look like raw data: {bad}"

@@ -11,8 +11,19 @@ from analysis.core import deps
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 #: Stage of each top-level part of ``analysis``, in the order data flow through them.
-STAGES = {"__init__": 0, "core": 0, "codebook": 0, "synth": 1, "ingest": 2, "describe": 3,
-          "models": 3, "present": 4, "verify": 5, "report": 6, "pipeline": 7}
+STAGES = {
+    "__init__": 0,
+    "core": 0,
+    "codebook": 0,
+    "synth": 1,
+    "ingest": 2,
+    "describe": 3,
+    "models": 3,
+    "present": 4,
+    "verify": 5,
+    "report": 6,
+    "pipeline": 7,
+}
 
 
 def _stage(module: str) -> int:
@@ -32,8 +43,11 @@ def _modules() -> list[tuple[str, Path]]:
 
 
 def test_every_top_level_part_has_a_stage() -> None:
-    parts = {p.name.removesuffix(".py") for p in (SRC / "analysis").iterdir()
-             if p.name != "__pycache__" and (p.suffix == ".py" or p.is_dir())}
+    parts = {
+        p.name.removesuffix(".py")
+        for p in (SRC / "analysis").iterdir()
+        if p.name != "__pycache__" and (p.suffix == ".py" or p.is_dir())
+    }
     assert parts <= set(STAGES), f"parts without a stage: {sorted(parts - set(STAGES))}"
 
 

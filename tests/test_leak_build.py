@@ -27,8 +27,14 @@ from ingest_fixtures import KEY, REG_HEADER
 pytestmark = pytest.mark.e2e
 
 ROOT = find_root()
-SENSITIVE = {"nummer_jongere", "aanleiding_omschrijving", "doel_omschrijving", "aanvulling_omschrijving",
-             "opmerkingen", "Extra info"}
+SENSITIVE = {
+    "nummer_jongere",
+    "aanleiding_omschrijving",
+    "doel_omschrijving",
+    "aanvulling_omschrijving",
+    "opmerkingen",
+    "Extra info",
+}
 HEADER = REG_HEADER + ["Extra info"]
 
 
@@ -38,12 +44,27 @@ def _plant(tag: str, col: str) -> str:
 
 def _row(i: int, loc: str) -> dict[str, str]:
     day = 1 + i % 28
-    return {"locatie": loc, "nummer_jongere": f"{loc}{900 + i:04d}", "datum_start": f"{day:02d}.11.2020",
-            "tijd_start": f"{8 + i % 10}:{i % 60:02d}", "datum_eind": f"{day:02d}.11.2020",
-            "tijd_eind": f"{19 + i % 3}:05", "aanleiding": "1", "aanleiding_omschrijving": "", "doel": "2",
-            "doel_omschrijving": "", "ruimte": "1", "beheer_ruimte": "1", "contact": "1", "evaluatie_1": "1",
-            "evaluatie_2": "1", "aanvulling_jongere": "1", "aanvulling_omschrijving": "", "opmerkingen": "",
-            "Extra info": ""}
+    return {
+        "locatie": loc,
+        "nummer_jongere": f"{loc}{900 + i:04d}",
+        "datum_start": f"{day:02d}.11.2020",
+        "tijd_start": f"{8 + i % 10}:{i % 60:02d}",
+        "datum_eind": f"{day:02d}.11.2020",
+        "tijd_eind": f"{19 + i % 3}:05",
+        "aanleiding": "1",
+        "aanleiding_omschrijving": "",
+        "doel": "2",
+        "doel_omschrijving": "",
+        "ruimte": "1",
+        "beheer_ruimte": "1",
+        "contact": "1",
+        "evaluatie_1": "1",
+        "evaluatie_2": "1",
+        "aanvulling_jongere": "1",
+        "aanvulling_omschrijving": "",
+        "opmerkingen": "",
+        "Extra info": "",
+    }
 
 
 def _planted_rows(tag: str, start: int) -> list[dict[str, str]]:
@@ -69,8 +90,9 @@ def _write_exports(reg: Path) -> tuple[list[str], list[str]]:
     wb.save(reg / "planted.xlsx")
     headerless = [_row(80 + i, "L03") for i in range(3)]
     headerless[0] = {k: _plant("C", k) for k in HEADER}
-    (reg / "zonder_kop.csv").write_text("\n".join(";".join(r[k] for k in HEADER) for r in headerless) + "\n",
-                                        encoding="utf-8")
+    (reg / "zonder_kop.csv").write_text(
+        "\n".join(";".join(r[k] for k in HEADER) for r in headerless) + "\n", encoding="utf-8"
+    )
     shifted = [_row(90 + i, "L04") for i in range(3)]
     shifted[1] = {k: _plant("D", k) for k in HEADER}
     shifted[1]["aanleiding_omschrijving"] += ";los deel"  # an unquoted separator shifts every later value
@@ -82,7 +104,9 @@ def _write_exports(reg: Path) -> tuple[list[str], list[str]]:
 
 
 def _copy_project(dest: Path) -> None:
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     for rel in files:
         src = ROOT / rel
         if src.is_file() and not rel.startswith(("data/raw/", "tests/", "benchmarks/")):
@@ -100,8 +124,9 @@ def _texts(folder: Path) -> dict[str, str]:
             df = pd.read_parquet(p)
             out[str(p)] = df.astype(str).to_csv(index=False)
         elif p.suffix == ".pdf":
-            out[str(p)] = subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True,
-                                         text=True).stdout
+            out[str(p)] = subprocess.run(
+                ["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True
+            ).stdout
         else:
             out[str(p)] = p.read_bytes().decode("utf-8", errors="replace")
     return out
@@ -117,11 +142,22 @@ def leak_build(tmp_path_factory):
     write_twin(raw)
     (raw / "SYNTHETIC").unlink()  # real data from here on: the secret key is required
     sensitive, coded = _write_exports(raw / "meting-2" / "registraties")
-    env = {**os.environ, "COMPENDIUM_ROOT": str(proj), "PYTHONPATH": str(proj / "src"),
-           "COMPENDIUM_PSEUDONYM_KEY": KEY.decode(), "MPLBACKEND": "Agg"}
+    env = {
+        **os.environ,
+        "COMPENDIUM_ROOT": str(proj),
+        "PYTHONPATH": str(proj / "src"),
+        "COMPENDIUM_PSEUDONYM_KEY": KEY.decode(),
+        "MPLBACKEND": "Agg",
+    }
     env.pop("COMPENDIUM_PSEUDONYM_KEY_FILE", None)
-    proc = subprocess.run([sys.executable, "-m", "analysis.pipeline.cli", "build"], cwd=proj, env=env,
-                          capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis.pipeline.cli", "build"],
+        cwd=proj,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     return proj, proc, sensitive, coded
 
 
@@ -138,8 +174,10 @@ def test_no_planted_string_in_any_output(leak_build):
     for folder in (proj / "data" / "processed", proj / "build", proj / "reports" / "_output"):
         outputs.update(_texts(folder))
     quarantine = str(proj / "data" / "processed" / "quarantine.csv")
-    leaks = {name: [s for s in sensitive + coded if s in text and not (name == quarantine and s in coded)]
-             for name, text in outputs.items()}
+    leaks = {
+        name: [s for s in sensitive + coded if s in text and not (name == quarantine and s in coded)]
+        for name, text in outputs.items()
+    }
     assert not {k: v for k, v in leaks.items() if v}
     assert len(outputs) > 50  # processed tables, results, figures, notebooks, report, factsheets
     # the coded plants are where a data manager needs them, and nowhere else

@@ -20,10 +20,10 @@ def F() -> fr.AnalysisFrames:
     d = simulate(SimParams(n_locations=6), seed=4)
     reg = d["registrations"].copy()
     rng = pd.Series(range(len(reg)), index=reg.index)
-    reg.loc[rng % 37 == 0, "ruimte"] = pd.NA            # missing room type
+    reg.loc[rng % 37 == 0, "ruimte"] = pd.NA  # missing room type
     reg.loc[(reg["locatie"] == "L02") & (reg["ruimte"] == 3), "ruimte"] = 1  # L02 has no isolation room
-    reg.loc[rng % 53 == 1, "duur_min"] = -1.0           # end before start
-    reg.loc[rng % 41 == 2, "maand"] = "2020-05"         # outside the measurement period
+    reg.loc[rng % 53 == 1, "duur_min"] = -1.0  # end before start
+    reg.loc[rng % 41 == 2, "maand"] = "2020-05"  # outside the measurement period
     reg["vlag_dubbel"] = (rng % 29 == 3).to_numpy()
     return fr.build_frames(reg, d["occupancy"])
 
@@ -45,8 +45,9 @@ def test_room_contrasts_use_locations_where_both_rooms_occur(F) -> None:
     assert set(fr.both_room_locations(d)) == set(d["locatie"])
     ex = fr.frame_exclusions(F, ["room:iso_vs_own"]).set_index("reason")["n"]
     reason = next(r for r in ex.index if r.startswith("locatie waar maar één"))
-    assert "L02" in reason and ex[reason] == int(((F.registrations["locatie"] == "L02")
-                                                 & pd.to_numeric(F.registrations["ruimte"]).isin([1, 3])).sum())
+    assert "L02" in reason and ex[reason] == int(
+        ((F.registrations["locatie"] == "L02") & pd.to_numeric(F.registrations["ruimte"]).isin([1, 3])).sum()
+    )
     assert ex["ruimte ontbreekt"] == int(F.registrations["ruimte"].isna().sum())
     every = fr.frame_for(F, "room:iso_vs_own|alllocs")
     assert "L02" in set(every["locatie"]) and len(every) > len(d)
@@ -61,7 +62,8 @@ def test_duplicates_are_dropped_and_counted(F) -> None:
 
 def test_ingest_rows_outside_the_period_are_shown(tmp_path) -> None:
     assert ingest_exclusions(tmp_path).empty
-    (tmp_path / "ingest_report.json").write_text(json.dumps(
-        {"outside_period": {"1": {"registrations": 4, "occupancy": 2, "by_location": {"L01": 4}}}}))
+    (tmp_path / "ingest_report.json").write_text(
+        json.dumps({"outside_period": {"1": {"registrations": 4, "occupancy": 2, "by_location": {"L01": 4}}}})
+    )
     ex = ingest_exclusions(tmp_path)
     assert ex["n"].tolist() == [4, 2] and set(ex["unit"]) == {"registraties", "locatie-maanden"}

@@ -27,8 +27,13 @@ def F() -> fr.AnalysisFrames:
     return fr.build_frames(d["registrations"], d["occupancy"])
 
 
-@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 3), st.integers(0, 1)),
-                min_size=1, max_size=60))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 3), st.integers(0, 1)),
+        min_size=1,
+        max_size=60,
+    )
+)
 @settings(max_examples=60, deadline=None)
 def test_cells_account_for_every_registration(rows):
     data = pd.DataFrame(rows, columns=["locatie", "month", "y"]).astype({"month": float, "y": float})

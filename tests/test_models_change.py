@@ -45,11 +45,24 @@ def test_fitted_line_band_and_observed_rates(fitted) -> None:
 def test_location_effects_and_figures(fitted, tmp_path) -> None:
     F, res = fitted
     eff = location_effects({res.model_id: res})
-    assert len(eff) == 10 and (eff["exp_low"] < eff["exp_est"]).all() and (eff["exp_est"] < eff["exp_high"]).all()
-    p = figures.change_figure(change_table(res, F, F.counts), tmp_path / "change", ylabel="Afzonderingen per 10 jongeren",
-                              synthetic=True)
+    assert (
+        len(eff) == 10
+        and (eff["exp_low"] < eff["exp_est"]).all()
+        and (eff["exp_est"] < eff["exp_high"]).all()
+    )
+    p = figures.change_figure(
+        change_table(res, F, F.counts),
+        tmp_path / "change",
+        ylabel="Afzonderingen per 10 jongeren",
+        synthetic=True,
+    )
     svg = p.svg.read_text()
     assert "sep 2019" in svg and "waargenomen" in svg and p.png.exists()
-    c = figures.caterpillar_figure(eff, tmp_path / "cat", titles={res.model_id: "Aantal"},
-                                   xlabels={res.model_id: "rate ratio"}, synthetic=True)
+    c = figures.caterpillar_figure(
+        eff,
+        tmp_path / "cat",
+        titles={res.model_id: "Aantal"},
+        xlabels={res.model_id: "rate ratio"},
+        synthetic=True,
+    )
     assert "L01" in c.svg.read_text()

@@ -39,7 +39,9 @@ def test_lmm_matches_statsmodels_mixedlm(F, which):
         data["meting"] = pd.Categorical(data["meting"], categories=F.meting_levels)
     sm_fit = smf.mixedlm(f"log_dur ~ {spec.rhs}", data, groups=data["locatie"]).fit(reml=False)
     ours = res.fixed.set_index("r_term")["estimate"]
-    theirs = sm_fit.fe_params.rename(lambda t: t.replace("meting[T.2]", "meting2").replace("Intercept", "(Intercept)"))
+    theirs = sm_fit.fe_params.rename(
+        lambda t: t.replace("meting[T.2]", "meting2").replace("Intercept", "(Intercept)")
+    )
     for term, value in ours.items():
         assert round(value, 3) == pytest.approx(round(theirs[term], 3), abs=1.01e-3), term
     var_loc = float(res.random["vcov"].iloc[0])
@@ -69,11 +71,19 @@ def test_nb_glm_without_random_effect_matches_statsmodels(F):
     res = fit(spec, F.counts, F.meting_levels, with_lr=False)
     assert res.status == "ok" and res.random.empty
     d = res.data
-    X = sm.add_constant(pd.DataFrame({"month": d["month"], "meting2": (d["meting"] == "2") * 1.0,
-                                      "month:meting2": d["month"] * (d["meting"] == "2")}))
+    X = sm.add_constant(
+        pd.DataFrame(
+            {
+                "month": d["month"],
+                "meting2": (d["meting"] == "2") * 1.0,
+                "month:meting2": d["month"] * (d["meting"] == "2"),
+            }
+        )
+    )
     # statsmodels' NB2: Var = mu + alpha mu^2, so alpha = 1 / theta of glmmTMB's nbinom2.
     sm_fit = sm.NegativeBinomial(d["n"], X, loglike_method="nb2", offset=d["log_occ"]).fit(
-        disp=0, maxiter=200, method="bfgs")
+        disp=0, maxiter=200, method="bfgs"
+    )
     ours = res.fixed["estimate"].to_numpy()
     assert np.allclose(ours, sm_fit.params.iloc[:4].to_numpy(), atol=2e-4)
     assert res.dispersion["alpha"] == pytest.approx(float(sm_fit.params["alpha"]), rel=1e-3)

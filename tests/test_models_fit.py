@@ -62,8 +62,12 @@ def test_r_error_is_a_status_not_an_exception(F):
 
 
 def test_singular_fit_is_reported(F):
-    d = simulate(replace(SimParams(n_locations=6), duration=replace(SimParams().duration, sd_location=0.0),
-                         sd_youth=0.0), seed=3)
+    d = simulate(
+        replace(
+            SimParams(n_locations=6), duration=replace(SimParams().duration, sd_location=0.0), sd_youth=0.0
+        ),
+        seed=3,
+    )
     G = fr.build_frames(d["registrations"], d["occupancy"])
     res = fit(duration_specs()[0], G.duration, G.meting_levels, with_lr=False)
     if res.random["vcov"].iloc[0] < 1e-8:
@@ -125,8 +129,14 @@ def test_diagnose_and_figure(primary, tmp_path):
     d = diagnose(primary["count_interaction"], nsim=100)
     assert not d.error and len(d.residuals) == primary["count_interaction"].nobs
     assert 0 <= d.ks_p <= 1 and not np.isnan(d.zero_ratio)
-    paths = residual_figure(d, tmp_path / "diag", title="Aantal, maand × meting", first_month="2019-09",
-                            month_centre=8.5, synthetic=True)
+    paths = residual_figure(
+        d,
+        tmp_path / "diag",
+        title="Aantal, maand × meting",
+        first_month="2019-09",
+        month_centre=8.5,
+        synthetic=True,
+    )
     assert all(f.exists() and f.stat().st_size > 0 for f in (paths.svg, paths.png))
     svg = paths.svg.read_text()
     assert "sep 2019" in svg and "QQ" not in svg and "Aantal, maand" in svg

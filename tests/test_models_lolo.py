@@ -15,9 +15,16 @@ from analysis.models import tables
 from analysis.present import narrative
 from analysis.present import models as present
 from analysis.models.pipeline import LoloResult, run_lolo
-from analysis.models.sensitivity import (DEFAULT_ANALYSES, LOLO_KEYS, SensitivityResults, lolo_range,
-                                         lolo_summary, run_sensitivity, same_conclusion,
-                                         compare_conclusions)
+from analysis.models.sensitivity import (
+    DEFAULT_ANALYSES,
+    LOLO_KEYS,
+    SensitivityResults,
+    lolo_range,
+    lolo_summary,
+    run_sensitivity,
+    same_conclusion,
+    compare_conclusions,
+)
 from analysis.models.simulate import SimParams, write_processed
 from analysis.core.params import LoloParams
 from analysis.core.results import write_result
@@ -68,8 +75,15 @@ def test_summary_compares_with_the_fit_on_all_locations(lolo: tuple[Path, LoloRe
     assert row["exp_est"] == pytest.approx(full["exp_est"])
     assert 0 <= row["n_same"] <= N_LOCATIONS and row["most_influential"] in set(res.lolo["dropped"])
     shown = present.lolo_summary_display(s)
-    assert list(shown.columns) == ["Uitkomst", "Term", "Alle locaties", "p", "Zonder één locatie",
-                                   "Zelfde conclusie", "Grootste invloed"]
+    assert list(shown.columns) == [
+        "Uitkomst",
+        "Term",
+        "Alle locaties",
+        "p",
+        "Zonder één locatie",
+        "Zelfde conclusie",
+        "Grootste invloed",
+    ]
     assert "count_month" not in shown.to_string()  # labels, not ids
     text = narrative.lolo_sentence(s)
     assert f"van de {len(LOLO_KEYS)} belangrijkste schattingen" in text
@@ -78,8 +92,13 @@ def test_summary_compares_with_the_fit_on_all_locations(lolo: tuple[Path, LoloRe
 
 
 def test_status_sentence_counts_warnings_and_failures() -> None:
-    problems = pd.DataFrame({"model_id": ["a", "b", "c"], "dropped": ["L01", "L02", ""],
-                             "status": ["warning", "failed", "warning"]})
+    problems = pd.DataFrame(
+        {
+            "model_id": ["a", "b", "c"],
+            "dropped": ["L01", "L02", ""],
+            "status": ["warning", "failed", "warning"],
+        }
+    )
     text = narrative.lolo_status_sentence(problems, 36)
     assert "Van de 36 modellen" in text and "er 2 een waarschuwing" in text and "1 geen schatting" in text
     assert narrative.lolo_status_sentence(problems.iloc[:0], 36).startswith("Alle 36 modellen")
@@ -92,18 +111,33 @@ def test_same_conclusion() -> None:
     assert same_conclusion(est, p, 0.85, 0.30).tolist() == [False, False, True, False, False]
     # one rule: also when neither is significant, the ratio must stay on the same side of 1
     assert same_conclusion(pd.Series([1.1]), pd.Series([0.5]), 0.9, 0.6).tolist() == [False]
-    out = compare_conclusions(pd.Series([0.8, 0.8, 1.2]), pd.Series([0.01, 0.01, 0.01]),
-                              pd.Series([True, False, True]), 0.85, 0.001, True)
+    out = compare_conclusions(
+        pd.Series([0.8, 0.8, 1.2]),
+        pd.Series([0.01, 0.01, 0.01]),
+        pd.Series([True, False, True]),
+        0.85,
+        0.001,
+        True,
+    )
     assert out.tolist() == ["same", "not_assessable", "different"]
-    assert (compare_conclusions(est, p, pd.Series(True, index=est.index), 0.85, 0.001, False)
-            == "not_assessable").all()
+    assert (
+        compare_conclusions(est, p, pd.Series(True, index=est.index), 0.85, 0.001, False) == "not_assessable"
+    ).all()
 
 
 def _fake_lolo() -> pd.DataFrame:
-    return pd.DataFrame({"model_id": ["count_month"] * 3, "term": ["month"] * 3,
-                         "dropped": ["A", "B", "C"], "status": ["ok", "ok", "failed"],
-                         "exp_est": [0.90, 0.99, np.nan], "exp_ci_low": [0.85, 0.95, np.nan],
-                         "exp_ci_high": [0.95, 1.03, np.nan], "p": [0.001, 0.40, np.nan]})
+    return pd.DataFrame(
+        {
+            "model_id": ["count_month"] * 3,
+            "term": ["month"] * 3,
+            "dropped": ["A", "B", "C"],
+            "status": ["ok", "ok", "failed"],
+            "exp_est": [0.90, 0.99, np.nan],
+            "exp_ci_low": [0.85, 0.95, np.nan],
+            "exp_ci_high": [0.95, 1.03, np.nan],
+            "p": [0.001, 0.40, np.nan],
+        }
+    )
 
 
 def test_summary_and_sentence_name_the_location_that_changes_a_conclusion(lolo) -> None:
@@ -114,9 +148,14 @@ def test_summary_and_sentence_name_the_location_that_changes_a_conclusion(lolo) 
     assert row["min"] == 0.90 and row["max"] == 0.99
     assert res.full["count_month"].term("month")["p"] < 0.05  # so B (p = 0.40) changes the conclusion
     assert (row["n_same"], row["changed_without"]) == (1, "B")
-    text = narrative.lolo_sentence(s.assign(exp_est=0.92, p=0.0001, n_same=1, changed_without="B",
-                                            most_influential="B", exp_est_without=0.99))
-    assert "Bij 0 van de 1" in text and "verandert de conclusie zonder locatie B (1 van de 2 analyses)" in text
+    text = narrative.lolo_sentence(
+        s.assign(
+            exp_est=0.92, p=0.0001, n_same=1, changed_without="B", most_influential="B", exp_est_without=0.99
+        )
+    )
+    assert (
+        "Bij 0 van de 1" in text and "verandert de conclusie zonder locatie B (1 van de 2 analyses)" in text
+    )
     assert "0,99 in plaats van 0,92" in text and "p <\u00a00,001 op alle locaties" in text
     assert "1 analyses zonder één locatie gaven geen schatting" in text
 
@@ -141,14 +180,22 @@ def test_chapter_3_tables_never_overwrite_the_lolo_tables(tmp_path: Path, lolo) 
     assert not {p.name for p in files} & set(before)
     assert {p.name: p.read_bytes() for p in written} == before
     index = pd.read_csv(tmp_path / "index.csv")
-    assert {"ch3_sens_lolo", "ch3_sens_lolo_range", "ch3_sens_estimates", "ch3_models_fixed"} <= set(index["name"])
+    assert {"ch3_sens_lolo", "ch3_sens_lolo_range", "ch3_sens_estimates", "ch3_models_fixed"} <= set(
+        index["name"]
+    )
 
 
 def _write_many(args: tuple[str, str]) -> None:
     folder, prefix = args
     for i in range(15):
-        write_result(Path(folder), f"{prefix}{i}", pd.DataFrame({"n": [i]}), chapter="3", title=prefix,
-                     values={f"{prefix}.{i}": float(i)})
+        write_result(
+            Path(folder),
+            f"{prefix}{i}",
+            pd.DataFrame({"n": [i]}),
+            chapter="3",
+            title=prefix,
+            values={f"{prefix}.{i}": float(i)},
+        )
 
 
 def test_two_processes_writing_one_results_folder_lose_nothing(tmp_path: Path) -> None:

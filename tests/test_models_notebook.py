@@ -49,22 +49,49 @@ def test_lolo_notebook_is_stored_without_outputs_and_its_parameters_are_validate
     assert names == set(LoloParams.model_fields)
     assert "LoloParams.from_namespace(globals())" in code[1].source
     assert "import rpy2" not in "".join(c.source for c in code)
-    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
-                if line.startswith("# ")]
+    headings = [
+        line
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("# ")
+    ]
     assert len(headings) == 1  # one title: the renderer makes it a section of chapter 3
 
 
 def _execute(notebook, tmp_path, n_locations: int, *extra: str):
     """Run ``notebook`` with papermill on simulated data with three measurements."""
-    processed = write_processed(tmp_path / "processed", SimParams(
-        n_locations=n_locations, first_months=("2019-09", "2020-09", "2021-09")), seed=4)
+    processed = write_processed(
+        tmp_path / "processed",
+        SimParams(n_locations=n_locations, first_months=("2019-09", "2020-09", "2021-09")),
+        seed=4,
+    )
     (processed / "ingest_report.json").write_text(json.dumps({"synthetic": True}))
     out = tmp_path / "out.ipynb"
     env = dict(os.environ, R_LIBS_USER=str(default_paths().root / ".r-lib"))
-    proc = subprocess.run([sys.executable, "-m", "papermill", str(notebook), str(out),
-                           "-p", "data_dir", str(processed), "-p", "output_dir", str(tmp_path / "build"),
-                           "-y", "metingen: [1, 2, 3]", *extra, "--start-timeout", "180"],
-                          env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(notebook),
+            str(out),
+            "-p",
+            "data_dir",
+            str(processed),
+            "-p",
+            "output_dir",
+            str(tmp_path / "build"),
+            "-y",
+            "metingen: [1, 2, 3]",
+            *extra,
+            "--start-timeout",
+            "180",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return tmp_path, nbformat.read(out, as_version=4)
 
@@ -88,9 +115,11 @@ def test_notebook_runs_with_three_measurements(executed):
 def test_notebook_shows_labelled_markdown_tables_and_figures(executed):
     _, nb = executed
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    markdown = "\n".join(str(o["data"]["text/markdown"]) for o in outputs
-                         if o.get("output_type") in ("display_data", "execute_result")
-                         and "text/markdown" in o.get("data", {}))
+    markdown = "\n".join(
+        str(o["data"]["text/markdown"])
+        for o in outputs
+        if o.get("output_type") in ("display_data", "execute_result") and "text/markdown" in o.get("data", {})
+    )
     for outcome in ("count", "dur", "room", "isodur"):
         assert f"{{#tbl-ch3-estimates-{outcome}}}" in markdown, outcome
     assert "{#fig-ch3-diag-" in markdown and "{#tbl-ch3-diagnostics}" in markdown
@@ -115,9 +144,11 @@ def test_lolo_notebook_writes_its_tables_and_shows_the_range(executed_lolo):
     models = tmp_path / "build" / "results" / "models"
     assert (models / "ch3_sens_lolo.csv").exists() and (models / "ch3_sens_lolo_range.csv").exists()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    markdown = "\n".join(str(o["data"]["text/markdown"]) for o in outputs
-                         if o.get("output_type") in ("display_data", "execute_result")
-                         and "text/markdown" in o.get("data", {}))
+    markdown = "\n".join(
+        str(o["data"]["text/markdown"])
+        for o in outputs
+        if o.get("output_type") in ("display_data", "execute_result") and "text/markdown" in o.get("data", {})
+    )
     assert "{#tbl-ch3-sens-lolo}" in markdown and "belangrijkste schattingen" in markdown
     assert "per schatting 6 analyses" in markdown and "Synthetische data" in markdown
     assert "results/models/ch3_sens_lolo_range.csv" in markdown
@@ -130,7 +161,12 @@ def test_models_params_reject_bad_values_and_place_the_model_store(tmp_path):
     p = ModelsParams(output_dir=str(tmp_path), metingen=[1, 2], model_set="primary+sensitivity")
     assert p.cache_dir == tmp_path / "cache" / "models"
     assert ModelsParams(model_cache=False).cache_dir is None
-    for bad in ({"model_set": "all"}, {"nsim": 5}, {"metingen": [2]}, {"metingen": [1, 2], "referentie": 3},
-                {"seeds": 1}):
+    for bad in (
+        {"model_set": "all"},
+        {"nsim": 5},
+        {"metingen": [2]},
+        {"metingen": [1, 2], "referentie": 3},
+        {"seeds": 1},
+    ):
         with pytest.raises(ValidationError):
             ModelsParams(**bad)

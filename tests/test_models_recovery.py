@@ -111,8 +111,11 @@ def test_lr_pvalues_uniform_under_null(model_id):
     is then conservative), so we check: 2p | LR > 0 uniform (KS), the size at 5% and 10% is not
     above nominal (binomial tolerance), and the mass at zero is between 0.4 and 0.85.
     """
-    null = replace(PARAMS, count=replace(PARAMS.count, sd_location=0.0),
-                   duration=replace(PARAMS.duration, sd_location=0.0))
+    null = replace(
+        PARAMS,
+        count=replace(PARAMS.count, sd_location=0.0),
+        duration=replace(PARAMS.duration, sd_location=0.0),
+    )
     spec = select(count_specs() + duration_specs(), [model_id])[0]
     n_sim = 200 if model_id == "dur_month" else 120
     ps = []

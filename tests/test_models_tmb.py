@@ -23,14 +23,17 @@ def counts():
 def test_fit_tmb_equals_plain_glmmtmb(counts):
     spec, F, data = counts
     r = rbridge.session()
-    rdata = rbridge.call_captured(rbridge.helper("prepare"), data=rbridge.to_r(data),
-                                  meting_levels=F.meting_levels).value
+    rdata = rbridge.call_captured(
+        rbridge.helper("prepare"), data=rbridge.to_r(data), meting_levels=F.meting_levels
+    ).value
     assert bool(r(".cc$tmb_shortcut")[0]), "fit_tmb is switched off for this glmmTMB version"
-    ours = rbridge.call_captured(rbridge.helper("fit"), engine="glmmTMB", formula=spec.formula(),
-                                 data=rdata, family="nbinom2", nagq=1)
+    ours = rbridge.call_captured(
+        rbridge.helper("fit"), engine="glmmTMB", formula=spec.formula(), data=rdata, family="nbinom2", nagq=1
+    )
     assert not ours.failed, ours.error
     plain = r("function(f, d) glmmTMB::glmmTMB(as.formula(f), data = d, family = glmmTMB::nbinom2())")(
-        spec.formula(), rdata)
+        spec.formula(), rdata
+    )
     fixef = r("function(m) glmmTMB::fixef(m)$cond")
     loglik = r("function(m) as.numeric(logLik(m))")
     np.testing.assert_array_equal(np.asarray(fixef(ours.value)), np.asarray(fixef(plain)))
@@ -47,5 +50,6 @@ def test_fit_tmb_shortcut_is_checked_for_the_installed_glmmtmb():
         f"glmmTMB {installed} is installed, but the fit_tmb shortcut (models/helpers.R) was checked "
         f"against glmmTMB {checked} only; the plain glmmTMB() fit is used meanwhile. Compare "
         "body(glmmTMB:::fitTMB) with the checked version, run test_fit_tmb_equals_plain_glmmtmb and "
-        "update TMB_CHECKED.")
+        "update TMB_CHECKED."
+    )
     assert bool(r(".cc$tmb_shortcut")[0])

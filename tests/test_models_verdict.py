@@ -49,11 +49,19 @@ def test_verdict_codes_roundtrip() -> None:
 
 def test_extreme_and_degenerate_estimates_without_r() -> None:
     spec = count_specs()[0]
-    fixed = pd.DataFrame({"term": ["intercept", "month"], "estimate": [-MAX_ABS_B - 2, 0.1],
-                          "se": [1.0, 0.0]})
-    res = ModelResult(spec=spec, status="ok", fixed=fixed, converged=True, icc=0.95,
-                      random=pd.DataFrame({"group": ["locatie"], "var1": ["(Intercept)"], "var2": [None],
-                                           "vcov": [36.0], "sd_cor": [6.0]}))
+    fixed = pd.DataFrame(
+        {"term": ["intercept", "month"], "estimate": [-MAX_ABS_B - 2, 0.1], "se": [1.0, 0.0]}
+    )
+    res = ModelResult(
+        spec=spec,
+        status="ok",
+        fixed=fixed,
+        converged=True,
+        icc=0.95,
+        random=pd.DataFrame(
+            {"group": ["locatie"], "var1": ["(Intercept)"], "var2": [None], "vcov": [36.0], "sd_cor": [6.0]}
+        ),
+    )
     assert set(judge(res).reasons) == {"extreme_estimate", "ci_degenerate", "extreme_re_sd", "extreme_icc"}
     assert judge(replace(res, status="failed")).reasons == ("failed",)
 

@@ -18,19 +18,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "analysis"
-NOUNS = (r"(locaties?|registraties?|afzonderingen|afzondering|jongeren|jongere|maanden|maand|metingen|"
-         r"modellen|cijfers)")
+NOUNS = (
+    r"(locaties?|registraties?|afzonderingen|afzondering|jongeren|jongere|maanden|maand|metingen|"
+    r"modellen|cijfers)"
+)
 PATTERNS = {
     "measurement number": re.compile(r"\bmeting(en)?\s+\d", re.I),
     # "per 10 jongeren" is a unit of a rate, not a count
     "count": re.compile(rf"(?<![\w.:/-])(?<!per )\d+\s+{NOUNS}\b", re.I),
-    "spelled count": re.compile(rf"\b(twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|achttien)\s+{NOUNS}\b",
-                                re.I),
+    "spelled count": re.compile(
+        rf"\b(twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|achttien)\s+{NOUNS}\b", re.I
+    ),
 }
 #: Stages whose string literals reach a reader (report, factsheets, appendices, CLI messages).
 NARRATIVE_STAGES = ("present", "report", "verify", "pipeline")
-NARRATIVE_MODULES = sorted(p.relative_to(SRC).as_posix() for stage in NARRATIVE_STAGES
-                           for p in (SRC / stage).rglob("*.py"))
+NARRATIVE_MODULES = sorted(
+    p.relative_to(SRC).as_posix() for stage in NARRATIVE_STAGES for p in (SRC / stage).rglob("*.py")
+)
 
 
 def findings(text: str) -> list[str]:
@@ -83,8 +87,9 @@ def test_notebook_templates_have_no_literal_measurements_or_counts(path: Path) -
     assert not bad, f"{path.name}: {bad}"
 
 
-@pytest.mark.parametrize("path", sorted(p for ext in ("*.qmd", "*.md") for p in (ROOT / "reports").glob(ext)),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(p for ext in ("*.qmd", "*.md") for p in (ROOT / "reports").glob(ext)), ids=lambda p: p.name
+)
 def test_report_sources_have_no_literal_measurements_or_counts(path: Path) -> None:
     bad = findings(path.read_text("utf-8"))
     assert not bad, f"{path.name}: {bad}"

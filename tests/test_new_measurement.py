@@ -39,8 +39,14 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     (params / "meting-3.yaml").write_text(METING_3, encoding="utf-8")
     raw = tmp / "raw"
     synth.write_twin(raw, extra_measurements=[3])
-    paths = Paths(root, build=tmp / "build", raw=raw, processed=tmp / "processed",
-                  output=tmp / "output", params_dir=params)
+    paths = Paths(
+        root,
+        build=tmp / "build",
+        raw=raw,
+        processed=tmp / "processed",
+        output=tmp / "output",
+        params_dir=params,
+    )
     build(BuildConfig(paths=paths, synthetic=False, factsheets=False, model_set="primary"))
     return paths
 

@@ -17,8 +17,9 @@ import pytest
 from analysis.models import planning as pl
 from analysis.pipeline import engine
 
-POISSON = pl.Truth(count_log_rate=math.log(0.6), count_sd_location=0.0, count_theta=math.inf,
-                   occupancy=((10.0,),))
+POISSON = pl.Truth(
+    count_log_rate=math.log(0.6), count_sd_location=0.0, count_theta=math.inf, occupancy=((10.0,),)
+)
 
 
 def mc_band(p: float, n: int, k: float = 3.0) -> float:
@@ -41,8 +42,9 @@ def test_seeds_depend_on_design_and_simulation_only() -> None:
 
 
 def test_simulated_counts_follow_the_truth() -> None:
-    truth = pl.Truth(count_log_rate=math.log(0.5), count_sd_location=0.0, count_theta=math.inf,
-                     occupancy=((20.0,),))
+    truth = pl.Truth(
+        count_log_rate=math.log(0.5), count_sd_location=0.0, count_theta=math.inf, occupancy=((20.0,),)
+    )
     d = pl.Design("count", 12, 50, -0.2)
     data = pl.simulate_data(truth, d, np.random.default_rng(3))
     assert len(data) == 2 * 12 * 50
@@ -52,8 +54,9 @@ def test_simulated_counts_follow_the_truth() -> None:
 
 
 def test_duration_and_isolation_data_have_the_model_columns() -> None:
-    truth = pl.Truth(count_log_rate=math.log(0.5), count_sd_location=0.2, count_theta=10.0,
-                     occupancy=((20.0, 22.0),))
+    truth = pl.Truth(
+        count_log_rate=math.log(0.5), count_sd_location=0.2, count_theta=10.0, occupancy=((20.0, 22.0),)
+    )
     for outcome, col in (("duration", "log_dur"), ("isolation", "y")):
         data = pl.simulate_data(truth, pl.Design(outcome, 2, 4, -0.3), np.random.default_rng(1))
         assert set(pl.refit_spec(outcome).variables()) <= set(data.columns) | {"locatie"}
@@ -69,9 +72,15 @@ def test_wilson_interval_and_detection_rule() -> None:
 
 
 def test_minimal_detectable_change_interpolates_and_says_when_not_reached() -> None:
-    power = pd.DataFrame({"outcome": "count", "months": [6] * 4 + [3] * 4, "locations": 18,
-                          "change": [0.0, -0.1, -0.2, -0.3] * 2,
-                          "power": [0.05, 0.4, 0.9, 1.0, 0.05, 0.2, 0.4, 0.6]})
+    power = pd.DataFrame(
+        {
+            "outcome": "count",
+            "months": [6] * 4 + [3] * 4,
+            "locations": 18,
+            "change": [0.0, -0.1, -0.2, -0.3] * 2,
+            "power": [0.05, 0.4, 0.9, 1.0, 0.05, 0.2, 0.4, 0.6],
+        }
+    )
     mdc = pl.minimal_detectable_change(power, 0.8).set_index("months")
     assert mdc.loc[6, "mdc"] == pytest.approx(0.1 + 0.1 * 0.4 / 0.5)
     assert not mdc.loc[3, "reached"] and math.isnan(mdc.loc[3, "mdc"])
@@ -125,8 +134,12 @@ def test_identical_results_with_one_and_two_workers() -> None:
 # --- slow tier: the chapter-3 NB2 GLMM -----------------------------------------------------------------
 @pytest.mark.slow
 def test_type1_error_of_the_count_glmm_at_zero_change() -> None:
-    truth = pl.Truth(count_log_rate=-1.0, count_sd_location=0.3, count_theta=15.0,
-                     occupancy=((50.0, 55.0, 52.0), (20.0, 22.0), (30.0, 31.0, 29.0)))
+    truth = pl.Truth(
+        count_log_rate=-1.0,
+        count_sd_location=0.3,
+        count_theta=15.0,
+        occupancy=((50.0, 55.0, 52.0), (20.0, 22.0), (30.0, 31.0, 29.0)),
+    )
     nsim = 400
     study = pl.Study((pl.Design("count", 6, 18, 0.0),), nsim=nsim, seed=5, batch=20)
     got = pl.power_table(pl.collect(engine.run(study.tasks(truth), workers=2, progress=False))).iloc[0]
@@ -137,9 +150,21 @@ def test_type1_error_of_the_count_glmm_at_zero_change() -> None:
 def test_appendix_text_follows_the_power_table() -> None:
     from analysis.present import planning as present
 
-    power = pd.DataFrame({"outcome": "count", "months": [3, 3], "locations": 18, "change": [0.0, -0.2],
-                          "nsim": 10, "detected": [2, 6], "power": [0.2, 0.6], "ci_low": [0.04, 0.31],
-                          "ci_high": [0.51, 0.83], "n_warning": [0, 1], "n_failed": 0})
+    power = pd.DataFrame(
+        {
+            "outcome": "count",
+            "months": [3, 3],
+            "locations": 18,
+            "change": [0.0, -0.2],
+            "nsim": 10,
+            "detected": [2, 6],
+            "power": [0.2, 0.6],
+            "ci_low": [0.04, 0.31],
+            "ci_high": [0.51, 0.83],
+            "n_warning": [0, 1],
+            "n_failed": 0,
+        }
+    )
     t1 = present.type1_sentence(power)
     assert "20,0% van de simulaties bij 3 maanden per meting en 18 locaties" in t1
     assert "binnen het Monte-Carlo-interval" in t1

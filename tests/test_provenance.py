@@ -35,7 +35,10 @@ def test_processed_folder_follows_the_ingest_report(tmp_path: Path) -> None:
 
 
 def test_is_synthetic_is_defined_once() -> None:
-    defs = [p.relative_to(SRC).as_posix() for p in sorted(SRC.rglob("*.py"))
-            for node in ast.walk(ast.parse(p.read_text("utf-8")))
-            if isinstance(node, ast.FunctionDef) and node.name == "is_synthetic"]
+    defs = [
+        p.relative_to(SRC).as_posix()
+        for p in sorted(SRC.rglob("*.py"))
+        for node in ast.walk(ast.parse(p.read_text("utf-8")))
+        if isinstance(node, ast.FunctionDef) and node.name == "is_synthetic"
+    ]
     assert defs == ["core/provenance.py"]

@@ -34,8 +34,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "data" / "reference" / "published_figures.csv"
 
 COLUMNS = [
-    "id", "chapter", "section", "artefact", "description", "value", "unit",
-    "denominator", "decimals", "kind", "category_code", "report_location", "metingen",
+    "id",
+    "chapter",
+    "section",
+    "artefact",
+    "description",
+    "value",
+    "unit",
+    "denominator",
+    "decimals",
+    "kind",
+    "category_code",
+    "report_location",
+    "metingen",
 ]
 ID_RE = re.compile(r"^(ch[123]|t1)(\.[a-z0-9][a-z0-9_\-]*)+$")
 SECTION_RE = re.compile(r"^(\d+(\.\d+)*|B3)$")
@@ -44,8 +55,19 @@ CODE_RE = re.compile(r"^(|na|\d+(\.\d+)?|\d+(;\d+)+)$")
 VALUE_RE = re.compile(r"^-?\d+(\.\d+)?$")
 LOCATION_RE = re.compile(r"L(\d+)(?:-(\d+))? '([^']+)'")
 UNITS = {
-    "count", "percent", "minutes", "ratio", "p", "chibar2", "mean_occupancy",
-    "days", "score", "locations", "months", "hours", "minutes_after_midnight",
+    "count",
+    "percent",
+    "minutes",
+    "ratio",
+    "p",
+    "chibar2",
+    "mean_occupancy",
+    "days",
+    "score",
+    "locations",
+    "months",
+    "hours",
+    "minutes_after_midnight",
 }
 KINDS = {"exact", "rounded", "estimate", "ci_low", "ci_high", "p", "p_upper_bound", "statistic"}
 CHAPTER_OF_PREFIX = {"ch1": "1", "ch2": "2", "ch3": "3", "t1": "method"}
@@ -95,6 +117,7 @@ KNOWN_INCONSISTENCIES = {
 
 # --------------------------------------------------------------------------- loading
 
+
 def _load() -> pd.DataFrame:
     frame = pd.read_csv(CSV, dtype=str, keep_default_na=False, encoding="utf-8")
     return frame
@@ -132,7 +155,7 @@ def ids_with_prefix(prefix: str) -> list[str]:
 
 
 def pct_follows(n: float, total: float, pct: float, decimals: int) -> bool:
-    return abs(100.0 * n / total - pct) <= 0.5 * 10.0 ** -decimals + TRUNCATION_ALLOWANCE + EPS
+    return abs(100.0 * n / total - pct) <= 0.5 * 10.0**-decimals + TRUNCATION_ALLOWANCE + EPS
 
 
 def phi(z: float) -> float:
@@ -156,8 +179,10 @@ def _fig_counts(fig: str) -> list[str]:
 
 DISTRIBUTIONS: dict[str, tuple[Callable[[], list[str]], Callable[[], float]]] = {
     # Figure 2's counts are printed in Tabel 2 (reasons 1-6) plus the 10 missing reasons.
-    "ch2.tab02.n": (lambda: [f"ch2.tab02.n.{c}" for c in "123456"] + ["ch2.fig02.n.na"],
-                    lambda: v("ch2.s2_1.n.registrations")),
+    "ch2.tab02.n": (
+        lambda: [f"ch2.tab02.n.{c}" for c in "123456"] + ["ch2.fig02.n.na"],
+        lambda: v("ch2.s2_1.n.registrations"),
+    ),
     "ch2.fig03.n": (lambda: _fig_counts("fig03"), lambda: v("ch2.s2_1.n.registrations")),
     "ch2.fig04.n": (lambda: _fig_counts("fig04"), lambda: v("ch2.s2_1.n.registrations")),
     "ch2.fig05.n": (lambda: _fig_counts("fig05"), lambda: v("ch2.s2_1.n.registrations")),
@@ -174,24 +199,33 @@ DISTRIBUTIONS: dict[str, tuple[Callable[[], list[str]], Callable[[], float]]] = 
     "ch1.data.n": (lambda: ids_with_prefix("ch1.data.n."), lambda: v("ch2.s2_1.n.locations")),
     "ch1.rest_moments.n": (lambda: ids_with_prefix("ch1.rest_moments.n."), lambda: v("ch1.data.n.with_data")),
     "ch1.day_change.n": (lambda: ids_with_prefix("ch1.day_change.n."), lambda: v("ch1.data.n.with_data")),
-    "ch1.day_unchanged.n": (lambda: ["ch1.day_unchanged.n.one_day", "ch1.day_unchanged.n.two_day"],
-                            lambda: v("ch1.day_change.n.unchanged")),
+    "ch1.day_unchanged.n": (
+        lambda: ["ch1.day_unchanged.n.one_day", "ch1.day_unchanged.n.two_day"],
+        lambda: v("ch1.day_change.n.unchanged"),
+    ),
     "ch1.night_change.n": (lambda: ids_with_prefix("ch1.night_change.n."), lambda: v("ch1.data.n.with_data")),
-    "ch1.night_unchanged.n": (lambda: ["ch1.night_unchanged.n.already_open", "ch1.night_unchanged.n.locked"],
-                              lambda: v("ch1.night_change.n.unchanged")),
-    "ch2.s2_1_1.n.locations": (lambda: ["ch2.s2_1_1.n.locations_with_id", "ch2.s2_1_1.n.locations_without_id"],
-                               lambda: v("ch2.s2_1.n.locations")),
+    "ch1.night_unchanged.n": (
+        lambda: ["ch1.night_unchanged.n.already_open", "ch1.night_unchanged.n.locked"],
+        lambda: v("ch1.night_change.n.unchanged"),
+    ),
+    "ch2.s2_1_1.n.locations": (
+        lambda: ["ch2.s2_1_1.n.locations_with_id", "ch2.s2_1_1.n.locations_without_id"],
+        lambda: v("ch2.s2_1.n.locations"),
+    ),
     "ch2.s2_1.n.locations_short_registration": (
         lambda: ["ch2.s2_1.n.locations_closed_jan2021", "ch2.s2_1.n.locations_late_start"],
-        lambda: v("ch2.s2_1.n.locations_short_registration")),
+        lambda: v("ch2.s2_1.n.locations_short_registration"),
+    ),
 }
 
 
 def _register_distributions() -> None:
     for group, (members, total) in DISTRIBUTIONS.items():
+
         def sums(members=members, total=total) -> bool:
             ids = members()
             return len(ids) >= 2 and abs(sum(v(i) for i in ids) - total()) < EPS
+
         check(group, sums)
 
 
@@ -216,9 +250,8 @@ def _register_percentages() -> None:
                 # some k/m with m <= number of seclusions for that reason rounds to pct
                 n_max = int(v(f"ch2.tab02.n.{reason}"))
                 p, d = v(i), dec(i)
-                return any(
-                    pct_follows(round(p * m / 100.0), m, p, d) for m in range(1, n_max + 1)
-                )
+                return any(pct_follows(round(p * m / 100.0), m, p, d) for m in range(1, n_max + 1))
+
             check(i, attainable)
             continue
         cnt = _count_for_pct(i)
@@ -227,6 +260,7 @@ def _register_percentages() -> None:
             if cnt is None:
                 return False
             return pct_follows(v(cnt), den(i), v(i), dec(i))
+
         check(i, follows)
 
     # printed percentages of one distribution add up to 100 within their rounding
@@ -243,6 +277,7 @@ def _register_percentages() -> None:
             total = sum(v(m) for m in members)
             slack = sum(0.5 * 10.0 ** -dec(m) for m in members)
             return abs(total - 100.0) <= slack + EPS
+
         check(g + ".sum100", sums_to_100)
 
 
@@ -254,6 +289,7 @@ def _register_denominator_metadata() -> None:
 
         def same_base(members=members, total=total) -> bool:
             return all(ROWS[m]["denominator"] != "" and den(m) == total() for m in members())
+
         check(group + ".denominator", same_base)
 
 
@@ -265,40 +301,85 @@ def _register_chapter2() -> None:
     check("ch2.fig11.n.total", lambda: v("ch2.fig11.n.total") == v("ch2.fig10.n.2") + v("ch2.fig10.n.3"))
     # Tabel 2
     for c in "123456":
-        check(f"ch2.tab02.order.{c}", lambda c=c: (
-            v(f"ch2.tab02.min.{c}") <= v(f"ch2.tab02.median.{c}") <= v(f"ch2.tab02.max.{c}")
-            and v(f"ch2.tab02.min.{c}") <= v(f"ch2.tab02.mean.{c}") <= v(f"ch2.tab02.max.{c}")
-            and v(f"ch2.tab02.max.{c}") <= MINUTES_2359))
+        check(
+            f"ch2.tab02.order.{c}",
+            lambda c=c: (
+                v(f"ch2.tab02.min.{c}") <= v(f"ch2.tab02.median.{c}") <= v(f"ch2.tab02.max.{c}")
+                and v(f"ch2.tab02.min.{c}") <= v(f"ch2.tab02.mean.{c}") <= v(f"ch2.tab02.max.{c}")
+                and v(f"ch2.tab02.max.{c}") <= MINUTES_2359
+            ),
+        )
         check(f"ch2.tab02.mean_feasible.{c}", lambda c=c: _mean_feasible(c))
-    check("ch2.tab02.n_2359", lambda: v("ch2.tab02.n_2359") >= sum(
-        v(f"ch2.tab02.max.{c}") == MINUTES_2359 for c in "123456"))
-    check("ch2.tab02.fig02_missing", lambda: v("ch2.fig02.n.na") == N() - sum(
-        v(f"ch2.tab02.n.{c}") for c in "123456"))
+    check(
+        "ch2.tab02.n_2359",
+        lambda: v("ch2.tab02.n_2359") >= sum(v(f"ch2.tab02.max.{c}") == MINUTES_2359 for c in "123456"),
+    )
+    check(
+        "ch2.tab02.fig02_missing",
+        lambda: v("ch2.fig02.n.na") == N() - sum(v(f"ch2.tab02.n.{c}") for c in "123456"),
+    )
     # Section 2.1 / 2.1.1
-    check("ch2.fig01.n", lambda: v("ch2.fig01.n.2020-09") + v("ch2.fig01.n.2021-02") <= N()
-          and v("ch2.fig01.n.2021-02") < v("ch2.fig01.n.2020-09"))
-    check("ch2.s2_1.months", lambda: v("ch2.s2_1.months.short_registration") < v("ch2.s2_1.months.full_registration"))
-    check("ch2.s2_1_1.n.registrations", lambda: v("ch2.s2_1_1.n.youths") <= v("ch2.s2_1_1.n.registrations") <= N())
-    check("ch2.s2_1_1.per_youth", lambda: (
-        v("ch2.s2_1_1.min.per_youth") == 1
-        and v("ch2.s2_1_1.min.per_youth") <= v("ch2.s2_1_1.n.registrations") / v("ch2.s2_1_1.n.youths")
-        <= v("ch2.s2_1_1.max.per_youth") <= v("ch2.s2_1_1.n.registrations")))
-    check("ch2.s2_1_1.days.max_youth_span", lambda: 0 < v("ch2.s2_1_1.days.max_youth_span") <= DAYS_SEP2020_FEB2021)
-    check("ch2.s2_1_1.mean.occupancy", lambda: v("ch2.s2_1_1.n.youths") <= N()
-          and v("ch2.s2_1_1.mean.occupancy") > 0)
+    check(
+        "ch2.fig01.n",
+        lambda: (
+            v("ch2.fig01.n.2020-09") + v("ch2.fig01.n.2021-02") <= N()
+            and v("ch2.fig01.n.2021-02") < v("ch2.fig01.n.2020-09")
+        ),
+    )
+    check(
+        "ch2.s2_1.months",
+        lambda: v("ch2.s2_1.months.short_registration") < v("ch2.s2_1.months.full_registration"),
+    )
+    check(
+        "ch2.s2_1_1.n.registrations",
+        lambda: v("ch2.s2_1_1.n.youths") <= v("ch2.s2_1_1.n.registrations") <= N(),
+    )
+    check(
+        "ch2.s2_1_1.per_youth",
+        lambda: (
+            v("ch2.s2_1_1.min.per_youth") == 1
+            and v("ch2.s2_1_1.min.per_youth")
+            <= v("ch2.s2_1_1.n.registrations") / v("ch2.s2_1_1.n.youths")
+            <= v("ch2.s2_1_1.max.per_youth")
+            <= v("ch2.s2_1_1.n.registrations")
+        ),
+    )
+    check(
+        "ch2.s2_1_1.days.max_youth_span",
+        lambda: 0 < v("ch2.s2_1_1.days.max_youth_span") <= DAYS_SEP2020_FEB2021,
+    )
+    check(
+        "ch2.s2_1_1.mean.occupancy",
+        lambda: v("ch2.s2_1_1.n.youths") <= N() and v("ch2.s2_1_1.mean.occupancy") > 0,
+    )
     # Section 2.5 facilities (assumes the 18 registering locations are all locations)
-    check("ch2.s2_5.n", lambda: (
-        v("ch2.s2_5.n.locations_without_iso_with_other") <= v("ch2.s2_5.n.locations_without_iso")
-        <= v("ch2.s2_1.n.locations")
-        and v("ch2.s2_5.n.isolation_rooms") >= v("ch2.s2_1.n.locations") - v("ch2.s2_5.n.locations_without_iso")
-        and v("ch2.s2_5.n.locations_no_unplanned")
-        <= v("ch2.s2_5.n.locations_without_iso") - v("ch2.s2_5.n.locations_without_iso_with_other")))
+    check(
+        "ch2.s2_5.n",
+        lambda: (
+            v("ch2.s2_5.n.locations_without_iso_with_other")
+            <= v("ch2.s2_5.n.locations_without_iso")
+            <= v("ch2.s2_1.n.locations")
+            and v("ch2.s2_5.n.isolation_rooms")
+            >= v("ch2.s2_1.n.locations") - v("ch2.s2_5.n.locations_without_iso")
+            and v("ch2.s2_5.n.locations_no_unplanned")
+            <= v("ch2.s2_5.n.locations_without_iso") - v("ch2.s2_5.n.locations_without_iso_with_other")
+        ),
+    )
     # Sections 2.9 and 2.10.2
-    check("ch2.s2_9.n.addition_filled", lambda: v("ch2.s2_9.n.addition_filled") <= v("ch2.fig12.n.4") == den("ch2.s2_9.n.addition_filled"))
-    check("ch2.s2_10_2.registration_rating", lambda: (
-        v("ch2.s2_10_2.min.registration_rating") <= v("ch2.s2_10_2.mean.registration_rating")
-        <= v("ch2.s2_10_2.max.registration_rating") <= 10
-        and v("ch2.s2_10_2.n.rating_locations") <= v("ch2.s2_1.n.locations")))
+    check(
+        "ch2.s2_9.n.addition_filled",
+        lambda: v("ch2.s2_9.n.addition_filled") <= v("ch2.fig12.n.4") == den("ch2.s2_9.n.addition_filled"),
+    )
+    check(
+        "ch2.s2_10_2.registration_rating",
+        lambda: (
+            v("ch2.s2_10_2.min.registration_rating")
+            <= v("ch2.s2_10_2.mean.registration_rating")
+            <= v("ch2.s2_10_2.max.registration_rating")
+            <= 10
+            and v("ch2.s2_10_2.n.rating_locations") <= v("ch2.s2_1.n.locations")
+        ),
+    )
     # Clock times: valid, and start < end for ranges
     for i, r in ROWS.items():
         if r["unit"] == "minutes_after_midnight":
@@ -329,28 +410,48 @@ def _mean_feasible(c: str) -> bool:
 def _register_chapter1() -> None:
     # Rest moments describe the situation after meting 2: locations that dropped
     # daytime rest moments now only have night rest, etc.  (Reading of §1.1/1.1.1.)
-    check("ch1.rest_moments.after_changes", lambda: (
-        v("ch1.rest_moments.n.night_only") == v("ch1.day_change.n.dropped") + v("ch1.day_change.n.both")
-        and v("ch1.rest_moments.n.one_day") == v("ch1.day_change.n.adjusted") + v("ch1.day_unchanged.n.one_day")
-        and v("ch1.rest_moments.n.two_day") == v("ch1.day_unchanged.n.two_day")))
-    check("ch1.summary.n.night_no_change_no_plan",
-          lambda: v("ch1.summary.n.night_no_change_no_plan") == v("ch1.night_unchanged.n.locked"))
-    check("ch1.closed_jan2021", lambda: (
-        v("ch1.day_unchanged.n.closed_jan2021") == v("ch1.night_unchanged.n.locked_closed_jan2021")
-        == v("ch2.s2_1.n.locations_closed_jan2021")
-        and v("ch1.night_unchanged.n.locked_closed_jan2021") <= v("ch1.night_unchanged.n.locked")))
+    check(
+        "ch1.rest_moments.after_changes",
+        lambda: (
+            v("ch1.rest_moments.n.night_only") == v("ch1.day_change.n.dropped") + v("ch1.day_change.n.both")
+            and v("ch1.rest_moments.n.one_day")
+            == v("ch1.day_change.n.adjusted") + v("ch1.day_unchanged.n.one_day")
+            and v("ch1.rest_moments.n.two_day") == v("ch1.day_unchanged.n.two_day")
+        ),
+    )
+    check(
+        "ch1.summary.n.night_no_change_no_plan",
+        lambda: v("ch1.summary.n.night_no_change_no_plan") == v("ch1.night_unchanged.n.locked"),
+    )
+    check(
+        "ch1.closed_jan2021",
+        lambda: (
+            v("ch1.day_unchanged.n.closed_jan2021")
+            == v("ch1.night_unchanged.n.locked_closed_jan2021")
+            == v("ch2.s2_1.n.locations_closed_jan2021")
+            and v("ch1.night_unchanged.n.locked_closed_jan2021") <= v("ch1.night_unchanged.n.locked")
+        ),
+    )
     check("ch1.factors.n", lambda: v("ch1.factors.n.promoting") == 5 and v("ch1.factors.n.hindering") == 5)
 
 
 def _register_table1() -> None:
-    check("t1.design.n", lambda: (
-        v("t1.design.n.interviews")
-        + v("t1.design.n.joint_interviews") * (v("t1.design.n.participants_per_joint_interview") - 1)
-        == v("t1.n.total")
-        and v("t1.design.n.organisations") <= v("t1.design.n.interviews")))
+    check(
+        "t1.design.n",
+        lambda: (
+            v("t1.design.n.interviews")
+            + v("t1.design.n.joint_interviews") * (v("t1.design.n.participants_per_joint_interview") - 1)
+            == v("t1.n.total")
+            and v("t1.design.n.organisations") <= v("t1.design.n.interviews")
+        ),
+    )
     for key in ("youth_mental_health", "open_youth_care", "closed_youth_care"):
-        check(f"t1.sector_lvb.n.{key}", lambda key=key: (
-            v(f"t1.sector_lvb.n.{key}") <= v(f"t1.sector.n.{key}") == den(f"t1.sector_lvb.n.{key}")))
+        check(
+            f"t1.sector_lvb.n.{key}",
+            lambda key=key: (
+                v(f"t1.sector_lvb.n.{key}") <= v(f"t1.sector.n.{key}") == den(f"t1.sector_lvb.n.{key}")
+            ),
+        )
 
 
 def _models() -> list[str]:
@@ -359,7 +460,7 @@ def _models() -> list[str]:
 
 def _wald_p_range(est: float, lo: float, hi: float, d: int) -> tuple[float, float]:
     """Range of two-sided Wald p-values compatible with rounded est and CI bounds."""
-    h = 0.5 * 10.0 ** -d
+    h = 0.5 * 10.0**-d
     e_lo, e_hi = est - h, est + h
     a = [abs(math.log(e_lo)), abs(math.log(e_hi))]
     a_min = 0.0 if e_lo <= 1.0 <= e_hi else min(a)
@@ -379,9 +480,12 @@ def _register_chapter3() -> None:
             # compatible with the geometric midpoint of the CI after rounding
             h = 0.5 * 10.0 ** -dec(est)
             e_rng = (math.log(v(est) - h), math.log(v(est) + h))
-            mid_rng = ((math.log(v(lo) - h) + math.log(v(hi) - h)) / 2,
-                       (math.log(v(lo) + h) + math.log(v(hi) + h)) / 2)
+            mid_rng = (
+                (math.log(v(lo) - h) + math.log(v(hi) - h)) / 2,
+                (math.log(v(lo) + h) + math.log(v(hi) + h)) / 2,
+            )
             return e_rng[0] <= mid_rng[1] + EPS and mid_rng[0] <= e_rng[1] + EPS
+
         check(m + ".symmetric", symmetric)
 
         def significance(p=p, lo=lo, hi=hi) -> bool:
@@ -390,6 +494,7 @@ def _register_chapter3() -> None:
                 return True
             excludes = v(lo) > 1.0 or v(hi) < 1.0
             return excludes == (v(p) < 0.05)
+
         check(m + ".significance", significance)
 
         def wald(est=est, lo=lo, hi=hi, p=p) -> bool:
@@ -398,6 +503,7 @@ def _register_chapter3() -> None:
                 return p_min < v(p)
             h = 0.5 * 10.0 ** -dec(p)
             return p_min - h <= v(p) <= p_max + h
+
         check(p, wald)
     for i in ROWS:
         if i.endswith(".re_location.chibar2"):
@@ -407,6 +513,7 @@ def _register_chapter3() -> None:
                 # LR test on the boundary: p = 0.5 * P(chi2_1 > x)
                 p_calc = 0.5 * math.erfc(math.sqrt(v(i) / 2.0))
                 return ROWS[p]["kind"] == "p_upper_bound" and p_calc < v(p)
+
             check(p, chibar)
 
 
@@ -428,6 +535,7 @@ def _run(key: str) -> bool:
 
 
 # =========================================================================== 1. structure
+
 
 def test_file_loads():
     assert _LOAD_ERROR is None, _LOAD_ERROR
@@ -489,18 +597,32 @@ def test_kind_unit_coherence():
         if i.startswith("ch3."):
             stat = i.rsplit(".", 1)[1]
             assert stat in ("est", "ci_low", "ci_high", "p", "chibar2"), i
-            assert {"est": "estimate", "ci_low": "ci_low", "ci_high": "ci_high",
-                    "chibar2": "statistic"}.get(stat, kind) == kind, i
+            assert {"est": "estimate", "ci_low": "ci_low", "ci_high": "ci_high", "chibar2": "statistic"}.get(
+                stat, kind
+            ) == kind, i
 
 
 def test_chapter3_models_complete():
     expected = {
-        "count_month", "count_meting", "count_interaction", "dur_month", "dur_meting",
-        "dur_interaction", "room_other_vs_own_month", "room_other_vs_own_meting",
-        "room_iso_vs_own_month", "room_iso_vs_own_meting", "room_iso_vs_other_month",
-        "room_iso_vs_other_meting", "room_iso_vs_other_interaction",
-        "room_iso_vs_ownother_month", "room_iso_vs_ownother_meting", "isodur_month",
-        "isodur_meting", "isodur_interaction", "isodur_reason_meting",
+        "count_month",
+        "count_meting",
+        "count_interaction",
+        "dur_month",
+        "dur_meting",
+        "dur_interaction",
+        "room_other_vs_own_month",
+        "room_other_vs_own_meting",
+        "room_iso_vs_own_month",
+        "room_iso_vs_own_meting",
+        "room_iso_vs_other_month",
+        "room_iso_vs_other_meting",
+        "room_iso_vs_other_interaction",
+        "room_iso_vs_ownother_month",
+        "room_iso_vs_ownother_meting",
+        "isodur_month",
+        "isodur_meting",
+        "isodur_interaction",
+        "isodur_reason_meting",
     }
     found = {i.split(".")[1] for i in ROWS if i.startswith("ch3.")}
     assert found == expected
@@ -532,10 +654,11 @@ def test_quotes_match_reference_text():
     for r in ROWS.values():
         for a, b, quote in LOCATION_RE.findall(r["report_location"]):
             a, b = int(a), int(b or a)
-            assert norm(quote) in norm(" ".join(lines[a - 1:b])), (r["id"], a, b, quote)
+            assert norm(quote) in norm(" ".join(lines[a - 1 : b])), (r["id"], a, b, quote)
 
 
 # =========================================================================== 2./3. arithmetic
+
 
 def test_known_inconsistencies_are_registered_checks():
     for key, why in KNOWN_INCONSISTENCIES.items():
@@ -551,7 +674,8 @@ def test_consistent(key):
 @pytest.mark.parametrize("key", sorted(KNOWN_INCONSISTENCIES))
 def test_known_inconsistency_persists(key):
     assert not _run(key), (
-        f"{key} is now consistent; update KNOWN_INCONSISTENCIES ({KNOWN_INCONSISTENCIES[key]})")
+        f"{key} is now consistent; update KNOWN_INCONSISTENCIES ({KNOWN_INCONSISTENCIES[key]})"
+    )
 
 
 def test_fig12_specifics():
@@ -572,6 +696,10 @@ def test_fig06_selfharm_specifics():
 
 
 def test_dur_meting_p_specifics():
-    p_min, p_max = _wald_p_range(v("ch3.dur_meting.meting2.est"), v("ch3.dur_meting.meting2.ci_low"),
-                                 v("ch3.dur_meting.meting2.ci_high"), 2)
+    p_min, p_max = _wald_p_range(
+        v("ch3.dur_meting.meting2.est"),
+        v("ch3.dur_meting.meting2.ci_low"),
+        v("ch3.dur_meting.meting2.ci_high"),
+        2,
+    )
     assert 0.003 < p_min < p_max < 0.04 < v("ch3.dur_meting.meting2.p")

@@ -16,12 +16,14 @@ PLANTED = "Zzqx-planted-vrije-tekst"
 
 def _project(tmp_path: Path, *, synthetic: bool = False) -> tuple[Paths, Path]:
     rows = valid_rows(12)
-    rows[3]["opmerkingen"] = PLANTED          # free text of one registration
-    rows[5]["nummer_jongere"] = "L01-777123"   # an identifying value
+    rows[3]["opmerkingen"] = PLANTED  # free text of one registration
+    rows[5]["nummer_jongere"] = "L01-777123"  # an identifying value
     raw = make_tree(tmp_path, rows)
     paths = Paths(tmp_path, raw=raw)
     paths.processed.mkdir(parents=True)
-    pd.DataFrame({"jongere": ["a1b2c3d4e5f6", "0f9e8d7c6b5a"]}).to_parquet(paths.processed / "registrations.parquet")
+    pd.DataFrame({"jongere": ["a1b2c3d4e5f6", "0f9e8d7c6b5a"]}).to_parquet(
+        paths.processed / "registrations.parquet"
+    )
     (paths.processed / "ingest_report.json").write_text(json.dumps({"synthetic": synthetic}), "utf-8")
     paths.report_output.mkdir(parents=True)
     (paths.report_output / "report.html").write_text("<p>In totaal 1.613 registraties.</p>", "utf-8")
@@ -49,7 +51,8 @@ def test_release_holds_back_leaks_and_small_cells(tmp_path: Path) -> None:
     report = (out / "checks.csv").read_text("utf-8") + (out / "CHECKS.md").read_text("utf-8")
     assert PLANTED not in report and "a1b2c3d4e5f6" not in report
     assert {"file", "rule", "cells_checked", "cells_suppressed", "passed", "reason"} <= set(
-        pd.read_csv(out / "checks.csv").columns)
+        pd.read_csv(out / "checks.csv").columns
+    )
 
 
 def test_identifying_value_in_output_is_found(tmp_path: Path) -> None:

@@ -15,8 +15,14 @@ from render_demo import make_demo_project
 from analysis.report.notebook_md import NotebookError
 
 pytestmark = pytest.mark.skipif("pandoc" not in available_renderers(), reason="pandoc/typst missing")
-APPENDICES = ["Statistiek", "Codeboek en datadictionary", "Datakwaliteit", "Reproductiecontrole",
-              "Controle van het gepubliceerde rapport", "Rekenomgeving en opnieuw uitvoeren"]
+APPENDICES = [
+    "Statistiek",
+    "Codeboek en datadictionary",
+    "Datakwaliteit",
+    "Reproductiecontrole",
+    "Controle van het gepubliceerde rapport",
+    "Rekenomgeving en opnieuw uitvoeren",
+]
 CHAPTERS = [ch.title for ch in chapters_mod.CHAPTERS]  # the one chapter list
 # demo: chapter figures 0 + 3 + 1; appendix A refers to the diagnostics figures of chapter 3
 N_FIGURES = 4
@@ -79,7 +85,7 @@ def test_html_is_self_contained(built):
     html = files["html"].read_text("utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert not re.search(r"@import\s+url\(", html)
-    assert "<svg role=\"img\" class=\"figure-svg\"" in html and "data:image/svg+xml" not in html  # inline SVG
+    assert '<svg role="img" class="figure-svg"' in html and "data:image/svg+xml" not in html  # inline SVG
 
 
 def test_pdf_structure(built):

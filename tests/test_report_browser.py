@@ -18,9 +18,12 @@ from analysis.core.paths import Paths
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
-                                 reason="chromium and chromium-driver (apt) not installed")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        CHROMIUM is None or CHROMEDRIVER is None, reason="chromium and chromium-driver (apt) not installed"
+    ),
+]
 #: Largest HTML report accepted (figures as optimised inline SVG, no web fonts).
 MAX_HTML_BYTES = 3_000_000
 
@@ -32,8 +35,14 @@ def browser():
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,1600", "--allow-file-access-from-files"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1600",
+        "--allow-file-access-from-files",
+    ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
@@ -63,10 +72,12 @@ def test_no_console_errors(page: tuple[Paths, Path], browser) -> None:
 def test_every_internal_link_resolves(page: tuple[Paths, Path], browser) -> None:
     _, report = page
     hrefs = browser.execute_script(
-        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));")
+        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));"
+    )
     anchors = [h[1:] for h in hrefs if h.startswith("#") and len(h) > 1]
     missing = browser.execute_script(
-        "return arguments[0].filter(id => !document.getElementById(decodeURIComponent(id)));", anchors)
+        "return arguments[0].filter(id => !document.getElementById(decodeURIComponent(id)));", anchors
+    )
     assert anchors and not missing, f"links to missing anchors: {missing[:10]}"
     files = [h for h in hrefs if not h.startswith("#") and not urlparse(h).scheme]
     absent = [h for h in files if not (report.parent / unquote(h.split("#")[0])).exists()]
@@ -95,6 +106,7 @@ def test_screenshots_of_three_places(page: tuple[Paths, Path], browser) -> None:
             browser.execute_script("window.scrollTo(0, 0);")
         else:
             browser.execute_script(
-                "const el = document.querySelector(arguments[0]); if (el) el.scrollIntoView();", selector)
+                "const el = document.querySelector(arguments[0]); if (el) el.scrollIntoView();", selector
+            )
         out = folder / f"{name}.png"
         assert browser.save_screenshot(str(out)) and out.stat().st_size > 10_000

@@ -18,9 +18,13 @@ import pytest
 
 from analysis.core.paths import Paths
 
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
-                                 reason="poppler-utils (pdftotext, pdftoppm) not installed")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
+        reason="poppler-utils (pdftotext, pdftoppm) not installed",
+    ),
+]
 
 #: A page whose content ends above this fraction of the text area is "near-blank".
 MIN_FILL = 0.30
@@ -29,8 +33,9 @@ _CAPTION_ONLY = re.compile(r"^\s*Tabel ([A-F]\.)?\d+\s*$")
 
 
 def _pages_text(pdf: Path) -> list[str]:
-    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return out.split("\f")[:-1]
 
 
@@ -39,8 +44,11 @@ def _fill(pdf: Path, page: int, folder: Path) -> float:
     from PIL import Image
 
     stem = folder / f"p{page}"
-    subprocess.run(["pdftoppm", "-gray", "-r", "24", "-f", str(page), "-l", str(page), "-png", str(pdf),
-                    str(stem)], check=True, capture_output=True)
+    subprocess.run(
+        ["pdftoppm", "-gray", "-r", "24", "-f", str(page), "-l", str(page), "-png", str(pdf), str(stem)],
+        check=True,
+        capture_output=True,
+    )
     png = next(folder.glob(f"p{page}*.png"))
     ink = np.asarray(Image.open(png)) < 200
     png.unlink()
@@ -61,8 +69,11 @@ def _chapter_titles(page_html: str) -> list[str]:
 
 def _starts_chapter(text: str, titles: list[str]) -> bool:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    lines = lines[1:5] if lines and "Synthetische data" in lines[0] or "reproductie" in (lines or [""])[0] \
-        else lines[:4]  # skip the running header
+    lines = (
+        lines[1:5]
+        if lines and "Synthetische data" in lines[0] or "reproductie" in (lines or [""])[0]
+        else lines[:4]
+    )  # skip the running header
     head = " ".join(lines)
     return any(t[:25] in head for t in titles)
 
@@ -79,8 +90,10 @@ def test_table_headers_never_join(rendered: tuple[Path, Path, list[str]]) -> Non
     words = set(" ".join(pages).split())
     joined = []
     for thead in re.findall(r"<thead>(.*?)</thead>", page.read_text("utf-8"), re.S):
-        cells = [html_lib.unescape(re.sub(r"<[^>]+>", "", c)).split()
-                 for c in re.findall(r"<th[^>]*>(.*?)</th>", thead, re.S)]
+        cells = [
+            html_lib.unescape(re.sub(r"<[^>]+>", "", c)).split()
+            for c in re.findall(r"<th[^>]*>(.*?)</th>", thead, re.S)
+        ]
         for a, b in zip(cells, cells[1:]):
             # one-letter headers ("n", "%") would flag ordinary words ("jongere" + "n")
             if a and b and min(len(a[-1]), len(b[0])) > 1 and (a[-1] + b[0]) in words:
@@ -88,7 +101,9 @@ def test_table_headers_never_join(rendered: tuple[Path, Path, list[str]]) -> Non
     assert not joined, f"header words printed into each other: {sorted(set(joined))}"
 
 
-def test_no_near_blank_page_except_chapter_ends(rendered: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
+def test_no_near_blank_page_except_chapter_ends(
+    rendered: tuple[Path, Path, list[str]], tmp_path: Path
+) -> None:
     pdf, page, pages = rendered
     titles = _chapter_titles(page.read_text("utf-8"))
     assert len(titles) >= 8

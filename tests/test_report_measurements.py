@@ -47,8 +47,14 @@ def _build(tmp: Path, extra: list[int]) -> Paths:
         (params / "meting-3.yaml").write_text(METING_3, encoding="utf-8")
     raw = tmp / "raw"
     synth.write_twin(raw, extra_measurements=extra)
-    paths = Paths(root, build=tmp / "build", raw=raw, processed=tmp / "processed",
-                  output=tmp / "output", params_dir=params)
+    paths = Paths(
+        root,
+        build=tmp / "build",
+        raw=raw,
+        processed=tmp / "processed",
+        output=tmp / "output",
+        params_dir=params,
+    )
     build(BuildConfig(paths=paths, synthetic=False, factsheets=False, model_set="primary"))
     return paths
 
@@ -70,8 +76,12 @@ def _generated(paths: Paths, name: str) -> str:
 def _pdf(paths: Paths) -> str:
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext not installed")
-    out = subprocess.run(["pdftotext", str(paths.report_output / "report.pdf"), "-"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", str(paths.report_output / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return re.sub(r"\s+", " ", out)
 
 
@@ -82,21 +92,27 @@ def _expected(paths: Paths, meting: int) -> dict:
     reg = reg[(reg["meting"] == meting) & reg["maand"].astype(str).isin(months)]
     reasons = pd.read_csv(paths.results / "ch2_fig02_reason.csv", dtype={"code": str})
     known = reasons[reasons["code"] != "na"].sort_values("n", ascending=False, kind="stable")
-    top = [f"{lab[:1].lower() + lab[1:]} ({nf.percent(p)})" for lab, p in zip(known["label"], known["pct"])][:2]
+    top = [f"{lab[:1].lower() + lab[1:]} ({nf.percent(p)})" for lab, p in zip(known["label"], known["pct"])][
+        :2
+    ]
     return {"n": len(reg), "locations": reg["locatie"].nunique(), "top": f"{top[0]} en {top[1]}"}
 
 
 def test_two_measurements(two: Paths) -> None:
     exp = _expected(two, 2)
     summary = _generated(two, "_summary.md")
-    assert (f"In meting 2 registreerden {exp['locations']} locaties samen {exp['n']} ongeplande gedwongen "
-            "afzonderingen.") in summary
+    assert (
+        f"In meting 2 registreerden {exp['locations']} locaties samen {exp['n']} ongeplande gedwongen "
+        "afzonderingen."
+    ) in summary
     assert f"aanleidingen waren {exp['top']}" in summary
     assert "Over meting 1 en 2 samen" in summary and "meting 3" not in summary
     assert "Hoofdstuk 1 beschrijft het beleid van meting 2:" in summary
     ch1 = _generated(two, "_ch01.md")
     assert "In meting 2 beschreven" in ch1 and "aangeleverd; dit hoofdstuk beschrijft daarom" not in ch1
-    assert f"In meting 2 zijn {exp['n']} ongeplande gedwongen afzonderingen vastgelegd" in _generated(two, "_ch02.md")
+    assert f"In meting 2 zijn {exp['n']} ongeplande gedwongen afzonderingen vastgelegd" in _generated(
+        two, "_ch02.md"
+    )
     pdf = _pdf(two)
     assert "meting 1 (sep 2019 - feb 2020) en meting 2 (sep 2020 - feb 2021)" in pdf
     result = reproduction.check(two)
@@ -108,27 +124,40 @@ def test_three_measurements(three: Paths) -> None:
     exp = _expected(three, 3)
     summary = _generated(three, "_summary.md")
     # Chapter 2 and the summary describe the latest measurement, with its own count and order.
-    assert (f"In meting 3 registreerden {exp['locations']} locaties samen {exp['n']} ongeplande gedwongen "
-            "afzonderingen.") in summary
+    assert (
+        f"In meting 3 registreerden {exp['locations']} locaties samen {exp['n']} ongeplande gedwongen "
+        "afzonderingen."
+    ) in summary
     assert f"aanleidingen waren {exp['top']}" in summary
-    assert f"In meting 3 zijn {exp['n']} ongeplande gedwongen afzonderingen vastgelegd" in _generated(three, "_ch02.md")
+    assert f"In meting 3 zijn {exp['n']} ongeplande gedwongen afzonderingen vastgelegd" in _generated(
+        three, "_ch02.md"
+    )
     # Chapter 3 over all measurements, a contrast per measurement against the reference.
     assert "Over meting 1 t/m 3 samen" in summary and "meting 1 en 2 samen" not in summary
-    assert re.search(r"ten opzichte van meting 1 was het niveau in meting 2 [\d,]+ keer zo groot .*?en in meting 3 "
-                     r"[\d,]+ keer zo groot", summary)
+    assert re.search(
+        r"ten opzichte van meting 1 was het niveau in meting 2 [\d,]+ keer zo groot .*?en in meting 3 "
+        r"[\d,]+ keer zo groot",
+        summary,
+    )
     # Chapter 1: measurement 3 has no beleid.csv; one sentence says so and names measurement 2.
     ch1 = _generated(three, "_ch01.md")
-    assert ("Voor meting 3 is geen beleidsbestand (`beleid.csv`) aangeleverd; dit hoofdstuk beschrijft daarom "
-            "meting 2, de laatste meting met een beleidsbestand.") in ch1
+    assert (
+        "Voor meting 3 is geen beleidsbestand (`beleid.csv`) aangeleverd; dit hoofdstuk beschrijft daarom "
+        "meting 2, de laatste meting met een beleidsbestand."
+    ) in ch1
     assert "In meting 2 beschreven" in ch1
-    assert "Hoofdstuk 1 beschrijft het beleid van meting 2, de laatste meting met een beleidsbestand " \
-           "(meting 3 heeft er geen)" in summary
+    assert (
+        "Hoofdstuk 1 beschrijft het beleid van meting 2, de laatste meting met een beleidsbestand "
+        "(meting 3 heeft er geen)" in summary
+    )
     method = _generated(three, "_measurements.md")
     assert "meting 3 van september 2021 tot en met februari 2022" in method
     assert "hoofdstuk 3 toetst veranderingen over meting 1 t/m 3, met meting 1 als referentie" in method
     pdf = _pdf(three)
-    assert ("meting 1 (sep 2019 - feb 2020), meting 2 (sep 2020 - feb 2021) en meting 3 (sep 2021 - feb 2022)"
-            in pdf)
+    assert (
+        "meting 1 (sep 2019 - feb 2020), meting 2 (sep 2020 - feb 2021) en meting 3 (sep 2021 - feb 2022)"
+        in pdf
+    )
     assert "hoofdstuk 1: meting 2; hoofdstuk 2: meting 3" in pdf
     assert "geen gepubliceerd cijfer" in pdf
 
@@ -145,5 +174,8 @@ def test_three_measurements_reproduction_check(three: Paths) -> None:
     ch1 = t[(t["chapter"] == "1") & (t["metingen"] == "2")]
     assert (~ch1["status"].isin([reproduction.MISSING, reproduction.DIFFERS])).sum() > 0
     lines = " ".join(result.compared())
-    assert re.search(r"Hoofdstuk 2: \d+ gepubliceerde cijfers van meting 2, waarvan geen .*?\d+ berekende cijfers over "
-                     r"meting 3 zonder gepubliceerd cijfer", lines), lines
+    assert re.search(
+        r"Hoofdstuk 2: \d+ gepubliceerde cijfers van meting 2, waarvan geen .*?\d+ berekende cijfers over "
+        r"meting 3 zonder gepubliceerd cijfer",
+        lines,
+    ), lines

@@ -4,8 +4,17 @@ import pandas as pd
 import pytest
 
 from analysis.core.paths import Paths
-from analysis.verify.reproduction import (DIFFERS, EXACT, IN_CI, MISSING, ROUNDING, allowed_reason, check,
-                                   compare, status_of)
+from analysis.verify.reproduction import (
+    DIFFERS,
+    EXACT,
+    IN_CI,
+    MISSING,
+    ROUNDING,
+    allowed_reason,
+    check,
+    compare,
+    status_of,
+)
 from analysis.core.results import write_result
 
 
@@ -13,39 +22,51 @@ def row(value, kind="exact", decimals=0):
     return pd.Series({"value": value, "kind": kind, "decimals": decimals})
 
 
-@pytest.mark.parametrize("published,kind,dec,computed,ci,expected", [
-    (1613, "exact", 0, 1613, None, EXACT),
-    (1613, "exact", 0, 1612, None, DIFFERS),
-    (1613, "exact", 0, None, None, MISSING),
-    (1613, "exact", 0, float("nan"), None, MISSING),
-    (43, "rounded", 0, 43.0, None, EXACT),
-    (43, "rounded", 0, 43.2, None, ROUNDING),
-    (43, "rounded", 0, 42.5, None, ROUNDING),
-    (43, "rounded", 0, 43.6, None, DIFFERS),
-    (0.4, "rounded", 1, 0.37, None, ROUNDING),
-    (0.4, "rounded", 1, 0.62, None, DIFFERS),
-    (0.92, "estimate", 2, 0.923, (0.90, 0.94), ROUNDING),
-    (0.92, "estimate", 2, 0.93, (0.90, 0.94), IN_CI),
-    (0.92, "estimate", 2, 0.95, (0.90, 0.94), DIFFERS),
-    (0.001, "p_upper_bound", 3, 0.0002, None, EXACT),
-    (0.001, "p_upper_bound", 3, 0.02, None, DIFFERS),
-    (0.231, "p", 3, 0.2312, None, ROUNDING),
-])
+@pytest.mark.parametrize(
+    "published,kind,dec,computed,ci,expected",
+    [
+        (1613, "exact", 0, 1613, None, EXACT),
+        (1613, "exact", 0, 1612, None, DIFFERS),
+        (1613, "exact", 0, None, None, MISSING),
+        (1613, "exact", 0, float("nan"), None, MISSING),
+        (43, "rounded", 0, 43.0, None, EXACT),
+        (43, "rounded", 0, 43.2, None, ROUNDING),
+        (43, "rounded", 0, 42.5, None, ROUNDING),
+        (43, "rounded", 0, 43.6, None, DIFFERS),
+        (0.4, "rounded", 1, 0.37, None, ROUNDING),
+        (0.4, "rounded", 1, 0.62, None, DIFFERS),
+        (0.92, "estimate", 2, 0.923, (0.90, 0.94), ROUNDING),
+        (0.92, "estimate", 2, 0.93, (0.90, 0.94), IN_CI),
+        (0.92, "estimate", 2, 0.95, (0.90, 0.94), DIFFERS),
+        (0.001, "p_upper_bound", 3, 0.0002, None, EXACT),
+        (0.001, "p_upper_bound", 3, 0.02, None, DIFFERS),
+        (0.231, "p", 3, 0.2312, None, ROUNDING),
+    ],
+)
 def test_status(published, kind, dec, computed, ci, expected):
     assert status_of(row(published, kind, dec), computed, ci) == expected
 
 
 def published_table():
-    return pd.DataFrame({
-        "id": ["ch2.a.n.1", "ch2.a.pct.1", "ch2.fig12.n.1", "ch3.m.month.est", "ch3.m.month.ci_low",
-               "ch3.m.month.ci_high", "method.x"],
-        "chapter": ["2", "2", "2", "3", "3", "3", "method"],
-        "description": [""] * 7,
-        "value": [10, 43, 1039, 0.92, 0.90, 0.94, 13],
-        "unit": ["count", "percent", "count", "ratio", "ratio", "ratio", "count"],
-        "decimals": [0, 0, 0, 2, 2, 2, 0],
-        "kind": ["exact", "rounded", "exact", "estimate", "ci_low", "ci_high", "exact"],
-    })
+    return pd.DataFrame(
+        {
+            "id": [
+                "ch2.a.n.1",
+                "ch2.a.pct.1",
+                "ch2.fig12.n.1",
+                "ch3.m.month.est",
+                "ch3.m.month.ci_low",
+                "ch3.m.month.ci_high",
+                "method.x",
+            ],
+            "chapter": ["2", "2", "2", "3", "3", "3", "method"],
+            "description": [""] * 7,
+            "value": [10, 43, 1039, 0.92, 0.90, 0.94, 13],
+            "unit": ["count", "percent", "count", "ratio", "ratio", "ratio", "count"],
+            "decimals": [0, 0, 0, 2, 2, 2, 0],
+            "kind": ["exact", "rounded", "exact", "estimate", "ci_low", "ci_high", "exact"],
+        }
+    )
 
 
 def values(**kv):
@@ -85,8 +106,14 @@ def test_check_reads_paths_and_prints(tmp_path, capsys):
     paths = Paths(tmp_path)
     paths.reference.mkdir(parents=True)
     published_table().to_csv(paths.published_figures, index=False)
-    write_result(paths.results, "x", pd.DataFrame({"a": [1]}), chapter="2", title="x",
-                 values={"ch2.a.n.1": 10, "ch2.a.pct.1": 41})
+    write_result(
+        paths.results,
+        "x",
+        pd.DataFrame({"a": [1]}),
+        chapter="2",
+        title="x",
+        values={"ch2.a.n.1": 10, "ch2.a.pct.1": 41},
+    )
     res = check(paths)
     assert res.exit_code == 1 and list(res.failures["id"]) == ["ch2.a.pct.1"]
     from rich.console import Console
@@ -142,9 +169,24 @@ def test_models_over_other_measurements_are_not_compared():
 
 def test_values_carry_their_measurements_through_the_results_contract(tmp_path):
     from analysis.core.results import read_values
-    write_result(tmp_path, "r1", pd.DataFrame({"x": [1]}), chapter="2", title="t",
-                 values={"ch2.a.n.1": 10}, metingen=[2])
-    write_result(tmp_path, "r2", pd.DataFrame({"x": [1]}), chapter="3", title="t",
-                 values={"ch3.m.month.est": 0.9}, metingen=[2, 1])
+
+    write_result(
+        tmp_path,
+        "r1",
+        pd.DataFrame({"x": [1]}),
+        chapter="2",
+        title="t",
+        values={"ch2.a.n.1": 10},
+        metingen=[2],
+    )
+    write_result(
+        tmp_path,
+        "r2",
+        pd.DataFrame({"x": [1]}),
+        chapter="3",
+        title="t",
+        values={"ch3.m.month.est": 0.9},
+        metingen=[2, 1],
+    )
     v = read_values(tmp_path).set_index("published_id")
     assert v.loc["ch2.a.n.1", "metingen"] == "2" and v.loc["ch3.m.month.est", "metingen"] == "1;2"

@@ -21,10 +21,22 @@ def test_fitting_noise_below_the_stated_precision_gives_the_same_bytes(tmp_path:
 
 
 def test_formula_leading_text_is_neutralised_and_numbers_are_not() -> None:
-    df = pd.DataFrame({"label": ["=HYPERLINK(\"x\")", "+31 6", "-", "@SUM(A1)", "-1", "+2,5", "Agressie"],
-                       "n": [1, 2, 3, 4, 5, 6, 7]})
+    df = pd.DataFrame(
+        {
+            "label": ['=HYPERLINK("x")', "+31 6", "-", "@SUM(A1)", "-1", "+2,5", "Agressie"],
+            "n": [1, 2, 3, 4, 5, 6, 7],
+        }
+    )
     out = neutralise_formulas(df)
-    assert out["label"].tolist() == ["'=HYPERLINK(\"x\")", "'+31 6", "'-", "'@SUM(A1)", "-1", "+2,5", "Agressie"]
+    assert out["label"].tolist() == [
+        '\'=HYPERLINK("x")',
+        "'+31 6",
+        "'-",
+        "'@SUM(A1)",
+        "-1",
+        "+2,5",
+        "Agressie",
+    ]
     assert out["n"].tolist() == df["n"].tolist()
 
 

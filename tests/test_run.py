@@ -20,14 +20,16 @@ def _notebook(path: Path) -> Path:
         nbformat.v4.new_code_cell(
             "import sys\n"
             "names = sorted(k for k in globals() if not k.startswith('_'))\n"
-            "print(x, 'analysis.pipeline.kernel' in sys.modules, names)"),
+            "print(x, 'analysis.pipeline.kernel' in sys.modules, names)"
+        ),
     ]
     nbformat.write(nb, str(path))
     return path
 
 
-def test_kernel_is_quiet_private_and_leaves_the_namespace_alone(tmp_path: Path,
-                                                               capfd: pytest.CaptureFixture[str]) -> None:
+def test_kernel_is_quiet_private_and_leaves_the_namespace_alone(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "out.ipynb"
     run_mod.execute(_notebook(tmp_path / "nb.ipynb"), target, {"x": 2, "unused": 3}, cwd=default_paths().root)
     out = nbformat.read(str(target), as_version=4).cells[-1].outputs[0]["text"]

@@ -37,6 +37,7 @@ def _read_any(path: Path) -> pd.DataFrame:
             df[c] = pd.to_datetime(df[c]).dt.strftime("%d.%m.%Y")
         return df.astype(str).replace({"nan": ""})
     import pyreadstat
+
     df, _ = pyreadstat.read_sav(str(path))
     return df.astype(object).where(df.notna(), "").astype(str).replace({r"\.0$": ""}, regex=True)
 
@@ -71,7 +72,9 @@ def test_manifest_matches_committed(twin: tuple[Path, dict[str, str], float]) ->
     assert twin[1] == json.loads(MANIFEST.read_text("utf-8"))
 
 
-def test_writing_twice_gives_identical_bytes(twin: tuple[Path, dict[str, str], float], tmp_path: Path) -> None:
+def test_writing_twice_gives_identical_bytes(
+    twin: tuple[Path, dict[str, str], float], tmp_path: Path
+) -> None:
     again = write_twin(tmp_path / "again", SEED)
     assert again == twin[1] == manifest(twin[0])
 
@@ -82,9 +85,13 @@ def test_chapter2_counts_exact(m2: pd.DataFrame) -> None:
     months = m2["start"].dt.strftime("%Y-%m").value_counts()
     assert months["2020-09"] == 300 and months["2021-02"] == 248
     assert list(months.sort_index()) == list(T.MONTHLY_M2)
-    for prefix, item, codes in (("ch2.fig03", "doel", [1, 2, 3, 4, 5]), ("ch2.fig04", "ruimte", [1, 2, 3]),
-                                ("ch2.fig05", "beheer_ruimte", [1, 2]), ("ch2.fig09", "contact", [1, 2, 3]),
-                                ("ch2.fig10", "evaluatie_1", [1, 2, 3])):
+    for prefix, item, codes in (
+        ("ch2.fig03", "doel", [1, 2, 3, 4, 5]),
+        ("ch2.fig04", "ruimte", [1, 2, 3]),
+        ("ch2.fig05", "beheer_ruimte", [1, 2]),
+        ("ch2.fig09", "contact", [1, 2, 3]),
+        ("ch2.fig10", "evaluatie_1", [1, 2, 3]),
+    ):
         got = m2[item].value_counts()
         for code, n in T.category_counts(prefix, codes, v).items():
             assert got.get("" if code is None else str(code), 0) == n, (item, code)
@@ -107,10 +114,18 @@ def test_figure6_and_table2_exact(m2: pd.DataFrame) -> None:
         assert round((room == "1").mean() * 100) == pct
     for r in range(1, 7):
         d = m2.loc[m2["aanleiding"] == str(r), "duur"]
-        assert (d.min(), d.max(), np.median(d)) == (v[f"ch2.tab02.min.{r}"], v[f"ch2.tab02.max.{r}"], v[f"ch2.tab02.median.{r}"])
+        assert (d.min(), d.max(), np.median(d)) == (
+            v[f"ch2.tab02.min.{r}"],
+            v[f"ch2.tab02.max.{r}"],
+            v[f"ch2.tab02.median.{r}"],
+        )
         assert np.floor(d.mean()) == round(d.mean()) == v[f"ch2.tab02.mean.{r}"]
     art = m2[m2["duur"] == 1439]
-    assert len(art) == 8 and (art["tijd_start"] == "00:00").all() and (art["datum_start"] == art["datum_eind"]).all()
+    assert (
+        len(art) == 8
+        and (art["tijd_start"] == "00:00").all()
+        and (art["datum_start"] == art["datum_eind"]).all()
+    )
 
 
 def test_youths_and_occupancy_exact(twin: tuple[Path, dict[str, str], float], m2: pd.DataFrame) -> None:
@@ -134,16 +149,23 @@ def test_policy_exact(twin: tuple[Path, dict[str, str], float]) -> None:
         if key.startswith("ch1."):
             assert got[key] == value, key
     closing = pol[pol["gesloten_per"].notna()]
-    assert len(closing) == 1 and closing.iloc[0]["verandering_overdag"] == 4 and closing.iloc[0]["nacht_deur"] == 2
+    assert (
+        len(closing) == 1
+        and closing.iloc[0]["verandering_overdag"] == 4
+        and closing.iloc[0]["nacht_deur"] == 2
+    )
     assert (pol.loc[pol["verandering_overdag"] == 4, "ambitie_overdag"] == 1).all()
 
 
 def test_facilities(twin: tuple[Path, dict[str, str], float]) -> None:
     from analysis.verify.calibration import facility_values
 
-    assert facility_values(twin[0]) == {"ch2.s2_5.n.isolation_rooms": 14, "ch2.s2_5.n.locations_without_iso": 12,
-                                        "ch2.s2_5.n.locations_without_iso_with_other": 6,
-                                        "ch2.s2_5.n.locations_no_unplanned": 1}
+    assert facility_values(twin[0]) == {
+        "ch2.s2_5.n.isolation_rooms": 14,
+        "ch2.s2_5.n.locations_without_iso": 12,
+        "ch2.s2_5.n.locations_without_iso_with_other": 6,
+        "ch2.s2_5.n.locations_no_unplanned": 1,
+    }
 
 
 def test_exact_targets_after_ingest(twin: tuple[Path, dict[str, str], float], tmp_path: Path) -> None:

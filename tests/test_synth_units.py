@@ -34,8 +34,15 @@ def test_fill_table_margins_and_zeros() -> None:
     assert out[0, 2] == 0 and out[2, 0] == 0
 
 
-@pytest.mark.parametrize("n,lo,hi,mean,med,art", [(609, 5, 1439, 143, 45, 3), (7, 15, 1080, 207, 30, 0),
-                                                  (86, 10, 960, 290, 142, 0), (72, 5, 1039, 186, 45, 0)])
+@pytest.mark.parametrize(
+    "n,lo,hi,mean,med,art",
+    [
+        (609, 5, 1439, 143, 45, 3),
+        (7, 15, 1080, 207, 30, 0),
+        (86, 10, 960, 290, 142, 0),
+        (72, 5, 1039, 186, 45, 0),
+    ],
+)
 def test_duration_vector_exact(n: int, lo: int, hi: int, mean: int, med: int, art: int) -> None:
     v = duration_vector(n, lo, hi, mean, med, art, np.random.default_rng(3))
     assert (v.min(), v.max(), v.sum(), float(np.median(v))) == (lo, hi, mean * n, med)
@@ -64,8 +71,12 @@ def test_measurement1_model_structure(tmp_path) -> None:
 def test_every_calibration_status_is_explained_in_english_and_dutch():
     from analysis.verify.calibration import KNOWN_MISSES, REASONS, _status
 
-    keys = {_status("x.n.1", 5, None, "exact", 0)[1], _status("ch2.s2_9.n.addition_filled", 5, None, "exact", 0)[1],
-            _status("x.n.1", 5, 4, "exact", 0)[1], *KNOWN_MISSES.values()}
+    keys = {
+        _status("x.n.1", 5, None, "exact", 0)[1],
+        _status("ch2.s2_9.n.addition_filled", 5, None, "exact", 0)[1],
+        _status("x.n.1", 5, 4, "exact", 0)[1],
+        *KNOWN_MISSES.values(),
+    }
     assert _status("x.n.1", 5, 5, "exact", 0) == ("exact", "")
     for key in keys:
         assert REASONS[key]["en"] and REASONS[key]["nl"], key

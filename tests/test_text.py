@@ -39,11 +39,19 @@ def test_join():
     assert text.join(["a", "b"], "of") == "a of b"
 
 
-@pytest.mark.parametrize("numbers,expected", [
-    ([2], "meting 2"), ([1, 2], "meting 1 en 2"), ([1, 2, 3], "meting 1 t/m 3"),
-    ([3, 1, 2, 2], "meting 1 t/m 3"), ([1, 3], "meting 1 en 3"),
-    ([1, 2, 3, 5], "meting 1 t/m 3 en 5"), ([1, 2, 4, 5], "meting 1, 2, 4 en 5"), ([], ""),
-])
+@pytest.mark.parametrize(
+    "numbers,expected",
+    [
+        ([2], "meting 2"),
+        ([1, 2], "meting 1 en 2"),
+        ([1, 2, 3], "meting 1 t/m 3"),
+        ([3, 1, 2, 2], "meting 1 t/m 3"),
+        ([1, 3], "meting 1 en 3"),
+        ([1, 2, 3, 5], "meting 1 t/m 3 en 5"),
+        ([1, 2, 4, 5], "meting 1, 2, 4 en 5"),
+        ([], ""),
+    ],
+)
 def test_measurement_ranges(numbers, expected):
     assert text.measurements(numbers) == expected
 

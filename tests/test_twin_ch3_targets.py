@@ -8,22 +8,37 @@ import pandas as pd
 import pytest
 
 from analysis.verify.calibration import WIDTH_RANGE, chapter3_targets, incoherent_terms
-from analysis.verify.reproduction import (DIFFERS, IN_CI, OUTSIDE_CI, SAME_CONCLUSION, compare)
+from analysis.verify.reproduction import DIFFERS, IN_CI, OUTSIDE_CI, SAME_CONCLUSION, compare
 
 
-def _published(est: float = 0.91, lo: float = 0.85, hi: float = 0.99, p: float | None = 0.046) -> pd.DataFrame:
-    rows = [("ch3.m.meting2.est", est, "estimate"), ("ch3.m.meting2.ci_low", lo, "ci_low"),
-            ("ch3.m.meting2.ci_high", hi, "ci_high")]
+def _published(
+    est: float = 0.91, lo: float = 0.85, hi: float = 0.99, p: float | None = 0.046
+) -> pd.DataFrame:
+    rows = [
+        ("ch3.m.meting2.est", est, "estimate"),
+        ("ch3.m.meting2.ci_low", lo, "ci_low"),
+        ("ch3.m.meting2.ci_high", hi, "ci_high"),
+    ]
     if p is not None:
         rows.append(("ch3.m.meting2.p", p, "p"))
-    return pd.DataFrame({"id": [r[0] for r in rows], "chapter": "3", "value": [r[1] for r in rows],
-                         "kind": [r[2] for r in rows], "decimals": [2, 2, 2, 3][: len(rows)], "unit": "ratio",
-                         "metingen": "1;2", "description": ""})
+    return pd.DataFrame(
+        {
+            "id": [r[0] for r in rows],
+            "chapter": "3",
+            "value": [r[1] for r in rows],
+            "kind": [r[2] for r in rows],
+            "decimals": [2, 2, 2, 3][: len(rows)],
+            "unit": "ratio",
+            "metingen": "1;2",
+            "description": "",
+        }
+    )
 
 
 def _values(**kw: float) -> pd.DataFrame:
-    return pd.DataFrame({"published_id": [f"ch3.m.meting2.{k}" for k in kw], "value": list(kw.values()),
-                         "metingen": "1;2"})
+    return pd.DataFrame(
+        {"published_id": [f"ch3.m.meting2.{k}" for k in kw], "value": list(kw.values()), "metingen": "1;2"}
+    )
 
 
 def test_matching_term_bounds_are_same_conclusion_not_differs() -> None:
@@ -38,24 +53,42 @@ def test_matching_term_bounds_are_same_conclusion_not_differs() -> None:
 
 
 def test_narrow_ci_or_other_conclusion_still_differs() -> None:
-    narrow = compare(_published(), _values(est=0.90, ci_low=0.88, ci_high=0.92, p=0.0001)).table.set_index("id")
+    narrow = compare(_published(), _values(est=0.90, ci_low=0.88, ci_high=0.92, p=0.0001)).table.set_index(
+        "id"
+    )
     assert narrow.loc["ch3.m.meting2.est", "status"] == IN_CI
     assert narrow.loc["ch3.m.meting2.ci_low", "status"] == DIFFERS  # width ratio ~0.29
     assert narrow.loc["ch3.m.meting2.p", "status"] == SAME_CONCLUSION  # both significant
     other = compare(_published(), _values(est=0.93, ci_low=0.84, ci_high=1.03, p=0.17)).table.set_index("id")
     assert other.loc["ch3.m.meting2.ci_low", "status"] == DIFFERS
     assert other.loc["ch3.m.meting2.p", "status"] == DIFFERS
-    outside = compare(_published(), _values(est=0.70, ci_low=0.64, ci_high=0.77, p=0.001)).table.set_index("id")
+    outside = compare(_published(), _values(est=0.70, ci_low=0.64, ci_high=0.77, p=0.001)).table.set_index(
+        "id"
+    )
     assert outside.loc["ch3.m.meting2.est", "status"] == OUTSIDE_CI
 
 
 def test_chapter3_targets_three_criteria() -> None:
     pub = _published()
-    ok = chapter3_targets({"ch3.m.meting2.est": 0.90, "ch3.m.meting2.ci_low": 0.82,
-                           "ch3.m.meting2.ci_high": 0.99, "ch3.m.meting2.p": 0.03}, pub).iloc[0]
+    ok = chapter3_targets(
+        {
+            "ch3.m.meting2.est": 0.90,
+            "ch3.m.meting2.ci_low": 0.82,
+            "ch3.m.meting2.ci_high": 0.99,
+            "ch3.m.meting2.p": 0.03,
+        },
+        pub,
+    ).iloc[0]
     assert ok["status"] == "on target" and ok["inside"] and ok["width_ok"] and ok["same_conclusion"]
-    bad = chapter3_targets({"ch3.m.meting2.est": 0.70, "ch3.m.meting2.ci_low": 0.69,
-                            "ch3.m.meting2.ci_high": 0.71, "ch3.m.meting2.p": 0.0001}, pub).iloc[0]
+    bad = chapter3_targets(
+        {
+            "ch3.m.meting2.est": 0.70,
+            "ch3.m.meting2.ci_low": 0.69,
+            "ch3.m.meting2.ci_high": 0.71,
+            "ch3.m.meting2.p": 0.0001,
+        },
+        pub,
+    ).iloc[0]
     assert not bad["inside"] and not bad["width_ok"] and bad["same_conclusion"]
     assert bad["status"] == "outside CI; CI width"
     assert WIDTH_RANGE == (0.75, 1.33)

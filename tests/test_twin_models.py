@@ -44,8 +44,17 @@ def test_every_published_term_is_fitted(fitted) -> None:
 def test_coherent_terms_meet_all_three_targets(fitted) -> None:
     t = fitted[1]
     miss = t[t["target"] & t["status"].ne("on target") & ~t["term"].isin(CH3_EXCEPTIONS)]
-    cols = ["term", "published", "ci_low", "ci_high", "estimate", "twin_ci_low", "twin_ci_high", "width_ratio",
-            "status"]
+    cols = [
+        "term",
+        "published",
+        "ci_low",
+        "ci_high",
+        "estimate",
+        "twin_ci_low",
+        "twin_ci_high",
+        "width_ratio",
+        "status",
+    ]
     assert miss.empty, miss[cols].to_string()
 
 

@@ -161,14 +161,16 @@ def check_package(pkg: dict[str, Any]) -> None:
                 raise CodebookError(
                     f"codebook resource {res.get('name')!r}, field {d.get('name')!r} has no Dutch "
                     "description: add a non-empty 'description_nl' next to 'description' in "
-                    "src/analysis/codebook/datapackage.json")
+                    "src/analysis/codebook/datapackage.json"
+                )
             for cat in d.get("categories", []):
                 missing = [k for k in ("label", "label_en", "colour", "hatch") if k not in cat]
                 if missing:
                     raise CodebookError(
                         f"codebook resource {res.get('name')!r}, field {d.get('name')!r}, code "
                         f"{cat.get('value')!r} lacks {missing}: every category needs both labels, a "
-                        "colour and a hatch (figures read them from the codebook)")
+                        "colour and a hatch (figures read them from the codebook)"
+                    )
 
 
 @lru_cache(maxsize=1)
@@ -200,16 +202,30 @@ def resource(name: str) -> dict[str, Any]:
 
 
 def _field(d: dict[str, Any]) -> Field:
-    cats = tuple(Category(int(c["value"]), c["label"], c["label_en"], colour=c.get("colour", ""),
-                          hatch=c.get("hatch", ""), key=c.get("key", ""))
-                 for c in d.get("categories", []))
+    cats = tuple(
+        Category(
+            int(c["value"]),
+            c["label"],
+            c["label_en"],
+            colour=c.get("colour", ""),
+            hatch=c.get("hatch", ""),
+            key=c.get("key", ""),
+        )
+        for c in d.get("categories", [])
+    )
     return Field(
-        name=d["name"], type=d["type"], title=d["title"], title_en=d["title_en"],
-        description=d.get("description", ""), description_nl=d.get("description_nl", ""),
+        name=d["name"],
+        type=d["type"],
+        title=d["title"],
+        title_en=d["title_en"],
+        description=d.get("description", ""),
+        description_nl=d.get("description_nl", ""),
         categories=cats,
         required=bool(d.get("constraints", {}).get("required", False)),
-        aliases=tuple(d.get("aliases", [])), free_text=bool(d.get("free_text", False)),
-        pii=bool(d.get("pii", False)), raw=d,
+        aliases=tuple(d.get("aliases", [])),
+        free_text=bool(d.get("free_text", False)),
+        pii=bool(d.get("pii", False)),
+        raw=d,
     )
 
 

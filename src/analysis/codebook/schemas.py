@@ -35,7 +35,9 @@ TABLES: dict[str, tuple[str, tuple[dict[str, Any], ...]]] = {
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 #: Columns whose value must be present in every processed row, beyond the codebook's
 #: ``required`` constraints (ingest derives them; a missing one is an ingest bug).
-DERIVED_REQUIRED = {"registrations": ("meting", "locatie", "start", "maand", "uur", "bron_bestand", "bron_rij")}
+DERIVED_REQUIRED = {
+    "registrations": ("meting", "locatie", "start", "maand", "uur", "bron_bestand", "bron_rij")
+}
 
 
 def _codes(table: str, name: str, resource: str) -> tuple[int, ...]:
@@ -58,6 +60,7 @@ def _list_ok(codes: tuple[int, ...]):
             return True
         parts = [p.strip() for p in str(value).split("|") if p.strip()]
         return all(p in allowed for p in parts)
+
     return check
 
 
@@ -70,7 +73,9 @@ def _column(table: str, d: dict[str, Any], resource: str) -> pa.Column:
     if kind == "yearmonth":
         checks.append(pa.Check.str_matches(MONTH_PATTERN, error="YYYY-MM"))
     elif kind == "list" and codes:
-        checks.append(pa.Check(_list_ok(codes), element_wise=True, error=f"codes {list(codes)} separated by '|'"))
+        checks.append(
+            pa.Check(_list_ok(codes), element_wise=True, error=f"codes {list(codes)} separated by '|'")
+        )
     elif codes:
         checks.append(pa.Check.isin(list(codes), error=f"codebook codes {list(codes)}"))
     elif kind == "boolean":
@@ -114,8 +119,11 @@ def columns(table: str) -> list[str]:
 def code_columns(table: str) -> list[str]:
     """Columns of a processed table that hold single codebook codes."""
     resource, extra = TABLES[table]
-    return [d["name"] for d in [*extra, *codebook.resource(resource)["schema"]["fields"]]
-            if d["name"] in columns(table) and d["type"] == "integer" and _codes(table, d["name"], resource)]
+    return [
+        d["name"]
+        for d in [*extra, *codebook.resource(resource)["schema"]["fields"]]
+        if d["name"] in columns(table) and d["type"] == "integer" and _codes(table, d["name"], resource)
+    ]
 
 
 def flag_columns(table: str = "registrations") -> list[str]:

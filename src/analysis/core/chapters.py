@@ -74,14 +74,35 @@ class Chapter:
 
 
 CHAPTERS: tuple[Chapter, ...] = (
-    Chapter("1", "01_planned_policy", "Geplande gedwongen afzonderingen", "latest",
-            "policy.parquet", "chapter", "_ch01.md", falls_back=True),
-    Chapter("2", "02_unplanned_seclusion", "Ongeplande gedwongen afzonderingen", "latest",
-            "registrations.parquet", "chapter", "_ch02.md"),
-    Chapter("3", "03_change_across_measurements", "Veranderingen in ongepland gedwongen afzonderen over de metingen",
-            "all",
-            "registrations.parquet", "models", "_ch03.md",
-            (Section("03b_leave_one_location_out", "Eén locatie weglaten", sensitivity_only=True),)),
+    Chapter(
+        "1",
+        "01_planned_policy",
+        "Geplande gedwongen afzonderingen",
+        "latest",
+        "policy.parquet",
+        "chapter",
+        "_ch01.md",
+        falls_back=True,
+    ),
+    Chapter(
+        "2",
+        "02_unplanned_seclusion",
+        "Ongeplande gedwongen afzonderingen",
+        "latest",
+        "registrations.parquet",
+        "chapter",
+        "_ch02.md",
+    ),
+    Chapter(
+        "3",
+        "03_change_across_measurements",
+        "Veranderingen in ongepland gedwongen afzonderen over de metingen",
+        "all",
+        "registrations.parquet",
+        "models",
+        "_ch03.md",
+        (Section("03b_leave_one_location_out", "Eén locatie weglaten", sensitivity_only=True),),
+    ),
 )
 
 

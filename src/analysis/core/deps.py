@@ -148,14 +148,18 @@ def code_files(entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path
 
 def code_digest(entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path = SRC) -> str:
     """SHA-256 over the relative paths and contents of :func:`code_files`."""
-    return _digest(tuple(entries), tuple(str(n) for n in notebooks), str(src),
-                   tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                         for p in code_files(entries, notebooks, src)))
+    return _digest(
+        tuple(entries),
+        tuple(str(n) for n in notebooks),
+        str(src),
+        tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in code_files(entries, notebooks, src)),
+    )
 
 
 @lru_cache(maxsize=64)
-def _digest(entries: tuple[str, ...], notebooks: tuple[str, ...], src: str,
-            stamp: tuple[tuple[str, int, int], ...]) -> str:
+def _digest(
+    entries: tuple[str, ...], notebooks: tuple[str, ...], src: str, stamp: tuple[tuple[str, int, int], ...]
+) -> str:
     # ``stamp`` (path, mtime, size) only keys this cache; the digest itself is over contents.
     h = hashlib.sha256()
     root = Path(src)

@@ -71,7 +71,9 @@ def load(path: Path) -> Measurement:
         with open(path, encoding="utf-8") as fh:
             data = yaml.safe_load(fh)
         if not isinstance(data, dict):
-            raise ValueError("expected a mapping of meting, folder, first_month, last_month, expected_locations")
+            raise ValueError(
+                "expected a mapping of meting, folder, first_month, last_month, expected_locations"
+            )
         return Measurement(**data)
     except Exception as exc:  # pydantic's message names the field; add the file
         msg = " ".join(str(exc).split())

@@ -62,9 +62,12 @@ class BaseParams(BaseModel):
     def paths(self) -> Paths:
         """Project paths with the data and output folders of these parameters."""
         root = default_paths()
-        return Paths(root.root, build=Path(self.output_dir) if self.output_dir else None,
-                     processed=Path(self.data_dir) if self.data_dir else None,
-                     params_dir=Path(self.params_dir) if self.params_dir else None)
+        return Paths(
+            root.root,
+            build=Path(self.output_dir) if self.output_dir else None,
+            processed=Path(self.data_dir) if self.data_dir else None,
+            params_dir=Path(self.params_dir) if self.params_dir else None,
+        )
 
     @property
     def results_dir(self) -> Path:
@@ -134,8 +137,10 @@ class NotebookParams(BaseParams):
         if first > last:
             raise ValueError(f"first_month {first} is after last_month {last}")
         if first < m.first_month or last > m.last_month:
-            raise ValueError(f"period {first}..{last} is outside measurement {self.meting} "
-                             f"({m.first_month}..{m.last_month})")
+            raise ValueError(
+                f"period {first}..{last} is outside measurement {self.meting} "
+                f"({m.first_month}..{m.last_month})"
+            )
         return self
 
     # --- derived values -------------------------------------------------------------

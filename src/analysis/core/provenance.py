@@ -61,12 +61,18 @@ def twin_verified(raw: Path) -> bool:
             listed[m.group(2)] = m.group(1)
     if not listed:
         return False
-    present = {p.relative_to(raw).as_posix() for p in raw.rglob("*")
-               if (p.is_file() or p.is_symlink()) and p != marker
-               and not any(part.startswith(".") for part in p.relative_to(raw).parts)}
+    present = {
+        p.relative_to(raw).as_posix()
+        for p in raw.rglob("*")
+        if (p.is_file() or p.is_symlink())
+        and p != marker
+        and not any(part.startswith(".") for part in p.relative_to(raw).parts)
+    }
     if present != set(listed):
         return False
-    return all(not (raw / rel).is_symlink() and _sha256(raw / rel) == digest for rel, digest in listed.items())
+    return all(
+        not (raw / rel).is_symlink() and _sha256(raw / rel) == digest for rel, digest in listed.items()
+    )
 
 
 def is_synthetic(folder: Path) -> bool:

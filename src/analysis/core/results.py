@@ -145,13 +145,22 @@ def write_result(
     results_dir.mkdir(parents=True, exist_ok=True)
     out = write_csv(table, results_dir / f"{name}.csv")
     values = dict(values or {})
-    idx = pd.DataFrame([{
-        "name": name, "chapter": str(chapter), "title": title, "file": out.name,
-        "published_ids": "|".join(sorted(values)),
-    }])
+    idx = pd.DataFrame(
+        [
+            {
+                "name": name,
+                "chapter": str(chapter),
+                "title": title,
+                "file": out.name,
+                "published_ids": "|".join(sorted(values)),
+            }
+        ]
+    )
     vals = pd.DataFrame(
-        [{"published_id": k, "value": float(v), "result": name, "metingen": scope_text(metingen)}
-         for k, v in values.items()],
+        [
+            {"published_id": k, "value": float(v), "result": name, "metingen": scope_text(metingen)}
+            for k, v in values.items()
+        ],
         columns=VALUE_COLUMNS,
     )
     with _locked(results_dir):
@@ -167,9 +176,15 @@ def scope_text(metingen: Sequence[int] | None) -> str:
 
 def read_values(results_dir: Path) -> pd.DataFrame:
     """All computed values of a build, from every ``values.csv`` under ``results_dir``."""
-    frames = [pd.read_csv(p, dtype={"published_id": str, "metingen": str}, keep_default_na=False,
-                          na_values={"value": ["", "NaN", "nan"]})
-              for p in sorted(results_dir.rglob("values.csv"))]
+    frames = [
+        pd.read_csv(
+            p,
+            dtype={"published_id": str, "metingen": str},
+            keep_default_na=False,
+            na_values={"value": ["", "NaN", "nan"]},
+        )
+        for p in sorted(results_dir.rglob("values.csv"))
+    ]
     if not frames:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     out = pd.concat(frames, ignore_index=True)

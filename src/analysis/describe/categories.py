@@ -38,8 +38,9 @@ def _pct(n: pd.Series | np.ndarray, denominator: int) -> np.ndarray:
     return n / denominator * 100 if denominator > 0 else np.full(n.shape, np.nan)
 
 
-def distribution(values: pd.Series, field: codebook.Field, lang: Lang = "nl", *,
-                 include_missing: bool = True) -> pd.DataFrame:
+def distribution(
+    values: pd.Series, field: codebook.Field, lang: Lang = "nl", *, include_missing: bool = True
+) -> pd.DataFrame:
     """Count every code of a categorical field, including codes that do not occur.
 
     Parameters
@@ -124,8 +125,7 @@ def room_by_reason(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def missingness(reg: pd.DataFrame, lang: Lang = "nl",
-                items: Iterable[str] | None = None) -> pd.DataFrame:
+def missingness(reg: pd.DataFrame, lang: Lang = "nl", items: Iterable[str] | None = None) -> pd.DataFrame:
     """Section 2.2: how often each codebook item was left empty.
 
     Covers the categorical items, the end time (no ``eind``) and the youth number, because

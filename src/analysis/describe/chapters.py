@@ -37,8 +37,15 @@ def _qual(func: object) -> str:
 def _write(results_dir: Path, chapter: str, res: Result, metingen: list[int]) -> Result:
     # The measurements travel with the values, so the reproduction check compares a published
     # figure of measurement 2 only with a value computed for measurement 2.
-    write_result(results_dir, res.name, res.table, chapter=chapter, title=res.title,
-                 values=res.values, metingen=metingen)
+    write_result(
+        results_dir,
+        res.name,
+        res.table,
+        chapter=chapter,
+        title=res.title,
+        values=res.values,
+        metingen=metingen,
+    )
     return res
 
 
@@ -87,21 +94,28 @@ ITEM_TITLES = {
 
 
 def _coverage_values(summary: dict[str, float]) -> dict[str, float]:
-    keys = {"n_locations": "ch2.s2_1.n.locations", "n_short": "ch2.s2_1.n.locations_short_registration",
-            "months_short": "ch2.s2_1.months.short_registration",
-            "months_period": "ch2.s2_1.months.full_registration",
-            "n_ended_early": "ch2.s2_1.n.locations_closed_jan2021",
-            "n_late_start": "ch2.s2_1.n.locations_late_start"}
+    keys = {
+        "n_locations": "ch2.s2_1.n.locations",
+        "n_short": "ch2.s2_1.n.locations_short_registration",
+        "months_short": "ch2.s2_1.months.short_registration",
+        "months_period": "ch2.s2_1.months.full_registration",
+        "n_ended_early": "ch2.s2_1.n.locations_closed_jan2021",
+        "n_late_start": "ch2.s2_1.n.locations_late_start",
+    }
     return {keys[k]: v for k, v in summary.items() if k in keys}
 
 
 def _youth_values(summary: dict[str, float]) -> dict[str, float]:
-    keys = {"n_locations_with_id": "ch2.s2_1_1.n.locations_with_id",
-            "n_locations_without_id": "ch2.s2_1_1.n.locations_without_id",
-            "n_youths": "ch2.s2_1_1.n.youths", "n_registrations": "ch2.s2_1_1.n.registrations",
-            "min_per_youth": "ch2.s2_1_1.min.per_youth", "max_per_youth": "ch2.s2_1_1.max.per_youth",
-            "max_youth_span_days": "ch2.s2_1_1.days.max_youth_span",
-            "mean_occupancy": "ch2.s2_1_1.mean.occupancy"}
+    keys = {
+        "n_locations_with_id": "ch2.s2_1_1.n.locations_with_id",
+        "n_locations_without_id": "ch2.s2_1_1.n.locations_without_id",
+        "n_youths": "ch2.s2_1_1.n.youths",
+        "n_registrations": "ch2.s2_1_1.n.registrations",
+        "min_per_youth": "ch2.s2_1_1.min.per_youth",
+        "max_per_youth": "ch2.s2_1_1.max.per_youth",
+        "max_youth_span_days": "ch2.s2_1_1.days.max_youth_span",
+        "mean_occupancy": "ch2.s2_1_1.mean.occupancy",
+    }
     return {keys[k]: v for k, v in summary.items() if k in keys and pd.notna(v)}
 
 
@@ -120,47 +134,122 @@ def chapter2(data: MeasurementData, results_dir: Path, lang: Lang = "nl") -> dic
     per_month = counts.registrations_per_month(reg, months)
     vals = {f"ch2.fig01.n.{m}": float(n) for m, n in zip(per_month["maand"], per_month["n"])}
     vals["ch2.s2_1.n.registrations"] = float(len(reg))
-    add(Result("ch2_fig01_per_month", per_month, "Aantal geregistreerde ongeplande gedwongen "
-               "afzonderingen per maand", _qual(counts.registrations_per_month), vals))
+    add(
+        Result(
+            "ch2_fig01_per_month",
+            per_month,
+            "Aantal geregistreerde ongeplande gedwongen afzonderingen per maand",
+            _qual(counts.registrations_per_month),
+            vals,
+        )
+    )
     coverage = counts.registration_coverage(reg, data.locations, months)
-    add(Result("ch2_fig01_per_location_month",
-               counts.registrations_per_location_month(reg, months, coverage["locatie"].tolist()),
-               "Ongeplande gedwongen afzonderingen per locatie en maand",
-               _qual(counts.registrations_per_location_month)))
-    add(Result("ch2_s2_1_coverage", coverage, "Geregistreerde maanden per locatie",
-               _qual(counts.registration_coverage),
-               _coverage_values(counts.coverage_summary(coverage, months))))
+    add(
+        Result(
+            "ch2_fig01_per_location_month",
+            counts.registrations_per_location_month(reg, months, coverage["locatie"].tolist()),
+            "Ongeplande gedwongen afzonderingen per locatie en maand",
+            _qual(counts.registrations_per_location_month),
+        )
+    )
+    add(
+        Result(
+            "ch2_s2_1_coverage",
+            coverage,
+            "Geregistreerde maanden per locatie",
+            _qual(counts.registration_coverage),
+            _coverage_values(counts.coverage_summary(coverage, months)),
+        )
+    )
     youth = counts.youth_summary(reg)
     youth["mean_occupancy"] = counts.mean_occupancy(data.occupancy, months)
-    add(Result("ch2_s2_1_1_youths", _summary_table(youth), "Unieke jongeren en gemiddelde bezetting",
-               _qual(counts.youth_summary), _youth_values(youth)))
-    add(Result("ch2_s2_1_1_per_youth", counts.registrations_per_youth(reg),
-               "Aantal afzonderingen per jongere", _qual(counts.registrations_per_youth)))
-    add(Result("ch2_s2_2_missingness", categories.missingness(reg, lang),
-               "Niet ingevulde onderdelen van de registratie", _qual(categories.missingness)))
+    add(
+        Result(
+            "ch2_s2_1_1_youths",
+            _summary_table(youth),
+            "Unieke jongeren en gemiddelde bezetting",
+            _qual(counts.youth_summary),
+            _youth_values(youth),
+        )
+    )
+    add(
+        Result(
+            "ch2_s2_1_1_per_youth",
+            counts.registrations_per_youth(reg),
+            "Aantal afzonderingen per jongere",
+            _qual(counts.registrations_per_youth),
+        )
+    )
+    add(
+        Result(
+            "ch2_s2_2_missingness",
+            categories.missingness(reg, lang),
+            "Niet ingevulde onderdelen van de registratie",
+            _qual(categories.missingness),
+        )
+    )
     for item, (prefix, name) in categories.FIGURE_ITEMS.items():
         t = categories.item_distribution(reg, item, lang)
-        add(Result(name, t, ITEM_TITLES[item], _qual(categories.item_distribution),
-                   categories.distribution_values(t, prefix)))
+        add(
+            Result(
+                name,
+                t,
+                ITEM_TITLES[item],
+                _qual(categories.item_distribution),
+                categories.distribution_values(t, prefix),
+            )
+        )
     t = categories.evaluation_with_youth(reg, lang)
     vals = categories.distribution_values(t, "ch2.fig11")
     vals["ch2.fig11.n.total"] = float(t["denominator"].iloc[0])
-    add(Result("ch2_fig11_evaluation_with_youth", t, "Evaluatie met jongere",
-               _qual(categories.evaluation_with_youth), vals))
+    add(
+        Result(
+            "ch2_fig11_evaluation_with_youth",
+            t,
+            "Evaluatie met jongere",
+            _qual(categories.evaluation_with_youth),
+            vals,
+        )
+    )
     t = categories.room_by_reason(reg, lang)
-    add(Result("ch2_fig06_room_by_reason", t, "Ruimte per type aanleiding",
-               _qual(categories.room_by_reason), categories.room_by_reason_values(t)))
+    add(
+        Result(
+            "ch2_fig06_room_by_reason",
+            t,
+            "Ruimte per type aanleiding",
+            _qual(categories.room_by_reason),
+            categories.room_by_reason_values(t),
+        )
+    )
     hours = timing.start_hour_distribution(reg)
     by_reason = timing.start_hour_by_reason(reg, lang)
     profile = timing.hour_profile_values(hours, by_reason)
-    add(Result("ch2_fig07_start_hour", hours, "Tijdstip van aanvang",
-               _qual(timing.start_hour_distribution),
-               {k: v for k, v in profile.items() if k.startswith("ch2.fig07")}))
-    add(Result("ch2_fig08_start_hour_by_reason", by_reason, "Tijdstip van aanvang per aanleiding",
-               _qual(timing.start_hour_by_reason),
-               {k: v for k, v in profile.items() if k.startswith("ch2.fig08")}))
+    add(
+        Result(
+            "ch2_fig07_start_hour",
+            hours,
+            "Tijdstip van aanvang",
+            _qual(timing.start_hour_distribution),
+            {k: v for k, v in profile.items() if k.startswith("ch2.fig07")},
+        )
+    )
+    add(
+        Result(
+            "ch2_fig08_start_hour_by_reason",
+            by_reason,
+            "Tijdstip van aanvang per aanleiding",
+            _qual(timing.start_hour_by_reason),
+            {k: v for k, v in profile.items() if k.startswith("ch2.fig08")},
+        )
+    )
     t = timing.duration_by_reason(reg, lang)
-    add(Result("ch2_tab02_duration_by_reason", t, "Duur van de afzondering per type aanleiding "
-               "in uren en minuten", _qual(timing.duration_by_reason),
-               timing.duration_values(t, timing.count_one_day_default(reg))))
+    add(
+        Result(
+            "ch2_tab02_duration_by_reason",
+            t,
+            "Duur van de afzondering per type aanleiding in uren en minuten",
+            _qual(timing.duration_by_reason),
+            timing.duration_values(t, timing.count_one_day_default(reg)),
+        )
+    )
     return out

@@ -34,8 +34,9 @@ def registrations_per_month(reg: pd.DataFrame, months: Sequence[str]) -> pd.Data
     return out
 
 
-def registrations_per_location_month(reg: pd.DataFrame, months: Sequence[str],
-                                     locations: Sequence[str] | None = None) -> pd.DataFrame:
+def registrations_per_location_month(
+    reg: pd.DataFrame, months: Sequence[str], locations: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Registrations per location and month (long format, zeros included).
 
     Parameters
@@ -63,8 +64,7 @@ def _overlap_months(first: str, last: str, months: Sequence[str]) -> list[str]:
     return [m for m in months if first <= m <= last]
 
 
-def registration_coverage(reg: pd.DataFrame, locations: pd.DataFrame,
-                          months: Sequence[str]) -> pd.DataFrame:
+def registration_coverage(reg: pd.DataFrame, locations: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
     """Months each location took part in the registration, and why fewer than the period.
 
     The window comes from ``locations`` (first and last month a location registered). A
@@ -93,11 +93,18 @@ def registration_coverage(reg: pd.DataFrame, locations: pd.DataFrame,
         n = int(counts.get(name, 0))
         if not active and n == 0:
             continue  # not part of this measurement
-        rows.append({
-            "locatie": name, "months_registered": len(active), "months_period": len(months),
-            "n_registrations": n, "late_start": first > months[0], "ended_early": last < months[-1],
-            "first_month": active[0] if active else None, "last_month": active[-1] if active else None,
-        })
+        rows.append(
+            {
+                "locatie": name,
+                "months_registered": len(active),
+                "months_period": len(months),
+                "n_registrations": n,
+                "late_start": first > months[0],
+                "ended_early": last < months[-1],
+                "first_month": active[0] if active else None,
+                "last_month": active[-1] if active else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -146,8 +153,11 @@ def youth_summary(reg: pd.DataFrame) -> dict[str, float]:
         top = per[per["size"] == per["size"].max()]
         # Calendar days between the first and last date, whatever the time of day.
         span = (top["max"].dt.normalize() - top["min"].dt.normalize()).dt.days.max()
-        out.update(min_per_youth=float(per["size"].min()), max_per_youth=float(per["size"].max()),
-                   max_youth_span_days=float(span))
+        out.update(
+            min_per_youth=float(per["size"].min()),
+            max_per_youth=float(per["size"].max()),
+            max_youth_span_days=float(span),
+        )
     return out
 
 

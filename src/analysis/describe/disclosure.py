@@ -58,15 +58,31 @@ DEFAULT_MIN_CELL_SIZE = 5
 #: Smallest interval width an audited hidden cell may have (two integers stay possible).
 MIN_WIDTH = 1.0
 #: Columns that only exist at registration or youth level; never displayed.
-REGISTRATION_LEVEL_COLUMNS = frozenset({
-    "jongere", "nummer_jongere", "respondentnummer", "start", "eind", "datum_start",
-    "tijd_start", "datum_eind", "tijd_eind", "duur_min", "bron_bestand", "bron_rij",
-    "aanleiding_omschrijving", "doel_omschrijving", "aanvulling_omschrijving", "opmerkingen",
-})
+REGISTRATION_LEVEL_COLUMNS = frozenset(
+    {
+        "jongere",
+        "nummer_jongere",
+        "respondentnummer",
+        "start",
+        "eind",
+        "datum_start",
+        "tijd_start",
+        "datum_eind",
+        "tijd_eind",
+        "duur_min",
+        "bron_bestand",
+        "bron_rij",
+        "aanleiding_omschrijving",
+        "doel_omschrijving",
+        "aanvulling_omschrijving",
+        "opmerkingen",
+    }
+)
 
 
 class DisclosureError(ValueError):
     """A table would disclose youth-level information."""
+
 
 def rule_for(synthetic: bool) -> int:
     """Minimum cell size of a build: the one rule for every table published per location.
@@ -82,12 +98,16 @@ def note(k: int, lang: str = "nl") -> str:
     """Table note that explains the suppression mark (or that nothing is hidden, ``k <= 1``)."""
     if k <= 1:
         if lang == "nl":
-            return ("Alle aantallen getoond (minimale celgrootte 0): synthetische gegevens beschrijven "
-                    "geen echte jongeren, dus er is niets onderdrukt.")
+            return (
+                "Alle aantallen getoond (minimale celgrootte 0): synthetische gegevens beschrijven "
+                "geen echte jongeren, dus er is niets onderdrukt."
+            )
         return "Every count shown (minimum cell size 0): synthetic data describe no real youths."
     if lang == "nl":
-        return (f"{SUPPRESSED_MARK} = niet getoond: minder dan {k} registraties, of af te leiden uit "
-                "zo'n aantal en de getoonde totalen (ook de percentages en cijfers per 10 jongeren daarvan).")
+        return (
+            f"{SUPPRESSED_MARK} = niet getoond: minder dan {k} registraties, of af te leiden uit "
+            "zo'n aantal en de getoonde totalen (ook de percentages en cijfers per 10 jongeren daarvan)."
+        )
     return f"{SUPPRESSED_MARK} = not shown: fewer than {k} registrations, or derivable from one."
 
 
@@ -154,8 +174,9 @@ def _cascade(system: CellSystem, cell: str, line: Line, hidden: set[str]) -> int
     return score
 
 
-def _partner(system: CellSystem, line: Line, hidden: set[str], keep: frozenset[str] = frozenset()
-             ) -> str | None:
+def _partner(
+    system: CellSystem, line: Line, hidden: set[str], keep: frozenset[str] = frozenset()
+) -> str | None:
     """Second cell to hide in ``line``: a non-zero shown part, else the total (never a ``keep`` cell).
 
     Among the parts, prefer the one that leaves the fewest other lines with a single hidden
@@ -184,8 +205,9 @@ def line_rule(system: CellSystem, hidden: set[str], keep: frozenset[str] = froze
     return hidden
 
 
-def intervals(system: CellSystem, hidden: Iterable[str], lower: float = 1.0
-              ) -> dict[str, tuple[float, float]]:
+def intervals(
+    system: CellSystem, hidden: Iterable[str], lower: float = 1.0
+) -> dict[str, tuple[float, float]]:
     """Range of every hidden cell that a reader can derive from the shown cells.
 
     Solves, for each hidden cell, ``min`` and ``max`` of the cell subject to every line,
@@ -252,7 +274,7 @@ def _rref(rows: list[list[int]], n: int) -> tuple[list[list[Fraction]], list[int
                 f = m[i][c]
                 m[i] = [a - f * b for a, b in zip(m[i], m[r])]
         pivots.append(c)
-    return m[:len(pivots)], pivots
+    return m[: len(pivots)], pivots
 
 
 def _reach(d: Sequence[Fraction], slack: Sequence[int], i: int) -> float | Fraction:
@@ -262,8 +284,7 @@ def _reach(d: Sequence[Fraction], slack: Sequence[int], i: int) -> float | Fract
     return abs(d[i]) * (up - down)
 
 
-def narrow_cells(system: CellSystem, hidden: Iterable[str], min_width: float = MIN_WIDTH
-                 ) -> set[str] | None:
+def narrow_cells(system: CellSystem, hidden: Iterable[str], min_width: float = MIN_WIDTH) -> set[str] | None:
     """Hidden cells whose interval (see :func:`intervals`, hidden cells >= 1) is narrower than
     ``min_width``, decided exactly without a linear programme; None when that is not possible.
 
@@ -320,16 +341,24 @@ def narrow_cells(system: CellSystem, hidden: Iterable[str], min_width: float = M
         if not moving or bound[i] < min_width:
             narrow.add(cell)
             continue
-        pairs = ([a + sign * b for a, b in zip(v, w)]
-                 for v in moving for w in basis if w is not v for sign in (1, -1))
-        if not (any(_reach(v, slack, i) >= min_width for v in moving)
-                or any(d[i] != 0 and _reach(d, slack, i) >= min_width for d in pairs)):
+        pairs = (
+            [a + sign * b for a, b in zip(v, w)]
+            for v in moving
+            for w in basis
+            if w is not v
+            for sign in (1, -1)
+        )
+        if not (
+            any(_reach(v, slack, i) >= min_width for v in moving)
+            or any(d[i] != 0 and _reach(d, slack, i) >= min_width for d in pairs)
+        ):
             return None
     return narrow
 
 
-def _escalate(system: CellSystem, cell: str, hidden: set[str], keep: frozenset[str] = frozenset()
-              ) -> str | None:
+def _escalate(
+    system: CellSystem, cell: str, hidden: set[str], keep: frozenset[str] = frozenset()
+) -> str | None:
     """Shown non-zero cell (not a ``keep`` cell) to hide next to protect ``cell``."""
     near = {m for line in system.lines if cell in line.members for m in line.members}
     for pool in (near, set(system.values)):
@@ -339,8 +368,9 @@ def _escalate(system: CellSystem, cell: str, hidden: set[str], keep: frozenset[s
     return None
 
 
-def suppress(system: CellSystem, k: int, forced: Iterable[str] = (), keep: Iterable[str] = (),
-             *, large: bool = False) -> frozenset[str]:
+def suppress(
+    system: CellSystem, k: int, forced: Iterable[str] = (), keep: Iterable[str] = (), *, large: bool = False
+) -> frozenset[str]:
     """Hidden cells after primary suppression, the line rule and the audit.
 
     Parameters
@@ -383,14 +413,17 @@ def suppress(system: CellSystem, k: int, forced: Iterable[str] = (), keep: Itera
         for cell in sorted(weak) if large else sorted(weak)[:1]:
             extra = _escalate(system, cell, hidden, keep)
             if extra is None:  # without keep cells: cannot happen (all non-zero hidden: unbounded)
-                raise DisclosureError(f"disclosure: cell {cell!r} cannot be protected without "
-                                      "hiding a cell that is published elsewhere")
+                raise DisclosureError(
+                    f"disclosure: cell {cell!r} cannot be protected without "
+                    "hiding a cell that is published elsewhere"
+                )
             hidden.add(extra)
 
 
 # --- single-table wrappers -----------------------------------------------------------------
-def suppress_distribution(counts: Sequence[int], k: int, *, total_shown: bool = True
-                          ) -> tuple[np.ndarray, bool]:
+def suppress_distribution(
+    counts: Sequence[int], k: int, *, total_shown: bool = True
+) -> tuple[np.ndarray, bool]:
     """Suppress a 1-D distribution (optionally with its total shown).
 
     Returns
@@ -417,8 +450,7 @@ class CrosstabMask:
     grand_total: bool
 
 
-def crosstab_system(table: np.ndarray, *, row_margins: bool = True, col_margins: bool = True
-                    ) -> CellSystem:
+def crosstab_system(table: np.ndarray, *, row_margins: bool = True, col_margins: bool = True) -> CellSystem:
     """Cells ``c<i>_<j>``, ``r<i>`` (row totals), ``k<j>`` (column totals), ``g`` (grand)."""
     t = np.asarray(table, dtype=int)
     s = CellSystem()
@@ -441,14 +473,16 @@ def crosstab_system(table: np.ndarray, *, row_margins: bool = True, col_margins:
     return s
 
 
-def suppress_crosstab(table: np.ndarray, k: int, *, row_margins: bool = True,
-                      col_margins: bool = True) -> CrosstabMask:
+def suppress_crosstab(
+    table: np.ndarray, k: int, *, row_margins: bool = True, col_margins: bool = True
+) -> CrosstabMask:
     """Suppress a two-way table whose margins are shown (see :func:`crosstab_system`)."""
     t = np.asarray(table, dtype=int)
     hidden = suppress(crosstab_system(t, row_margins=row_margins, col_margins=col_margins), k)
     return CrosstabMask(
-        inner=np.array([[f"c{i}_{j}" in hidden for j in range(t.shape[1])]
-                        for i in range(t.shape[0])], dtype=bool).reshape(t.shape),
+        inner=np.array(
+            [[f"c{i}_{j}" in hidden for j in range(t.shape[1])] for i in range(t.shape[0])], dtype=bool
+        ).reshape(t.shape),
         row_totals=np.array([f"r{i}" in hidden for i in range(t.shape[0])], dtype=bool),
         col_totals=np.array([f"k{j}" in hidden for j in range(t.shape[1])], dtype=bool),
         grand_total="g" in hidden,
@@ -456,8 +490,9 @@ def suppress_crosstab(table: np.ndarray, k: int, *, row_margins: bool = True,
 
 
 # --- display ---------------------------------------------------------------------------------
-def mask_percentages(pct: Sequence[float], count_hidden: Sequence[bool],
-                     denominator_hidden: bool | Sequence[bool] = False) -> np.ndarray:
+def mask_percentages(
+    pct: Sequence[float], count_hidden: Sequence[bool], denominator_hidden: bool | Sequence[bool] = False
+) -> np.ndarray:
     """Percentages with NaN where the count or the denominator is hidden."""
     hide = np.asarray(count_hidden, dtype=bool) | np.asarray(denominator_hidden, dtype=bool)
     return np.where(hide, np.nan, np.asarray(pct, dtype=float))
@@ -468,9 +503,15 @@ def show_count(n: int | None, hidden: bool) -> str:
     return SUPPRESSED_MARK if hidden else ("" if n is None else str(int(n)))
 
 
-def suppress_frame(table: pd.DataFrame, min_cell_size: int, *, count: str = "n",
-                   group: str | None = None, derived: Sequence[str] = ("pct",),
-                   denominator: str = "denominator") -> pd.DataFrame:
+def suppress_frame(
+    table: pd.DataFrame,
+    min_cell_size: int,
+    *,
+    count: str = "n",
+    group: str | None = None,
+    derived: Sequence[str] = ("pct",),
+    denominator: str = "denominator",
+) -> pd.DataFrame:
     """Suppress a tidy result table (``describe``'s tables) for display.
 
     Each group (all rows when ``group`` is None) is a 1-D distribution whose total is shown
@@ -526,7 +567,11 @@ def guard_display(df: pd.DataFrame, *, n_registrations: int | None = None) -> pd
     bad = sorted(names & REGISTRATION_LEVEL_COLUMNS)
     if bad:
         raise DisclosureError(f"frame for display has registration-level column(s) {bad}")
-    if (n_registrations is not None and n_registrations > 1 and len(df) == n_registrations
-            and not _has_count_column(df)):
+    if (
+        n_registrations is not None
+        and n_registrations > 1
+        and len(df) == n_registrations
+        and not _has_count_column(df)
+    ):
         raise DisclosureError(f"frame for display has one row per registration ({len(df)} rows)")
     return df

@@ -205,8 +205,12 @@ def load_measurement(processed: Path, meting: int, months: Sequence[str]) -> Mea
     if "meting" in locs.columns:
         locs = locs[locs["meting"] == meting]
     return MeasurementData(
-        meting=meting, months=months, registrations=reg[in_period].reset_index(drop=True),
-        occupancy=occ.reset_index(drop=True), locations=locs.reset_index(drop=True),
-        policy=load_policy(processed, meting), synthetic=is_synthetic(processed),
+        meting=meting,
+        months=months,
+        registrations=reg[in_period].reset_index(drop=True),
+        occupancy=occ.reset_index(drop=True),
+        locations=locs.reset_index(drop=True),
+        policy=load_policy(processed, meting),
+        synthetic=is_synthetic(processed),
         n_outside_period=int((~in_period).sum()),
     )

@@ -51,12 +51,18 @@ def _breakdown(sub: pd.DataFrame, items: list[str], lang: Lang) -> pd.DataFrame:
         d.insert(0, "item", item)
         parts.append(d)
     closed = sub["gesloten_per"].notna()
-    parts.append(pd.DataFrame({
-        "item": ["gesloten"], "code": ["1"],
-        "label": ["Gesloten tijdens of na de meting" if lang == "nl" else "Closed"],
-        "n": [int(closed.sum())], "denominator": [len(sub)],
-        "pct": [closed.mean() * 100 if len(sub) else float("nan")],
-    }))
+    parts.append(
+        pd.DataFrame(
+            {
+                "item": ["gesloten"],
+                "code": ["1"],
+                "label": ["Gesloten tijdens of na de meting" if lang == "nl" else "Closed"],
+                "n": [int(closed.sum())],
+                "denominator": [len(sub)],
+                "pct": [closed.mean() * 100 if len(sub) else float("nan")],
+            }
+        )
+    )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -88,8 +94,9 @@ def night_unchanged_breakdown(policy: pd.DataFrame, lang: Lang = "nl") -> pd.Dat
     out.loc[mask, "n"] = int(locked["gesloten_per"].notna().sum())
     out.loc[mask, "denominator"] = len(locked)
     out.loc[mask, "pct"] = out.loc[mask, "n"] / len(locked) * 100 if len(locked) else float("nan")
-    out.loc[mask, "label"] = ("Op slot en gesloten tijdens of na de meting" if lang == "nl"
-                              else "Locked and closed")
+    out.loc[mask, "label"] = (
+        "Op slot en gesloten tijdens of na de meting" if lang == "nl" else "Locked and closed"
+    )
     return out
 
 
@@ -106,8 +113,7 @@ def factor_frequencies(policy: pd.DataFrame, item: str, lang: Lang = "nl") -> pd
     """
     f = _field(item)
     data = with_data(policy)
-    named = data[item].fillna("").astype(str).map(
-        lambda s: {int(x) for x in s.split("|") if x.strip()})
+    named = data[item].fillna("").astype(str).map(lambda s: {int(x) for x in s.split("|") if x.strip()})
     unknown = set().union(*named) - set(f.codes) if len(named) else set()
     if unknown:
         raise ValueError(f"{item}: codes {sorted(unknown)} are not in the codebook")
@@ -134,8 +140,7 @@ def policy_values(name: str, table: pd.DataFrame) -> dict[str, float]:
     """Published ids reproduced by the chapter-1 result ``name`` (see data/reference/README)."""
     if name == "ch1_data_supplied":
         n = dict(zip(table["code"], table["n"]))
-        return {"ch1.data.n.with_data": float(n.get("1", 0)),
-                "ch1.data.n.without_data": float(n.get("0", 0))}
+        return {"ch1.data.n.with_data": float(n.get("1", 0)), "ch1.data.n.without_data": float(n.get("0", 0))}
     if name == "ch1_rest_moments":
         return _slug_values(table, "ch1.rest_moments", "rustmomenten")
     if name == "ch1_day_change":

@@ -17,8 +17,14 @@ import pandas as pd
 from analysis.describe import disclosure
 
 
-def suppress_counts(table: pd.DataFrame, min_cell_size: int, *, count: str = "n",
-                    group: str | None = None, derived: tuple[str, ...] = ("pct",)) -> pd.DataFrame:
+def suppress_counts(
+    table: pd.DataFrame,
+    min_cell_size: int,
+    *,
+    count: str = "n",
+    group: str | None = None,
+    derived: tuple[str, ...] = ("pct",),
+) -> pd.DataFrame:
     """Hide counts below ``min_cell_size`` and whatever would give them away.
 
     Parameters

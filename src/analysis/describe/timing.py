@@ -165,11 +165,18 @@ def duration_by_reason(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
     for c in f.codes:
         mask = (reg["aanleiding"] == c).fillna(False).astype(bool)
         d = dur[mask].dropna()
-        rows.append({
-            "code": str(c), "label": f.label(c, lang), "n": int(mask.sum()), "n_duration": len(d),
-            "min": d.min() if len(d) else np.nan, "max": d.max() if len(d) else np.nan,
-            "mean": d.mean() if len(d) else np.nan, "median": d.median() if len(d) else np.nan,
-        })
+        rows.append(
+            {
+                "code": str(c),
+                "label": f.label(c, lang),
+                "n": int(mask.sum()),
+                "n_duration": len(d),
+                "min": d.min() if len(d) else np.nan,
+                "max": d.max() if len(d) else np.nan,
+                "mean": d.mean() if len(d) else np.nan,
+                "median": d.median() if len(d) else np.nan,
+            }
+        )
     out = pd.DataFrame(rows)
     for stat in ("min", "max", "mean", "median"):
         out[f"{stat}_hmm"] = out[stat].map(format_hmm)

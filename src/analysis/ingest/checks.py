@@ -32,19 +32,43 @@ class Check:
 
 
 CHECKS: tuple[Check, ...] = (
-    Check("file_unreadable", "file", "file cannot be read (format, encoding, corrupt); all its rows are quarantined"),
-    Check("no_header", "file", "no row of the first ten holds the contract's header (header-less export); all rows quarantined"),
+    Check(
+        "file_unreadable",
+        "file",
+        "file cannot be read (format, encoding, corrupt); all its rows are quarantined",
+    ),
+    Check(
+        "no_header",
+        "file",
+        "no row of the first ten holds the contract's header (header-less export); all rows quarantined",
+    ),
     Check("missing_column", "file", "a required column is absent or two headers mean the same column"),
-    Check("misaligned_row", "quarantine", "row has more or fewer fields than the header, an unterminated quote or a NUL"),
+    Check(
+        "misaligned_row",
+        "quarantine",
+        "row has more or fewer fields than the header, an unterminated quote or a NUL",
+    ),
     Check("bad_location_code", "quarantine", "locations.csv: code not letters, digits, - or _ (at most 16)"),
-    Check("required", "quarantine", "required value empty (locatie, datum_start, tijd_start; bezetting/beleid keys)"),
+    Check(
+        "required",
+        "quarantine",
+        "required value empty (locatie, datum_start, tijd_start; bezetting/beleid keys)",
+    ),
     Check("unknown_location", "quarantine", "locatie not in locations.csv"),
     Check("bad_date", "quarantine", "datum_start / datum_eind is not a date"),
     Check("bad_time", "quarantine", "tijd_start / tijd_eind is not a time"),
     Check("bad_code", "quarantine", "value is neither a code nor a label of the codebook"),
     Check("bad_month", "quarantine", "maand / month field is not JJJJ-MM"),
-    Check("buiten_periode", "quarantine", "registration start month or occupancy month outside the measurement period"),
-    Check("buiten_locatieperiode", "quarantine", "month outside the location's eerste_maand - laatste_maand (locations.csv)"),
+    Check(
+        "buiten_periode",
+        "quarantine",
+        "registration start month or occupancy month outside the measurement period",
+    ),
+    Check(
+        "buiten_locatieperiode",
+        "quarantine",
+        "month outside the location's eerste_maand - laatste_maand (locations.csv)",
+    ),
     Check("bad_number", "quarantine", "occupancy is not a number or is negative"),
     Check("duplicate_key", "quarantine", "occupancy, policy or location row repeats an earlier key"),
     Check("duur_2359", "flag", "end - start is exactly 23h59m (artefact of one-day registrations)"),
@@ -73,22 +97,29 @@ class Problems:
     def __init__(self) -> None:
         self._parts: list[pd.DataFrame] = []
 
-    def add(self, mask: pd.Series, column: str, value: pd.Series | str, reason: pd.Series | str,
-            check: str) -> None:
+    def add(
+        self, mask: pd.Series, column: str, value: pd.Series | str, reason: pd.Series | str, check: str
+    ) -> None:
         """Record ``reason`` for every row where ``mask`` is true."""
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
         idx = mask.index[mask.to_numpy()]
-        pick = (lambda v: v.reindex(mask.index)[mask].astype(object).to_numpy()
-                if isinstance(v, pd.Series) else v)
-        self._parts.append(pd.DataFrame({"pos": idx, "column": column, "value": pick(value),
-                                         "reason": pick(reason), "check": check}))
+        pick = lambda v: (
+            v.reindex(mask.index)[mask].astype(object).to_numpy() if isinstance(v, pd.Series) else v
+        )
+        self._parts.append(
+            pd.DataFrame(
+                {"pos": idx, "column": column, "value": pick(value), "reason": pick(reason), "check": check}
+            )
+        )
 
     def frame(self) -> pd.DataFrame:
         """All problems (``pos, column, value, reason, check``)."""
         if not self._parts:
-            return pd.DataFrame({"pos": pd.Series(dtype="int64")}).reindex(columns=["pos", "column", "value", "reason", "check"])
+            return pd.DataFrame({"pos": pd.Series(dtype="int64")}).reindex(
+                columns=["pos", "column", "value", "reason", "check"]
+            )
         out = pd.concat(self._parts, ignore_index=True)
         out["value"] = out["value"].fillna("").astype(str).map(_shorten)
         return out
@@ -111,6 +142,7 @@ def clean_text(s: pd.Series, missing: Iterable[str]) -> pd.Series:
     def clean(u: pd.Series) -> pd.Series:
         u = u.astype(str).str.strip()
         return u.where(~u.str.casefold().isin(miss), None)
+
     return _by_unique(s, clean, None).astype(object)
 
 
@@ -172,8 +204,9 @@ def code_table(f: codebook.Field, extra: dict[str, int] | None = None) -> dict[s
         table[norm_key(c.label_en)] = c.value
     for text, code in (extra or {}).items():
         if code not in f.codes:
-            raise ValueError(f"alias {text!r} -> {code} for {f.name}: {code} is not a code; "
-                             f"allowed: {f.allowed_text()}")
+            raise ValueError(
+                f"alias {text!r} -> {code} for {f.name}: {code} is not a code; allowed: {f.allowed_text()}"
+            )
         table[text] = code
     return table
 
@@ -186,20 +219,25 @@ def lookup_code(value: str, table: dict[str, int]) -> int | None:
 
 def parse_codes(s: pd.Series, table: dict[str, int]) -> pd.Series:
     """Codes as ``Int64``; NA where missing or unknown (compare with ``s`` to find unknown)."""
-    return _by_unique(s, lambda u: pd.Series([lookup_code(v, table) for v in u], dtype=object), None).astype("Int64")
+    return _by_unique(s, lambda u: pd.Series([lookup_code(v, table) for v in u], dtype=object), None).astype(
+        "Int64"
+    )
 
 
 def parse_numbers(s: pd.Series) -> pd.Series:
     """Numbers with decimal comma or point (``1.234,5`` too); NaN where not a number."""
+
     def parse(u: pd.Series) -> pd.Series:
         both = u.str.contains(",", regex=False) & u.str.contains(".", regex=False)
         t = u.where(~both, u.str.replace(".", "", regex=False)).str.replace(",", ".", regex=False)
         return pd.to_numeric(t, errors="coerce")
+
     return _by_unique(s, parse).astype("float64")
 
 
 def parse_months(s: pd.Series) -> pd.Series:
     """``YYYY-MM`` text (also from ``YYYY-M`` and ``MM-YYYY``); NA where not a month."""
+
     def parse(u: pd.Series) -> pd.Series:
         p = u.str.extract(_MONTH)
         year = p[0].fillna(p[3]).astype(float)
@@ -207,6 +245,7 @@ def parse_months(s: pd.Series) -> pd.Series:
         ok = month.between(1, 12)
         text = year.map(lambda y: f"{y:04.0f}") + "-" + month.map(lambda m: f"{m:02.0f}")
         return text.where(ok, None)
+
     return _by_unique(s, parse, None).astype(object)
 
 
@@ -232,12 +271,19 @@ def check_location(p: Problems, s: pd.Series, known: dict[str, str]) -> pd.Serie
 
 def check_codes(p: Problems, text: pd.DataFrame, f: codebook.Field, table: dict[str, int]) -> pd.Series:
     """Parse one categorical column; quarantine values that are not codes."""
-    return unparsed(p, text[f.name], parse_codes(text[f.name], table), f.name,
-                    f"is not a code; allowed: {f.allowed_text()}", "bad_code")
+    return unparsed(
+        p,
+        text[f.name],
+        parse_codes(text[f.name], table),
+        f.name,
+        f"is not a code; allowed: {f.allowed_text()}",
+        "bad_code",
+    )
 
 
-def check_month(p: Problems, text: pd.DataFrame, col: str, months: list[str] | None = None,
-                meting: int | None = None) -> pd.Series:
+def check_month(
+    p: Problems, text: pd.DataFrame, col: str, months: list[str] | None = None, meting: int | None = None
+) -> pd.Series:
     """Parse a month column; quarantine non-months and (given ``months``) months outside it."""
     m = unparsed(p, text[col], parse_months(text[col]), col, "is not a month (expected JJJJ-MM)", "bad_month")
     if months is not None:
@@ -247,15 +293,20 @@ def check_month(p: Problems, text: pd.DataFrame, col: str, months: list[str] | N
 
 def period_reason(meting: int, months: list[str]) -> str:
     """Reason of the one period rule (registrations and occupancy alike)."""
-    return (f"buiten periode: month outside meting {meting} ({months[0]} to {months[-1]}, "
-            f"params/meting-{meting}.yaml)")
+    return (
+        f"buiten periode: month outside meting {meting} ({months[0]} to {months[-1]}, "
+        f"params/meting-{meting}.yaml)"
+    )
 
 
-LOCATION_PERIOD_REASON = ("buiten locatieperiode: month outside this location's eerste_maand - "
-                          "laatste_maand (locations.csv)")
+LOCATION_PERIOD_REASON = (
+    "buiten locatieperiode: month outside this location's eerste_maand - laatste_maand (locations.csv)"
+)
 
 
-def outside_location_window(loc: pd.Series, month: pd.Series, windows: dict[str, tuple[str, str]]) -> pd.Series:
+def outside_location_window(
+    loc: pd.Series, month: pd.Series, windows: dict[str, tuple[str, str]]
+) -> pd.Series:
     """True where ``month`` (``YYYY-MM``) is outside the window of location ``loc``."""
     # Plain object arrays: the columns may be empty, missing or of pandas' string dtype.
     first = loc.map({k: v[0] for k, v in windows.items()}).astype(object).fillna("").to_numpy(dtype=object)
@@ -274,13 +325,24 @@ def check_duplicates(p: Problems, keys: pd.DataFrame, rows: pd.Series, column: s
     group = k.groupby(list(k.columns), sort=False).ngroup()
     first = rows[k.index].groupby(group).transform("first").astype("int64").astype(str)
     reason = f"duplicate {', '.join(keys.columns)}: same as row " + first
-    p.add(dup.reindex(keys.index, fill_value=False), column, k.astype(str).agg(" ".join, axis=1),
-          reason, "duplicate_key")
+    p.add(
+        dup.reindex(keys.index, fill_value=False),
+        column,
+        k.astype(str).agg(" ".join, axis=1),
+        reason,
+        "duplicate_key",
+    )
 
 
 # --- tables ---------------------------------------------------------------------------------
 REG_REQUIRED = ("locatie", "datum_start", "tijd_start")
-FLAGS = ("vlag_duur_2359", "vlag_eind_voor_start", "vlag_duur_boven_24u", "vlag_buiten_periode", "vlag_dubbel")
+FLAGS = (
+    "vlag_duur_2359",
+    "vlag_eind_voor_start",
+    "vlag_duur_boven_24u",
+    "vlag_buiten_periode",
+    "vlag_dubbel",
+)
 
 
 def _month_text(ts: pd.Series) -> pd.Series:
@@ -289,11 +351,14 @@ def _month_text(ts: pd.Series) -> pd.Series:
     return ym.map({v: f"{int(v) // 100:04d}-{int(v) % 100:02d}" for v in ym.dropna().unique()})
 
 
-def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
-                           periods: dict[int, list[str]], labels: dict[str, dict[str, int]],
-                           windows: dict[str, tuple[str, str]] | None = None,
-                           found: list[pd.DataFrame] | None = None
-                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_registrations(
+    text: pd.DataFrame,
+    locations: dict[str, str],
+    periods: dict[int, list[str]],
+    labels: dict[str, dict[str, int]],
+    windows: dict[str, tuple[str, str]] | None = None,
+    found: list[pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate registrations and derive the processed columns.
 
     Parameters
@@ -329,10 +394,18 @@ def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
     p = Problems()
     check_required(p, text, REG_REQUIRED)
     loc = check_location(p, text["locatie"], locations)
-    ds, de = (unparsed(p, text[c], parse_dates(text[c]), c, DATE_HINT, "bad_date") for c in ("datum_start", "datum_eind"))
-    ts, te = (unparsed(p, text[c], parse_times(text[c]), c, TIME_HINT, "bad_time") for c in ("tijd_start", "tijd_eind"))
-    codes = {f.name: check_codes(p, text, f, code_table(f, labels.get(f.name)))
-             for f in codebook.categorical_fields("registraties")}
+    ds, de = (
+        unparsed(p, text[c], parse_dates(text[c]), c, DATE_HINT, "bad_date")
+        for c in ("datum_start", "datum_eind")
+    )
+    ts, te = (
+        unparsed(p, text[c], parse_times(text[c]), c, TIME_HINT, "bad_time")
+        for c in ("tijd_start", "tijd_eind")
+    )
+    codes = {
+        f.name: check_codes(p, text, f, code_table(f, labels.get(f.name)))
+        for f in codebook.categorical_fields("registraties")
+    }
     problems = p.frame()
     keep = ~text.index.isin(problems["pos"].unique())
 
@@ -340,10 +413,15 @@ def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
     # An end time without an end date ends on the start date (one-date forms); an end date
     # without an end time leaves the end unknown rather than guessing a time.
     eind = de.fillna(ds) + pd.to_timedelta(te, unit="s")
-    out = pd.DataFrame({
-        "meting": text["meting"].astype("int64"), "locatie": loc,
-        "nummer_jongere": text["nummer_jongere"], "start": start, "eind": eind,
-    })[keep]
+    out = pd.DataFrame(
+        {
+            "meting": text["meting"].astype("int64"),
+            "locatie": loc,
+            "nummer_jongere": text["nummer_jongere"],
+            "start": start,
+            "eind": eind,
+        }
+    )[keep]
     out["maand"] = _month_text(out["start"])
     if found is not None:
         found.append(out[["meting", "locatie", "maand"]].copy())
@@ -351,11 +429,21 @@ def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
     for meting, months in periods.items():
         sel = out["meting"] == meting
         in_period |= sel & out["maand"].isin(months)
-        p.add((sel & ~out["maand"].isin(months)).reindex(text.index, fill_value=False), "datum_start",
-              out["maand"], period_reason(meting, months), "buiten_periode")
+        p.add(
+            (sel & ~out["maand"].isin(months)).reindex(text.index, fill_value=False),
+            "datum_start",
+            out["maand"],
+            period_reason(meting, months),
+            "buiten_periode",
+        )
     outside_loc = in_period & outside_location_window(out["locatie"], out["maand"], windows or {})
-    p.add(outside_loc.reindex(text.index, fill_value=False), "datum_start", out["maand"],
-          LOCATION_PERIOD_REASON, "buiten_locatieperiode")
+    p.add(
+        outside_loc.reindex(text.index, fill_value=False),
+        "datum_start",
+        out["maand"],
+        LOCATION_PERIOD_REASON,
+        "buiten_locatieperiode",
+    )
     problems = p.frame()
     out = out[in_period & ~outside_loc]
     keep = out.index
@@ -371,38 +459,53 @@ def validate_registrations(text: pd.DataFrame, locations: dict[str, str],
     # The same youth typed as 0012, 12 or " 12" is the same youth (normalise_youth_id, the
     # codebook's rule); a missing id compares equal to a missing id (data/raw/README.md).
     youth = out["nummer_jongere"].map(normalise_youth_id, na_action="ignore").fillna("")
-    out["vlag_dubbel"] = pd.DataFrame({"l": out["locatie"], "j": youth, "s": out["start"]}).duplicated(keep="first")
+    out["vlag_dubbel"] = pd.DataFrame({"l": out["locatie"], "j": youth, "s": out["start"]}).duplicated(
+        keep="first"
+    )
     out["bron_bestand"] = text["bron_bestand"][keep]
     out["bron_rij"] = text["bron_rij"][keep].astype("int64")
     return out, problems
 
 
-def validate_occupancy(text: pd.DataFrame, locations: dict[str, str], meting: int,
-                       months: list[str], windows: dict[str, tuple[str, str]] | None = None
-                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_occupancy(
+    text: pd.DataFrame,
+    locations: dict[str, str],
+    meting: int,
+    months: list[str],
+    windows: dict[str, tuple[str, str]] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate ``bezetting.csv``: known location, month in the measurement period and in the
     location's window (the same period rule as registrations), number >= 0, unique key."""
     p = Problems()
     check_required(p, text, ("locatie", "maand", "gemiddelde_bezetting"))
     loc = check_location(p, text["locatie"], locations)
     month = check_month(p, text, "maand", months, meting)
-    p.add(month.isin(months) & outside_location_window(loc, month, windows or {}), "maand", month,
-          LOCATION_PERIOD_REASON, "buiten_locatieperiode")
+    p.add(
+        month.isin(months) & outside_location_window(loc, month, windows or {}),
+        "maand",
+        month,
+        LOCATION_PERIOD_REASON,
+        "buiten_locatieperiode",
+    )
     col = "gemiddelde_bezetting"
     value = unparsed(p, text[col], parse_numbers(text[col]), col, "is not a number", "bad_number")
     p.add(value < 0, col, text[col], f"{col} is negative", "bad_number")
     check_duplicates(p, pd.DataFrame({"locatie": loc, "maand": month}), text["bron_rij"], "locatie")
-    return p.result(pd.DataFrame({"meting": meting, "locatie": loc, "maand": month, col: value}, index=text.index))
+    return p.result(
+        pd.DataFrame({"meting": meting, "locatie": loc, "maand": month, col: value}, index=text.index)
+    )
 
 
-def validate_policy(text: pd.DataFrame, locations: dict[str, str], meting: int,
-                    labels: dict[str, dict[str, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_policy(
+    text: pd.DataFrame, locations: dict[str, str], meting: int, labels: dict[str, dict[str, int]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate ``beleid.csv``: known location, codebook codes, months, code lists, unique location."""
     p = Problems()
     fields = codebook.fields("beleid")
     check_required(p, text, [f.name for f in fields if f.required])
-    out = pd.DataFrame({"meting": meting, "locatie": check_location(p, text["locatie"], locations)},
-                       index=text.index)
+    out = pd.DataFrame(
+        {"meting": meting, "locatie": check_location(p, text["locatie"], locations)}, index=text.index
+    )
     for f in fields[1:]:
         if f.type == "yearmonth":
             out[f.name] = check_month(p, text, f.name)
@@ -416,13 +519,20 @@ def validate_policy(text: pd.DataFrame, locations: dict[str, str], meting: int,
 
 def _check_code_list(p: Problems, text: pd.DataFrame, f: codebook.Field, table: dict[str, int]) -> pd.Series:
     """Codes separated by ``|`` (or ``,``) -> canonical ``1|3``; quarantine unknown elements."""
+
     def parse(value: str) -> str | None:
         codes = [lookup_code(v, table) for v in re.split(r"[|,]", value) if v.strip()]
         return None if None in codes else "|".join(str(c) for c in sorted(set(codes)))
+
     s = text[f.name]
     parsed = s.map(parse, na_action="ignore")
-    p.add(s.notna() & parsed.isna(), f.name, s,
-          f"{f.name} holds a value that is not a code; allowed: {f.allowed_text()}", "bad_code")
+    p.add(
+        s.notna() & parsed.isna(),
+        f.name,
+        s,
+        f"{f.name} holds a value that is not a code; allowed: {f.allowed_text()}",
+        "bad_code",
+    )
     return parsed.astype(object)
 
 
@@ -433,10 +543,16 @@ def validate_locations(text: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     first, last = check_month(p, text, "eerste_maand"), check_month(p, text, "laatste_maand")
     # Codes become file names (factsheets): only codes matching the pattern are accepted.
     code = text["locatie"]
-    p.add(code.notna() & ~code.fillna("").map(is_location_code), "locatie", code,
-          "locatie is not a valid location code (letters, digits, - and _, at most 16 characters)",
-          "bad_location_code")
+    p.add(
+        code.notna() & ~code.fillna("").map(is_location_code),
+        "locatie",
+        code,
+        "locatie is not a valid location code (letters, digits, - and _, at most 16 characters)",
+        "bad_location_code",
+    )
     key = text["locatie"].str.upper()
     check_duplicates(p, pd.DataFrame({"locatie": key}), text["bron_rij"], "locatie")
-    out, problems = p.result(text[["locatie", "instelling", "naam"]].assign(eerste_maand=first, laatste_maand=last))
+    out, problems = p.result(
+        text[["locatie", "instelling", "naam"]].assign(eerste_maand=first, laatste_maand=last)
+    )
     return out.astype("str"), problems

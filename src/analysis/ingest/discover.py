@@ -68,7 +68,8 @@ class RawTree:
         """True when the tree holds anything of an export: ``locations.csv`` or a file in a
         measurement folder (also one that cannot be read, so it is reported, never ignored)."""
         return self.locations is not None or any(
-            m.registrations or m.tables or m.not_read for m in self.measurements)
+            m.registrations or m.tables or m.not_read for m in self.measurements
+        )
 
     def registration_files(self) -> list[RawFile]:
         """All registration entries, in measurement order then path order."""
@@ -112,15 +113,27 @@ def _registrations(reg: Path, root: Path, errors: list[str]) -> tuple[list[RawFi
             if e.is_symlink() and not path.exists():
                 found.append(RawFile(path, show, "a symbolic link whose target does not exist"))
             elif e.is_symlink() and path.is_dir():
-                found.append(RawFile(path, show, "a symbolic link to a folder (not followed); "
-                                     "copy the files into registraties/ instead"))
+                found.append(
+                    RawFile(
+                        path,
+                        show,
+                        "a symbolic link to a folder (not followed); "
+                        "copy the files into registraties/ instead",
+                    )
+                )
             elif e.is_dir():
                 stack.append(path)
             elif not path.is_file():
                 found.append(RawFile(path, show, "not a regular file"))
             elif path.suffix.lower() not in READABLE_SUFFIXES:
-                found.append(RawFile(path, show, f"unsupported file type {path.suffix or '(none)'!r}; "
-                                     "save the export as .csv, .xlsx or .sav"))
+                found.append(
+                    RawFile(
+                        path,
+                        show,
+                        f"unsupported file type {path.suffix or '(none)'!r}; "
+                        "save the export as .csv, .xlsx or .sav",
+                    )
+                )
             else:
                 found.append(RawFile(path, show))
     return sorted(found, key=lambda f: os.fsencode(f.path.relative_to(root).as_posix())), aliases
@@ -159,7 +172,9 @@ def discover(raw: Path) -> RawTree:
                 elif not _hidden(sub.name):
                     folder.not_read.append(display_name(sub_path, raw))
             if any(f.meting == folder.meting for f in tree.measurements):
-                tree.errors.append(f"two folders for measurement {folder.meting} in {raw}; keep one meting-{folder.meting}")
+                tree.errors.append(
+                    f"two folders for measurement {folder.meting} in {raw}; keep one meting-{folder.meting}"
+                )
             tree.measurements.append(folder)
         elif e.name.lower() == "locations.csv" and path.is_file():
             tree.locations = path

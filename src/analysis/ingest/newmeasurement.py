@@ -19,8 +19,20 @@ from analysis.core.measurements import Measurement
 from analysis.core.paths import is_location_code
 from analysis.ingest import checks, discover, readers
 
-MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-             "oktober", "november", "december")
+MONTHS_NL = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 #: A month counts for the proposed period when it holds at least this share of the
 #: registrations; why: one mistyped year must not stretch the period by years.
 MIN_SHARE = 0.01
@@ -71,39 +83,51 @@ def scan(folder: Path, raw: Path) -> Found:
     month = dates.dropna().dt.strftime("%Y-%m")
     loc = pd.concat(locs) if locs else pd.Series(dtype=object)
     loc = loc[loc.map(is_location_code)]
-    return Found(month.value_counts().sort_index(), loc.str.upper().value_counts().sort_index(), files, unread)
+    return Found(
+        month.value_counts().sort_index(), loc.str.upper().value_counts().sort_index(), files, unread
+    )
 
 
 def propose(meting: int, found: Found) -> Measurement:
     """The measurement description the data suggest (months with >= 1% of the registrations)."""
     total = int(found.per_month.sum())
     if not total:
-        raise UserError(f"no registration with a readable start date found for meting {meting}; "
-                        "check the exports (see data/raw/README.md)")
+        raise UserError(
+            f"no registration with a readable start date found for meting {meting}; "
+            "check the exports (see data/raw/README.md)"
+        )
     kept = found.per_month[found.per_month >= MIN_SHARE * total]
     first, last = str(kept.index.min()), str(kept.index.max())
 
     def name(ym: str) -> str:
         y, m = ym.split("-")
         return f"{MONTHS_NL[int(m) - 1]} {y}"
-    return Measurement(meting=meting, folder=f"meting-{meting}", first_month=first, last_month=last,
-                       expected_locations=max(1, len(found.per_location)),
-                       label=f"Meting {meting} ({name(first)} - {name(last)})")
+
+    return Measurement(
+        meting=meting,
+        folder=f"meting-{meting}",
+        first_month=first,
+        last_month=last,
+        expected_locations=max(1, len(found.per_location)),
+        label=f"Meting {meting} ({name(first)} - {name(last)})",
+    )
 
 
 def yaml_text(m: Measurement, found: Found) -> str:
     """``params/meting-<N>.yaml`` with the evidence as comments."""
     months = "\n".join(f"#   {k}: {v}" for k, v in found.per_month.items())
     locs = ", ".join(f"{k} {v}" for k, v in found.per_location.items())
-    return (f"# Measurement {m.meting}, written by `compendium new-measurement {m.meting}` from the exports.\n"
-            "# CHECK before building: the period is every month holding at least 1% of the registrations;\n"
-            "# registrations outside it (and outside a location's months in locations.csv) are quarantined\n"
-            "# as 'buiten periode' and left out of every table and model.\n"
-            f"# Registrations per start month ({int(found.per_month.sum())} in {found.files} files):\n{months}\n"
-            f"# Locations ({len(found.per_location)}): {locs}\n"
-            + (f"# Not read: {', '.join(found.unread)}\n" if found.unread else "")
-            + f"meting: {m.meting}\nfolder: {m.folder}\nfirst_month: \"{m.first_month}\"\n"
-            f"last_month: \"{m.last_month}\"\nexpected_locations: {m.expected_locations}\nlabel: \"{m.label}\"\n")
+    return (
+        f"# Measurement {m.meting}, written by `compendium new-measurement {m.meting}` from the exports.\n"
+        "# CHECK before building: the period is every month holding at least 1% of the registrations;\n"
+        "# registrations outside it (and outside a location's months in locations.csv) are quarantined\n"
+        "# as 'buiten periode' and left out of every table and model.\n"
+        f"# Registrations per start month ({int(found.per_month.sum())} in {found.files} files):\n{months}\n"
+        f"# Locations ({len(found.per_location)}): {locs}\n"
+        + (f"# Not read: {', '.join(found.unread)}\n" if found.unread else "")
+        + f'meting: {m.meting}\nfolder: {m.folder}\nfirst_month: "{m.first_month}"\n'
+        f'last_month: "{m.last_month}"\nexpected_locations: {m.expected_locations}\nlabel: "{m.label}"\n'
+    )
 
 
 def main(meting: int, raw: Path, params: Path, force: bool = False) -> tuple[Path, Measurement, Found]:
@@ -120,7 +144,9 @@ def main(meting: int, raw: Path, params: Path, force: bool = False) -> tuple[Pat
     if not folder.is_dir() and discover.METING_DIR.match(raw.name):
         folder, raw = raw, raw.parent
     if not (folder / "registraties").is_dir():
-        raise UserError(f"{folder}/registraties not found; put the exports of measurement {meting} there first")
+        raise UserError(
+            f"{folder}/registraties not found; put the exports of measurement {meting} there first"
+        )
     target = Path(params) / f"meting-{meting}.yaml"
     if target.exists() and not force:
         raise UserError(f"{target} exists; check it by hand or pass --force to overwrite it")

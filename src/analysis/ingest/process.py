@@ -30,8 +30,13 @@ from analysis.core.measurements import Measurement
 from analysis.core.provenance import SYNTHETIC_MARKER, is_synthetic
 from analysis.ingest import discover
 
-OUTPUTS = ("registrations.parquet", "occupancy.parquet", "policy.parquet", "locations.parquet",
-           "quarantine.csv")
+OUTPUTS = (
+    "registrations.parquet",
+    "occupancy.parquet",
+    "policy.parquet",
+    "locations.parquet",
+    "quarantine.csv",
+)
 QUARANTINE_COLUMNS = ["file", "row", "column", "check", "value", "reason"]
 #: What a masked value reads in quarantine.csv.
 MASK = "[verborgen]"
@@ -46,8 +51,9 @@ class NothingToIngest(IngestError):
 
 
 # --- discovery ------------------------------------------------------------------------------
-def _discover(raw: Path, measurements: dict[int, Measurement]
-              ) -> tuple[discover.RawTree, list[tuple[Measurement, discover.MeasurementFolder]]]:
+def _discover(
+    raw: Path, measurements: dict[int, Measurement]
+) -> tuple[discover.RawTree, list[tuple[Measurement, discover.MeasurementFolder]]]:
     """The raw tree (:func:`analysis.ingest.discover.discover`) matched with the measurement
     descriptions; raise when nothing can be processed or the layout is wrong."""
     tree = discover.discover(raw)
@@ -62,9 +68,11 @@ def _discover(raw: Path, measurements: dict[int, Measurement]
     for folder in tree.measurements:
         m = by_folder.get(folder.path.name.lower())
         if m is None:
-            raise IngestError(f"raw folder {folder.path.name} has no measurement description: run "
-                              f"`compendium new-measurement {folder.meting} --raw {raw}` to write "
-                              f"params/meting-{folder.meting}.yaml from the data, then check it")
+            raise IngestError(
+                f"raw folder {folder.path.name} has no measurement description: run "
+                f"`compendium new-measurement {folder.meting} --raw {raw}` to write "
+                f"params/meting-{folder.meting}.yaml from the data, then check it"
+            )
         found.append((m, folder))
     if not tree.registration_files():
         raise NothingToIngest(f"no registration files under {raw}/meting-<N>/registraties/")
@@ -89,10 +97,19 @@ class Loaded:
     lines: pd.DataFrame
 
 
-def _lines(file: str, rows: list[int | None], column: str, value: str, reasons: list[str] | str,
-           check: str) -> pd.DataFrame:
-    return pd.DataFrame({"file": file, "row": pd.array(rows, dtype="Int64"), "column": column,
-                         "value": value, "reason": reasons, "check": check})
+def _lines(
+    file: str, rows: list[int | None], column: str, value: str, reasons: list[str] | str, check: str
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file": file,
+            "row": pd.array(rows, dtype="Int64"),
+            "column": column,
+            "value": value,
+            "reason": reasons,
+            "check": check,
+        }
+    )
 
 
 def header_test(resource: str, aliases: readers.Aliases) -> readers.HeaderTest:
@@ -106,9 +123,13 @@ def header_test(resource: str, aliases: readers.Aliases) -> readers.HeaderTest:
     required = _required(resource)
 
     def test(cells: list[str]) -> bool:
-        names = {aliases.columns.get(readers.norm_key(c), readers.norm_key(c).replace(" ", "_"))
-                 for c in cells if c.strip()}
+        names = {
+            aliases.columns.get(readers.norm_key(c), readers.norm_key(c).replace(" ", "_"))
+            for c in cells
+            if c.strip()
+        }
         return required <= names or len(names & known) >= 2
+
     return test
 
 
@@ -117,12 +138,16 @@ def _unreadable(rep: FileReport, reason: str, rows: int | None) -> Loaded:
     rep.rows_counted = rows is not None
     rep.rows_quarantined = rep.rows_read
     counted = f" ({rows} rows)" if rows else (" (rows cannot be counted)" if rows is None else "")
-    return Loaded(rep, None, _lines(rep.file, [None], "", "", f"file cannot be read: {reason}{counted}",
-                                    "file_unreadable"))
+    return Loaded(
+        rep,
+        None,
+        _lines(rep.file, [None], "", "", f"file cannot be read: {reason}{counted}", "file_unreadable"),
+    )
 
 
-def load_file(found: discover.RawFile, kind: str, resource: str, aliases: readers.Aliases,
-              meting: int | None = None) -> list[Loaded]:
+def load_file(
+    found: discover.RawFile, kind: str, resource: str, aliases: readers.Aliases, meting: int | None = None
+) -> list[Loaded]:
     """Read one file of ``resource`` as cleaned text in codebook columns.
 
     Returns one item per table read (a workbook may hold several sheets with a header). A
@@ -165,36 +190,68 @@ def _utf8_name(path: Path) -> bool:
         return False
 
 
-def _load_table(table: readers.TextTable, rep: FileReport, fields: list, resource: str,
-                aliases: readers.Aliases, meting: int | None) -> Loaded:
+def _load_table(
+    table: readers.TextTable,
+    rep: FileReport,
+    fields: list,
+    resource: str,
+    aliases: readers.Aliases,
+    meting: int | None,
+) -> Loaded:
     """One table read from a file -> cleaned text in codebook columns (or file-level lines)."""
     rel = rep.file
     rep.encoding, rep.separator, rep.blank_rows = table.encoding, table.separator, table.blank_rows
-    rep.title_rows, rep.physical_lines, rep.header_row = table.title_rows, table.physical_lines, table.header_row
+    rep.title_rows, rep.physical_lines, rep.header_row = (
+        table.title_rows,
+        table.physical_lines,
+        table.header_row,
+    )
     rep.rows_read, rep.warnings = table.rows_read, rep.warnings + list(table.warnings)
     rows = table.frame["bron_rij"].tolist() + [r for r, _ in table.bad_rows]
     if table.header is None:
-        rep.error = (f"no header row with the columns of the contract in the first {readers.HEADER_SEARCH_ROWS} "
-                     "rows (is the header missing?); every row is counted and quarantined")
+        rep.error = (
+            f"no header row with the columns of the contract in the first {readers.HEADER_SEARCH_ROWS} "
+            "rows (is the header missing?); every row is counted and quarantined"
+        )
         rep.rows_quarantined = len(rows)
-        return Loaded(rep, None, _lines(rel, sorted(rows), "", "", f"file not processed: {rep.error}", "no_header"))
+        return Loaded(
+            rep, None, _lines(rel, sorted(rows), "", "", f"file not processed: {rep.error}", "no_header")
+        )
     mapping, ignored, error = readers.map_header(table.header, aliases, [f.name for f in fields])
     rep.columns = {table.header[i]: c for i, c in mapping.items()}
     rep.columns_ignored = ignored
     absent = [f.name for f in fields if f.name not in mapping.values()]
     required = [f for f in absent if f in _required(resource)]
     if error or required:
-        rep.error = error or "required column " + ", ".join(required) + " is missing (recognised columns: " + \
-            ", ".join(mapping.values()) + ")"
+        rep.error = (
+            error
+            or "required column "
+            + ", ".join(required)
+            + " is missing (recognised columns: "
+            + ", ".join(mapping.values())
+            + ")"
+        )
         rep.rows_quarantined = len(rows)
-        return Loaded(rep, None, _lines(rel, sorted(rows), ", ".join(required), "",
-                                        f"file not processed: {rep.error}", "missing_column"))
+        return Loaded(
+            rep,
+            None,
+            _lines(
+                rel,
+                sorted(rows),
+                ", ".join(required),
+                "",
+                f"file not processed: {rep.error}",
+                "missing_column",
+            ),
+        )
     rep.columns_missing = absent
     free = {f.name for f in fields if f.free_text}
     rep.free_text_dropped = [c for c in mapping.values() if c in free]
     # Free text is never carried on; cleaning (missing values) happens once on all files.
     keep = {i: c for i, c in mapping.items() if c not in free}
-    text = table.frame[[f"c{i}" for i in keep] + ["bron_rij"]].set_axis(list(keep.values()) + ["bron_rij"], axis=1)
+    text = table.frame[[f"c{i}" for i in keep] + ["bron_rij"]].set_axis(
+        list(keep.values()) + ["bron_rij"], axis=1
+    )
     text["bron_bestand"] = rel
     if meting is not None:
         text["meting"] = meting
@@ -212,10 +269,16 @@ def _required(resource: str) -> set[str]:
 def _problem_lines(problems: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
     """Turn row-position problems into quarantine lines (file, row, column, value, reason)."""
     pos = problems["pos"].to_numpy()
-    return pd.DataFrame({"file": text["bron_bestand"].to_numpy()[pos],
-                         "row": pd.array(text["bron_rij"].to_numpy()[pos], dtype="Int64"),
-                         "column": problems["column"].to_numpy(), "value": problems["value"].to_numpy(),
-                         "reason": problems["reason"].to_numpy(), "check": problems["check"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "file": text["bron_bestand"].to_numpy()[pos],
+            "row": pd.array(text["bron_rij"].to_numpy()[pos], dtype="Int64"),
+            "column": problems["column"].to_numpy(),
+            "value": problems["value"].to_numpy(),
+            "reason": problems["reason"].to_numpy(),
+            "check": problems["check"].to_numpy(),
+        }
+    )
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -234,8 +297,10 @@ def _tally(loaded: list[Loaded], source: pd.Series, accepted: pd.DataFrame, line
         if flags is not None:
             rep.flags = {k: int(flags[k].get(rep.file, 0)) for k in checks.FLAGS}
         if rep.rows_read != rep.rows_accepted + rep.rows_quarantined:  # a bug, never the data
-            raise RuntimeError(f"reconciliation failed for {rep.file}: {rep.rows_read} read, "
-                               f"{rep.rows_accepted} accepted, {rep.rows_quarantined} quarantined")
+            raise RuntimeError(
+                f"reconciliation failed for {rep.file}: {rep.rows_read} read, "
+                f"{rep.rows_accepted} accepted, {rep.rows_quarantined} quarantined"
+            )
 
 
 def _validate(loaded: list[Loaded], resource: str, validate, *args) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -258,20 +323,34 @@ def _validate(loaded: list[Loaded], resource: str, validate, *args) -> tuple[pd.
 # --- writing --------------------------------------------------------------------------------
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write without the index; pyarrow's output is deterministic for identical frames."""
-    pq.write_table(pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False), path,
-                   compression="snappy")
+    pq.write_table(
+        pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False), path, compression="snappy"
+    )
 
 
 def _dtypes(resource: str) -> dict[str, str]:
     """Contract dtypes of a processed table, so that even an empty table has the right schema."""
     if resource == "registraties":
-        return {"meting": "int64", "locatie": "str", "jongere": "str", "start": "datetime64[ns]",
-                "eind": "datetime64[ns]", "maand": "str", "uur": "int64", "duur_min": "float64",
-                **{f.name: "Int64" for f in codebook.categorical_fields(resource)},
-                **{k: "bool" for k in checks.FLAGS}, "bron_bestand": "str", "bron_rij": "int64"}
+        return {
+            "meting": "int64",
+            "locatie": "str",
+            "jongere": "str",
+            "start": "datetime64[ns]",
+            "eind": "datetime64[ns]",
+            "maand": "str",
+            "uur": "int64",
+            "duur_min": "float64",
+            **{f.name: "Int64" for f in codebook.categorical_fields(resource)},
+            **{k: "bool" for k in checks.FLAGS},
+            "bron_bestand": "str",
+            "bron_rij": "int64",
+        }
     if resource == "bezetting":
         return {"meting": "int64", "locatie": "str", "maand": "str", "gemiddelde_bezetting": "float64"}
-    return {"meting": "int64", **{f.name: "Int64" if f.type == "integer" else "str" for f in codebook.fields(resource)}}
+    return {
+        "meting": "int64",
+        **{f.name: "Int64" if f.type == "integer" else "str" for f in codebook.fields(resource)},
+    }
 
 
 def _finish_registrations(acc: pd.DataFrame, key: bytes) -> pd.DataFrame:
@@ -288,8 +367,12 @@ def showable_columns() -> set[str]:
     Masked are ``nummer_jongere``, free text and every other text column (institution and
     location names), and anything that is not a codebook column.
     """
-    return {f.name for res in ("registraties", "locaties", "bezetting", "beleid") for f in codebook.fields(res)
-            if f.name == "locatie" or (f.type != "string" and not f.free_text)}
+    return {
+        f.name
+        for res in ("registraties", "locaties", "bezetting", "beleid")
+        for f in codebook.fields(res)
+        if f.name == "locatie" or (f.type != "string" and not f.free_text)
+    }
 
 
 def mask_values(lines: pd.DataFrame, show_values: bool = False) -> pd.DataFrame:
@@ -301,8 +384,9 @@ def mask_values(lines: pd.DataFrame, show_values: bool = False) -> pd.DataFrame:
     return lines.assign(value=value.where(ok | (value == ""), MASK))
 
 
-def _write_outputs(out: Path, tables: dict[str, pd.DataFrame], lines: pd.DataFrame,
-                   show_values: bool = False) -> dict[str, str]:
+def _write_outputs(
+    out: Path, tables: dict[str, pd.DataFrame], lines: pd.DataFrame, show_values: bool = False
+) -> dict[str, str]:
     """Write every output via a temporary name (no half-written file) and return SHA-256s.
 
     quarantine.csv masks sensitive values (:func:`mask_values`) and neutralises cells that
@@ -330,19 +414,31 @@ def _aliases(path: Path | None) -> readers.Aliases:
         raise IngestError(f"aliases file {where} cannot be used: {msg}") from exc
 
 
-def _load_locations(tree: discover.RawTree, aliases: readers.Aliases) -> tuple[list[Loaded], pd.DataFrame, pd.DataFrame]:
+def _load_locations(
+    tree: discover.RawTree, aliases: readers.Aliases
+) -> tuple[list[Loaded], pd.DataFrame, pd.DataFrame]:
     path = tree.locations
-    items = load_file(discover.RawFile(path, discover.display_name(path, tree.root)), "locaties", "locaties", aliases)
+    items = load_file(
+        discover.RawFile(path, discover.display_name(path, tree.root)), "locaties", "locaties", aliases
+    )
     if items[0].text is None:
         raise NothingToIngest(f"locations.csv cannot be used: {items[0].report.error}")
     locs, lines = _validate(items, "locaties", checks.validate_locations)
     if not len(locs):
-        raise NothingToIngest("locations.csv has no valid rows (every row failed a check; run `compendium ingest` on a corrected file)")
+        raise NothingToIngest(
+            "locations.csv has no valid rows (every row failed a check; run `compendium ingest` on a corrected file)"
+        )
     return items, locs.sort_values("locatie").reset_index(drop=True), lines
 
 
-def run(raw: Path, out: Path, *, key: bytes | None = None,
-        measurements: dict[int, Measurement] | None = None, show_values: bool = False) -> IngestReport:
+def run(
+    raw: Path,
+    out: Path,
+    *,
+    key: bytes | None = None,
+    measurements: dict[int, Measurement] | None = None,
+    show_values: bool = False,
+) -> IngestReport:
     """Ingest the raw tree ``raw`` into processed tables in ``out``.
 
     Parameters
@@ -375,6 +471,7 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
     raw, out = Path(raw), Path(out)
     if measurements is None:
         from analysis.core.measurements import load_all
+
         measurements = load_all()
     tree, found = _discover(raw, measurements)
     if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
@@ -383,8 +480,9 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
     marker_ignored = (raw / SYNTHETIC_MARKER).is_file() and not synthetic
     key = pseudonym.resolve_key(raw, key)
     base = _aliases(None)
-    per_source = {m.meting: (base.merged(_aliases(folder.aliases)) if folder.aliases else base)
-                  for m, folder in found}
+    per_source = {
+        m.meting: (base.merged(_aliases(folder.aliases)) if folder.aliases else base) for m, folder in found
+    }
     loc_item, locs, loc_lines = _load_locations(tree, base)
     known = {c.upper(): c for c in locs["locatie"]}
     windows = {r.locatie: (r.eerste_maand, r.laatste_maand) for r in locs.itertuples()}
@@ -392,10 +490,21 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
     # Files are read one after the other: threads were slower (the csv module holds the GIL).
     reg_loaded, reg_parts, reg_lines = [], [], []
     for m, folder in found:
-        loaded = [item for f in folder.registrations
-                  for item in load_file(f, "registraties", "registraties", per_source[m.meting], m.meting)]
-        acc, lines = _validate(loaded, "registraties", checks.validate_registrations, known,
-                               {m.meting: m.months()}, per_source[m.meting].labels, windows, months_found)
+        loaded = [
+            item
+            for f in folder.registrations
+            for item in load_file(f, "registraties", "registraties", per_source[m.meting], m.meting)
+        ]
+        acc, lines = _validate(
+            loaded,
+            "registraties",
+            checks.validate_registrations,
+            known,
+            {m.meting: m.months()},
+            per_source[m.meting].labels,
+            windows,
+            months_found,
+        )
         reg_loaded += loaded
         reg_parts.append(acc)
         reg_lines.append(lines)
@@ -409,13 +518,22 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
                 warnings.append(f"{folder.path.name} has no {name}")
                 continue
             path = folder.tables[kind]
-            items = load_file(discover.RawFile(path, discover.display_name(path, raw)), kind, kind,
-                              per_source[m.meting], m.meting)
+            items = load_file(
+                discover.RawFile(path, discover.display_name(path, raw)),
+                kind,
+                kind,
+                per_source[m.meting],
+                m.meting,
+            )
             if kind == "bezetting":
-                acc, lines = _validate(items, kind, checks.validate_occupancy, known, m.meting, m.months(), windows)
+                acc, lines = _validate(
+                    items, kind, checks.validate_occupancy, known, m.meting, m.months(), windows
+                )
                 occ.append(acc)
             else:
-                acc, lines = _validate(items, kind, checks.validate_policy, known, m.meting, per_source[m.meting].labels)
+                acc, lines = _validate(
+                    items, kind, checks.validate_policy, known, m.meting, per_source[m.meting].labels
+                )
                 pol.append(acc)
             other_loaded += items
             other_lines.append(lines)
@@ -432,18 +550,31 @@ def run(raw: Path, out: Path, *, key: bytes | None = None,
     located = location_report(tables["registrations.parquet"], locs, ms)
     warnings = period_warnings(periods, outside, ms) + located.pop("_warnings") + warnings
     if marker_ignored:
-        warnings.insert(0, f"{SYNTHETIC_MARKER} marker present but the tree does not match its manifest: "
-                        "treated as real data (pseudonymised with your key)")
+        warnings.insert(
+            0,
+            f"{SYNTHETIC_MARKER} marker present but the tree does not match its manifest: "
+            "treated as real data (pseudonymised with your key)",
+        )
     files = [i.report for i in loc_item] + [i.report for i in reg_loaded] + [i.report for i in other_loaded]
     for f in files:
         warnings.extend(f"{f.file}: {w}" for w in f.warnings)
     report = IngestReport(
-        files=files, totals=_totals(files), quarantined_rows=sum(f.rows_quarantined for f in files),
-        quarantine_lines=len(lines), synthetic=synthetic, exit_code=0,
-        measurements=[m.meting for m, _ in found], outputs=outputs, warnings=warnings,
-        periods=periods, outside_period=outside, locations=located,
+        files=files,
+        totals=_totals(files),
+        quarantined_rows=sum(f.rows_quarantined for f in files),
+        quarantine_lines=len(lines),
+        synthetic=synthetic,
+        exit_code=0,
+        measurements=[m.meting for m, _ in found],
+        outputs=outputs,
+        warnings=warnings,
+        periods=periods,
+        outside_period=outside,
+        locations=located,
         key_fingerprint=pseudonym.fingerprint(key),
-        reasons={k: int(v) for k, v in lines["check"].value_counts().sort_index().items()}, out=out)
+        reasons={k: int(v) for k, v in lines["check"].value_counts().sort_index().items()},
+        out=out,
+    )
     text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     (out / "ingest_report.json").write_text(text, encoding="utf-8")
     return report
@@ -458,9 +589,13 @@ def _span(months: pd.Series) -> dict[str, str] | None:
     return {"first": str(months.min()), "last": str(months.max())} if len(months) else None
 
 
-def period_report(found: pd.DataFrame, lines: pd.DataFrame, occupancy_items: list[Loaded],
-                  measurements: list[Measurement], windows: dict[str, tuple[str, str]]
-                  ) -> tuple[dict, dict]:
+def period_report(
+    found: pd.DataFrame,
+    lines: pd.DataFrame,
+    occupancy_items: list[Loaded],
+    measurements: list[Measurement],
+    windows: dict[str, tuple[str, str]],
+) -> tuple[dict, dict]:
     """Months found per measurement and location, and what the one period rule left out.
 
     Returns
@@ -475,11 +610,20 @@ def period_report(found: pd.DataFrame, lines: pd.DataFrame, occupancy_items: lis
     """
     periods, outside = {}, {}
     if not len(found):
-        found = pd.DataFrame({"meting": pd.Series(dtype="int64"), "locatie": pd.Series(dtype=str),
-                              "maand": pd.Series(dtype=str)})
+        found = pd.DataFrame(
+            {
+                "meting": pd.Series(dtype="int64"),
+                "locatie": pd.Series(dtype=str),
+                "maand": pd.Series(dtype=str),
+            }
+        )
     occ_files = {i.report.file: i.report.meting for i in occupancy_items if i.report.kind == "bezetting"}
     q = lines[lines["check"].isin(PERIOD_CHECKS) & lines["file"].isin(occ_files)] if len(lines) else lines
-    occ_rows = q.drop_duplicates(["file", "row"])["file"].map(occ_files).value_counts() if len(q) else pd.Series(dtype=int)
+    occ_rows = (
+        q.drop_duplicates(["file", "row"])["file"].map(occ_files).value_counts()
+        if len(q)
+        else pd.Series(dtype=int)
+    )
     for m in measurements:
         f = found[found["meting"] == m.meting]
         months = m.months()
@@ -492,7 +636,8 @@ def period_report(found: pd.DataFrame, lines: pd.DataFrame, occupancy_items: lis
             "by_location": {loc: _span(g["maand"]) for loc, g in sorted(f.groupby("locatie"))},
         }
         outside[str(m.meting)] = {
-            "registrations": int(len(left)), "occupancy": int(occ_rows.get(m.meting, 0)),
+            "registrations": int(len(left)),
+            "occupancy": int(occ_rows.get(m.meting, 0)),
             "by_location": {str(k): int(v) for k, v in left.groupby("locatie").size().sort_index().items()},
         }
     return periods, outside
@@ -507,12 +652,14 @@ def period_warnings(periods: dict, outside: dict, measurements: list[Measurement
             continue
         found = p["found"]
         locs = ", ".join(f"{k} {v}" for k, v in o["by_location"].items())
-        out.append(f"meting {m.meting}: {o['registrations']} registrations and {o['occupancy']} occupancy rows "
-                   f"outside the period {m.first_month} to {m.last_month} (params/meting-{m.meting}.yaml) or "
-                   "their location's eerste_maand - laatste_maand were quarantined as 'buiten periode' and "
-                   "are left out of every table and model"
-                   + (f"; months in the data: {found['first']} to {found['last']}" if found else "")
-                   + (f"; per location: {locs}" if locs else ""))
+        out.append(
+            f"meting {m.meting}: {o['registrations']} registrations and {o['occupancy']} occupancy rows "
+            f"outside the period {m.first_month} to {m.last_month} (params/meting-{m.meting}.yaml) or "
+            "their location's eerste_maand - laatste_maand were quarantined as 'buiten periode' and "
+            "are left out of every table and model"
+            + (f"; months in the data: {found['first']} to {found['last']}" if found else "")
+            + (f"; per location: {locs}" if locs else "")
+        )
     return out
 
 
@@ -528,18 +675,32 @@ def location_report(reg: pd.DataFrame, locs: pd.DataFrame, measurements: list[Me
     warnings = []
     for m in measurements:
         have = sorted(set(reg.loc[reg["meting"] == m.meting, "locatie"]))
-        active = sorted(r.locatie for r in locs.itertuples()
-                        if r.eerste_maand <= m.last_month and r.laatste_maand >= m.first_month)
+        active = sorted(
+            r.locatie
+            for r in locs.itertuples()
+            if r.eerste_maand <= m.last_month and r.laatste_maand >= m.first_month
+        )
         silent = [c for c in active if c not in have]
-        out[str(m.meting)] = {"expected": m.expected_locations, "found": have, "without_registrations": silent}
+        out[str(m.meting)] = {
+            "expected": m.expected_locations,
+            "found": have,
+            "without_registrations": silent,
+        }
         if len(have) < m.expected_locations:
-            warnings.append(f"meting {m.meting}: registrations from {len(have)} locations, "
-                            f"{m.expected_locations} expected (params/meting-{m.meting}.yaml); "
-                            + (f"without registrations: {', '.join(silent)}" if silent else
-                               "no other location of locations.csv is active in this period"))
+            warnings.append(
+                f"meting {m.meting}: registrations from {len(have)} locations, "
+                f"{m.expected_locations} expected (params/meting-{m.meting}.yaml); "
+                + (
+                    f"without registrations: {', '.join(silent)}"
+                    if silent
+                    else "no other location of locations.csv is active in this period"
+                )
+            )
         elif len(have) > m.expected_locations:
-            warnings.append(f"meting {m.meting}: registrations from {len(have)} locations, "
-                            f"{m.expected_locations} expected (params/meting-{m.meting}.yaml): {', '.join(have)}")
+            warnings.append(
+                f"meting {m.meting}: registrations from {len(have)} locations, "
+                f"{m.expected_locations} expected (params/meting-{m.meting}.yaml): {', '.join(have)}"
+            )
     out["_warnings"] = warnings
     return out
 

@@ -47,11 +47,15 @@ def check_key(key: bytes, origin: str) -> bytes:
     and reverse every pseudonym.
     """
     if len(key) < MIN_KEY_BYTES:
-        raise MissingKey(f"the pseudonymisation key from {origin} has {len(key)} bytes; at least "
-                         f"{MIN_KEY_BYTES} bytes (128 bits) are required: " + HOW_TO_SET)
+        raise MissingKey(
+            f"the pseudonymisation key from {origin} has {len(key)} bytes; at least "
+            f"{MIN_KEY_BYTES} bytes (128 bits) are required: " + HOW_TO_SET
+        )
     if len(set(key)) < 4:
-        raise MissingKey(f"the pseudonymisation key from {origin} repeats fewer than 4 different "
-                         "characters; use a random key: " + HOW_TO_SET)
+        raise MissingKey(
+            f"the pseudonymisation key from {origin} repeats fewer than 4 different "
+            "characters; use a random key: " + HOW_TO_SET
+        )
     return key
 
 
@@ -114,18 +118,20 @@ def resolve_key(raw: Path, key: bytes | None = None, repo_root: Path | None = No
         path = Path(file_name).expanduser()
         if repo_root is None:
             from analysis.core.paths import find_root
+
             repo_root = find_root()
         if _inside(path, repo_root):
-            raise MissingKey(f"{KEY_FILE_ENV} points to {path}, inside the repository; move the "
-                             "key file outside the repository so it can never be committed")
+            raise MissingKey(
+                f"{KEY_FILE_ENV} points to {path}, inside the repository; move the "
+                "key file outside the repository so it can never be committed"
+            )
         if not path.is_file():
             raise MissingKey(f"{KEY_FILE_ENV} points to {path}, which does not exist; " + HOW_TO_SET)
         secret = path.read_bytes().strip()
         if not secret:
             raise MissingKey(f"the key file {path} is empty; " + HOW_TO_SET)
         return check_key(secret, str(path))
-    raise MissingKey(f"{raw} holds real registrations and no pseudonymisation key is set: "
-                     + HOW_TO_SET)
+    raise MissingKey(f"{raw} holds real registrations and no pseudonymisation key is set: " + HOW_TO_SET)
 
 
 _DIGITS = re.compile(r"^\d+(?:[.,]0+)?$")

@@ -126,10 +126,18 @@ def _find_header(records: list[tuple[int, list[str]]], is_header: HeaderTest | N
     return None
 
 
-def _table(header: list[str] | None, rows: list[list[str]], numbers: list[int],
-           bad: list[tuple[int, str]], blank: int, title: int) -> TextTable:
+def _table(
+    header: list[str] | None,
+    rows: list[list[str]],
+    numbers: list[int],
+    bad: list[tuple[int, str]],
+    blank: int,
+    title: int,
+) -> TextTable:
     width = len(header) if header is not None else max((len(r) for r in rows), default=0)
-    cols = {f"c{i}": pd.Series([r[i] if i < len(r) else "" for r in rows], dtype=object) for i in range(width)}
+    cols = {
+        f"c{i}": pd.Series([r[i] if i < len(r) else "" for r in rows], dtype=object) for i in range(width)
+    }
     frame = pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
     frame["bron_rij"] = pd.Series(numbers, dtype="int64")
     return TextTable(header=header, frame=frame, bad_rows=bad, blank_rows=blank, title_rows=title)
@@ -149,14 +157,20 @@ def _width_problem(cells: list[str], width: int) -> str | None:
     padded: a missing separator shifts values into the wrong columns.
     """
     if len(cells) > width and any(c.strip() for c in cells[width:]):
-        return (f"row has {len(cells)} fields but the header has {width} "
-                "(a separator inside a value without quotes?)")
+        return (
+            f"row has {len(cells)} fields but the header has {width} "
+            "(a separator inside a value without quotes?)"
+        )
     if len(cells) < width:
-        return f"row has {len(cells)} fields but the header has {width} (a missing separator or a cut-off line?)"
+        return (
+            f"row has {len(cells)} fields but the header has {width} (a missing separator or a cut-off line?)"
+        )
     return None
 
 
-def _rows_from_records(records: Iterable[tuple[int, list[str]]], is_header: HeaderTest | None = None) -> TextTable:
+def _rows_from_records(
+    records: Iterable[tuple[int, list[str]]], is_header: HeaderTest | None = None
+) -> TextTable:
     """Build a :class:`TextTable` from ``(row number, cells)`` pairs of a spreadsheet or SPSS file."""
     records = list(records)
     h = _find_header(records, is_header)
@@ -174,7 +188,7 @@ def _rows_from_records(records: Iterable[tuple[int, list[str]]], is_header: Head
         if problem:
             bad.append((number, problem))
             continue
-        rows.append((cells + [""] * len(header))[:len(header)] if header is not None else cells)
+        rows.append((cells + [""] * len(header))[: len(header)] if header is not None else cells)
         numbers.append(number)
     table = _table(header, rows, numbers, bad, blank, title)
     table.header_row = records[h][0] if h is not None else None
@@ -238,8 +252,9 @@ def _swallowed(continuation: list[str], sep: str, width: int) -> bool:
     return any(line.count(sep) >= limit for line in continuation)
 
 
-def csv_records(lines: list[str], sep: str, start: int = 0, width: int | None = None
-                ) -> Iterator[tuple[int, int, list[str] | None, str | None]]:
+def csv_records(
+    lines: list[str], sep: str, start: int = 0, width: int | None = None
+) -> Iterator[tuple[int, int, list[str] | None, str | None]]:
     """Strictly parse ``lines[start:]`` into ``(first line, line count, cells, problem)``.
 
     A record that the csv module cannot parse (an unterminated quote, text after a closing
@@ -265,10 +280,24 @@ def csv_records(lines: list[str], sep: str, start: int = 0, width: int | None = 
                         break
                     yield first + 1, 1, None, "row holds a NUL character (a damaged or binary file?)"
                     continue
-                if span > 1 and width is not None and not _blank(cells) and (
-                        _width_problem(cells, width) or _swallowed(lines[first + 1:first + span], sep, width)):
-                    yield first + 1, 1, None, ("a quoted value is not closed on this line and the lines "
-                                               "that follow do not complete the row (unterminated quote?)")
+                if (
+                    span > 1
+                    and width is not None
+                    and not _blank(cells)
+                    and (
+                        _width_problem(cells, width)
+                        or _swallowed(lines[first + 1 : first + span], sep, width)
+                    )
+                ):
+                    yield (
+                        first + 1,
+                        1,
+                        None,
+                        (
+                            "a quoted value is not closed on this line and the lines "
+                            "that follow do not complete the row (unterminated quote?)"
+                        ),
+                    )
                     i = first + 1
                     break
                 yield first + 1, span, cells, None
@@ -282,7 +311,7 @@ def csv_records(lines: list[str], sep: str, start: int = 0, width: int | None = 
 
 def _choose_separator(lines: list[str], is_header: HeaderTest | None) -> str:
     """The separator with which a header row appears earliest in the first lines."""
-    head = lines[:HEADER_SEARCH_ROWS * 3]
+    head = lines[: HEADER_SEARCH_ROWS * 3]
     if is_header is not None:
         best: tuple[int, str] | None = None
         for sep in (";", ",", "\t"):
@@ -373,15 +402,23 @@ def _not_xlsx(path: Path) -> UnreadableFile:
     if "<table" in low or "<html" in low or "<tr" in low:
         rows = re.findall(r"<tr\b(.*?)(?=<tr\b|</table|\Z)", text, flags=re.IGNORECASE | re.DOTALL)
         n = len(rows) - (1 if rows and re.search(r"<th\b", rows[0], re.IGNORECASE) else 0)
-        return UnreadableFile(f"an HTML page saved with the extension .xlsx ({n} table rows); open it in "
-                              "Excel and save it as .xlsx or .csv", rows=n)
+        return UnreadableFile(
+            f"an HTML page saved with the extension .xlsx ({n} table rows); open it in "
+            "Excel and save it as .xlsx or .csv",
+            rows=n,
+        )
     sample = text[:4000]
     if sample.strip() and sum(c.isprintable() or c in "\r\n\t" for c in sample) > 0.98 * len(sample):
         n = max(sum(1 for ln in physical_lines(text) if ln.strip()) - 1, 0)
-        return UnreadableFile(f"a text (CSV) file saved with the extension .xlsx ({n} rows below its first "
-                              "line); rename it to .csv", rows=n)
-    return UnreadableFile("not a readable XLSX workbook (damaged, or another format); the number of rows "
-                          "cannot be counted", rows=None)
+        return UnreadableFile(
+            f"a text (CSV) file saved with the extension .xlsx ({n} rows below its first "
+            "line); rename it to .csv",
+            rows=n,
+        )
+    return UnreadableFile(
+        "not a readable XLSX workbook (damaged, or another format); the number of rows cannot be counted",
+        rows=None,
+    )
 
 
 def read_xlsx_sheets(path: Path, is_header: HeaderTest | None = None) -> list[TextTable]:
@@ -401,13 +438,16 @@ def read_xlsx_sheets(path: Path, is_header: HeaderTest | None = None) -> list[Te
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for non-XLSX content
-        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__}); "
-                             "the number of rows cannot be counted") from exc
+        raise UnreadableFile(
+            f"not a readable XLSX workbook ({type(exc).__name__}); the number of rows cannot be counted"
+        ) from exc
     try:
         sheets = []
         for ws in wb.worksheets:
-            records = [(i, [cell_text(v) for v in row])
-                       for i, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
+            records = [
+                (i, [cell_text(v) for v in row])
+                for i, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
+            ]
             sheets.append((ws.title, records))
     finally:
         wb.close()
@@ -433,8 +473,9 @@ def read_xlsx_sheets(path: Path, is_header: HeaderTest | None = None) -> list[Te
         t.sheet = title
         tables.append(t)
     for title, nonblank, _ in others:
-        tables[0].warnings.append(f"sheet {title!r} ({nonblank} non-empty rows) holds no header of the "
-                                  "contract and was not read")
+        tables[0].warnings.append(
+            f"sheet {title!r} ({nonblank} non-empty rows) holds no header of the contract and was not read"
+        )
     return tables
 
 
@@ -457,11 +498,16 @@ def read_sav(path: Path, is_header: HeaderTest | None = None) -> TextTable:
     try:
         df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
     except Exception as exc:
-        raise UnreadableFile(f"not a readable SPSS .sav file ({type(exc).__name__}); "
-                             "the number of rows cannot be counted") from exc
-    labels = {name: {cell_text(k): str(v) for k, v in vl.items()}
-              for name, vl in (meta.variable_value_labels or {}).items()}
-    columns = [[labels.get(name, {}).get(t, t) for t in map(cell_text, df[name].tolist())] for name in df.columns]
+        raise UnreadableFile(
+            f"not a readable SPSS .sav file ({type(exc).__name__}); the number of rows cannot be counted"
+        ) from exc
+    labels = {
+        name: {cell_text(k): str(v) for k, v in vl.items()}
+        for name, vl in (meta.variable_value_labels or {}).items()
+    }
+    columns = [
+        [labels.get(name, {}).get(t, t) for t in map(cell_text, df[name].tolist())] for name in df.columns
+    ]
     records = zip(range(1, len(df) + 1), map(list, zip(*columns)))
     # SPSS has no header row: case numbers are the row numbers.
     return _rows_from_records([(0, [str(c) for c in df.columns]), *records])
@@ -479,10 +525,14 @@ def read_tables(path: Path, is_header: HeaderTest | None = None) -> list[TextTab
         if suffix == ".sav":
             return [read_sav(path, is_header)]
     except OSError as exc:
-        raise UnreadableFile(f"the file cannot be opened ({exc.strerror or type(exc).__name__}); "
-                             "the number of rows cannot be counted", rows=None) from exc
-    raise UnreadableFile(f"unsupported file type {suffix or '(none)'!r}; "
-                         "save the export as .csv, .xlsx or .sav", rows=None)
+        raise UnreadableFile(
+            f"the file cannot be opened ({exc.strerror or type(exc).__name__}); "
+            "the number of rows cannot be counted",
+            rows=None,
+        ) from exc
+    raise UnreadableFile(
+        f"unsupported file type {suffix or '(none)'!r}; save the export as .csv, .xlsx or .sav", rows=None
+    )
 
 
 def read_table(path: Path, is_header: HeaderTest | None = None) -> TextTable:
@@ -508,8 +558,9 @@ class Aliases:
 
 
 def _known_columns() -> set[str]:
-    return {f.name for res in ("registraties", "locaties", "bezetting", "beleid")
-            for f in codebook.fields(res)}
+    return {
+        f.name for res in ("registraties", "locaties", "bezetting", "beleid") for f in codebook.fields(res)
+    }
 
 
 def parse_aliases(data: Any, origin: str) -> Aliases:
@@ -521,20 +572,27 @@ def parse_aliases(data: Any, origin: str) -> Aliases:
     cols: dict[str, str] = {}
     for alias, target in (data.get("columns") or {}).items():
         if target not in known:
-            raise ValueError(f"{origin}: column alias {alias!r} points to {target!r}, "
-                             "which is not a codebook column")
+            raise ValueError(
+                f"{origin}: column alias {alias!r} points to {target!r}, which is not a codebook column"
+            )
         cols[norm_key(alias)] = target
     labels: dict[str, dict[str, int]] = {}
     for col, mapping in (data.get("labels") or {}).items():
         if col not in known:
             raise ValueError(f"{origin}: labels given for {col!r}, which is not a codebook column")
         labels[col] = {norm_key(text): int(code) for text, code in (mapping or {}).items()}
-        allowed = next(f for r in ("registraties", "locaties", "bezetting", "beleid")
-                       for f in codebook.fields(r) if f.name == col)
+        allowed = next(
+            f
+            for r in ("registraties", "locaties", "bezetting", "beleid")
+            for f in codebook.fields(r)
+            if f.name == col
+        )
         for text, code in (mapping or {}).items():
             if int(code) not in allowed.codes:
-                raise ValueError(f"{origin}: label {text!r} -> {code} for {col}: {code} is not a code; "
-                                 f"allowed: {allowed.allowed_text()}")
+                raise ValueError(
+                    f"{origin}: label {text!r} -> {code} for {col}: {code} is not a code; "
+                    f"allowed: {allowed.allowed_text()}"
+                )
     return Aliases(cols, labels)
 
 
@@ -552,7 +610,9 @@ def load_aliases(path: Path | None = None) -> Aliases:
     return Aliases(cols, {}).merged(parse_aliases(yaml.safe_load(text), "resources/aliases.yaml"))
 
 
-def map_header(header: list[str], aliases: Aliases, known: Iterable[str]) -> tuple[dict[int, str], list[str], str | None]:
+def map_header(
+    header: list[str], aliases: Aliases, known: Iterable[str]
+) -> tuple[dict[int, str], list[str], str | None]:
     """Map header positions to codebook columns.
 
     Returns

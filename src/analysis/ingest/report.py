@@ -77,7 +77,9 @@ class IngestReport:
         console.print(f"{head} -> {self.out}" if self.out else head)
         t = Table("data", "files", "rows read", "accepted", "quarantined", box=None)
         for kind, v in self.totals.items():
-            t.add_row(kind, *(f"{v[k]:,}" for k in ("files", "rows_read", "rows_accepted", "rows_quarantined")))
+            t.add_row(
+                kind, *(f"{v[k]:,}" for k in ("files", "rows_read", "rows_accepted", "rows_quarantined"))
+            )
         console.print(t)
         bad = [f for f in self.files if f.rows_quarantined or f.error]
         if bad:
@@ -88,7 +90,9 @@ class IngestReport:
                 ft.add_row(f"... {len(bad) - 8} more (see ingest_report.json)", "", "", "")
             console.print(ft)
         if self.reasons:
-            console.print("Quarantine reasons (lines): " + ", ".join(f"{k} {v:,}" for k, v in self.reasons.items()))
+            console.print(
+                "Quarantine reasons (lines): " + ", ".join(f"{k} {v:,}" for k, v in self.reasons.items())
+            )
         flags = {k: sum(f.flags.get(k, 0) for f in self.files) for k in checks.FLAGS}
         console.print("Kept with flag: " + ", ".join(f"{k} {v:,}" for k, v in flags.items()))
         for w in self.warnings[:5]:
@@ -101,8 +105,16 @@ def totals(files: list[FileReport]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for f in files:
         for kind in (f.kind, "all"):
-            t = out.setdefault(kind, {"files": 0, "files_not_processed": 0, "rows_read": 0,
-                                      "rows_accepted": 0, "rows_quarantined": 0})
+            t = out.setdefault(
+                kind,
+                {
+                    "files": 0,
+                    "files_not_processed": 0,
+                    "rows_read": 0,
+                    "rows_accepted": 0,
+                    "rows_quarantined": 0,
+                },
+            )
             t["files"] += 1
             t["files_not_processed"] += f.error is not None
             t["rows_read"] += f.rows_read

@@ -33,7 +33,6 @@ from typing import Any, Iterator, Sequence
 import pandas as pd
 
 
-
 @dataclass
 class CacheState:
     """Where the store is and how it was used in this process."""
@@ -63,6 +62,7 @@ def active() -> bool:
 def code_digest() -> str:
     """SHA-256 over the code that computes a fit: the import closure of ``models.fit``."""
     from analysis.core import deps
+
     return deps.code_digest(["analysis.models.fit"])
 
 
@@ -78,8 +78,14 @@ def fit_key(spec: Any, data: pd.DataFrame, meting_levels: Sequence[str], with_lr
     """Key of one fit (see the module docstring for what it covers)."""
     from analysis.models import rbridge
 
-    parts = [repr(sorted(asdict(spec).items())), data_digest(data), repr(list(meting_levels)),
-             repr(bool(with_lr)), code_digest(), repr(sorted(rbridge.versions().items()))]
+    parts = [
+        repr(sorted(asdict(spec).items())),
+        data_digest(data),
+        repr(list(meting_levels)),
+        repr(bool(with_lr)),
+        code_digest(),
+        repr(sorted(rbridge.versions().items())),
+    ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -136,8 +142,10 @@ class Usage:
         if self.folder is None:
             return "Modelcache uit: alle modellen zijn opnieuw geschat."
         total = self.hits + self.misses
-        return (f"Modelcache: {self.hits} van de {total} modellen en diagnostieken kwamen uit de cache "
-                f"(zelfde specificatie, data, code en R-versies); {self.misses} zijn opnieuw berekend.")
+        return (
+            f"Modelcache: {self.hits} van de {total} modellen en diagnostieken kwamen uit de cache "
+            f"(zelfde specificatie, data, code en R-versies); {self.misses} zijn opnieuw berekend."
+        )
 
 
 @contextmanager
@@ -151,4 +159,3 @@ def using(folder: Path | None) -> Iterator[Usage]:
     finally:
         usage.hits, usage.misses = STATE.hits, STATE.misses
         STATE.folder, STATE.hits, STATE.misses = before
-

@@ -66,6 +66,7 @@ def observed_monthly(frame: pd.DataFrame, group: str) -> pd.DataFrame:
 
 def design_row(r_terms: list[str], month: float, meting: str) -> np.ndarray:
     """Row of the fixed-effects design for R's treatment-coded terms of ``month * meting``."""
+
     def value(term: str) -> float:
         if term == "(Intercept)":
             return 1.0
@@ -74,10 +75,11 @@ def design_row(r_terms: list[str], month: float, meting: str) -> np.ndarray:
             if part == "month":
                 out *= month
             elif part.startswith("meting"):
-                out *= float(part[len("meting"):] == str(meting))
+                out *= float(part[len("meting") :] == str(meting))
             else:
                 raise ValueError(f"cannot predict term {term!r}")
         return out
+
     return np.array([value(t) for t in r_terms])
 
 
@@ -148,8 +150,9 @@ def location_effects(results: dict[str, ModelResult]) -> pd.DataFrame:
         le = r.location_effects
         if r.status == "failed" or le is None or le.empty:
             continue
-        f = pd.DataFrame({"model_id": mid, "locatie": le["level"].astype(str),
-                          "estimate": le["estimate"].astype(float)})
+        f = pd.DataFrame(
+            {"model_id": mid, "locatie": le["level"].astype(str), "estimate": le["estimate"].astype(float)}
+        )
         f["low"] = f["estimate"] - Z975 * le["se"].astype(float).to_numpy()
         f["high"] = f["estimate"] + Z975 * le["se"].astype(float).to_numpy()
         for c, e in (("estimate", "exp_est"), ("low", "exp_low"), ("high", "exp_high")):

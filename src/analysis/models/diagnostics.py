@@ -76,9 +76,21 @@ class Diagnostics:
 
     def row(self) -> dict:
         """Tidy row for the diagnostics table."""
-        return {k: getattr(self, k) for k in ("model_id", "nsim", "ks_stat", "ks_p",
-                                              "dispersion_ratio", "dispersion_p",
-                                              "zero_ratio", "zero_p", "simulation", "error")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "model_id",
+                "nsim",
+                "ks_stat",
+                "ks_p",
+                "dispersion_ratio",
+                "dispersion_p",
+                "zero_ratio",
+                "zero_p",
+                "simulation",
+                "error",
+            )
+        }
 
     def failed_tests(self, alpha: float = 0.05) -> list[str]:
         """Names of the tests with p < ``alpha``: ``ks``, ``dispersion``, ``zeros``."""
@@ -86,8 +98,7 @@ class Diagnostics:
         return [k for k, p in ps.items() if np.isfinite(p) and p < alpha]
 
 
-def scaled_residuals(observed: np.ndarray, simulated: np.ndarray,
-                     rng: np.random.Generator) -> np.ndarray:
+def scaled_residuals(observed: np.ndarray, simulated: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Randomised PIT residuals of ``observed`` (n) within ``simulated`` (n x nsim)."""
     obs = np.asarray(observed, float)[:, None]
     sim = np.asarray(simulated, float)
@@ -122,8 +133,9 @@ def zero_inflation_test(observed: np.ndarray, simulated: np.ndarray) -> tuple[fl
     return ratio, _two_sided_p(obs_zeros, sim_zeros)
 
 
-def diagnose(result: ModelResult, nsim: int = 250, seed: int = 20240601,
-             conditional: bool = True) -> Diagnostics:
+def diagnose(
+    result: ModelResult, nsim: int = 250, seed: int = 20240601, conditional: bool = True
+) -> Diagnostics:
     """Simulate from a fitted model and run the residual tests.
 
     Parameters
@@ -149,8 +161,11 @@ def diagnose(result: ModelResult, nsim: int = 250, seed: int = 20240601,
     -------
     Diagnostics
     """
-    key = cache.derived_key(result.cache_key, "diagnostics", nsim, seed, conditional,
-                            _source_digest()) if result.cache_key else ""
+    key = (
+        cache.derived_key(result.cache_key, "diagnostics", nsim, seed, conditional, _source_digest())
+        if result.cache_key
+        else ""
+    )
     hit = cache.load(key) if key else None
     if hit is not None:
         return hit
@@ -173,8 +188,9 @@ def _diagnose(result: ModelResult, nsim: int, seed: int, conditional: bool) -> D
     if result.r_model is None:
         out.error = "model not fitted"
         return out
-    cap = rbridge.call_captured(rbridge.helper("simulate_matrix"), m=result.r_model, nsim=nsim, seed=seed,
-                                conditional=conditional)
+    cap = rbridge.call_captured(
+        rbridge.helper("simulate_matrix"), m=result.r_model, nsim=nsim, seed=seed, conditional=conditional
+    )
     obs = rbridge.call_captured(rbridge.helper("observed"), m=result.r_model)
     if cap.failed or obs.failed:
         out.error = cap.error or obs.error
@@ -187,8 +203,13 @@ def _diagnose(result: ModelResult, nsim: int, seed: int, conditional: bool) -> D
     if result.spec.family != "binomial":  # a 0/1 outcome has no dispersion to test
         usim = sim
         if conditional:
-            ucap = rbridge.call_captured(rbridge.helper("simulate_matrix"), m=result.r_model, nsim=nsim,
-                                         seed=seed + 1, conditional=False)
+            ucap = rbridge.call_captured(
+                rbridge.helper("simulate_matrix"),
+                m=result.r_model,
+                nsim=nsim,
+                seed=seed + 1,
+                conditional=False,
+            )
             if ucap.failed:
                 out.error = "unconditional simulation failed: " + ucap.error
                 return out

@@ -122,8 +122,10 @@ class ModelResult:
 
     def summary(self) -> str:
         """Short text summary (status, fit statistics, fixed effects on the exp scale)."""
-        head = (f"{self.model_id} [{self.spec.engine}, {self.method}] status={self.status} "
-                f"nobs={self.nobs} groups={self.ngroups} logLik={self.loglik:.3f}")
+        head = (
+            f"{self.model_id} [{self.spec.engine}, {self.method}] status={self.status} "
+            f"nobs={self.nobs} groups={self.ngroups} logLik={self.loglik:.3f}"
+        )
         if self.status == "failed":
             return head + f"\nerror: {self.error}"
         return head + "\n" + self.fixed.round(4).to_string(index=False)
@@ -186,10 +188,14 @@ def binomial_cells(data: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, floa
 
 def _fixed_table(coefs: pd.DataFrame, term_map: dict[str, str]) -> pd.DataFrame:
     """Wald z, p and CIs for R's coefficient table."""
-    out = pd.DataFrame({"term": [clean_term(t, term_map) for t in coefs["term"]],
-                        "r_term": coefs["term"].astype(str),
-                        "estimate": coefs["estimate"].astype(float),
-                        "se": coefs["se"].astype(float)})
+    out = pd.DataFrame(
+        {
+            "term": [clean_term(t, term_map) for t in coefs["term"]],
+            "r_term": coefs["term"].astype(str),
+            "estimate": coefs["estimate"].astype(float),
+            "se": coefs["se"].astype(float),
+        }
+    )
     out["z"] = out["estimate"] / out["se"]
     out["p"] = 2 * stats.norm.sf(np.abs(out["z"]))
     out["ci_low"] = out["estimate"] - Z975 * out["se"]
@@ -204,8 +210,11 @@ def _random_table(vc: pd.DataFrame) -> pd.DataFrame:
     vc = vc.copy()
     if vc.empty:
         return pd.DataFrame(columns=["group", "var1", "var2", "vcov", "sd_cor"])
-    var = {(g, v): x for g, v, w, x in vc[["group", "var1", "var2", "vcov"]].itertuples(index=False)
-           if w is None or (isinstance(w, float) and np.isnan(w))}
+    var = {
+        (g, v): x
+        for g, v, w, x in vc[["group", "var1", "var2", "vcov"]].itertuples(index=False)
+        if w is None or (isinstance(w, float) and np.isnan(w))
+    }
     sd_cor = []
     for g, v1, v2, x in vc[["group", "var1", "var2", "vcov"]].itertuples(index=False):
         if v2 is None or (isinstance(v2, float) and np.isnan(v2)):
@@ -220,8 +229,11 @@ def _random_table(vc: pd.DataFrame) -> pd.DataFrame:
 def _dispersion_icc(spec: ModelSpec, s: dict, random: pd.DataFrame) -> tuple[dict, float]:
     """Dispersion parameters and the location ICC (latent scale)."""
     sigma = float(np.asarray(s["sigma"])[0])
-    loc = random[(random["group"] == "locatie") & (random["var1"] == "(Intercept)")
-                 & random["var2"].isna()] if not random.empty else random
+    loc = (
+        random[(random["group"] == "locatie") & (random["var1"] == "(Intercept)") & random["var2"].isna()]
+        if not random.empty
+        else random
+    )
     v = float(loc["vcov"].iloc[0]) if len(loc) else float("nan")
     if spec.family == "gaussian":
         return {"sigma": sigma}, v / (v + sigma**2)
@@ -243,8 +255,9 @@ def _status(converged: bool, singular: bool, warns: list[str], conv_msgs: list[s
     return "ok" if converged and not singular and not warns and not conv_msgs else "warning"
 
 
-def fit_raw(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
-            random: bool = True) -> tuple[rbridge.Captured, dict | None]:
+def fit_raw(
+    spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], random: bool = True
+) -> tuple[rbridge.Captured, dict | None]:
     """Fit in R under warning capture; return the capture and R's summary list (or None).
 
     Binomial models are fitted on cells (:func:`binomial_cells`); the summary's ``loglik``
@@ -253,12 +266,22 @@ def fit_raw(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
     log_choose, cells = 0.0, None
     if collapses(spec):
         cells, log_choose = binomial_cells(data, spec.outcome)
-    rdata = rbridge.call_captured(rbridge.helper("prepare"), data=rbridge.to_r(data if cells is None else cells),
-                                  meting_levels=list(meting_levels), reden_levels=list(REASONS.values())).value
+    rdata = rbridge.call_captured(
+        rbridge.helper("prepare"),
+        data=rbridge.to_r(data if cells is None else cells),
+        meting_levels=list(meting_levels),
+        reden_levels=list(REASONS.values()),
+    ).value
     engine = spec.engine if random else spec.null_engine
-    cap = rbridge.call_captured(rbridge.helper("fit"), engine=engine,
-                                formula=spec.formula(random), data=rdata,
-                                family=spec.family, nagq=int(spec.nagq), zi=spec.zi if random else "")
+    cap = rbridge.call_captured(
+        rbridge.helper("fit"),
+        engine=engine,
+        formula=spec.formula(random),
+        data=rdata,
+        family=spec.family,
+        nagq=int(spec.nagq),
+        zi=spec.zi if random else "",
+    )
     if cap.failed:
         return cap, None
     summ = rbridge.call_captured(rbridge.helper("summarise"), m=cap.value)
@@ -272,8 +295,9 @@ def fit_raw(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
     return cap, out
 
 
-def fit(spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *,
-        with_lr: bool = True) -> ModelResult:
+def fit(
+    spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *, with_lr: bool = True
+) -> ModelResult:
     """Fit ``spec`` on ``frame`` and return a :class:`ModelResult`; never raises on R errors.
 
     Parameters
@@ -306,9 +330,17 @@ def fit(spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *,
 def fit_uncached(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], with_lr: bool) -> ModelResult:
     """Fit in R and fill a :class:`ModelResult` (no cache)."""
     cap, s = fit_raw(spec, data, meting_levels)
-    res = ModelResult(spec=spec, status="failed", warnings=cap.warnings, messages=cap.messages,
-                      error=cap.error, versions=rbridge.versions(), data=data, nobs=len(data),
-                      meting_levels=list(meting_levels))
+    res = ModelResult(
+        spec=spec,
+        status="failed",
+        warnings=cap.warnings,
+        messages=cap.messages,
+        error=cap.error,
+        versions=rbridge.versions(),
+        data=data,
+        nobs=len(data),
+        meting_levels=list(meting_levels),
+    )
     if s is None:
         return res
     conv = rbridge.r_list(s["conv"])
@@ -338,8 +370,9 @@ def fit_uncached(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], 
     res.messages += [m for m in conv_msgs if m not in res.messages]
     res.status = _status(res.converged, res.singular, res.warnings, conv_msgs)
     if with_lr and spec.random and spec.null_engine:
-        res.lr = random_intercept_test(spec, data, meting_levels, res.loglik,
-                                       at_boundary=_location_variance_zero(res.random))
+        res.lr = random_intercept_test(
+            spec, data, meting_levels, res.loglik, at_boundary=_location_variance_zero(res.random)
+        )
     return res
 
 
@@ -351,19 +384,26 @@ def _location_variance_zero(random: pd.DataFrame, tol: float = 1e-4) -> bool:
     return bool(len(loc)) and float(loc["sd_cor"].iloc[0]) < tol
 
 
-def random_intercept_test(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str],
-                          loglik_full: float, at_boundary: bool = False) -> LRTest | None:
+def random_intercept_test(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    meting_levels: list[str],
+    loglik_full: float,
+    at_boundary: bool = False,
+) -> LRTest | None:
     """LR test of the location random intercept against the model without it (chibar2(01))."""
     cap, s = fit_raw(spec, data, meting_levels, random=False)
     if s is None:
         return None
-    return lr_test("re_location", spec.model_id, loglik_full, float(s["loglik"][0]), df=1,
-                   at_boundary=at_boundary)
+    return lr_test(
+        "re_location", spec.model_id, loglik_full, float(s["loglik"][0]), df=1, at_boundary=at_boundary
+    )
 
 
 def fit_many(specs: list[ModelSpec], frames: Any, *, with_lr: bool = True) -> dict[str, ModelResult]:
     """Fit several specs on the matching frames of an :class:`AnalysisFrames`."""
     from analysis.models.frames import frame_for
 
-    return {s.model_id: fit(s, frame_for(frames, s.frame), frames.meting_levels, with_lr=with_lr)
-            for s in specs}
+    return {
+        s.model_id: fit(s, frame_for(frames, s.frame), frames.meting_levels, with_lr=with_lr) for s in specs
+    }

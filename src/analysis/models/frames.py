@@ -62,8 +62,10 @@ def term_name(label: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", label.lower()).strip("_")
 
 
-REASONS: dict[int, str] = {_code("aanleiding", en): term_name(codebook.field("aanleiding").label(_code("aanleiding", en)))
-                           for en in REASONS_EN}
+REASONS: dict[int, str] = {
+    _code("aanleiding", en): term_name(codebook.field("aanleiding").label(_code("aanleiding", en)))
+    for en in REASONS_EN
+}
 """Reasons (aanleiding code -> term name) of the isolation-room reason x measurement model."""
 
 
@@ -144,8 +146,9 @@ def meting_levels(metingen: Sequence[int], reference: int | None = None) -> list
     return [str(ref)] + [str(m) for m in ms if m != ref]
 
 
-def _period_months(occupancy: pd.DataFrame, metingen: Sequence[int],
-                   months: Mapping[int, Sequence[str]] | None) -> dict[int, list[str]]:
+def _period_months(
+    occupancy: pd.DataFrame, metingen: Sequence[int], months: Mapping[int, Sequence[str]] | None
+) -> dict[int, list[str]]:
     """Months of each measurement: from the measurement files, else from the occupancy table."""
     out = {}
     for m in metingen:
@@ -156,8 +159,9 @@ def _period_months(occupancy: pd.DataFrame, metingen: Sequence[int],
     return out
 
 
-def _count_grid(occupancy: pd.DataFrame, periods: dict[int, list[str]],
-                locations: pd.DataFrame | None, log: list[dict]) -> pd.DataFrame:
+def _count_grid(
+    occupancy: pd.DataFrame, periods: dict[int, list[str]], locations: pd.DataFrame | None, log: list[dict]
+) -> pd.DataFrame:
     """Location-months with positive occupancy inside each measurement and location period."""
     occ = occupancy.copy()
     occ["meting"] = occ["meting"].astype(int)
@@ -166,8 +170,13 @@ def _count_grid(occupancy: pd.DataFrame, periods: dict[int, list[str]],
     in_period = np.zeros(len(occ), dtype=bool)
     for m, months in periods.items():
         in_period |= (occ["meting"] == m).to_numpy() & occ["maand"].isin(months).to_numpy()
-    log.append({"frame": "counts", "reason": "bezetting buiten de geselecteerde metingperiodes",
-                "n": int((~in_period & occ["meting"].isin(list(periods))).sum())})
+    log.append(
+        {
+            "frame": "counts",
+            "reason": "bezetting buiten de geselecteerde metingperiodes",
+            "n": int((~in_period & occ["meting"].isin(list(periods))).sum()),
+        }
+    )
     occ = occ[in_period]
     if locations is not None and {"eerste_maand", "laatste_maand"} <= set(locations.columns):
         loc = locations[["locatie", "eerste_maand", "laatste_maand"]].copy()
@@ -179,21 +188,32 @@ def _count_grid(occupancy: pd.DataFrame, periods: dict[int, list[str]],
         first = occ["eerste_maand"].fillna("0000-00").astype(str)
         last = occ["laatste_maand"].fillna("9999-99").astype(str)
         ok = (occ["maand"] >= first) & (occ["maand"] <= last)
-        log.append({"frame": "counts", "reason": "maand buiten deelnameperiode van de locatie",
-                    "n": int((~ok).sum())})
+        log.append(
+            {
+                "frame": "counts",
+                "reason": "maand buiten deelnameperiode van de locatie",
+                "n": int((~ok).sum()),
+            }
+        )
         occ = occ[ok].drop(columns=["eerste_maand", "laatste_maand"])
     bez = pd.to_numeric(occ["gemiddelde_bezetting"], errors="coerce")
     bad = bez.isna() | (bez <= 0)
-    log.append({"frame": "counts", "reason": "bezetting ontbreekt of is 0 (offset onbepaald)",
-                "n": int(bad.sum())})
+    log.append(
+        {"frame": "counts", "reason": "bezetting ontbreekt of is 0 (offset onbepaald)", "n": int(bad.sum())}
+    )
     occ = occ[~bad].assign(occupancy=bez[~bad].astype(float))
     return occ[["meting", "locatie", "maand", "occupancy"]].reset_index(drop=True)
 
 
-def build_frames(registrations: pd.DataFrame, occupancy: pd.DataFrame, *,
-                 metingen: Sequence[int] | None = None, reference: int | None = None,
-                 months: Mapping[int, Sequence[str]] | None = None,
-                 locations: pd.DataFrame | None = None) -> AnalysisFrames:
+def build_frames(
+    registrations: pd.DataFrame,
+    occupancy: pd.DataFrame,
+    *,
+    metingen: Sequence[int] | None = None,
+    reference: int | None = None,
+    months: Mapping[int, Sequence[str]] | None = None,
+    locations: pd.DataFrame | None = None,
+) -> AnalysisFrames:
     """Build the count, registration and duration frames.
 
     Parameters
@@ -236,15 +256,21 @@ def build_frames(registrations: pd.DataFrame, occupancy: pd.DataFrame, *,
     in_period = np.zeros(len(reg), dtype=bool)
     for m, mths in periods.items():
         in_period |= (reg["meting"] == m).to_numpy() & reg["maand"].isin(mths).to_numpy()
-    log.append({"frame": "registrations", "reason": "start buiten de metingperiode",
-                "n": int((~in_period).sum())})
+    log.append(
+        {"frame": "registrations", "reason": "start buiten de metingperiode", "n": int((~in_period).sum())}
+    )
     reg = reg[in_period].copy()
 
     counts = reg.groupby(["meting", "locatie", "maand"]).size().rename("n").reset_index()
     merged = grid.merge(counts, on=["meting", "locatie", "maand"], how="left")
     lost = counts.merge(grid, on=["meting", "locatie", "maand"], how="left", indicator=True)
-    log.append({"frame": "counts", "reason": "registraties in locatie-maand zonder bezetting",
-                "n": int(lost.loc[lost["_merge"] == "left_only", "n"].sum())})
+    log.append(
+        {
+            "frame": "counts",
+            "reason": "registraties in locatie-maand zonder bezetting",
+            "n": int(lost.loc[lost["_merge"] == "left_only", "n"].sum()),
+        }
+    )
     merged["n"] = merged["n"].fillna(0).astype(int)
     merged["log_occ"] = np.log(merged["occupancy"])
     merged["month"] = merged["month_index"] - centre
@@ -260,14 +286,32 @@ def build_frames(registrations: pd.DataFrame, occupancy: pd.DataFrame, *,
     reg["flag_2359"] = flag.fillna(False).astype(bool)
     dup = reg["vlag_dubbel"] if "vlag_dubbel" in reg else pd.Series(False, index=reg.index)
     reg["flag_duplicate"] = dup.fillna(False).astype(bool)
-    keep = ["meting", "locatie", "jongere", "maand", "month_index", "month", "ruimte",
-            "aanleiding", "duur_min", "flag_2359", "flag_duplicate"]
+    keep = [
+        "meting",
+        "locatie",
+        "jongere",
+        "maand",
+        "month_index",
+        "month",
+        "ruimte",
+        "aanleiding",
+        "duur_min",
+        "flag_2359",
+        "flag_duplicate",
+    ]
     reg = reg[[c for c in keep if c in reg.columns]].reset_index(drop=True)
     duration = _duration_frame(reg, log)
-    return AnalysisFrames(counts=merged, registrations=reg, duration=duration,
-                          exclusions=pd.DataFrame(log, columns=["frame", "reason", "n"]),
-                          meting_levels=levels, month_centre=centre, first_month=first_month,
-                          n_registrations=n_selected, n_location_months=n_grid)
+    return AnalysisFrames(
+        counts=merged,
+        registrations=reg,
+        duration=duration,
+        exclusions=pd.DataFrame(log, columns=["frame", "reason", "n"]),
+        meting_levels=levels,
+        month_centre=centre,
+        first_month=first_month,
+        n_registrations=n_selected,
+        n_location_months=n_grid,
+    )
 
 
 def _duration_frame(reg: pd.DataFrame, log: list[dict]) -> pd.DataFrame:
@@ -276,8 +320,13 @@ def _duration_frame(reg: pd.DataFrame, log: list[dict]) -> pd.DataFrame:
     missing = dur.isna()
     nonpos = ~missing & (dur <= 0)
     log.append({"frame": "duration", "reason": "duur ontbreekt (geen eindtijd)", "n": int(missing.sum())})
-    log.append({"frame": "duration", "reason": "duur <= 0 minuten (eind voor of gelijk aan start)",
-                "n": int(nonpos.sum())})
+    log.append(
+        {
+            "frame": "duration",
+            "reason": "duur <= 0 minuten (eind voor of gelijk aan start)",
+            "n": int(nonpos.sum()),
+        }
+    )
     out = reg[~missing & ~nonpos].copy()
     out["dur"] = dur[~missing & ~nonpos]
     out["log_dur"] = np.log(out["dur"])
@@ -296,8 +345,14 @@ def both_room_locations(frame: pd.DataFrame) -> list[str]:
     return sorted(both[both].index)
 
 
-def room_frame(frames: AnalysisFrames, contrast: str, *, all_locations: bool = False,
-               log: list[dict] | None = None, name: str = "") -> pd.DataFrame:
+def room_frame(
+    frames: AnalysisFrames,
+    contrast: str,
+    *,
+    all_locations: bool = False,
+    log: list[dict] | None = None,
+    name: str = "",
+) -> pd.DataFrame:
     """Registrations in the two room groups of ``contrast`` with outcome ``y`` (1 = first group).
 
     A location where only one of the two rooms occurs in the data cannot choose between them
@@ -327,8 +382,12 @@ def room_frame(frames: AnalysisFrames, contrast: str, *, all_locations: bool = F
     _log(log, name, "ruimte ontbreekt", ruimte.isna().sum())
     other = ruimte.notna() & ~ruimte.isin(ones + zeros)
     for code in sorted(ruimte[other].astype(int).unique()):
-        _log(log, name, f"ruimte niet in deze vergelijking: {room_label(code).lower()}",
-             (ruimte[other] == code).sum())
+        _log(
+            log,
+            name,
+            f"ruimte niet in deze vergelijking: {room_label(code).lower()}",
+            (ruimte[other] == code).sum(),
+        )
     out = reg[ruimte.isin(ones + zeros)].copy()
     out["y"] = ruimte[out.index].isin(ones).astype(float)
     if not all_locations:
@@ -336,8 +395,12 @@ def room_frame(frames: AnalysisFrames, contrast: str, *, all_locations: bool = F
         drop = sorted(set(out["locatie"].astype(str)) - set(keep))
         lost = out["locatie"].astype(str).isin(drop)
         if drop:
-            _log(log, name, "locatie waar maar één van de twee ruimtes voorkomt: " + ", ".join(drop),
-                 lost.sum())
+            _log(
+                log,
+                name,
+                "locatie waar maar één van de twee ruimtes voorkomt: " + ", ".join(drop),
+                lost.sum(),
+            )
         out = out[~lost]
     return out.reset_index(drop=True)
 
@@ -356,8 +419,12 @@ def reason_frame(frames: AnalysisFrames, *, log: list[dict] | None = None, name:
     code = pd.to_numeric(d["aanleiding"], errors="coerce")
     keep = code.isin(list(REASONS)).fillna(False).astype(bool)
     names = [codebook.field("aanleiding").label(c).lower() for c in REASONS]
-    _log(log, name, "andere aanleiding dan " + ", ".join(names[:-1]) + " of " + names[-1]
-         + ", of geen aanleiding", (~keep).sum())
+    _log(
+        log,
+        name,
+        "andere aanleiding dan " + ", ".join(names[:-1]) + " of " + names[-1] + ", of geen aanleiding",
+        (~keep).sum(),
+    )
     out = d[keep].copy()
     out["reden"] = code[out.index].astype(int).map(REASONS)
     return out.reset_index(drop=True)
@@ -377,10 +444,14 @@ def with_youth_ids(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def load_frames(processed: Path, *, metingen: Sequence[int] | None = None,
-                reference: int | None = None,
-                months: Mapping[int, Sequence[str]] | None = None,
-                params_dir: Path | None = None) -> AnalysisFrames:
+def load_frames(
+    processed: Path,
+    *,
+    metingen: Sequence[int] | None = None,
+    reference: int | None = None,
+    months: Mapping[int, Sequence[str]] | None = None,
+    params_dir: Path | None = None,
+) -> AnalysisFrames:
     """Read ``registrations.parquet``, ``occupancy.parquet`` (and ``locations.parquet``).
 
     Parameters
@@ -412,8 +483,7 @@ def load_frames(processed: Path, *, metingen: Sequence[int] | None = None,
             months = {k: v.months() for k, v in load_all(paths).items()}
         except Exception:  # noqa: BLE001 - params are optional here; fall back to the data
             months = None
-    return build_frames(reg, occ, metingen=metingen, reference=reference, months=months,
-                        locations=loc)
+    return build_frames(reg, occ, metingen=metingen, reference=reference, months=months, locations=loc)
 
 
 def frame_for(frames: AnalysisFrames, name: str, log: list[dict] | None = None) -> pd.DataFrame:
@@ -451,22 +521,33 @@ def frame_for(frames: AnalysisFrames, name: str, log: list[dict] | None = None) 
         _log(log, name, "vlag duur 23:59", out["flag_2359"].sum())
         out = out[~out["flag_2359"]].reset_index(drop=True)
     if "nodup" in mods:
-        _log(log, name, "vlag dubbel (zelfde jongere, locatie en start als een eerdere rij)",
-             out["flag_duplicate"].sum())
+        _log(
+            log,
+            name,
+            "vlag dubbel (zelfde jongere, locatie en start als een eerdere rij)",
+            out["flag_duplicate"].sum(),
+        )
         out = out[~out["flag_duplicate"]].reset_index(drop=True)
     if "youth" in mods:
         out = with_youth_ids(out)
     return out
 
 
-PRIMARY_FRAMES: tuple[str, ...] = ("counts", "duration", *(f"room:{c}" for c in ROOM_CONTRASTS),
-                                   "isolation", "reason")
+PRIMARY_FRAMES: tuple[str, ...] = (
+    "counts",
+    "duration",
+    *(f"room:{c}" for c in ROOM_CONTRASTS),
+    "isolation",
+    "reason",
+)
 """The analysis frames of the primary models, in report order."""
 
 UNIT_REGISTRATIONS, UNIT_MONTHS = "registraties", "locatie-maanden"
 
 
-def frame_exclusions(frames: AnalysisFrames, names: tuple[str, ...] | list[str] = PRIMARY_FRAMES) -> pd.DataFrame:
+def frame_exclusions(
+    frames: AnalysisFrames, names: tuple[str, ...] | list[str] = PRIMARY_FRAMES
+) -> pd.DataFrame:
     """Every row left out of each analysis frame, and the rows used, from the processed tables.
 
     For a registration-level frame the rows start from the registrations of the selected
@@ -494,20 +575,43 @@ def frame_exclusions(frames: AnalysisFrames, names: tuple[str, ...] | list[str] 
             steps = base[base["frame"] == "counts"]
             for r in steps.itertuples():
                 unit = UNIT_REGISTRATIONS if r.reason.startswith("registraties") else UNIT_MONTHS
-                rows.append({"frame": name, "reason": r.reason, "n": int(r.n), "unit": unit, "excluded": True})
+                rows.append(
+                    {"frame": name, "reason": r.reason, "n": int(r.n), "unit": unit, "excluded": True}
+                )
             used = len(frame_for(frames, name, log))
-            rows.append({"frame": name, "reason": "in het analysebestand", "n": used, "unit": UNIT_MONTHS,
-                         "excluded": False})
+            rows.append(
+                {
+                    "frame": name,
+                    "reason": "in het analysebestand",
+                    "n": used,
+                    "unit": UNIT_MONTHS,
+                    "excluded": False,
+                }
+            )
             continue
         steps = base[base["frame"] == "registrations"]
         if not name.startswith("room:"):
             steps = pd.concat([steps, base[base["frame"] == "duration"]])
         for r in steps.itertuples():
-            rows.append({"frame": name, "reason": r.reason, "n": int(r.n), "unit": UNIT_REGISTRATIONS,
-                         "excluded": True})
+            rows.append(
+                {
+                    "frame": name,
+                    "reason": r.reason,
+                    "n": int(r.n),
+                    "unit": UNIT_REGISTRATIONS,
+                    "excluded": True,
+                }
+            )
         used = len(frame_for(frames, name, log))
         rows += [{**x, "unit": UNIT_REGISTRATIONS, "excluded": True} for x in log]
-        rows.append({"frame": name, "reason": "in het analysebestand", "n": used, "unit": UNIT_REGISTRATIONS,
-                     "excluded": False})
+        rows.append(
+            {
+                "frame": name,
+                "reason": "in het analysebestand",
+                "n": used,
+                "unit": UNIT_REGISTRATIONS,
+                "excluded": False,
+            }
+        )
     out = pd.DataFrame(rows, columns=["frame", "reason", "n", "unit", "excluded"])
     return out[(out["n"] > 0) | ~out["excluded"]].reset_index(drop=True)

@@ -79,8 +79,15 @@ def chibar2_p(lr: float) -> float:
     return mixture_p(lr, 1)
 
 
-def lr_test(name: str, model_id: str, loglik_full: float, loglik_reduced: float, df: int = 1,
-            boundary: bool = True, at_boundary: bool = False) -> LRTest:
+def lr_test(
+    name: str,
+    model_id: str,
+    loglik_full: float,
+    loglik_reduced: float,
+    df: int = 1,
+    boundary: bool = True,
+    at_boundary: bool = False,
+) -> LRTest:
     """Likelihood-ratio test of nested models.
 
     Parameters
@@ -110,5 +117,4 @@ def lr_test(name: str, model_id: str, loglik_full: float, loglik_reduced: float,
     else:
         p = float(stats.chi2.sf(lr, df))
         ref = f"chi2({df})"
-    return LRTest(name, model_id, float(loglik_full), float(loglik_reduced), lr, df, boundary,
-                  p, ref)
+    return LRTest(name, model_id, float(loglik_full), float(loglik_reduced), lr, df, boundary, p, ref)

@@ -20,8 +20,15 @@ from analysis.models import cache
 from analysis.models.diagnostics import Diagnostics, diagnose, diagnostics_table
 from analysis.models.fit import ModelResult, fit_many
 from analysis.models.frames import AnalysisFrames, frame_exclusions, load_frames
-from analysis.models.sensitivity import (LOLO_KEYS, SensitivityResults, leave_one_location_out,
-                                         lolo_range, lolo_specs, lolo_summary, run_sensitivity)
+from analysis.models.sensitivity import (
+    LOLO_KEYS,
+    SensitivityResults,
+    leave_one_location_out,
+    lolo_range,
+    lolo_specs,
+    lolo_summary,
+    run_sensitivity,
+)
 from analysis.models.spec import ModelSpec, primary_specs
 from analysis.models.tables import write_lolo_tables, write_tables
 
@@ -70,15 +77,34 @@ class Chapter3:
 
     def problems(self) -> pd.DataFrame:
         """Models that failed or fitted with warnings (never hidden)."""
-        rows = [{"model_id": k, "status": r.status, "converged": r.converged, "singular": r.singular,
-                 "warnings": " | ".join(r.warnings + r.messages), "error": r.error}
-                for k, r in self.results.items() if r.status != "ok"]
+        rows = [
+            {
+                "model_id": k,
+                "status": r.status,
+                "converged": r.converged,
+                "singular": r.singular,
+                "warnings": " | ".join(r.warnings + r.messages),
+                "error": r.error,
+            }
+            for k, r in self.results.items()
+            if r.status != "ok"
+        ]
         if self.sensitivity is not None:
-            rows += [{"model_id": k, "status": r.status, "converged": r.converged,
-                      "singular": r.singular, "warnings": " | ".join(r.warnings + r.messages),
-                      "error": r.error}
-                     for k, r in self.sensitivity.results.items() if r.status != "ok"]
-        return pd.DataFrame(rows, columns=["model_id", "status", "converged", "singular", "warnings", "error"])
+            rows += [
+                {
+                    "model_id": k,
+                    "status": r.status,
+                    "converged": r.converged,
+                    "singular": r.singular,
+                    "warnings": " | ".join(r.warnings + r.messages),
+                    "error": r.error,
+                }
+                for k, r in self.sensitivity.results.items()
+                if r.status != "ok"
+            ]
+        return pd.DataFrame(
+            rows, columns=["model_id", "status", "converged", "singular", "warnings", "error"]
+        )
 
 
 def ingest_exclusions(processed: Path) -> pd.DataFrame:
@@ -101,8 +127,15 @@ def ingest_exclusions(processed: Path) -> pd.DataFrame:
         for key, unit in (("registrations", "registraties"), ("occupancy", "locatie-maanden")):
             n = int((d or {}).get(key, 0) or 0)
             if n:
-                rows.append({"frame": "ingest", "reason": f"meting {meting}: buiten de metingperiode "
-                             "(niet in de verwerkte gegevens)", "n": n, "unit": unit, "excluded": True})
+                rows.append(
+                    {
+                        "frame": "ingest",
+                        "reason": f"meting {meting}: buiten de metingperiode (niet in de verwerkte gegevens)",
+                        "n": n,
+                        "unit": unit,
+                        "excluded": True,
+                    }
+                )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -117,18 +150,27 @@ def fit_primary(frames: AnalysisFrames, specs: Sequence[ModelSpec] | None = None
     return fit_many(list(specs or primary_specs()), frames, with_lr=True)
 
 
-CHANGE_MODELS: dict[str, str] = {"count": "count_interaction", "dur": "dur_interaction",
-                                 "room": "room_iso_vs_ownother_interaction", "isodur": "isodur_interaction"}
+CHANGE_MODELS: dict[str, str] = {
+    "count": "count_interaction",
+    "dur": "dur_interaction",
+    "room": "room_iso_vs_ownother_interaction",
+    "isodur": "isodur_interaction",
+}
 """Outcome -> the model whose fitted line its figure of change shows (time x measurement)."""
 
 
-def change_data(frames: AnalysisFrames, results: dict[str, ModelResult]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def change_data(
+    frames: AnalysisFrames, results: dict[str, ModelResult]
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Data of the figures of change and of the location-effects figure (see :mod:`analysis.models.change`)."""
     from analysis.models.change import change_table, location_effects
     from analysis.models.frames import frame_for
 
-    tables = {k: change_table(results[m], frames, frame_for(frames, results[m].spec.frame))
-              for k, m in CHANGE_MODELS.items() if m in results}
+    tables = {
+        k: change_table(results[m], frames, frame_for(frames, results[m].spec.frame))
+        for k, m in CHANGE_MODELS.items()
+        if m in results
+    }
     return tables, location_effects({m: results[m] for m in CHANGE_MODELS.values() if m in results})
 
 
@@ -137,16 +179,26 @@ def figure_models(results: dict[str, ModelResult]) -> list[str]:
     return [k for k in results if k.endswith("_interaction") or k == "isodur_reason_meting"]
 
 
-def diagnose_all(results: dict[str, ModelResult], *, nsim: int = 250, seed: int = 20240601) -> list[Diagnostics]:
+def diagnose_all(
+    results: dict[str, ModelResult], *, nsim: int = 250, seed: int = 20240601
+) -> list[Diagnostics]:
     """Simulated-residual tests for every fitted model (figures: ``present.figures.residual_figure``
     for :func:`figure_models`, drawn by the notebook)."""
     return [diagnose(r, nsim=nsim, seed=seed) for r in results.values()]
 
 
-def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
-        reference: int | None = None, model_set: str = "primary",
-        nsim: int = 250, seed: int = 20240601, params_dir: Path | None = None,
-        cache_dir: Path | None = None) -> Chapter3:
+def run(
+    processed: Path,
+    out: Path,
+    *,
+    metingen: Sequence[int] | None = None,
+    reference: int | None = None,
+    model_set: str = "primary",
+    nsim: int = 250,
+    seed: int = 20240601,
+    params_dir: Path | None = None,
+    cache_dir: Path | None = None,
+) -> Chapter3:
     """Run chapter 3 end to end and write the tidy CSVs.
 
     Parameters
@@ -192,15 +244,24 @@ def run(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
         t["sensitivity"] = time.perf_counter()
     exclusions = pd.concat([frame_exclusions(frames), ingest_exclusions(processed)], ignore_index=True)
     change, effects = change_data(frames, results)
-    files = write_tables(out, results, diagnostics=diagnostics_table(diags),
-                         exclusions=exclusions, sensitivity=sens, note=note,
-                         metingen=[int(m) for m in frames.meting_levels],
-                         figures={**{f"ch3_fig_change_{k}": v for k, v in change.items()},
-                                  "ch3_fig_location_effects": effects})
+    files = write_tables(
+        out,
+        results,
+        diagnostics=diagnostics_table(diags),
+        exclusions=exclusions,
+        sensitivity=sens,
+        note=note,
+        metingen=[int(m) for m in frames.meting_levels],
+        figures={
+            **{f"ch3_fig_change_{k}": v for k, v in change.items()},
+            "ch3_fig_location_effects": effects,
+        },
+    )
     t["tables"] = time.perf_counter()
     timings = _durations(t)
-    return Chapter3(frames, results, diags, sens, files, timings, synthetic, store.summary(),
-                    exclusions, change, effects)
+    return Chapter3(
+        frames, results, diags, sens, files, timings, synthetic, store.summary(), exclusions, change, effects
+    )
 
 
 @dataclass
@@ -249,14 +310,23 @@ class LoloResult:
         """Fits that warned or failed (``dropped`` empty for a fit on all locations)."""
         bad = self.lolo[self.lolo["status"] != "ok"]
         rows = [{"model_id": r.model_id, "dropped": r.dropped, "status": r.status} for r in bad.itertuples()]
-        rows += [{"model_id": k, "dropped": "", "status": r.status}
-                 for k, r in self.full.items() if r.status != "ok"]
+        rows += [
+            {"model_id": k, "dropped": "", "status": r.status}
+            for k, r in self.full.items()
+            if r.status != "ok"
+        ]
         return pd.DataFrame(rows, columns=["model_id", "dropped", "status"])
 
 
-def run_lolo(processed: Path, out: Path, *, metingen: Sequence[int] | None = None,
-             reference: int | None = None, params_dir: Path | None = None,
-             cache_dir: Path | None = None) -> LoloResult:
+def run_lolo(
+    processed: Path,
+    out: Path,
+    *,
+    metingen: Sequence[int] | None = None,
+    reference: int | None = None,
+    params_dir: Path | None = None,
+    cache_dir: Path | None = None,
+) -> LoloResult:
     """Leave one location out for the key estimates and write its CSVs.
 
     Fits each model of :data:`~analysis.models.sensitivity.LOLO_KEYS` once on all locations and

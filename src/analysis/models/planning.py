@@ -42,20 +42,26 @@ from scipy import stats
 
 from analysis.models.spec import ModelSpec
 
-OUTCOMES: dict[str, str] = {"count": "count_meting", "duration": "dur_meting",
-                            "isolation": "room_iso_vs_ownother_meting"}
+OUTCOMES: dict[str, str] = {
+    "count": "count_meting",
+    "duration": "dur_meting",
+    "isolation": "room_iso_vs_ownother_meting",
+}
 """Outcome -> chapter-3 model whose fit generates and re-analyses the simulated data."""
 
-OUTCOME_LABELS: dict[str, str] = {"count": "aantal afzonderingen per bezette plaats",
-                                  "duration": "duur (geometrisch gemiddelde)",
-                                  "isolation": "kans op de isoleer- of separeerruimte (odds)"}
+OUTCOME_LABELS: dict[str, str] = {
+    "count": "aantal afzonderingen per bezette plaats",
+    "duration": "duur (geometrisch gemiddelde)",
+    "isolation": "kans op de isoleer- of separeerruimte (odds)",
+}
 """Dutch names of the outcomes for tables and sentences."""
 
 LEVELS = ["1", "2"]
 """Measurement levels of a simulated pair: the last measurement (reference) and the new one."""
 
-POISSON_FIXED = ModelSpec("plan_poisson_fixed", "count", "counts", "n", "meting", "poisson", "glm",
-                          random="", offset="log_occ")
+POISSON_FIXED = ModelSpec(
+    "plan_poisson_fixed", "count", "counts", "n", "meting", "poisson", "glm", random="", offset="log_occ"
+)
 """Poisson model without random effects (the analytic cross-check of the simulation)."""
 
 
@@ -151,8 +157,9 @@ def occupancy_profiles(counts: pd.DataFrame, meting: str | None = None) -> tuple
     return tuple(tuple(float(x) for x in g["occupancy"]) for _, g in c.groupby("locatie", sort=True))
 
 
-def truth_from_results(results: dict[str, Any], counts: pd.DataFrame, meting_levels: Sequence[str],
-                       source: str = "") -> Truth:
+def truth_from_results(
+    results: dict[str, Any], counts: pd.DataFrame, meting_levels: Sequence[str], source: str = ""
+) -> Truth:
     """Data-generating parameters from the fitted chapter-3 ``*_meting`` models.
 
     Parameters
@@ -171,21 +178,32 @@ def truth_from_results(results: dict[str, Any], counts: pd.DataFrame, meting_lev
     """
     last = list(meting_levels)[-1]
     contrast = f"meting{last}" if last != meting_levels[0] else ""
-    level = {k: (_term(r, "intercept") + (_term(r, contrast) if contrast else 0.0)) for k, r in results.items()
-             if r.status != "failed"}
+    level = {
+        k: (_term(r, "intercept") + (_term(r, contrast) if contrast else 0.0))
+        for k, r in results.items()
+        if r.status != "failed"
+    }
     # the fit-quality verdict of chapter 3 (degenerate, singular, separated ... -> not usable)
-    verdicts = {k: (r.verdict.code if r.status != "failed" and getattr(r, "verdict", None) is not None
-                    else r.status) for k, r in results.items()}
+    verdicts = {
+        k: (r.verdict.code if r.status != "failed" and getattr(r, "verdict", None) is not None else r.status)
+        for k, r in results.items()
+    }
     kw: dict[str, Any] = {}
     c = results.get("count_meting")
     if c is None or c.status == "failed":
         raise ValueError("planning needs a fitted count_meting model")
-    kw.update(count_log_rate=level["count_meting"], count_sd_location=_location_sd(c),
-              count_theta=float(c.dispersion.get("theta", math.inf)))
+    kw.update(
+        count_log_rate=level["count_meting"],
+        count_sd_location=_location_sd(c),
+        count_theta=float(c.dispersion.get("theta", math.inf)),
+    )
     d = results.get("dur_meting")
     if d is not None and d.status != "failed":
-        kw.update(dur_mean_log=level["dur_meting"], dur_sd_location=_location_sd(d),
-                  dur_sigma=float(d.dispersion["sigma"]))
+        kw.update(
+            dur_mean_log=level["dur_meting"],
+            dur_sd_location=_location_sd(d),
+            dur_sigma=float(d.dispersion["sigma"]),
+        )
     i = results.get("room_iso_vs_ownother_meting")
     if i is not None and i.status != "failed":
         kw.update(iso_logit=level["room_iso_vs_ownother_meting"], iso_sd_location=_location_sd(i))
@@ -196,11 +214,17 @@ def truth_from_mapping(values: dict[str, Any]) -> Truth:
     """Parameters given by a user without data (the ``model`` block of ``params/plan.yaml``)."""
     v = dict(values)
     occ = v.pop("occupancy", 20.0)
-    profiles = tuple(tuple(float(x) for x in (o if isinstance(o, (list, tuple)) else [o]))
-                     for o in (occ if isinstance(occ, (list, tuple)) else [occ]))
+    profiles = tuple(
+        tuple(float(x) for x in (o if isinstance(o, (list, tuple)) else [o]))
+        for o in (occ if isinstance(occ, (list, tuple)) else [occ])
+    )
     theta = v.pop("count_theta", math.inf)
-    return Truth(occupancy=profiles, count_theta=float(theta if theta is not None else math.inf),
-                 source="parameterbestand", **{k: float(x) for k, x in v.items()})
+    return Truth(
+        occupancy=profiles,
+        count_theta=float(theta if theta is not None else math.inf),
+        source="parameterbestand",
+        **{k: float(x) for k, x in v.items()},
+    )
 
 
 # --- simulation --------------------------------------------------------------------------------
@@ -223,9 +247,15 @@ def _grid(truth: Truth, design: Design, rng: np.random.Generator) -> pd.DataFram
         n = rng.poisson(mu)
     else:
         n = rng.negative_binomial(truth.count_theta, truth.count_theta / (truth.count_theta + mu))
-    return pd.DataFrame({"locatie": np.repeat([f"S{i + 1:03d}" for i in range(L)], 2 * M),
-                         "meting": np.where(new.ravel() > 0, LEVELS[1], LEVELS[0]),
-                         "occupancy": occ.ravel(), "log_occ": np.log(occ.ravel()), "n": n.ravel()})
+    return pd.DataFrame(
+        {
+            "locatie": np.repeat([f"S{i + 1:03d}" for i in range(L)], 2 * M),
+            "meting": np.where(new.ravel() > 0, LEVELS[1], LEVELS[0]),
+            "occupancy": occ.ravel(),
+            "log_occ": np.log(occ.ravel()),
+            "n": n.ravel(),
+        }
+    )
 
 
 def simulate_data(truth: Truth, design: Design, rng: np.random.Generator) -> pd.DataFrame:
@@ -239,8 +269,9 @@ def simulate_data(truth: Truth, design: Design, rng: np.random.Generator) -> pd.
     shift = math.log1p(design.change)
     if design.outcome == "duration":
         u = rng.normal(0.0, truth.dur_sd_location, design.locations)
-        reg["log_dur"] = (truth.dur_mean_log + u[loc] + shift * new
-                          + rng.normal(0.0, truth.dur_sigma, len(reg)))
+        reg["log_dur"] = (
+            truth.dur_mean_log + u[loc] + shift * new + rng.normal(0.0, truth.dur_sigma, len(reg))
+        )
         return reg
     u = rng.normal(0.0, truth.iso_sd_location, design.locations)
     p = 1.0 / (1.0 + np.exp(-(truth.iso_logit + u[loc] + shift * new)))
@@ -257,8 +288,14 @@ def refit_spec(outcome: str, poisson_fixed: bool = False) -> ModelSpec:
     return select(primary_specs(), [OUTCOMES[outcome]])[0]
 
 
-def run_batch(truth: Truth, design: Design, sims: Sequence[int], seed: int, alpha: float = 0.05,
-              poisson_fixed: bool = False) -> pd.DataFrame:
+def run_batch(
+    truth: Truth,
+    design: Design,
+    sims: Sequence[int],
+    seed: int,
+    alpha: float = 0.05,
+    poisson_fixed: bool = False,
+) -> pd.DataFrame:
     """Simulate and refit ``sims`` of one design; one row per simulation (runs on a worker).
 
     Parameters
@@ -294,9 +331,18 @@ def run_batch(truth: Truth, design: Design, sims: Sequence[int], seed: int, alph
         if res.status != "failed" and term in set(res.fixed["term"]):
             row = res.term(term)
             est, se, p = float(row["estimate"]), float(row["se"]), float(row["p"])
-        rows.append({**asdict(design), "sim": int(s), "estimate": est, "se": se, "p": p,
-                     "status": res.status, "rows": len(data),
-                     "detected": bool(detected(est, p, design.change, alpha))})
+        rows.append(
+            {
+                **asdict(design),
+                "sim": int(s),
+                "estimate": est,
+                "se": se,
+                "p": p,
+                "status": res.status,
+                "rows": len(data),
+                "detected": bool(detected(est, p, design.change, alpha)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -349,16 +395,28 @@ def _task_key(truth: Truth, design: Design, sims: Sequence[int], study: Study) -
     """Content key of one task: everything its result depends on (for resuming)."""
     from analysis.core import deps
 
-    text = repr((asdict(truth), design.key, tuple(sims), study.seed, study.alpha, study.poisson_fixed,
-                 deps.code_digest(["analysis.models.planning"])))
+    text = repr(
+        (
+            asdict(truth),
+            design.key,
+            tuple(sims),
+            study.seed,
+            study.alpha,
+            study.poisson_fixed,
+            deps.code_digest(["analysis.models.planning"]),
+        )
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def designs_grid(outcomes: Sequence[str], months: Sequence[int], locations: Sequence[int],
-                 changes: Sequence[float]) -> tuple[Design, ...]:
+def designs_grid(
+    outcomes: Sequence[str], months: Sequence[int], locations: Sequence[int], changes: Sequence[float]
+) -> tuple[Design, ...]:
     """Every combination, zero change included (the type-I error), in a stable order."""
     ch = sorted(set([0.0, *map(float, changes)]), key=lambda c: (abs(c), c))
-    return tuple(Design(o, int(m), int(n), c) for o in outcomes for m in months for n in locations for c in ch)
+    return tuple(
+        Design(o, int(m), int(n), c) for o in outcomes for m in months for n in locations for c in ch
+    )
 
 
 def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -384,10 +442,20 @@ def power_table(sims: pd.DataFrame) -> pd.DataFrame:
     for k, g in sims.groupby(keys, sort=True):
         n, hits = len(g), int(g["detected"].sum())
         lo, hi = wilson(hits, n)
-        rows.append({**dict(zip(keys, k)), "nsim": n, "detected": hits, "power": hits / n,
-                     "ci_low": lo, "ci_high": hi, "n_warning": int((g["status"] == "warning").sum()),
-                     "n_failed": int((g["status"] == "failed").sum()),
-                     "mean_estimate": float(g["estimate"].mean()), "rows_mean": float(g["rows"].mean())})
+        rows.append(
+            {
+                **dict(zip(keys, k)),
+                "nsim": n,
+                "detected": hits,
+                "power": hits / n,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n_warning": int((g["status"] == "warning").sum()),
+                "n_failed": int((g["status"] == "failed").sum()),
+                "mean_estimate": float(g["estimate"].mean()),
+                "rows_mean": float(g["rows"].mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -408,8 +476,17 @@ def minimal_detectable_change(power: pd.DataFrame, target: float = 0.8) -> pd.Da
                 mdc = x[i]
             else:
                 mdc = x[i - 1] + (target - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1])
-        rows.append({"outcome": o, "months": m, "locations": n, "target": target,
-                     "mdc": mdc, "reached": bool(len(above)), "largest_studied": float(x.max())})
+        rows.append(
+            {
+                "outcome": o,
+                "months": m,
+                "locations": n,
+                "target": target,
+                "mdc": mdc,
+                "reached": bool(len(above)),
+                "largest_studied": float(x.max()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -432,8 +509,9 @@ def analytic_power(truth: Truth, design: Design, alpha: float = 0.05) -> float:
     return float(stats.norm.cdf(abs(delta) / se - z))
 
 
-def write_outputs(folder: Path, sims: pd.DataFrame, power: pd.DataFrame, mdc: pd.DataFrame,
-                  note: str = "") -> list[Path]:
+def write_outputs(
+    folder: Path, sims: pd.DataFrame, power: pd.DataFrame, mdc: pd.DataFrame, note: str = ""
+) -> list[Path]:
     """Write ``plan_sims.csv``, ``plan_power.csv`` and ``plan_mdc.csv`` into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

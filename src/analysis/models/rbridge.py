@@ -84,6 +84,7 @@ def session() -> Any:
         The embedded R instance (``rpy2.robjects.r``).
     """
     import rpy2.robjects as ro
+
     _restore_child_env()
 
     pkgs = "; ".join(f"library({p})" for p in R_PACKAGES)
@@ -108,6 +109,7 @@ def versions() -> dict[str, str]:
         ``{"R": "4.2.2", "lme4": "1.1.31", ...}`` plus ``rpy2``.
     """
     import rpy2
+
     _restore_child_env()
 
     r = session()
@@ -121,6 +123,7 @@ def versions() -> dict[str, str]:
 def _r_vector(values: pd.Series) -> Any:
     """Convert one pandas column to an R vector with proper NA handling."""
     import rpy2.robjects as ro
+
     _restore_child_env()
 
     if pd.api.types.is_bool_dtype(values.dtype):
@@ -149,6 +152,7 @@ def to_r(frame: pd.DataFrame) -> Any:
     """
     import rpy2.rlike.container as rlc
     import rpy2.robjects as ro
+
     _restore_child_env()
 
     session()
@@ -159,6 +163,7 @@ def to_r(frame: pd.DataFrame) -> Any:
 def from_r_frame(rdf: Any) -> pd.DataFrame:
     """Convert a small R ``data.frame`` of numbers and strings to pandas."""
     import rpy2.robjects as ro
+
     _restore_child_env()
 
     cols = {}
@@ -186,6 +191,7 @@ def call_captured(fun: Any, **kwargs: Any) -> Captured:
     """
     import rpy2.rlike.container as rlc
     import rpy2.robjects as ro
+
     _restore_child_env()
 
     r = session()
@@ -204,6 +210,7 @@ def call_captured(fun: Any, **kwargs: Any) -> Captured:
 def _scalar(value: Any) -> Any:
     """Wrap Python scalars as length-one R vectors; pass R objects through."""
     import rpy2.robjects as ro
+
     _restore_child_env()
 
     if isinstance(value, bool):

@@ -44,24 +44,61 @@ from analysis.models.lrtest import LRTest, lr_test
 from analysis.models.spec import ModelSpec, primary_specs
 
 LOLO_KEYS: tuple[tuple[str, str], ...] = (
-    ("count_month", "month"), ("count_meting", "meting2"), ("dur_meting", "meting2"),
-    ("isodur_month", "month"), ("isodur_meting", "meting2"), ("room_iso_vs_other_meting", "meting2"),
+    ("count_month", "month"),
+    ("count_meting", "meting2"),
+    ("dur_meting", "meting2"),
+    ("isodur_month", "month"),
+    ("isodur_meting", "meting2"),
+    ("room_iso_vs_other_meting", "meting2"),
 )
 """(model, term) pairs whose leave-one-location-out range is reported."""
 
-ANALYSES: tuple[str, ...] = ("random_slope", "poisson", "gamma", "youth", "occupancy_cov",
-                             "no2359", "quadrature", "room_all_locations", "no_duplicates",
-                             "zero_inflated", "lolo")
+ANALYSES: tuple[str, ...] = (
+    "random_slope",
+    "poisson",
+    "gamma",
+    "youth",
+    "occupancy_cov",
+    "no2359",
+    "quadrature",
+    "room_all_locations",
+    "no_duplicates",
+    "zero_inflated",
+    "lolo",
+)
 """Every analysis :func:`run_sensitivity` knows."""
 
 DEFAULT_ANALYSES: tuple[str, ...] = tuple(a for a in ANALYSES if a != "lolo")
 """What :func:`run_sensitivity` runs by default: all but ``lolo`` (its own build step)."""
 
-LOLO_COLUMNS = ["model_id", "term", "dropped", "status", "verdict", "exp_est", "exp_ci_low", "exp_ci_high", "p"]
+LOLO_COLUMNS = [
+    "model_id",
+    "term",
+    "dropped",
+    "status",
+    "verdict",
+    "exp_est",
+    "exp_ci_low",
+    "exp_ci_high",
+    "p",
+]
 LOLO_RANGE_COLUMNS = ["model_id", "term", "min", "max", "n_fits"]
 
-ESTIMATE_COLUMNS = ["analysis", "model_id", "variant", "term", "estimate", "se", "p",
-                    "exp_est", "exp_ci_low", "exp_ci_high", "status", "verdict", "warnings"]
+ESTIMATE_COLUMNS = [
+    "analysis",
+    "model_id",
+    "variant",
+    "term",
+    "estimate",
+    "se",
+    "p",
+    "exp_est",
+    "exp_ci_low",
+    "exp_ci_high",
+    "status",
+    "verdict",
+    "warnings",
+]
 
 
 @dataclass
@@ -116,30 +153,60 @@ def lolo_range(lolo: pd.DataFrame) -> pd.DataFrame:
 def _rows(analysis: str, variant: str, res: ModelResult) -> list[dict]:
     """Tidy estimate rows of one fit (intercept left out)."""
     if res.status == "failed":
-        return [{"analysis": analysis, "model_id": res.model_id.split("~")[0], "variant": variant,
-                 "term": None, "status": "failed", "verdict": "failed", "warnings": res.error}]
+        return [
+            {
+                "analysis": analysis,
+                "model_id": res.model_id.split("~")[0],
+                "variant": variant,
+                "term": None,
+                "status": "failed",
+                "verdict": "failed",
+                "warnings": res.error,
+            }
+        ]
     f = res.fixed[res.fixed["term"] != "intercept"]
     verdict = res.verdict.code
-    return [{"analysis": analysis, "model_id": res.model_id.split("~")[0], "variant": variant,
-             "term": r.term, "estimate": r.estimate, "se": r.se, "p": r.p, "exp_est": r.exp_est,
-             "exp_ci_low": r.exp_ci_low, "exp_ci_high": r.exp_ci_high, "status": res.status,
-             "verdict": verdict, "warnings": " | ".join(res.warnings + res.messages)} for r in f.itertuples()]
+    return [
+        {
+            "analysis": analysis,
+            "model_id": res.model_id.split("~")[0],
+            "variant": variant,
+            "term": r.term,
+            "estimate": r.estimate,
+            "se": r.se,
+            "p": r.p,
+            "exp_est": r.exp_est,
+            "exp_ci_low": r.exp_ci_low,
+            "exp_ci_high": r.exp_ci_high,
+            "status": res.status,
+            "verdict": verdict,
+            "warnings": " | ".join(res.warnings + res.messages),
+        }
+        for r in f.itertuples()
+    ]
 
 
-def _variant(analysis: str, base: ModelSpec, frames: AnalysisFrames,
-             primary: dict[str, ModelResult], change: Callable[[ModelSpec], ModelSpec],
-             out: SensitivityResults, test: Callable[[ModelResult, ModelResult], LRTest | None] | None = None,
-             ) -> None:
+def _variant(
+    analysis: str,
+    base: ModelSpec,
+    frames: AnalysisFrames,
+    primary: dict[str, ModelResult],
+    change: Callable[[ModelSpec], ModelSpec],
+    out: SensitivityResults,
+    test: Callable[[ModelResult, ModelResult], LRTest | None] | None = None,
+) -> None:
     """Fit one variant of ``base``, add its rows (and the primary rows) and an optional test."""
-    prim = primary.get(base.model_id) or fit(base, frame_for(frames, base.frame), frames.meting_levels,
-                                             with_lr=False)
+    prim = primary.get(base.model_id) or fit(
+        base, frame_for(frames, base.frame), frames.meting_levels, with_lr=False
+    )
     primary[base.model_id] = prim
     spec = change(base)
     res = fit(spec, frame_for(frames, spec.frame), frames.meting_levels, with_lr=False)
     out.results[f"{analysis}:{base.model_id}"] = res
     rows = _rows(analysis, "primary", prim) + _rows(analysis, analysis, res)
-    out.estimates = pd.concat([out.estimates, pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)],
-                              ignore_index=True)
+    out.estimates = pd.concat(
+        [out.estimates, pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)], ignore_index=True
+    )
     if test is not None and res.status != "failed" and prim.status != "failed":
         t = test(res, prim)
         if t is not None:
@@ -150,8 +217,11 @@ def _ids(prefixes: Sequence[str], suffixes: Sequence[str] = ("month", "meting", 
     return [f"{p}_{s}" for p in prefixes for s in suffixes]
 
 
-def run_sensitivity(frames: AnalysisFrames, primary: dict[str, ModelResult] | None = None,
-                    analyses: Sequence[str] | None = None) -> SensitivityResults:
+def run_sensitivity(
+    frames: AnalysisFrames,
+    primary: dict[str, ModelResult] | None = None,
+    analyses: Sequence[str] | None = None,
+) -> SensitivityResults:
     """Run the sensitivity set.
 
     Parameters
@@ -179,43 +249,58 @@ def run_sensitivity(frames: AnalysisFrames, primary: dict[str, ModelResult] | No
         "random_slope": (
             ["count_month", "dur_month", "isodur_month"] + [f"{r}_month" for r in rooms],
             lambda s: replace(s, model_id=s.model_id + "~slope", random="(1 + month | locatie)"),
-            lambda r, p: lr_test("re_slope_month", r.model_id, r.loglik, p.loglik, df=2)),
+            lambda r, p: lr_test("re_slope_month", r.model_id, r.loglik, p.loglik, df=2),
+        ),
         "poisson": (
             _ids(["count"]),
             lambda s: replace(s, model_id=s.model_id + "~poisson", family="poisson"),
-            lambda r, p: lr_test("nb_vs_poisson", p.model_id, p.loglik, r.loglik, df=1)),
+            lambda r, p: lr_test("nb_vs_poisson", p.model_id, p.loglik, r.loglik, df=1),
+        ),
         "gamma": (
             _ids(["dur", "isodur"]),
-            lambda s: replace(s, model_id=s.model_id + "~gamma", outcome="dur", family="gamma_log",
-                              engine="glmmTMB"), None),
+            lambda s: replace(
+                s, model_id=s.model_id + "~gamma", outcome="dur", family="gamma_log", engine="glmmTMB"
+            ),
+            None,
+        ),
         "youth": (
             _ids(["dur", "isodur"]) + ["isodur_reason_meting"] + _ids(rooms, ("month", "meting")),
-            lambda s: replace(s, model_id=s.model_id + "~youth", frame=s.frame + "|youth",
-                              random="(1 | locatie/jongere)"),
-            lambda r, p: lr_test("re_youth", r.model_id, r.loglik, p.loglik, df=1)),
+            lambda s: replace(
+                s, model_id=s.model_id + "~youth", frame=s.frame + "|youth", random="(1 | locatie/jongere)"
+            ),
+            lambda r, p: lr_test("re_youth", r.model_id, r.loglik, p.loglik, df=1),
+        ),
         "occupancy_cov": (
             _ids(["count"]),
             lambda s: replace(s, model_id=s.model_id + "~occcov", rhs=s.rhs + " + log_occ", offset=""),
-            None),
+            None,
+        ),
         "no2359": (
             _ids(["dur", "isodur"]) + ["isodur_reason_meting"],
-            lambda s: replace(s, model_id=s.model_id + "~no2359", frame=s.frame + "|no2359"), None),
-        "quadrature": (
-            _ids(rooms),
-            lambda s: replace(s, model_id=s.model_id + "~agq7", nagq=7), None),
+            lambda s: replace(s, model_id=s.model_id + "~no2359", frame=s.frame + "|no2359"),
+            None,
+        ),
+        "quadrature": (_ids(rooms), lambda s: replace(s, model_id=s.model_id + "~agq7", nagq=7), None),
     }
     rooms_all = [f"{r}_{k}" for r in rooms for k in ("month", "meting", "interaction")]
     plan["room_all_locations"] = (
         rooms_all,
-        lambda s: replace(s, model_id=s.model_id + "~alllocs", frame=s.frame + "|alllocs"), None)
+        lambda s: replace(s, model_id=s.model_id + "~alllocs", frame=s.frame + "|alllocs"),
+        None,
+    )
     plan["no_duplicates"] = (
         [i for i in specs if i != "isodur_reason_meting"] + ["isodur_reason_meting"],
-        lambda s: replace(s, model_id=s.model_id + "~nodup", frame=s.frame + "|nodup"), None)
+        lambda s: replace(s, model_id=s.model_id + "~nodup", frame=s.frame + "|nodup"),
+        None,
+    )
     plan["zero_inflated"] = (
         _ids(["count"]),
         lambda s: replace(s, model_id=s.model_id + "~zinb", zi="~1"),
-        lambda r, p: lr_test("zi", r.model_id, r.loglik, p.loglik, df=1))
-    n_dup = int(frames.registrations["flag_duplicate"].sum()) if "flag_duplicate" in frames.registrations else 0
+        lambda r, p: lr_test("zi", r.model_id, r.loglik, p.loglik, df=1),
+    )
+    n_dup = (
+        int(frames.registrations["flag_duplicate"].sum()) if "flag_duplicate" in frames.registrations else 0
+    )
     for analysis in todo:
         if analysis == "no_duplicates" and n_dup == 0:
             out.skipped[analysis] = 0
@@ -229,13 +314,32 @@ def run_sensitivity(frames: AnalysisFrames, primary: dict[str, ModelResult] | No
     return out
 
 
-LOLO_SUMMARY_COLUMNS = ["model_id", "term", "exp_est", "p", "verdict", "min", "max", "n_fits", "n_missing",
-                        "n_same", "n_different", "n_not_assessable", "changed_without", "most_influential",
-                        "exp_est_without"]
+LOLO_SUMMARY_COLUMNS = [
+    "model_id",
+    "term",
+    "exp_est",
+    "p",
+    "verdict",
+    "min",
+    "max",
+    "n_fits",
+    "n_missing",
+    "n_same",
+    "n_different",
+    "n_not_assessable",
+    "changed_without",
+    "most_influential",
+    "exp_est_without",
+]
 
 
-def same_conclusion(exp_est: pd.Series, p: pd.Series, ref_exp_est: float | pd.Series,
-                    ref_p: float | pd.Series, alpha: float = 0.05) -> pd.Series:
+def same_conclusion(
+    exp_est: pd.Series,
+    p: pd.Series,
+    ref_exp_est: float | pd.Series,
+    ref_p: float | pd.Series,
+    alpha: float = 0.05,
+) -> pd.Series:
     """Whether each estimate leads to the conclusion of the reference estimate (the one rule).
 
     Same conclusion: the ratio on the same side of 1 **and** the same significance at ``alpha``
@@ -250,8 +354,15 @@ SAME, DIFFERENT, NOT_ASSESSABLE = "same", "different", "not_assessable"
 """The three outcomes of :func:`compare_conclusions`."""
 
 
-def compare_conclusions(exp_est: pd.Series, p: pd.Series, ok: pd.Series, ref_exp_est: float | pd.Series,
-                        ref_p: float | pd.Series, ref_ok: bool | pd.Series, alpha: float = 0.05) -> pd.Series:
+def compare_conclusions(
+    exp_est: pd.Series,
+    p: pd.Series,
+    ok: pd.Series,
+    ref_exp_est: float | pd.Series,
+    ref_p: float | pd.Series,
+    ref_ok: bool | pd.Series,
+    alpha: float = 0.05,
+) -> pd.Series:
     """``same``, ``different`` or ``not_assessable`` per estimate against its reference.
 
     Parameters
@@ -270,7 +381,9 @@ def compare_conclusions(exp_est: pd.Series, p: pd.Series, ok: pd.Series, ref_exp
         ``not_assessable`` when either fit is not interpretable or an estimate is missing;
         otherwise :func:`same_conclusion` decides.
     """
-    assess = ok.astype(bool) & pd.Series(ref_ok, index=exp_est.index).astype(bool) & exp_est.notna() & p.notna()
+    assess = (
+        ok.astype(bool) & pd.Series(ref_ok, index=exp_est.index).astype(bool) & exp_est.notna() & p.notna()
+    )
     same = same_conclusion(exp_est, p, ref_exp_est, ref_p, alpha)
     return pd.Series(np.where(~assess, NOT_ASSESSABLE, np.where(same, SAME, DIFFERENT)), index=exp_est.index)
 
@@ -297,13 +410,16 @@ def lolo_summary(lolo: pd.DataFrame, full: Mapping[str, ModelResult], alpha: flo
         ``", "``-separated); most_influential (the location whose omission moves exp(b) most, on
         the log scale) and exp_est_without (exp(b) without it).
     """
-    rows = [_summary_row(mid, term, g, full.get(mid), alpha)
-            for (mid, term), g in lolo.groupby(["model_id", "term"], sort=False)]
+    rows = [
+        _summary_row(mid, term, g, full.get(mid), alpha)
+        for (mid, term), g in lolo.groupby(["model_id", "term"], sort=False)
+    ]
     return pd.DataFrame(rows, columns=LOLO_SUMMARY_COLUMNS)
 
 
-def _summary_row(model_id: str, term: str, fits: pd.DataFrame, full: ModelResult | None,
-                 alpha: float) -> dict:
+def _summary_row(
+    model_id: str, term: str, fits: pd.DataFrame, full: ModelResult | None, alpha: float
+) -> dict:
     """One row of :func:`lolo_summary`: the leave-one-out fits of one term against ``full``."""
     ok = full is not None and full.status != "failed" and term in set(full.fixed["term"])
     ref = full.term(term) if ok else pd.Series({"exp_est": np.nan, "p": np.nan})
@@ -316,10 +432,16 @@ def _summary_row(model_id: str, term: str, fits: pd.DataFrame, full: ModelResult
     outcome = compare_conclusions(est, pv, fit_ok, ref["exp_est"], ref["p"], ref_ok, alpha)
     changed = fits.loc[outcome == DIFFERENT, "dropped"]
     return {
-        "model_id": model_id, "term": term, "exp_est": ref["exp_est"], "p": ref["p"],
+        "model_id": model_id,
+        "term": term,
+        "exp_est": ref["exp_est"],
+        "p": ref["p"],
         "verdict": full.verdict.code if full is not None else "failed",
-        "min": est.min(), "max": est.max(), "n_fits": int(est.notna().sum()),
-        "n_missing": int(est.isna().sum()), "n_same": int((outcome == SAME).sum()),
+        "min": est.min(),
+        "max": est.max(),
+        "n_fits": int(est.notna().sum()),
+        "n_missing": int(est.isna().sum()),
+        "n_same": int((outcome == SAME).sum()),
         "n_different": int((outcome == DIFFERENT).sum()),
         "n_not_assessable": int((outcome == NOT_ASSESSABLE).sum()),
         "changed_without": ", ".join(map(str, changed)),
@@ -334,8 +456,9 @@ def lolo_specs() -> list[ModelSpec]:
     return [specs[m] for m, _ in LOLO_KEYS]
 
 
-def leave_one_location_out(frames: AnalysisFrames, specs: Sequence[ModelSpec],
-                           terms: dict[str, str]) -> pd.DataFrame:
+def leave_one_location_out(
+    frames: AnalysisFrames, specs: Sequence[ModelSpec], terms: dict[str, str]
+) -> pd.DataFrame:
     """Re-fit each spec once per location with that location left out.
 
     Parameters
@@ -356,11 +479,17 @@ def leave_one_location_out(frames: AnalysisFrames, specs: Sequence[ModelSpec],
         data = frame_for(frames, spec.frame)
         for loc in sorted(data["locatie"].unique()):
             res = fit(spec, data[data["locatie"] != loc], frames.meting_levels, with_lr=False)
-            row = {"model_id": spec.model_id, "term": terms[spec.model_id], "dropped": loc,
-                   "status": res.status, "verdict": res.verdict.code}
+            row = {
+                "model_id": spec.model_id,
+                "term": terms[spec.model_id],
+                "dropped": loc,
+                "status": res.status,
+                "verdict": res.verdict.code,
+            }
             if res.status != "failed" and terms[spec.model_id] in set(res.fixed["term"]):
                 t = res.term(terms[spec.model_id])
-                row.update(exp_est=t["exp_est"], exp_ci_low=t["exp_ci_low"],
-                           exp_ci_high=t["exp_ci_high"], p=t["p"])
+                row.update(
+                    exp_est=t["exp_est"], exp_ci_low=t["exp_ci_low"], exp_ci_high=t["exp_ci_high"], p=t["p"]
+                )
             rows.append(row)
     return pd.DataFrame(rows, columns=LOLO_COLUMNS)

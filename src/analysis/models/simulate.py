@@ -75,16 +75,22 @@ def _linpred(f: Fixed, month: np.ndarray, meting: np.ndarray, u: np.ndarray) -> 
 
 def simulate_grid(p: SimParams, rng: np.random.Generator) -> pd.DataFrame:
     """Location-month grid with occupancy, centred month and true counts."""
-    rows = [(m, f"L{loc + 1:02d}", ym) for m, months in p.months().items()
-            for loc in range(p.n_locations) for ym in months]
+    rows = [
+        (m, f"L{loc + 1:02d}", ym)
+        for m, months in p.months().items()
+        for loc in range(p.n_locations)
+        for ym in months
+    ]
     g = pd.DataFrame(rows, columns=["meting", "locatie", "maand"])
     g["gemiddelde_bezetting"] = np.round(rng.uniform(*p.occupancy, len(g)), 1)
     idx = month_number(g["maand"]) - month_number(p.first_months[0])
     g["month"] = idx - idx.mean()
     loc = g["locatie"].str[1:].astype(int).to_numpy() - 1
     u = rng.normal(0, p.count.sd_location, p.n_locations)[loc]
-    mu = np.exp(_linpred(p.count, g["month"].to_numpy(), g["meting"].to_numpy(), u)
-                + np.log(g["gemiddelde_bezetting"].to_numpy()))
+    mu = np.exp(
+        _linpred(p.count, g["month"].to_numpy(), g["meting"].to_numpy(), u)
+        + np.log(g["gemiddelde_bezetting"].to_numpy())
+    )
     g["n"] = rng.negative_binomial(p.theta, p.theta / (p.theta + mu))
     return g
 
@@ -95,16 +101,22 @@ def _logistic(x: np.ndarray) -> np.ndarray:
 
 def simulate_registrations(p: SimParams, grid: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """One row per registration in the processed-table contract."""
-    reg = grid.loc[grid.index.repeat(grid["n"]), ["meting", "locatie", "maand", "month"]].reset_index(drop=True)
+    reg = grid.loc[grid.index.repeat(grid["n"]), ["meting", "locatie", "maand", "month"]].reset_index(
+        drop=True
+    )
     n = len(reg)
     loc = reg["locatie"].str[1:].astype(int).to_numpy() - 1
     month, meting = reg["month"].to_numpy(), reg["meting"].to_numpy()
     youth = rng.integers(0, p.youths_per_location, n)
-    yid = np.char.add(np.char.add(reg["locatie"].to_numpy().astype(str), "-M"),
-                      np.char.add(meting.astype(str), np.char.add("-Y", youth.astype(str))))
+    yid = np.char.add(
+        np.char.add(reg["locatie"].to_numpy().astype(str), "-M"),
+        np.char.add(meting.astype(str), np.char.add("-Y", youth.astype(str))),
+    )
     codes, yidx = np.unique(yid, return_inverse=True)
     v_youth = rng.normal(0, p.sd_youth, len(codes))[yidx]
-    u = {k: rng.normal(0, getattr(p, k).sd_location, p.n_locations)[loc] for k in ("duration", "iso", "other")}
+    u = {
+        k: rng.normal(0, getattr(p, k).sd_location, p.n_locations)[loc] for k in ("duration", "iso", "other")
+    }
     log_dur = _linpred(p.duration, month, meting, u["duration"]) + v_youth + rng.normal(0, p.sigma, n)
     iso = rng.random(n) < _logistic(_linpred(p.iso, month, meting, u["iso"]))
     other = rng.random(n) < _logistic(_linpred(p.other, month, meting, u["other"]))
@@ -113,16 +125,29 @@ def simulate_registrations(p: SimParams, grid: pd.DataFrame, rng: np.random.Gene
     start = first + pd.to_timedelta(rng.uniform(0, 27 * 24 * 60, n).round(), unit="min")
     dur = np.round(np.exp(log_dur), 3)
     dur[rng.random(n) < p.p_missing_end] = np.nan
-    out = pd.DataFrame({
-        "meting": meting.astype(int), "locatie": reg["locatie"].astype(str),
-        "jongere": pd.Series(yid, dtype=object).where(rng.random(n) >= p.p_missing_youth, None),
-        "start": start, "eind": start + pd.to_timedelta(dur, unit="min"),
-        "maand": reg["maand"].astype(str), "uur": start.dt.hour.astype(int), "duur_min": dur,
-        "aanleiding": pd.array(rng.choice(np.arange(1, len(p.reasons) + 1), n, p=p.reasons), dtype="Int64"),
-        "ruimte": pd.array(ruimte, dtype="Int64"),
-    })
-    for flag in ("vlag_duur_2359", "vlag_eind_voor_start", "vlag_duur_boven_24u",
-                 "vlag_buiten_periode", "vlag_dubbel"):
+    out = pd.DataFrame(
+        {
+            "meting": meting.astype(int),
+            "locatie": reg["locatie"].astype(str),
+            "jongere": pd.Series(yid, dtype=object).where(rng.random(n) >= p.p_missing_youth, None),
+            "start": start,
+            "eind": start + pd.to_timedelta(dur, unit="min"),
+            "maand": reg["maand"].astype(str),
+            "uur": start.dt.hour.astype(int),
+            "duur_min": dur,
+            "aanleiding": pd.array(
+                rng.choice(np.arange(1, len(p.reasons) + 1), n, p=p.reasons), dtype="Int64"
+            ),
+            "ruimte": pd.array(ruimte, dtype="Int64"),
+        }
+    )
+    for flag in (
+        "vlag_duur_2359",
+        "vlag_eind_voor_start",
+        "vlag_duur_boven_24u",
+        "vlag_buiten_periode",
+        "vlag_dubbel",
+    ):
         out[flag] = False
     out["vlag_duur_2359"] = rng.random(n) < p.p_flag_2359
     out["vlag_duur_boven_24u"] = out["duur_min"].fillna(0) > 24 * 60
@@ -149,11 +174,18 @@ def simulate(p: SimParams | None = None, seed: int = 0) -> dict[str, pd.DataFram
     grid = simulate_grid(p, rng)
     reg = simulate_registrations(p, grid, rng)
     months = [m for ms in p.months().values() for m in ms]
-    locs = pd.DataFrame({"locatie": [f"L{i + 1:02d}" for i in range(p.n_locations)],
-                         "eerste_maand": min(months), "laatste_maand": max(months)})
-    return {"registrations": reg,
-            "occupancy": grid[["meting", "locatie", "maand", "gemiddelde_bezetting"]].copy(),
-            "locations": locs}
+    locs = pd.DataFrame(
+        {
+            "locatie": [f"L{i + 1:02d}" for i in range(p.n_locations)],
+            "eerste_maand": min(months),
+            "laatste_maand": max(months),
+        }
+    )
+    return {
+        "registrations": reg,
+        "occupancy": grid[["meting", "locatie", "maand", "gemiddelde_bezetting"]].copy(),
+        "locations": locs,
+    }
 
 
 def write_processed(folder: Path, p: SimParams | None = None, seed: int = 0) -> Path:

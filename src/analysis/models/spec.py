@@ -15,15 +15,29 @@ from analysis.models.frames import ROOM_CONTRASTS
 TIME_TERMS: dict[str, str] = {"month": "month", "meting": "meting", "interaction": "month * meting"}
 """The three fits of every outcome: month; measurement; month x measurement."""
 
-PUBLISHED_MODELS: frozenset[str] = frozenset({
-    "count_month", "count_meting", "count_interaction",
-    "dur_month", "dur_meting", "dur_interaction",
-    "room_other_vs_own_month", "room_other_vs_own_meting",
-    "room_iso_vs_own_month", "room_iso_vs_own_meting",
-    "room_iso_vs_other_month", "room_iso_vs_other_meting", "room_iso_vs_other_interaction",
-    "room_iso_vs_ownother_month", "room_iso_vs_ownother_meting",
-    "isodur_month", "isodur_meting", "isodur_interaction", "isodur_reason_meting",
-})
+PUBLISHED_MODELS: frozenset[str] = frozenset(
+    {
+        "count_month",
+        "count_meting",
+        "count_interaction",
+        "dur_month",
+        "dur_meting",
+        "dur_interaction",
+        "room_other_vs_own_month",
+        "room_other_vs_own_meting",
+        "room_iso_vs_own_month",
+        "room_iso_vs_own_meting",
+        "room_iso_vs_other_month",
+        "room_iso_vs_other_meting",
+        "room_iso_vs_other_interaction",
+        "room_iso_vs_ownother_month",
+        "room_iso_vs_ownother_meting",
+        "isodur_month",
+        "isodur_meting",
+        "isodur_interaction",
+        "isodur_reason_meting",
+    }
+)
 """Models whose numbers the report publishes (ids ``ch3.<model>.<term>.<stat>``)."""
 
 PUBLISHED_TERMS: frozenset[str] = frozenset({"month", "meting2", "month_x_meting2", "agressie"})
@@ -107,8 +121,9 @@ class ModelSpec:
 
     def null_spec(self) -> "ModelSpec":
         """The same model without random effects (for the LR test)."""
-        return replace(self, model_id=f"{self.model_id}__null", random="",
-                       engine=self.null_engine, null_engine="")
+        return replace(
+            self, model_id=f"{self.model_id}__null", random="", engine=self.null_engine, null_engine=""
+        )
 
     def variables(self) -> list[str]:
         """Data columns the formula needs."""
@@ -124,21 +139,39 @@ class ModelSpec:
 
 def count_specs() -> list[ModelSpec]:
     """NB2 GLMMs of monthly counts with offset ln(mean occupancy)."""
-    return [ModelSpec(f"count_{k}", "count", "counts", "n", rhs, "nbinom2", "glmmTMB",
-                      offset="log_occ", null_engine="glmmTMB") for k, rhs in TIME_TERMS.items()]
+    return [
+        ModelSpec(
+            f"count_{k}",
+            "count",
+            "counts",
+            "n",
+            rhs,
+            "nbinom2",
+            "glmmTMB",
+            offset="log_occ",
+            null_engine="glmmTMB",
+        )
+        for k, rhs in TIME_TERMS.items()
+    ]
 
 
 def duration_specs() -> list[ModelSpec]:
     """ML linear mixed models of ln(minutes)."""
-    return [ModelSpec(f"dur_{k}", "duration", "duration", "log_dur", rhs, "gaussian", "lmer",
-                      null_engine="lm") for k, rhs in TIME_TERMS.items()]
+    return [
+        ModelSpec(f"dur_{k}", "duration", "duration", "log_dur", rhs, "gaussian", "lmer", null_engine="lm")
+        for k, rhs in TIME_TERMS.items()
+    ]
 
 
 def room_specs(nagq: int = 1) -> list[ModelSpec]:
     """Logistic GLMMs for the four room contrasts."""
-    return [ModelSpec(f"room_{c}_{k}", "room", f"room:{c}", "y", rhs, "binomial", "glmer",
-                      null_engine="glm", nagq=nagq)
-            for c in ROOM_CONTRASTS for k, rhs in TIME_TERMS.items()]
+    return [
+        ModelSpec(
+            f"room_{c}_{k}", "room", f"room:{c}", "y", rhs, "binomial", "glmer", null_engine="glm", nagq=nagq
+        )
+        for c in ROOM_CONTRASTS
+        for k, rhs in TIME_TERMS.items()
+    ]
 
 
 def isolation_specs() -> list[ModelSpec]:
@@ -147,11 +180,25 @@ def isolation_specs() -> list[ModelSpec]:
     The reason model is parameterised as ``reden + reden:meting`` so that each
     ``<reason>_x_meting<k>`` coefficient *is* the measurement contrast within that reason.
     """
-    out = [ModelSpec(f"isodur_{k}", "isoduration", "isolation", "log_dur", rhs, "gaussian",
-                     "lmer", null_engine="lm") for k, rhs in TIME_TERMS.items()]
-    out.append(ModelSpec("isodur_reason_meting", "isoduration", "reason", "log_dur",
-                         "reden + reden:meting", "gaussian", "lmer", null_engine="lm",
-                         term_map=(("agressie_x_meting2", "agressie"),)))
+    out = [
+        ModelSpec(
+            f"isodur_{k}", "isoduration", "isolation", "log_dur", rhs, "gaussian", "lmer", null_engine="lm"
+        )
+        for k, rhs in TIME_TERMS.items()
+    ]
+    out.append(
+        ModelSpec(
+            "isodur_reason_meting",
+            "isoduration",
+            "reason",
+            "log_dur",
+            "reden + reden:meting",
+            "gaussian",
+            "lmer",
+            null_engine="lm",
+            term_map=(("agressie_x_meting2", "agressie"),),
+        )
+    )
     return out
 
 

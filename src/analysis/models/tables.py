@@ -34,13 +34,23 @@ FIGURE_TITLES = {
     "location_effects": "Figuur: locatie-effecten met 95%-interval",
 }
 """Titles of the CSVs behind the chapter-3 figures (``ch3_fig_*``)."""
-LOLO_TABLES = {"ch3_sens_lolo": "Leave-one-location-out schattingen",
-               "ch3_sens_lolo_range": "Leave-one-location-out bereik"}
+LOLO_TABLES = {
+    "ch3_sens_lolo": "Leave-one-location-out schattingen",
+    "ch3_sens_lolo_range": "Leave-one-location-out bereik",
+}
 """Names and titles of the leave-one-location-out CSVs (written by :func:`write_lolo_tables`)."""
 
 
-def _put(folder: Path, name: str, table: pd.DataFrame, title: str, *, note: str = "",
-         values: dict | None = None, metingen: Sequence[int] | None = None) -> Path:
+def _put(
+    folder: Path,
+    name: str,
+    table: pd.DataFrame,
+    title: str,
+    *,
+    note: str = "",
+    values: dict | None = None,
+    metingen: Sequence[int] | None = None,
+) -> Path:
     """Write one chapter-3 table through the results contract (``note`` as a column)."""
     if note:
         table = table.assign(note=note)
@@ -54,11 +64,26 @@ def fixed_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
         if r.status == "failed":
             continue
         f = r.fixed.drop(columns=["r_term"]).assign(model_id=mid, group=r.spec.group, verdict=r.verdict.code)
-        f["published_prefix"] = [f"ch3.{mid}.{t}" if r.spec.published and t in PUBLISHED_TERMS
-                                 else "" for t in f["term"]]
+        f["published_prefix"] = [
+            f"ch3.{mid}.{t}" if r.spec.published and t in PUBLISHED_TERMS else "" for t in f["term"]
+        ]
         frames.append(f)
-    cols = ["model_id", "group", "term", "estimate", "se", "z", "p", "ci_low", "ci_high",
-            "exp_est", "exp_ci_low", "exp_ci_high", "verdict", "published_prefix"]
+    cols = [
+        "model_id",
+        "group",
+        "term",
+        "estimate",
+        "se",
+        "z",
+        "p",
+        "ci_low",
+        "ci_high",
+        "exp_est",
+        "exp_ci_low",
+        "exp_ci_high",
+        "verdict",
+        "published_prefix",
+    ]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
@@ -67,8 +92,17 @@ def random_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
     rows = []
     for mid, r in results.items():
         for v in r.random.itertuples():
-            rows.append({"model_id": mid, "group": v.group, "var1": v.var1, "var2": v.var2,
-                         "vcov": v.vcov, "sd_cor": v.sd_cor, "icc": r.icc})
+            rows.append(
+                {
+                    "model_id": mid,
+                    "group": v.group,
+                    "var1": v.var1,
+                    "var2": v.var2,
+                    "vcov": v.vcov,
+                    "sd_cor": v.sd_cor,
+                    "icc": r.icc,
+                }
+            )
     return pd.DataFrame(rows, columns=["model_id", "group", "var1", "var2", "vcov", "sd_cor", "icc"])
 
 
@@ -76,18 +110,34 @@ def fit_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
     """Fit statistics, estimation details, status and every captured R warning per model."""
     rows = []
     for mid, r in results.items():
-        rows.append({
-            "model_id": mid, "formula": r.spec.formula(), "family": r.spec.family,
-            "engine": r.spec.engine, "method": r.method, "status": r.status,
-            "verdict": r.verdict.code, "separated_locations": ";".join(r.verdict.separated),
-            "converged": r.converged, "singular": r.singular, "nobs": r.nobs,
-            "ngroups": ";".join(f"{k}={v}" for k, v in r.ngroups.items()),
-            "loglik": r.loglik, "df": r.df, "aic": r.aic, "icc": r.icc,
-            "sigma": r.dispersion.get("sigma", np.nan), "theta": r.dispersion.get("theta", np.nan),
-            "alpha": r.dispersion.get("alpha", np.nan), "cv": r.dispersion.get("cv", np.nan),
-            "warnings": " | ".join(r.warnings), "messages": " | ".join(r.messages), "error": r.error,
-            "versions": ";".join(f"{k}={v}" for k, v in r.versions.items()),
-        })
+        rows.append(
+            {
+                "model_id": mid,
+                "formula": r.spec.formula(),
+                "family": r.spec.family,
+                "engine": r.spec.engine,
+                "method": r.method,
+                "status": r.status,
+                "verdict": r.verdict.code,
+                "separated_locations": ";".join(r.verdict.separated),
+                "converged": r.converged,
+                "singular": r.singular,
+                "nobs": r.nobs,
+                "ngroups": ";".join(f"{k}={v}" for k, v in r.ngroups.items()),
+                "loglik": r.loglik,
+                "df": r.df,
+                "aic": r.aic,
+                "icc": r.icc,
+                "sigma": r.dispersion.get("sigma", np.nan),
+                "theta": r.dispersion.get("theta", np.nan),
+                "alpha": r.dispersion.get("alpha", np.nan),
+                "cv": r.dispersion.get("cv", np.nan),
+                "warnings": " | ".join(r.warnings),
+                "messages": " | ".join(r.messages),
+                "error": r.error,
+                "versions": ";".join(f"{k}={v}" for k, v in r.versions.items()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -116,11 +166,17 @@ def published_values(results: Mapping[str, ModelResult]) -> dict[str, float]:
     return out
 
 
-def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
-                 diagnostics: pd.DataFrame | None = None, exclusions: pd.DataFrame | None = None,
-                 sensitivity: object | None = None, note: str = "",
-                 metingen: Sequence[int] | None = None,
-                 figures: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
+def write_tables(
+    folder: Path,
+    results: Mapping[str, ModelResult],
+    *,
+    diagnostics: pd.DataFrame | None = None,
+    exclusions: pd.DataFrame | None = None,
+    sensitivity: object | None = None,
+    note: str = "",
+    metingen: Sequence[int] | None = None,
+    figures: Mapping[str, pd.DataFrame] | None = None,
+) -> list[Path]:
     """Write the tidy model CSVs via :func:`analysis.core.results.write_result`.
 
     Parameters
@@ -156,8 +212,12 @@ def write_tables(folder: Path, results: Mapping[str, ModelResult], *,
         put("ch3_models_fixed", fixed_table(results), "Vaste effecten van de multilevelmodellen", fixed_vals),
         put("ch3_models_random", random_table(results), "Variantiecomponenten en ICC"),
         put("ch3_models_fit", fit_table(results), "Schatting, fit en waarschuwingen per model"),
-        put("ch3_models_lrtests", lr_table(primary_tests(results)),
-            "LR-toetsen van de random intercept per locatie (chibar2)", lr_vals),
+        put(
+            "ch3_models_lrtests",
+            lr_table(primary_tests(results)),
+            "LR-toetsen van de random intercept per locatie (chibar2)",
+            lr_vals,
+        ),
     ]
     if diagnostics is not None:
         paths.append(put("ch3_models_diagnostics", diagnostics, "Gesimuleerde geschaalde residuen: toetsen"))
@@ -204,12 +264,16 @@ def display_table(results: Mapping[str, ModelResult], decimals: int = 2) -> pd.D
     """
     fx = fixed_table(results)
     fx = fx[fx["term"] != "intercept"]
-    out = pd.DataFrame({
-        "model": fx["model_id"], "term": fx["term"], "exp(b)": fx["exp_est"].map(lambda x: round_half_up(x, decimals)),
-        "BI onder": fx["exp_ci_low"].map(lambda x: round_half_up(x, decimals)),
-        "BI boven": fx["exp_ci_high"].map(lambda x: round_half_up(x, decimals)),
-        "p": fx["p"].map(lambda x: round_half_up(x, 3)),
-    })
+    out = pd.DataFrame(
+        {
+            "model": fx["model_id"],
+            "term": fx["term"],
+            "exp(b)": fx["exp_est"].map(lambda x: round_half_up(x, decimals)),
+            "BI onder": fx["exp_ci_low"].map(lambda x: round_half_up(x, decimals)),
+            "BI boven": fx["exp_ci_high"].map(lambda x: round_half_up(x, decimals)),
+            "p": fx["p"].map(lambda x: round_half_up(x, 3)),
+        }
+    )
     lr = lr_table(primary_tests(results)).set_index("model_id")
     out["chibar2"] = out["model"].map(lr["lr"]).map(lambda x: x if pd.isna(x) else round_half_up(x, decimals))
     status = {k: r.status for k, r in results.items()}

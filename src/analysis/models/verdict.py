@@ -46,8 +46,17 @@ MAX_ICC = 0.9
 MIN_SE = 1e-6
 """Standard errors below this give a zero-width confidence interval."""
 
-REASONS: tuple[str, ...] = ("failed", "not_converged", "singular", "warnings", "separation",
-                            "extreme_estimate", "extreme_re_sd", "extreme_icc", "ci_degenerate")
+REASONS: tuple[str, ...] = (
+    "failed",
+    "not_converged",
+    "singular",
+    "warnings",
+    "separation",
+    "extreme_estimate",
+    "extreme_re_sd",
+    "extreme_icc",
+    "ci_degenerate",
+)
 """Every reason code, in the order they are reported."""
 
 REASON_NL: dict[str, str] = {
@@ -102,8 +111,10 @@ class Verdict:
         for r in self.reasons:
             if r == "separation" and self.separated:
                 n = len(self.separated)
-                out.append(f"quasi-scheiding ({n} {'locatie' if n == 1 else 'locaties'} met steeds "
-                           "dezelfde uitkomst)")
+                out.append(
+                    f"quasi-scheiding ({n} {'locatie' if n == 1 else 'locaties'} met steeds "
+                    "dezelfde uitkomst)"
+                )
             else:
                 out.append(REASON_NL[r])
         return out
@@ -137,7 +148,7 @@ def constant_locations(data: pd.DataFrame, outcome: str, family: str) -> list[st
     g = y.groupby(data["locatie"].astype(str))
     if family == "binomial":
         lo, hi = g.min(), g.max()
-        bad = ((hi <= 0) | (lo >= 1))
+        bad = (hi <= 0) | (lo >= 1)
     elif family in ("nbinom2", "poisson"):
         bad = g.max() <= 0
     else:

@@ -30,10 +30,19 @@ from analysis.core.chapters import CHAPTERS
 from analysis.core.measurements import ParamsError
 from analysis.core.params import DEFAULT_MODEL_SET, DEFAULT_NSIM, DEFAULT_SEED
 from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
-from analysis.pipeline.incremental import (BuildLocked, Runner, Step, StepFailed, StepResult,  # noqa: F401
-                                          build_lock, replace_dir, staging_dir)
+from analysis.pipeline.incremental import (
+    BuildLocked,  # noqa: F401
+    Runner,
+    Step,
+    StepFailed,
+    StepResult,
+    build_lock,
+    replace_dir,
+    staging_dir,
+)
 from analysis.core.paths import Paths
 from analysis.core.provenance import SYNTHETIC_MARKER
+
 # The same discovery as ingest (case-insensitive extensions, subfolders): see its rules.
 from analysis.ingest.discover import has_real_data
 
@@ -84,6 +93,7 @@ def module_digest(paths: Paths, group: str, notebook: Path | None = None) -> str
         Notebook the step executes; its imports join the entry points.
     """
     from analysis.core import deps
+
     src = paths.root / "src"
     return deps.code_digest(ENTRIES[group], [notebook] if notebook else [], src=src)
 
@@ -104,18 +114,27 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
     ms = measurements_mod.load_all(cfg.paths)
     m = ms[meting]
     return {
-        "data_dir": str(cfg.paths.processed), "output_dir": str(cfg.paths.build),
-        "params_dir": str(cfg.paths.params), "meting": meting,
-        "first_month": m.first_month, "last_month": m.last_month,
-        "lang": cfg.lang, "min_cell_size": min_cell_size(cfg),
-        "metingen": all_metingen, "referentie": all_metingen[0],
-        "model_set": cfg.model_set, "nsim": DEFAULT_NSIM, "seed": cfg.seed, "model_cache": True,
+        "data_dir": str(cfg.paths.processed),
+        "output_dir": str(cfg.paths.build),
+        "params_dir": str(cfg.paths.params),
+        "meting": meting,
+        "first_month": m.first_month,
+        "last_month": m.last_month,
+        "lang": cfg.lang,
+        "min_cell_size": min_cell_size(cfg),
+        "metingen": all_metingen,
+        "referentie": all_metingen[0],
+        "model_set": cfg.model_set,
+        "nsim": DEFAULT_NSIM,
+        "seed": cfg.seed,
+        "model_cache": True,
     }
 
 
 def min_cell_size(cfg: BuildConfig) -> int:
     """The one minimum cell size of a build (:func:`analysis.describe.disclosure.rule_for`)."""
     from analysis.describe.disclosure import rule_for
+
     return cfg.min_cell_size if cfg.min_cell_size is not None else rule_for(raw_root(cfg)[1])
 
 
@@ -133,8 +152,14 @@ Factory = Callable[[], "Step | list[Step]"]
 
 #: Notebook of the appendix "Planning van meting N+1" (quick setting in every build).
 PLANNING_NOTEBOOK = "04_planning"
-PLANNING_PARAMS = {"plan_file": None, "setting": "quick", "scheduler": None, "workers": 2, "nsim": None,
-                   "from_params": False}
+PLANNING_PARAMS = {
+    "plan_file": None,
+    "setting": "quick",
+    "scheduler": None,
+    "workers": 2,
+    "nsim": None,
+    "from_params": False,
+}
 
 #: Notebook of the leave-one-location-out section of chapter 3 (only with the sensitivity set).
 LOLO_NOTEBOOK = next(s.notebook for ch in CHAPTERS for s in ch.sections if s.sensitivity_only)
@@ -168,8 +193,11 @@ def chapter_notebooks(cfg: BuildConfig, metingen: list[int]) -> list[tuple[str, 
     for ch in CHAPTERS:
         used = metingen if ch.scope == "all" else (upto if ch.falls_back else [chosen])
         out.append((ch.notebook, ch.group, used, ch.table))
-        out += [(s.notebook, ch.group, used, ch.table) for s in ch.sections
-                if not s.sensitivity_only or cfg.model_set == "primary+sensitivity"]
+        out += [
+            (s.notebook, ch.group, used, ch.table)
+            for s in ch.sections
+            if not s.sensitivity_only or cfg.model_set == "primary+sensitivity"
+        ]
     models = [x for x in out if x[1] == "models"]
     return models + [x for x in reversed(out) if x[1] != "models"]
 
@@ -189,21 +217,28 @@ def calibration_step(cfg: BuildConfig) -> Step:
     def action() -> None:
         from analysis.core.results import write_csv
         from analysis.verify.calibration import calibration_table
+
         table = calibration_table(p.processed, raw=raw if raw.exists() else None)
         p.calibration_table.parent.mkdir(parents=True, exist_ok=True)
         write_csv(table, p.calibration_table)
+
     return Step("calibration", inputs, [p.calibration_table], action)
 
 
 def audit_step(cfg: BuildConfig) -> Step:
     """Consistency audit of the published figures; writes :attr:`Paths.audit_findings`."""
     p = cfg.paths
-    inputs = {"reference": file_digest(p.published_figures), "code": module_digest(p, "audit"),
-              "env": env_digest(p)}
+    inputs = {
+        "reference": file_digest(p.published_figures),
+        "code": module_digest(p, "audit"),
+        "env": env_digest(p),
+    }
 
     def action() -> None:
         from analysis.verify import audit
+
         audit.write_result(audit.audit(p.published_figures), p.audit_findings)
+
     return Step("audit", inputs, [p.audit_findings], action)
 
 
@@ -214,12 +249,18 @@ def reproduction_step(cfg: BuildConfig) -> Step:
     build: appendix D reports it, and ``compendium check`` exits non-zero on it.
     """
     p = cfg.paths
-    inputs = {"results": tree_digest(p.results), "reference": file_digest(p.published_figures),
-              "code": module_digest(p, "reproduction"), "env": env_digest(p)}
+    inputs = {
+        "results": tree_digest(p.results),
+        "reference": file_digest(p.published_figures),
+        "code": module_digest(p, "reproduction"),
+        "env": env_digest(p),
+    }
 
     def action() -> None:
         from analysis.verify import reproduction
+
         reproduction.write_result(reproduction.check(p), p.reproduction_check)
+
     return Step("reproduction", inputs, [p.reproduction_check], action)
 
 
@@ -255,64 +296,97 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
     steps: list[Factory] = []
 
     if synthetic:
+
         def synth_step() -> Step:
             def action() -> None:
                 from analysis import synth  # imported only when the step runs
+
                 staged = staging_dir(raw)
                 synth.write_twin(staged, seed=cfg.seed)
                 replace_dir(staged, raw)
-            return Step("synth", {"code": module_digest(p, "synth"), "seed": str(cfg.seed)},
-                        [raw / SYNTHETIC_MARKER], action)
+
+            return Step(
+                "synth",
+                {"code": module_digest(p, "synth"), "seed": str(cfg.seed)},
+                [raw / SYNTHETIC_MARKER],
+                action,
+            )
+
         steps.append(synth_step)
 
     def ingest_step() -> Step:
         from analysis.ingest.pseudonym import key_fingerprint
-        inputs = {"raw": tree_digest(raw), "params": tree_digest(p.params),
-                  "code": module_digest(p, "ingest"), "env": env_digest(p),
-                  # the key's fingerprint (never the key): a new key re-ingests
-                  "key": key_fingerprint(raw)}
+
+        inputs = {
+            "raw": tree_digest(raw),
+            "params": tree_digest(p.params),
+            "code": module_digest(p, "ingest"),
+            "env": env_digest(p),
+            # the key's fingerprint (never the key): a new key re-ingests
+            "key": key_fingerprint(raw),
+        }
 
         def action() -> None:
             from analysis.ingest import process as ingest
+
             staged = staging_dir(p.processed)
             report = ingest.run(raw, staged, measurements=measurements_mod.load_all(p))
             if report.exit_code != 0:
                 raise RuntimeError(f"ingest of {raw} failed (exit {report.exit_code})")
             replace_dir(staged, p.processed)
-        return Step("ingest", inputs, [p.processed / "registrations.parquet",
-                                       p.processed / "ingest_report.json"], action)
+
+        return Step(
+            "ingest",
+            inputs,
+            [p.processed / "registrations.parquet", p.processed / "ingest_report.json"],
+            action,
+        )
+
     steps.append(ingest_step)
 
     metingen = sorted(measurements_mod.load_all(p))
     latest = metingen[-1]
     analysis_stage: list[Factory] = []
     for nb, group, used, table in chapter_notebooks(cfg, metingen):
+
         def chapter_step(nb=nb, group=group, used=used, table=table) -> Step:
             src = p.notebooks / f"{nb}.ipynb"
             out = p.executed_notebooks / f"{nb}.ipynb"
             params = notebook_params(cfg, used[-1], metingen)
-            inputs = {"notebook": file_digest(src), "params": json_digest(params),
-                      "code": module_digest(p, group, src), "env": env_digest(p),
-                      "synthetic": str(synthetic)}
+            inputs = {
+                "notebook": file_digest(src),
+                "params": json_digest(params),
+                "code": module_digest(p, group, src),
+                "env": env_digest(p),
+                "synthetic": str(synthetic),
+            }
             for m in used:
                 inputs[f"data-{m}"] = _rows_digest(p.processed, table, m)
             if group == "models":
                 inputs["occupancy"] = _rows_digest(p.processed, "occupancy.parquet", None)
+
             def action() -> None:
                 # papermill/nbformat take seconds to import: only when a notebook runs
                 from analysis.pipeline import run as run_mod
+
                 run_mod.execute(src, out, params, cwd=p.root)
 
             def verify() -> list[str]:
                 from analysis.verify import completeness
+
                 return completeness.notebook_problems(out) + completeness.results_problems(p.results)
+
             return Step(f"notebook-{nb}", inputs, [out], action, verify)
+
         analysis_stage.append(chapter_step)
 
     if cfg.factsheets:
+
         def factsheet_steps() -> list[Step]:
             from analysis.pipeline import factsheets
+
             return factsheets.factsheet_steps(p, latest, min_cell_size=min_cell_size(cfg))
+
         analysis_stage.append(factsheet_steps)
 
     beside, after = verify_stages(cfg, synthetic)
@@ -324,26 +398,38 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
         src = p.notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
         out = p.executed_notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
         params = {**notebook_params(cfg, latest, metingen), **PLANNING_PARAMS}
-        inputs = {"notebook": file_digest(src), "params": json_digest(params),
-                  "plan": file_digest(p.params / "plan.yaml"), "code": module_digest(p, "models", src),
-                  "env": env_digest(p), "synthetic": str(synthetic),
-                  "counts": _rows_digest(p.processed, "registrations.parquet", None),
-                  "occupancy": _rows_digest(p.processed, "occupancy.parquet", None)}
+        inputs = {
+            "notebook": file_digest(src),
+            "params": json_digest(params),
+            "plan": file_digest(p.params / "plan.yaml"),
+            "code": module_digest(p, "models", src),
+            "env": env_digest(p),
+            "synthetic": str(synthetic),
+            "counts": _rows_digest(p.processed, "registrations.parquet", None),
+            "occupancy": _rows_digest(p.processed, "occupancy.parquet", None),
+        }
+
         def action() -> None:
             from analysis.pipeline import run as run_mod
+
             run_mod.execute(src, out, params, cwd=p.root)
+
         return Step(f"notebook-{PLANNING_NOTEBOOK}", inputs, [out], action)
 
     def render_step() -> Step:
-        inputs = {"notebooks": tree_digest(p.executed_notebooks, ["*.ipynb"]),
-                  "results": tree_digest(p.results), "figures": tree_digest(p.figures),
-                  "sources": tree_digest(p.reports, ["*.qmd", "*.md", "*.yml"], exclude=["_generated", "_output"]),
-                  "quarto": file_digest(p.root / "_quarto.yml") if (p.root / "_quarto.yml").exists() else "",
-                  "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
-                  "verify": tree_digest(p.verify),
-                  "calibration": file_digest(p.calibration_table) if p.calibration_table.exists() else "",
-                  "code": module_digest(p, "render"), "renderer": cfg.renderer,
-                  "synthetic": str(synthetic)}
+        inputs = {
+            "notebooks": tree_digest(p.executed_notebooks, ["*.ipynb"]),
+            "results": tree_digest(p.results),
+            "figures": tree_digest(p.figures),
+            "sources": tree_digest(p.reports, ["*.qmd", "*.md", "*.yml"], exclude=["_generated", "_output"]),
+            "quarto": file_digest(p.root / "_quarto.yml") if (p.root / "_quarto.yml").exists() else "",
+            "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
+            "verify": tree_digest(p.verify),
+            "calibration": file_digest(p.calibration_table) if p.calibration_table.exists() else "",
+            "code": module_digest(p, "render"),
+            "renderer": cfg.renderer,
+            "synthetic": str(synthetic),
+        }
         outputs = [p.report_output / "report.html", p.report_output / "report.pdf"]
 
         def action() -> None:
@@ -351,7 +437,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
         def verify() -> list[str]:
             return report_completeness(p, expected_notebooks(cfg, metingen)).problems
+
         return Step("render", inputs, outputs, action, verify)
+
     planning = [[planning_step]] if (p.params / "plan.yaml").exists() else []
     verify_after = [after] if after else []
     return [[f] for f in steps] + [analysis_stage, *planning, *verify_after, [render_step]]
@@ -366,6 +454,7 @@ def expected_notebooks(cfg: BuildConfig, metingen: list[int] | None = None) -> l
 def report_completeness(paths: Paths, notebooks: list[Path], output: Path | None = None):
     """:func:`analysis.verify.completeness.check` of the report in ``output`` (default: its place)."""
     from analysis.verify import completeness
+
     out = output or paths.report_output
     return completeness.check(out / "report.html", out / "report.pdf", notebooks, paths.results)
 
@@ -380,6 +469,7 @@ def render_atomic(paths: Paths, renderer: str, synthetic: bool, notebooks: list[
         the report in place is left as it was.
     """
     from analysis.report import render
+
     target = paths.report_output
     staged = staging_dir(target)
     files = render.render(dataclasses.replace(paths, output=staged), renderer=renderer, synthetic=synthetic)
@@ -408,6 +498,7 @@ def build(cfg: BuildConfig) -> list[StepResult]:
         finally:
             if cfg.factsheets:
                 from analysis.pipeline import factsheets
+
                 factsheets.shutdown_pool()
 
 

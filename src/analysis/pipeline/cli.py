@@ -29,101 +29,158 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("synth", help="write the synthetic twin as a raw-data tree",
-                       description="Write a complete raw-data tree (locations, measurements 1 and 2) "
-                       "calibrated to the published figures. --check lists every calibration target.")
+    p = sub.add_parser(
+        "synth",
+        help="write the synthetic twin as a raw-data tree",
+        description="Write a complete raw-data tree (locations, measurements 1 and 2) "
+        "calibrated to the published figures. --check lists every calibration target.",
+    )
     p.add_argument("--out", type=Path, default=None, help="output folder (default: build/synthetic-raw)")
     p.add_argument("--seed", type=int, default=20210531, help="random seed (same seed, same bytes)")
     p.add_argument("--check", action="store_true", help="ingest the twin and report every calibration target")
-    p.add_argument("--glmm", action="store_true",
-                   help="with --check: chapter-3 targets from the GLMMs in R (slow) instead of the quick stand-ins")
-    p.add_argument("--measurements", type=int, nargs="*", default=None,
-                   help="extra synthetic measurements beyond 1 and 2 (e.g. 3)")
+    p.add_argument(
+        "--glmm",
+        action="store_true",
+        help="with --check: chapter-3 targets from the GLMMs in R (slow) instead of the quick stand-ins",
+    )
+    p.add_argument(
+        "--measurements",
+        type=int,
+        nargs="*",
+        default=None,
+        help="extra synthetic measurements beyond 1 and 2 (e.g. 3)",
+    )
 
-    p = sub.add_parser("ingest", help="validate raw exports into processed tables",
-                       description="Read every export under --raw, validate it against the codebook, "
-                       "write processed tables, quarantine.csv and ingest_report.json to --out. "
-                       "Exit 0 when processed data was written, 2 when nothing could be processed.")
+    p = sub.add_parser(
+        "ingest",
+        help="validate raw exports into processed tables",
+        description="Read every export under --raw, validate it against the codebook, "
+        "write processed tables, quarantine.csv and ingest_report.json to --out. "
+        "Exit 0 when processed data was written, 2 when nothing could be processed.",
+    )
     p.add_argument("--raw", type=Path, default=None, help="raw-data folder (default: data/raw)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: data/processed)")
-    p.add_argument("--show-values", action="store_true",
-                   help="show values of youth-number, free-text and other text columns in quarantine.csv "
-                   "(masked by default; the file stays in the secure environment)")
+    p.add_argument(
+        "--show-values",
+        action="store_true",
+        help="show values of youth-number, free-text and other text columns in quarantine.csv "
+        "(masked by default; the file stays in the secure environment)",
+    )
 
-    p = sub.add_parser("new-measurement", help="write params/meting-N.yaml from the exports of measurement N",
-                       description="Read the registration exports of <raw>/meting-N/registraties/, find the "
-                       "months and locations in the data and write params/meting-N.yaml for you to check "
-                       "(counts per month in its comments). Exit 2 when there is nothing to read or the file "
-                       "exists (use --force).")
+    p = sub.add_parser(
+        "new-measurement",
+        help="write params/meting-N.yaml from the exports of measurement N",
+        description="Read the registration exports of <raw>/meting-N/registraties/, find the "
+        "months and locations in the data and write params/meting-N.yaml for you to check "
+        "(counts per month in its comments). Exit 2 when there is nothing to read or the file "
+        "exists (use --force).",
+    )
     p.add_argument("meting", type=int, help="measurement number, e.g. 3")
     p.add_argument("--raw", type=Path, default=None, help="raw-data folder (default: data/raw)")
     p.add_argument("--params", type=Path, default=None, help="params folder (default: params)")
     p.add_argument("--force", action="store_true", help="overwrite an existing params/meting-N.yaml")
 
-    p = sub.add_parser("run", help="execute the chapter notebooks with papermill",
-                       description="Execute notebooks/ with papermill into <build>/notebooks.")
+    p = sub.add_parser(
+        "run",
+        help="execute the chapter notebooks with papermill",
+        description="Execute notebooks/ with papermill into <build>/notebooks.",
+    )
     _add_paths(p)
     p.add_argument("notebooks", nargs="*", help="notebook names (default: all chapters)")
 
-    p = sub.add_parser("render", help="render the report to HTML and PDF",
-                       description="Render reports/ to reports/_output/report.html and report.pdf.")
+    p = sub.add_parser(
+        "render",
+        help="render the report to HTML and PDF",
+        description="Render reports/ to reports/_output/report.html and report.pdf.",
+    )
     _add_paths(p)
-    p.add_argument("--renderer", choices=["auto", "quarto", "pandoc"], default="auto",
-                   help="auto: quarto when on PATH, else pandoc + Typst (offline)")
+    p.add_argument(
+        "--renderer",
+        choices=["auto", "quarto", "pandoc"],
+        default="auto",
+        help="auto: quarto when on PATH, else pandoc + Typst (offline)",
+    )
 
-    p = sub.add_parser("build", help="synth (if needed), ingest, run, render: the whole report",
-                       description="Build the report. Uses data/raw/ when it holds registrations, "
-                       "the synthetic twin otherwise. Re-runs only steps whose inputs changed.")
+    p = sub.add_parser(
+        "build",
+        help="synth (if needed), ingest, run, render: the whole report",
+        description="Build the report. Uses data/raw/ when it holds registrations, "
+        "the synthetic twin otherwise. Re-runs only steps whose inputs changed.",
+    )
     _add_paths(p)
     p.add_argument("--force", action="store_true", help="re-run every step")
     p.add_argument("--renderer", choices=["auto", "quarto", "pandoc"], default="auto")
-    p.add_argument("--synthetic", action="store_true", help="use the synthetic twin even if data/raw has data")
-    p.add_argument("--describe", type=int, default=None, metavar="N",
-                   help="measurement that chapters 1 and 2 describe (default: the latest)")
+    p.add_argument(
+        "--synthetic", action="store_true", help="use the synthetic twin even if data/raw has data"
+    )
+    p.add_argument(
+        "--describe",
+        type=int,
+        default=None,
+        metavar="N",
+        help="measurement that chapters 1 and 2 describe (default: the latest)",
+    )
 
-    p = sub.add_parser("check", help="compare the build with the published figures",
-                       description="Reproduction check: every published figure beside the value this "
-                       "build computed. Exits 1 when a figure that should match does not.")
+    p = sub.add_parser(
+        "check",
+        help="compare the build with the published figures",
+        description="Reproduction check: every published figure beside the value this "
+        "build computed. Exits 1 when a figure that should match does not.",
+    )
     _add_paths(p)
 
-    p = sub.add_parser("release", help="copy the outputs that pass output checking into release/",
-                       description="Output checking before anything leaves the secure environment: the "
-                       "report, the factsheets and the results CSVs are searched for values of "
-                       "identifying or free-text columns of the raw exports and their pseudonyms, and "
-                       "per-location counts are checked against the minimum cell size. Files that pass "
-                       "are copied into release/, with checks.csv and CHECKS.md (rule, cells checked, "
-                       "cells suppressed, reason per file). Exits 1 when a file was held back.")
+    p = sub.add_parser(
+        "release",
+        help="copy the outputs that pass output checking into release/",
+        description="Output checking before anything leaves the secure environment: the "
+        "report, the factsheets and the results CSVs are searched for values of "
+        "identifying or free-text columns of the raw exports and their pseudonyms, and "
+        "per-location counts are checked against the minimum cell size. Files that pass "
+        "are copied into release/, with checks.csv and CHECKS.md (rule, cells checked, "
+        "cells suppressed, reason per file). Exits 1 when a file was held back.",
+    )
     _add_paths(p)
     p.add_argument("--out", type=Path, default=None, help="release folder (default: release/)")
 
-    p = sub.add_parser("factsheets", help="one factsheet per location (HTML + PDF)",
-                       description="Write one factsheet per location (Bijlage 5 of the report) as "
-                                   "<build>/factsheets/<location>.html and .pdf: the latest month against "
-                                   "the months before it and the national figures, over the months the "
-                                   "location took part, after disclosure control. Only locations whose "
-                                   "data or national figures changed are redone.")
+    p = sub.add_parser(
+        "factsheets",
+        help="one factsheet per location (HTML + PDF)",
+        description="Write one factsheet per location (Bijlage 5 of the report) as "
+        "<build>/factsheets/<location>.html and .pdf: the latest month against "
+        "the months before it and the national figures, over the months the "
+        "location took part, after disclosure control. Only locations whose "
+        "data or national figures changed are redone.",
+    )
     _add_paths(p)
     p.add_argument("--location", default=None, help="only this location code")
     p.add_argument("--measurement", type=int, default=None, help="measurement number (default: latest)")
 
-    p = sub.add_parser("plan", help="power of the next measurement by simulation (Dask)",
-                       description="Simulate new measurements from the fitted chapter-3 models (or from "
-                       "the model block of params/plan.yaml), refit them on a Dask cluster and report "
-                       "the power per design with Monte Carlo intervals, the minimal detectable "
-                       "decline and the type-I error. Stored results are re-used: an interrupted "
-                       "run resumes where it stopped.")
+    p = sub.add_parser(
+        "plan",
+        help="power of the next measurement by simulation (Dask)",
+        description="Simulate new measurements from the fitted chapter-3 models (or from "
+        "the model block of params/plan.yaml), refit them on a Dask cluster and report "
+        "the power per design with Monte Carlo intervals, the minimal detectable "
+        "decline and the type-I error. Stored results are re-used: an interrupted "
+        "run resumes where it stopped.",
+    )
     _add_paths(p)
     p.add_argument("--setting", choices=["quick", "full"], default="full", help="designs of params/plan.yaml")
     p.add_argument("--plan", type=Path, default=None, help="study file (default: params/plan.yaml)")
-    p.add_argument("--scheduler", default=None,
-                   help="address of an existing Dask scheduler (tcp://host:8786) or scheduler file")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (tcp://host:8786) or scheduler file",
+    )
     p.add_argument("--workers", type=int, default=2, help="local worker processes (0: in this process)")
     p.add_argument("--nsim", type=int, default=None, help="simulations per design")
     p.add_argument("--outcomes", nargs="+", choices=["count", "duration", "isolation"], default=None)
     p.add_argument("--months", type=int, nargs="+", default=None, help="months per measurement")
     p.add_argument("--locations", type=int, nargs="+", default=None)
     p.add_argument("--changes", type=float, nargs="+", default=None, help="relative changes, e.g. -0.1 -0.2")
-    p.add_argument("--from-params", action="store_true", help="simulate from the model block of the study file")
+    p.add_argument(
+        "--from-params", action="store_true", help="simulate from the model block of the study file"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap
 

@@ -42,6 +42,7 @@ def _terminate_on_sigterm() -> None:
     def handler(signum: int, frame: object) -> None:
         try:
             import psutil
+
             for child in psutil.Process().children(recursive=True):
                 child.terminate()
         except Exception:  # noqa: BLE001, S110 - best effort; the interrupt below still happens
@@ -73,6 +74,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     code = 0
     if args.check:
         from analysis.verify import calibration
+
         code = calibration.run_check(out, glmm=getattr(args, "glmm", False))
     _done(f"synth -> {out}", t0)
     return code
@@ -93,23 +95,33 @@ def cmd_new_measurement(args: argparse.Namespace) -> int:
     from analysis.ingest import newmeasurement
 
     paths = default_paths()
-    target, m, found = newmeasurement.main(args.meting, args.raw or paths.raw, args.params or paths.params,
-                                           force=args.force)
-    console.print(f"wrote {target}: meting {m.meting}, {m.first_month} to {m.last_month}, "
-                  f"{m.expected_locations} locations, {int(found.per_month.sum())} registrations in "
-                  f"{found.files} files")
-    outside = found.per_month[(found.per_month.index < m.first_month) | (found.per_month.index > m.last_month)]
+    target, m, found = newmeasurement.main(
+        args.meting, args.raw or paths.raw, args.params or paths.params, force=args.force
+    )
+    console.print(
+        f"wrote {target}: meting {m.meting}, {m.first_month} to {m.last_month}, "
+        f"{m.expected_locations} locations, {int(found.per_month.sum())} registrations in "
+        f"{found.files} files"
+    )
+    outside = found.per_month[
+        (found.per_month.index < m.first_month) | (found.per_month.index > m.last_month)
+    ]
     if len(outside):
-        console.print(f"[yellow]warning[/] {int(outside.sum())} registrations in months outside the proposed "
-                      f"period ({', '.join(outside.index)}) will be quarantined as 'buiten periode'")
-    console.print("Check the months, the number of locations and the label in that file (the counts per "
-                  "month are in its comments), then run `compendium build`.")
+        console.print(
+            f"[yellow]warning[/] {int(outside.sum())} registrations in months outside the proposed "
+            f"period ({', '.join(outside.index)}) will be quarantined as 'buiten periode'"
+        )
+    console.print(
+        "Check the months, the number of locations and the label in that file (the counts per "
+        "month are in its comments), then run `compendium build`."
+    )
     return 0
 
 
 def ingest_warnings(processed: Path) -> list[str]:
     """Warnings of the last ingest (periods, locations, marker) for the build output."""
     import json
+
     report = processed / "ingest_report.json"
     if not report.is_file():
         return []
@@ -141,6 +153,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             runner.run(step)
             _done(step.name, t0)
         return 0
+
     _terminate_on_sigterm()
     return _locked(run, paths)
 
@@ -166,6 +179,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             console.print(f"  {kind}: {path}")
         _done("render", t0)
         return 0
+
     _terminate_on_sigterm()
     return _locked(run, paths)
 
@@ -175,25 +189,37 @@ def cmd_build(args: argparse.Namespace) -> int:
     from analysis.pipeline import build
 
     paths = _paths(args)
-    cfg = build.BuildConfig(paths=paths, force=args.force, renderer=args.renderer,
-                            synthetic=True if args.synthetic else None,
-                            describe=getattr(args, "describe", None))
+    cfg = build.BuildConfig(
+        paths=paths,
+        force=args.force,
+        renderer=args.renderer,
+        synthetic=True if args.synthetic else None,
+        describe=getattr(args, "describe", None),
+    )
     raw, synthetic = build.raw_root(cfg)
     if not synthetic:
         # User errors (layout, a measurement without params, no key) end here in one line
         # with exit 2, before anything is built (see cli.main).
         from analysis.ingest import process as ingest
         from analysis.core import measurements
+
         ingest.preflight(raw, measurements.load_all(paths))
     if synthetic:
-        console.print(f"[bold yellow]Data: synthetic twin[/] ({SYNTHETIC_BANNER}); "
-                      f"no registrations found in {paths.raw}")
+        console.print(
+            f"[bold yellow]Data: synthetic twin[/] ({SYNTHETIC_BANNER}); "
+            f"no registrations found in {paths.raw}"
+        )
     else:
         console.print(f"[bold]Data: real registrations[/] from {raw}")
     k = build.min_cell_size(cfg)
-    console.print(f"Disclosure control: minimum cell size {k}" + (
-        " (synthetic twin: every count shown)" if k <= 1 else
-        ", one suppression over the factsheets and the national figures"))
+    console.print(
+        f"Disclosure control: minimum cell size {k}"
+        + (
+            " (synthetic twin: every count shown)"
+            if k <= 1
+            else ", one suppression over the factsheets and the national figures"
+        )
+    )
 
     def show(res) -> None:
         mark = "[green]ran[/]" if res.ran else "[dim]skipped[/]"
@@ -210,7 +236,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     for w in ingest_warnings(paths.processed):
         console.print(f"[bold yellow]warning[/] {w}", soft_wrap=True)
-    console.print(f"report: {paths.report_output / 'report.html'}\n        {paths.report_output / 'report.pdf'}")
+    console.print(
+        f"report: {paths.report_output / 'report.html'}\n        {paths.report_output / 'report.pdf'}"
+    )
     _done("build", t0)
     return 0
 
@@ -250,7 +278,9 @@ def cmd_factsheets(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     _terminate_on_sigterm()
-    return _locked(lambda: factsheets.main(paths, location=args.location, measurement=args.measurement), paths)
+    return _locked(
+        lambda: factsheets.main(paths, location=args.location, measurement=args.measurement), paths
+    )
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -261,11 +291,22 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     t0 = time.perf_counter()
-    res = plan.run_plan(paths, args.plan or paths.params / "plan.yaml", setting=args.setting, nsim=args.nsim,
-                        scheduler=args.scheduler, workers=args.workers, from_params=args.from_params,
-                        outcomes=args.outcomes, months=args.months, locations=args.locations,
-                        changes=args.changes, cache_dir=paths.model_cache, progress=not args.no_progress,
-                        out=paths.build / "planning" / args.setting)
+    res = plan.run_plan(
+        paths,
+        args.plan or paths.params / "plan.yaml",
+        setting=args.setting,
+        nsim=args.nsim,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        from_params=args.from_params,
+        outcomes=args.outcomes,
+        months=args.months,
+        locations=args.locations,
+        changes=args.changes,
+        cache_dir=paths.model_cache,
+        progress=not args.no_progress,
+        out=paths.build / "planning" / args.setting,
+    )
     if res.synthetic:
         console.print(f"[bold yellow]{SYNTHETIC_BANNER}[/]")
     console.print(f"source: {res.truth.source}")
@@ -275,17 +316,29 @@ def cmd_plan(args: argparse.Namespace) -> int:
     for col in ("outcome", "months", "locations", "change", "power", "95% MC interval", "warnings", "failed"):
         table.add_column(col)
     for r in res.power.itertuples():
-        table.add_row(r.outcome, str(r.months), str(r.locations), f"{r.change:+.0%}",
-                      f"{r.power:.3f}", f"{r.ci_low:.3f}-{r.ci_high:.3f}", str(r.n_warning), str(r.n_failed))
+        table.add_row(
+            r.outcome,
+            str(r.months),
+            str(r.locations),
+            f"{r.change:+.0%}",
+            f"{r.power:.3f}",
+            f"{r.ci_low:.3f}-{r.ci_high:.3f}",
+            str(r.n_warning),
+            str(r.n_failed),
+        )
     console.print(table)
     for r in res.mdc.itertuples():
         what = f"{r.mdc:.1%}" if r.reached else f"not reached up to {r.largest_studied:.0%}"
-        console.print(f"  minimal detectable decline ({r.target:.0%} power) {r.outcome}, {r.months} months, "
-                      f"{r.locations} locations: {what}")
+        console.print(
+            f"  minimal detectable decline ({r.target:.0%} power) {r.outcome}, {r.months} months, "
+            f"{r.locations} locations: {what}"
+        )
     st = res.stats
-    console.print(f"tasks {st.tasks} (stored {st.from_store}, computed {st.computed}) on {st.workers} workers "
-                  f"[{st.scheduler}]; cluster start {st.start_seconds:.1f} s; "
-                  f"CPU in tasks {sum(st.task_seconds):.1f} s")
+    console.print(
+        f"tasks {st.tasks} (stored {st.from_store}, computed {st.computed}) on {st.workers} workers "
+        f"[{st.scheduler}]; cluster start {st.start_seconds:.1f} s; "
+        f"CPU in tasks {sum(st.task_seconds):.1f} s"
+    )
     for f in res.files:
         console.print(f"  {f}")
     _done("plan", t0)

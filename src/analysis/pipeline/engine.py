@@ -141,21 +141,43 @@ def client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
             yield c
         return
     # No dashboard (no port to collide with other users of the machine); worker logs only on errors.
-    with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as c:
+    with (
+        LocalCluster(
+            n_workers=int(workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as c,
+    ):
         yield c
 
 
 def _progress(total: int, initial: int, label: str, enabled: bool) -> Any:
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, desc=label, unit="taak", disable=not enabled,
-                mininterval=1.0, dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=label,
+        unit="taak",
+        disable=not enabled,
+        mininterval=1.0,
+        dynamic_ncols=True,
+    )
 
 
-def run(tasks: Sequence[Task], *, store: Path | None = None, scheduler: str | None = None,
-        workers: int = 2, progress: bool = True, label: str = "taken",
-        stats: RunStats | None = None) -> list[Any]:
+def run(
+    tasks: Sequence[Task],
+    *,
+    store: Path | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    progress: bool = True,
+    label: str = "taken",
+    stats: RunStats | None = None,
+) -> list[Any]:
     """Run ``tasks`` on Dask (or in this process with ``workers=0``); results in task order.
 
     Parameters
@@ -211,8 +233,16 @@ def run(tasks: Sequence[Task], *, store: Path | None = None, scheduler: str | No
     return [results[k] for k in keys]
 
 
-def _run_dask(todo: Sequence[Task], results: dict[str, Any], store: Path | None, scheduler: str | None,
-              workers: int, bar: Any, st: RunStats, t0: float) -> None:
+def _run_dask(
+    todo: Sequence[Task],
+    results: dict[str, Any],
+    store: Path | None,
+    scheduler: str | None,
+    workers: int,
+    bar: Any,
+    st: RunStats,
+    t0: float,
+) -> None:
     """Submit ``todo`` to a cluster and store each result as it arrives."""
     from distributed import as_completed
 

@@ -35,7 +35,18 @@ from analysis.pipeline.hashing import file_digest, frame_digest, json_digest
 from analysis.pipeline.incremental import Runner, Step, StepResult
 from analysis.core.paths import Paths
 from analysis.core.params import FactsheetParams
-from analysis.report.factsheets import decorate, item_columns, item_groups, make, plot_months, render, render_html, render_pdf, resource_text, work_dir  # noqa: F401 - re-exported
+from analysis.report.factsheets import (
+    decorate,  # noqa: F401
+    item_columns,  # noqa: F401
+    item_groups,  # noqa: F401
+    make,
+    plot_months,  # noqa: F401
+    render,  # noqa: F401
+    render_html,  # noqa: F401
+    render_pdf,  # noqa: F401
+    resource_text,  # noqa: F401
+    work_dir,
+)  # re-exported for callers of the pipeline
 
 NOTEBOOK = "factsheet.ipynb"
 WORKERS = 2
@@ -61,16 +72,23 @@ class Job:
 
     def parameters(self) -> dict[str, Any]:
         """Values for the notebook's ``parameters`` cell."""
-        return {"data_dir": str(self.paths.processed), "location": self.location,
-                "meting": self.measurement, "first_month": self.first_month,
-                "last_month": self.last_month, "min_cell_size": self.min_cell_size,
-                "lang": self.lang, "output_dir": str(self.paths.build),
-                "params_dir": str(self.paths.params)}
+        return {
+            "data_dir": str(self.paths.processed),
+            "location": self.location,
+            "meting": self.measurement,
+            "first_month": self.first_month,
+            "last_month": self.last_month,
+            "min_cell_size": self.min_cell_size,
+            "lang": self.lang,
+            "output_dir": str(self.paths.build),
+            "params_dir": str(self.paths.params),
+        }
 
     @property
     def outputs(self) -> list[Path]:
         """The HTML and the PDF."""
         from analysis.report.factsheets import location_file
+
         return [location_file(self.paths.factsheets, self.location, f".{ext}") for ext in ("html", "pdf")]
 
 
@@ -79,8 +97,10 @@ def run_job(job: Job) -> float:
     t0 = time.perf_counter()
     params = FactsheetParams(**job.parameters())
     built = params.paths()
-    if (built.processed.resolve() != Path(job.paths.processed).resolve()
-            or built.factsheets.resolve() != Path(job.paths.factsheets).resolve()):
+    if (
+        built.processed.resolve() != Path(job.paths.processed).resolve()
+        or built.factsheets.resolve() != Path(job.paths.factsheets).resolve()
+    ):
         raise ValueError(f"factsheet {job.location}: parameters do not reproduce the build's folders")
     make(params, job.hidden)
     return time.perf_counter() - t0
@@ -93,6 +113,7 @@ def code_digest(paths: Paths) -> str:
     The notebook is not an input: the build does not execute it (it calls the same function).
     """
     from analysis.core import deps
+
     return deps.code_digest(["analysis.pipeline.factsheets"], [], src=paths.root / "src")
 
 
@@ -111,9 +132,16 @@ def latest_measurement(paths: Paths) -> int:
     return max(measurements_mod.load_all(paths))
 
 
-def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_size: int | None = None,
-                    lang: str = "nl", locations: Sequence[str] | None = None,
-                    first_month: str | None = None, last_month: str | None = None) -> list[Step]:
+def factsheet_steps(
+    paths: Paths,
+    measurement: int | None = None,
+    *,
+    min_cell_size: int | None = None,
+    lang: str = "nl",
+    locations: Sequence[str] | None = None,
+    first_month: str | None = None,
+    last_month: str | None = None,
+) -> list[Step]:
     """One :class:`~analysis.pipeline.incremental.Step` per location (``factsheet-<LOC>``).
 
     The inputs of a location's step are exactly what its factsheet shows or is made from:
@@ -160,21 +188,30 @@ def factsheet_steps(paths: Paths, measurement: int | None = None, *, min_cell_si
         # an earlier build are removed, so none can be handed over by mistake.
         for old in list(paths.factsheets.glob("*.html")) + list(paths.factsheets.glob("*.pdf")):
             old.unlink()
-        print(f"warning: no factsheets written: {exc}. Review the national figures for "
-              f"counts below {k} (see docs/contracts.md, disclosure control).", flush=True)
+        print(
+            f"warning: no factsheets written: {exc}. Review the national figures for "
+            f"counts below {k} (see docs/contracts.md, disclosure control).",
+            flush=True,
+        )
         return []
-    shared = {"national": national, "code": code_digest(paths), "env": file_digest(paths.root / "pyproject.toml"),
-              "synthetic": str(data.synthetic),
-              "params": json_digest({"meting": measurement, "first": first, "last": last,
-                                     "k": k, "lang": lang})}
+    shared = {
+        "national": national,
+        "code": code_digest(paths),
+        "env": file_digest(paths.root / "pyproject.toml"),
+        "synthetic": str(data.synthetic),
+        "params": json_digest({"meting": measurement, "first": first, "last": last, "k": k, "lang": lang}),
+    }
     steps = []
     for loc in codes:
         own = tuple(sorted(dl.hidden_of(joint, loc))) if k > 1 else None
         job = Job(paths, loc, measurement, first, last, k, lang, own)
-        inputs = dict(shared, hidden=json_digest(own),
-                      registrations=frame_digest(reg[reg["locatie"] == loc]) if len(reg) else "absent",
-                      occupancy=frame_digest(occ[occ["locatie"] == loc]) if len(occ) else "absent",
-                      location=frame_digest(locs[locs["locatie"] == loc]) if len(locs) else "absent")
+        inputs = dict(
+            shared,
+            hidden=json_digest(own),
+            registrations=frame_digest(reg[reg["locatie"] == loc]) if len(reg) else "absent",
+            occupancy=frame_digest(occ[occ["locatie"] == loc]) if len(occ) else "absent",
+            location=frame_digest(locs[locs["locatie"] == loc]) if len(locs) else "absent",
+        )
         steps.append(Step(f"factsheet-{loc}", inputs, job.outputs, partial(run_in_worker, job)))
     return steps
 
@@ -210,8 +247,12 @@ def worker_pool(workers: int = WORKERS, log: Path | None = None) -> ProcessPoolE
         if _pool is None:
             if log is not None:
                 log.parent.mkdir(parents=True, exist_ok=True)
-            _pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=_SPAWN,
-                                        initializer=_worker_log, initargs=(str(log) if log else None,))
+            _pool = ProcessPoolExecutor(
+                max_workers=max(1, workers),
+                mp_context=_SPAWN,
+                initializer=_worker_log,
+                initargs=(str(log) if log else None,),
+            )
         return _pool
 
 
@@ -229,8 +270,14 @@ def run_in_worker(job: Job) -> float:
     return float(worker_pool().submit(run_job, job).result())
 
 
-def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
-              progress: bool = True, log: Path | None = None) -> list[StepResult]:
+def run_steps(
+    steps: Sequence[Step],
+    runner: Runner,
+    *,
+    workers: int = WORKERS,
+    progress: bool = True,
+    log: Path | None = None,
+) -> list[StepResult]:
     """Run the out-of-date steps on ``workers`` worker processes with a progress bar.
 
     Up-to-date steps are recorded as skipped; each step runs through ``runner`` (marked
@@ -246,8 +293,10 @@ def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
     errors: list[BaseException] = []
     worker_pool(workers, log)
     try:
-        with Progress(disable=not progress, transient=False) as bar, \
-                ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as threads:
+        with (
+            Progress(disable=not progress, transient=False) as bar,
+            ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as threads,
+        ):
             task = bar.add_task(f"factsheets ({len(todo)})", total=len(todo))
             futures = {threads.submit(runner.run, s): s for s in todo}
             for fut in as_completed(futures):
@@ -264,8 +313,15 @@ def run_steps(steps: Sequence[Step], runner: Runner, *, workers: int = WORKERS,
     return results
 
 
-def main(paths: Paths, location: str | None = None, measurement: int | None = None, *,
-         force: bool = False, workers: int = WORKERS, min_cell_size: int | None = None) -> int:
+def main(
+    paths: Paths,
+    location: str | None = None,
+    measurement: int | None = None,
+    *,
+    force: bool = False,
+    workers: int = WORKERS,
+    min_cell_size: int | None = None,
+) -> int:
     """``compendium factsheets [--location CODE] [--measurement N]``: build out-of-date factsheets.
 
     Returns
@@ -277,11 +333,15 @@ def main(paths: Paths, location: str | None = None, measurement: int | None = No
 
     console = Console(highlight=False)
     t0 = time.perf_counter()
-    steps = factsheet_steps(paths, measurement, locations=[location] if location else None,
-                            min_cell_size=min_cell_size)
-    results = run_steps(steps, Runner(paths.state, force=force), workers=workers,
-                        log=work_dir(paths) / "workers.log")
+    steps = factsheet_steps(
+        paths, measurement, locations=[location] if location else None, min_cell_size=min_cell_size
+    )
+    results = run_steps(
+        steps, Runner(paths.state, force=force), workers=workers, log=work_dir(paths) / "workers.log"
+    )
     ran = [r for r in results if r.ran]
-    console.print(f"factsheets: {len(ran)} built, {len(results) - len(ran)} up to date, "
-                  f"{time.perf_counter() - t0:.1f} s -> {paths.factsheets}")
+    console.print(
+        f"factsheets: {len(ran)} built, {len(results) - len(ran)} up to date, "
+        f"{time.perf_counter() - t0:.1f} s -> {paths.factsheets}"
+    )
     return 0

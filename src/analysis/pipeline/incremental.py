@@ -106,8 +106,9 @@ def build_lock(build: Path) -> Iterator[Path]:
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "?"
-            raise BuildLocked(f"another build is running in {build} (process {holder}); "
-                              "wait for it to finish") from None
+            raise BuildLocked(
+                f"another build is running in {build} (process {holder}); wait for it to finish"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))
@@ -221,8 +222,12 @@ class Runner:
         problems = [f"output missing: {m}" for m in missing] or (step.verify() if step.verify else [])
         if problems:
             raise StepFailed(f"{step.name}: outputs not verified: " + "; ".join(problems[:5]))
-        write_atomic(self._state_file(step), json.dumps(
-            {"status": "done", "digest": step.digest, "inputs": step.inputs}, indent=1, sort_keys=True))
+        write_atomic(
+            self._state_file(step),
+            json.dumps(
+                {"status": "done", "digest": step.digest, "inputs": step.inputs}, indent=1, sort_keys=True
+            ),
+        )
 
     def run(self, step: Step) -> StepResult:
         """Run ``step`` if needed, verify its outputs and record it."""

@@ -68,8 +68,13 @@ def read_plan(path: Path) -> dict[str, Any]:
     return plan
 
 
-def source_truth(paths: Paths, *, metingen: Sequence[int] | None = None, reference: int | None = None,
-                 cache_dir: Path | None = None) -> tuple[planning.Truth, bool]:
+def source_truth(
+    paths: Paths,
+    *,
+    metingen: Sequence[int] | None = None,
+    reference: int | None = None,
+    cache_dir: Path | None = None,
+) -> tuple[planning.Truth, bool]:
     """Fit (or load from the model store) the chapter-3 ``*_meting`` models and derive the truth."""
     from analysis.models import cache
     from analysis.models.fit import fit_many
@@ -83,16 +88,30 @@ def source_truth(paths: Paths, *, metingen: Sequence[int] | None = None, referen
         # with_lr=True: the same store keys as the primary fits of notebook 03 (hits, no refit)
         results = fit_many(specs, frames, with_lr=True)
     source = "geschatte modellen van hoofdstuk 3 (" + ", ".join(s.model_id for s in specs) + ")"
-    return planning.truth_from_results(results, frames.counts, frames.meting_levels, source), \
-        is_synthetic(paths.processed)
+    return planning.truth_from_results(results, frames.counts, frames.meting_levels, source), is_synthetic(
+        paths.processed
+    )
 
 
-def run_plan(paths: Paths, plan_file: Path, *, setting: str = "quick", nsim: int | None = None,
-             scheduler: str | None = None, workers: int = 2, from_params: bool = False,
-             outcomes: Sequence[str] | None = None, months: Sequence[int] | None = None,
-             locations: Sequence[int] | None = None, changes: Sequence[float] | None = None,
-             metingen: Sequence[int] | None = None, reference: int | None = None,
-             cache_dir: Path | None = None, out: Path | None = None, progress: bool = True) -> PlanResult:
+def run_plan(
+    paths: Paths,
+    plan_file: Path,
+    *,
+    setting: str = "quick",
+    nsim: int | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    from_params: bool = False,
+    outcomes: Sequence[str] | None = None,
+    months: Sequence[int] | None = None,
+    locations: Sequence[int] | None = None,
+    changes: Sequence[float] | None = None,
+    metingen: Sequence[int] | None = None,
+    reference: int | None = None,
+    cache_dir: Path | None = None,
+    out: Path | None = None,
+    progress: bool = True,
+) -> PlanResult:
     """Run the planning study of ``setting`` (overrides per argument) and write its CSVs.
 
     Parameters
@@ -127,23 +146,60 @@ def run_plan(paths: Paths, plan_file: Path, *, setting: str = "quick", nsim: int
     else:
         truth, synthetic = source_truth(paths, metingen=metingen, reference=reference, cache_dir=cache_dir)
     wanted = list(outcomes or s["outcomes"])
-    skipped = {o: f"het bronmodel {planning.OUTCOMES[o]} is niet interpreteerbaar "
-                  f"(oordeel '{truth.verdicts.get(planning.OUTCOMES[o], 'ontbreekt')}')"
-               for o in wanted if not truth.usable(o)}
-    designs = planning.designs_grid([o for o in wanted if o not in skipped], months or s["months"],
-                                    locations or s["locations"], changes or s["changes"])
-    study = planning.Study(designs, nsim=int(nsim or s["nsim"]), seed=int(plan["seed"]),
-                           alpha=float(plan.get("alpha", 0.05)), batch=int(plan.get("batch", 5)))
+    skipped = {
+        o: f"het bronmodel {planning.OUTCOMES[o]} is niet interpreteerbaar "
+        f"(oordeel '{truth.verdicts.get(planning.OUTCOMES[o], 'ontbreekt')}')"
+        for o in wanted
+        if not truth.usable(o)
+    }
+    designs = planning.designs_grid(
+        [o for o in wanted if o not in skipped],
+        months or s["months"],
+        locations or s["locations"],
+        changes or s["changes"],
+    )
+    study = planning.Study(
+        designs,
+        nsim=int(nsim or s["nsim"]),
+        seed=int(plan["seed"]),
+        alpha=float(plan.get("alpha", 0.05)),
+        batch=int(plan.get("batch", 5)),
+    )
     stats = engine.RunStats()
     store = paths.build / "cache" / "planning"
-    results = engine.run(study.tasks(truth), store=store, scheduler=scheduler, workers=workers,
-                         progress=progress, label="simulaties", stats=stats) if designs else []
+    results = (
+        engine.run(
+            study.tasks(truth),
+            store=store,
+            scheduler=scheduler,
+            workers=workers,
+            progress=progress,
+            label="simulaties",
+            stats=stats,
+        )
+        if designs
+        else []
+    )
     sims = planning.collect(results) if results else pd.DataFrame()
     target = float(plan.get("target_power", 0.8))
     power = planning.power_table(sims) if len(sims) else pd.DataFrame()
     mdc = planning.minimal_detectable_change(power, target) if len(power) else pd.DataFrame()
     from analysis import SYNTHETIC_BANNER
-    files = planning.write_outputs(out or paths.results / "planning", sims, power, mdc,
-                                   note=SYNTHETIC_BANNER if synthetic else "")
-    return PlanResult(truth, study, sims, power, mdc, skipped, stats, synthetic, files, setting, target,
-                      time.perf_counter() - t0)
+
+    files = planning.write_outputs(
+        out or paths.results / "planning", sims, power, mdc, note=SYNTHETIC_BANNER if synthetic else ""
+    )
+    return PlanResult(
+        truth,
+        study,
+        sims,
+        power,
+        mdc,
+        skipped,
+        stats,
+        synthetic,
+        files,
+        setting,
+        target,
+        time.perf_counter() - t0,
+    )

@@ -104,7 +104,11 @@ def _pseudonyms(processed: Path) -> set[str]:
         return set()
     reg = pd.read_parquet(path)
     col = next((c for c in ("jongere", "nummer_jongere", "pseudoniem") if c in reg.columns), None)
-    return set() if col is None else {str(v) for v in reg[col].dropna().unique() if len(str(v)) >= MIN_VALUE_LENGTH}
+    return (
+        set()
+        if col is None
+        else {str(v) for v in reg[col].dropna().unique() if len(str(v)) >= MIN_VALUE_LENGTH}
+    )
 
 
 def file_text(path: Path) -> str:
@@ -121,10 +125,19 @@ def check_values(path: Path, sensitive: set[str]) -> FileCheck:
     """Check 1: no sensitive value occurs in the file's text."""
     text = file_text(path)
     hits = sorted(v for v in sensitive if v in text)
-    reason = ("no value of an identifying or free-text column found" if not hits
-              else f"{len(hits)} value(s) of identifying or free-text columns found (values not shown)")
-    return FileCheck(path.name, f"no raw value of a masked column (>= {MIN_VALUE_LENGTH} characters)",
-                     len(sensitive), 0, not hits, reason)
+    reason = (
+        "no value of an identifying or free-text column found"
+        if not hits
+        else f"{len(hits)} value(s) of identifying or free-text columns found (values not shown)"
+    )
+    return FileCheck(
+        path.name,
+        f"no raw value of a masked column (>= {MIN_VALUE_LENGTH} characters)",
+        len(sensitive),
+        0,
+        not hits,
+        reason,
+    )
 
 
 def _count_columns(df: pd.DataFrame) -> list[str]:
@@ -163,17 +176,31 @@ def check_all(paths: Paths, raw: Path | None = None) -> list[FileCheck]:
         first = check_values(path, sensitive)
         if path.suffix == ".csv" and first.passed:
             second = check_cells(path, k)
-            out.append(FileCheck(path.name, f"{first.rule}; {second.rule}", first.cells_checked + second.cells_checked,
-                                 second.cells_suppressed, second.passed, f"{first.reason}; {second.reason}"))
+            out.append(
+                FileCheck(
+                    path.name,
+                    f"{first.rule}; {second.rule}",
+                    first.cells_checked + second.cells_checked,
+                    second.cells_suppressed,
+                    second.passed,
+                    f"{first.reason}; {second.reason}",
+                )
+            )
         else:
             out.append(first)
     return out
 
 
 def _markdown(checks: Iterable[FileCheck]) -> str:
-    rows = ["| file | rule | cells checked | cells suppressed | released | reason |", "|---|---|---|---|---|---|"]
-    rows += [f"| {c.file} | {c.rule} | {c.cells_checked} | {c.cells_suppressed} | {'yes' if c.passed else 'NO'} | "
-             f"{c.reason} |" for c in checks]
+    rows = [
+        "| file | rule | cells checked | cells suppressed | released | reason |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows += [
+        f"| {c.file} | {c.rule} | {c.cells_checked} | {c.cells_suppressed} | {'yes' if c.passed else 'NO'} | "
+        f"{c.reason} |"
+        for c in checks
+    ]
     return "# Output check of this release\n\n" + "\n".join(rows) + "\n"
 
 
@@ -196,11 +223,17 @@ def release(paths: Paths, raw: Path | None = None, out: Path | None = None) -> l
             sub.mkdir(exist_ok=True)
             shutil.copy2(src, sub / src.name)
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(asdict(checks[0]).keys()) if checks else ["file"], lineterminator="\n")
+    w = csv.DictWriter(
+        buf, fieldnames=list(asdict(checks[0]).keys()) if checks else ["file"], lineterminator="\n"
+    )
     w.writeheader()
     for c in checks:
-        w.writerow({k: (f"'{v}" if isinstance(v, str) and re.match(r"[=+\-@]", v) else v)
-                    for k, v in asdict(c).items()})
+        w.writerow(
+            {
+                k: (f"'{v}" if isinstance(v, str) and re.match(r"[=+\-@]", v) else v)
+                for k, v in asdict(c).items()
+            }
+        )
     (out / "checks.csv").write_text(buf.getvalue(), encoding="utf-8")
     (out / "CHECKS.md").write_text(_markdown(checks), encoding="utf-8")
     return checks

@@ -77,7 +77,13 @@ def declared_parameters(notebook: Path) -> list[str]:
         raise NotebookFailed(f"{notebook.name}: expected one cell tagged 'parameters', found {len(cells)}")
     names: list[str] = []
     for node in ast.parse(cells[0].source).body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
         names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
     return names
 
@@ -110,8 +116,15 @@ def execute(source: Path, target: Path, params: dict[str, Any], *, cwd: Path) ->
     try:
         with kernel_options() as kernel:
             pm.execute_notebook(
-                str(source), str(running), parameters=chosen, kernel_name="python3",
-                cwd=str(cwd), progress_bar=False, log_output=False, report_mode=False, **kernel,
+                str(source),
+                str(running),
+                parameters=chosen,
+                kernel_name="python3",
+                cwd=str(cwd),
+                progress_bar=False,
+                log_output=False,
+                report_mode=False,
+                **kernel,
             )
     except pm.PapermillExecutionError as exc:
         kept = _keep_failed(running, target)

@@ -31,15 +31,21 @@ def n_of(table: pd.DataFrame, code: str | int) -> int:
     return int(row(table, code)["n"])
 
 
-def pct_of(table: pd.DataFrame, code: str | int, lang: Lang = "nl",
-           decimals: int | None = None) -> str:
+def pct_of(table: pd.DataFrame, code: str | int, lang: Lang = "nl", decimals: int | None = None) -> str:
     """Formatted percentage of one category (report rounding unless ``decimals`` given)."""
     return nf.percent(float(row(table, code)["pct"]), lang, decimals)
 
 
-def distribution_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int = 0,
-                       decimals: int | None = None, header: str | None = None,
-                       drop_empty_missing: bool = True, total_row: bool = True) -> pd.DataFrame:
+def distribution_table(
+    table: pd.DataFrame,
+    *,
+    lang: Lang = "nl",
+    min_cell_size: int = 0,
+    decimals: int | None = None,
+    header: str | None = None,
+    drop_empty_missing: bool = True,
+    total_row: bool = True,
+) -> pd.DataFrame:
     """Display table of a distribution: label, n, % (+ a total row).
 
     Parameters
@@ -64,17 +70,20 @@ def distribution_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size:
         t = t[~((t["code"] == "na") & (t["n"] == 0))]
     total = int(t["n"].sum())
     t = suppress_counts(t, min_cell_size)
-    out = pd.DataFrame({
-        header or _hdr(lang, "Categorie", "Category"): t["label"].tolist(),
-        "n": [shown_count(v, min_cell_size) for v in t["n"]],
-        "%": ["" if pd.isna(p) else nf.percent(p, lang, decimals) for p in t["pct"]],
-    })
+    out = pd.DataFrame(
+        {
+            header or _hdr(lang, "Categorie", "Category"): t["label"].tolist(),
+            "n": [shown_count(v, min_cell_size) for v in t["n"]],
+            "%": ["" if pd.isna(p) else nf.percent(p, lang, decimals) for p in t["pct"]],
+        }
+    )
     if not total_row:
         return out
     base = _hdr(lang, "Totaal", "Total")
     total_pct = "" if t["pct"].isna().all() and len(t) else nf.percent(100.0, lang, decimals)
-    return pd.concat([out, pd.DataFrame({out.columns[0]: [base], "n": [str(total)],
-                                         "%": [total_pct]})], ignore_index=True)
+    return pd.concat(
+        [out, pd.DataFrame({out.columns[0]: [base], "n": [str(total)], "%": [total_pct]})], ignore_index=True
+    )
 
 
 def duration_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int = 0) -> pd.DataFrame:
@@ -82,10 +91,15 @@ def duration_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int
     t = suppress_counts(table, min_cell_size, derived=())
     hide = t["suppressed"]
     first = _hdr(lang, "Aanleiding (aantal)", "Reason (n)")
-    out = pd.DataFrame({first: [f"{lab} ({shown_count(n, min_cell_size)})"
-                                for lab, n in zip(t["label"], t["n"])]})
-    for stat, nl, en in [("min", "Min", "Min"), ("max", "Max", "Max"),
-                         ("mean", "Gemiddelde", "Mean"), ("median", "Mediaan", "Median")]:
+    out = pd.DataFrame(
+        {first: [f"{lab} ({shown_count(n, min_cell_size)})" for lab, n in zip(t["label"], t["n"])]}
+    )
+    for stat, nl, en in [
+        ("min", "Min", "Min"),
+        ("max", "Max", "Max"),
+        ("mean", "Gemiddelde", "Mean"),
+        ("median", "Mediaan", "Median"),
+    ]:
         out[_hdr(lang, nl, en)] = [("" if h else v) for v, h in zip(t[f"{stat}_hmm"], hide)]
     return out
 
@@ -94,8 +108,12 @@ def month_table(per_month: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
     """Registrations per month for display (month label, n)."""
     from analysis.present.figures import month_label
 
-    return pd.DataFrame({_hdr(lang, "Maand", "Month"): [month_label(m, lang) for m in per_month["maand"]],
-                         "n": per_month["n"].astype(int).tolist()})
+    return pd.DataFrame(
+        {
+            _hdr(lang, "Maand", "Month"): [month_label(m, lang) for m in per_month["maand"]],
+            "n": per_month["n"].astype(int).tolist(),
+        }
+    )
 
 
 def location_month_table(per_location: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
@@ -126,26 +144,35 @@ def coverage_table(coverage: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame
         if rec.ended_early:
             parts.append(_hdr(lang, "eerder gestopt", "ended early"))
         reasons.append(", ".join(parts))
-    return pd.DataFrame({
-        _hdr(lang, "Locatie", "Location"): short["locatie"].tolist(),
-        _hdr(lang, "Maanden", "Months"): short["months_registered"].astype(int).tolist(),
-        _hdr(lang, "Eerste maand", "First month"): short["first_month"].tolist(),
-        _hdr(lang, "Laatste maand", "Last month"): short["last_month"].tolist(),
-        _hdr(lang, "Reden", "Reason"): reasons,
-    })
+    return pd.DataFrame(
+        {
+            _hdr(lang, "Locatie", "Location"): short["locatie"].tolist(),
+            _hdr(lang, "Maanden", "Months"): short["months_registered"].astype(int).tolist(),
+            _hdr(lang, "Eerste maand", "First month"): short["first_month"].tolist(),
+            _hdr(lang, "Laatste maand", "Last month"): short["last_month"].tolist(),
+            _hdr(lang, "Reden", "Reason"): reasons,
+        }
+    )
 
 
 def missingness_table(table: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
     """Section 2.2 for display: item, n not registered, %."""
-    return pd.DataFrame({
-        _hdr(lang, "Onderdeel", "Item"): table["label"].tolist(),
-        _hdr(lang, "Niet ingevuld (n)", "Not registered (n)"): table["n_missing"].astype(int).tolist(),
-        "%": [nf.percent(p, lang, 1) for p in table["pct"]],
-    })
+    return pd.DataFrame(
+        {
+            _hdr(lang, "Onderdeel", "Item"): table["label"].tolist(),
+            _hdr(lang, "Niet ingevuld (n)", "Not registered (n)"): table["n_missing"].astype(int).tolist(),
+            "%": [nf.percent(p, lang, 1) for p in table["pct"]],
+        }
+    )
 
 
-def per_youth_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int = 0,
-                    bins: tuple[int, ...] = (1, 2, 3, 5, 10, 20)) -> pd.DataFrame:
+def per_youth_table(
+    table: pd.DataFrame,
+    *,
+    lang: Lang = "nl",
+    min_cell_size: int = 0,
+    bins: tuple[int, ...] = (1, 2, 3, 5, 10, 20),
+) -> pd.DataFrame:
     """Registrations per youth in classes (1, 2, 3-4, 5-9, ...), never one row per youth."""
     edges = list(bins) + [10**9]
     rows = []
@@ -155,8 +182,12 @@ def per_youth_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: in
         rows.append({"code": label, "label": label, "n": int(sel["n_youths"].sum())})
     t = pd.DataFrame(rows)
     t["pct"] = t["n"] / t["n"].sum() * 100 if t["n"].sum() else float("nan")
-    return distribution_table(t, lang=lang, min_cell_size=min_cell_size,
-                              header=_hdr(lang, "Afzonderingen per jongere", "Seclusions per youth"))
+    return distribution_table(
+        t,
+        lang=lang,
+        min_cell_size=min_cell_size,
+        header=_hdr(lang, "Afzonderingen per jongere", "Seclusions per youth"),
+    )
 
 
 def number(x: float, lang: Lang = "nl", decimals: int = 0) -> str:

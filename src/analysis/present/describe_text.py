@@ -50,24 +50,33 @@ def policy_fallback(requested: int, used: int | None) -> str:
         Latest earlier measurement with policy rows, or None when no measurement has them.
     """
     if used is None:
-        return (f"Voor {text.measurements([requested])} en de metingen daarvoor is geen beleidsbestand "
-                "(`beleid.csv`) aangeleverd; dit hoofdstuk kan daarom niet worden berekend.")
-    return (f"Voor {text.measurements([requested])} is geen beleidsbestand (`beleid.csv`) aangeleverd; "
-            f"dit hoofdstuk beschrijft daarom {text.measurements([used])}, de laatste meting met een "
-            "beleidsbestand.")
+        return (
+            f"Voor {text.measurements([requested])} en de metingen daarvoor is geen beleidsbestand "
+            "(`beleid.csv`) aangeleverd; dit hoofdstuk kan daarom niet worden berekend."
+        )
+    return (
+        f"Voor {text.measurements([requested])} is geen beleidsbestand (`beleid.csv`) aangeleverd; "
+        f"dit hoofdstuk beschrijft daarom {text.measurements([used])}, de laatste meting met een "
+        "beleidsbestand."
+    )
 
 
 def policy_supplied(meting: int, supplied: pd.DataFrame, rest: pd.DataFrame, lang: Lang = "nl") -> str:
     """Who described their policy, and how many rest moments the locations have."""
     n_yes, n_no = _n(supplied, 1), _n(supplied, 0)
     total = n_yes + n_no
-    lead = (f"In {text.measurements([meting])} beschreven alle {_locs(total)} hun beleid." if n_no == 0 else
-            f"In {text.measurements([meting])} {text.verb(n_yes, 'beschreef', 'beschreven')} {n_yes} van de "
-            f"{_locs(total)} hun beleid; {text.count_verb(n_no, 'locatie', 'locaties', 'leverde', 'leverden')} "
-            "niets aan.")
-    return (f"{lead} Naast de nachtrust {text.verb(_n(rest, 1), 'heeft', 'hebben')} "
-            f"{_with_pct(rest, 1, lang)} geen vast rustmoment overdag, {_with_pct(rest, 2, lang)} "
-            f"één rustmoment overdag en {_with_pct(rest, 3, lang)} twee rustmomenten overdag.")
+    lead = (
+        f"In {text.measurements([meting])} beschreven alle {_locs(total)} hun beleid."
+        if n_no == 0
+        else f"In {text.measurements([meting])} {text.verb(n_yes, 'beschreef', 'beschreven')} {n_yes} van de "
+        f"{_locs(total)} hun beleid; {text.count_verb(n_no, 'locatie', 'locaties', 'leverde', 'leverden')} "
+        "niets aan."
+    )
+    return (
+        f"{lead} Naast de nachtrust {text.verb(_n(rest, 1), 'heeft', 'hebben')} "
+        f"{_with_pct(rest, 1, lang)} geen vast rustmoment overdag, {_with_pct(rest, 2, lang)} "
+        f"één rustmoment overdag en {_with_pct(rest, 3, lang)} twee rustmomenten overdag."
+    )
 
 
 def _item(table: pd.DataFrame, item: str) -> pd.DataFrame:
@@ -79,21 +88,34 @@ def day_change(change: pd.DataFrame, unchanged: pd.DataFrame, lang: Lang = "nl")
     rest, amb = _item(unchanged, "rustmomenten"), _item(unchanged, "ambitie_overdag")
     closed = int(_item(unchanged, "gesloten")["n"].sum())
     n_unch, n_amb = _n(change, 4), _n(amb, 1)
-    parts = [f"Bij {_with_pct(change, 1, lang)} is een rustmoment overdag geschrapt, bij "
-             f"{_with_pct(change, 2, lang)} is het anders ingericht en bij {_with_pct(change, 3, lang)} "
-             "gebeurde allebei."]
+    parts = [
+        f"Bij {_with_pct(change, 1, lang)} is een rustmoment overdag geschrapt, bij "
+        f"{_with_pct(change, 2, lang)} is het anders ingericht en bij {_with_pct(change, 3, lang)} "
+        "gebeurde allebei."
+    ]
     if n_unch == 0:
         parts.append("Geen enkele locatie liet het beleid overdag ongemoeid.")
         return " ".join(parts)
-    parts.append(f"{text.capitalize(_with_pct(change, 4, lang))} {text.verb(n_unch, 'liet', 'lieten')} het "
-                 "beleid overdag ongemoeid; "
-                 + (f"van hen {text.verb(n_amb, 'heeft', 'hebben')} {text.count(n_amb, 'locatie', 'locaties')} "
-                    "wel de uitgesproken ambitie het te veranderen." if n_amb else
-                    "geen van hen sprak de ambitie uit het te veranderen."))
+    parts.append(
+        f"{text.capitalize(_with_pct(change, 4, lang))} {text.verb(n_unch, 'liet', 'lieten')} het "
+        "beleid overdag ongemoeid; "
+        + (
+            f"van hen {text.verb(n_amb, 'heeft', 'hebben')} {text.count(n_amb, 'locatie', 'locaties')} "
+            "wel de uitgesproken ambitie het te veranderen."
+            if n_amb
+            else "geen van hen sprak de ambitie uit het te veranderen."
+        )
+    )
     one, two = _n(rest, 2), _n(rest, 3)
-    tail = f"; {format_number(closed)} ervan {text.verb(closed, 'is', 'zijn')} inmiddels gesloten." if closed else "."
-    parts.append(f"In deze groep {text.verb(one, 'heeft', 'hebben')} {_locs(one)} één en {_locs(two)} twee "
-                 f"rustmomenten overdag{tail}")
+    tail = (
+        f"; {format_number(closed)} ervan {text.verb(closed, 'is', 'zijn')} inmiddels gesloten."
+        if closed
+        else "."
+    )
+    parts.append(
+        f"In deze groep {text.verb(one, 'heeft', 'hebben')} {_locs(one)} één en {_locs(two)} twee "
+        f"rustmomenten overdag{tail}"
+    )
     return " ".join(parts)
 
 
@@ -102,14 +124,22 @@ def night_change(change: pd.DataFrame, unchanged: pd.DataFrame, lang: Lang = "nl
     door = _item(unchanged, "nacht_deur")
     closed = int(_item(unchanged, "gesloten")["n"].sum())
     n_open, n_plan, n_same = _n(change, 1), _n(change, 2), _n(change, 3)
-    s = (f"{text.capitalize(_with_pct(change, 1, lang))} {text.verb(n_open, 'laat', 'laten')} de kamerdeur "
-         f"'s nachts (deels) open sinds deze meting, {_with_pct(change, 2, lang)} "
-         f"{text.verb(n_plan, 'heeft', 'hebben')} dat als voornemen uitgesproken en "
-         f"{_with_pct(change, 3, lang)} {text.verb(n_same, 'veranderde', 'veranderden')} niets.")
+    s = (
+        f"{text.capitalize(_with_pct(change, 1, lang))} {text.verb(n_open, 'laat', 'laten')} de kamerdeur "
+        f"'s nachts (deels) open sinds deze meting, {_with_pct(change, 2, lang)} "
+        f"{text.verb(n_plan, 'heeft', 'hebben')} dat als voornemen uitgesproken en "
+        f"{_with_pct(change, 3, lang)} {text.verb(n_same, 'veranderde', 'veranderden')} niets."
+    )
     if n_same:
-        s += (f" Binnen die laatste groep was de deur bij {_locs(_n(door, 1))} al open; bij "
-              f"{_locs(_n(door, 2))} gaat hij op slot"
-              + (f" (van deze locaties {text.verb(closed, 'is', 'zijn')} er {closed} gesloten)." if closed else "."))
+        s += (
+            f" Binnen die laatste groep was de deur bij {_locs(_n(door, 1))} al open; bij "
+            f"{_locs(_n(door, 2))} gaat hij op slot"
+            + (
+                f" (van deze locaties {text.verb(closed, 'is', 'zijn')} er {closed} gesloten)."
+                if closed
+                else "."
+            )
+        )
     return s
 
 
@@ -117,44 +147,71 @@ def factors(title: str, table: pd.DataFrame) -> str:
     """How many different factors were named, by how many locations with data."""
     named = int((table["n"] > 0).sum())
     base = int(table["denominator"].iloc[0]) if len(table) else 0
-    return (f"{title}: {text.count(named, 'factor', 'verschillende factoren', zero='geen factoren')} genoemd "
-            f"door {_locs(base)} met gegevens.")
+    return (
+        f"{title}: {text.count(named, 'factor', 'verschillende factoren', zero='geen factoren')} genoemd "
+        f"door {_locs(base)} met gegevens."
+    )
 
 
 # --- chapter 2 -------------------------------------------------------------------------------------
 def period(meting: int, months: Sequence[str], n_outside: int, lang: Lang = "nl") -> str:
     """The measurement and its period, and the registrations outside it."""
-    s = (f"{text.capitalize(text.measurements([meting]))}: {month_label(months[0], lang)} tot en met "
-         f"{month_label(months[-1], lang)} ({text.count(len(months), 'maand', 'maanden')}).")
+    s = (
+        f"{text.capitalize(text.measurements([meting]))}: {month_label(months[0], lang)} tot en met "
+        f"{month_label(months[-1], lang)} ({text.count(len(months), 'maand', 'maanden')})."
+    )
     if n_outside:
-        s += (f" {text.capitalize(text.count(n_outside, 'registratie', 'registraties'))} van deze meting "
-              f"{text.verb(n_outside, 'valt', 'vallen')} buiten die periode en "
-              f"{text.verb(n_outside, 'telt', 'tellen')} niet mee.")
+        s += (
+            f" {text.capitalize(text.count(n_outside, 'registratie', 'registraties'))} van deze meting "
+            f"{text.verb(n_outside, 'valt', 'vallen')} buiten die periode en "
+            f"{text.verb(n_outside, 'telt', 'tellen')} niet mee."
+        )
     return s
 
 
-def totals(meting: int, n_registrations: int, per_month: pd.DataFrame, coverage: pd.DataFrame,
-           n_months: int, lang: Lang = "nl") -> str:
+def totals(
+    meting: int,
+    n_registrations: int,
+    per_month: pd.DataFrame,
+    coverage: pd.DataFrame,
+    n_months: int,
+    lang: Lang = "nl",
+) -> str:
     """Total, first and last month (with the direction), and locations that registered fewer months."""
     if n_registrations == 0:
-        return (f"In {text.measurements([meting])} is geen enkele ongeplande gedwongen afzondering vastgelegd "
-                f"({_locs(len(coverage))}).")
+        return (
+            f"In {text.measurements([meting])} is geen enkele ongeplande gedwongen afzondering vastgelegd "
+            f"({_locs(len(coverage))})."
+        )
     first, last = int(per_month["n"].iloc[0]), int(per_month["n"].iloc[-1])
-    s = (f"In {text.measurements([meting])} {text.verb(n_registrations, 'is', 'zijn')} "
-         f"{text.count(n_registrations, 'ongeplande gedwongen afzondering', 'ongeplande gedwongen afzonderingen')} "
-         f"vastgelegd door {_locs(len(coverage))}. In de eerste maand ({month_label(per_month['maand'].iloc[0], lang)}) "
-         f"{text.verb(first, 'was', 'waren')} het er {format_number(first) if first else 'geen'}, in de laatste "
-         f"({month_label(per_month['maand'].iloc[-1], lang)}) {format_number(last) if last else 'geen'}"
-         + (", evenveel." if first == last else f", {text.compare(last, first, words='meer')} dan in de eerste."))
+    s = (
+        f"In {text.measurements([meting])} {text.verb(n_registrations, 'is', 'zijn')} "
+        f"{text.count(n_registrations, 'ongeplande gedwongen afzondering', 'ongeplande gedwongen afzonderingen')} "
+        f"vastgelegd door {_locs(len(coverage))}. In de eerste maand ({month_label(per_month['maand'].iloc[0], lang)}) "
+        f"{text.verb(first, 'was', 'waren')} het er {format_number(first) if first else 'geen'}, in de laatste "
+        f"({month_label(per_month['maand'].iloc[-1], lang)}) {format_number(last) if last else 'geen'}"
+        + (
+            ", evenveel."
+            if first == last
+            else f", {text.compare(last, first, words='meer')} dan in de eerste."
+        )
+    )
     short = coverage[coverage["months_registered"] < coverage["months_period"]]
     if not len(short):
         return s + f" Alle locaties registreerden alle {text.count(n_months, 'maand', 'maanden')}."
     late, early = int(short["late_start"].sum()), int(short["ended_early"].sum())
-    why = [p for p in (f"{format_number(late)} {text.verb(late, 'begon', 'begonnen')} later" if late else "",
-                       f"{format_number(early)} {text.verb(early, 'stopte', 'stopten')} eerder" if early else "")
-           if p]
-    s += (f" {text.capitalize(text.count_verb(len(short), 'locatie', 'locaties', 'registreerde', 'registreerden'))} "
-          f"minder dan {text.count(n_months, 'maand', 'maanden')}" + (f": {text.join(why)}." if why else "."))
+    why = [
+        p
+        for p in (
+            f"{format_number(late)} {text.verb(late, 'begon', 'begonnen')} later" if late else "",
+            f"{format_number(early)} {text.verb(early, 'stopte', 'stopten')} eerder" if early else "",
+        )
+        if p
+    ]
+    s += (
+        f" {text.capitalize(text.count_verb(len(short), 'locatie', 'locaties', 'registreerde', 'registreerden'))} "
+        f"minder dan {text.count(n_months, 'maand', 'maanden')}" + (f": {text.join(why)}." if why else ".")
+    )
     return s
 
 
@@ -162,17 +219,19 @@ def youths(stats: dict[str, float], lang: Lang = "nl") -> str:
     """Unique youths at the locations that registered a youth number."""
     with_id, without = int(stats["n_locations_with_id"]), int(stats["n_locations_without_id"])
     extra = f", {_locs(without)} nooit" if without else ""
-    return (f"{text.capitalize(_locs(with_id))} {text.verb(with_id, 'legde', 'legden')} bij elke afzondering "
-            f"een jongerennummer vast{extra}. Bij {'die locatie' if with_id == 1 else 'die locaties'} gaat het om "
-            f"{text.count(int(stats['n_registrations']), 'afzondering', 'afzonderingen')} van "
-            f"{text.count(int(stats['n_youths']), 'jongere', 'verschillende jongeren')}. Per jongere loopt het "
-            f"uiteen van {format_number(stats['min_per_youth'])} tot "
-            f"{text.count(int(stats['max_per_youth']), 'afzondering', 'afzonderingen')}; de jongere met de "
-            f"meeste werd afgezonderd binnen een periode van "
-            f"{text.count(int(stats['max_youth_span_days']), 'dag', 'dagen')}. Hoe lang elke jongere verbleef "
-            "is niet bekend, alleen de gemiddelde bezetting per maand "
-            f"({pr.number(stats['mean_occupancy'], lang, 1)} jongeren over alle locaties); hoeveel jongeren "
-            "nooit werden afgezonderd is daarom niet te zeggen.")
+    return (
+        f"{text.capitalize(_locs(with_id))} {text.verb(with_id, 'legde', 'legden')} bij elke afzondering "
+        f"een jongerennummer vast{extra}. Bij {'die locatie' if with_id == 1 else 'die locaties'} gaat het om "
+        f"{text.count(int(stats['n_registrations']), 'afzondering', 'afzonderingen')} van "
+        f"{text.count(int(stats['n_youths']), 'jongere', 'verschillende jongeren')}. Per jongere loopt het "
+        f"uiteen van {format_number(stats['min_per_youth'])} tot "
+        f"{text.count(int(stats['max_per_youth']), 'afzondering', 'afzonderingen')}; de jongere met de "
+        f"meeste werd afgezonderd binnen een periode van "
+        f"{text.count(int(stats['max_youth_span_days']), 'dag', 'dagen')}. Hoe lang elke jongere verbleef "
+        "is niet bekend, alleen de gemiddelde bezetting per maand "
+        f"({pr.number(stats['mean_occupancy'], lang, 1)} jongeren over alle locaties); hoeveel jongeren "
+        "nooit werden afgezonderd is daarom niet te zeggen."
+    )
 
 
 def most_missing(missing: pd.DataFrame, lang: Lang = "nl") -> str:
@@ -181,20 +240,31 @@ def most_missing(missing: pd.DataFrame, lang: Lang = "nl") -> str:
         return "Geen enkel onderdeel bleef leeg."
     ordered = text.by_frequency(zip(missing.index, missing["n_missing"]))
     worst = missing.loc[ordered[0][0]]
-    return (f"Het vaakst leeg bleef *{worst['label']}* ({format_number(worst['n_missing'])} keer, "
-            f"{format_pct(worst['pct'], lang, 1)}).")
+    return (
+        f"Het vaakst leeg bleef *{worst['label']}* ({format_number(worst['n_missing'])} keer, "
+        f"{format_pct(worst['pct'], lang, 1)})."
+    )
 
 
 def distribution(lead: str, table: pd.DataFrame, lang: Lang = "nl") -> str:
     """Categories in computed descending order with % and n, then the missing ones."""
     known = table[(table["code"].astype(str) != "na") & (table["n"] > 0)]
     ordered = text.by_frequency(zip(known["code"].astype(str), known["n"]))
-    parts = [f"{pr.row(table, code)['label']} {pr.pct_of(table, code, lang)} (n = {format_number(n)})"
-             for code, n in ordered]
-    body = ("In aflopende volgorde: " + "; ".join(parts) + ". ") if parts else "Geen enkele categorie is ingevuld. "
+    parts = [
+        f"{pr.row(table, code)['label']} {pr.pct_of(table, code, lang)} (n = {format_number(n)})"
+        for code, n in ordered
+    ]
+    body = (
+        ("In aflopende volgorde: " + "; ".join(parts) + ". ")
+        if parts
+        else "Geen enkele categorie is ingevuld. "
+    )
     n_na = _n(table, "na")
-    tail = (f"Niet ingevuld: {format_number(n_na)} keer ({pr.pct_of(table, 'na', lang)})." if n_na
-            else "Niets bleef leeg.")
+    tail = (
+        f"Niet ingevuld: {format_number(n_na)} keer ({pr.pct_of(table, 'na', lang)})."
+        if n_na
+        else "Niets bleef leeg."
+    )
     return f"{lead} {body}{tail}"
 
 
@@ -205,12 +275,16 @@ def room_by_reason(rb: pd.DataFrame, lang: Lang = "nl") -> str:
     if own.empty:
         return "Bij geen enkele aanleiding is een ruimte vastgelegd."
     lo, hi = own.loc[own["pct"].idxmin()], own.loc[own["pct"].idxmax()]
-    s = (f"Het aandeel afzonderingen op de eigen kamer varieert van {pr.number(lo['pct'], lang)}% bij "
-         f"{lo['reason_label']} tot {pr.number(hi['pct'], lang)}% bij {hi['reason_label']}.")
+    s = (
+        f"Het aandeel afzonderingen op de eigen kamer varieert van {pr.number(lo['pct'], lang)}% bij "
+        f"{lo['reason_label']} tot {pr.number(hi['pct'], lang)}% bij {hi['reason_label']}."
+    )
     if len(iso) and iso["n"].max() > 0:
         top = iso.loc[iso["pct"].idxmax()]
-        s += (f" De isoleer- of separeerruimte wordt naar verhouding het vaakst gebruikt bij {top['reason_label']} "
-              f"({pr.number(top['pct'], lang)}%, n = {format_number(top['n'])} van {format_number(top['denominator'])}).")
+        s += (
+            f" De isoleer- of separeerruimte wordt naar verhouding het vaakst gebruikt bij {top['reason_label']} "
+            f"({pr.number(top['pct'], lang)}%, n = {format_number(top['n'])} van {format_number(top['denominator'])})."
+        )
     return s
 
 
@@ -223,16 +297,20 @@ def start_hours(values: dict[str, float], hours: pd.DataFrame) -> str:
     if "ch2.fig07.time.peak1" not in values:
         return ""
     top = int(hours["n"].max())
-    return (f"Vanaf ongeveer {_hhmm(values['ch2.fig07.time.rise_start'])} neemt het aantal afzonderingen toe. "
-            f"De twee hoogste pieken liggen rond {_hhmm(values['ch2.fig07.time.peak1'])} en tussen "
-            f"{_hhmm(values['ch2.fig07.time.peak2_start'])} en {_hhmm(values['ch2.fig07.time.peak2_end'])}; "
-            f"het drukste uur telt {text.count(top, 'afzondering', 'afzonderingen')}.")
+    return (
+        f"Vanaf ongeveer {_hhmm(values['ch2.fig07.time.rise_start'])} neemt het aantal afzonderingen toe. "
+        f"De twee hoogste pieken liggen rond {_hhmm(values['ch2.fig07.time.peak1'])} en tussen "
+        f"{_hhmm(values['ch2.fig07.time.peak2_start'])} en {_hhmm(values['ch2.fig07.time.peak2_end'])}; "
+        f"het drukste uur telt {text.count(top, 'afzondering', 'afzonderingen')}."
+    )
 
 
 def duration(tab: pd.DataFrame) -> str:
     """Why the median, and which reason has the longest median duration."""
-    s = ("Een paar zeer lange afzonderingen trekken het gemiddelde omhoog; de mediaan (de helft duurt korter, "
-         "de helft langer) is daarom de betere maat.")
+    s = (
+        "Een paar zeer lange afzonderingen trekken het gemiddelde omhoog; de mediaan (de helft duurt korter, "
+        "de helft langer) is daarom de betere maat."
+    )
     known = tab.dropna(subset=["median"])
     if known.empty:
         return s
@@ -245,12 +323,16 @@ def note_2359(n: int) -> str:
     """Table note on the software default duration of 23:59."""
     if n == 0:
         return "Een duur van 23:59 (de standaardwaarde van de registratiesoftware voor een hele dag) komt niet voor."
-    return (f"Een duur van 23:59 komt {format_number(n)} keer voor. De registratiesoftware vult die waarde in "
-            "als één hele dag als duur wordt opgegeven; het is dus geen gemeten duur.")
+    return (
+        f"Een duur van 23:59 komt {format_number(n)} keer voor. De registratiesoftware vult die waarde in "
+        "als één hele dag als duur wordt opgegeven; het is dus geen gemeten duur."
+    )
 
 
 def evaluation_base(n: int) -> str:
     """Why the next figure has a smaller denominator."""
-    return ("Of de jongere bij de evaluatie betrokken was, is alleen zinvol als er een evaluatie is geweest of "
-            f"gepland is; dat geldt voor {text.count(n, 'afzondering', 'afzonderingen')}, de noemer van de "
-            "volgende figuur.")
+    return (
+        "Of de jongere bij de evaluatie betrokken was, is alleen zinvol als er een evaluatie is geweest of "
+        f"gepland is; dat geldt voor {text.count(n, 'afzondering', 'afzonderingen')}, de noemer van de "
+        "volgende figuur."
+    )

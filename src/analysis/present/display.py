@@ -74,14 +74,21 @@ def pipe_table(df: pd.DataFrame, lang: Lang = "nl", align: Sequence[str] | None 
         align = [_alignment(df[c]) for c in df.columns]
     rows = [[_escape(nf.cell(v, lang)) for v in rec] for rec in df.itertuples(index=False)]
     header = "| " + " | ".join(_escape(c) for c in cols) + " |"
-    rule = "|" + "|".join(("-" * max(3, len(c)) + ":") if a == "r" else (":" + "-" * max(3, len(c)))
-                          for c, a in zip(cols, align)) + "|"
+    rule = (
+        "|"
+        + "|".join(
+            ("-" * max(3, len(c)) + ":") if a == "r" else (":" + "-" * max(3, len(c)))
+            for c, a in zip(cols, align)
+        )
+        + "|"
+    )
     body = ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join([header, rule, *body])
 
 
-def table_markdown(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None,
-                   lang: Lang = "nl") -> str:
+def table_markdown(
+    df: pd.DataFrame, *, label: str, caption: str, note: str | None = None, lang: Lang = "nl"
+) -> str:
     """Markdown of a captioned, labelled table (see module docstring)."""
     parts = [pipe_table(df, lang), "", f": {caption} {{#tbl-{label}}}"]
     if note:
@@ -130,8 +137,7 @@ def _emit(markdown: str, metadata: dict[str, Any] | None = None) -> None:
     ipy_display(bundle, raw=True, metadata={"text/markdown": metadata} if metadata else None)
 
 
-def table(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None,
-          lang: Lang = "nl") -> None:
+def table(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None, lang: Lang = "nl") -> None:
     """Show a table: pipe table + ``: caption {#tbl-label}`` (+ ``*Noot.*`` paragraph)."""
     _emit(table_markdown(df, label=label, caption=caption, note=note, lang=lang))
 
@@ -170,5 +176,7 @@ def metadata(function: str | Any, result: str | None = None, lang: Lang = "nl") 
     """
     if callable(function):
         function = f"{function.__module__}.{function.__qualname__}"
-    _emit(provenance_markdown(str(function), result, lang),
-          metadata={"provenance": {"function": str(function), "result": result}})
+    _emit(
+        provenance_markdown(str(function), result, lang),
+        metadata={"provenance": {"function": str(function), "result": result}},
+    )

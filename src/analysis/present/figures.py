@@ -50,8 +50,9 @@ class FigurePaths:
     png: Path | None
 
 
-def category_style(code: str | int, field: str | codebook.Field,
-                   resource: str = "registraties") -> tuple[str, str]:
+def category_style(
+    code: str | int, field: str | codebook.Field, resource: str = "registraties"
+) -> tuple[str, str]:
     """Colour and hatch of a category, as the codebook gives them.
 
     Parameters
@@ -85,7 +86,7 @@ def _field_of(table: pd.DataFrame, field: str | None, what: str) -> str:
 
 def _is_dark(colour: str) -> bool:
     """True when white text reads better than black on ``colour`` (luma of the gamma-encoded RGB below 0.4)."""
-    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.4
 
 
@@ -93,10 +94,18 @@ def _is_dark(colour: str) -> bool:
 def style() -> Iterator[None]:
     """Matplotlib settings shared by all figures (fonts, no top/right spines, light grid)."""
     rc = {
-        "font.family": "DejaVu Sans", "font.size": 10, "axes.titlesize": 11,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": False,
-        "grid.color": "#e0e0e0", "grid.linewidth": 0.6, "hatch.linewidth": 0.6,
-        "hatch.color": "white", "svg.fonttype": "none", "figure.dpi": 100,
+        "font.family": "DejaVu Sans",
+        "font.size": 10,
+        "axes.titlesize": 11,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": False,
+        "grid.color": "#e0e0e0",
+        "grid.linewidth": 0.6,
+        "hatch.linewidth": 0.6,
+        "hatch.color": "white",
+        "svg.fonttype": "none",
+        "figure.dpi": 100,
         "svg.hashsalt": "ik-laat-je-niet-alleen",
     }
     with plt.rc_context(rc):
@@ -114,8 +123,7 @@ def month_label(ym: str, lang: Lang = "nl") -> str:
     return f"{(MONTHS_NL if lang == 'nl' else MONTHS_EN)[int(m) - 1]} {y}"
 
 
-def caption(text: str, *, synthetic: bool = False, n: int | None = None,
-            lang: Lang = "nl") -> str:
+def caption(text: str, *, synthetic: bool = False, n: int | None = None, lang: Lang = "nl") -> str:
     """Figure caption: the title, the base (N) and the synthetic-data banner when it applies."""
     out = text
     if n is not None:
@@ -126,8 +134,18 @@ def caption(text: str, *, synthetic: bool = False, n: int | None = None,
 
 
 def _watermark(fig: plt.Figure) -> None:
-    fig.text(0.5, 0.5, SYNTHETIC_BANNER, fontsize=20, color="#b22222", alpha=0.13,
-             ha="center", va="center", rotation=20, zorder=100)
+    fig.text(
+        0.5,
+        0.5,
+        SYNTHETIC_BANNER,
+        fontsize=20,
+        color="#b22222",
+        alpha=0.13,
+        ha="center",
+        va="center",
+        rotation=20,
+        zorder=100,
+    )
 
 
 def save(fig: plt.Figure, stem: Path, *, synthetic: bool = False, png: bool = True) -> FigurePaths:
@@ -154,9 +172,15 @@ def _bar_text(pct: float, n: int, lang: Lang) -> str:
     return f"{nf.percent(pct, lang)} (n = {n})"
 
 
-def bar_distribution(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
-                     synthetic: bool = False, xlabel: str | None = None,
-                     field: str | None = None) -> FigurePaths:
+def bar_distribution(
+    table: pd.DataFrame,
+    stem: Path,
+    *,
+    lang: Lang = "nl",
+    synthetic: bool = False,
+    xlabel: str | None = None,
+    field: str | None = None,
+) -> FigurePaths:
     """Horizontal bars of a distribution (``code``, ``label``, ``n``, ``pct``), missing last.
 
     Horizontal bars leave room for the long Dutch labels; the largest category stands on
@@ -177,15 +201,17 @@ def bar_distribution(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
         ax.set_yticks(range(len(t)), t["label"].tolist())
         ax.set_xlim(0, max(float(t["pct"].max()) * 1.3, 10))
         ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
-        ax.set_xlabel(xlabel or ("Percentage van de registraties" if lang == "nl"
-                                 else "Percentage of registrations"))
+        ax.set_xlabel(
+            xlabel or ("Percentage van de registraties" if lang == "nl" else "Percentage of registrations")
+        )
         ax.grid(axis="x")
         ax.set_axisbelow(True)
         return save(fig, stem, synthetic=synthetic)
 
 
-def bar_per_month(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
-                  synthetic: bool = False) -> FigurePaths:
+def bar_per_month(
+    table: pd.DataFrame, stem: Path, *, lang: Lang = "nl", synthetic: bool = False
+) -> FigurePaths:
     """Figure 1: registrations per month (``maand``, ``n``) as labelled bars."""
     with style():
         fig, ax = plt.subplots(figsize=(7.2, 3.4))
@@ -201,10 +227,17 @@ def bar_per_month(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
         return save(fig, stem, synthetic=synthetic)
 
 
-def stacked_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_code",
-                     group_label: str = "reason_label", lang: Lang = "nl",
-                     synthetic: bool = False, legend_title: str | None = None,
-                     field: str | None = None) -> FigurePaths:
+def stacked_by_group(
+    table: pd.DataFrame,
+    stem: Path,
+    *,
+    group: str = "reason_code",
+    group_label: str = "reason_label",
+    lang: Lang = "nl",
+    synthetic: bool = False,
+    legend_title: str | None = None,
+    field: str | None = None,
+) -> FigurePaths:
     """Figure 6: 100% stacked bars, one per group (reason), segments per category (room).
 
     Missing-category rows (``code == "na"``, ``pct`` NaN) are left out of the bars, as in
@@ -221,14 +254,30 @@ def stacked_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_co
             for rec in t[t[group] == g].itertuples(index=False):
                 pct = 0.0 if pd.isna(rec.pct) else float(rec.pct)
                 colour, hatch = category_style(rec.code, name)
-                ax.barh(y, pct, left=left, color=colour, hatch=hatch, edgecolor="white",
-                        linewidth=0.5, label=rec.label if y == 0 else None)
+                ax.barh(
+                    y,
+                    pct,
+                    left=left,
+                    color=colour,
+                    hatch=hatch,
+                    edgecolor="white",
+                    linewidth=0.5,
+                    label=rec.label if y == 0 else None,
+                )
                 if pct >= 7:
                     dark = _is_dark(colour)
-                    ax.text(left + pct / 2, y, nf.percent(pct, lang), ha="center", va="center",
-                            fontsize=8, color="white" if dark else "black",
-                            bbox=None if dark else dict(boxstyle="round,pad=0.1", fc="white",
-                                                        ec="none", alpha=0.7))
+                    ax.text(
+                        left + pct / 2,
+                        y,
+                        nf.percent(pct, lang),
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if dark else "black",
+                        bbox=None
+                        if dark
+                        else dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7),
+                    )
                 left += pct
         labels = []
         for g in groups:
@@ -238,13 +287,20 @@ def stacked_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_co
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
         # Legend under the axis (in axis coordinates, scaled so the gap does not grow with groups).
-        ax.legend(title=legend_title, loc="upper center", bbox_to_anchor=(0.5, -0.25 / len(groups) ** 0.5),
-                  ncol=3, frameon=False, fontsize=9)
+        ax.legend(
+            title=legend_title,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.25 / len(groups) ** 0.5),
+            ncol=3,
+            frameon=False,
+            fontsize=9,
+        )
         return save(fig, stem, synthetic=synthetic)
 
 
-def bar_per_hour(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
-                 synthetic: bool = False) -> FigurePaths:
+def bar_per_hour(
+    table: pd.DataFrame, stem: Path, *, lang: Lang = "nl", synthetic: bool = False
+) -> FigurePaths:
     """Figure 7: registrations by start hour (``hour``, ``n``)."""
     with style():
         fig, ax = plt.subplots(figsize=(7.6, 3.4))
@@ -259,9 +315,16 @@ def bar_per_hour(table: pd.DataFrame, stem: Path, *, lang: Lang = "nl",
         return save(fig, stem, synthetic=synthetic)
 
 
-def hour_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_code",
-                  group_label: str = "reason_label", lang: Lang = "nl",
-                  synthetic: bool = False, group_field: str = "aanleiding") -> FigurePaths:
+def hour_by_group(
+    table: pd.DataFrame,
+    stem: Path,
+    *,
+    group: str = "reason_code",
+    group_label: str = "reason_label",
+    lang: Lang = "nl",
+    synthetic: bool = False,
+    group_field: str = "aanleiding",
+) -> FigurePaths:
     """Figure 8: start hour per reason as small multiples (share of the reason per hour).
 
     ``group_field`` is the codebook field of the groups' codes (it gives their colours).
@@ -278,26 +341,40 @@ def hour_by_group(table: pd.DataFrame, stem: Path, *, group: str = "reason_code"
         for ax, g in zip(np.ravel(axes), groups):
             sub = t[t[group] == g]
             colour, hatch = category_style(g, group_field)
-            ax.bar(sub["hour"], sub["pct"].fillna(0), color=colour, hatch=hatch,
-                   edgecolor="white", linewidth=0.3, width=0.9, align="edge")
-            ax.set_title(f"{sub[group_label].iloc[0]} (n = {int(sub['denominator'].iloc[0])})",
-                         fontsize=9)
+            ax.bar(
+                sub["hour"],
+                sub["pct"].fillna(0),
+                color=colour,
+                hatch=hatch,
+                edgecolor="white",
+                linewidth=0.3,
+                width=0.9,
+                align="edge",
+            )
+            ax.set_title(f"{sub[group_label].iloc[0]} (n = {int(sub['denominator'].iloc[0])})", fontsize=9)
             ax.yaxis.set_major_formatter(number_formatter(lang, suffix="%"))
             ax.set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)], fontsize=8)
             ax.set_xlim(0, 24)
             ax.tick_params(axis="y", labelsize=8)
-        for ax in np.ravel(axes)[len(groups):]:
+        for ax in np.ravel(axes)[len(groups) :]:
             ax.set_visible(False)
         fig.supxlabel("Uur van aanvang" if lang == "nl" else "Start hour", fontsize=9)
-        fig.supylabel("Percentage binnen aanleiding" if lang == "nl" else "Share within reason",
-                      fontsize=9)
+        fig.supylabel("Percentage binnen aanleiding" if lang == "nl" else "Share within reason", fontsize=9)
         fig.tight_layout()
         return save(fig, stem, synthetic=synthetic)
 
 
-def lines_per_group(table: pd.DataFrame, stem: Path, *, x: str, y: str, group: str,
-                    lang: Lang = "nl", synthetic: bool = False,
-                    xticklabels: Sequence[str] | None = None) -> FigurePaths:
+def lines_per_group(
+    table: pd.DataFrame,
+    stem: Path,
+    *,
+    x: str,
+    y: str,
+    group: str,
+    lang: Lang = "nl",
+    synthetic: bool = False,
+    xticklabels: Sequence[str] | None = None,
+) -> FigurePaths:
     """Small helper for per-location trends (factsheets, appendix): one grey line per group."""
     with style():
         fig, ax = plt.subplots(figsize=(7.2, 3.4))
@@ -316,8 +393,16 @@ def _ym(first_month: str, index: int) -> str:
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
-def residual_figure(diag, stem: Path, *, title: str, first_month: str, month_centre: float,
-                    group_labels: dict[str, str] | None = None, synthetic: bool = False) -> FigurePaths:
+def residual_figure(
+    diag,
+    stem: Path,
+    *,
+    title: str,
+    first_month: str,
+    month_centre: float,
+    group_labels: dict[str, str] | None = None,
+    synthetic: bool = False,
+) -> FigurePaths:
     """Two panels of simulated scaled residuals: QQ against uniform; residuals per month.
 
     Parameters
@@ -338,8 +423,9 @@ def residual_figure(diag, stem: Path, *, title: str, first_month: str, month_cen
     with style():
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.6, 3.2), gridspec_kw={"width_ratios": [1, 1.6]})
         r = np.sort(diag.residuals)
-        ax1.plot((np.arange(len(r)) + 0.5) / max(len(r), 1), r, ".", ms=2, color=PALETTE[0],
-                 rasterized=True)  # thousands of vector markers made each SVG about 0.7 MB
+        ax1.plot(
+            (np.arange(len(r)) + 0.5) / max(len(r), 1), r, ".", ms=2, color=PALETTE[0], rasterized=True
+        )  # thousands of vector markers made each SVG about 0.7 MB
         ax1.plot([0, 1], [0, 1], "k-", lw=0.8)
         ax1.set_xlabel("Verwacht (uniforme verdeling)", fontsize=8)
         ax1.set_ylabel("Geschaald residu", fontsize=8)
@@ -370,8 +456,16 @@ def residual_figure(diag, stem: Path, *, title: str, first_month: str, month_cen
         return save(fig, stem, synthetic=synthetic)
 
 
-def change_figure(table: pd.DataFrame, stem: Path, *, ylabel: str, meting_label: str = "meting",
-                  percent: bool = False, decimals: int = 1, synthetic: bool = False) -> FigurePaths:
+def change_figure(
+    table: pd.DataFrame,
+    stem: Path,
+    *,
+    ylabel: str,
+    meting_label: str = "meting",
+    percent: bool = False,
+    decimals: int = 1,
+    synthetic: bool = False,
+) -> FigurePaths:
     """Observed monthly values per measurement with the model's fitted line and 95% band.
 
     Parameters
@@ -397,16 +491,33 @@ def change_figure(table: pd.DataFrame, stem: Path, *, ylabel: str, meting_label:
             obs = g[g["kind"] == "observed"].sort_values("maand")
             fit = g[g["kind"] == "fitted"].sort_values("maand")
             xo = [x_of[m] for m in obs["maand"]]
-            ax.plot(xo, obs["value"] * scale, "o", color=colour, ms=5,
-                    label=f"{meting_label.capitalize()} {meting}: waargenomen")
+            ax.plot(
+                xo,
+                obs["value"] * scale,
+                "o",
+                color=colour,
+                ms=5,
+                label=f"{meting_label.capitalize()} {meting}: waargenomen",
+            )
             if len(fit):
                 xf = [x_of[m] for m in fit["maand"]]
-                ax.plot(xf, fit["value"] * scale, "-", color=colour, lw=1.6,
-                        label=f"{meting_label.capitalize()} {meting}: model (95%-BI)")
+                ax.plot(
+                    xf,
+                    fit["value"] * scale,
+                    "-",
+                    color=colour,
+                    lw=1.6,
+                    label=f"{meting_label.capitalize()} {meting}: model (95%-BI)",
+                )
                 ax.fill_between(xf, fit["low"] * scale, fit["high"] * scale, color=colour, alpha=0.18, lw=0)
         step = max(1, len(months) // 12)
-        ax.set_xticks(range(0, len(months), step), [month_label(m) for m in months][::step],
-                      fontsize=8, rotation=45, ha="right")
+        ax.set_xticks(
+            range(0, len(months), step),
+            [month_label(m) for m in months][::step],
+            fontsize=8,
+            rotation=45,
+            ha="right",
+        )
         ax.set_ylabel(ylabel, fontsize=9)
         ax.yaxis.set_major_formatter(number_formatter("nl", decimals, "%" if percent else ""))
         ax.set_ylim(bottom=0)
@@ -416,8 +527,14 @@ def change_figure(table: pd.DataFrame, stem: Path, *, ylabel: str, meting_label:
         return save(fig, stem, synthetic=synthetic)
 
 
-def caterpillar_figure(effects: pd.DataFrame, stem: Path, *, titles: dict[str, str],
-                       xlabels: dict[str, str], synthetic: bool = False) -> FigurePaths:
+def caterpillar_figure(
+    effects: pd.DataFrame,
+    stem: Path,
+    *,
+    titles: dict[str, str],
+    xlabels: dict[str, str],
+    synthetic: bool = False,
+) -> FigurePaths:
     """Location effects with 95% intervals, one panel per model, locations sorted by effect.
 
     Parameters
@@ -443,19 +560,28 @@ def caterpillar_figure(effects: pd.DataFrame, stem: Path, *, titles: dict[str, s
         for ax, mid in zip(axes.ravel(), models):
             g = effects[effects["model_id"] == mid].sort_values("exp_est")
             y = np.arange(len(g))
-            ax.errorbar(g["exp_est"], y, xerr=[g["exp_est"] - g["exp_low"], g["exp_high"] - g["exp_est"]],
-                        fmt="o", ms=3, color=PALETTE[0], ecolor="#9e9e9e", elinewidth=1)
+            ax.errorbar(
+                g["exp_est"],
+                y,
+                xerr=[g["exp_est"] - g["exp_low"], g["exp_high"] - g["exp_est"]],
+                fmt="o",
+                ms=3,
+                color=PALETTE[0],
+                ecolor="#9e9e9e",
+                elinewidth=1,
+            )
             ax.axvline(1, color="black", lw=0.7, ls="--")
             ax.set_xscale("log")
             ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-            ax.xaxis.set_major_formatter(FuncFormatter(
-                lambda x, _p: nf.number(x, 0 if x >= 10 else (1 if x >= 0.1 else 2))))
+            ax.xaxis.set_major_formatter(
+                FuncFormatter(lambda x, _p: nf.number(x, 0 if x >= 10 else (1 if x >= 0.1 else 2)))
+            )
             ax.xaxis.set_minor_formatter(FuncFormatter(lambda *_: ""))
             ax.set_yticks(y, g["locatie"].tolist(), fontsize=7)
             ax.set_title(textwrap.fill(titles.get(mid, mid), 45), fontsize=8.5)
             ax.set_xlabel(xlabels.get(mid, ""), fontsize=8)
             ax.tick_params(axis="x", labelsize=7)
-        for ax in axes.ravel()[len(models):]:
+        for ax in axes.ravel()[len(models) :]:
             ax.set_visible(False)
         fig.tight_layout()
         return save(fig, stem, synthetic=synthetic)

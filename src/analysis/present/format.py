@@ -171,7 +171,7 @@ def pvalue(p: float | None, decimals: int = 3, lang: Lang = "nl", *, upper_bound
     """
     if is_missing(p):
         return ""
-    floor = 10.0 ** -decimals
+    floor = 10.0**-decimals
     if upper_bound:
         return LT + number(p, decimals, lang)
     if float(p) < floor:
@@ -194,8 +194,7 @@ def ci(low: float | None, high: float | None, decimals: int = 2, lang: Lang = "n
     return number(low, decimals, lang) + CI_JOIN[lang] + number(high, decimals, lang)
 
 
-def published(value: float | None, decimals: Any = None, kind: str | None = None,
-              lang: Lang = "nl") -> str:
+def published(value: float | None, decimals: Any = None, kind: str | None = None, lang: Lang = "nl") -> str:
     """A figure of the published report as it was published (``< 0,001`` for a p bound).
 
     Parameters

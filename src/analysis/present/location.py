@@ -57,8 +57,10 @@ class Period:
 
     def __post_init__(self) -> None:
         if len(self.months) < 2:
-            raise ValueError("a factsheet compares the latest month with earlier months: "
-                             f"the period needs at least two months, got {list(self.months)}")
+            raise ValueError(
+                "a factsheet compares the latest month with earlier months: "
+                f"the period needs at least two months, got {list(self.months)}"
+            )
 
     @property
     def latest(self) -> str:
@@ -78,8 +80,11 @@ class Period:
         """Column headings."""
         first, last = month_label(self.earlier[0], lang), month_label(self.earlier[-1], lang)
         earlier = first if first == last else f"{first} – {last}"
-        return {"L": month_label(self.latest, lang), "E": earlier,
-                "T": "Hele periode" if lang == "nl" else "Whole period"}
+        return {
+            "L": month_label(self.latest, lang),
+            "E": earlier,
+            "T": "Hele periode" if lang == "nl" else "Whole period",
+        }
 
 
 def _codes(item: str) -> list[str]:
@@ -132,7 +137,9 @@ SEP = "|"
 NATIONAL = "nat"
 
 
-def joint_system(reg: pd.DataFrame, period: Period, locations: Sequence[str]) -> tuple[dc.CellSystem, frozenset[str]]:
+def joint_system(
+    reg: pd.DataFrame, period: Period, locations: Sequence[str]
+) -> tuple[dc.CellSystem, frozenset[str]]:
     """Every per-location count a build publishes, linked to the national counts.
 
     The factsheets of all locations (:func:`location_system`, keys prefixed ``<LOC>|``), the
@@ -187,7 +194,7 @@ def joint_hidden(reg: pd.DataFrame, period: Period, locations: Sequence[str], k:
 def hidden_of(hidden: frozenset[str], location: str) -> frozenset[str]:
     """The cells of one location (keys of :func:`location_system`) in a joint hidden set."""
     prefix = f"{location}{SEP}"
-    return frozenset(h[len(prefix):] for h in hidden if h.startswith(prefix))
+    return frozenset(h[len(prefix) :] for h in hidden if h.startswith(prefix))
 
 
 # --- statistics per column ----------------------------------------------------------------
@@ -206,8 +213,13 @@ def rate_per_10(reg: pd.DataFrame, occ: pd.DataFrame, months: Sequence[str]) -> 
     return n / float(per_month[usable].sum()) * 10
 
 
-def active_months(locations: pd.DataFrame | None, location: str, months: Sequence[str],
-                  reg: pd.DataFrame | None = None, occ: pd.DataFrame | None = None) -> list[str]:
+def active_months(
+    locations: pd.DataFrame | None,
+    location: str,
+    months: Sequence[str],
+    reg: pd.DataFrame | None = None,
+    occ: pd.DataFrame | None = None,
+) -> list[str]:
     """Months of ``months`` in which ``location`` actually took part.
 
     A month counts when it lies within the location's participation in the locations table
@@ -278,8 +290,9 @@ def _fmt_median(reg: pd.DataFrame, k: int) -> str:
 
 
 # --- national figures ---------------------------------------------------------------------
-def national_figures(reg: pd.DataFrame, occ: pd.DataFrame, period: Period,
-                     lang: Lang = "nl") -> dict[str, Any]:
+def national_figures(
+    reg: pd.DataFrame, occ: pd.DataFrame, period: Period, lang: Lang = "nl"
+) -> dict[str, Any]:
     """The national figures exactly as a factsheet displays them (rounded text and values).
 
     Every factsheet of a measurement shows the same national figures; their digest is an
@@ -310,9 +323,16 @@ def _count(s: dc.CellSystem, hidden: frozenset[str], key: str) -> str:
     return dc.show_count(s.values[key], key in hidden)
 
 
-def _indicator_rows(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.CellSystem,
-                    hidden: frozenset[str], national: dict[str, Any], k: int, lang: Lang
-                    ) -> list[list[str]]:
+def _indicator_rows(
+    reg: pd.DataFrame,
+    occ: pd.DataFrame,
+    period: Period,
+    s: dc.CellSystem,
+    hidden: frozenset[str],
+    national: dict[str, Any],
+    k: int,
+    lang: Lang,
+) -> list[list[str]]:
     totals = {"L": f"m:{period.latest}", "E": "E", "T": "T"}
     cols = period.columns()
     rows = [["Registraties (aantal)", *(_count(s, hidden, totals[c]) for c in cols), national["n"]]]
@@ -321,8 +341,9 @@ def _indicator_rows(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.
         rate = rate_per_10(reg, occ, months)
         rates.append(dc.SUPPRESSED_MARK if totals[c] in hidden else _fmt_rate(rate, lang))
     rows.append(["Per 10 jongeren per maand", *rates, national["rate"]])
-    rows.append(["Mediane duur (uur:min)", *(_fmt_median(_in(reg, m), k) for m in cols.values()),
-                 national["median"]])
+    rows.append(
+        ["Mediane duur (uur:min)", *(_fmt_median(_in(reg, m), k) for m in cols.values()), national["median"]]
+    )
     for name, (_item, _yes, label) in SHARES.items():
         cells = []
         for c in cols:
@@ -333,8 +354,9 @@ def _indicator_rows(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.
     return rows
 
 
-def _item_table(item: str, s: dc.CellSystem, hidden: frozenset[str], period: Period,
-                national: dict[str, Any], lang: Lang) -> dict[str, Any]:
+def _item_table(
+    item: str, s: dc.CellSystem, hidden: frozenset[str], period: Period, national: dict[str, Any], lang: Lang
+) -> dict[str, Any]:
     f = codebook.field(item)
     totals = {"L": f"m:{period.latest}", "E": "E"}
     rows = []
@@ -348,34 +370,56 @@ def _item_table(item: str, s: dc.CellSystem, hidden: frozenset[str], period: Per
         rows.append(row + [national[item][code]])
     total = ["Totaal"]
     for col in ("L", "E"):
-        total += [_count(s, hidden, totals[col]), "100%" if totals[col] not in hidden
-                  and s.values[totals[col]] else NA_TEXT]
+        total += [
+            _count(s, hidden, totals[col]),
+            "100%" if totals[col] not in hidden and s.values[totals[col]] else NA_TEXT,
+        ]
     return {"title": ITEMS[item], "rows": rows, "total": total + ["100%"]}
 
 
-def _months(reg: pd.DataFrame, occ: pd.DataFrame, period: Period, s: dc.CellSystem,
-            hidden: frozenset[str], national: dict[str, Any], active: Sequence[str], lang: Lang
-            ) -> list[dict[str, Any]]:
+def _months(
+    reg: pd.DataFrame,
+    occ: pd.DataFrame,
+    period: Period,
+    s: dc.CellSystem,
+    hidden: frozenset[str],
+    national: dict[str, Any],
+    active: Sequence[str],
+    lang: Lang,
+) -> list[dict[str, Any]]:
     out = []
     for m in period.months:
         key = f"m:{m}"
         rate = rate_per_10(reg, occ, [m])
         shown = key not in hidden
         absent = m not in active and s.values[key] == 0  # did not take part: no count, no zero
-        out.append({
-            "month": m, "label": month_label(m, lang), "latest": m == period.latest,
-            "n": s.values[key] if shown and not absent else None,
-            "text": NA_TEXT if absent else _count(s, hidden, key), "active": not absent,
-            "rate": round_half_up(rate, 1) if shown and not pd.isna(rate) else None,
-            "national_rate": national["months"][m],
-        })
+        out.append(
+            {
+                "month": m,
+                "label": month_label(m, lang),
+                "latest": m == period.latest,
+                "n": s.values[key] if shown and not absent else None,
+                "text": NA_TEXT if absent else _count(s, hidden, key),
+                "active": not absent,
+                "rate": round_half_up(rate, 1) if shown and not pd.isna(rate) else None,
+                "national_rate": national["months"][m],
+            }
+        )
     return out
 
 
-def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Period,
-              k: int = dc.DEFAULT_MIN_CELL_SIZE, lang: Lang = "nl",
-              national: dict[str, Any] | None = None, locations: pd.DataFrame | None = None,
-              hidden: frozenset[str] | None = None) -> dict[str, Any]:
+def factsheet(
+    reg: pd.DataFrame,
+    occ: pd.DataFrame,
+    *,
+    location: str,
+    period: Period,
+    k: int = dc.DEFAULT_MIN_CELL_SIZE,
+    lang: Lang = "nl",
+    national: dict[str, Any] | None = None,
+    locations: pd.DataFrame | None = None,
+    hidden: frozenset[str] | None = None,
+) -> dict[str, Any]:
     """Display-ready content of one factsheet, after disclosure control.
 
     Parameters
@@ -427,30 +471,52 @@ def factsheet(reg: pd.DataFrame, occ: pd.DataFrame, *, location: str, period: Pe
     n_earlier = len(active_earlier)
     nat_latest = national["months"][period.latest]
     nat_latest = float("nan") if nat_latest is None else nat_latest
-    avg = (dc.SUPPRESSED_MARK if "E" in hidden else NA_TEXT if not n_earlier
-           else nf.number(s.values["E"] / n_earlier, 1, lang))
+    avg = (
+        dc.SUPPRESSED_MARK
+        if "E" in hidden
+        else NA_TEXT
+        if not n_earlier
+        else nf.number(s.values["E"] / n_earlier, 1, lang)
+    )
     n_active = len(active)
     months_word = "maand" if len(period.months) == 1 else "maanden"
     return {
-        "location": location, "latest": latest_label, "earlier": labels["E"], "whole": labels["T"],
+        "location": location,
+        "latest": latest_label,
+        "earlier": labels["E"],
+        "whole": labels["T"],
         "national_period": national["period"],
-        "min_cell_size": k, "hidden": len(hidden), "months": months,
+        "min_cell_size": k,
+        "hidden": len(hidden),
+        "months": months,
         "active_months": n_active,
         "inactive": [m["label"] for m in months if not m["active"]],
-        "indicators": {"columns": ["", labels["L"], labels["E"], labels["T"],
-                                   f"Landelijk {national['period']}"],
-                       "rows": indicators},
+        "indicators": {
+            "columns": ["", labels["L"], labels["E"], labels["T"], f"Landelijk {national['period']}"],
+            "rows": indicators,
+        },
         "tables": tables,
         "key_figures": [
-            {"label": f"Registraties {latest_label}", "value": months[-1]["text"],
-             "sub": (f"{labels['E']}: gemiddeld {avg} per maand" if n_earlier
-                     else "geen eerdere maanden")},
-            {"label": f"Per 10 jongeren {latest_label}", "value": indicators[1][1],
-             "sub": f"{labels['E']}: {indicators[1][2]} · landelijk {latest_label}: {_fmt_rate(nat_latest, lang)}"},
-            {"label": f"Mediane duur {latest_label} (uur:min)", "value": indicators[2][1],
-             "sub": f"{labels['E']}: {indicators[2][2]} · landelijk {latest_label}: {national['median_latest']}"},
-            {"label": f"Registraties {labels['T']}", "value": _count(s, hidden, "T"),
-             "sub": f"{n_active} van de {len(period.months)} {months_word} van de meting"},
+            {
+                "label": f"Registraties {latest_label}",
+                "value": months[-1]["text"],
+                "sub": (f"{labels['E']}: gemiddeld {avg} per maand" if n_earlier else "geen eerdere maanden"),
+            },
+            {
+                "label": f"Per 10 jongeren {latest_label}",
+                "value": indicators[1][1],
+                "sub": f"{labels['E']}: {indicators[1][2]} · landelijk {latest_label}: {_fmt_rate(nat_latest, lang)}",
+            },
+            {
+                "label": f"Mediane duur {latest_label} (uur:min)",
+                "value": indicators[2][1],
+                "sub": f"{labels['E']}: {indicators[2][2]} · landelijk {latest_label}: {national['median_latest']}",
+            },
+            {
+                "label": f"Registraties {labels['T']}",
+                "value": _count(s, hidden, "T"),
+                "sub": f"{n_active} van de {len(period.months)} {months_word} van de meting",
+            },
         ],
     }
 
@@ -463,6 +529,19 @@ def months_between(months: Sequence[str], first: str, last: str) -> Period:
     return Period(chosen)
 
 
-__all__ = ["ITEMS", "SHARES", "Period", "factsheet", "hidden_of", "joint_hidden", "joint_system",
-           "location_system", "median_duration", "months_between", "national_figures", "active_months",
-           "rate_per_10", "span_label"]
+__all__ = [
+    "ITEMS",
+    "SHARES",
+    "Period",
+    "factsheet",
+    "hidden_of",
+    "joint_hidden",
+    "joint_system",
+    "location_system",
+    "median_duration",
+    "months_between",
+    "national_figures",
+    "active_months",
+    "rate_per_10",
+    "span_label",
+]

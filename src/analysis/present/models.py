@@ -25,12 +25,22 @@ if TYPE_CHECKING:  # keep this module importable by the renderer without the fit
 ROOM_LABELS: dict[str, str] = {c: contrast_label(c) for c in ROOM_CONTRASTS}
 """Dutch label per room contrast, composed from the codebook's ``ruimte`` labels."""
 OUTCOME_LABELS: dict[str, str] = {"count": "Aantal", "dur": "Duur", "isodur": "Duur isoleerruimte"}
-KIND_LABELS: dict[str, str] = {"month": "maand", "meting": "meting", "interaction": "maand × meting",
-                               "reason_meting": "aanleiding × meting"}
-REASON_LABELS: dict[str, str] = {term: codebook.field("aanleiding").label(code) for code, term in REASONS.items()}
+KIND_LABELS: dict[str, str] = {
+    "month": "maand",
+    "meting": "meting",
+    "interaction": "maand × meting",
+    "reason_meting": "aanleiding × meting",
+}
+REASON_LABELS: dict[str, str] = {
+    term: codebook.field("aanleiding").label(code) for code, term in REASONS.items()
+}
 """Dutch label (codebook ``aanleiding``) per reason term of the reason x measurement model."""
-RATIO_NAMES: dict[str, str] = {"count": "rate ratio", "duration": "ratio van geometrische gemiddelden",
-                               "isoduration": "ratio van geometrische gemiddelden", "room": "odds ratio"}
+RATIO_NAMES: dict[str, str] = {
+    "count": "rate ratio",
+    "duration": "ratio van geometrische gemiddelden",
+    "isoduration": "ratio van geometrische gemiddelden",
+    "room": "odds ratio",
+}
 RE_LABEL = "Variatie tussen locaties (chibar2)"
 SENSITIVITY_LABELS: dict[str, str] = {
     "random_slope": "Random helling voor maand per locatie",
@@ -51,7 +61,11 @@ TEST_LABELS: dict[str, str] = {
     "re_youth": "Random intercept per jongere",
     "zi": "Nul-inflatie (zero-inflated NB2 t.o.v. NB2)",
 }
-CONCLUSION_NL: dict[str, str] = {"same": "zelfde", "different": "anders", "not_assessable": "niet te beoordelen"}
+CONCLUSION_NL: dict[str, str] = {
+    "same": "zelfde",
+    "different": "anders",
+    "not_assessable": "niet te beoordelen",
+}
 """Dutch words for the three outcomes of :func:`analysis.models.sensitivity.compare_conclusions`."""
 
 
@@ -186,9 +200,11 @@ def key_terms(results: Mapping[str, ModelResult], prefix: str) -> list[tuple[str
     measurement contrast.
     """
     rows: list[tuple[str, str]] = []
-    for kind, pick in (("month", lambda t: t == "month"),
-                       ("meting", lambda t: t.startswith("meting")),
-                       ("interaction", lambda t: t.startswith("month_x_meting"))):
+    for kind, pick in (
+        ("month", lambda t: t == "month"),
+        ("meting", lambda t: t.startswith("meting")),
+        ("interaction", lambda t: t.startswith("month_x_meting")),
+    ):
         res = results.get(f"{prefix}_{kind}")
         if res is None:
             continue
@@ -200,28 +216,38 @@ def key_terms(results: Mapping[str, ModelResult], prefix: str) -> list[tuple[str
             rows.append((res.model_id, "re_location"))
     reason = results.get(f"{prefix}_reason_meting")
     if reason is not None and reason.status != "failed":
-        rows += [(reason.model_id, t) for t in reason.fixed["term"]
-                 if "_x_meting" in t or t == "agressie"]
+        rows += [(reason.model_id, t) for t in reason.fixed["term"] if "_x_meting" in t or t == "agressie"]
     return rows
 
 
 def estimate_row(res: ModelResult, term: str, published: pd.DataFrame, reference: int) -> dict:
     """One display row: term label, exp(b), 95%-BI, p and the published values."""
-    row = {"Term": term_label(term, reference) if term else "Model niet geschat",
-           "exp(b)": "", "95%-BI": "", "p": "", "Oordeel": "" if res.interpretable else "n.i."}
+    row = {
+        "Term": term_label(term, reference) if term else "Model niet geschat",
+        "exp(b)": "",
+        "95%-BI": "",
+        "p": "",
+        "Oordeel": "" if res.interpretable else "n.i.",
+    }
     if term == "re_location" and res.lr is not None:
         row.update({"exp(b)": fmt(res.lr.lr), "p": fmt_pvalue(res.lr.p)})
     elif term:
         t = res.term(term)
-        row.update({"exp(b)": fmt(t["exp_est"]), "95%-BI": fmt_ci(t["exp_ci_low"], t["exp_ci_high"]),
-                    "p": fmt_pvalue(t["p"])})
+        row.update(
+            {
+                "exp(b)": fmt(t["exp_est"]),
+                "95%-BI": fmt_ci(t["exp_ci_low"], t["exp_ci_high"]),
+                "p": fmt_pvalue(t["p"]),
+            }
+        )
     pub, pub_p = published_estimate(published, f"ch3.{res.model_id}.{term}")
     row.update({"Rapport": pub, "p (rapport)": pub_p})
     return row
 
 
-def estimates_table(results: Mapping[str, ModelResult], prefix: str, published: pd.DataFrame,
-                    reference: int = 1) -> pd.DataFrame:
+def estimates_table(
+    results: Mapping[str, ModelResult], prefix: str, published: pd.DataFrame, reference: int = 1
+) -> pd.DataFrame:
     """Display table of one outcome (``count``, ``dur``, ``isodur``): the report's rows.
 
     Parameters
@@ -245,8 +271,12 @@ def estimates_table(results: Mapping[str, ModelResult], prefix: str, published: 
     return pd.DataFrame(rows, columns=["Term", "exp(b)", "95%-BI", "p", "Oordeel", "Rapport", "p (rapport)"])
 
 
-def room_table(results: Mapping[str, ModelResult], published: pd.DataFrame, reference: int = 1,
-               contrasts: Sequence[str] = tuple(ROOM_LABELS)) -> pd.DataFrame:
+def room_table(
+    results: Mapping[str, ModelResult],
+    published: pd.DataFrame,
+    reference: int = 1,
+    contrasts: Sequence[str] = tuple(ROOM_LABELS),
+) -> pd.DataFrame:
     """The room contrasts in one table, the contrast named on its first row only."""
     frames = []
     for c in contrasts:
@@ -259,8 +289,11 @@ def room_table(results: Mapping[str, ModelResult], published: pd.DataFrame, refe
 
 
 FRAME_LABELS: dict[str, str] = {
-    "counts": "Aantal (locatie-maanden)", "registrations": "Registraties", "duration": "Duur",
-    "isolation": "Duur isoleerruimte", "reason": "Duur isoleerruimte per aanleiding",
+    "counts": "Aantal (locatie-maanden)",
+    "registrations": "Registraties",
+    "duration": "Duur",
+    "isolation": "Duur isoleerruimte",
+    "reason": "Duur isoleerruimte per aanleiding",
     "ingest": "Bij het inlezen",
 }
 
@@ -283,8 +316,13 @@ def exclusions_table(exclusions: pd.DataFrame) -> pd.DataFrame:
     ex = exclusions.copy()
     labels = ex["frame"].astype(str).map(frame_label)
     first = ~ex["frame"].duplicated()
-    out = pd.DataFrame({"Bestand": [lab if f else "" for lab, f in zip(labels, first)],
-                        "Reden": ex["reason"], "n": ex["n"].astype(int)})
+    out = pd.DataFrame(
+        {
+            "Bestand": [lab if f else "" for lab, f in zip(labels, first)],
+            "Reden": ex["reason"],
+            "n": ex["n"].astype(int),
+        }
+    )
     if "unit" in ex:
         out["Eenheid"] = ex["unit"].fillna("")
     return out
@@ -293,32 +331,41 @@ def exclusions_table(exclusions: pd.DataFrame) -> pd.DataFrame:
 # --- diagnostics and sensitivity (work on the tidy CSV frames too) -----------------------
 def diagnostics_display(diag: pd.DataFrame, label: Callable[[str], str] = model_label) -> pd.DataFrame:
     """Simulated-residual tests per model: uniformity, dispersion, zeros (ratio and p)."""
+
     def col(name: str) -> pd.Series:
         return diag[name] if name in diag.columns else pd.Series(np.nan, index=diag.index)
 
-    return pd.DataFrame({
-        "Model": diag["model_id"].map(label),
-        "KS p": col("ks_p").map(fmt_pvalue),
-        "Dispersie": col("dispersion_ratio").map(fmt),
-        "p (disp.)": col("dispersion_p").map(fmt_pvalue),
-        "Nullen": col("zero_ratio").map(fmt),
-        "p (nullen)": col("zero_p").map(fmt_pvalue),
-    }).loc[:, lambda d: [c for c in d.columns if (d[c] != "").any()]]
+    return pd.DataFrame(
+        {
+            "Model": diag["model_id"].map(label),
+            "KS p": col("ks_p").map(fmt_pvalue),
+            "Dispersie": col("dispersion_ratio").map(fmt),
+            "p (disp.)": col("dispersion_p").map(fmt_pvalue),
+            "Nullen": col("zero_ratio").map(fmt),
+            "p (nullen)": col("zero_p").map(fmt_pvalue),
+        }
+    ).loc[:, lambda d: [c for c in d.columns if (d[c] != "").any()]]
 
 
 def lr_display(tests: pd.DataFrame, label: Callable[[str], str] = model_label) -> pd.DataFrame:
     """LR tests (``tables.lr_table`` layout) with Dutch labels and the reference distribution."""
-    return pd.DataFrame({
-        "Toets": tests["name"].map(lambda n: TEST_LABELS.get(n, n)),
-        "Model": tests["model_id"].map(label),
-        "LR": tests["lr"].map(fmt),
-        "Verdeling": tests["reference"].astype(str).str.replace("0.5", "0,5", regex=False),
-        "p": tests["p"].map(fmt_pvalue),
-    })
+    return pd.DataFrame(
+        {
+            "Toets": tests["name"].map(lambda n: TEST_LABELS.get(n, n)),
+            "Model": tests["model_id"].map(label),
+            "LR": tests["lr"].map(fmt),
+            "Verdeling": tests["reference"].astype(str).str.replace("0.5", "0,5", regex=False),
+            "p": tests["p"].map(fmt_pvalue),
+        }
+    )
 
 
-def lolo_display(lolo_range: pd.DataFrame, fixed: pd.DataFrame, reference: int = 1,
-                 label: Callable[[str], str] = model_label) -> pd.DataFrame:
+def lolo_display(
+    lolo_range: pd.DataFrame,
+    fixed: pd.DataFrame,
+    reference: int = 1,
+    label: Callable[[str], str] = model_label,
+) -> pd.DataFrame:
     """Leave-one-location-out range beside the primary estimate.
 
     Parameters
@@ -331,13 +378,18 @@ def lolo_display(lolo_range: pd.DataFrame, fixed: pd.DataFrame, reference: int =
         Reference measurement (labels).
     """
     prim = fixed.set_index(["model_id", "term"])["exp_est"]
-    return pd.DataFrame({
-        "Model": lolo_range["model_id"].map(label),
-        "Term": lolo_range["term"].map(lambda t: term_label(t, reference)),
-        "Primair": [fmt(prim.get((m, t), np.nan)) for m, t in zip(lolo_range["model_id"], lolo_range["term"])],
-        "Minimum": lolo_range["min"].map(fmt), "Maximum": lolo_range["max"].map(fmt),
-        "Schattingen": lolo_range["n_fits"].astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "Model": lolo_range["model_id"].map(label),
+            "Term": lolo_range["term"].map(lambda t: term_label(t, reference)),
+            "Primair": [
+                fmt(prim.get((m, t), np.nan)) for m, t in zip(lolo_range["model_id"], lolo_range["term"])
+            ],
+            "Minimum": lolo_range["min"].map(fmt),
+            "Maximum": lolo_range["max"].map(fmt),
+            "Schattingen": lolo_range["n_fits"].astype(int),
+        }
+    )
 
 
 def _col_or(df: pd.DataFrame, name: str, default: object) -> pd.Series:
@@ -357,19 +409,27 @@ def lolo_summary_display(summary: pd.DataFrame, reference: int = 1) -> pd.DataFr
     reference : int
         Reference measurement (labels).
     """
-    return pd.DataFrame({
-        "Uitkomst": summary["model_id"].map(lambda m: outcome_label(split_model_id(m)[0])),
-        "Term": summary["term"].map(lambda t: term_label(t, reference)),
-        "Alle locaties": summary["exp_est"].map(fmt),
-        "p": summary["p"].map(fmt_pvalue),
-        "Zonder één locatie": [f"{fmt(a)} - {fmt(b)}" if pd.notna(a) else ""
-                               for a, b in zip(summary["min"], summary["max"])],
-        "Zelfde conclusie": [f"{s} van {n}" + (f" ({k} niet te beoordelen)" if k else "")
-                             for s, n, k in zip(summary["n_same"], summary["n_fits"],
-                                                _col_or(summary, "n_not_assessable", 0))],
-        "Grootste invloed": [f"{loc}: {fmt(x)}" if isinstance(loc, str) else ""
-                             for loc, x in zip(summary["most_influential"], summary["exp_est_without"])],
-    })
+    return pd.DataFrame(
+        {
+            "Uitkomst": summary["model_id"].map(lambda m: outcome_label(split_model_id(m)[0])),
+            "Term": summary["term"].map(lambda t: term_label(t, reference)),
+            "Alle locaties": summary["exp_est"].map(fmt),
+            "p": summary["p"].map(fmt_pvalue),
+            "Zonder één locatie": [
+                f"{fmt(a)} - {fmt(b)}" if pd.notna(a) else "" for a, b in zip(summary["min"], summary["max"])
+            ],
+            "Zelfde conclusie": [
+                f"{s} van {n}" + (f" ({k} niet te beoordelen)" if k else "")
+                for s, n, k in zip(
+                    summary["n_same"], summary["n_fits"], _col_or(summary, "n_not_assessable", 0)
+                )
+            ],
+            "Grootste invloed": [
+                f"{loc}: {fmt(x)}" if isinstance(loc, str) else ""
+                for loc, x in zip(summary["most_influential"], summary["exp_est_without"])
+            ],
+        }
+    )
 
 
 def _paired(estimates: pd.DataFrame) -> pd.DataFrame:
@@ -387,11 +447,24 @@ def _paired(estimates: pd.DataFrame) -> pd.DataFrame:
     key = ["analysis", "model_id", "term"]
     prim = est[est["variant"] == "primary"].drop_duplicates(key).set_index(key)
     var = est[est["variant"] != "primary"].drop_duplicates(key).set_index(key)
-    both = prim[["exp_est", "p", "verdict"]].join(
-        var[["exp_est", "exp_ci_low", "exp_ci_high", "p", "status", "verdict"]],
-        lsuffix="_prim", rsuffix="_var", how="inner").reset_index()
-    both["conclusion"] = compare_conclusions(both["exp_est_var"], both["p_var"], both["verdict_var"] == "ok",
-                                             both["exp_est_prim"], both["p_prim"], both["verdict_prim"] == "ok")
+    both = (
+        prim[["exp_est", "p", "verdict"]]
+        .join(
+            var[["exp_est", "exp_ci_low", "exp_ci_high", "p", "status", "verdict"]],
+            lsuffix="_prim",
+            rsuffix="_var",
+            how="inner",
+        )
+        .reset_index()
+    )
+    both["conclusion"] = compare_conclusions(
+        both["exp_est_var"],
+        both["p_var"],
+        both["verdict_var"] == "ok",
+        both["exp_est_prim"],
+        both["p_prim"],
+        both["verdict_prim"] == "ok",
+    )
     return both
 
 
@@ -409,15 +482,21 @@ def sensitivity_summary(estimates: pd.DataFrame) -> pd.DataFrame:
         shift = np.abs(np.log(ok["exp_est_var"] / ok["exp_est_prim"]))
         worst = ok.loc[shift.idxmax()] if shift.notna().any() else None
         n = g["conclusion"].value_counts()
-        rows.append({
-            "Analyse": SENSITIVITY_LABELS.get(analysis, analysis),
-            "Modellen": g["model_id"].nunique(),
-            "Grootste verschuiving exp(b)": "" if worst is None else (
-                f"{fmt(worst['exp_est_prim'])} → {fmt(worst['exp_est_var'])}"),
-            "Bij": "" if worst is None else f"{model_label(worst['model_id'])}: {term_label(worst['term'])}",
-            "Zelfde": int(n.get("same", 0)), "Anders": int(n.get("different", 0)),
-            "Niet te beoordelen": int(n.get("not_assessable", 0)),
-        })
+        rows.append(
+            {
+                "Analyse": SENSITIVITY_LABELS.get(analysis, analysis),
+                "Modellen": g["model_id"].nunique(),
+                "Grootste verschuiving exp(b)": ""
+                if worst is None
+                else (f"{fmt(worst['exp_est_prim'])} → {fmt(worst['exp_est_var'])}"),
+                "Bij": ""
+                if worst is None
+                else f"{model_label(worst['model_id'])}: {term_label(worst['term'])}",
+                "Zelfde": int(n.get("same", 0)),
+                "Anders": int(n.get("different", 0)),
+                "Niet te beoordelen": int(n.get("not_assessable", 0)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -433,22 +512,29 @@ def conclusion_counts(estimates: pd.DataFrame) -> dict[str, object]:
     pairs = _paired(estimates)
     n = pairs["conclusion"].value_counts()
     changed = pairs.loc[pairs["conclusion"] == "different", "analysis"].drop_duplicates()
-    return {"same": int(n.get("same", 0)), "different": int(n.get("different", 0)),
-            "not_assessable": int(n.get("not_assessable", 0)), "total": len(pairs),
-            "changed": [SENSITIVITY_LABELS.get(a, a) for a in changed]}
+    return {
+        "same": int(n.get("same", 0)),
+        "different": int(n.get("different", 0)),
+        "not_assessable": int(n.get("not_assessable", 0)),
+        "total": len(pairs),
+        "changed": [SENSITIVITY_LABELS.get(a, a) for a in changed],
+    }
 
 
-def sensitivity_detail(estimates: pd.DataFrame, analysis: str, reference: int = 1,
-                       label: Callable[[str], str] = model_label) -> pd.DataFrame:
+def sensitivity_detail(
+    estimates: pd.DataFrame, analysis: str, reference: int = 1, label: Callable[[str], str] = model_label
+) -> pd.DataFrame:
     """All terms of one alternative specification: primary vs changed exp(b), CI and p."""
     g = _paired(estimates)
     g = g[g["analysis"] == analysis]
-    return pd.DataFrame({
-        "Model": g["model_id"].map(label),
-        "Term": g["term"].map(lambda t: term_label(t, reference)),
-        "Primair": g["exp_est_prim"].map(fmt),
-        "Variant": g["exp_est_var"].map(fmt),
-        "95%-BI variant": [fmt_ci(a, b) for a, b in zip(g["exp_ci_low"], g["exp_ci_high"])],
-        "p variant": g["p_var"].map(fmt_pvalue),
-        "Conclusie": g["conclusion"].map(CONCLUSION_NL),
-    })
+    return pd.DataFrame(
+        {
+            "Model": g["model_id"].map(label),
+            "Term": g["term"].map(lambda t: term_label(t, reference)),
+            "Primair": g["exp_est_prim"].map(fmt),
+            "Variant": g["exp_est_var"].map(fmt),
+            "95%-BI variant": [fmt_ci(a, b) for a, b in zip(g["exp_ci_low"], g["exp_ci_high"])],
+            "p variant": g["p_var"].map(fmt_pvalue),
+            "Conclusie": g["conclusion"].map(CONCLUSION_NL),
+        }
+    )

@@ -12,8 +12,16 @@ from analysis.models.fit import ModelResult
 from analysis.models.frames import ROOM_CONTRASTS, room_label
 from analysis.models.verdict import Verdict
 from analysis.present import text
-from analysis.present.models import (REASON_LABELS, fmt, fmt_ci, fmt_p_text, model_label, outcome_label,
-                                     split_model_id, term_label)
+from analysis.present.models import (
+    REASON_LABELS,
+    fmt,
+    fmt_ci,
+    fmt_p_text,
+    model_label,
+    outcome_label,
+    split_model_id,
+    term_label,
+)
 
 OUTCOME = {
     "count": "het aantal ongeplande afzonderingen per bezette plaats",
@@ -21,8 +29,12 @@ OUTCOME = {
     "isoduration": "de duur van een afzondering in een isoleer- of separeerruimte",
     "room": "de kans op deze ruimte",
 }
-RATIO = {"count": "rate ratio", "duration": "verhouding van geometrische gemiddelden",
-         "isoduration": "verhouding van geometrische gemiddelden", "room": "odds ratio"}
+RATIO = {
+    "count": "rate ratio",
+    "duration": "verhouding van geometrische gemiddelden",
+    "isoduration": "verhouding van geometrische gemiddelden",
+    "room": "odds ratio",
+}
 
 
 def _room_phrase(contrast: str) -> str:
@@ -43,14 +55,18 @@ def _lead(res: ModelResult, term: str, value: str) -> str:
     if term == "month":
         return f"Per opeenvolgende maand was {what} {value} keer zo groot"
     if term.startswith("month_x_meting"):
-        return (f"De maandelijkse verandering van {what} was in meting {term[14:]} {value} keer "
-                "die in de referentiemeting")
+        return (
+            f"De maandelijkse verandering van {what} was in meting {term[14:]} {value} keer "
+            "die in de referentiemeting"
+        )
     if term.startswith("meting"):
         return f"In meting {term[6:]} was {what} {value} keer zo groot als in de referentiemeting"
     if "_x_meting" in original:
         reason, k = original.split("_x_meting")
-        return (f"Bij de aanleiding {REASON_LABELS.get(reason, reason).lower()} was {what} in meting {k} "
-                f"{value} keer zo groot als in de referentiemeting")
+        return (
+            f"Bij de aanleiding {REASON_LABELS.get(reason, reason).lower()} was {what} in meting {k} "
+            f"{value} keer zo groot als in de referentiemeting"
+        )
     return f"De term {term} was {value}"
 
 
@@ -64,8 +80,10 @@ def not_interpretable_sentence(label: str, verdict: Verdict) -> str:
     verdict : Verdict
         :func:`analysis.models.verdict.judge` of the model.
     """
-    return (f"Het model {label} is niet interpreteerbaar, want {text.join(verdict.phrases())}; "
-            "er wordt geen conclusie uit getrokken.")
+    return (
+        f"Het model {label} is niet interpreteerbaar, want {text.join(verdict.phrases())}; "
+        "er wordt geen conclusie uit getrokken."
+    )
 
 
 def verdict_sentence(res: ModelResult) -> str:
@@ -85,8 +103,10 @@ def effect_sentence(res: ModelResult, term: str) -> str:
         return verdict_sentence(res)
     row = res.term(term)
     sig = "significant" if row["p"] < 0.05 else "niet significant"
-    return (f"{_lead(res, term, fmt(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
-            f"{fmt_ci(row['exp_ci_low'], row['exp_ci_high'])}, {fmt_p_text(row['p'])}): {sig}.")
+    return (
+        f"{_lead(res, term, fmt(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
+        f"{fmt_ci(row['exp_ci_low'], row['exp_ci_high'])}, {fmt_p_text(row['p'])}): {sig}."
+    )
 
 
 def random_sentence(res: ModelResult) -> str:
@@ -96,8 +116,10 @@ def random_sentence(res: ModelResult) -> str:
     if res.lr is None:
         return f"Voor het model {model_label(res.model_id).lower()} is de variatie tussen locaties niet getoetst."
     sig = "significante" if res.lr.p < 0.05 else "geen significante"
-    return (f"Er is {sig} variatie tussen locaties (chibar2 = {fmt(res.lr.lr)}, "
-            f"{fmt_p_text(res.lr.p)}; ICC = {fmt(res.icc)}).")
+    return (
+        f"Er is {sig} variatie tussen locaties (chibar2 = {fmt(res.lr.lr)}, "
+        f"{fmt_p_text(res.lr.p)}; ICC = {fmt(res.icc)})."
+    )
 
 
 def status_sentence(results: Mapping[str, ModelResult]) -> str:
@@ -105,14 +127,18 @@ def status_sentence(results: Mapping[str, ModelResult]) -> str:
     bad = [k for k, r in results.items() if not r.interpretable]
     n = len(results)
     if not bad:
-        return (f"{'Het model is' if n == 1 else f'Alle {n} modellen zijn'} zonder waarschuwingen "
-                "geconvergeerd en interpreteerbaar.")
+        return (
+            f"{'Het model is' if n == 1 else f'Alle {n} modellen zijn'} zonder waarschuwingen "
+            "geconvergeerd en interpreteerbaar."
+        )
     verb = "is" if len(bad) == 1 else "zijn"
-    return (f"{len(bad)} van de {n} modellen {verb} niet interpreteerbaar en {verb} niet als bevinding "
-            "gerapporteerd: "
-            + "; ".join(f"{model_label(b).lower()} ({', '.join(results[b].verdict.phrases())})" for b in bad)
-            + ". De letterlijke meldingen van R en het oordeel per model staan in bijlage A en in "
-              "`results/models/ch3_models_fit.csv`.")
+    return (
+        f"{len(bad)} van de {n} modellen {verb} niet interpreteerbaar en {verb} niet als bevinding "
+        "gerapporteerd: "
+        + "; ".join(f"{model_label(b).lower()} ({', '.join(results[b].verdict.phrases())})" for b in bad)
+        + ". De letterlijke meldingen van R en het oordeel per model staan in bijlage A en in "
+        "`results/models/ch3_models_fit.csv`."
+    )
 
 
 def reason_paragraph(res: ModelResult | None) -> str:
@@ -137,8 +163,15 @@ def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
         if not res.interpretable:
             parts.append(verdict_sentence(res))
             continue
-        terms = [term] if term else [t for t in res.fixed["term"] if t.startswith("meting")
-                                     or (suffix == "interaction" and "_x_" in t)]
+        terms = (
+            [term]
+            if term
+            else [
+                t
+                for t in res.fixed["term"]
+                if t.startswith("meting") or (suffix == "interaction" and "_x_" in t)
+            ]
+        )
         if suffix == "interaction":
             terms = [t for t in terms if t.startswith("month_x_")]
             parts += [effect_sentence(res, t) for t in terms]
@@ -161,16 +194,22 @@ def _lolo_changed(row: pd.Series, reference: int) -> str:
     if pd.isna(row["p"]) or row["n_fits"] == 0:
         return f"Voor {name} is er geen schatting op alle locaties om mee te vergelijken."
     if str(row.get("verdict", "ok")) not in ("ok", "nan"):
-        return (f"Voor {name} is het model op alle locaties niet interpreteerbaar; de analyses zonder één "
-                "locatie zijn daarom niet te beoordelen.")
+        return (
+            f"Voor {name} is het model op alle locaties niet interpreteerbaar; de analyses zonder één "
+            "locatie zijn daarom niet te beoordelen."
+        )
     if not row["changed_without"]:
         k = int(row.get("n_not_assessable", 0))
-        return (f"Bij {name} verandert geen enkele beoordeelbare analyse zonder één locatie de conclusie; "
-                f"{k} {text.verb(k, 'is', 'zijn')} niet te beoordelen omdat dat model niet interpreteerbaar is.")
+        return (
+            f"Bij {name} verandert geen enkele beoordeelbare analyse zonder één locatie de conclusie; "
+            f"{k} {text.verb(k, 'is', 'zijn')} niet te beoordelen omdat dat model niet interpreteerbaar is."
+        )
     locs = row["changed_without"].split(", ")
     which = f"locatie {locs[0]}" if len(locs) == 1 else "de locaties " + ", ".join(locs)
-    return (f"Bij {name} (exp(b) {fmt(row['exp_est'])}, {fmt_p_text(row['p'])} op alle locaties) "
-            f"verandert de conclusie zonder {which} ({len(locs)} van de {row['n_fits']} analyses).")
+    return (
+        f"Bij {name} (exp(b) {fmt(row['exp_est'])}, {fmt_p_text(row['p'])} op alle locaties) "
+        f"verandert de conclusie zonder {which} ({len(locs)} van de {row['n_fits']} analyses)."
+    )
 
 
 def _lolo_largest_shift(summary: pd.DataFrame, reference: int) -> str:
@@ -180,9 +219,11 @@ def _lolo_largest_shift(summary: pd.DataFrame, reference: int) -> str:
     if not shift.notna().any():
         return ""
     w = summary.loc[shift.idxmax()]
-    return (f"De grootste verschuiving geeft het weglaten van locatie {w['most_influential']} bij "
-            f"{_estimate_name(w['model_id'], w['term'], reference)}: exp(b) "
-            f"{fmt(w['exp_est_without'])} in plaats van {fmt(w['exp_est'])}.")
+    return (
+        f"De grootste verschuiving geeft het weglaten van locatie {w['most_influential']} bij "
+        f"{_estimate_name(w['model_id'], w['term'], reference)}: exp(b) "
+        f"{fmt(w['exp_est_without'])} in plaats van {fmt(w['exp_est'])}."
+    )
 
 
 def lolo_sentence(summary: pd.DataFrame, reference: int = 1) -> str:
@@ -206,9 +247,11 @@ def lolo_sentence(summary: pd.DataFrame, reference: int = 1) -> str:
     held = (summary["n_same"] == summary["n_fits"]) & (summary["n_fits"] > 0) & summary["p"].notna()
     lo, hi = int(summary["n_fits"].min()), int(summary["n_fits"].max())
     per = f"{lo}" if lo == hi else f"{lo} tot {hi}"
-    parts = [f"Bij {int(held.sum())} van de {len(summary)} belangrijkste schattingen leidt elke analyse "
-             "zonder één locatie tot dezelfde conclusie als het model met alle locaties (per schatting "
-             f"{per} analyses: één voor elke locatie in de gegevens van dat model)."]
+    parts = [
+        f"Bij {int(held.sum())} van de {len(summary)} belangrijkste schattingen leidt elke analyse "
+        "zonder één locatie tot dezelfde conclusie als het model met alle locaties (per schatting "
+        f"{per} analyses: één voor elke locatie in de gegevens van dat model)."
+    ]
     parts += [_lolo_changed(row, reference) for _, row in summary[~held].iterrows()]
     parts.append(_lolo_largest_shift(summary, reference))
     if bool(held.all()):
@@ -232,9 +275,11 @@ def lolo_status_sentence(problems: pd.DataFrame, n_fits: int) -> str:
     if problems.empty:
         return f"Alle {n_fits} modellen van deze analyse zijn zonder waarschuwingen geschat."
     warned, failed = int((problems["status"] == "warning").sum()), int((problems["status"] == "failed").sum())
-    return (f"Van de {n_fits} modellen van deze analyse gaven er {warned} een waarschuwing van R en "
-            f"{failed} geen schatting; ze worden niet weggelaten (de status per weggelaten locatie staat in "
-            "`ch3_sens_lolo.csv`).")
+    return (
+        f"Van de {n_fits} modellen van deze analyse gaven er {warned} een waarschuwing van R en "
+        f"{failed} geen schatting; ze worden niet weggelaten (de status per weggelaten locatie staat in "
+        "`ch3_sens_lolo.csv`)."
+    )
 
 
 def sensitivity_sentence(estimates: pd.DataFrame, skipped: Mapping[str, int] | None = None) -> str:
@@ -259,19 +304,27 @@ def sensitivity_sentence(estimates: pd.DataFrame, skipped: Mapping[str, int] | N
             f"en even significant bij 5%): {text.count(c['same'], 'keer', 'keer', zero='geen keer')} "
             f"dezelfde conclusie, {text.count(c['different'], 'keer', 'keer', zero='geen keer')} een andere, "
             f"en {text.count(c['not_assessable'], 'vergelijking is', 'vergelijkingen zijn', zero='geen vergelijking is')} "
-            "niet te beoordelen omdat het primaire of het gewijzigde model niet interpreteerbaar is.")
+            "niet te beoordelen omdat het primaire of het gewijzigde model niet interpreteerbaar is."
+        )
         if c["changed"]:
-            parts.append(f"Een andere conclusie {text.verb(len(c['changed']), 'geeft', 'geven')}: "
-                         + text.join(f"*{_lower(a)}*" for a in c["changed"]) + ".")
+            parts.append(
+                f"Een andere conclusie {text.verb(len(c['changed']), 'geeft', 'geven')}: "
+                + text.join(f"*{_lower(a)}*" for a in c["changed"])
+                + "."
+            )
         else:
             parts.append("Geen enkele beoordeelbare gevoeligheidsanalyse verandert een conclusie.")
-    for analysis in (skipped or {}):
+    for analysis in skipped or {}:
         if analysis == "no_duplicates":
-            parts.append("Geen enkele registratie is als dubbel gemarkeerd; de analyse zonder dubbele "
-                         "registraties zou dus dezelfde gegevens gebruiken en is niet apart geschat.")
+            parts.append(
+                "Geen enkele registratie is als dubbel gemarkeerd; de analyse zonder dubbele "
+                "registraties zou dus dezelfde gegevens gebruiken en is niet apart geschat."
+            )
         else:
-            parts.append(f"De analyse *{_lower(SENSITIVITY_LABELS.get(analysis, analysis))}* is niet "
-                         "geschat: ze verandert geen enkele rij.")
+            parts.append(
+                f"De analyse *{_lower(SENSITIVITY_LABELS.get(analysis, analysis))}* is niet "
+                "geschat: ze verandert geen enkele rij."
+            )
     return " ".join(parts)
 
 
@@ -293,18 +346,28 @@ def diagnostics_sentence(diagnostics: list, results: Mapping[str, ModelResult], 
     failed = {d.model_id: d.failed_tests(alpha) for d in done}
     n_bad = sum(1 for f in failed.values() if f)
     per = {k: sum(1 for f in failed.values() if k in f) for k in ("ks", "dispersion", "zeros")}
-    tested = {"ks": len(done), "dispersion": sum(np.isfinite(d.dispersion_p) for d in done),
-              "zeros": sum(np.isfinite(d.zero_p) for d in done)}
+    tested = {
+        "ks": len(done),
+        "dispersion": sum(np.isfinite(d.dispersion_p) for d in done),
+        "zeros": sum(np.isfinite(d.zero_p) for d in done),
+    }
     names = {"ks": "de uniformiteitstoets", "dispersion": "de dispersietoets", "zeros": "de nultoets"}
     parts = [f"{names[k]} bij {per[k]} van de {tested[k]}" for k in per if tested[k]]
     nobs = sorted({int(r.nobs) for r in results.values() if r.status != "failed"})
-    size = (f" De modellen hebben {nobs[0]} tot {nobs[-1]} waarnemingen (locatie-maanden bij het aantal, "
-            "registraties bij de andere uitkomsten)." if len(nobs) > 1 else "")
+    size = (
+        f" De modellen hebben {nobs[0]} tot {nobs[-1]} waarnemingen (locatie-maanden bij het aantal, "
+        "registraties bij de andere uitkomsten)."
+        if len(nobs) > 1
+        else ""
+    )
     if not done:
         return "Voor geen enkel model konden de residuen gesimuleerd worden."
-    lead = (f"Bij {n_bad} van de {len(done)} modellen wijst minstens één toets op een afwijking "
-            f"(p < {fmt(alpha, 2)})" if n_bad else f"Bij geen van de {len(done)} modellen wijst een toets op "
-            f"een afwijking (p < {fmt(alpha, 2)})")
+    lead = (
+        f"Bij {n_bad} van de {len(done)} modellen wijst minstens één toets op een afwijking "
+        f"(p < {fmt(alpha, 2)})"
+        if n_bad
+        else f"Bij geen van de {len(done)} modellen wijst een toets op een afwijking (p < {fmt(alpha, 2)})"
+    )
     return lead + ": " + text.join(parts) + "." + size if n_bad else lead + "." + size
 
 
@@ -319,8 +382,10 @@ def zero_inflation_sentence(diagnostics: list, estimates: pd.DataFrame, alpha: f
     if bad:
         ratios = sorted(d.zero_ratio for d in bad)
         rng = fmt(ratios[0]) if len(ratios) == 1 else f"{fmt(ratios[0])} tot {fmt(ratios[-1])}"
-        lead = (f"De nultoets wijst bij {len(bad)} van de {len(zeros)} telmodellen op meer maanden zonder "
-                f"afzondering dan het model verwacht (waargenomen gedeeld door verwacht: {rng}).")
+        lead = (
+            f"De nultoets wijst bij {len(bad)} van de {len(zeros)} telmodellen op meer maanden zonder "
+            f"afzondering dan het model verwacht (waargenomen gedeeld door verwacht: {rng})."
+        )
     else:
         lead = f"De nultoets wijst bij geen van de {len(zeros)} telmodellen op te veel maanden zonder afzondering."
     pairs = _paired(estimates) if len(estimates) else pd.DataFrame(columns=["analysis"])
@@ -328,10 +393,12 @@ def zero_inflation_sentence(diagnostics: list, estimates: pd.DataFrame, alpha: f
     if zi.empty:
         return lead + " Het nul-opgeblazen model is in deze run niet geschat."
     n = zi["conclusion"].value_counts()
-    return (lead + f" Een nul-opgeblazen negatief-binomiaal model (gevoeligheidsanalyse) geeft bij "
-            f"{int(n.get('same', 0))} van de {len(zi)} schattingen dezelfde conclusie, bij "
-            f"{int(n.get('different', 0))} een andere; {int(n.get('not_assessable', 0))} "
-            f"{text.verb(int(n.get('not_assessable', 0)), 'is', 'zijn')} niet te beoordelen.")
+    return (
+        lead + f" Een nul-opgeblazen negatief-binomiaal model (gevoeligheidsanalyse) geeft bij "
+        f"{int(n.get('same', 0))} van de {len(zi)} schattingen dezelfde conclusie, bij "
+        f"{int(n.get('different', 0))} een andere; {int(n.get('not_assessable', 0))} "
+        f"{text.verb(int(n.get('not_assessable', 0)), 'is', 'zijn')} niet te beoordelen."
+    )
 
 
 def sensitivity_tests_sentence(sensitivity) -> str:
@@ -342,29 +409,39 @@ def sensitivity_tests_sentence(sensitivity) -> str:
     sensitivity : analysis.models.sensitivity.SensitivityResults
     """
     by_model = {r.model_id: r for r in sensitivity.results.values()}
-    what = {"re_slope_month": ("maandmodellen", "verbetert een random helling de fit significant"),
-            "nb_vs_poisson": ("telmodellen", "past het negatief-binomiale model significant beter dan Poisson"),
-            "re_youth": ("modellen op registratieniveau", "verbetert een extra random intercept per jongere "
-                                                          "de fit significant"),
-            "zi": ("telmodellen", "verbetert nul-inflatie de fit significant")}
+    what = {
+        "re_slope_month": ("maandmodellen", "verbetert een random helling de fit significant"),
+        "nb_vs_poisson": ("telmodellen", "past het negatief-binomiale model significant beter dan Poisson"),
+        "re_youth": (
+            "modellen op registratieniveau",
+            "verbetert een extra random intercept per jongere de fit significant",
+        ),
+        "zi": ("telmodellen", "verbetert nul-inflatie de fit significant"),
+    }
     parts = []
     for name, (models, claim) in what.items():
         tests = [t for t in sensitivity.tests if t.name == name]
         if not tests:
             continue
         # the test's larger model is the variant, except NB vs Poisson (there the primary NB2)
-        variant = {t.model_id: by_model.get(t.model_id) or by_model.get(t.model_id + "~poisson") for t in tests}
+        variant = {
+            t.model_id: by_model.get(t.model_id) or by_model.get(t.model_id + "~poisson") for t in tests
+        }
         ok = [t for t in tests if variant[t.model_id] is not None and variant[t.model_id].interpretable]
         bad = len(tests) - len(ok)
         sig = sum(t.p < 0.05 for t in ok)
         if not ok:
             which = "De enige toets" if len(tests) == 1 else f"Geen van de {len(tests)} toetsen"
-            parts.append(f"{which} ({models}) is {'niet ' if len(tests) == 1 else ''}te beoordelen, omdat het "
-                         "gewijzigde model niet interpreteerbaar is.")
+            parts.append(
+                f"{which} ({models}) is {'niet ' if len(tests) == 1 else ''}te beoordelen, omdat het "
+                "gewijzigde model niet interpreteerbaar is."
+            )
             continue
         sent = f"Bij {sig} van de {len(ok)} beoordeelbare {models} {claim} (p < 0,05)"
         if bad:
-            sent += (f"; {text.count(bad, 'toets is', 'toetsen zijn')} niet te beoordelen omdat het gewijzigde "
-                     "model niet interpreteerbaar is")
+            sent += (
+                f"; {text.count(bad, 'toets is', 'toetsen zijn')} niet te beoordelen omdat het gewijzigde "
+                "model niet interpreteerbaar is"
+            )
         parts.append(sent + ".")
     return " ".join(parts)

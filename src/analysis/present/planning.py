@@ -48,8 +48,9 @@ def change_text(c: float) -> str:
     return f"een {'daling' if c < 0 else 'stijging'} van {pct(abs(c))}"
 
 
-def power_figure(power: pd.DataFrame, stem: Path, *, synthetic: bool = False,
-                 target: float = 0.8, alpha: float = 0.05) -> figures.FigurePaths:
+def power_figure(
+    power: pd.DataFrame, stem: Path, *, synthetic: bool = False, target: float = 0.8, alpha: float = 0.05
+) -> figures.FigurePaths:
     """Power against the decline, one line per design (months x locations), one panel per outcome.
 
     Error bars are the Monte Carlo 95% intervals; the dashed lines mark the target power and
@@ -66,8 +67,16 @@ def power_figure(power: pd.DataFrame, stem: Path, *, synthetic: bool = False,
                 y = d["power"].to_numpy(float)
                 err = np.vstack([y - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - y])
                 colour = figures.PALETTE[i % len(figures.PALETTE)]
-                ax.errorbar(x, y, yerr=err, marker="os^Dv"[i % 5], color=colour, capsize=3, linewidth=1.5,
-                            label=f"{months_text(int(m))}, {locations_text(int(n))}")
+                ax.errorbar(
+                    x,
+                    y,
+                    yerr=err,
+                    marker="os^Dv"[i % 5],
+                    color=colour,
+                    capsize=3,
+                    linewidth=1.5,
+                    label=f"{months_text(int(m))}, {locations_text(int(n))}",
+                )
             ax.axhline(target, color="#5e5e5e", linestyle="--", linewidth=0.8)
             ax.axhline(alpha, color="#b22222", linestyle=":", linewidth=0.8)
             ax.set_ylim(0, 1.02)
@@ -88,15 +97,17 @@ SHORT_LABELS: dict[str, str] = {"count": "aantal", "duration": "duur", "isolatio
 def power_display(power: pd.DataFrame) -> pd.DataFrame:
     """The power table with short Dutch headers and formatted intervals (fits a PDF page)."""
     p = power.sort_values(["outcome", "months", "locations", "change"], ascending=[True, True, True, False])
-    return pd.DataFrame({
-        "Uitkomst": p["outcome"].map(SHORT_LABELS),
-        "Maanden": p["months"].astype(int),
-        "Locaties": p["locations"].astype(int),
-        "Verandering": [("0%" if c == 0 else ("-" if c < 0 else "+") + pct(abs(c))) for c in p["change"]],
-        "Power": [pct(x, 1) for x in p["power"]],
-        "95%-interval": [f"{pct(a, 1)} - {pct(b, 1)}" for a, b in zip(p["ci_low"], p["ci_high"])],
-        "Waarsch./mislukt": [f"{w}/{f}" for w, f in zip(p["n_warning"], p["n_failed"])],
-    })
+    return pd.DataFrame(
+        {
+            "Uitkomst": p["outcome"].map(SHORT_LABELS),
+            "Maanden": p["months"].astype(int),
+            "Locaties": p["locations"].astype(int),
+            "Verandering": [("0%" if c == 0 else ("-" if c < 0 else "+") + pct(abs(c))) for c in p["change"]],
+            "Power": [pct(x, 1) for x in p["power"]],
+            "95%-interval": [f"{pct(a, 1)} - {pct(b, 1)}" for a, b in zip(p["ci_low"], p["ci_high"])],
+            "Waarsch./mislukt": [f"{w}/{f}" for w, f in zip(p["n_warning"], p["n_failed"])],
+        }
+    )
 
 
 def type1_sentence(power: pd.DataFrame, alpha: float = 0.05) -> str:
@@ -106,17 +117,23 @@ def type1_sentence(power: pd.DataFrame, alpha: float = 0.05) -> str:
         return "Deze studie bevat geen ontwerp zonder verandering; de type-I-fout is niet gecontroleerd."
     parts, outside = [], []
     for r in zero.itertuples():
-        parts.append(f"{pct(r.power, 1)} van de simulaties bij {months_text(int(r.months))} per meting en "
-                     f"{locations_text(int(r.locations))} ({OUTCOME_LABELS[r.outcome]})")
+        parts.append(
+            f"{pct(r.power, 1)} van de simulaties bij {months_text(int(r.months))} per meting en "
+            f"{locations_text(int(r.locations))} ({OUTCOME_LABELS[r.outcome]})"
+        )
         if not (r.ci_low <= alpha <= r.ci_high):
             outside.append(r)
-    verdict = ("Het nominale niveau van " + pct(alpha) + " ligt bij elk ontwerp binnen het "
-               "Monte-Carlo-interval." if not outside else
-               f"Bij {len(outside)} van de {len(zero)} ontwerpen ligt {pct(alpha)} buiten het "
-               "Monte-Carlo-interval; daar is de toets niet op zijn nominale niveau en zijn de "
-               "power-waarden minder betrouwbaar.")
-    return (f"Zonder verandering vindt de toets ten onrechte een verschil (de type-I-fout) in "
-            f"{enumerate_nl(parts)}. {verdict}")
+    verdict = (
+        "Het nominale niveau van " + pct(alpha) + " ligt bij elk ontwerp binnen het Monte-Carlo-interval."
+        if not outside
+        else f"Bij {len(outside)} van de {len(zero)} ontwerpen ligt {pct(alpha)} buiten het "
+        "Monte-Carlo-interval; daar is de toets niet op zijn nominale niveau en zijn de "
+        "power-waarden minder betrouwbaar."
+    )
+    return (
+        f"Zonder verandering vindt de toets ten onrechte een verschil (de type-I-fout) in "
+        f"{enumerate_nl(parts)}. {verdict}"
+    )
 
 
 def answer_sentences(power: pd.DataFrame, mdc: pd.DataFrame, target: float = 0.8) -> str:
@@ -124,16 +141,22 @@ def answer_sentences(power: pd.DataFrame, mdc: pd.DataFrame, target: float = 0.8
     out = []
     for (o, m, n), g in power[power["change"] < 0].groupby(["outcome", "months", "locations"], sort=True):
         g = g.sort_values("change", ascending=False)
-        bits = [f"{pct(r.power)} bij {change_text(r.change)} (95%-interval {pct(r.ci_low)} - {pct(r.ci_high)})"
-                for r in g.itertuples()]
+        bits = [
+            f"{pct(r.power)} bij {change_text(r.change)} (95%-interval {pct(r.ci_low)} - {pct(r.ci_high)})"
+            for r in g.itertuples()
+        ]
         row = mdc[(mdc["outcome"] == o) & (mdc["months"] == m) & (mdc["locations"] == n)]
         if len(row) and bool(row["reached"].iloc[0]):
-            tail = (f" De kleinste daling die met {pct(target)} kans wordt gezien, is ongeveer "
-                    f"{pct(float(row['mdc'].iloc[0]))}.")
+            tail = (
+                f" De kleinste daling die met {pct(target)} kans wordt gezien, is ongeveer "
+                f"{pct(float(row['mdc'].iloc[0]))}."
+            )
         else:
-            tail = (f" Geen van de onderzochte dalingen wordt met {pct(target)} kans gezien.")
-        out.append(f"- **{OUTCOME_LABELS[o]}, {months_text(int(m))} per meting, {locations_text(int(n))}**: "
-                   f"de kans om de daling te zien is {enumerate_nl(bits)}.{tail}")
+            tail = f" Geen van de onderzochte dalingen wordt met {pct(target)} kans gezien."
+        out.append(
+            f"- **{OUTCOME_LABELS[o]}, {months_text(int(m))} per meting, {locations_text(int(n))}**: "
+            f"de kans om de daling te zien is {enumerate_nl(bits)}.{tail}"
+        )
     return "\n".join(out)
 
 
@@ -141,9 +164,11 @@ def quality_sentence(power: pd.DataFrame, skipped: dict[str, str]) -> str:
     """How many refits warned or failed, and which outcomes were not simulated and why."""
     total = int(power["nsim"].sum())
     warn, fail = int(power["n_warning"].sum()), int(power["n_failed"].sum())
-    s = (f"Van de {total} heranalyses {'gaf' if warn == 1 else 'gaven'} er {warn} een waarschuwing "
-         f"(bijvoorbeeld een variantie tussen locaties die op nul uitkomt) en "
-         f"{'mislukte' if fail == 1 else 'mislukten'} er {fail}; mislukte heranalyses tellen als 'niet gezien'.")
+    s = (
+        f"Van de {total} heranalyses {'gaf' if warn == 1 else 'gaven'} er {warn} een waarschuwing "
+        f"(bijvoorbeeld een variantie tussen locaties die op nul uitkomt) en "
+        f"{'mislukte' if fail == 1 else 'mislukten'} er {fail}; mislukte heranalyses tellen als 'niet gezien'."
+    )
     if warn == 0 and fail == 0:
         s = f"Alle {total} heranalyses convergeerden zonder waarschuwing."
     for o, why in skipped.items():

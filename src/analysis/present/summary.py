@@ -21,8 +21,20 @@ from analysis.present import text
 from analysis.present.format import number as format_number, percent as format_pct
 from analysis.present.figures import month_label
 
-MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-             "september", "oktober", "november", "december"]
+MONTHS_NL = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
 # --- reading results ----------------------------------------------------------------------------
@@ -80,15 +92,21 @@ def chapter1_sentences(results: Path, latest: int) -> list[str]:
     used = described(results, "ch1_data_supplied")
     supplied = _csv(results, "ch1_data_supplied")
     if not used or supplied is None:
-        return [f"Voor {text.measurements([latest])} en de metingen daarvoor is geen beleid rond geplande "
-                "afzonderingen aangeleverd (hoofdstuk 1)."]
+        return [
+            f"Voor {text.measurements([latest])} en de metingen daarvoor is geen beleid rond geplande "
+            "afzonderingen aangeleverd (hoofdstuk 1)."
+        ]
     n_yes = int(supplied.loc[supplied["code"] == "1", "n"].sum())
     total = int(supplied["n"].sum())
-    lead = (f"Hoofdstuk 1 beschrijft het beleid van {text.measurements(used)}"
-            + ("" if used[-1] == latest else
-               f", de laatste meting met een beleidsbestand ({text.measurements([latest])} heeft er geen)"))
-    return [f"{lead}: {format_number(n_yes)} van de {text.count(total, 'locatie', 'locaties')} "
-            f"{text.verb(n_yes, 'beschreef', 'beschreven')} hun beleid."]
+    lead = f"Hoofdstuk 1 beschrijft het beleid van {text.measurements(used)}" + (
+        ""
+        if used[-1] == latest
+        else f", de laatste meting met een beleidsbestand ({text.measurements([latest])} heeft er geen)"
+    )
+    return [
+        f"{lead}: {format_number(n_yes)} van de {text.count(total, 'locatie', 'locaties')} "
+        f"{text.verb(n_yes, 'beschreef', 'beschreven')} hun beleid."
+    ]
 
 
 def chapter2_sentences(results: Path) -> list[str]:
@@ -99,33 +117,42 @@ def chapter2_sentences(results: Path) -> list[str]:
         return []
     which = text.measurements(metingen)
     total = int(per_month["n"].sum())
-    out = [f"In {which} {text.verb(len(coverage), 'registreerde', 'registreerden')} "
-           f"{text.count(len(coverage), 'locatie', 'locaties')} samen "
-           f"{text.count(total, 'ongeplande gedwongen afzondering', 'ongeplande gedwongen afzonderingen')}."]
+    out = [
+        f"In {which} {text.verb(len(coverage), 'registreerde', 'registreerden')} "
+        f"{text.count(len(coverage), 'locatie', 'locaties')} samen "
+        f"{text.count(total, 'ongeplande gedwongen afzondering', 'ongeplande gedwongen afzonderingen')}."
+    ]
     if total == 0:
         return out
     first, last = int(per_month["n"].iloc[0]), int(per_month["n"].iloc[-1])
     move = text.compare(last, first, words=("steeg", "daalde", "bleef"))
-    out.append(f"Per maand {move} het aantal van {format_number(first)} in "
-               f"{month_long(str(per_month['maand'].iloc[0]))} "
-               + ("en was het " if move == "bleef" else "naar ")
-               + f"{format_number(last)} in {month_long(str(per_month['maand'].iloc[-1]))}"
-               + (" ook" if move == "bleef" else "") + ".")
+    out.append(
+        f"Per maand {move} het aantal van {format_number(first)} in "
+        f"{month_long(str(per_month['maand'].iloc[0]))} "
+        + ("en was het " if move == "bleef" else "naar ")
+        + f"{format_number(last)} in {month_long(str(per_month['maand'].iloc[-1]))}"
+        + (" ook" if move == "bleef" else "")
+        + "."
+    )
     youths = _csv(results, "ch2_s2_1_1_youths")
     if youths is not None:
         y = dict(zip(youths["statistic"], youths["value"]))
         if y.get("n_youths", 0) > 0:
-            out.append(f"Bij de locaties die een jongerennummer registreerden, ging het om "
-                       f"{text.count(int(y['n_youths']), 'unieke jongere', 'unieke jongeren')} met samen "
-                       f"{text.count(int(y['n_registrations']), 'afzondering', 'afzonderingen')}; per jongere "
-                       f"liep dat uiteen van {format_number(y['min_per_youth'])} tot "
-                       f"{format_number(y['max_per_youth'])}.")
+            out.append(
+                f"Bij de locaties die een jongerennummer registreerden, ging het om "
+                f"{text.count(int(y['n_youths']), 'unieke jongere', 'unieke jongeren')} met samen "
+                f"{text.count(int(y['n_registrations']), 'afzondering', 'afzonderingen')}; per jongere "
+                f"liep dat uiteen van {format_number(y['min_per_youth'])} tot "
+                f"{format_number(y['max_per_youth'])}."
+            )
     reason, goal = _csv(results, "ch2_fig02_reason"), _csv(results, "ch2_fig03_goal")
     said = []
     if reason is not None and _ranked(reason):
         top = _ranked(reason)[:2]
-        said.append(f"de meest geregistreerde {'aanleidingen waren' if len(top) > 1 else 'aanleiding was'} "
-                    + text.join(f"{_label(reason, c)} ({_pct(reason, c)})" for c, _ in top))
+        said.append(
+            f"de meest geregistreerde {'aanleidingen waren' if len(top) > 1 else 'aanleiding was'} "
+            + text.join(f"{_label(reason, c)} ({_pct(reason, c)})" for c, _ in top)
+        )
     if goal is not None and _ranked(goal):
         g = _ranked(goal)[0][0]
         said.append(f"het meest genoemde doel was {_label(goal, g)} ({_pct(goal, g)})")
@@ -135,9 +162,15 @@ def chapter2_sentences(results: Path) -> list[str]:
     if room is not None and _ranked(room):
         top = _ranked(room)[0][0]
         rest = [c for c, _ in _ranked(room)[1:]]
-        s = (f"De meeste afzonderingen vonden plaats in de {_label(room, top)} ({_pct(room, top)})"
-             + (f"; daarna volgen {text.join(f'de {_label(room, c)} ({_pct(room, c)})' for c in rest)}" if rest else "")
-             + ".")
+        s = (
+            f"De meeste afzonderingen vonden plaats in de {_label(room, top)} ({_pct(room, top)})"
+            + (
+                f"; daarna volgen {text.join(f'de {_label(room, c)} ({_pct(room, c)})' for c in rest)}"
+                if rest
+                else ""
+            )
+            + "."
+        )
         if lock is not None and (lock["code"] == "2").any():
             s += f" De deur was in {_pct(lock, '2')} van de gevallen op slot."
         out.append(s)
@@ -146,13 +179,20 @@ def chapter2_sentences(results: Path) -> list[str]:
         dur = dur.dropna(subset=["median"])
         by_n = text.by_frequency(zip(dur.index, dur["n"]))[:3]
         if by_n:
-            out.append("De mediane duur was " + text.join(
-                f"{text.count(float(dur.loc[i, 'median']), 'minuut', 'minuten')} bij {_lower(str(dur.loc[i, 'label']))}"
-                for i, _ in by_n) + f" (de {text.count(len(by_n), 'meest voorkomende aanleiding', 'meest voorkomende aanleidingen')}).")
+            out.append(
+                "De mediane duur was "
+                + text.join(
+                    f"{text.count(float(dur.loc[i, 'median']), 'minuut', 'minuten')} bij {_lower(str(dur.loc[i, 'label']))}"
+                    for i, _ in by_n
+                )
+                + f" (de {text.count(len(by_n), 'meest voorkomende aanleiding', 'meest voorkomende aanleidingen')})."
+            )
     ev, view = _csv(results, "ch2_fig10_evaluation"), _csv(results, "ch2_fig12_youth_view")
     if ev is not None and view is not None and (ev["code"] == "3").any():
-        out.append(f"Na {_pct(ev, '3')} van de afzonderingen vond een evaluatie plaats; de jongere zag de "
-                   f"registratie in {_pct(view, '3')} (akkoord) en {_pct(view, '2')} (niet akkoord) van de gevallen.")
+        out.append(
+            f"Na {_pct(ev, '3')} van de afzonderingen vond een evaluatie plaats; de jongere zag de "
+            f"registratie in {_pct(view, '3')} (akkoord) en {_pct(view, '2')} (niet akkoord) van de gevallen."
+        )
     return out
 
 
@@ -169,8 +209,10 @@ def _ci(row: pd.Series) -> str:
 
 
 def _not_interpretable(model_id: str, verdict: str) -> str:
-    return (f"Het model `{model_id}` is niet interpreteerbaar ({verdict.replace('+', ', ')}); zijn schatting "
-            "wordt hier niet als bevinding genoemd (zie hoofdstuk 3 en bijlage A).")
+    return (
+        f"Het model `{model_id}` is niet interpreteerbaar ({verdict.replace('+', ', ')}); zijn schatting "
+        "wordt hier niet als bevinding genoemd (zie hoofdstuk 3 en bijlage A)."
+    )
 
 
 def chapter3_sentences(model_results: Path) -> list[str]:
@@ -188,18 +230,23 @@ def chapter3_sentences(model_results: Path) -> list[str]:
     # The measurements the models span travel with their values (values.csv); the reference is
     # the one without a contrast term of its own.
     metingen = described(model_results, "ch3_models_fixed") or sorted(
-        {int(t[6:]) for t in fixed["term"].astype(str) if t.startswith("meting") and t[6:].isdigit()})
+        {int(t[6:]) for t in fixed["term"].astype(str) if t.startswith("meting") and t[6:].isdigit()}
+    )
     for key, (what, adjective) in OUTCOMES.items():
         month = fixed[(fixed["model_id"] == f"{key}_month") & (fixed["term"] == "month")]
-        level = fixed[(fixed["model_id"] == f"{key}_meting") & fixed["term"].astype(str).str.match(r"^meting\d+$")]
+        level = fixed[
+            (fixed["model_id"] == f"{key}_meting") & fixed["term"].astype(str).str.match(r"^meting\d+$")
+        ]
         parts = []
         if len(month):
             r = month.iloc[0]
             if r["verdict"] != "ok":
                 out.append(_not_interpretable(f"{key}_month", str(r["verdict"])))
             else:
-                parts.append(f"was {what} elke maand {format_number(r['exp_est'], 2)} keer zo {adjective} als de "
-                             f"maand ervoor ({_ci(r)})")
+                parts.append(
+                    f"was {what} elke maand {format_number(r['exp_est'], 2)} keer zo {adjective} als de "
+                    f"maand ervoor ({_ci(r)})"
+                )
         if len(level):
             if (level["verdict"] != "ok").any():
                 out.append(_not_interpretable(f"{key}_meting", str(level["verdict"].iloc[0])))
@@ -207,11 +254,19 @@ def chapter3_sentences(model_results: Path) -> list[str]:
                 ks = [int(str(t)[6:]) for t in level["term"]]
                 ref = min(set(metingen) - set(ks)) if set(metingen) - set(ks) else None
                 ref_txt = text.measurements([ref]) if ref is not None else "de referentiemeting"
-                parts.append("ten opzichte van " + ref_txt + " was het niveau " + text.join(
-                    f"in {text.measurements([k])} {format_number(r['exp_est'], 2)} keer zo {adjective} ({_ci(r)})"
-                    for k, r in zip(ks, (row for _, row in level.iterrows()))))
+                parts.append(
+                    "ten opzichte van "
+                    + ref_txt
+                    + " was het niveau "
+                    + text.join(
+                        f"in {text.measurements([k])} {format_number(r['exp_est'], 2)} keer zo {adjective} ({_ci(r)})"
+                        for k, r in zip(ks, (row for _, row in level.iterrows()))
+                    )
+                )
         if parts:
-            all_m = sorted(set(metingen) | {int(str(t)[6:]) for t in level["term"]}) if len(level) else metingen
+            all_m = (
+                sorted(set(metingen) | {int(str(t)[6:]) for t in level["term"]}) if len(level) else metingen
+            )
             scope = f"Over {text.measurements(all_m)} samen " if all_m else ""
             out.append(scope + "; ".join(parts) + ".")
     return out
@@ -230,7 +285,9 @@ def summary_md(results: Path, model_results: Path, measurements: Mapping[int, Me
         The configured measurements (``params/``), by number.
     """
     latest = max(measurements) if measurements else 0
-    lines = chapter2_sentences(results) + chapter1_sentences(results, latest) + chapter3_sentences(model_results)
+    lines = (
+        chapter2_sentences(results) + chapter1_sentences(results, latest) + chapter3_sentences(model_results)
+    )
     if not lines:
         return "*In deze build zijn geen resultaten berekend; er is niets samen te vatten.*\n"
     return "\n".join(f"- {line}" for line in lines) + "\n"
@@ -243,8 +300,11 @@ def measurements_md(measurements: Mapping[int, Measurement], results: Path) -> s
     if not ms:
         return "*Er zijn geen metingen geconfigureerd (`params/meting-<N>.yaml`).*\n"
     lengths = sorted({len(m.months()) for m in ms})
-    each = (f"Een meting beslaat {text.count(lengths[0], 'maand', 'maanden')}"
-            if len(lengths) == 1 else "De metingen beslaan elk een eigen aantal maanden")
+    each = (
+        f"Een meting beslaat {text.count(lengths[0], 'maand', 'maanden')}"
+        if len(lengths) == 1
+        else "De metingen beslaan elk een eigen aantal maanden"
+    )
     periods = text.join(f"{text.measurements([m.meting])} van {period_text(m)}" for m in ms)
     ch1, ch2 = described(results, "ch1_data_supplied"), described(results, "ch2_fig01_per_month")
     nums = [m.meting for m in ms]
@@ -254,16 +314,20 @@ def measurements_md(measurements: Mapping[int, Measurement], results: Path) -> s
     if ch2:
         uses.append(f"hoofdstuk 2 de ongeplande afzonderingen van {text.measurements(ch2)}")
     if len(nums) > 1:
-        uses.append(f"hoofdstuk 3 toetst veranderingen over {text.measurements(nums)}, met "
-                    f"{text.measurements(nums[:1])} als referentie")
+        uses.append(
+            f"hoofdstuk 3 toetst veranderingen over {text.measurements(nums)}, met "
+            f"{text.measurements(nums[:1])} als referentie"
+        )
     use = (text.capitalize(text.join(uses)) + ".") if uses else ""
     return f"{each}: {periods}. {use}\n"
 
 
 def measurements_title(measurements: Mapping[int, Measurement]) -> str:
     """Title-page field: every measurement of the build with its months (``sep 2019 - feb 2020``)."""
-    return text.join(f"{text.measurements([m.meting])} ({month_label(m.first_month)} - {month_label(m.last_month)})"
-                     for m in (measurements[k] for k in sorted(measurements)))
+    return text.join(
+        f"{text.measurements([m.meting])} ({month_label(m.first_month)} - {month_label(m.last_month)})"
+        for m in (measurements[k] for k in sorted(measurements))
+    )
 
 
 def described_title(results: Path) -> str:

@@ -19,8 +19,7 @@ T = TypeVar("T")
 
 
 # --- numbers with nouns and verbs -------------------------------------------------------------
-def count(n: int | float, singular: str, plural: str, *, zero: str | None = None,
-          decimals: int = 0) -> str:
+def count(n: int | float, singular: str, plural: str, *, zero: str | None = None, decimals: int = 0) -> str:
     """A number with its noun in the right form: ``"1 locatie"``, ``"2 locaties"``, ``"geen locaties"``.
 
     Parameters
@@ -54,8 +53,15 @@ def verb(n: int | float, singular: str, plural: str) -> str:
     return singular if n == 1 else plural
 
 
-def count_verb(n: int | float, singular: str, plural: str, verb_singular: str, verb_plural: str,
-               *, zero: str | None = None) -> str:
+def count_verb(
+    n: int | float,
+    singular: str,
+    plural: str,
+    verb_singular: str,
+    verb_plural: str,
+    *,
+    zero: str | None = None,
+) -> str:
     """Count, noun and agreeing verb: ``"1 locatie begon"``, ``"3 locaties begonnen"``."""
     return f"{count(n, singular, plural, zero=zero)} {verb(n, verb_singular, verb_plural)}"
 
@@ -136,8 +142,9 @@ def measurements(numbers: Sequence[int], word: str = "meting") -> str:
 
 
 # --- orderings by computed frequency ------------------------------------------------------------
-def by_frequency(values: Mapping[T, float] | Iterable[tuple[T, float]], *,
-                 tie: Callable[[T], Any] | None = None) -> list[tuple[T, float]]:
+def by_frequency(
+    values: Mapping[T, float] | Iterable[tuple[T, float]], *, tie: Callable[[T], Any] | None = None
+) -> list[tuple[T, float]]:
     """Items ordered by value, largest first, as computed (never in the order a template expects).
 
     Parameters
@@ -160,12 +167,16 @@ def by_frequency(values: Mapping[T, float] | Iterable[tuple[T, float]], *,
 
 def top(values: Mapping[T, float] | Iterable[tuple[T, float]], k: int) -> list[tuple[T, float]]:
     """The ``k`` largest items (see :func:`by_frequency`); fewer when there are fewer items."""
-    return by_frequency(values)[:max(0, k)]
+    return by_frequency(values)[: max(0, k)]
 
 
-def ranked_list(values: Mapping[Hashable, float] | Iterable[tuple[Hashable, float]], *,
-                fmt: Callable[[float], str] | None = None, k: int | None = None,
-                conjunction: str = "en") -> str:
+def ranked_list(
+    values: Mapping[Hashable, float] | Iterable[tuple[Hashable, float]],
+    *,
+    fmt: Callable[[float], str] | None = None,
+    k: int | None = None,
+    conjunction: str = "en",
+) -> str:
     """Items as a Dutch list in computed order, each optionally with its value in brackets.
 
     Example: ``ranked_list({"orde/regels": 39.2, "agressie": 41.0}, fmt=nf.percent)`` gives
@@ -198,8 +209,13 @@ def direction(value: float, reference: float, *, decimals: int | None = None) ->
     return (value > reference) - (value < reference)
 
 
-def compare(value: float, reference: float, *, words: str | tuple[str, str, str] = "hoger",
-            decimals: int | None = None) -> str:
+def compare(
+    value: float,
+    reference: float,
+    *,
+    words: str | tuple[str, str, str] = "hoger",
+    decimals: int | None = None,
+) -> str:
     """The word for ``value`` against ``reference``: ``"hoger"``, ``"lager"`` or ``"gelijk"``.
 
     Parameters

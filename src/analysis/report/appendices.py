@@ -24,9 +24,17 @@ from analysis.present import text
 from analysis.present import format as nf
 from analysis.verify.reproduction import CheckResult
 
-TYPE_NL = {"string": "tekst", "integer": "code (geheel getal)", "date": "datum", "time": "tijd",
-           "number": "getal", "boolean": "ja/nee", "datetime": "datum en tijd",
-           "yearmonth": "jaar en maand (JJJJ-MM)", "list": "lijst van codes"}
+TYPE_NL = {
+    "string": "tekst",
+    "integer": "code (geheel getal)",
+    "date": "datum",
+    "time": "tijd",
+    "number": "getal",
+    "boolean": "ja/nee",
+    "datetime": "datum en tijd",
+    "yearmonth": "jaar en maand (JJJJ-MM)",
+    "list": "lijst van codes",
+}
 
 
 def md_escape(value: object) -> str:
@@ -45,8 +53,13 @@ def breakable(name: str) -> str:
     return "".join(ch + ZWSP if ch in "._-" else ch for ch in str(name))
 
 
-def md_table(df: pd.DataFrame, caption: str | None = None, label: str | None = None,
-             align: str | None = None, cap: int = 45) -> str:
+def md_table(
+    df: pd.DataFrame,
+    caption: str | None = None,
+    label: str | None = None,
+    align: str | None = None,
+    cap: int = 45,
+) -> str:
     """A pandoc pipe table with an optional ``: caption {#tbl-label}`` line.
 
     Parameters
@@ -75,7 +88,9 @@ def md_table(df: pd.DataFrame, caption: str | None = None, label: str | None = N
     widths = [max([len(md_escape(c))] + [len(md_escape(v).replace(ZWSP, "")) for v in df[c]]) for c in cols]
     header_min = [max(len(w) for w in (md_escape(c).split() or [""])) + 3 for c in cols]
     dashes = [max(3, h, min(cap, w)) for w, h in zip(widths, header_min)]
-    rule = "|" + "|".join(("-" * d + ":") if a == "r" else (":" + "-" * d) for a, d in zip(align, dashes)) + "|"
+    rule = (
+        "|" + "|".join(("-" * d + ":") if a == "r" else (":" + "-" * d) for a, d in zip(align, dashes)) + "|"
+    )
     out = "\n".join([head, rule, *body]) + "\n"
     if caption:
         out += f"\n: {caption}" + (f" {{#tbl-{label}}}" if label else "") + "\n"
@@ -86,21 +101,31 @@ def md_table(df: pd.DataFrame, caption: str | None = None, label: str | None = N
 def codebook_md() -> str:
     """Data dictionary generated from the machine-readable codebook (appendix B)."""
     pkg = codebook.load_package()
-    parts = [f"Dit overzicht is gegenereerd uit het machineleesbare codeboek "
-             f"(`src/analysis/codebook/datapackage.json`, versie {pkg.get('version', '?')}). "
-             f"Ontbrekende waarden worden getoond als '{codebook.missing_label('nl')}'. "
-             "De toelichtingen komen letterlijk uit het codeboek.\n"]
+    parts = [
+        f"Dit overzicht is gegenereerd uit het machineleesbare codeboek "
+        f"(`src/analysis/codebook/datapackage.json`, versie {pkg.get('version', '?')}). "
+        f"Ontbrekende waarden worden getoond als '{codebook.missing_label('nl')}'. "
+        "De toelichtingen komen letterlijk uit het codeboek.\n"
+    ]
     for res in pkg["resources"]:
         fields = codebook.fields(res["name"])
         parts.append(f"## {res.get('title', res['name'])} (`{res['name']}`)\n")
-        rows = [{"Veld": breakable(f.name), "Titel": f.title, "Type": TYPE_NL.get(f.type, f.type),
-                 "Verplicht": "ja" if f.required else "nee",
-                 "Toelichting": f.explanation("nl") + (" Persoonsgegeven: wordt gepseudonimiseerd." if f.pii else "")}
-                for f in fields]
+        rows = [
+            {
+                "Veld": breakable(f.name),
+                "Titel": f.title,
+                "Type": TYPE_NL.get(f.type, f.type),
+                "Verplicht": "ja" if f.required else "nee",
+                "Toelichting": f.explanation("nl")
+                + (" Persoonsgegeven: wordt gepseudonimiseerd." if f.pii else ""),
+            }
+            for f in fields
+        ]
         parts.append(md_table(pd.DataFrame(rows), f"Velden van {res['name']}", f"codebook-{res['name']}"))
         for f in (x for x in fields if x.categories):
-            cats = pd.DataFrame([{"Code": c.value, "Label": c.label, "Label (Engels)": c.label_en}
-                                 for c in f.categories])
+            cats = pd.DataFrame(
+                [{"Code": c.value, "Label": c.label, "Label (Engels)": c.label_en} for c in f.categories]
+            )
             parts.append(f"**{f.title}** (`{f.name}`)\n\n" + md_table(cats, align="rll"))
     return "\n".join(parts)
 
@@ -110,12 +135,21 @@ def codebook_md() -> str:
 # are summarised by check id (a code), and file errors by their check, so that no text that
 # could hold a youth number or free text reaches the public report.
 CHECK_NL = {
-    "file_unreadable": "bestand onleesbaar", "no_header": "geen kopregel", "missing_column": "verplichte kolom ontbreekt",
-    "misaligned_row": "rij past niet op de kopregel", "bad_location_code": "ongeldige locatiecode",
-    "required": "verplicht veld leeg", "unknown_location": "onbekende locatie", "bad_date": "geen datum",
-    "bad_time": "geen tijd", "bad_code": "geen code uit het codeboek", "bad_month": "geen maand",
-    "buiten_periode": "buiten de periode van de meting", "buiten_locatieperiode": "buiten de periode van de locatie",
-    "bad_number": "geen getal", "duplicate_key": "dubbele sleutel",
+    "file_unreadable": "bestand onleesbaar",
+    "no_header": "geen kopregel",
+    "missing_column": "verplichte kolom ontbreekt",
+    "misaligned_row": "rij past niet op de kopregel",
+    "bad_location_code": "ongeldige locatiecode",
+    "required": "verplicht veld leeg",
+    "unknown_location": "onbekende locatie",
+    "bad_date": "geen datum",
+    "bad_time": "geen tijd",
+    "bad_code": "geen code uit het codeboek",
+    "bad_month": "geen maand",
+    "buiten_periode": "buiten de periode van de meting",
+    "buiten_locatieperiode": "buiten de periode van de locatie",
+    "bad_number": "geen getal",
+    "duplicate_key": "dubbele sleutel",
 }
 
 
@@ -128,26 +162,42 @@ def _report_tables(rep: dict) -> list[str]:
         df["soort"] = df["soort"].replace({"all": "totaal"})
         order = ["soort", "files", "files_not_processed", "rows_read", "rows_accepted", "rows_quarantined"]
         df = df[[c for c in order if c in df.columns]]
-        df = df.rename(columns={"files": "bestanden", "files_not_processed": "niet verwerkt",
-                                "rows_read": "rijen gelezen", "rows_accepted": "geaccepteerd",
-                                "rows_quarantined": "in quarantaine", "soort": "Soort"})
+        df = df.rename(
+            columns={
+                "files": "bestanden",
+                "files_not_processed": "niet verwerkt",
+                "rows_read": "rijen gelezen",
+                "rows_accepted": "geaccepteerd",
+                "rows_quarantined": "in quarantaine",
+                "soort": "Soort",
+            }
+        )
         parts.append(md_table(df, "Aansluiting: gelezen, geaccepteerde en afgekeurde rijen", "ingest-totals"))
     files = pd.DataFrame(rep.get("files") or [])
     if len(files) and {"kind", "meting", "rows_read"} <= set(files.columns):
-        by = (files.assign(meting=files["meting"].map(lambda m: "" if pd.isna(m) else str(int(m))))
-              .groupby(["meting", "kind"], dropna=False)
-              .agg(bestanden=("file", "size"), gelezen=("rows_read", "sum"),
-                   geaccepteerd=("rows_accepted", "sum"), quarantaine=("rows_quarantined", "sum"))
-              .reset_index().rename(columns={"meting": "Meting", "kind": "Soort"}))
+        by = (
+            files.assign(meting=files["meting"].map(lambda m: "" if pd.isna(m) else str(int(m))))
+            .groupby(["meting", "kind"], dropna=False)
+            .agg(
+                bestanden=("file", "size"),
+                gelezen=("rows_read", "sum"),
+                geaccepteerd=("rows_accepted", "sum"),
+                quarantaine=("rows_quarantined", "sum"),
+            )
+            .reset_index()
+            .rename(columns={"meting": "Meting", "kind": "Soort"})
+        )
         parts.append(md_table(by, "Invoerbestanden per meting en soort", "ingest-files"))
         if "error" in files:
             bad = files[files["error"].notna()]
             if len(bad):
                 n = len(bad)
                 rows = int(bad["rows_read"].sum())
-                parts.append(f"{text.count(n, 'bestand', 'bestanden')} kon{'' if n == 1 else 'den'} niet worden "
-                             f"verwerkt ({text.count(rows, 'rij', 'rijen')}, alle in quarantaine); de reden per "
-                             "bestand staat in `ingest_report.json`.\n")
+                parts.append(
+                    f"{text.count(n, 'bestand', 'bestanden')} kon{'' if n == 1 else 'den'} niet worden "
+                    f"verwerkt ({text.count(rows, 'rij', 'rijen')}, alle in quarantaine); de reden per "
+                    "bestand staat in `ingest_report.json`.\n"
+                )
     return parts
 
 
@@ -160,25 +210,45 @@ def _period_tables(rep: dict) -> list[str]:
     for m in sorted(periods, key=int):
         p, o = periods[m], outside.get(m, {})
         found = p.get("found")
-        rows.append({"Meting": m, "Ingestelde periode": f"{p['configured']['first']} t/m {p['configured']['last']}",
-                     "Maanden in de data": f"{found['first']} t/m {found['last']}" if found else "-",
-                     "Registraties buiten periode": o.get("registrations", 0),
-                     "Bezetting buiten periode": o.get("occupancy", 0),
-                     "Per locatie": ", ".join(f"{k}: {v}" for k, v in (o.get("by_location") or {}).items()) or "-"})
-    parts = ["## Periode van de metingen\n",
-             "Registraties en bezetting buiten de ingestelde periode van een meting "
-             "(`params/meting-<N>.yaml`), of buiten de eerste en laatste maand van hun locatie "
-             "(`locations.csv`), staan in quarantaine (reden *buiten periode*) en tellen in geen enkele "
-             "tabel of model mee.\n",
-             md_table(pd.DataFrame(rows), "Ingestelde en gevonden maanden per meting; rijen buiten de periode",
-                      "ingest-periods")]
+        rows.append(
+            {
+                "Meting": m,
+                "Ingestelde periode": f"{p['configured']['first']} t/m {p['configured']['last']}",
+                "Maanden in de data": f"{found['first']} t/m {found['last']}" if found else "-",
+                "Registraties buiten periode": o.get("registrations", 0),
+                "Bezetting buiten periode": o.get("occupancy", 0),
+                "Per locatie": ", ".join(f"{k}: {v}" for k, v in (o.get("by_location") or {}).items()) or "-",
+            }
+        )
+    parts = [
+        "## Periode van de metingen\n",
+        "Registraties en bezetting buiten de ingestelde periode van een meting "
+        "(`params/meting-<N>.yaml`), of buiten de eerste en laatste maand van hun locatie "
+        "(`locations.csv`), staan in quarantaine (reden *buiten periode*) en tellen in geen enkele "
+        "tabel of model mee.\n",
+        md_table(
+            pd.DataFrame(rows),
+            "Ingestelde en gevonden maanden per meting; rijen buiten de periode",
+            "ingest-periods",
+        ),
+    ]
     locs = rep.get("locations") or {}
-    loc_rows = [{"Meting": m, "Verwacht": v.get("expected"), "Met registraties": len(v.get("found") or []),
-                 "Zonder registraties": ", ".join(v.get("without_registrations") or []) or "-"}
-                for m, v in sorted(locs.items(), key=lambda kv: int(kv[0])) if isinstance(v, dict)]
+    loc_rows = [
+        {
+            "Meting": m,
+            "Verwacht": v.get("expected"),
+            "Met registraties": len(v.get("found") or []),
+            "Zonder registraties": ", ".join(v.get("without_registrations") or []) or "-",
+        }
+        for m, v in sorted(locs.items(), key=lambda kv: int(kv[0]))
+        if isinstance(v, dict)
+    ]
     if loc_rows:
-        parts.append(md_table(pd.DataFrame(loc_rows), "Aantal locaties per meting: verwacht en gevonden",
-                              "ingest-locations"))
+        parts.append(
+            md_table(
+                pd.DataFrame(loc_rows), "Aantal locaties per meting: verwacht en gevonden", "ingest-locations"
+            )
+        )
     return parts
 
 
@@ -194,9 +264,15 @@ def missingness(processed: Path) -> pd.DataFrame | None:
     rows = []
     for m, g in df.groupby("meting"):
         for c in cols:
-            rows.append({"Meting": int(m), "Veld": codebook.field(c).title,
-                         "Niet ingevuld (n)": int(g[c].isna().sum()), "N": len(g),
-                         "%": nf.number(100 * g[c].isna().mean(), 1)})
+            rows.append(
+                {
+                    "Meting": int(m),
+                    "Veld": codebook.field(c).title,
+                    "Niet ingevuld (n)": int(g[c].isna().sum()),
+                    "N": len(g),
+                    "%": nf.number(100 * g[c].isna().mean(), 1),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -210,26 +286,40 @@ def data_quality_md(processed: Path) -> str:
     if rep_path.exists():
         rep = json.loads(rep_path.read_text("utf-8"))
         synthetic = rep.get("synthetic")
-        parts.append("De gegevens zijn ingelezen en gecontroleerd met `compendium ingest`. Het volledige "
-                     "verslag (inclusief SHA-256 van elk invoer- en uitvoerbestand) staat in "
-                     f"`ingest_report.json`. Bron: {'synthetische tweeling' if synthetic else 'registraties'}.\n")
+        parts.append(
+            "De gegevens zijn ingelezen en gecontroleerd met `compendium ingest`. Het volledige "
+            "verslag (inclusief SHA-256 van elk invoer- en uitvoerbestand) staat in "
+            f"`ingest_report.json`. Bron: {'synthetische tweeling' if synthetic else 'registraties'}.\n"
+        )
         parts.extend(_report_tables(rep))
         parts.extend(_period_tables(rep))
     else:
-        parts.append("*Geen `ingest_report.json` gevonden: de ingest-stap is in deze build niet uitgevoerd.*\n")
+        parts.append(
+            "*Geen `ingest_report.json` gevonden: de ingest-stap is in deze build niet uitgevoerd.*\n"
+        )
     q_path = processed / "quarantine.csv"
     if q_path.exists():
         q = pd.read_csv(q_path, dtype=str, keep_default_na=False)
         if len(q):
             check = q["check"] if "check" in q else pd.Series("", index=q.index)
-            known = {f.name for res in ("registraties", "locaties", "bezetting", "beleid") for f in codebook.fields(res)}
+            known = {
+                f.name
+                for res in ("registraties", "locaties", "bezetting", "beleid")
+                for f in codebook.fields(res)
+            }
             col = q["column"].where(q["column"].isin(known), "")
-            by = (pd.DataFrame({"Controle": check.map(lambda c: CHECK_NL.get(c, c)), "Kolom": col})
-                  .groupby(["Controle", "Kolom"]).size().reset_index(name="Aantal")
-                  .sort_values(["Aantal", "Controle", "Kolom"], ascending=[False, True, True]))
-            parts.append(f"In quarantaine: {text.count(len(q), 'melding', 'meldingen')} over rijen die niet aan "
-                         "het codeboek voldeden (per controle en kolom; de waarden zelf blijven in "
-                         "`data/processed/quarantine.csv`).\n")
+            by = (
+                pd.DataFrame({"Controle": check.map(lambda c: CHECK_NL.get(c, c)), "Kolom": col})
+                .groupby(["Controle", "Kolom"])
+                .size()
+                .reset_index(name="Aantal")
+                .sort_values(["Aantal", "Controle", "Kolom"], ascending=[False, True, True])
+            )
+            parts.append(
+                f"In quarantaine: {text.count(len(q), 'melding', 'meldingen')} over rijen die niet aan "
+                "het codeboek voldeden (per controle en kolom; de waarden zelf blijven in "
+                "`data/processed/quarantine.csv`).\n"
+            )
             parts.append(md_table(by.head(40), "Quarantaine per controle en kolom", "quarantine"))
         else:
             parts.append("Er staan geen registraties in quarantaine.\n")
@@ -242,10 +332,16 @@ def data_quality_md(processed: Path) -> str:
 
 # --- D: reproduction -------------------------------------------------------------------------
 _CH = {"method": "Methode", "1": "Hoofdstuk 1", "2": "Hoofdstuk 2", "3": "Hoofdstuk 3"}
-REPRO_STATUS_NL = {"exact": "exact", "within rounding": "binnen afronding", "within CI": "binnen BI",
-                   "same conclusion": "zelfde conclusie", "outside CI": "buiten BI", "differs": "wijkt af",
-                   "not computed": "niet berekend",
-                   "no published figure": "geen gepubliceerd cijfer"}
+REPRO_STATUS_NL = {
+    "exact": "exact",
+    "within rounding": "binnen afronding",
+    "within CI": "binnen BI",
+    "same conclusion": "zelfde conclusie",
+    "outside CI": "buiten BI",
+    "differs": "wijkt af",
+    "not computed": "niet berekend",
+    "no published figure": "geen gepubliceerd cijfer",
+}
 """Dutch names of :data:`analysis.verify.reproduction.STATUSES` for the report."""
 
 
@@ -268,12 +364,20 @@ def published_map_md(published: dict[str, list[str]]) -> str:
         kind, _, num = name.partition(" ")
         return {"Tabel": 0, "Figuur": 1}.get(kind, 2), int(num) if num.isdigit() else 0
 
-    rows = [{"Rapport 2021": a, "In dit rapport": ", ".join(f"@{lab}" for lab in labels)}
-            for a, labels in sorted(by_artefact.items(), key=lambda kv: key(kv[0]))]
-    return ("Waar staat wat? Elke tabel en figuur van het rapport uit 2021 die deze build nabootst, met "
-            "de tabel of figuur in dit rapport (het bijschrift daar noemt het nummer uit 2021).\n\n"
-            + md_table(pd.DataFrame(rows), "Tabellen en figuren van het rapport uit 2021 in dit rapport",
-                       "repro-map", "ll"))
+    rows = [
+        {"Rapport 2021": a, "In dit rapport": ", ".join(f"@{lab}" for lab in labels)}
+        for a, labels in sorted(by_artefact.items(), key=lambda kv: key(kv[0]))
+    ]
+    return (
+        "Waar staat wat? Elke tabel en figuur van het rapport uit 2021 die deze build nabootst, met "
+        "de tabel of figuur in dit rapport (het bijschrift daar noemt het nummer uit 2021).\n\n"
+        + md_table(
+            pd.DataFrame(rows),
+            "Tabellen en figuren van het rapport uit 2021 in dit rapport",
+            "repro-map",
+            "ll",
+        )
+    )
 
 
 def _shown_decimals(decimals: object) -> int:
@@ -309,24 +413,32 @@ def reproduction_md(result: CheckResult) -> str:
     must = t[t["must_match"]]
     n_cmp = int((~must["status"].isin(["not computed", "no published figure"])).sum())
     if result.exit_code:
-        verdict = (f"**{text.count(len(result.failures), 'cijfer', 'cijfers')} van hoofdstuk 1 en 2 "
-                   f"{text.verb(len(result.failures), 'wijkt', 'wijken')} af** (zie hieronder).")
+        verdict = (
+            f"**{text.count(len(result.failures), 'cijfer', 'cijfers')} van hoofdstuk 1 en 2 "
+            f"{text.verb(len(result.failures), 'wijkt', 'wijken')} af** (zie hieronder)."
+        )
     elif n_cmp:
-        verdict = (f"{text.capitalize(text.count(n_cmp, 'vergeleken cijfer', 'vergeleken cijfers'))} van "
-                   f"hoofdstuk 1 en 2 {text.verb(n_cmp, 'komt', 'komen')} overeen met het rapport.")
+        verdict = (
+            f"{text.capitalize(text.count(n_cmp, 'vergeleken cijfer', 'vergeleken cijfers'))} van "
+            f"hoofdstuk 1 en 2 {text.verb(n_cmp, 'komt', 'komen')} overeen met het rapport."
+        )
     else:
-        verdict = ("Deze build berekende hoofdstuk 1 en 2 niet voor de gepubliceerde meting; er is daar "
-                   "niets vergeleken.")
-    parts = ["Elk cijfer uit het gepubliceerde rapport (`data/reference/published_figures.csv`) staat hier "
-             "naast de waarde die deze build berekende over dezelfde meting(en); bij elk gepubliceerd cijfer "
-             "legt de kolom `metingen` van dat bestand vast over welke meting(en) het gaat. Status: *exact*; *binnen afronding* "
-             "(verschil kleiner dan een halve eenheid van de laatste gepubliceerde decimaal); *binnen BI* "
-             "(schatting binnen het gepubliceerde 95%-BI); *wijkt af*; *niet berekend* (niet uit de "
-             "registraties af te leiden, zoals interviewgegevens, of niet berekend voor die meting); "
-             "*geen gepubliceerd cijfer* (berekend voor een meting waarover het rapport niets publiceerde; "
-             "niet vergeleken). " + verdict + "\n",
-             "\n".join(f"- {line}" for line in result.compared()) + "\n",
-             md_table(counts, "Reproductie per hoofdstuk en status", "repro-summary")]
+        verdict = (
+            "Deze build berekende hoofdstuk 1 en 2 niet voor de gepubliceerde meting; er is daar "
+            "niets vergeleken."
+        )
+    parts = [
+        "Elk cijfer uit het gepubliceerde rapport (`data/reference/published_figures.csv`) staat hier "
+        "naast de waarde die deze build berekende over dezelfde meting(en); bij elk gepubliceerd cijfer "
+        "legt de kolom `metingen` van dat bestand vast over welke meting(en) het gaat. Status: *exact*; *binnen afronding* "
+        "(verschil kleiner dan een halve eenheid van de laatste gepubliceerde decimaal); *binnen BI* "
+        "(schatting binnen het gepubliceerde 95%-BI); *wijkt af*; *niet berekend* (niet uit de "
+        "registraties af te leiden, zoals interviewgegevens, of niet berekend voor die meting); "
+        "*geen gepubliceerd cijfer* (berekend voor een meting waarover het rapport niets publiceerde; "
+        "niet vergeleken). " + verdict + "\n",
+        "\n".join(f"- {line}" for line in result.compared()) + "\n",
+        md_table(counts, "Reproductie per hoofdstuk en status", "repro-summary"),
+    ]
     # Only reasons that explain a difference shown below (none when nothing was compared).
     allowed = t[t["allowed"] & (t["status"] == "differs")].drop_duplicates("reason")
     if len(allowed):
@@ -334,24 +446,38 @@ def reproduction_md(result: CheckResult) -> str:
         parts.extend(f"- `{r['id'].rsplit('.', 1)[0]}.*`: {r['reason']}" for _, r in allowed.iterrows())
         parts.append("")
     for ch, g in t.groupby("chapter", sort=False):
-        view = pd.DataFrame({
-            "id": g["id"].map(lambda s: f"`{breakable(s)}`"),
-            "meting": g["metingen"].map(lambda sc: text.number_range([int(x) for x in str(sc).split(";") if x])),
-            "gepubliceerd": [nf.published(v, d, k) for v, d, k in zip(g["published"], g["decimals"], g["kind"])],
-            "berekend": [computed_cell(v, d, k) for v, d, k in zip(g["computed"], g["decimals"], g["kind"])],
-            "verschil": [difference_cell(v, d, k) for v, d, k in zip(g["difference"], g["decimals"], g["kind"])],
-            "status": g["status"].map(lambda x: REPRO_STATUS_NL.get(x, x))
-                      + g["allowed"].map(lambda a: " (toegestaan)" if a else "")})
+        view = pd.DataFrame(
+            {
+                "id": g["id"].map(lambda s: f"`{breakable(s)}`"),
+                "meting": g["metingen"].map(
+                    lambda sc: text.number_range([int(x) for x in str(sc).split(";") if x])
+                ),
+                "gepubliceerd": [
+                    nf.published(v, d, k) for v, d, k in zip(g["published"], g["decimals"], g["kind"])
+                ],
+                "berekend": [
+                    computed_cell(v, d, k) for v, d, k in zip(g["computed"], g["decimals"], g["kind"])
+                ],
+                "verschil": [
+                    difference_cell(v, d, k) for v, d, k in zip(g["difference"], g["decimals"], g["kind"])
+                ],
+                "status": g["status"].map(lambda x: REPRO_STATUS_NL.get(x, x))
+                + g["allowed"].map(lambda a: " (toegestaan)" if a else ""),
+            }
+        )
         align = "llrrrl"
         if str(ch) == "3" and "width_ratio" in g and g["width_ratio"].notna().any():
             # why: for chapter 3 the width of the CI is part of the verdict (issue 15 item 3)
-            view.insert(5, "BI-breedte", g["width_ratio"].map(
-                lambda v: "" if pd.isna(v) else "× " + nf.number(v, 2)))
+            view.insert(
+                5, "BI-breedte", g["width_ratio"].map(lambda v: "" if pd.isna(v) else "× " + nf.number(v, 2))
+            )
             align = "llrrrrl"
         parts.append(f"## {_CH.get(str(ch), str(ch))}\n")
         if str(ch) == "3":
             parts.append(chapter3_note(g))
-        parts.append(md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", align, cap=30))
+        parts.append(
+            md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", align, cap=30)
+        )
     return "\n".join(parts)
 
 
@@ -361,19 +487,25 @@ def chapter3_note(g: pd.DataFrame) -> str:
 
     est = g[g["kind"].eq("estimate")]
     n_in = int(est["status"].isin(["exact", "within rounding", "within CI"]).sum())
-    terms = g.dropna(subset=["width_ratio"]).drop_duplicates("id").assign(
-        term=lambda x: x["id"].str.rsplit(".", n=1).str[0]).drop_duplicates("term")
+    terms = (
+        g.dropna(subset=["width_ratio"])
+        .drop_duplicates("id")
+        .assign(term=lambda x: x["id"].str.rsplit(".", n=1).str[0])
+        .drop_duplicates("term")
+    )
     n_w = int(terms["width_ratio"].round(2).between(*WIDTH_RANGE).sum())
     n_c = int(terms["conclusion"].eq("zelfde").sum())
     lo, hi = (nf.number(x, 2) for x in WIDTH_RANGE)
-    return (f"Per modelterm wordt het geheel beoordeeld. Een schatting is *binnen BI* of *buiten BI* (het "
-            f"gepubliceerde 95%-BI). Een grens van het BI of een p-waarde die buiten de afronding valt, is "
-            f"*zelfde conclusie* wanneer de schatting binnen het gepubliceerde BI ligt, de breedte van het BI "
-            f"(op logschaal) tussen {lo} en {hi} keer de gepubliceerde breedte is (kolom *BI-breedte*) en de "
-            f"conclusie bij 5% dezelfde is; anders *wijkt af*. In deze build: "
-            f"{text.count(n_in, 'schatting', 'schattingen')} van {len(est)} binnen het gepubliceerde BI, "
-            f"{n_w} van {len(terms)} termen met een BI-breedte binnen die grenzen en {n_c} van {len(terms)} "
-            f"met dezelfde conclusie.\n")
+    return (
+        f"Per modelterm wordt het geheel beoordeeld. Een schatting is *binnen BI* of *buiten BI* (het "
+        f"gepubliceerde 95%-BI). Een grens van het BI of een p-waarde die buiten de afronding valt, is "
+        f"*zelfde conclusie* wanneer de schatting binnen het gepubliceerde BI ligt, de breedte van het BI "
+        f"(op logschaal) tussen {lo} en {hi} keer de gepubliceerde breedte is (kolom *BI-breedte*) en de "
+        f"conclusie bij 5% dezelfde is; anders *wijkt af*. In deze build: "
+        f"{text.count(n_in, 'schatting', 'schattingen')} van {len(est)} binnen het gepubliceerde BI, "
+        f"{n_w} van {len(terms)} termen met een BI-breedte binnen die grenzen en {n_c} van {len(terms)} "
+        f"met dezelfde conclusie.\n"
+    )
 
 
 # --- E: audit ------------------------------------------------------------------------------------
@@ -389,25 +521,46 @@ CHECK_NL = {
 
 def audit_md(result: AuditResult) -> str:
     """Findings of the consistency checks of the published figures (appendix E)."""
-    counts = pd.DataFrame([{"Controle": CHECK_NL.get(k, k), "Vergelijkingen": n,
-                            "Bevindingen": len(result.by_check(k))} for k, n in result.checked.items()])
-    parts = ["Deze bijlage controleert het gepubliceerde rapport op interne samenhang, uitsluitend met "
-             "de daarin gepubliceerde getallen. Elke controle houdt rekening met de afronding in het "
-             "rapport; een bevinding betekent dat geen onafgeronde waarden met alle betrokken getallen "
-             "tegelijk verenigbaar zijn. Standaardfouten zijn teruggerekend op de logschaal: "
-             "SE = (log(bovengrens) - log(ondergrens)) / (2 × 1,96), z = log(schatting) / SE.\n",
-             md_table(counts, "Uitgevoerde controles", "audit-checks")]
+    counts = pd.DataFrame(
+        [
+            {"Controle": CHECK_NL.get(k, k), "Vergelijkingen": n, "Bevindingen": len(result.by_check(k))}
+            for k, n in result.checked.items()
+        ]
+    )
+    parts = [
+        "Deze bijlage controleert het gepubliceerde rapport op interne samenhang, uitsluitend met "
+        "de daarin gepubliceerde getallen. Elke controle houdt rekening met de afronding in het "
+        "rapport; een bevinding betekent dat geen onafgeronde waarden met alle betrokken getallen "
+        "tegelijk verenigbaar zijn. Standaardfouten zijn teruggerekend op de logschaal: "
+        "SE = (log(bovengrens) - log(ondergrens)) / (2 × 1,96), z = log(schatting) / SE.\n",
+        md_table(counts, "Uitgevoerde controles", "audit-checks"),
+    ]
     if not result.findings:
         parts.append("Er zijn geen inconsistenties gevonden.\n")
     for i, f in enumerate(result.findings, 1):
-        parts.append(f"**Bevinding {i}** ({CHECK_NL.get(f.check, f.check)}). {f.message}\n\n"
-                     f"Getallen: {f.numbers}. Ids: " + ", ".join(f"`{x}`" for x in f.ids) + ".\n")
+        parts.append(
+            f"**Bevinding {i}** ({CHECK_NL.get(f.check, f.check)}). {f.message}\n\n"
+            f"Getallen: {f.numbers}. Ids: " + ", ".join(f"`{x}`" for x in f.ids) + ".\n"
+        )
     return "\n".join(parts)
 
 
 # --- F: environment ------------------------------------------------------------------------------
-PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "nbformat",
-            "pypandoc-binary", "typst", "rpy2", "pymer4", "pydantic", "rich")
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "papermill",
+    "nbformat",
+    "pypandoc-binary",
+    "typst",
+    "rpy2",
+    "pymer4",
+    "pydantic",
+    "rich",
+)
 
 
 def _run(cmd: list[str], cwd: Path | None = None) -> str:
@@ -429,8 +582,10 @@ def git_commit(root: Path) -> str:
 
 def versions() -> pd.DataFrame:
     """Versions of Python, the key packages, pandoc, Typst, R and Quarto."""
-    rows = [{"Onderdeel": "Python", "Versie": platform.python_version()},
-            {"Onderdeel": "Platform", "Versie": platform.platform()}]
+    rows = [
+        {"Onderdeel": "Python", "Versie": platform.python_version()},
+        {"Onderdeel": "Platform", "Versie": platform.platform()},
+    ]
     for p in PACKAGES:
         try:
             rows.append({"Onderdeel": p, "Versie": metadata.version(p)})
@@ -438,12 +593,18 @@ def versions() -> pd.DataFrame:
             continue
     try:
         import pypandoc
+
         rows.append({"Onderdeel": "pandoc", "Versie": pypandoc.get_pandoc_version()})
     except (ImportError, OSError):
         pass
     r = shutil.which("R")
     if r:
-        rows.append({"Onderdeel": "R", "Versie": _run([r, "--version"]).splitlines()[0] if _run([r, "--version"]) else "?"})
+        rows.append(
+            {
+                "Onderdeel": "R",
+                "Versie": _run([r, "--version"]).splitlines()[0] if _run([r, "--version"]) else "?",
+            }
+        )
     q = shutil.which("quarto")
     if q:
         rows.append({"Onderdeel": "Quarto", "Versie": _run([q, "--version"])})
@@ -453,10 +614,12 @@ def versions() -> pd.DataFrame:
 def environment_md(paths: Paths, context: dict | None = None) -> str:
     """Computing environment and how to re-run (appendix F)."""
     ctx = context or {}
-    parts = ["Dit rapport is volledig gegenereerd uit code en data. Commit: "
-             f"`{ctx.get('commit') or git_commit(paths.root) or 'onbekend'}`; "
-             f"renderer: {ctx.get('renderer', 'pandoc + Typst')}; Python `{sys.executable}`.\n",
-             md_table(versions(), "Softwareversies", "versions")]
+    parts = [
+        "Dit rapport is volledig gegenereerd uit code en data. Commit: "
+        f"`{ctx.get('commit') or git_commit(paths.root) or 'onbekend'}`; "
+        f"renderer: {ctx.get('renderer', 'pandoc + Typst')}; Python `{sys.executable}`.\n",
+        md_table(versions(), "Softwareversies", "versions"),
+    ]
     times = ctx.get("stage_times")
     if isinstance(times, dict) and times:
         df = pd.DataFrame([{"Stap": k, "Duur (s)": nf.number(float(v), 1)} for k, v in times.items()])
@@ -472,13 +635,19 @@ def environment_md(paths: Paths, context: dict | None = None) -> str:
         "```\n\n"
         "Met echte registraties in `data/raw/` (zie `data/raw/README.md`) gebruikt `make report` die "
         "gegevens; anders de synthetische tweeling. Wie Quarto heeft, kan ook `compendium render "
-        "--renderer quarto` of `quarto render` gebruiken; de inhoud is dezelfde.\n")
+        "--renderer quarto` of `quarto render` gebruiken; de inhoud is dezelfde.\n"
+    )
     return "\n".join(parts)
 
 
 # --- D (twin only): calibration of the synthetic twin ----------------------------------------------
-CALIBRATION_STATUS_NL = {"exact": "exact", "miss": "niet gehaald", "not computed": "niet berekend",
-                         "within CI": "binnen BI", "outside CI": "buiten BI"}
+CALIBRATION_STATUS_NL = {
+    "exact": "exact",
+    "miss": "niet gehaald",
+    "not computed": "niet berekend",
+    "within CI": "binnen BI",
+    "outside CI": "buiten BI",
+}
 
 
 def calibration_md(paths: Paths) -> str:
@@ -493,27 +662,40 @@ def calibration_md(paths: Paths) -> str:
     if not is_synthetic(paths.processed):
         return ""
     if not paths.calibration_table.exists():
-        return ("## Kalibratie van de synthetische tweeling\n\n::: {.callout}\nDe kalibratie is in deze build "
-                "niet uitgevoerd (`calibration/synth_calibration.csv` ontbreekt in de build-map; "
-                "`compendium build` maakt haar).\n:::\n")
-    t = pd.read_csv(paths.calibration_table, dtype={"id": str, "status": str, "toelichting": str},
-                    keep_default_na=False, na_values=[""])
+        return (
+            "## Kalibratie van de synthetische tweeling\n\n::: {.callout}\nDe kalibratie is in deze build "
+            "niet uitgevoerd (`calibration/synth_calibration.csv` ontbreekt in de build-map; "
+            "`compendium build` maakt haar).\n:::\n"
+        )
+    t = pd.read_csv(
+        paths.calibration_table,
+        dtype={"id": str, "status": str, "toelichting": str},
+        keep_default_na=False,
+        na_values=[""],
+    )
     counts = t["status"].value_counts()
     misses = t[t["status"] != "exact"]
-    parts = ["## Kalibratie van de synthetische tweeling\n",
-             f"De tweeling is gemaakt uit de gepubliceerde cijfers alleen. Na inlezen (ingest) haalt zij "
-             f"{int(counts.get('exact', 0))} van de {len(t)} kalibratiedoelen exact"
-             + (f"; de overige {len(misses)} staan hieronder met de reden." if len(misses) else ".")
-             + " De volledige tabel staat in `calibration/synth_calibration.csv` van de build-map; de aannames in "
-               "`docs/synthetic-twin.md`.\n"]
+    parts = [
+        "## Kalibratie van de synthetische tweeling\n",
+        f"De tweeling is gemaakt uit de gepubliceerde cijfers alleen. Na inlezen (ingest) haalt zij "
+        f"{int(counts.get('exact', 0))} van de {len(t)} kalibratiedoelen exact"
+        + (f"; de overige {len(misses)} staan hieronder met de reden." if len(misses) else ".")
+        + " De volledige tabel staat in `calibration/synth_calibration.csv` van de build-map; de aannames in "
+        "`docs/synthetic-twin.md`.\n",
+    ]
     if len(misses):
-        view = pd.DataFrame({
-            "id": misses["id"].map(lambda s: f"`{s}`"),
-            "doel": misses["target"].map(nf.shortest),
-            "bereikt": misses["achieved"].map(lambda v: nf.significant(v, 4)),
-            "status": misses["status"].map(lambda x: CALIBRATION_STATUS_NL.get(x, x)),
-            "reden": misses["toelichting"]})
-        parts.append(md_table(view, "Kalibratiedoelen die de tweeling niet exact haalt", "synth-calibration", "lrrll"))
+        view = pd.DataFrame(
+            {
+                "id": misses["id"].map(lambda s: f"`{s}`"),
+                "doel": misses["target"].map(nf.shortest),
+                "bereikt": misses["achieved"].map(lambda v: nf.significant(v, 4)),
+                "status": misses["status"].map(lambda x: CALIBRATION_STATUS_NL.get(x, x)),
+                "reden": misses["toelichting"],
+            }
+        )
+        parts.append(
+            md_table(view, "Kalibratiedoelen die de tweeling niet exact haalt", "synth-calibration", "lrrll")
+        )
     parts.append(chapter3_calibration_md(paths))
     return "\n".join(parts)
 
@@ -541,32 +723,56 @@ def chapter3_calibration_md(paths: Paths) -> str:
     c = t[t["target"]]
     n_all = int(c["status"].eq("on target").sum())
     lo, hi = (nf.number(x, 2) for x in WIDTH_RANGE)
-    out = ["### Hoofdstuk 3: schatting, onzekerheid en conclusie\n",
-           f"Voor elk gepubliceerd modelresultaat dat intern samenhangt (bijlage E) heeft de tweeling drie "
-           f"doelen: de schatting binnen het gepubliceerde 95%-BI, de breedte van het BI (logschaal) tussen "
-           f"{lo} en {hi} keer de gepubliceerde breedte, en dezelfde conclusie bij 5%. Beoordeeld met de "
-           f"multilevelmodellen van deze build: {int(c['inside'].sum())} van {len(c)} schattingen binnen het BI, "
-           f"{int(c['width_ok'].sum())} van {len(c)} met een passende BI-breedte, {int(c['same_conclusion'].sum())} "
-           f"van {len(c)} met dezelfde conclusie; {n_all} van {len(c)} halen alle drie."]
+    out = [
+        "### Hoofdstuk 3: schatting, onzekerheid en conclusie\n",
+        f"Voor elk gepubliceerd modelresultaat dat intern samenhangt (bijlage E) heeft de tweeling drie "
+        f"doelen: de schatting binnen het gepubliceerde 95%-BI, de breedte van het BI (logschaal) tussen "
+        f"{lo} en {hi} keer de gepubliceerde breedte, en dezelfde conclusie bij 5%. Beoordeeld met de "
+        f"multilevelmodellen van deze build: {int(c['inside'].sum())} van {len(c)} schattingen binnen het BI, "
+        f"{int(c['width_ok'].sum())} van {len(c)} met een passende BI-breedte, {int(c['same_conclusion'].sum())} "
+        f"van {len(c)} met dezelfde conclusie; {n_all} van {len(c)} halen alle drie.",
+    ]
     excl = t[~t["target"]]
     if len(excl):
-        out[-1] += (" " + text.capitalize(text.count(len(excl), "resultaat", "resultaten")) + " "
-                    + text.verb(len(excl), "telt", "tellen") + " niet als doel omdat bijlage E "
-                    + ("het" if len(excl) == 1 else "ze") + " onsamenhangend vindt; "
-                    + ("het staat" if len(excl) == 1 else "ze staan") + " wel in de tabel.")
+        out[-1] += (
+            " "
+            + text.capitalize(text.count(len(excl), "resultaat", "resultaten"))
+            + " "
+            + text.verb(len(excl), "telt", "tellen")
+            + " niet als doel omdat bijlage E "
+            + ("het" if len(excl) == 1 else "ze")
+            + " onsamenhangend vindt; "
+            + ("het staat" if len(excl) == 1 else "ze staan")
+            + " wel in de tabel."
+        )
     out[-1] += "\n"
 
-    view = pd.DataFrame({
-        "term": t["term"].map(lambda s: f"`{s.removeprefix('ch3.')}`"),
-        "gepubliceerd": [f"{nf.number(r.published, 2)} ({nf.ci(r.ci_low, r.ci_high, 2)})" for r in t.itertuples()],
-        "tweeling": [f"{nf.number(r.estimate, 2)} ({nf.ci(r.twin_ci_low, r.twin_ci_high, 2)})" for r in t.itertuples()],
-        "p": t["twin_p"].map(lambda v: nf.pvalue(v, 3)),
-        "BI-breedte": t["width_ratio"].map(lambda v: "× " + nf.number(v, 2)),
-        "conclusie": t["same_conclusion"].map(lambda x: "zelfde" if x else "anders"),
-        "oordeel": [("" if r.target else "geen doel; ")
-                    + ("alle drie gehaald" if r.status == "on target" else "niet gehaald: " + "; ".join(
-                        TARGET_NL.get(x, x) for x in r.status.split("; ")))
-                    + (f" ({r.toelichting})" if r.toelichting else "")
-                    for r in t.itertuples()]})
-    out.append(md_table(view, "Tweeling tegen gepubliceerde modelresultaten (hoofdstuk 3)", "synth-ch3", "lrrrrll"))
+    view = pd.DataFrame(
+        {
+            "term": t["term"].map(lambda s: f"`{s.removeprefix('ch3.')}`"),
+            "gepubliceerd": [
+                f"{nf.number(r.published, 2)} ({nf.ci(r.ci_low, r.ci_high, 2)})" for r in t.itertuples()
+            ],
+            "tweeling": [
+                f"{nf.number(r.estimate, 2)} ({nf.ci(r.twin_ci_low, r.twin_ci_high, 2)})"
+                for r in t.itertuples()
+            ],
+            "p": t["twin_p"].map(lambda v: nf.pvalue(v, 3)),
+            "BI-breedte": t["width_ratio"].map(lambda v: "× " + nf.number(v, 2)),
+            "conclusie": t["same_conclusion"].map(lambda x: "zelfde" if x else "anders"),
+            "oordeel": [
+                ("" if r.target else "geen doel; ")
+                + (
+                    "alle drie gehaald"
+                    if r.status == "on target"
+                    else "niet gehaald: " + "; ".join(TARGET_NL.get(x, x) for x in r.status.split("; "))
+                )
+                + (f" ({r.toelichting})" if r.toelichting else "")
+                for r in t.itertuples()
+            ],
+        }
+    )
+    out.append(
+        md_table(view, "Tweeling tegen gepubliceerde modelresultaten (hoofdstuk 3)", "synth-ch3", "lrrrrll")
+    )
     return "\n".join(out)

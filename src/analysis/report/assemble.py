@@ -39,12 +39,26 @@ FIGURES = f"{GENERATED}/figures"
 CHAPTERS = {ch.notebook: ch.include for ch in chapters_mod.CHAPTERS}
 #: Notebooks executed as steps of their own but shown as the last sections of a chapter
 #: (their headings one level down, so their title is a section, not a new chapter).
-SECTIONS = {ch.notebook: tuple(s.notebook for s in ch.sections) for ch in chapters_mod.CHAPTERS if ch.sections}
+SECTIONS = {
+    ch.notebook: tuple(s.notebook for s in ch.sections) for ch in chapters_mod.CHAPTERS if ch.sections
+}
 #: Notebooks shown as appendices after A-F (include file, title); not chapters.
 APPENDIX_NOTEBOOKS = {"04_planning": ("_appendix_g.md", "Planning van meting N+1")}
 _INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$", re.M)
-MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-             "september", "oktober", "november", "december"]
+MONTHS_NL = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
 @dataclass
@@ -81,38 +95,54 @@ def title_meta(paths: Paths, *, synthetic: bool, context: dict | None = None) ->
     ctx = dict(context or {})
     commit = ctx.get("commit") or appendices.git_commit(paths.root) or "onbekend"
     today = dt.date.today()
-    source = ("Synthetische tweeling (geen echte registraties)" if synthetic
-              else "Registraties van de JeugdzorgPlus-locaties (data/raw)")
+    source = (
+        "Synthetische tweeling (geen echte registraties)"
+        if synthetic
+        else "Registraties van de JeugdzorgPlus-locaties (data/raw)"
+    )
     ms = measurements_mod.load_all(paths)
     described = summary.described_title(paths.results)
-    fields = [("Project", "Ik laat je niet alleen, etappe 3"),
-              ("Metingen", ctx.get("measurements_text") or summary.measurements_title(ms) or "geen"),
-              *([("Beschreven meting", described)] if described else []),
-              ("Databron", source), ("Datum", f"{today.day} {MONTHS_NL[today.month - 1]} {today.year}"),
-              ("Versie", f"compendium {__version__}"), ("Commit", commit)]
+    fields = [
+        ("Project", "Ik laat je niet alleen, etappe 3"),
+        ("Metingen", ctx.get("measurements_text") or summary.measurements_title(ms) or "geen"),
+        *([("Beschreven meting", described)] if described else []),
+        ("Databron", source),
+        ("Datum", f"{today.day} {MONTHS_NL[today.month - 1]} {today.year}"),
+        ("Versie", f"compendium {__version__}"),
+        ("Commit", commit),
+    ]
     meta = {
         "title": "Gedwongen afzonderen in de JeugdzorgPlus",
         "title-plain": "Gedwongen afzonderen in de JeugdzorgPlus",
         "short-title": "Gedwongen afzonderen in de JeugdzorgPlus - reproductie etappe 3",
         "subtitle": "Reproduceerbare heranalyse van de registraties uit \u201cIk laat je niet alleen\u201d, etappe 3",
         "organisation": "Onderzoekscompendium bij Academische Werkplaats Risicojeugd (2021)",
-        "date": dict(fields)["Datum"], "lang": "nl", "toc-depth": 2,
+        "date": dict(fields)["Datum"],
+        "lang": "nl",
+        "toc-depth": 2,
         "titlefields": [{"key": k, "value": str(v)} for k, v in fields],
         "citation-note": "Oorspronkelijk rapport: Academische Werkplaats Risicojeugd (2021). "
-                         "Ik laat je niet alleen. Eindrapportage etappe 3.",
-        "synthetic": bool(synthetic), "commit": commit,
+        "Ik laat je niet alleen. Eindrapportage etappe 3.",
+        "synthetic": bool(synthetic),
+        "commit": commit,
     }
     if synthetic:
         meta["banner"] = SYNTHETIC_BANNER
-        meta["banner-note"] = ("Alle cijfers in dit rapport komen uit een synthetische tweeling die "
-                               "is afgestemd op de gepubliceerde cijfers. Ze zeggen niets over echte jongeren.")
+        meta["banner-note"] = (
+            "Alle cijfers in dit rapport komen uit een synthetische tweeling die "
+            "is afgestemd op de gepubliceerde cijfers. Ze zeggen niets over echte jongeren."
+        )
     return meta
 
 
 def _titlepage_md(meta: dict) -> str:
     """Title-page block for the Quarto path (the pandoc templates draw their own)."""
     rows = "\n".join(f"| {f['key']} | {f['value']} |" for f in meta["titlefields"])
-    banner = f"\n::: {{.callout-warning}}\n**{meta['banner']}.** {meta['banner-note']}\n:::\n" if meta.get("banner") else ""
+    banner = (
+        f"\n::: {{.callout-warning}}\n**{meta['banner']}.** {meta['banner-note']}\n:::\n"
+        if meta.get("banner")
+        else ""
+    )
     return f"::: {{.titlepage}}\n| | |\n|---|---|\n{rows}\n{banner}\n:::\n"
 
 
@@ -134,9 +164,16 @@ def _notebook_md(paths: Paths, name: str, folder: Path, result: Assembled, *, le
     if not nb.exists():
         result.missing.append(f"notebook {name}")
         return f"{title}\n\n" + _not_run(paths, nb, "Dit hoofdstuk" if level == 1 else "Deze paragraaf")
-    conv = convert(nb, figures_dir=folder / "figures", figures_ref=FIGURES,
-                   bases=[paths.build, paths.figures, paths.root], shift_headings=level - 1,
-                   trace=result.trace, notebook=f"notebooks/{name}.ipynb", html_dir=paths.report_output)
+    conv = convert(
+        nb,
+        figures_dir=folder / "figures",
+        figures_ref=FIGURES,
+        bases=[paths.build, paths.figures, paths.root],
+        shift_headings=level - 1,
+        trace=result.trace,
+        notebook=f"notebooks/{name}.ipynb",
+        html_dir=paths.report_output,
+    )
     result.figures += conv.figures
     result.tables += conv.tables
     result.published.update(conv.published)
@@ -174,8 +211,9 @@ def prepare(paths: Paths, *, synthetic: bool, context: dict | None = None) -> As
         shutil.rmtree(folder)
     (folder / "figures").mkdir(parents=True)
     meta = title_meta(paths, synthetic=synthetic, context=context)
-    result = Assembled(folder=folder, meta=meta,
-                       trace=trace_load(paths.root, paths.results, paths.published_figures))
+    result = Assembled(
+        folder=folder, meta=meta, trace=trace_load(paths.root, paths.results, paths.published_figures)
+    )
     (folder / "_meta.yml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), "utf-8")
     (folder / "_titlepage.md").write_text(_titlepage_md(meta), "utf-8")
     ms = measurements_mod.load_all(paths)
@@ -197,8 +235,10 @@ def _verification_md(paths: Paths, path: Path, what: str, result: Assembled) -> 
         return None
     result.missing.append(f"{what} ({path.name})")
     shown = path.relative_to(paths.build) if path.is_relative_to(paths.build) else path
-    return (f"::: {{.callout}}\nDe {what} is in deze build niet uitgevoerd (`{shown}` ontbreekt in de "
-            "build-map; `compendium build` maakt dit bestand).\n:::\n")
+    return (
+        f"::: {{.callout}}\nDe {what} is in deze build niet uitgevoerd (`{shown}` ontbreekt in de "
+        "build-map; `compendium build` maakt dit bestand).\n:::\n"
+    )
 
 
 def _appendices(paths: Paths, folder: Path, result: Assembled, context: dict | None) -> None:
@@ -210,14 +250,23 @@ def _appendices(paths: Paths, folder: Path, result: Assembled, context: dict | N
         repro += "\n" + appendices.calibration_md(paths)
     audited = _verification_md(paths, paths.audit_findings, "controle van het rapport", result)
     parts = {
-        "_appendix_a.md": statistics_md(paths.model_results, figure_folders=[paths.figures],
-                                        figures_dest=folder / "figures", figures_ref=FIGURES),
+        "_appendix_a.md": statistics_md(
+            paths.model_results,
+            figure_folders=[paths.figures],
+            figures_dest=folder / "figures",
+            figures_ref=FIGURES,
+        ),
         "_appendix_b.md": appendices.codebook_md(),
         "_appendix_c.md": appendices.data_quality_md(paths.processed),
-        "_appendix_d.md": (appendices.published_map_md(result.published) + "\n" + repro
-                           if paths.published_figures.exists() else repro),
+        "_appendix_d.md": (
+            appendices.published_map_md(result.published) + "\n" + repro
+            if paths.published_figures.exists()
+            else repro
+        ),
         "_appendix_e.md": audited or appendices.audit_md(audit.read_result(paths.audit_findings)),
-        "_appendix_f.md": appendices.environment_md(paths, {**(context or {}), "commit": result.meta["commit"]}),
+        "_appendix_f.md": appendices.environment_md(
+            paths, {**(context or {}), "commit": result.meta["commit"]}
+        ),
     }
     for name, (fname, title) in APPENDIX_NOTEBOOKS.items():
         parts[fname] = _appendix_notebook(paths, name, title, folder, result)
@@ -233,8 +282,13 @@ def _appendix_notebook(paths: Paths, name: str, title: str, folder: Path, result
     if not nb.exists():
         result.missing.append(f"notebook {name}")
         return _not_run(paths, nb, f"Bijlage '{title}'")
-    conv = convert(nb, figures_dir=folder / "figures", figures_ref=FIGURES,
-                   bases=[paths.build, paths.figures, paths.root], shift_headings=0)
+    conv = convert(
+        nb,
+        figures_dir=folder / "figures",
+        figures_ref=FIGURES,
+        bases=[paths.build, paths.figures, paths.root],
+        shift_headings=0,
+    )
     result.figures += conv.figures
     result.tables += conv.tables
     return conv.markdown
@@ -265,5 +319,9 @@ def document(paths: Paths) -> Path:
 
 def count_labels(md: str) -> pd.Series:
     """Number of figure and table labels in a markdown text."""
-    return pd.Series({"figures": len(set(re.findall(r"\{#(fig-[\w-]+)", md))),
-                      "tables": len(set(re.findall(r"\{#(tbl-[\w-]+)", md)))})
+    return pd.Series(
+        {
+            "figures": len(set(re.findall(r"\{#(fig-[\w-]+)", md))),
+            "tables": len(set(re.findall(r"\{#(tbl-[\w-]+)", md))),
+        }
+    )

@@ -59,19 +59,42 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
         left.bar(x, heights, color=colours, width=0.68)
         top = max(heights + [1])
         for xi, m in zip(x, months):
-            left.text(xi, (m["n"] or 0) + top * 0.02, m["text"], ha="center", va="bottom", fontsize=8,
-                      fontweight="bold" if m["latest"] else "normal")
+            left.text(
+                xi,
+                (m["n"] or 0) + top * 0.02,
+                m["text"],
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                fontweight="bold" if m["latest"] else "normal",
+            )
         left.set_ylim(0, top * 1.18)
         left.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole ticks, no "17.5"
         left.yaxis.set_major_formatter(figures.number_formatter(lang, 0))
-        left.set_title("Registraties per maand" if lang == "nl" else "Registrations per month",
-                       fontsize=9, loc="left")
+        left.set_title(
+            "Registraties per maand" if lang == "nl" else "Registrations per month", fontsize=9, loc="left"
+        )
         rate = [float("nan") if m["rate"] is None else m["rate"] for m in months]
         nat = [float("nan") if m["national_rate"] is None else m["national_rate"] for m in months]
-        right.plot(x, nat, color="#7f7f7f", linestyle="--", linewidth=1.2, marker="s", markersize=3,
-                   label="landelijk" if lang == "nl" else "national")
-        right.plot(x, rate, color=figures.PALETTE[0], linewidth=1.6, marker="o", markersize=4,
-                   label=sheet["location"])
+        right.plot(
+            x,
+            nat,
+            color="#7f7f7f",
+            linestyle="--",
+            linewidth=1.2,
+            marker="s",
+            markersize=3,
+            label="landelijk" if lang == "nl" else "national",
+        )
+        right.plot(
+            x,
+            rate,
+            color=figures.PALETTE[0],
+            linewidth=1.6,
+            marker="o",
+            markersize=4,
+            label=sheet["location"],
+        )
         if months[-1]["rate"] is not None:
             right.plot([x[-1]], [rate[-1]], "o", color=figures.PALETTE[1], markersize=7, zorder=5)
         ymax = max([v for v in rate + nat if v == v] + [1])
@@ -79,8 +102,9 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
         if ymax >= 3:  # whole ticks only, else a tick at 2.5 would be labelled "3"
             right.yaxis.set_major_locator(MaxNLocator(integer=True))
         right.yaxis.set_major_formatter(figures.number_formatter(lang, 1 if ymax < 3 else 0))
-        right.set_title("Per 10 jongeren per maand" if lang == "nl" else "Per 10 youths per month",
-                        fontsize=9, loc="left")
+        right.set_title(
+            "Per 10 jongeren per maand" if lang == "nl" else "Per 10 youths per month", fontsize=9, loc="left"
+        )
         right.legend(frameon=False, fontsize=7.5, loc="upper right", ncol=2, borderaxespad=0.1)
         for ax in (left, right):
             ax.set_xticks(x, [m["label"].split(" ")[0] for m in months], fontsize=8)
@@ -91,8 +115,12 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
 
 
 # --- rendering ------------------------------------------------------------------------------
-def _html_table(columns: Sequence[str], rows: Sequence[Sequence[str]], total: Sequence[str] | None = None,
-                groups: Sequence[tuple[str, int]] | None = None) -> str:
+def _html_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    total: Sequence[str] | None = None,
+    groups: Sequence[tuple[str, int]] | None = None,
+) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     if groups:
         top = "".join(f"<th colspan='{span}'>{html.escape(g)}</th>" for g, span in groups)
@@ -106,8 +134,14 @@ def _html_table(columns: Sequence[str], rows: Sequence[Sequence[str]], total: Se
 def item_columns(sheet: dict[str, Any], flat: bool = False) -> list[str]:
     """Column headings of the distribution tables (``flat``: one header row, for markdown)."""
     if flat:
-        return ["Categorie", f"n {sheet['latest']}", f"% {sheet['latest']}", f"n {sheet['earlier']}",
-                f"% {sheet['earlier']}", f"% landelijk {sheet['national_period']}"]
+        return [
+            "Categorie",
+            f"n {sheet['latest']}",
+            f"% {sheet['latest']}",
+            f"n {sheet['earlier']}",
+            f"% {sheet['earlier']}",
+            f"% landelijk {sheet['national_period']}",
+        ]
     return ["", "n", "%", "n", "%", "%"]
 
 
@@ -121,16 +155,24 @@ def render_html(sheet: dict[str, Any], svg: str) -> str:
     keys = "".join(
         f"<div class='key'><div class='label'>{html.escape(k['label'])}</div>"
         f"<div class='value'>{html.escape(k['value'])}</div>"
-        f"<div class='sub'>{html.escape(k['sub'])}</div></div>" for k in sheet["key_figures"])
+        f"<div class='sub'>{html.escape(k['sub'])}</div></div>"
+        for k in sheet["key_figures"]
+    )
     tables = "".join(
         f"<section><h3>{html.escape(t['title'])}</h3>{_html_table(item_columns(sheet), t['rows'], t['total'], item_groups(sheet))}</section>"
-        for t in sheet["tables"])
+        for t in sheet["tables"]
+    )
     banner = f"<div class='banner'>{html.escape(sheet['banner'])}</div>" if sheet.get("banner") else ""
-    svg = svg[svg.find("<svg"):]  # drop the XML prolog: the SVG is inlined
+    svg = svg[svg.find("<svg") :]  # drop the XML prolog: the SVG is inlined
     return Template(resource_text("factsheet.html")).substitute(
-        title=html.escape(sheet["title"]), subtitle=html.escape(sheet["subtitle"]), banner=banner,
-        keys=keys, chart=svg, indicators=_html_table(sheet["indicators"]["columns"], sheet["indicators"]["rows"]),
-        tables=tables, notes="".join(f"<p>{html.escape(n)}</p>" for n in sheet["notes"]),
+        title=html.escape(sheet["title"]),
+        subtitle=html.escape(sheet["subtitle"]),
+        banner=banner,
+        keys=keys,
+        chart=svg,
+        indicators=_html_table(sheet["indicators"]["columns"], sheet["indicators"]["rows"]),
+        tables=tables,
+        notes="".join(f"<p>{html.escape(n)}</p>" for n in sheet["notes"]),
     )
 
 
@@ -140,8 +182,12 @@ def render_pdf(sheet: dict[str, Any], svg: str, out: Path) -> Path:
 
     root = Path(str(resources.files("analysis.report").joinpath("resources/factsheet")))
     data = dict(sheet, item_columns=item_columns(sheet), item_groups=item_groups(sheet))
-    typst.compile(str(root / "factsheet.typ"), output=str(out), root=str(root),
-                  sys_inputs={"data": json.dumps(data, ensure_ascii=False), "chart": svg})
+    typst.compile(
+        str(root / "factsheet.typ"),
+        output=str(out),
+        root=str(root),
+        sys_inputs={"data": json.dumps(data, ensure_ascii=False), "chart": svg},
+    )
     return out
 
 
@@ -164,7 +210,10 @@ def render(paths: Paths, location: str) -> list[Path]:
     work = work_dir(paths)
     sheet = json.loads(location_file(work, location, ".json").read_text("utf-8"))
     svg = location_file(work, location, "-maanden.svg").read_text("utf-8")
-    html_path, pdf_path = location_file(paths.factsheets, location, ".html"), location_file(paths.factsheets, location, ".pdf")
+    html_path, pdf_path = (
+        location_file(paths.factsheets, location, ".html"),
+        location_file(paths.factsheets, location, ".pdf"),
+    )
     tmp_html, tmp_pdf = (work / f".{location}.html.tmp", work / f".{location}.pdf.tmp")
     tmp_html.write_text(render_html(sheet, svg), encoding="utf-8")
     render_pdf(sheet, svg, tmp_pdf)
@@ -175,8 +224,9 @@ def render(paths: Paths, location: str) -> list[Path]:
 
 def _stamp(processed: Path) -> tuple:
     """Names, sizes and modification times of the processed files (the cache key's freshness)."""
-    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns)
-                 for f in sorted(processed.glob("*")) if f.is_file())
+    return tuple(
+        (f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(processed.glob("*")) if f.is_file()
+    )
 
 
 @lru_cache(maxsize=4)
@@ -238,15 +288,27 @@ def content(p: FactsheetParams, hidden: Sequence[str] | None = None) -> tuple[di
     own = None
     if p.min_cell_size > 1:
         own = frozenset(hidden) if hidden is not None else dl.hidden_of(published_hidden(p), p.location)
-    sheet = dl.factsheet(data.registrations, data.occupancy, location=p.location, period=period,
-                         k=p.min_cell_size, lang=p.lang, locations=data.locations,
-                         hidden=own if own is not None else (frozenset() if p.min_cell_size <= 1 else None))
-    sheet = decorate(sheet, name=names.get(p.location), measurement=p.meting,
-                     synthetic=data.synthetic, k=p.min_cell_size)
+    sheet = dl.factsheet(
+        data.registrations,
+        data.occupancy,
+        location=p.location,
+        period=period,
+        k=p.min_cell_size,
+        lang=p.lang,
+        locations=data.locations,
+        hidden=own if own is not None else (frozenset() if p.min_cell_size <= 1 else None),
+    )
+    sheet = decorate(
+        sheet, name=names.get(p.location), measurement=p.meting, synthetic=data.synthetic, k=p.min_cell_size
+    )
     work = work_dir(paths)
     work.mkdir(parents=True, exist_ok=True)
-    location_file(work, p.location, ".json").write_text(json.dumps(sheet, ensure_ascii=False, indent=1), encoding="utf-8")
-    chart = plot_months(sheet, location_file(work, p.location, "-maanden"), synthetic=data.synthetic, lang=p.lang)
+    location_file(work, p.location, ".json").write_text(
+        json.dumps(sheet, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    chart = plot_months(
+        sheet, location_file(work, p.location, "-maanden"), synthetic=data.synthetic, lang=p.lang
+    )
     return sheet, chart
 
 
@@ -256,8 +318,9 @@ def make(p: FactsheetParams, hidden: Sequence[str] | None = None) -> list[Path]:
     return render(p.paths(), p.location)
 
 
-def decorate(sheet: dict[str, Any], *, name: str | None, measurement: int, synthetic: bool,
-             k: int) -> dict[str, Any]:
+def decorate(
+    sheet: dict[str, Any], *, name: str | None, measurement: int, synthetic: bool, k: int
+) -> dict[str, Any]:
     """Add title, subtitle, banner and notes (Dutch) to :func:`describe_location.factsheet`."""
     loc = sheet["location"] + (f" – {name}" if name else "")
     notes = [
@@ -271,14 +334,24 @@ def decorate(sheet: dict[str, Any], *, name: str | None, measurement: int, synth
         "registraties, inclusief 'niet ingevuld'. Geen gegevens op het niveau van jongeren.",
     ]
     if sheet.get("inactive"):
-        notes.insert(0, "Geen registratie en geen bezetting (locatie deed niet mee): "
-                     + ", ".join(sheet["inactive"]) + " (–).")
+        notes.insert(
+            0,
+            "Geen registratie en geen bezetting (locatie deed niet mee): "
+            + ", ".join(sheet["inactive"])
+            + " (–).",
+        )
     if synthetic:
         notes.insert(0, SYNTHETIC_BANNER + ".")
-    return dict(sheet, title=f"Factsheet gedwongen afzonderen – locatie {loc}",
-                subtitle=(f"Meting {measurement}: {sheet['months'][0]['label']} t/m "
-                          f"{sheet['months'][-1]['label']}; deze locatie: {sheet['whole']} "
-                          f"({sheet['active_months']} {'maand' if sheet['active_months'] == 1 else 'maanden'}). "
-                          f"Laatste maand ({sheet['latest']}) tegenover de maanden ervoor "
-                          f"({sheet['earlier']})."),
-                banner=SYNTHETIC_BANNER if synthetic else "", notes=notes)
+    return dict(
+        sheet,
+        title=f"Factsheet gedwongen afzonderen – locatie {loc}",
+        subtitle=(
+            f"Meting {measurement}: {sheet['months'][0]['label']} t/m "
+            f"{sheet['months'][-1]['label']}; deze locatie: {sheet['whole']} "
+            f"({sheet['active_months']} {'maand' if sheet['active_months'] == 1 else 'maanden'}). "
+            f"Laatste maand ({sheet['latest']}) tegenover de maanden ervoor "
+            f"({sheet['earlier']})."
+        ),
+        banner=SYNTHETIC_BANNER if synthetic else "",
+        notes=notes,
+    )

@@ -115,8 +115,10 @@ def _circle_arcs(d: str) -> str:
             xs, ys = nums[0::2], nums[1::2]
             r = (max(xs) - min(xs)) / 2
             cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-            out.append(f"M{cx - r:.2f} {cy:.2f}a{r:.2f} {r:.2f} 0 1 0 {2 * r:.2f} 0"
-                       f"a{r:.2f} {r:.2f} 0 1 0 {-2 * r:.2f} 0z")
+            out.append(
+                f"M{cx - r:.2f} {cy:.2f}a{r:.2f} {r:.2f} 0 1 0 {2 * r:.2f} 0"
+                f"a{r:.2f} {r:.2f} 0 1 0 {-2 * r:.2f} 0z"
+            )
         else:
             out.append(sub)
     return "".join(out)
@@ -131,9 +133,12 @@ def optimise_svg(svg: str, decimals: int = 2) -> str:
     """
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     # Dot hatches: a 72 pt pattern tile holds hundreds of circles of eight Bezier curves each.
-    svg = re.sub(r"<pattern.*?</pattern>",
-                 lambda p: re.sub(r'(?<![\w-])d="([^"]*)"', lambda m: f'd="{_circle_arcs(m.group(1))}"', p.group(0)),
-                 svg, flags=re.S)
+    svg = re.sub(
+        r"<pattern.*?</pattern>",
+        lambda p: re.sub(r'(?<![\w-])d="([^"]*)"', lambda m: f'd="{_circle_arcs(m.group(1))}"', p.group(0)),
+        svg,
+        flags=re.S,
+    )
 
     def short(m: re.Match) -> str:
         text = f"{float(m.group(1)):.{decimals}f}".rstrip("0").rstrip(".")
@@ -314,13 +319,26 @@ def convert(
                 result = prov.get("result")
                 if last_artefact is not None and trace is not None:
                     label = re.search(r"\{#((?:tbl|fig)-[\w-]+)\}", blocks[last_artefact]).group(1)
-                    arts = [a for a in trace.published(result) if a.split(" ")[0] in ("Tabel", "Figuur", "Bijlage")]
+                    arts = [
+                        a
+                        for a in trace.published(result)
+                        if a.split(" ")[0] in ("Tabel", "Figuur", "Bijlage")
+                    ]
                     if arts:
                         published[label] = sorted(set(published.get(label, [])) | set(arts))
-                    blocks[last_artefact] = add_to_caption(blocks[last_artefact], tr.caption_suffix(trace, result))
-                blocks.append(tr.provenance_line(trace, function=str(prov.get("function")), result=result,
-                                                 notebook=shown_nb, cell=number,
-                                                 start=html_dir or nb_path.parent))
+                    blocks[last_artefact] = add_to_caption(
+                        blocks[last_artefact], tr.caption_suffix(trace, result)
+                    )
+                blocks.append(
+                    tr.provenance_line(
+                        trace,
+                        function=str(prov.get("function")),
+                        result=result,
+                        notebook=shown_nb,
+                        cell=number,
+                        start=html_dir or nb_path.parent,
+                    )
+                )
     md = "\n".join(blocks)
     md = rewrite_images(md, search, figures_dir, figures_ref)
     return Converted(

@@ -44,28 +44,58 @@ def _pandoc(args: list[str], cwd: Path) -> None:
 
 
 def _common(src: Path, meta: Path) -> list[str]:
-    return [str(src), "--from", "markdown", "--metadata-file", str(meta),
-            "--lua-filter", str(resource("formats.lua")), "--lua-filter", str(resource("crossref.lua")),
-            "--toc", "--toc-depth=2", "--wrap=none",
-            # No source line counts as "too wide": pandoc then writes no relative column widths
-            # and Typst and the browser size every column to its content (headers and numbers
-            # keep their width, long text wraps), instead of squeezing number columns.
-            "--columns=100000"]
+    return [
+        str(src),
+        "--from",
+        "markdown",
+        "--metadata-file",
+        str(meta),
+        "--lua-filter",
+        str(resource("formats.lua")),
+        "--lua-filter",
+        str(resource("crossref.lua")),
+        "--toc",
+        "--toc-depth=2",
+        "--wrap=none",
+        # No source line counts as "too wide": pandoc then writes no relative column widths
+        # and Typst and the browser size every column to its content (headers and numbers
+        # keep their width, long text wraps), instead of squeezing number columns.
+        "--columns=100000",
+    ]
 
 
 def to_html(src: Path, meta: Path, out: Path, *, reports: Path) -> float:
     """Render the assembled markdown to a self-contained HTML file; return seconds taken."""
     t = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
-    _pandoc([*_common(src, meta), "--to", "html5", "--standalone", "--embed-resources",
-             "--mathml", "--template", str(resource("template.html")), "--css", str(resource("report.css")),
-             "--default-image-extension=svg", "--resource-path", str(reports),
-             "--section-divs", "--output", str(out)], cwd=reports)
+    _pandoc(
+        [
+            *_common(src, meta),
+            "--to",
+            "html5",
+            "--standalone",
+            "--embed-resources",
+            "--mathml",
+            "--template",
+            str(resource("template.html")),
+            "--css",
+            str(resource("report.css")),
+            "--default-image-extension=svg",
+            "--resource-path",
+            str(reports),
+            "--section-divs",
+            "--output",
+            str(out),
+        ],
+        cwd=reports,
+    )
     out.write_text(inline_svg(out.read_text("utf-8")), "utf-8")
     return time.perf_counter() - t
 
 
-_SVG_IMG = re.compile(r'<img(?P<attrs>[^>]*?)src="data:image/svg\+xml;base64,(?P<data>[A-Za-z0-9+/=]+)"(?P<rest>[^>]*)>')
+_SVG_IMG = re.compile(
+    r'<img(?P<attrs>[^>]*?)src="data:image/svg\+xml;base64,(?P<data>[A-Za-z0-9+/=]+)"(?P<rest>[^>]*)>'
+)
 
 
 def inline_svg(html: str) -> str:
@@ -74,9 +104,10 @@ def inline_svg(html: str) -> str:
     Base64 adds a third to every figure; inline SVG also keeps the figure text selectable.
     The image's ``aria-label`` and ``role`` move to the ``<svg>`` element.
     """
+
     def repl(m: re.Match) -> str:
         svg = base64.b64decode(m.group("data")).decode("utf-8")
-        svg = svg[svg.find("<svg"):]
+        svg = svg[svg.find("<svg") :]
         label = re.search(r'aria-label="([^"]*)"', m.group("attrs") + m.group("rest"))
         extra = ' role="img" class="figure-svg"' + (f' aria-label="{label.group(1)}"' if label else "")
         return svg.replace("<svg", "<svg" + extra, 1)
@@ -86,9 +117,20 @@ def inline_svg(html: str) -> str:
 
 def to_typst(src: Path, meta: Path, out: Path, *, reports: Path) -> Path:
     """Convert the assembled markdown to Typst markup with the report template."""
-    _pandoc([*_common(src, meta), "--to", "typst", "--standalone",
-             "--template", str(resource("template.typst")), "--default-image-extension=png",
-             "--output", str(out)], cwd=reports)
+    _pandoc(
+        [
+            *_common(src, meta),
+            "--to",
+            "typst",
+            "--standalone",
+            "--template",
+            str(resource("template.typst")),
+            "--default-image-extension=png",
+            "--output",
+            str(out),
+        ],
+        cwd=reports,
+    )
     return out
 
 
@@ -104,8 +146,7 @@ def to_pdf(src: Path, meta: Path, out: Path, *, reports: Path) -> float:
     typ = to_typst(src, meta, src.with_suffix(".typ"), reports=reports)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        typst.compile(str(typ), output=str(out), root=str(reports), ignore_system_fonts=True,
-                      font_paths=[])
+        typst.compile(str(typ), output=str(out), root=str(reports), ignore_system_fonts=True, font_paths=[])
     except Exception as exc:  # typst raises its own error type with the Typst diagnostics
         raise RenderError(f"Typst failed on {typ}:\n{exc}") from exc
     return time.perf_counter() - t

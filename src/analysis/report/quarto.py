@@ -56,8 +56,9 @@ def render(root: Path, output: Path) -> tuple[dict[str, Path], dict[str, float]]
     files, times = {}, {}
     for fmt, suffix in (("html", ".html"), ("typst", ".pdf")):
         t = time.perf_counter()
-        proc = subprocess.run([exe, "render", "reports/index.qmd", "--to", fmt],
-                              cwd=root, capture_output=True, text=True)
+        proc = subprocess.run(
+            [exe, "render", "reports/index.qmd", "--to", fmt], cwd=root, capture_output=True, text=True
+        )
         if proc.returncode != 0:
             raise QuartoError(f"quarto render --to {fmt} failed:\n{proc.stderr[-4000:]}")
         files["html" if fmt == "html" else "pdf"] = _collect(output, suffix)

@@ -55,8 +55,11 @@ def stage(paths: Paths) -> tuple[Paths, Path]:
     project = paths.build / "report-project"
     if project.exists():
         shutil.rmtree(project)
-    shutil.copytree(paths.reports, project / "reports",
-                    ignore=shutil.ignore_patterns("_generated", "_output", ".gitignore"))
+    shutil.copytree(
+        paths.reports,
+        project / "reports",
+        ignore=shutil.ignore_patterns("_generated", "_output", ".gitignore"),
+    )
     for rel in PROJECT_FILES:
         src = paths.root / rel
         if src.exists():
@@ -78,8 +81,9 @@ def _choose(renderer: str) -> str:
     return renderer
 
 
-def render(paths: Paths, *, renderer: str = "auto", synthetic: bool,
-           context: dict | None = None) -> dict[str, Path]:
+def render(
+    paths: Paths, *, renderer: str = "auto", synthetic: bool, context: dict | None = None
+) -> dict[str, Path]:
     """Render the report to self-contained HTML and PDF.
 
     Parameters

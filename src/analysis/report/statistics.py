@@ -29,23 +29,51 @@ SECTIONS: dict[str, str] = {
     "room": "Ruimte van de afzondering",
     "isodur": "Duur in de isoleer- of separeerruimte",
 }
-ROOM_SHORT: dict[str, str] = {"other_vs_own": "overig/eigen", "iso_vs_own": "isoleer/eigen",
-                              "iso_vs_other": "isoleer/overig", "iso_vs_ownother": "isoleer/eigen+overig"}
-FAMILY_NL: dict[str, str] = {"nbinom2": "negatief-binomiaal (NB2)", "gaussian": "normaal, ln(minuten)",
-                             "binomial": "binomiaal (logit)", "poisson": "Poisson", "gamma_log": "gamma (log)"}
+ROOM_SHORT: dict[str, str] = {
+    "other_vs_own": "overig/eigen",
+    "iso_vs_own": "isoleer/eigen",
+    "iso_vs_other": "isoleer/overig",
+    "iso_vs_ownother": "isoleer/eigen+overig",
+}
+FAMILY_NL: dict[str, str] = {
+    "nbinom2": "negatief-binomiaal (NB2)",
+    "gaussian": "normaal, ln(minuten)",
+    "binomial": "binomiaal (logit)",
+    "poisson": "Poisson",
+    "gamma_log": "gamma (log)",
+}
 METHOD_NL: dict[str, str] = {"ML (REML = FALSE)": "ML"}
 STATUS_NL: dict[str, str] = {"ok": "ok", "warning": "waarschuwing", "failed": "mislukt"}
 VERDICT_SHORT: dict[str, str] = {
-    "failed": "mislukt", "not_converged": "niet geconvergeerd", "singular": "singulier",
-    "warnings": "waarschuwing", "separation": "scheiding", "extreme_estimate": f"|b| > {nf.shortest(MAX_ABS_B)}",
-    "extreme_re_sd": f"SD > {nf.shortest(MAX_RE_SD)}", "extreme_icc": f"ICC > {nf.shortest(MAX_ICC)}",
-    "ci_degenerate": "BI zonder breedte"}
+    "failed": "mislukt",
+    "not_converged": "niet geconvergeerd",
+    "singular": "singulier",
+    "warnings": "waarschuwing",
+    "separation": "scheiding",
+    "extreme_estimate": f"|b| > {nf.shortest(MAX_ABS_B)}",
+    "extreme_re_sd": f"SD > {nf.shortest(MAX_RE_SD)}",
+    "extreme_icc": f"ICC > {nf.shortest(MAX_ICC)}",
+    "ci_degenerate": "BI zonder breedte",
+}
 """Short Dutch name per verdict reason (appendix A's column *Oordeel*)."""
 #: CSVs laid out by this module; any other CSV is shown as a generic table.
-KNOWN = {"ch3_models_fit", "ch3_models_fixed", "ch3_models_random", "ch3_models_lrtests",
-         "ch3_models_diagnostics", "ch3_models_exclusions", "ch3_sens_estimates", "ch3_sens_lrtests",
-         "ch3_sens_lolo", "ch3_sens_lolo_range", "ch3_fig_change_count", "ch3_fig_change_dur",
-         "ch3_fig_change_room", "ch3_fig_change_isodur", "ch3_fig_location_effects"}
+KNOWN = {
+    "ch3_models_fit",
+    "ch3_models_fixed",
+    "ch3_models_random",
+    "ch3_models_lrtests",
+    "ch3_models_diagnostics",
+    "ch3_models_exclusions",
+    "ch3_sens_estimates",
+    "ch3_sens_lrtests",
+    "ch3_sens_lolo",
+    "ch3_sens_lolo_range",
+    "ch3_fig_change_count",
+    "ch3_fig_change_dur",
+    "ch3_fig_change_room",
+    "ch3_fig_change_isodur",
+    "ch3_fig_location_effects",
+}
 MAX_ROWS = 60
 
 
@@ -65,11 +93,15 @@ def table(df: pd.DataFrame, caption: str, label: str, cap: int = 34) -> str:
     room, so short numeric columns with longer headers do not run into each other in the PDF.
     """
     cells = df.apply(lambda c: c.map(md_escape)) if len(df) else df
-    align = ["r" if (vals := [v for v in cells[c] if v != ""]) and all(_NUMERIC.match(v) for v in vals)
-             else "l" for c in df.columns]
+    align = [
+        "r" if (vals := [v for v in cells[c] if v != ""]) and all(_NUMERIC.match(v) for v in vals) else "l"
+        for c in df.columns
+    ]
     widths = [min(cap, max([len(str(c))] + [len(v) for v in cells[c]])) + 2 for c in df.columns]
     head = "| " + " | ".join(md_escape(c) for c in df.columns) + " |"
-    rule = "|" + "|".join(("-" * w + ":") if a == "r" else (":" + "-" * w) for a, w in zip(align, widths)) + "|"
+    rule = (
+        "|" + "|".join(("-" * w + ":") if a == "r" else (":" + "-" * w) for a, w in zip(align, widths)) + "|"
+    )
     body = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
     return "\n".join([head, rule, *body]) + f"\n\n: {caption} {{#tbl-{label}}}\n"
 
@@ -81,7 +113,11 @@ def _lower_first(text: str) -> str:
 def compact_label(model_id: str) -> str:
     """Short model label for tables that span outcomes: ``Ruimte isoleer/eigen, maand``."""
     key = section_of(model_id)
-    return f"Ruimte {short_label(model_id)}" if key == "room" else f"{SHORT.get(key, key)}, {short_label(model_id)}"
+    return (
+        f"Ruimte {short_label(model_id)}"
+        if key == "room"
+        else f"{SHORT.get(key, key)}, {short_label(model_id)}"
+    )
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -114,13 +150,18 @@ def overview_table(fit: pd.DataFrame) -> pd.DataFrame:
         first = g.iloc[0]
         nobs = sorted({int(v) for v in _col(g, "nobs").dropna()})
         groups = sorted({str(v).replace("locatie=", "") for v in _col(g, "ngroups").dropna()})
-        rows.append({"Uitkomst": SHORT[key],
-                     "Verdeling": FAMILY_NL.get(str(first.get("family", "")), str(first.get("family", ""))),
-                     "Software": str(first.get("engine", "")),
-                     "Schatting": METHOD_NL.get(str(first.get("method", "")), str(first.get("method", ""))),
-                     "n": "-".join(str(n) for n in (nobs[0], nobs[-1])) if len(nobs) > 1 else
-                     (str(nobs[0]) if nobs else ""),
-                     "Locaties": "-".join(groups)})
+        rows.append(
+            {
+                "Uitkomst": SHORT[key],
+                "Verdeling": FAMILY_NL.get(str(first.get("family", "")), str(first.get("family", ""))),
+                "Software": str(first.get("engine", "")),
+                "Schatting": METHOD_NL.get(str(first.get("method", "")), str(first.get("method", ""))),
+                "n": "-".join(str(n) for n in (nobs[0], nobs[-1]))
+                if len(nobs) > 1
+                else (str(nobs[0]) if nobs else ""),
+                "Locaties": "-".join(groups),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -134,47 +175,50 @@ def versions_table(fit: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def _estimation_md(fit: pd.DataFrame) -> list[str]:
-    parts = ["## Schatting en software\n",
-             "Alle modellen hebben een random intercept per locatie en zijn in R geschat (glmmTMB voor "
-             "de tellingen, lme4 voor de overige), aangestuurd vanuit Python. Schattingen staan op de "
-             "schaal van het model (b, met standaardfout SE) en als verhouding exp(b) met "
-             "95%-betrouwbaarheidsinterval (Wald, b ± 1,96 SE); p-waarden zijn tweezijdig (Wald z). "
-             "De duurmodellen zijn lineaire modellen op ln(minuten), geschat met ML; het "
-             "oorspronkelijke rapport noemt ze ten onrechte logistische regressies. De toets op "
-             "variatie tussen locaties is een LR-toets tegen het model zonder random effect, met als "
-             "referentie het mengsel 0,5 × chi2(0) + 0,5 × chi2(1) (chibar2(01)). Bij het intercept staat "
-             "alleen b: exp(intercept) is een basisniveau in de middelste maand, geen verhouding. "
-             "De logistische modellen voor de ruimte krijgen registraties met dezelfde waarden van "
-             "alle modelvariabelen (locatie, meting, maand) samengevoegd als binomiale aantallen; "
-             "dat geeft dezelfde likelihood en dus dezelfde schattingen, maar rekent veel sneller. "
-             "Log-likelihood, AIC, aantal waarnemingen en de residuchecks staan op het niveau van de "
-             "afzonderlijke registraties, zoals in Stata of SPSS.\n",
-             "**Oordeel per model.** Voordat er een zin over een model wordt geschreven, krijgt elk model "
-             "een oordeel. Een model is *niet interpreteerbaar* (in de tabellen: n.i.) als R het niet kon "
-             "schatten, het niet convergeerde, een variantie op nul (de rand) schatte, R een waarschuwing "
-             "gaf, er quasi-scheiding is (bij een ja/nee-uitkomst een locatie met alleen nullen of alleen "
-             "enen; bij tellingen een locatie zonder enige afzondering), een coëfficiënt buiten "
-             f"±{nf.shortest(MAX_ABS_B)} op de modelschaal ligt, de standaarddeviatie tussen locaties (log- of "
-             f"logitschaal) groter is dan {nf.shortest(MAX_RE_SD)}, de ICC groter is dan {present.fmt(MAX_ICC, 1)}, of een "
-             f"standaardfout niet eindig of kleiner dan {present.fmt(MIN_SE, 6)} is (een interval zonder breedte). De tekst "
-             "van hoofdstuk 3 trekt uit zo'n model geen conclusie; de kolom *Oordeel* noemt de reden.\n",
-             "**Software van het oorspronkelijke rapport.** Het rapport van 2021 zegt dat de analyses met "
-             "SPSS (versie 26) zijn gedaan. De labels in zijn bijlage 3 (chibar2 voor de toets op variatie "
-             "tussen locaties, Wald-z, een negatief-binomiaal model met bezetting als offset) zijn echter die "
-             "van Stata (`menbreg`, `mixed`, `melogit`). De keuzes hier volgen die Stata-conventies: maximum "
-             "likelihood (ML, geen REML), Wald-z-toetsen en -intervallen, NB2 (variantie μ + μ²/θ) en de "
-             "LR-toets met chibar2-referentie. Met de standaardinstellingen van SPSS (GENLINMIXED voor de "
-             "tellingen en de ruimte, MIXED voor de duur) zou er het volgende veranderen: de lineaire modellen "
-             "worden met REML geschat (iets grotere varianties, vrijwel dezelfde vaste effecten); de "
-             "gegeneraliseerde modellen worden met een linearisatie (pseudo-likelihood) geschat in plaats "
-             "van Laplace, wat bij ja/nee-uitkomsten met weinig registraties per locatie kleinere effecten en "
-             "varianties kan geven; vaste effecten krijgen t-toetsen en t-intervallen met residuele "
-             "vrijheidsgraden (iets breder); en de variantie tussen locaties wordt met een Wald-z-toets "
-             "getoetst, niet met een LR-toets, zodat SPSS geen chibar2 geeft.\n"]
+    parts = [
+        "## Schatting en software\n",
+        "Alle modellen hebben een random intercept per locatie en zijn in R geschat (glmmTMB voor "
+        "de tellingen, lme4 voor de overige), aangestuurd vanuit Python. Schattingen staan op de "
+        "schaal van het model (b, met standaardfout SE) en als verhouding exp(b) met "
+        "95%-betrouwbaarheidsinterval (Wald, b ± 1,96 SE); p-waarden zijn tweezijdig (Wald z). "
+        "De duurmodellen zijn lineaire modellen op ln(minuten), geschat met ML; het "
+        "oorspronkelijke rapport noemt ze ten onrechte logistische regressies. De toets op "
+        "variatie tussen locaties is een LR-toets tegen het model zonder random effect, met als "
+        "referentie het mengsel 0,5 × chi2(0) + 0,5 × chi2(1) (chibar2(01)). Bij het intercept staat "
+        "alleen b: exp(intercept) is een basisniveau in de middelste maand, geen verhouding. "
+        "De logistische modellen voor de ruimte krijgen registraties met dezelfde waarden van "
+        "alle modelvariabelen (locatie, meting, maand) samengevoegd als binomiale aantallen; "
+        "dat geeft dezelfde likelihood en dus dezelfde schattingen, maar rekent veel sneller. "
+        "Log-likelihood, AIC, aantal waarnemingen en de residuchecks staan op het niveau van de "
+        "afzonderlijke registraties, zoals in Stata of SPSS.\n",
+        "**Oordeel per model.** Voordat er een zin over een model wordt geschreven, krijgt elk model "
+        "een oordeel. Een model is *niet interpreteerbaar* (in de tabellen: n.i.) als R het niet kon "
+        "schatten, het niet convergeerde, een variantie op nul (de rand) schatte, R een waarschuwing "
+        "gaf, er quasi-scheiding is (bij een ja/nee-uitkomst een locatie met alleen nullen of alleen "
+        "enen; bij tellingen een locatie zonder enige afzondering), een coëfficiënt buiten "
+        f"±{nf.shortest(MAX_ABS_B)} op de modelschaal ligt, de standaarddeviatie tussen locaties (log- of "
+        f"logitschaal) groter is dan {nf.shortest(MAX_RE_SD)}, de ICC groter is dan {present.fmt(MAX_ICC, 1)}, of een "
+        f"standaardfout niet eindig of kleiner dan {present.fmt(MIN_SE, 6)} is (een interval zonder breedte). De tekst "
+        "van hoofdstuk 3 trekt uit zo'n model geen conclusie; de kolom *Oordeel* noemt de reden.\n",
+        "**Software van het oorspronkelijke rapport.** Het rapport van 2021 zegt dat de analyses met "
+        "SPSS (versie 26) zijn gedaan. De labels in zijn bijlage 3 (chibar2 voor de toets op variatie "
+        "tussen locaties, Wald-z, een negatief-binomiaal model met bezetting als offset) zijn echter die "
+        "van Stata (`menbreg`, `mixed`, `melogit`). De keuzes hier volgen die Stata-conventies: maximum "
+        "likelihood (ML, geen REML), Wald-z-toetsen en -intervallen, NB2 (variantie μ + μ²/θ) en de "
+        "LR-toets met chibar2-referentie. Met de standaardinstellingen van SPSS (GENLINMIXED voor de "
+        "tellingen en de ruimte, MIXED voor de duur) zou er het volgende veranderen: de lineaire modellen "
+        "worden met REML geschat (iets grotere varianties, vrijwel dezelfde vaste effecten); de "
+        "gegeneraliseerde modellen worden met een linearisatie (pseudo-likelihood) geschat in plaats "
+        "van Laplace, wat bij ja/nee-uitkomsten met weinig registraties per locatie kleinere effecten en "
+        "varianties kan geven; vaste effecten krijgen t-toetsen en t-intervallen met residuele "
+        "vrijheidsgraden (iets breder); en de variantie tussen locaties wordt met een Wald-z-toets "
+        "getoetst, niet met een LR-toets, zodat SPSS geen chibar2 geeft.\n",
+    ]
     ov = overview_table(fit)
     if len(ov):
-        parts.append(table(ov, "Verdeling, software, schattingsmethode en omvang per uitkomst",
-                              "stat-overview"))
+        parts.append(
+            table(ov, "Verdeling, software, schattingsmethode en omvang per uitkomst", "stat-overview")
+        )
     vt = versions_table(fit)
     if vt is not None:
         parts.append(table(vt, "Software waarmee de modellen zijn geschat", "stat-versions"))
@@ -200,16 +244,23 @@ def fixed_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
     bad = set(fixed.loc[_col(fixed, "verdict").fillna("ok").astype(str) != "ok", "model_id"])
     # exp(intercept) is a baseline rate/odds at the centre month, not a ratio: b and SE suffice
     ratio = fixed["term"] != "intercept"
-    return pd.DataFrame({
-        "Model": [(short_label(m) + (" (n.i.)" if m in bad else "")) if f else ""
-                  for m, f in zip(fixed["model_id"], first)],
-        "Term": fixed["term"].map(lambda t: present.term_label(str(t), reference)),
-        "b": _col(fixed, "estimate").map(sig), "SE": _col(fixed, "se").map(sig),
-        "exp(b)": _col(fixed, "exp_est").where(ratio).map(sig),
-        "95%-BI": [f"{sig(a)}{nf.CI_JOIN['nl']}{sig(b)}" if pd.notna(a) and r else "" for a, b, r in
-                   zip(_col(fixed, "exp_ci_low"), _col(fixed, "exp_ci_high"), ratio)],
-        "p": _col(fixed, "p").map(present.fmt_pvalue),
-    })
+    return pd.DataFrame(
+        {
+            "Model": [
+                (short_label(m) + (" (n.i.)" if m in bad else "")) if f else ""
+                for m, f in zip(fixed["model_id"], first)
+            ],
+            "Term": fixed["term"].map(lambda t: present.term_label(str(t), reference)),
+            "b": _col(fixed, "estimate").map(sig),
+            "SE": _col(fixed, "se").map(sig),
+            "exp(b)": _col(fixed, "exp_est").where(ratio).map(sig),
+            "95%-BI": [
+                f"{sig(a)}{nf.CI_JOIN['nl']}{sig(b)}" if pd.notna(a) and r else ""
+                for a, b, r in zip(_col(fixed, "exp_ci_low"), _col(fixed, "exp_ci_high"), ratio)
+            ],
+            "p": _col(fixed, "p").map(present.fmt_pvalue),
+        }
+    )
 
 
 def verdict_cell(code: object) -> str:
@@ -217,7 +268,9 @@ def verdict_cell(code: object) -> str:
     if not isinstance(code, str) or not code:
         return ""
     v = from_code(code)
-    return "interpreteerbaar" if v.interpretable else "niet: " + ", ".join(VERDICT_SHORT[r] for r in v.reasons)
+    return (
+        "interpreteerbaar" if v.interpretable else "niet: " + ", ".join(VERDICT_SHORT[r] for r in v.reasons)
+    )
 
 
 def _dispersion(row: pd.Series) -> str:
@@ -239,109 +292,166 @@ def fit_display(fit: pd.DataFrame, random: pd.DataFrame, lr: pd.DataFrame) -> pd
     for _, r in fit.iterrows():
         m = r["model_id"]
         t = tests.loc[m] if m in tests.index else None
-        rows.append({"Model": short_label(m), "logL": present.fmt(r.get("loglik", float("nan")), 1),
-                     "AIC": present.fmt(r.get("aic", float("nan")), 1), "Var. locatie": sig(var.get(m)),
-                     "ICC": present.fmt(r.get("icc", float("nan")), 2), "Dispersie": _dispersion(r),
-                     "chibar2": "" if t is None else present.fmt(t["lr"], 2),
-                     "p": "" if t is None else present.fmt_pvalue(t["p"]),
-                     "Oordeel": verdict_cell(r.get("verdict", ""))
-                     or STATUS_NL.get(str(r.get("status", "")), str(r.get("status", "")))})
+        rows.append(
+            {
+                "Model": short_label(m),
+                "logL": present.fmt(r.get("loglik", float("nan")), 1),
+                "AIC": present.fmt(r.get("aic", float("nan")), 1),
+                "Var. locatie": sig(var.get(m)),
+                "ICC": present.fmt(r.get("icc", float("nan")), 2),
+                "Dispersie": _dispersion(r),
+                "chibar2": "" if t is None else present.fmt(t["lr"], 2),
+                "p": "" if t is None else present.fmt_pvalue(t["p"]),
+                "Oordeel": verdict_cell(r.get("verdict", ""))
+                or STATUS_NL.get(str(r.get("status", "")), str(r.get("status", ""))),
+            }
+        )
     out = pd.DataFrame(rows)
     return out[[c for c in out.columns if c == "Model" or (out[c] != "").any()]]
 
 
-def section_md(key: str, fit: pd.DataFrame, fixed: pd.DataFrame, random: pd.DataFrame,
-               lr: pd.DataFrame) -> list[str]:
+def section_md(
+    key: str, fit: pd.DataFrame, fixed: pd.DataFrame, random: pd.DataFrame, lr: pd.DataFrame
+) -> list[str]:
     """Formulas, fixed effects and fit of one outcome."""
     parts = [f"## {SECTIONS[key]}\n"]
     if key == "room":
-        parts.append("Vergelijkingen: " + "; ".join(f"*{s}* = {present.ROOM_LABELS[c].lower()}"
-                                                    for c, s in ROOM_SHORT.items())
-                     + ". Elk model gebruikt de registraties in de twee vergelijkte ruimtes, met y = 1 "
-                     "voor de eerstgenoemde, en alleen de locaties waar beide ruimtes voorkomen: een locatie "
-                     "zonder isoleerruimte kan daar niemand plaatsen, en haar registraties maken het model "
-                     "quasi-gescheiden (een locatie met steeds dezelfde uitkomst). De weggelaten locaties "
-                     "staan met hun aantal registraties in de tabel met uitsluitingen; de schatting op alle "
-                     "locaties is de gevoeligheidsanalyse *Ruimte: alle locaties*.\n")
+        parts.append(
+            "Vergelijkingen: "
+            + "; ".join(f"*{s}* = {present.ROOM_LABELS[c].lower()}" for c, s in ROOM_SHORT.items())
+            + ". Elk model gebruikt de registraties in de twee vergelijkte ruimtes, met y = 1 "
+            "voor de eerstgenoemde, en alleen de locaties waar beide ruimtes voorkomen: een locatie "
+            "zonder isoleerruimte kan daar niemand plaatsen, en haar registraties maken het model "
+            "quasi-gescheiden (een locatie met steeds dezelfde uitkomst). De weggelaten locaties "
+            "staan met hun aantal registraties in de tabel met uitsluitingen; de schatting op alle "
+            "locaties is de gevoeligheidsanalyse *Ruimte: alle locaties*.\n"
+        )
     if len(fit):
         parts.append(formulas_md(fit))
     if len(fixed):
-        parts.append(table(fixed_display(fixed), f"{SECTIONS[key]}: vaste effecten",
-                              f"stat-fixed-{key}"))
+        parts.append(table(fixed_display(fixed), f"{SECTIONS[key]}: vaste effecten", f"stat-fixed-{key}"))
     if len(fit):
-        parts.append(table(fit_display(fit, random, lr),
-                              f"{SECTIONS[key]}: fit, variantie tussen locaties en LR-toets",
-                              f"stat-fit-{key}"))
+        parts.append(
+            table(
+                fit_display(fit, random, lr),
+                f"{SECTIONS[key]}: fit, variantie tussen locaties en LR-toets",
+                f"stat-fit-{key}",
+            )
+        )
     return parts
 
 
 def warnings_md(fit: pd.DataFrame) -> list[str]:
     """R's warnings and errors, verbatim, per model (or a sentence that there were none)."""
     parts = ["## Convergentie en waarschuwingen\n"]
-    text = (_col(fit, "warnings").fillna("").astype(str) + " " + _col(fit, "error").fillna("").astype(str)).str.strip()
+    text = (
+        _col(fit, "warnings").fillna("").astype(str) + " " + _col(fit, "error").fillna("").astype(str)
+    ).str.strip()
     bad = fit[text.str.len() > 0]
     if bad.empty:
         return parts + ["R gaf bij geen enkel model een waarschuwing of fout.\n"]
     parts.append("Waarschuwingen en fouten van R bij het schatten (letterlijk, ingekort tot 300 tekens):\n")
     for m, s, t in zip(bad["model_id"], _col(bad, "status"), text[bad.index]):
         msgs = dict.fromkeys(" ".join(x.split()).replace("`", "'")[:300] for x in t.split(" | ") if x.strip())
-        parts.append(f"- *{present.model_label(m)}* ({STATUS_NL.get(str(s), s)}):\n"
-                     + "\n".join(f"    - `{x}`" for x in msgs))
+        parts.append(
+            f"- *{present.model_label(m)}* ({STATUS_NL.get(str(s), s)}):\n"
+            + "\n".join(f"    - `{x}`" for x in msgs)
+        )
     return parts + [""]
 
 
 # --- diagnostics, sensitivity, exclusions -----------------------------------------------------
 def diagnostics_md(diag: pd.DataFrame, has_figures: bool) -> list[str]:
-    parts = ["## Diagnostiek\n",
-             "Gesimuleerde geschaalde residuen (de methode van DHARMa, op R's `simulate()`): "
-             "uniformiteit (Kolmogorov-Smirnov, gesimuleerd bij de geschatte locatie-effecten), dispersie en, "
-             "bij tellingen, het aantal nullen (beide gesimuleerd met nieuwe locatie-effecten, omdat de "
-             "geschatte effecten de spreiding anders te klein doen lijken); waargenomen gedeeld door "
-             "gesimuleerd, 1 = zoals verwacht. Voor ja/nee-uitkomsten is er geen dispersietoets: hun "
-             "spreiding ligt vast door het gemiddelde."
-             + (" De residufiguren van het meest uitgebreide model per uitkomst staan in hoofdstuk 3, "
-                "paragraaf *Diagnostiek*." if has_figures else "") + "\n"]
-    return parts + [table(present.diagnostics_display(diag, compact_label),
-                             "Toetsen op de gesimuleerde geschaalde residuen", "stat-diagnostics")]
+    parts = [
+        "## Diagnostiek\n",
+        "Gesimuleerde geschaalde residuen (de methode van DHARMa, op R's `simulate()`): "
+        "uniformiteit (Kolmogorov-Smirnov, gesimuleerd bij de geschatte locatie-effecten), dispersie en, "
+        "bij tellingen, het aantal nullen (beide gesimuleerd met nieuwe locatie-effecten, omdat de "
+        "geschatte effecten de spreiding anders te klein doen lijken); waargenomen gedeeld door "
+        "gesimuleerd, 1 = zoals verwacht. Voor ja/nee-uitkomsten is er geen dispersietoets: hun "
+        "spreiding ligt vast door het gemiddelde."
+        + (
+            " De residufiguren van het meest uitgebreide model per uitkomst staan in hoofdstuk 3, "
+            "paragraaf *Diagnostiek*."
+            if has_figures
+            else ""
+        )
+        + "\n",
+    ]
+    return parts + [
+        table(
+            present.diagnostics_display(diag, compact_label),
+            "Toetsen op de gesimuleerde geschaalde residuen",
+            "stat-diagnostics",
+        )
+    ]
 
 
 def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
-    parts = ["## Gevoeligheidsanalyses\n",
-             "Elke analyse verandert één keuze van het primaire model; de tabellen zetten de primaire "
-             "en de gewijzigde schatting (exp(b)) naast elkaar. Eén regel bepaalt of een conclusie gelijk "
-             "blijft: de verhouding ligt aan dezelfde kant van 1 en is in beide modellen wel of in beide "
-             "niet significant bij 5%. Is het primaire of het gewijzigde model niet interpreteerbaar "
-             "(mislukt, waarschuwing, singulier of ontaard), dan is de vergelijking *niet te beoordelen* en "
-             "telt ze niet als steun. De volledige schattingen, ook van de "
-             "intercepten, staan in `ch3_sens_estimates.csv`.\n"]
+    parts = [
+        "## Gevoeligheidsanalyses\n",
+        "Elke analyse verandert één keuze van het primaire model; de tabellen zetten de primaire "
+        "en de gewijzigde schatting (exp(b)) naast elkaar. Eén regel bepaalt of een conclusie gelijk "
+        "blijft: de verhouding ligt aan dezelfde kant van 1 en is in beide modellen wel of in beide "
+        "niet significant bij 5%. Is het primaire of het gewijzigde model niet interpreteerbaar "
+        "(mislukt, waarschuwing, singulier of ontaard), dan is de vergelijking *niet te beoordelen* en "
+        "telt ze niet als steun. De volledige schattingen, ook van de "
+        "intercepten, staan in `ch3_sens_estimates.csv`.\n",
+    ]
     if "ch3_sens_lrtests" in tables and len(tables["ch3_sens_lrtests"]):
-        parts.append(table(present.lr_display(tables["ch3_sens_lrtests"], compact_label),
-                              "LR-toetsen van de gevoeligheidsanalyses", "stat-sens-lr"))
+        parts.append(
+            table(
+                present.lr_display(tables["ch3_sens_lrtests"], compact_label),
+                "LR-toetsen van de gevoeligheidsanalyses",
+                "stat-sens-lr",
+            )
+        )
     est = tables.get("ch3_sens_estimates")
     if est is not None and len(est):
         for analysis in est["analysis"].drop_duplicates():
             detail = present.sensitivity_detail(est, analysis, label=compact_label)
             if len(detail):
-                parts.append(table(detail, "Gevoeligheid: " + _lower_first(present.SENSITIVITY_LABELS.get(analysis, analysis)),
-                                      f"stat-sens-{analysis.replace('_', '-')}"))
+                parts.append(
+                    table(
+                        detail,
+                        "Gevoeligheid: " + _lower_first(present.SENSITIVITY_LABELS.get(analysis, analysis)),
+                        f"stat-sens-{analysis.replace('_', '-')}",
+                    )
+                )
         fits = est[est["variant"] != "primary"].drop_duplicates(["analysis", "model_id"])
         status = fits.groupby("analysis", sort=False)["status"]
-        verdicts = (fits["verdict"] if "verdict" in fits else fits["status"].where(fits["status"] != "ok", "ok"))
+        verdicts = (
+            fits["verdict"] if "verdict" in fits else fits["status"].where(fits["status"] != "ok", "ok")
+        )
         bad = (verdicts.fillna("").astype(str) != "ok").groupby(fits["analysis"], sort=False).sum()
-        counts = pd.DataFrame({
-            "Analyse": [present.SENSITIVITY_LABELS.get(a, a) for a in status.size().index],
-            "Modellen": status.size().to_numpy(),
-            "Waarschuwing": status.apply(lambda x: int((x == "warning").sum())).to_numpy(),
-            "Mislukt": status.apply(lambda x: int((x == "failed").sum())).to_numpy(),
-            "Niet interpreteerbaar": bad.reindex(status.size().index).fillna(0).astype(int).to_numpy()})
-        parts.append(table(counts, "Gevoeligheidsanalyses: modellen met een waarschuwing van R, zonder "
-                                   "schatting of niet interpreteerbaar (meldingen in `ch3_sens_estimates.csv`); "
-                                   "hun vergelijkingen tellen als niet te beoordelen", "stat-sens-status"))
+        counts = pd.DataFrame(
+            {
+                "Analyse": [present.SENSITIVITY_LABELS.get(a, a) for a in status.size().index],
+                "Modellen": status.size().to_numpy(),
+                "Waarschuwing": status.apply(lambda x: int((x == "warning").sum())).to_numpy(),
+                "Mislukt": status.apply(lambda x: int((x == "failed").sum())).to_numpy(),
+                "Niet interpreteerbaar": bad.reindex(status.size().index).fillna(0).astype(int).to_numpy(),
+            }
+        )
+        parts.append(
+            table(
+                counts,
+                "Gevoeligheidsanalyses: modellen met een waarschuwing van R, zonder "
+                "schatting of niet interpreteerbaar (meldingen in `ch3_sens_estimates.csv`); "
+                "hun vergelijkingen tellen als niet te beoordelen",
+                "stat-sens-status",
+            )
+        )
     rng, fixed = tables.get("ch3_sens_lolo_range"), tables.get("ch3_models_fixed")
     if rng is not None and len(rng) and fixed is not None:
-        parts.append(table(present.lolo_display(rng, fixed, label=compact_label),
-                              "Leave one location out: bereik van exp(b) (elke locatie één keer weggelaten; "
-                              "alle schattingen in `ch3_sens_lolo.csv`)", "stat-sens-lolo"))
+        parts.append(
+            table(
+                present.lolo_display(rng, fixed, label=compact_label),
+                "Leave one location out: bereik van exp(b) (elke locatie één keer weggelaten; "
+                "alle schattingen in `ch3_sens_lolo.csv`)",
+                "stat-sens-lolo",
+            )
+        )
     return parts
 
 
@@ -356,8 +466,13 @@ def generic_md(name: str, df: pd.DataFrame, title: str) -> list[str]:
     return [f"## {title}\n", table(shown, title, f"stat-{name.replace('_', '-')}") + note]
 
 
-def statistics_md(models_dir: Path, *, figure_folders: list[Path], figures_dest: Path,
-                  figures_ref: str = "_generated/figures") -> str:
+def statistics_md(
+    models_dir: Path,
+    *,
+    figure_folders: list[Path],
+    figures_dest: Path,
+    figures_ref: str = "_generated/figures",
+) -> str:
     """Appendix A as markdown.
 
     Parameters
@@ -376,10 +491,15 @@ def statistics_md(models_dir: Path, *, figure_folders: list[Path], figures_dest:
         Markdown (sections as level-2 headings).
     """
     if not models_dir.exists() or not any(models_dir.glob("*.csv")):
-        return ("*In deze build zijn geen modellen geschat (`results/models/` is leeg); hoofdstuk 3 en "
-                "deze bijlage zijn daarom niet gevuld.*\n")
-    index = pd.read_csv(models_dir / "index.csv") if (models_dir / "index.csv").exists() else pd.DataFrame(
-        columns=["name", "title"])
+        return (
+            "*In deze build zijn geen modellen geschat (`results/models/` is leeg); hoofdstuk 3 en "
+            "deze bijlage zijn daarom niet gevuld.*\n"
+        )
+    index = (
+        pd.read_csv(models_dir / "index.csv")
+        if (models_dir / "index.csv").exists()
+        else pd.DataFrame(columns=["name", "title"])
+    )
     titles = dict(zip(index["name"], index["title"]))
     names = [p.stem for p in sorted(models_dir.glob("*.csv")) if p.stem not in ("index", "values")]
     t = {n: pd.read_csv(models_dir / f"{n}.csv") for n in names}
@@ -387,10 +507,12 @@ def statistics_md(models_dir: Path, *, figure_folders: list[Path], figures_dest:
     fit, fixed = t.get("ch3_models_fit", empty), t.get("ch3_models_fixed", empty)
     random = t.get("ch3_models_random", pd.DataFrame(columns=["model_id", "var1", "var2", "vcov"]))
     lr = t.get("ch3_models_lrtests", pd.DataFrame(columns=["model_id", "lr", "p"]))
-    parts = ["Deze bijlage toont alle modellen van hoofdstuk 3 volledig, zoals de build ze wegschreef "
-             "(`results/models/`): per uitkomst de formules, de vaste effecten, de fit en de toets op "
-             "variatie tussen locaties; daarna de meldingen van R, de diagnostiek en de "
-             "gevoeligheidsanalyses.\n"]
+    parts = [
+        "Deze bijlage toont alle modellen van hoofdstuk 3 volledig, zoals de build ze wegschreef "
+        "(`results/models/`): per uitkomst de formules, de vaste effecten, de fit en de toets op "
+        "variatie tussen locaties; daarna de meldingen van R, de diagnostiek en de "
+        "gevoeligheidsanalyses.\n"
+    ]
     if len(fit):
         parts += _estimation_md(fit)
     fixed_by, fit_by = _by_section(fixed) if len(fixed) else {}, _by_section(fit) if len(fit) else {}
@@ -405,9 +527,14 @@ def statistics_md(models_dir: Path, *, figure_folders: list[Path], figures_dest:
     if any(n.startswith("ch3_sens_") for n in names):
         parts += sensitivity_md(t)
     if "ch3_models_exclusions" in t:
-        parts += ["## Analysebestanden en uitsluitingen\n",
-                  table(present.exclusions_table(t["ch3_models_exclusions"]),
-                           "Uitgesloten rijen per analysebestand", "stat-exclusions")]
+        parts += [
+            "## Analysebestanden en uitsluitingen\n",
+            table(
+                present.exclusions_table(t["ch3_models_exclusions"]),
+                "Uitgesloten rijen per analysebestand",
+                "stat-exclusions",
+            ),
+        ]
     for name in (n for n in names if n not in KNOWN):
         parts += generic_md(name, t[name], titles.get(name, name))
     return "\n".join(parts)

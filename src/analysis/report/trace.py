@@ -116,8 +116,9 @@ def caption_suffix(trace: Trace | None, result: str | None) -> str:
     return f" (rapport 2021: {', '.join(arts)})" if arts else ""
 
 
-def provenance_line(trace: Trace | None, *, function: str, result: str | None, notebook: str,
-                    cell: int, start: Path) -> str:
+def provenance_line(
+    trace: Trace | None, *, function: str, result: str | None, notebook: str, cell: int, start: Path
+) -> str:
     """The provenance paragraph under an artefact, as a ``::: {.provenance}`` block.
 
     Parameters
@@ -144,7 +145,9 @@ def provenance_line(trace: Trace | None, *, function: str, result: str | None, n
     ids = trace.ids.get(_key(result), []) if trace else []
     if ids:
         n = len(ids)
-        parts.append(f"reproduceert {n} gepubliceerd{'e' if n > 1 else ''} "
-                     f"{'cijfers' if n > 1 else 'cijfer'} ({', '.join(f'`{p}`' for p in id_patterns(ids))}; "
-                     "bijlage D)")
+        parts.append(
+            f"reproduceert {n} gepubliceerd{'e' if n > 1 else ''} "
+            f"{'cijfers' if n > 1 else 'cijfer'} ({', '.join(f'`{p}`' for p in id_patterns(ids))}; "
+            "bijlage D)"
+        )
     return "::: {.provenance}\n*" + "; ".join(parts) + ".*\n:::\n"

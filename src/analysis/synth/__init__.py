@@ -57,6 +57,7 @@ def _months(meting: int) -> list[str]:
     first, last = MONTHS.get(meting, (f"{2018 + meting}-09", f"{2019 + meting}-02"))
     try:
         from analysis.core.measurements import load_all
+
         found = load_all()
         if meting in found:
             return found[meting].months()
@@ -103,7 +104,9 @@ def _prepare(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def write_twin(out: Path, seed: int = DEFAULT_SEED, extra_measurements: list[int] | tuple[int, ...] = ()) -> dict[str, str]:
+def write_twin(
+    out: Path, seed: int = DEFAULT_SEED, extra_measurements: list[int] | tuple[int, ...] = ()
+) -> dict[str, str]:
     """Write the raw-data tree of the twin to ``out``.
 
     Parameters
@@ -131,9 +134,16 @@ def write_twin(out: Path, seed: int = DEFAULT_SEED, extra_measurements: list[int
         folder = out / f"meting-{meting}"
         W.write_registrations(folder / "registraties", reg, inst)
         occ = twin.occupancy[meting]
-        W.write_csv(folder / "bezetting.csv", pd.DataFrame({
-            "locatie": occ["locatie"], "maand": occ["maand"],
-            "gemiddelde_bezetting": W.decimal_comma(occ["tienden"])}))
+        W.write_csv(
+            folder / "bezetting.csv",
+            pd.DataFrame(
+                {
+                    "locatie": occ["locatie"],
+                    "maand": occ["maand"],
+                    "gemiddelde_bezetting": W.decimal_comma(occ["tienden"]),
+                }
+            ),
+        )
     W.write_csv(out / "meting-2" / "beleid.csv", twin.policy)
     W.write_csv(out / "meting-2" / "faciliteiten.csv", L.facilities_table())
     # The marker carries the manifest of every other file, so ingest can verify that a tree
@@ -145,12 +155,16 @@ def write_twin(out: Path, seed: int = DEFAULT_SEED, extra_measurements: list[int
 
 def manifest(root: Path) -> dict[str, str]:
     """Relative path -> SHA-256 of every file under ``root``."""
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
-def main(out: Path | None, seed: int = DEFAULT_SEED,
-         extra_measurements: list[int] | tuple[int, ...] = ()) -> Path:
+def main(
+    out: Path | None, seed: int = DEFAULT_SEED, extra_measurements: list[int] | tuple[int, ...] = ()
+) -> Path:
     """``compendium synth``: write the twin into ``out`` (default ``build/synthetic-raw``).
 
     The calibration check (``--check``) is a verification step and lives in
@@ -163,6 +177,7 @@ def main(out: Path | None, seed: int = DEFAULT_SEED,
     """
     if out is None:
         from analysis.core.paths import default_paths
+
         out = default_paths().synthetic_raw
     t0 = time.perf_counter()
     files = write_twin(Path(out), seed, list(extra_measurements))

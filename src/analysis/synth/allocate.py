@@ -64,8 +64,9 @@ def assign_exact(logw: np.ndarray, counts: np.ndarray, rng: np.random.Generator)
     return out
 
 
-def fill_table(seed: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarray,
-               iterations: int = 200) -> np.ndarray:
+def fill_table(
+    seed: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarray, iterations: int = 200
+) -> np.ndarray:
     """Integer table with given margins, shaped like ``seed`` (zeros in seed stay zero).
 
     Iterative proportional fitting on ``seed``, then rounding row by row with the largest

@@ -27,8 +27,9 @@ def _upper(q: np.ndarray, median: int, a: float, cap: int) -> np.ndarray:
     return median + span * (1 - np.exp(-a * (q - median) / span))
 
 
-def duration_vector(n: int, vmin: int, vmax: int, mean: int, median: int,
-                    n_artefacts: int, rng: np.random.Generator) -> np.ndarray:
+def duration_vector(
+    n: int, vmin: int, vmax: int, mean: int, median: int, n_artefacts: int, rng: np.random.Generator
+) -> np.ndarray:
     """Sorted integer minutes with the given count, min, max, mean and median.
 
     Parameters
@@ -56,11 +57,11 @@ def duration_vector(n: int, vmin: int, vmax: int, mean: int, median: int,
     v = np.empty(n)
     v[:lo_mid] = np.clip(np.round(q[:lo_mid] / 5) * 5, vmin, median)
     v[0] = vmin
-    v[lo_mid:hi_mid + 1] = median
-    v[n - top:] = vmax
+    v[lo_mid : hi_mid + 1] = median
+    v[n - top :] = vmax
     free = np.arange(hi_mid + 1, n - top)
     target = mean * n
-    fixed = v[: hi_mid + 1].sum() + v[n - top:].sum()
+    fixed = v[: hi_mid + 1].sum() + v[n - top :].sum()
     lo, hi = 0.0, 50.0
     for _ in range(60):  # bisection on the spread of the upper half
         a = (lo + hi) / 2
@@ -77,8 +78,9 @@ def duration_vector(n: int, vmin: int, vmax: int, mean: int, median: int,
     return v
 
 
-def _fix_sum(v: np.ndarray, free: np.ndarray, target: int, median: int, cap: int,
-             vmin: int, lo_mid: int) -> None:
+def _fix_sum(
+    v: np.ndarray, free: np.ndarray, target: int, median: int, cap: int, vmin: int, lo_mid: int
+) -> None:
     """Spread the integer remainder over free values (upper half first, then lower half)."""
     for _ in range(100):
         r = int(target - v.sum())
@@ -98,8 +100,7 @@ def _fix_sum(v: np.ndarray, free: np.ndarray, target: int, median: int, cap: int
     raise ValueError("cannot reach the target mean")
 
 
-def _check(v: np.ndarray, n: int, vmin: int, vmax: int, mean: int, median: int,
-           n_art: int | None) -> None:
+def _check(v: np.ndarray, n: int, vmin: int, vmax: int, mean: int, median: int, n_art: int | None) -> None:
     assert len(v) == n and v.min() == vmin and v.max() == vmax, (v.min(), v.max())
     assert v.sum() == mean * n, (v.sum(), mean * n)
     assert float(np.median(v)) == median, np.median(v)

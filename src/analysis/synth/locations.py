@@ -18,12 +18,12 @@ INSTITUTION_SIZES: tuple[int, ...] = (2, 1, 6, 2, 1, 1, 1, 1, 2, 1)
 
 # Roles (why these codes: spread over institutions; the closing site sits in the large
 # institution, as a large organisation is the most plausible one to close a site).
-CLOSING = "L05"          #: closes per January 2021 (registers Sep-Dec 2020)
-LATE_START = "L13"       #: starts two months late (registers Nov 2020-Feb 2021)
-NO_YOUTH_ID = "L15"      #: registers no youth numbers in measurement 2
-NO_POLICY = "L16"        #: supplied no planned-seclusion policy (beleid gegevens = 0)
-NO_UNPLANNED = "L08"     #: no longer uses unplanned seclusion (stops after October 2020)
-MAX_YOUTH_LOC = "L01"    #: holds the youth with 38 registrations
+CLOSING = "L05"  #: closes per January 2021 (registers Sep-Dec 2020)
+LATE_START = "L13"  #: starts two months late (registers Nov 2020-Feb 2021)
+NO_YOUTH_ID = "L15"  #: registers no youth numbers in measurement 2
+NO_POLICY = "L16"  #: supplied no planned-seclusion policy (beleid gegevens = 0)
+NO_UNPLANNED = "L08"  #: no longer uses unplanned seclusion (stops after October 2020)
+MAX_YOUTH_LOC = "L01"  #: holds the youth with 38 registrations
 
 #: Isolation rooms in use per location (6 locations, 14 rooms; section 2.5).
 ISOLATION_ROOMS: dict[str, int] = {"L01": 3, "L03": 2, "L04": 2, "L10": 3, "L12": 2, "L17": 2}
@@ -34,15 +34,45 @@ OTHER_ROOM: frozenset[str] = frozenset({"L02", "L06", "L11", "L14", "L15", "L18"
 
 #: Measurement-2 registrations per location (sums to 1613; L15 = 1613 - 1434 = 179).
 M2_TOTALS: dict[str, int] = {
-    "L01": 170, "L02": 80, "L03": 120, "L04": 110, "L05": 40, "L06": 75, "L07": 60,
-    "L08": 6, "L09": 65, "L10": 150, "L11": 70, "L12": 90, "L13": 110, "L14": 55,
-    "L15": 179, "L16": 50, "L17": 100, "L18": 83,
+    "L01": 170,
+    "L02": 80,
+    "L03": 120,
+    "L04": 110,
+    "L05": 40,
+    "L06": 75,
+    "L07": 60,
+    "L08": 6,
+    "L09": 65,
+    "L10": 150,
+    "L11": 70,
+    "L12": 90,
+    "L13": 110,
+    "L14": 55,
+    "L15": 179,
+    "L16": 50,
+    "L17": 100,
+    "L18": 83,
 }
 #: Mean occupancy per location (youths), before monthly variation.
 BASE_OCCUPANCY: dict[str, float] = {
-    "L01": 52, "L02": 30, "L03": 44, "L04": 40, "L05": 24, "L06": 34, "L07": 36, "L08": 20,
-    "L09": 38, "L10": 48, "L11": 32, "L12": 40, "L13": 42, "L14": 30, "L15": 56, "L16": 34,
-    "L17": 41, "L18": 36,
+    "L01": 52,
+    "L02": 30,
+    "L03": 44,
+    "L04": 40,
+    "L05": 24,
+    "L06": 34,
+    "L07": 36,
+    "L08": 20,
+    "L09": 38,
+    "L10": 48,
+    "L11": 32,
+    "L12": 40,
+    "L13": 42,
+    "L14": 30,
+    "L15": 56,
+    "L16": 34,
+    "L17": 41,
+    "L18": 36,
 }
 
 
@@ -64,8 +94,15 @@ def locations() -> list[Location]:
     for inst, size in enumerate(INSTITUTION_SIZES, start=1):
         for _ in range(size):
             code = f"L{i + 1:02d}"
-            out.append(Location(code, f"Instelling {inst}", f"Locatie {chr(ord('A') + i)}",
-                                ISOLATION_ROOMS.get(code, 0), code in OTHER_ROOM))
+            out.append(
+                Location(
+                    code,
+                    f"Instelling {inst}",
+                    f"Locatie {chr(ord('A') + i)}",
+                    ISOLATION_ROOMS.get(code, 0),
+                    code in OTHER_ROOM,
+                )
+            )
             i += 1
     return out
 
@@ -113,13 +150,18 @@ def facilities_table() -> pd.DataFrame:
     """
     rows = []
     for loc in locations():
-        rows.append((loc.code, loc.isolation_rooms, int(loc.other_room),
-                     0 if loc.code == NO_UNPLANNED else 1))
+        rows.append(
+            (loc.code, loc.isolation_rooms, int(loc.other_room), 0 if loc.code == NO_UNPLANNED else 1)
+        )
     return pd.DataFrame(rows, columns=["locatie", "isoleerruimtes", "overige_ruimte", "ongepland_afzonderen"])
 
 
-def occupancy(months_by_loc: dict[str, list[str]], target_total_tenths: int | None,
-              rng: np.random.Generator, level: float = 1.0) -> pd.DataFrame:
+def occupancy(
+    months_by_loc: dict[str, list[str]],
+    target_total_tenths: int | None,
+    rng: np.random.Generator,
+    level: float = 1.0,
+) -> pd.DataFrame:
     """Monthly mean occupancy per location with one decimal.
 
     Parameters

@@ -25,42 +25,59 @@ from analysis.synth.youths import cluster_assign, youth_sizes
 class Contrast:
     """How a measurement differs from measurement 2 (multiplicative, measurement X vs 2)."""
 
-    rate: float = 2.82              #: count rate (per occupied place) vs measurement 2 (~1/0.38)
-    month_slope: float = 0.88       #: within-measurement monthly rate ratio
-    dur_other: float = 1.06         #: duration ratio, rooms other than isolation
-    dur_iso_aggr: float = 0.50      #: duration ratio, aggression in the isolation room
-    dur_iso_rest: float = 1.17      #: duration ratio, other reasons in the isolation room
-    iso_both: float = 0.90          #: isolation/own odds ratio, sites with both room types
-    other_both: float = 1.30        #: other/own odds ratio, sites with both room types
-    iso_only: float = 1.25          #: isolation/own odds ratio, isolation-only sites
-    other_only: float = 1 / 1.15    #: other/own odds ratio, other-room-only sites
-    missing: float = 0.15           #: weight of 'not registered' (measurement 2: 0.07)
-    occupancy: float = 1.03         #: occupancy level vs the base
-    dur_trend: float = 0.04         #: monthly ln-duration trend, rooms other than isolation
-    iso_trend: float = 0.06         #: monthly ln-duration trend, isolation room
-    dur_spread: float = 1.6         #: scale of the resampled ln-duration residuals (published CI widths)
-    dur_loc_spread: float = 1.5     #: scale of the location effects on ln(duration) (published chibar2)
-    room_trend: float = 0.116       #: monthly log-odds trend, isolation up / other room down (both-room sites)
-    single_trend: float = -0.04     #: the same trend at sites with only one of the two rooms
-    youth_base: int = 0             #: youth numbers start at XX{youth_base + 1}
+    rate: float = 2.82  #: count rate (per occupied place) vs measurement 2 (~1/0.38)
+    month_slope: float = 0.88  #: within-measurement monthly rate ratio
+    dur_other: float = 1.06  #: duration ratio, rooms other than isolation
+    dur_iso_aggr: float = 0.50  #: duration ratio, aggression in the isolation room
+    dur_iso_rest: float = 1.17  #: duration ratio, other reasons in the isolation room
+    iso_both: float = 0.90  #: isolation/own odds ratio, sites with both room types
+    other_both: float = 1.30  #: other/own odds ratio, sites with both room types
+    iso_only: float = 1.25  #: isolation/own odds ratio, isolation-only sites
+    other_only: float = 1 / 1.15  #: other/own odds ratio, other-room-only sites
+    missing: float = 0.15  #: weight of 'not registered' (measurement 2: 0.07)
+    occupancy: float = 1.03  #: occupancy level vs the base
+    dur_trend: float = 0.04  #: monthly ln-duration trend, rooms other than isolation
+    iso_trend: float = 0.06  #: monthly ln-duration trend, isolation room
+    dur_spread: float = 1.6  #: scale of the resampled ln-duration residuals (published CI widths)
+    dur_loc_spread: float = 1.5  #: scale of the location effects on ln(duration) (published chibar2)
+    room_trend: float = 0.116  #: monthly log-odds trend, isolation up / other room down (both-room sites)
+    single_trend: float = -0.04  #: the same trend at sites with only one of the two rooms
+    youth_base: int = 0  #: youth numbers start at XX{youth_base + 1}
 
 
 #: Extra synthetic measurements: the decline continues (rate x0.7 per year), otherwise as 2.
-EXTRA = Contrast(rate=0.7, month_slope=0.97, dur_other=1.0, dur_iso_aggr=1.0, dur_iso_rest=1.0,
-                 iso_both=1.0, other_both=1.0, iso_only=1.0, other_only=1.0, missing=0.07,
-                 occupancy=0.97, youth_base=4000)
+EXTRA = Contrast(
+    rate=0.7,
+    month_slope=0.97,
+    dur_other=1.0,
+    dur_iso_aggr=1.0,
+    dur_iso_rest=1.0,
+    iso_both=1.0,
+    other_both=1.0,
+    iso_only=1.0,
+    other_only=1.0,
+    missing=0.07,
+    occupancy=0.97,
+    youth_base=4000,
+)
 NB_ALPHA = 0.8  #: NB2 dispersion of location-month counts (the published count CIs' width)
 
 
-def _counts(months: list[str], m2: pd.DataFrame, occ2: pd.DataFrame, occ: pd.DataFrame,
-            con: Contrast, rng: np.random.Generator) -> pd.DataFrame:
+def _counts(
+    months: list[str],
+    m2: pd.DataFrame,
+    occ2: pd.DataFrame,
+    occ: pd.DataFrame,
+    con: Contrast,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """Location-month counts: occupancy x location rate x monthly trend, NB2 noise."""
     rate2 = m2.groupby("locatie").size() / (occ2.groupby("locatie")["tienden"].sum() / 10)
     floor = 0.5 * rate2.median()  # why: the site that stopped secluding did seclude before
     rows = []
     for rec in occ.itertuples():
         t = months.index(rec.maand) - (len(months) - 1) / 2
-        mu = rec.tienden / 10 * max(rate2.get(rec.locatie, floor), floor) * con.rate * con.month_slope ** t
+        mu = rec.tienden / 10 * max(rate2.get(rec.locatie, floor), floor) * con.rate * con.month_slope**t
         lam = mu * rng.gamma(1 / NB_ALPHA, NB_ALPHA)
         # why: Poisson by inverse CDF of one uniform, so the draw moves smoothly with lam
         # (a calibration change of the rate keeps the same random numbers)
@@ -108,8 +125,16 @@ def _dur_model(m2: pd.DataFrame) -> tuple[dict[str, float], dict[int, float], di
     return loc_e.to_dict(), rea_e.to_dict(), room_e.to_dict(), resid
 
 
-def _sample_codes(item: str, codes: list[int], reason: np.ndarray, room: np.ndarray,
-                  locs: np.ndarray, world: M.World, missing: float, rng: np.random.Generator) -> np.ndarray:
+def _sample_codes(
+    item: str,
+    codes: list[int],
+    reason: np.ndarray,
+    room: np.ndarray,
+    locs: np.ndarray,
+    world: M.World,
+    missing: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Sample codes (0 = missing) from the model weights (no exact counts needed here)."""
     logw = np.column_stack([M.base_logw(item, reason, room), np.full(len(reason), np.log(missing))])
     eff = np.vstack([world.logw(c, M.ITEM_SLOTS[item], 1.0) for c in locs]) if len(locs) else logw * 0
@@ -118,16 +143,27 @@ def _sample_codes(item: str, codes: list[int], reason: np.ndarray, room: np.ndar
     return np.array(codes + [0])[pick]
 
 
-def generate(months: list[str], m2: pd.DataFrame, occ2: pd.DataFrame, occ: pd.DataFrame,
-             world: M.World, con: Contrast, rng: np.random.Generator) -> pd.DataFrame:
+def generate(
+    months: list[str],
+    m2: pd.DataFrame,
+    occ2: pd.DataFrame,
+    occ: pd.DataFrame,
+    world: M.World,
+    con: Contrast,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """Registrations of one model-based measurement (internal frame as measurement 2)."""
     days, day_month = calendar(months)
     # why: one stream per model part (counts, rooms, durations), so a calibration change of one
     # part's parameters leaves the random draws of the others untouched (common random numbers)
     rng_c, rng_r, rng_d = (np.random.default_rng(int(s)) for s in rng.integers(0, 2**62, size=3))
     cnt = _counts(months, m2, occ2, occ, con, rng_c)
-    df = pd.DataFrame({"locatie": np.repeat(cnt["locatie"].to_numpy(), cnt["n"].to_numpy()),
-                       "mi": np.repeat(cnt["mi"].to_numpy(), cnt["n"].to_numpy())})
+    df = pd.DataFrame(
+        {
+            "locatie": np.repeat(cnt["locatie"].to_numpy(), cnt["n"].to_numpy()),
+            "mi": np.repeat(cnt["mi"].to_numpy(), cnt["n"].to_numpy()),
+        }
+    )
     n = len(df)
     pools = {j: np.where(day_month == j)[0] for j in range(len(months))}
     df["day"] = [int(pools[j][rng.integers(len(pools[j]))]) for j in df["mi"]]
@@ -152,8 +188,13 @@ def generate(months: list[str], m2: pd.DataFrame, occ2: pd.DataFrame, occ: pd.Da
     df["duur"], df["artefact"] = _durations(df, m2, con, len(months), rng_d)
     df.loc[df["artefact"], "minute"] = 0
     locs = df["locatie"].to_numpy()
-    for item, codes in (("doel", [1, 2, 3, 4, 5]), ("beheer_ruimte", [1, 2]), ("contact", [1, 2, 3]),
-                        ("evaluatie_1", [1, 2, 3]), ("aanvulling_jongere", [1, 2, 3, 4])):
+    for item, codes in (
+        ("doel", [1, 2, 3, 4, 5]),
+        ("beheer_ruimte", [1, 2]),
+        ("contact", [1, 2, 3]),
+        ("evaluatie_1", [1, 2, 3]),
+        ("aanvulling_jongere", [1, 2, 3, 4]),
+    ):
         df[item] = _sample_codes(item, codes, reason, room, locs, world, con.missing, rng)
     ev = np.isin(df["evaluatie_1"].to_numpy(), [2, 3])
     e2 = _sample_codes("evaluatie_2", [1, 2], reason, room, locs, world, con.missing, rng)
@@ -163,8 +204,9 @@ def generate(months: list[str], m2: pd.DataFrame, occ2: pd.DataFrame, occ: pd.Da
     return finish(df, days)
 
 
-def _durations(df: pd.DataFrame, m2: pd.DataFrame, con: Contrast, n_months: int,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _durations(
+    df: pd.DataFrame, m2: pd.DataFrame, con: Contrast, n_months: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """ln(duration) = measurement-2 effects + contrast + monthly trend + resampled residual."""
     loc_e, rea_e, room_e, resid = _dur_model(m2)
     reason, room = df["aanleiding"].to_numpy(), df["ruimte"].to_numpy()
@@ -173,8 +215,13 @@ def _durations(df: pd.DataFrame, m2: pd.DataFrame, con: Contrast, n_months: int,
     trend = np.where(room == 3, con.iso_trend, con.dur_trend) * t
     centre = float(np.mean(list(loc_e.values())))
     loc = {c: centre + con.dur_loc_spread * (v - centre) for c, v in loc_e.items()}
-    mu = (df["locatie"].map(loc).to_numpy() + np.array([rea_e[r] for r in reason])
-          + np.array([room_e[r] for r in room]) + np.log(shift) + trend)
+    mu = (
+        df["locatie"].map(loc).to_numpy()
+        + np.array([rea_e[r] for r in reason])
+        + np.array([room_e[r] for r in room])
+        + np.log(shift)
+        + trend
+    )
     d = np.exp(mu + con.dur_spread * resid[rng.integers(len(resid), size=len(df))])
     d = np.clip(np.where(rng.random(len(df)) < 0.6, np.round(d / 5) * 5, np.round(d)), 5, 1380).astype(int)
     art = rng.random(len(df)) < 0.004  # the 23:59 one-day artefact also occurs here

@@ -18,8 +18,16 @@ from analysis.synth.allocate import assign_exact, fill_table, largest_remainder
 from analysis.synth.durations import ARTEFACT, assign_by_rank, duration_vector
 from analysis.synth.youths import cluster_assign, span_rows, youth_sizes
 
-CODES_ITEMS = ("aanleiding", "doel", "ruimte", "beheer_ruimte", "contact", "evaluatie_1",
-               "evaluatie_2", "aanvulling_jongere")
+CODES_ITEMS = (
+    "aanleiding",
+    "doel",
+    "ruimte",
+    "beheer_ruimte",
+    "contact",
+    "evaluatie_1",
+    "evaluatie_2",
+    "aanvulling_jongere",
+)
 ROOM_TREND = 0.025  #: per month: isolation up, other room down (log-odds vs own room)
 #: Gamma (mean 1) noise on the location-month seed of the counts, as an NB2 dispersion: the
 #: location x month cells keep both exact margins but vary around the smooth decline the way
@@ -105,8 +113,9 @@ def _reasons(room: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _durations(df: pd.DataFrame, world: M.World, values: dict[str, float],
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _durations(
+    df: pd.DataFrame, world: M.World, values: dict[str, float], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Duration (minutes) per row and the artefact flag (Table 2, exact per reason).
 
     The latent model: location level + room (isolation longer) + month (isolation rising
@@ -116,16 +125,22 @@ def _durations(df: pd.DataFrame, world: M.World, values: dict[str, float],
     dur = np.zeros(n, dtype=int)
     art = np.zeros(n, dtype=bool)
     room, mi = df["ruimte"].to_numpy(), df["mi"].to_numpy()
-    latent = (df["locatie"].map(world.dur_level).to_numpy() + 0.35 * (room == 3) + 0.15 * (room == 2)
-              + np.where(room == 3, 0.04, -0.01) * mi + rng.normal(0, 1.0, n))
+    latent = (
+        df["locatie"].map(world.dur_level).to_numpy()
+        + 0.35 * (room == 3)
+        + 0.15 * (room == 2)
+        + np.where(room == 3, 0.04, -0.01) * mi
+        + rng.normal(0, 1.0, n)
+    )
     for r in (1, 2, 3, 4, 5, 6, 0):
         idx = np.where(df["aanleiding"].to_numpy() == r)[0]
         if r == 0:  # reason not registered: not in Table 2; drawn from the pooled model
             dur[idx] = np.clip(np.round(np.exp(3.9 + latent[idx]) / 5) * 5, 5, 1380).astype(int)
             continue
         k = T.ARTEFACTS_BY_REASON.get(r, 0)
-        vec = duration_vector(len(idx), *(int(values[f"ch2.tab02.{s}.{r}"]) for s in
-                                          ("min", "max", "mean", "median")), k, rng)
+        vec = duration_vector(
+            len(idx), *(int(values[f"ch2.tab02.{s}.{r}"]) for s in ("min", "max", "mean", "median")), k, rng
+        )
         arts = rng.choice(idx, size=k, replace=False) if k else np.array([], dtype=int)
         rest = np.setdiff1d(idx, arts)
         art[arts] = True
@@ -134,14 +149,15 @@ def _durations(df: pd.DataFrame, world: M.World, values: dict[str, float],
     return dur, art
 
 
-def _youths(df: pd.DataFrame, day_month: np.ndarray, values: dict[str, float],
-            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _youths(
+    df: pd.DataFrame, day_month: np.ndarray, values: dict[str, float], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Youth numbers per row and (possibly moved) day numbers (section 2.1.1, exact)."""
     ids = np.full(len(df), "", dtype=object)
     day = df["day"].to_numpy().copy()
     with_id = [c for c in L.codes() if c != L.NO_YOUTH_ID]
     rows = np.array([df["locatie"].eq(c).sum() for c in with_id])
-    n_youths = largest_remainder(rows ** 0.9, int(values["ch2.s2_1_1.n.youths"]))
+    n_youths = largest_remainder(rows**0.9, int(values["ch2.s2_1_1.n.youths"]))
     for c, k in zip(with_id, n_youths):
         idx = np.where(df["locatie"].to_numpy() == c)[0]
         idx = idx[np.lexsort((df["minute"].to_numpy()[idx], day[idx]))]
@@ -149,7 +165,9 @@ def _youths(df: pd.DataFrame, day_month: np.ndarray, values: dict[str, float],
         start = 0
         if c == L.MAX_YOUTH_LOC:  # the youth with 38 registrations over 149 days
             top = int(values["ch2.s2_1_1.max.per_youth"])
-            pick, moved, new_day = span_rows(day[idx], day_month, int(values["ch2.s2_1_1.days.max_youth_span"]), top, rng)
+            pick, moved, new_day = span_rows(
+                day[idx], day_month, int(values["ch2.s2_1_1.days.max_youth_span"]), top, rng
+            )
             day[idx[moved]] = new_day
             who[pick] = 0
             start, k = 1, k - 1
@@ -160,13 +178,18 @@ def _youths(df: pd.DataFrame, day_month: np.ndarray, values: dict[str, float],
     return ids, day
 
 
-def _categoricals(df: pd.DataFrame, world: M.World, values: dict[str, float],
-                  rng: np.random.Generator) -> None:
+def _categoricals(
+    df: pd.DataFrame, world: M.World, values: dict[str, float], rng: np.random.Generator
+) -> None:
     """Purpose, lock, contact, debrief (both items) and youth view: exact counts."""
     reason, room = df["aanleiding"].to_numpy(), df["ruimte"].to_numpy()
     locs = df["locatie"].to_numpy()
-    spec = {"doel": ("ch2.fig03", [1, 2, 3, 4, 5], 0.4), "beheer_ruimte": ("ch2.fig05", [1, 2], 0.8),
-            "contact": ("ch2.fig09", [1, 2, 3], 0.5), "evaluatie_1": ("ch2.fig10", [1, 2, 3], 1.0)}
+    spec = {
+        "doel": ("ch2.fig03", [1, 2, 3, 4, 5], 0.4),
+        "beheer_ruimte": ("ch2.fig05", [1, 2], 0.8),
+        "contact": ("ch2.fig09", [1, 2, 3], 0.5),
+        "evaluatie_1": ("ch2.fig10", [1, 2, 3], 1.0),
+    }
     for item, (prefix, codes, sd) in spec.items():
         counts = T.category_counts(prefix, codes, values)
         df[item] = _allocate(item, codes, counts, np.arange(len(df)), reason, room, locs, world, sd, rng)
@@ -177,13 +200,23 @@ def _categoricals(df: pd.DataFrame, world: M.World, values: dict[str, float],
     e2[ev] = _allocate("evaluatie_2", [1, 2], counts, ev, reason, room, locs, world, 1.0, rng)
     df["evaluatie_2"] = e2
     counts = T.youth_view_counts(values)
-    df["aanvulling_jongere"] = _allocate("aanvulling_jongere", [1, 2, 3, 4], counts, np.arange(len(df)),
-                                         reason, room, locs, world, 1.2, rng)
+    df["aanvulling_jongere"] = _allocate(
+        "aanvulling_jongere", [1, 2, 3, 4], counts, np.arange(len(df)), reason, room, locs, world, 1.2, rng
+    )
 
 
-def _allocate(item: str, codes: list[int], counts: dict[int | None, int], idx: np.ndarray,
-              reason: np.ndarray, room: np.ndarray, locs: np.ndarray, world: M.World,
-              sd: float, rng: np.random.Generator) -> np.ndarray:
+def _allocate(
+    item: str,
+    codes: list[int],
+    counts: dict[int | None, int],
+    idx: np.ndarray,
+    reason: np.ndarray,
+    room: np.ndarray,
+    locs: np.ndarray,
+    world: M.World,
+    sd: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Allocate codes (0 = missing) to rows ``idx`` with exact counts and model weights."""
     base = M.base_logw(item, reason[idx], room[idx])
     logw = np.column_stack([base, np.full(len(idx), np.log(0.07))])
@@ -194,8 +227,9 @@ def _allocate(item: str, codes: list[int], counts: dict[int | None, int], idx: n
     return np.array(codes + [0])[got]
 
 
-def generate(months: list[str], world: M.World, values: dict[str, float],
-             rng: np.random.Generator) -> pd.DataFrame:
+def generate(
+    months: list[str], world: M.World, values: dict[str, float], rng: np.random.Generator
+) -> pd.DataFrame:
     """All measurement-2 registrations (internal frame: codes as int, 0 = not registered).
 
     Returns

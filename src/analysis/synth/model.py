@@ -20,16 +20,25 @@ REASONS = (1, 2, 3, 4, 5, 6)
 #: Why: aggression -> safety of others / consequence; self-harm -> safety of the youth;
 #: rest moment -> calming down; order/rules -> consequence (the most frequent purpose).
 DOEL_BY_REASON: dict[int, tuple[float, ...]] = {
-    0: (1, 1, 1, 1, 0.3), 1: (0.6, 2.0, 2.2, 1.2, 0.2), 2: (0.3, 0.4, 4.0, 0.9, 0.3),
-    3: (5.0, 0.3, 0.2, 1.5, 0.2), 4: (1, 1, 0.5, 1, 2), 5: (0.3, 0.2, 0.8, 3.0, 0.4),
+    0: (1, 1, 1, 1, 0.3),
+    1: (0.6, 2.0, 2.2, 1.2, 0.2),
+    2: (0.3, 0.4, 4.0, 0.9, 0.3),
+    3: (5.0, 0.3, 0.2, 1.5, 0.2),
+    4: (1, 1, 0.5, 1, 2),
+    5: (0.3, 0.2, 0.8, 3.0, 0.4),
     6: (0.5, 0.6, 2.5, 0.8, 1.0),
 }
 #: Probability the door is locked, by room (own, other, isolation, missing).
 LOCKED_BY_ROOM: dict[int, float] = {1: 0.40, 2: 0.70, 3: 0.97, 0: 0.5}
 #: Contact weights (no contact, refused, took place) by reason.
 CONTACT_BY_REASON: dict[int, tuple[float, ...]] = {
-    0: (1, 1, 8), 1: (1.6, 1.4, 8), 2: (0.5, 1.0, 8), 3: (2.5, 1.0, 8),
-    4: (0.5, 0.5, 8), 5: (0.5, 1.0, 8), 6: (0.8, 1.0, 8),
+    0: (1, 1, 8),
+    1: (1.6, 1.4, 8),
+    2: (0.5, 1.0, 8),
+    3: (2.5, 1.0, 8),
+    4: (0.5, 0.5, 8),
+    5: (0.5, 1.0, 8),
+    6: (0.8, 1.0, 8),
 }
 
 
@@ -70,7 +79,7 @@ def hour_density(reason: int) -> np.ndarray:
 class World:
     """Location-level effects drawn once per seed and shared by all measurements."""
 
-    dur_level: dict[str, float]        #: location shift of ln(duration)
+    dur_level: dict[str, float]  #: location shift of ln(duration)
     cat_effect: dict[str, np.ndarray]  #: location shift of log-weights (missing, eval, ...)
 
     @staticmethod
@@ -88,8 +97,12 @@ class World:
 
 #: Slices of World.cat_effect per item (why: independent location habits per item).
 ITEM_SLOTS: dict[str, slice] = {
-    "doel": slice(0, 6), "beheer_ruimte": slice(6, 9), "contact": slice(9, 13),
-    "evaluatie_1": slice(13, 17), "evaluatie_2": slice(17, 20), "aanvulling_jongere": slice(20, 25),
+    "doel": slice(0, 6),
+    "beheer_ruimte": slice(6, 9),
+    "contact": slice(9, 13),
+    "evaluatie_1": slice(13, 17),
+    "evaluatie_2": slice(17, 20),
+    "aanvulling_jongere": slice(20, 25),
 }
 
 

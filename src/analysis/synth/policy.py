@@ -21,9 +21,18 @@ import pandas as pd
 
 from analysis.synth import locations as L
 
-COLUMNS = ["locatie", "gegevens", "rustmomenten", "verandering_overdag", "ambitie_overdag",
-           "verandering_nacht", "nacht_deur", "gesloten_per", "bevorderende_factoren",
-           "belemmerende_factoren"]
+COLUMNS = [
+    "locatie",
+    "gegevens",
+    "rustmomenten",
+    "verandering_overdag",
+    "ambitie_overdag",
+    "verandering_nacht",
+    "nacht_deur",
+    "gesloten_per",
+    "bevorderende_factoren",
+    "belemmerende_factoren",
+]
 
 # (verandering_overdag, rustmomenten) for the 17 locations with data; the closing location
 # takes the first 'unchanged, one daytime moment' profile.
@@ -52,8 +61,20 @@ def policy_table(rng: np.random.Generator) -> pd.DataFrame:
             continue
         vo, rm = day[c]
         vn, deur = night[c]
-        rows.append([c, 1, rm, vo, int(vo == 4), vn, deur or "",
-                     "2021-01" if c == L.CLOSING else "", promoting[c], hindering[c]])
+        rows.append(
+            [
+                c,
+                1,
+                rm,
+                vo,
+                int(vo == 4),
+                vn,
+                deur or "",
+                "2021-01" if c == L.CLOSING else "",
+                promoting[c],
+                hindering[c],
+            ]
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -18,17 +18,31 @@ import pandas as pd
 from analysis import SYNTHETIC_BANNER, codebook
 
 REG_COLUMNS = [f.name for f in codebook.fields("registraties")]
-CODE_ITEMS = ["aanleiding", "doel", "ruimte", "beheer_ruimte", "contact", "evaluatie_1",
-              "evaluatie_2", "aanvulling_jongere"]
+CODE_ITEMS = [
+    "aanleiding",
+    "doel",
+    "ruimte",
+    "beheer_ruimte",
+    "contact",
+    "evaluatie_1",
+    "evaluatie_2",
+    "aanvulling_jongere",
+]
 REMARK = "Synthetische data \u2013 geen echte registratie"  # en dash: exercises cp1252 vs UTF-8
 FIXED_TIME = (2021, 5, 31, 0, 0, 0)
 FIXED_ISO = "2021-05-31T00:00:00Z"
 
 #: Export format per institution (why: every reader and both encodings get exercised).
 FORMATS: dict[str, tuple[str, str]] = {
-    "Instelling 1": ("csv", "utf-8-sig"), "Instelling 2": ("xlsx", ""), "Instelling 3": ("csv", "cp1252"),
-    "Instelling 4": ("sav", ""), "Instelling 5": ("csv", "utf-8"), "Instelling 6": ("xlsx", ""),
-    "Instelling 7": ("sav", ""), "Instelling 8": ("csv", "cp1252"), "Instelling 9": ("xlsx", ""),
+    "Instelling 1": ("csv", "utf-8-sig"),
+    "Instelling 2": ("xlsx", ""),
+    "Instelling 3": ("csv", "cp1252"),
+    "Instelling 4": ("sav", ""),
+    "Instelling 5": ("csv", "utf-8"),
+    "Instelling 6": ("xlsx", ""),
+    "Instelling 7": ("sav", ""),
+    "Instelling 8": ("csv", "cp1252"),
+    "Instelling 9": ("xlsx", ""),
     "Instelling 10": ("csv", "utf-8-sig"),
 }
 
@@ -36,11 +50,16 @@ FORMATS: dict[str, tuple[str, str]] = {
 def export_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Registrations in codebook columns with Dutch text dates and times (codes as Int64)."""
     end = df["start"] + pd.to_timedelta(df["duur"], unit="min")
-    out = pd.DataFrame({
-        "locatie": df["locatie"], "nummer_jongere": df["nummer_jongere"],
-        "datum_start": df["start"].dt.strftime("%d.%m.%Y"), "tijd_start": df["start"].dt.strftime("%H:%M"),
-        "datum_eind": end.dt.strftime("%d.%m.%Y"), "tijd_eind": end.dt.strftime("%H:%M"),
-    })
+    out = pd.DataFrame(
+        {
+            "locatie": df["locatie"],
+            "nummer_jongere": df["nummer_jongere"],
+            "datum_start": df["start"].dt.strftime("%d.%m.%Y"),
+            "tijd_start": df["start"].dt.strftime("%H:%M"),
+            "datum_eind": end.dt.strftime("%d.%m.%Y"),
+            "tijd_eind": end.dt.strftime("%H:%M"),
+        }
+    )
     for item in CODE_ITEMS:
         out[item] = df[item].where(df[item] > 0).astype("Int64")
     for free in ("aanleiding_omschrijving", "doel_omschrijving", "aanvulling_omschrijving"):
@@ -106,7 +125,9 @@ def _normalise_zip(data: bytes) -> bytes:
         for info in src.infolist():
             body = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + FIXED_ISO.encode(), body)
+                body = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + FIXED_ISO.encode(), body
+                )
             zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
@@ -127,8 +148,9 @@ def write_sav(path: Path, table: pd.DataFrame) -> None:
         if c not in CODE_ITEMS:
             df[c] = df[c].astype(str).replace({"<NA>": "", "nan": ""})
     path.parent.mkdir(parents=True, exist_ok=True)
-    pyreadstat.write_sav(df, str(path), file_label=SYNTHETIC_BANNER, variable_value_labels=labels,
-                         note=SYNTHETIC_BANNER)
+    pyreadstat.write_sav(
+        df, str(path), file_label=SYNTHETIC_BANNER, variable_value_labels=labels, note=SYNTHETIC_BANNER
+    )
     raw = bytearray(path.read_bytes())
     raw[92:109] = b"31 May 2100:00:00"  # creation date (9 bytes) + time (8 bytes)
     path.write_bytes(bytes(raw))

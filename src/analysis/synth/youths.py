@@ -37,8 +37,9 @@ def cluster_assign(n_rows: int, sizes: np.ndarray, rng: np.random.Generator) -> 
     return out
 
 
-def span_rows(day: np.ndarray, month_of_day: np.ndarray, span: int, k: int,
-              rng: np.random.Generator) -> tuple[np.ndarray, int, int]:
+def span_rows(
+    day: np.ndarray, month_of_day: np.ndarray, span: int, k: int, rng: np.random.Generator
+) -> tuple[np.ndarray, int, int]:
     """Choose ``k`` rows whose first and last day are exactly ``span`` days apart.
 
     Parameters

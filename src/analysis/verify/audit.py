@@ -66,9 +66,13 @@ class AuditResult:
 
     def frame(self) -> pd.DataFrame:
         """Findings as a table (check, ids, numbers, message)."""
-        return pd.DataFrame([{"check": f.check, "ids": ", ".join(f.ids), "numbers": f.numbers,
-                              "message": f.message} for f in self.findings],
-                            columns=["check", "ids", "numbers", "message"])
+        return pd.DataFrame(
+            [
+                {"check": f.check, "ids": ", ".join(f.ids), "numbers": f.numbers, "message": f.message}
+                for f in self.findings
+            ],
+            columns=["check", "ids", "numbers", "message"],
+        )
 
     def by_check(self, check: str) -> list[Finding]:
         """Findings of one check."""
@@ -104,19 +108,28 @@ def _complete(pub: pd.DataFrame, prefix: str, counts: pd.DataFrame) -> bool:
 
 def category_sums(pub: pd.DataFrame, res: AuditResult) -> None:
     """Counts of each categorical figure against the N they are reported out of."""
-    counts = pub[(pub["unit"] == "count") & pub["category_code"].notna() & pub["denominator"].notna()
-                 & pub["id"].str.contains(r"\.n\.")]
+    counts = pub[
+        (pub["unit"] == "count")
+        & pub["category_code"].notna()
+        & pub["denominator"].notna()
+        & pub["id"].str.contains(r"\.n\.")
+    ]
     for (prefix, n_total), g in counts.groupby([counts["id"].str.split(".n.").str[0], "denominator"]):
         res.checked["category_sum"] = res.checked.get("category_sum", 0) + 1
         total = g["value"].sum()
         complete = _complete(pub, prefix, g)
         if total > n_total or (complete and total != n_total):
             parts = " + ".join(f"{_fmt(v)}" for v in g["value"])
-            res.findings.append(Finding(
-                "category_sum", list(g["id"]), f"{parts} = {_fmt(total)}; N = {_fmt(n_total)}",
-                f"De aantallen van {prefix} (inclusief 'niet ingevuld') tellen op tot {_fmt(total)}, "
-                f"terwijl de figuur betrekking heeft op N = {_fmt(n_total)} (verschil "
-                f"{_fmt(n_total - total)})."))
+            res.findings.append(
+                Finding(
+                    "category_sum",
+                    list(g["id"]),
+                    f"{parts} = {_fmt(total)}; N = {_fmt(n_total)}",
+                    f"De aantallen van {prefix} (inclusief 'niet ingevuld') tellen op tot {_fmt(total)}, "
+                    f"terwijl de figuur betrekking heeft op N = {_fmt(n_total)} (verschil "
+                    f"{_fmt(n_total - total)}).",
+                )
+            )
 
 
 def percent_counts(pub: pd.DataFrame, res: AuditResult) -> None:
@@ -131,11 +144,15 @@ def percent_counts(pub: pd.DataFrame, res: AuditResult) -> None:
         n, big_n = float(by_id.loc[nid, "value"]), float(r["denominator"])
         implied = 100 * n / big_n
         if abs(implied - r["value"]) > _hu(r["decimals"]) + 1e-9:
-            res.findings.append(Finding(
-                "percent_count", [r["id"], nid],
-                f"{_fmt(r['value'])}%; n = {_fmt(n)}; N = {_fmt(big_n)}",
-                f"Gepubliceerd {_fmt(r['value'])}%, maar {_fmt(n)} van {_fmt(big_n)} is "
-                f"{_d(implied, 1)}%; het verschil is groter dan de afronding."))
+            res.findings.append(
+                Finding(
+                    "percent_count",
+                    [r["id"], nid],
+                    f"{_fmt(r['value'])}%; n = {_fmt(n)}; N = {_fmt(big_n)}",
+                    f"Gepubliceerd {_fmt(r['value'])}%, maar {_fmt(n)} van {_fmt(big_n)} is "
+                    f"{_d(implied, 1)}%; het verschil is groter dan de afronding.",
+                )
+            )
 
 
 def percent_sums(pub: pd.DataFrame, res: AuditResult) -> None:
@@ -147,10 +164,15 @@ def percent_sums(pub: pd.DataFrame, res: AuditResult) -> None:
         res.checked["percent_sum"] = res.checked.get("percent_sum", 0) + 1
         tol = sum(_hu(d) for d in g["decimals"]) + 1e-9
         if abs(g["value"].sum() - 100) > tol:
-            res.findings.append(Finding(
-                "percent_sum", list(g["id"]), f"som = {_fmt(round(g['value'].sum(), 2))}%",
-                f"De percentages van {prefix} tellen op tot {_fmt(round(g['value'].sum(), 2))}%, "
-                f"meer dan de afronding (±{_fmt(round(tol, 2))}) van 100% af."))
+            res.findings.append(
+                Finding(
+                    "percent_sum",
+                    list(g["id"]),
+                    f"som = {_fmt(round(g['value'].sum(), 2))}%",
+                    f"De percentages van {prefix} tellen op tot {_fmt(round(g['value'].sum(), 2))}%, "
+                    f"meer dan de afronding (±{_fmt(round(tol, 2))}) van 100% af.",
+                )
+            )
 
 
 _STAT = re.compile(r"^(?P<pre>.+?)\.(?P<stat>mean|median|min|max)\.(?P<key>.+)$")
@@ -175,10 +197,14 @@ def summary_ranges(pub: pd.DataFrame, res: AuditResult) -> None:
             v = g[stat]
             slack = _hu(v["decimals"]) + _hu(lo["decimals"])
             if v["value"] < lo["value"] - slack or v["value"] > hi["value"] + slack:
-                res.findings.append(Finding(
-                    "summary_range", [v["id"], lo["id"], hi["id"]],
-                    f"{stat} {_fmt(v['value'])}; min {_fmt(lo['value'])}; max {_fmt(hi['value'])}",
-                    f"Het gepubliceerde {stat} van {pre} ({key}) ligt buiten het bereik min-max."))
+                res.findings.append(
+                    Finding(
+                        "summary_range",
+                        [v["id"], lo["id"], hi["id"]],
+                        f"{stat} {_fmt(v['value'])}; min {_fmt(lo['value'])}; max {_fmt(hi['value'])}",
+                        f"Het gepubliceerde {stat} van {pre} ({key}) ligt buiten het bereik min-max.",
+                    )
+                )
         nid = f"{pre}.n.{key}"
         if "mean" in g and "median" in g and nid in by_id.index:
             _mean_feasible(g, float(by_id.loc[nid, "value"]), nid, pre, key, res)
@@ -196,11 +222,15 @@ def _mean_feasible(g: dict, n: float, nid: str, pre: str, key: str, res: AuditRe
     upper = (m + md * (half - 1) + mx * (n_int - half)) / n_int
     mean, slack = float(g["mean"]["value"]), _hu(g["mean"]["decimals"]) + _hu(g["median"]["decimals"])
     if mean < lower - slack or mean > upper + slack:
-        res.findings.append(Finding(
-            "summary_range", [g["mean"]["id"], g["median"]["id"], g["min"]["id"], g["max"]["id"], nid],
-            f"n = {n_int}; min {_fmt(m)}; mediaan {_fmt(md)}; max {_fmt(mx)}; gemiddelde {_fmt(mean)}",
-            f"Met n = {n_int}, deze minimum, mediaan en maximum ligt het gemiddelde van {pre} ({key}) "
-            f"tussen {_d(lower, 1)} en {_d(upper, 1)}; gepubliceerd is {_fmt(mean)}."))
+        res.findings.append(
+            Finding(
+                "summary_range",
+                [g["mean"]["id"], g["median"]["id"], g["min"]["id"], g["max"]["id"], nid],
+                f"n = {n_int}; min {_fmt(m)}; mediaan {_fmt(md)}; max {_fmt(mx)}; gemiddelde {_fmt(mean)}",
+                f"Met n = {n_int}, deze minimum, mediaan en maximum ligt het gemiddelde van {pre} ({key}) "
+                f"tussen {_d(lower, 1)} en {_d(upper, 1)}; gepubliceerd is {_fmt(mean)}.",
+            )
+        )
 
 
 def implied_p(est: float, lo: float, hi: float) -> float:
@@ -238,10 +268,15 @@ def p_vs_ci(pub: pd.DataFrame, res: AuditResult) -> None:
         h = _hu(dec)
         centre_lo, centre_hi = math.sqrt((lo - h) * (hi - h)), math.sqrt((lo + h) * (hi + h))
         if not (centre_lo - h <= e <= centre_hi + h):
-            res.findings.append(Finding(
-                "p_ci", ids, f"{_fmt(e)} (95%-BI {_ci(lo, hi)})",
-                f"De schatting {_fmt(e)} ligt niet in het (log-)midden van haar 95%-BI; dat midden is "
-                f"{_d(math.sqrt(lo * hi), 3)}."))
+            res.findings.append(
+                Finding(
+                    "p_ci",
+                    ids,
+                    f"{_fmt(e)} (95%-BI {_ci(lo, hi)})",
+                    f"De schatting {_fmt(e)} ligt niet in het (log-)midden van haar 95%-BI; dat midden is "
+                    f"{_d(math.sqrt(lo * hi), 3)}.",
+                )
+            )
         pid = f"{term}.p"
         if pid not in by_id.index:
             continue
@@ -252,10 +287,15 @@ def p_vs_ci(pub: pd.DataFrame, res: AuditResult) -> None:
         bad = p_min > p + 1e-12 if kind == "p_upper_bound" else (p + hp < p_min or p - hp > p_max)
         if bad:
             shown = nf.p_text(p, upper_bound=kind == "p_upper_bound")
-            res.findings.append(Finding(
-                "p_ci", [*ids, pid], f"{_fmt(e)} (95%-BI {_ci(lo, hi)}), {shown}",
-                f"Uit het 95%-BI volgt (SE op logschaal) p ≈ {_d(point, 3)} (bereik bij afronding "
-                f"{_d(p_min, 3)} tot {_d(p_max, 3)}); gepubliceerd is {shown}."))
+            res.findings.append(
+                Finding(
+                    "p_ci",
+                    [*ids, pid],
+                    f"{_fmt(e)} (95%-BI {_ci(lo, hi)}), {shown}",
+                    f"Uit het 95%-BI volgt (SE op logschaal) p ≈ {_d(point, 3)} (bereik bij afronding "
+                    f"{_d(p_min, 3)} tot {_d(p_max, 3)}); gepubliceerd is {shown}.",
+                )
+            )
     _chibar(pub, by_id, res)
 
 
@@ -270,13 +310,20 @@ def _chibar(pub: pd.DataFrame, by_id: pd.DataFrame, res: AuditResult) -> None:
         implied = 0.5 * stats.chi2.sf(x, 1)
         bound_ok = implied <= p if by_id.loc[pid, "kind"] == "p_upper_bound" else abs(implied - p) <= _hu(3)
         if not bound_ok:
-            res.findings.append(Finding(
-                "p_ci", [sid, pid], f"chibar2 = {_fmt(x)}, p = {_fmt(p)}",
-                f"Bij chibar2 = {_fmt(x)} hoort p = {nf.significant(implied, 3)}; gepubliceerd is {_fmt(p)}."))
+            res.findings.append(
+                Finding(
+                    "p_ci",
+                    [sid, pid],
+                    f"chibar2 = {_fmt(x)}, p = {_fmt(p)}",
+                    f"Bij chibar2 = {_fmt(x)} hoort p = {nf.significant(implied, 3)}; gepubliceerd is {_fmt(p)}.",
+                )
+            )
 
 
-_CONTRAST = re.compile(r"^(?P<ch>ch\d)\.(?P<out>[a-z]+)_(?P<a>[a-z]+)_vs_(?P<b>[a-z]+)_(?P<design>[a-z]+)"
-                       r"\.(?P<term>[\w]+)\.est$")
+_CONTRAST = re.compile(
+    r"^(?P<ch>ch\d)\.(?P<out>[a-z]+)_(?P<a>[a-z]+)_vs_(?P<b>[a-z]+)_(?P<design>[a-z]+)"
+    r"\.(?P<term>[\w]+)\.est$"
+)
 
 
 def contrasts(pub: pd.DataFrame, res: AuditResult, *, max_se: float = 2.0) -> None:
@@ -309,15 +356,19 @@ def _one_contrast(by_id: pd.DataFrame, ab: str, ac: str, bc: str, res: AuditResu
     gap = abs(math.log(v[ab]) - math.log(nearest)) / se if se > 0 else float("inf")
     inside = lo <= rng[0] and rng[1] <= hi
     if gap > max_se or not inside:
-        res.findings.append(Finding(
-            "contrast", [ab, ac, bc],
-            f"{_fmt(v[ab])} (95%-BI {_ci(lo, hi)}) vs. {_fmt(v[ac])} / {_fmt(v[bc])} = {_d(implied, 2)}",
-            f"Voor dezelfde term volgt uit de twee contrasten met de referentiecategorie een odds ratio "
-            f"van {_d(implied, 2)} (bij afronding {_d(rng[0], 2)} tot {_d(rng[1], 2)}); gepubliceerd is "
-            f"{_fmt(v[ab])} (95%-BI {_ci(lo, hi)}). Het verschil is {_d(gap, 1)} standaardfouten "
-            f"(SE uit het gepubliceerde BI); de afgeleide waarde ligt {'binnen' if inside else 'niet geheel binnen'} "
-            f"dat BI. Bij afzonderlijk geschatte binaire modellen geldt deze "
-            f"identiteit bij benadering, niet exact."))
+        res.findings.append(
+            Finding(
+                "contrast",
+                [ab, ac, bc],
+                f"{_fmt(v[ab])} (95%-BI {_ci(lo, hi)}) vs. {_fmt(v[ac])} / {_fmt(v[bc])} = {_d(implied, 2)}",
+                f"Voor dezelfde term volgt uit de twee contrasten met de referentiecategorie een odds ratio "
+                f"van {_d(implied, 2)} (bij afronding {_d(rng[0], 2)} tot {_d(rng[1], 2)}); gepubliceerd is "
+                f"{_fmt(v[ab])} (95%-BI {_ci(lo, hi)}). Het verschil is {_d(gap, 1)} standaardfouten "
+                f"(SE uit het gepubliceerde BI); de afgeleide waarde ligt {'binnen' if inside else 'niet geheel binnen'} "
+                f"dat BI. Bij afzonderlijk geschatte binaire modellen geldt deze "
+                f"identiteit bij benadering, niet exact.",
+            )
+        )
 
 
 CHECKS = (category_sums, percent_counts, percent_sums, summary_ranges, p_vs_ci, contrasts)
@@ -342,9 +393,13 @@ def write_result(result: AuditResult, path: Path) -> Path:
     """Store an audit as JSON (the output of the build's ``audit`` step); returns ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"checked": result.checked,
-            "findings": [{"check": f.check, "ids": list(f.ids), "numbers": f.numbers, "message": f.message}
-                         for f in result.findings]}
+    data = {
+        "checked": result.checked,
+        "findings": [
+            {"check": f.check, "ids": list(f.ids), "numbers": f.numbers, "message": f.message}
+            for f in result.findings
+        ],
+    }
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
     return path
 

@@ -50,12 +50,17 @@ def notebook_problems(path: Path) -> list[str]:
     problems = []
     if nb.get("metadata", {}).get("papermill", {}).get("exception"):
         problems.append(f"{path.name}: papermill recorded an exception")
-    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"
-            and "".join(c.get("source", "")).strip()]
+    code = [
+        c
+        for c in nb.get("cells", [])
+        if c.get("cell_type") == "code" and "".join(c.get("source", "")).strip()
+    ]
     not_run = [i for i, c in enumerate(code, 1) if c.get("execution_count") is None]
     if not_run:
-        problems.append(f"{path.name}: {len(not_run)} of {len(code)} code cells did not run "
-                        f"(first: code cell {not_run[0]})")
+        problems.append(
+            f"{path.name}: {len(not_run)} of {len(code)} code cells did not run "
+            f"(first: code cell {not_run[0]})"
+        )
     for i, c in enumerate(code, 1):
         errors = [o for o in c.get("outputs", []) if o.get("output_type") == "error"]
         status = c.get("metadata", {}).get("papermill", {}).get("status")
@@ -74,8 +79,9 @@ def results_problems(results: Path) -> list[str]:
         except (OSError, ValueError, KeyError) as exc:
             problems.append(f"{index}: unreadable ({exc.__class__.__name__})")
             continue
-        problems += [f"results file missing: {index.parent / f}" for f in files
-                     if not (index.parent / f).exists()]
+        problems += [
+            f"results file missing: {index.parent / f}" for f in files if not (index.parent / f).exists()
+        ]
     return problems
 
 
@@ -117,12 +123,15 @@ class Completeness:
     def summary(self) -> str:
         """One line for the console."""
         state = "complete" if self.ok else f"INCOMPLETE ({len(self.problems)} problem(s))"
-        return (f"report {state}: {self.figures_found} of {self.figures_expected} figures, "
-                f"{self.tables_found} of {self.tables_expected} tables")
+        return (
+            f"report {state}: {self.figures_found} of {self.figures_expected} figures, "
+            f"{self.tables_found} of {self.tables_expected} tables"
+        )
 
 
-def check(html: Path, pdf: Path | None, notebooks: Iterable[Path], results: Path | None = None
-          ) -> Completeness:
+def check(
+    html: Path, pdf: Path | None, notebooks: Iterable[Path], results: Path | None = None
+) -> Completeness:
     """Check a rendered report against the notebooks it was built from.
 
     Parameters

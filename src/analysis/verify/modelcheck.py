@@ -45,13 +45,19 @@ class Estimate:
 def _est(b: float, se: float) -> Estimate:
     from scipy import stats
 
-    return Estimate(math.exp(b), math.exp(b - Z975 * se), math.exp(b + Z975 * se),
-                    float(2 * stats.norm.sf(abs(b) / se)) if se > 0 else float("nan"))
+    return Estimate(
+        math.exp(b),
+        math.exp(b - Z975 * se),
+        math.exp(b + Z975 * se),
+        float(2 * stats.norm.sf(abs(b) / se)) if se > 0 else float("nan"),
+    )
 
 
 def _terms(fit, names: dict[str, str]) -> dict[str, Estimate]:
     """Published term name -> Estimate, from statsmodels params/bse (names: sm name -> term)."""
-    return {term: _est(float(fit.params[k]), float(fit.bse[k])) for k, term in names.items() if k in fit.params}
+    return {
+        term: _est(float(fit.params[k]), float(fit.bse[k])) for k, term in names.items() if k in fit.params
+    }
 
 
 _TERMS = {"month": "month", "meting[T.2]": "meting2", "month:meting[T.2]": "month_x_meting2"}
@@ -107,26 +113,35 @@ def model_estimates(reg: pd.DataFrame, occ: pd.DataFrame) -> dict[str, Estimate]
         warnings.simplefilter("ignore")
         c = _prep(fr.counts)
         c = c[c["occupancy"] > 0] if "occupancy" in c else c
-        for k, rhs, term in (("month", "month", "month"), ("meting", "C(meting)", "meting2"),
-                             ("interaction", "month * C(meting)", "month_x_meting2")):
+        for k, rhs, term in (
+            ("month", "month", "month"),
+            ("meting", "C(meting)", "meting2"),
+            ("interaction", "month * C(meting)", "month_x_meting2"),
+        ):
             rhs_sm = rhs.replace("C(meting)", "meting")
             c2 = c.assign(meting=c["meting"].astype(str).map({"1": "1", "2": "2"}))
             res = _nb(c2, rhs_sm)
             out[f"ch3.count_{k}.{term}"] = res[term]
         d = _prep(fr.duration).assign(meting=lambda x: x["meting"].astype(str))
         iso = _prep(isolation_frame(fr)).assign(meting=lambda x: x["meting"].astype(str))
-        for k, rhs, term in (("month", "month", "month"), ("meting", "meting", "meting2"),
-                             ("interaction", "month * meting", "month_x_meting2")):
+        for k, rhs, term in (
+            ("month", "month", "month"),
+            ("meting", "meting", "meting2"),
+            ("interaction", "month * meting", "month_x_meting2"),
+        ):
             out[f"ch3.dur_{k}.{term}"] = _mixed(d, rhs)[term]
             out[f"ch3.isodur_{k}.{term}"] = _mixed(iso, rhs)[term]
         rf = _prep(reason_frame(fr)).assign(meting=lambda x: x["meting"].astype(str))
         out["ch3.isodur_reason_meting.agressie"] = _mixed(
-            rf, "C(reden) + C(reden):meting",
-            {"C(reden)[agressie]:meting[T.2]": "agressie"})["agressie"]
+            rf, "C(reden) + C(reden):meting", {"C(reden)[agressie]:meting[T.2]": "agressie"}
+        )["agressie"]
         for contrast in ("other_vs_own", "iso_vs_own", "iso_vs_other", "iso_vs_ownother"):
             r = _prep(room_frame(fr, contrast)).assign(meting=lambda x: x["meting"].astype(str))
-            for k, rhs, term in (("month", "month", "month"), ("meting", "meting", "meting2"),
-                                 ("interaction", "month * meting", "month_x_meting2")):
+            for k, rhs, term in (
+                ("month", "month", "month"),
+                ("meting", "meting", "meting2"),
+                ("interaction", "month * meting", "month_x_meting2"),
+            ):
                 res = _logit(r, rhs)
                 if term in res:
                     out[f"ch3.room_{contrast}_{k}.{term}"] = res[term]

@@ -50,7 +50,13 @@ from analysis.core.results import read_values
 from analysis.present import format as nf
 
 EXACT, ROUNDING, IN_CI, SAME_CONCLUSION, OUTSIDE_CI, DIFFERS, MISSING, UNPUBLISHED = (
-    "exact", "within rounding", "within CI", "same conclusion", "outside CI", "differs", "not computed",
+    "exact",
+    "within rounding",
+    "within CI",
+    "same conclusion",
+    "outside CI",
+    "differs",
+    "not computed",
     "no published figure",
 )
 STATUSES = (EXACT, ROUNDING, IN_CI, SAME_CONCLUSION, OUTSIDE_CI, DIFFERS, MISSING, UNPUBLISHED)
@@ -65,10 +71,10 @@ CLOCK_READING_RESOLUTION = 60.0  # minutes: one bar of the hourly start-time fig
 
 ALLOWED_DIFFERENCES: dict[str, str] = {
     "ch2.fig12.n.*": "Figuur 12: de gepubliceerde categorieen tellen op tot 1593, niet tot N = 1613; "
-                     "de synthetische tweeling verdeelt alle registraties (N = 1613) en kan niet alle "
-                     "aantallen tegelijk volgen.",
+    "de synthetische tweeling verdeelt alle registraties (N = 1613) en kan niet alle "
+    "aantallen tegelijk volgen.",
     "ch2.fig12.pct.*": "Figuur 12: 66% bij n = 1039 past niet bij N = 1613 (64,4%); de percentages "
-                       "volgen uit de aantallen van de tweeling.",
+    "volgen uit de aantallen van de tweeling.",
 }
 
 
@@ -128,21 +134,27 @@ def compared_sentences(table: pd.DataFrame) -> list[str]:
         head = names.get(str(ch), f"Hoofdstuk {ch}")
         parts = []
         if len(pub) and not any(pub["metingen"]):
-            parts.append(f"{text.count(len(pub), 'gepubliceerd cijfer', 'gepubliceerde cijfers')} zonder meting "
-                         "(niet uit de registraties te berekenen)")
+            parts.append(
+                f"{text.count(len(pub), 'gepubliceerd cijfer', 'gepubliceerde cijfers')} zonder meting "
+                "(niet uit de registraties te berekenen)"
+            )
         elif len(pub):
             scopes = sorted({sc for sc in pub["metingen"] if sc}, key=lambda sc: _nums(sc))
             n_cmp = int((pub["status"] != MISSING).sum())
             what = text.count(len(pub), "gepubliceerd cijfer", "gepubliceerde cijfers")
             of = f" van {text.join(text.measurements(_nums(sc)) for sc in scopes)}" if scopes else ""
-            parts.append(f"{what}{of}, waarvan {text.count(n_cmp, 'cijfer', 'cijfers', zero='geen')} "
-                         "vergeleken met een waarde over dezelfde "
-                         f"{'meting' if all(len(_nums(sc)) == 1 for sc in scopes) else 'metingen'}")
+            parts.append(
+                f"{what}{of}, waarvan {text.count(n_cmp, 'cijfer', 'cijfers', zero='geen')} "
+                "vergeleken met een waarde over dezelfde "
+                f"{'meting' if all(len(_nums(sc)) == 1 for sc in scopes) else 'metingen'}"
+            )
         if len(extra):
             ex_scopes = sorted(set(extra["metingen"]), key=_nums)
-            parts.append(f"{text.count(len(extra), 'berekend cijfer', 'berekende cijfers')} over "
-                         f"{text.join(text.measurements(_nums(sc)) for sc in ex_scopes)} zonder "
-                         "gepubliceerd cijfer (niet vergeleken)")
+            parts.append(
+                f"{text.count(len(extra), 'berekend cijfer', 'berekende cijfers')} over "
+                f"{text.join(text.measurements(_nums(sc)) for sc in ex_scopes)} zonder "
+                "gepubliceerd cijfer (niet vergeleken)"
+            )
         out.append(f"{head}: " + "; ".join(parts) + ".")
     return out
 
@@ -185,8 +197,11 @@ def status_of(row: pd.Series, computed: float | None, ci: tuple[float, float] | 
     if row["kind"] != "exact" and diff <= half_unit(row["decimals"]) + _EPS:
         return ROUNDING
     # Times read off Figures 7 and 8 (hourly bars): the reading's resolution is one bar.
-    if row.get("unit") == "minutes_after_midnight" and row["kind"] == "rounded" \
-            and diff <= CLOCK_READING_RESOLUTION + _EPS:
+    if (
+        row.get("unit") == "minutes_after_midnight"
+        and row["kind"] == "rounded"
+        and diff <= CLOCK_READING_RESOLUTION + _EPS
+    ):
         return ROUNDING
     if row["kind"] == "estimate" and ci is not None and ci[0] - _EPS <= computed <= ci[1] + _EPS:
         return IN_CI
@@ -205,12 +220,21 @@ def _scope(value: object) -> str:
     """Measurements as ``"1;2"`` ("" when unknown)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    return ";".join(sorted({p.strip() for p in str(value).replace(",", ";").split(";") if p.strip()},
-                           key=lambda x: (len(x), x)))
+    return ";".join(
+        sorted(
+            {p.strip() for p in str(value).replace(",", ";").split(";") if p.strip()},
+            key=lambda x: (len(x), x),
+        )
+    )
 
 
-def compare(published: pd.DataFrame, values: pd.DataFrame, *, allow: dict[str, str] | None = None,
-            must_match: set[str] = MUST_MATCH_CHAPTERS) -> CheckResult:
+def compare(
+    published: pd.DataFrame,
+    values: pd.DataFrame,
+    *,
+    allow: dict[str, str] | None = None,
+    must_match: set[str] = MUST_MATCH_CHAPTERS,
+) -> CheckResult:
     """Compare published figures with computed values of the same measurement(s).
 
     Parameters
@@ -241,7 +265,9 @@ def compare(published: pd.DataFrame, values: pd.DataFrame, *, allow: dict[str, s
         vals["metingen"] = ""
     vals["metingen"] = vals["metingen"].map(_scope)
     vals = vals.drop_duplicates(["published_id", "metingen"], keep="last")
-    computed = {(str(i), m): float(v) for i, m, v in zip(vals["published_id"], vals["metingen"], vals["value"])}
+    computed = {
+        (str(i), m): float(v) for i, m, v in zip(vals["published_id"], vals["metingen"], vals["value"])
+    }
     by_id = pub.set_index("id")["value"].to_dict()
     used: set[tuple[str, str]] = set()
     rows = []
@@ -257,27 +283,48 @@ def compare(published: pd.DataFrame, values: pd.DataFrame, *, allow: dict[str, s
             used.add(key)
         status = status_of(r, comp, ci)
         reason = allowed_reason(r["id"], allow)
-        rows.append({
-            "id": r["id"], "chapter": r["chapter"], "metingen": r["metingen"],
-            "description": r.get("description", ""),
-            "kind": r["kind"], "unit": r.get("unit", ""), "decimals": r.get("decimals"),
-            "published": float(r["value"]), "computed": comp,
-            "difference": None if comp is None else float(comp) - float(r["value"]),
-            "status": status, "must_match": r["chapter"] in must_match,
-            "allowed": bool(reason), "reason": reason,
-        })
+        rows.append(
+            {
+                "id": r["id"],
+                "chapter": r["chapter"],
+                "metingen": r["metingen"],
+                "description": r.get("description", ""),
+                "kind": r["kind"],
+                "unit": r.get("unit", ""),
+                "decimals": r.get("decimals"),
+                "published": float(r["value"]),
+                "computed": comp,
+                "difference": None if comp is None else float(comp) - float(r["value"]),
+                "status": status,
+                "must_match": r["chapter"] in must_match,
+                "allowed": bool(reason),
+                "reason": reason,
+            }
+        )
     chapter_of = dict(zip(pub["id"], pub["chapter"]))
     for (pid, scope), v in sorted(computed.items()):
         # A published figure computed over other measurements (a new measurement, or models over
         # more measurements); values whose id the report never published are not listed.
         if (pid, scope) in used or scope == "" or pid not in chapter_of:
             continue
-        rows.append({
-            "id": pid, "chapter": chapter_of.get(pid, pid.split(".", 1)[0].removeprefix("ch")),
-            "metingen": scope, "description": "", "kind": "", "unit": "", "decimals": None,
-            "published": None, "computed": v, "difference": None, "status": UNPUBLISHED,
-            "must_match": False, "allowed": False, "reason": "",
-        })
+        rows.append(
+            {
+                "id": pid,
+                "chapter": chapter_of.get(pid, pid.split(".", 1)[0].removeprefix("ch")),
+                "metingen": scope,
+                "description": "",
+                "kind": "",
+                "unit": "",
+                "decimals": None,
+                "published": None,
+                "computed": v,
+                "difference": None,
+                "status": UNPUBLISHED,
+                "must_match": False,
+                "allowed": False,
+                "reason": "",
+            }
+        )
     table = chapter3_statuses(pd.DataFrame(rows))
     return CheckResult(table=table, failures=table[failing(table)].reset_index(drop=True))
 
@@ -308,7 +355,9 @@ def chapter3_statuses(table: pd.DataFrame) -> pd.DataFrame:
     t = table.copy()
     t["width_ratio"] = float("nan")
     t["conclusion"] = ""
-    is3 = t["chapter"].astype(str).eq("3") & t["kind"].isin(["estimate", "ci_low", "ci_high", "p", "p_upper_bound"])
+    is3 = t["chapter"].astype(str).eq("3") & t["kind"].isin(
+        ["estimate", "ci_low", "ci_high", "p", "p_upper_bound"]
+    )
     if not is3.any():
         return t
     t["_term"] = t["id"].map(_term)
@@ -322,11 +371,14 @@ def chapter3_statuses(table: pd.DataFrame) -> pd.DataFrame:
             continue
         ratio = (math.log(hi) - math.log(lo)) / (math.log(pub_hi) - math.log(pub_lo))
         pr = by.get("p") or by.get("p_upper_bound")
-        sig_pub = _significant(pr.published if pr else None, pub_lo, pub_hi,
-                               bound=bool(pr) and pr.kind == "p_upper_bound")
+        sig_pub = _significant(
+            pr.published if pr else None, pub_lo, pub_hi, bound=bool(pr) and pr.kind == "p_upper_bound"
+        )
         sig = _significant(pr.computed if pr else None, lo, hi)
         same = sig == sig_pub
-        inside = pub_lo - _EPS <= est <= pub_hi + _EPS or abs(est - pub_est) <= half_unit(by["estimate"].decimals)
+        inside = pub_lo - _EPS <= est <= pub_hi + _EPS or abs(est - pub_est) <= half_unit(
+            by["estimate"].decimals
+        )
         width_ok = WIDTH_RANGE[0] <= round(ratio, 2) <= WIDTH_RANGE[1]
         idx = g.index
         t.loc[idx, "width_ratio"] = ratio
@@ -360,8 +412,11 @@ def check(paths: Paths, *, allow: dict[str, str] | None = None) -> CheckResult:
         ``exit_code`` is 1 when a chapter-1/2 figure differs (outside the allow-list).
     """
     published = pd.read_csv(paths.published_figures, dtype={"id": str, "chapter": str})
-    values = read_values(paths.results) if Path(paths.results).exists() else pd.DataFrame(
-        columns=["published_id", "value", "result"])
+    values = (
+        read_values(paths.results)
+        if Path(paths.results).exists()
+        else pd.DataFrame(columns=["published_id", "value", "result"])
+    )
     return compare(published, values, allow=allow)
 
 
@@ -385,12 +440,15 @@ def write_result(result: CheckResult, path: Path) -> Path:
         ``path``.
     """
     table = result.table.reset_index(drop=True)
-    rows = [{k: (None if v is None or (isinstance(v, float) and v != v) else v) for k, v in r.items()}
-            for r in table.astype(object).to_dict(orient="records")]
+    rows = [
+        {k: (None if v is None or (isinstance(v, float) and v != v) else v) for k, v in r.items()}
+        for r in table.astype(object).to_dict(orient="records")
+    ]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"columns": list(table.columns), "rows": rows}, ensure_ascii=False, indent=0),
-                    "utf-8")
+    path.write_text(
+        json.dumps({"columns": list(table.columns), "rows": rows}, ensure_ascii=False, indent=0), "utf-8"
+    )
     return path
 
 
@@ -423,9 +481,16 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
     counts = result.counts()
     t = Table(title="Reproduction check: published figures vs. this build", title_justify="left")
     t.add_column("chapter")
-    colours = {EXACT: "green", ROUNDING: "green", IN_CI: "cyan", SAME_CONCLUSION: "cyan",
-               OUTSIDE_CI: "yellow", DIFFERS: "red", MISSING: "dim",
-               UNPUBLISHED: "dim"}
+    colours = {
+        EXACT: "green",
+        ROUNDING: "green",
+        IN_CI: "cyan",
+        SAME_CONCLUSION: "cyan",
+        OUTSIDE_CI: "yellow",
+        DIFFERS: "red",
+        MISSING: "dim",
+        UNPUBLISHED: "dim",
+    }
     for s in STATUSES:
         t.add_column(s, justify="right", style=colours[s])
     for chapter, row in counts.iterrows():
@@ -434,30 +499,42 @@ def print_summary(result: CheckResult, console=None, *, max_rows: int = 12) -> N
     for chapter, g in result.table.groupby("chapter", sort=False):
         compared = int((~g["status"].isin([MISSING, UNPUBLISHED])).sum())
         unpublished = int((g["status"] == UNPUBLISHED).sum())
-        console.print(f"  {_CHAPTER_NAMES.get(str(chapter), str(chapter))}: {len(g) - unpublished} published "
-                      f"figures, {compared} compared with a value over the same measurement(s)"
-                      + (f"; {unpublished} computed values have no published counterpart" if unpublished else ""))
+        console.print(
+            f"  {_CHAPTER_NAMES.get(str(chapter), str(chapter))}: {len(g) - unpublished} published "
+            f"figures, {compared} compared with a value over the same measurement(s)"
+            + (f"; {unpublished} computed values have no published counterpart" if unpublished else "")
+        )
     allowed = result.table[result.table["allowed"] & (result.table["status"] == DIFFERS)]
     if len(allowed):
         n_allowed = len(allowed)
-        console.print(f"[yellow]{n_allowed} allowed difference{'s' if n_allowed != 1 else ''} (allow-list):[/] "
-                      + ", ".join(allowed["id"].head(8)))
+        console.print(
+            f"[yellow]{n_allowed} allowed difference{'s' if n_allowed != 1 else ''} (allow-list):[/] "
+            + ", ".join(allowed["id"].head(8))
+        )
     if result.exit_code:
         n = len(result.failures)
         f = Table(title=f"{n} figure{'s' if n != 1 else ''} that should have matched", title_justify="left")
         for col in ("id", "published", "computed", "difference"):
             f.add_column(col, justify="left" if col == "id" else "right")
         for _, r in result.failures.head(max_rows).iterrows():
-            f.add_row(r["id"], nf.published(r["published"], r["decimals"], r["kind"], "en"),
-                      nf.shortest(r["computed"], "en"), nf.signed(r["difference"], 6, "en"))
+            f.add_row(
+                r["id"],
+                nf.published(r["published"], r["decimals"], r["kind"], "en"),
+                nf.shortest(r["computed"], "en"),
+                nf.signed(r["difference"], 6, "en"),
+            )
         console.print(f)
         console.print("[bold red]FAIL[/]: chapters 1-2 differ from the published report.")
     else:
         t12 = result.table[result.table["must_match"]]
         n = int((~t12["status"].isin([MISSING, UNPUBLISHED])).sum())
         if n:
-            console.print(f"[bold green]OK[/]: all {n} compared figures of chapters 1-2 match "
-                          "(exactly, within rounding, or allowed).")
+            console.print(
+                f"[bold green]OK[/]: all {n} compared figures of chapters 1-2 match "
+                "(exactly, within rounding, or allowed)."
+            )
         else:
-            console.print("[bold green]OK[/]: no differences; this build computed no figures of "
-                          "chapters 1-2 for the published measurement.")
+            console.print(
+                "[bold green]OK[/]: no differences; this build computed no figures of "
+                "chapters 1-2 for the published measurement."
+            )
