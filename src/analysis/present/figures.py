@@ -26,6 +26,7 @@ matplotlib.use("Agg")  # figures are files; never open a window (also in papermi
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
 from analysis import SYNTHETIC_BANNER, codebook
@@ -445,9 +446,28 @@ def residual_figure(
             groups = [diag.residuals[diag.groups == c] for c in cats]
             labels = [(group_labels or {}).get(c, c) for c in cats]
             ax2.set_title("Residuen per categorie", fontsize=9)
-        pos = np.arange(len(groups))
-        ax2.boxplot(groups, positions=pos, widths=0.6, showfliers=False)
-        ax2.set_xticks(pos, labels, fontsize=6.5, rotation=60, ha="right")
+        # One long frame (group label, residual) so seaborn keeps the groups in our order, even
+        # when a label repeats; the boxes summarise, the outliers are in the QQ panel already.
+        long = pd.DataFrame(
+            {
+                "groep": np.repeat(np.arange(len(groups)), [len(g) for g in groups]),
+                "residu": np.concatenate(groups) if groups else np.array([], float),
+            }
+        )
+        sns.boxplot(
+            data=long,
+            x="groep",
+            y="residu",
+            order=list(range(len(groups))),
+            ax=ax2,
+            width=0.6,
+            showfliers=False,
+            color="white",
+            linecolor=PALETTE[0],
+            linewidth=0.8,
+        )
+        ax2.set_xticks(np.arange(len(groups)), labels, fontsize=6.5, rotation=60, ha="right")
+        ax2.set_xlabel("")
         for q in (0.25, 0.5, 0.75):
             ax2.axhline(q, color="grey", lw=0.6, ls="--")
         ax2.set_ylabel("Geschaald residu", fontsize=8)
