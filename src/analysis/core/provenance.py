@@ -8,10 +8,11 @@ marker's verdict there, so later stages need not know where the raw tree was).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
+
+from analysis.core.digest import file_digest
 
 #: Marker file in the root of the synthetic twin's raw tree.
 SYNTHETIC_MARKER = "SYNTHETIC"
@@ -34,10 +35,6 @@ def marker_text(text: str, files: dict[str, str]) -> str:
     """
     lines = [f"{digest}  {path}" for path, digest in sorted(files.items()) if path != SYNTHETIC_MARKER]
     return text.rstrip("\n") + "\n\n" + MANIFEST_HEADER + "\n" + "\n".join(lines) + "\n"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def twin_verified(raw: Path) -> bool:
@@ -71,7 +68,7 @@ def twin_verified(raw: Path) -> bool:
     if present != set(listed):
         return False
     return all(
-        not (raw / rel).is_symlink() and _sha256(raw / rel) == digest for rel, digest in listed.items()
+        not (raw / rel).is_symlink() and file_digest(raw / rel) == digest for rel, digest in listed.items()
     )
 
 

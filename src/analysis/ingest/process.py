@@ -9,7 +9,6 @@ reconciles the two per file. Outputs are byte-identical when the input is.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from analysis.ingest import pseudonym
 from analysis.ingest import readers
 from analysis.ingest.report import FileReport, IngestReport, totals as _totals
 from analysis.core.csvsafe import neutralise_frame
+from analysis.core.digest import file_digest
 from analysis.core.errors import UserError
 from analysis.core.measurements import Measurement
 from analysis.core.provenance import SYNTHETIC_MARKER, is_synthetic
@@ -77,14 +77,6 @@ def _discover(
     if not tree.registration_files():
         raise NothingToIngest(f"no registration files under {raw}/meting-<N>/registraties/")
     return tree, found
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # --- loading one file -----------------------------------------------------------------------
@@ -162,7 +154,7 @@ def load_file(
         rep = FileReport(file=rel, kind=kind, sha256="", meting=meting, format=fmt)
         return [_unreadable(rep, found.problem, 0 if "symbolic link" in found.problem else None)]
     try:
-        digest = _sha256(path)
+        digest = file_digest(path)
     except OSError as exc:
         rep = FileReport(file=rel, kind=kind, sha256="", meting=meting, format=fmt)
         return [_unreadable(rep, f"the file cannot be opened ({exc.strerror or type(exc).__name__})", None)]
@@ -400,7 +392,7 @@ def _write_outputs(
     lines = neutralise_frame(mask_values(lines.reindex(columns=QUARANTINE_COLUMNS), show_values))
     lines.to_csv(out / ".quarantine.tmp", index=False, lineterminator="\n")
     os.replace(out / ".quarantine.tmp", out / "quarantine.csv")
-    return {name: _sha256(out / name) for name in OUTPUTS}
+    return {name: file_digest(out / name) for name in OUTPUTS}
 
 
 # --- the public entry points ----------------------------------------------------------------

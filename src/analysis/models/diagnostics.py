@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.core.params import DEFAULT_SEED
 from analysis.models import cache, rbridge
 from analysis.models.fit import ModelResult, fit_uncached
 
@@ -134,7 +135,7 @@ def zero_inflation_test(observed: np.ndarray, simulated: np.ndarray) -> tuple[fl
 
 
 def diagnose(
-    result: ModelResult, nsim: int = 250, seed: int = 20240601, conditional: bool = True
+    result: ModelResult, nsim: int = 250, seed: int = DEFAULT_SEED, conditional: bool = True
 ) -> Diagnostics:
     """Simulate from a fitted model and run the residual tests.
 

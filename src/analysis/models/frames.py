@@ -82,6 +82,21 @@ def contrast_label(contrast: str) -> str:
     return f"{first} t.o.v. {second}"
 
 
+def room_short(code: int) -> str:
+    """Short Dutch name of a ``ruimte`` code: the first word of its codebook label, lower case.
+
+    ``Isoleer- of separeerruimte`` -> ``isoleer``, ``Eigen kamer jongere`` -> ``eigen``; narrow
+    table columns use it where the full label would wrap over three lines.
+    """
+    return room_label(code).split()[0].rstrip("-").lower()
+
+
+def contrast_short(contrast: str) -> str:
+    """Short label of a room contrast from the codebook: ``isoleer/eigen+overige``."""
+    ones, zeros = ROOM_CONTRASTS[contrast]
+    return "+".join(room_short(c) for c in ones) + "/" + "+".join(room_short(c) for c in zeros)
+
+
 @dataclass
 class AnalysisFrames:
     """The model-ready frames and the bookkeeping of what was excluded.

@@ -14,14 +14,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+from analysis.core.digest import file_digest
 
 
 def tree_digest(root: Path, patterns: Iterable[str] = ("**/*",), exclude: Iterable[str] = ()) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.models.frames import ROOM_CONTRASTS, contrast_short
 from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, MIN_SE, from_code
 from analysis.present import format as nf
 from analysis.present import models as present
@@ -28,12 +29,6 @@ SECTIONS: dict[str, str] = {
     "dur": "Duur van de afzondering",
     "room": "Ruimte van de afzondering",
     "isodur": "Duur in de isoleer- of separeerruimte",
-}
-ROOM_SHORT: dict[str, str] = {
-    "other_vs_own": "overig/eigen",
-    "iso_vs_own": "isoleer/eigen",
-    "iso_vs_other": "isoleer/overig",
-    "iso_vs_ownother": "isoleer/eigen+overig",
 }
 FAMILY_NL: dict[str, str] = {
     "nbinom2": "negatief-binomiaal (NB2)",
@@ -134,7 +129,10 @@ def short_label(model_id: str) -> str:
     """Model label inside its section: ``maand × meting`` or ``isoleer/eigen, meting``."""
     prefix, kind = present.split_model_id(model_id)
     k = present.KIND_LABELS.get(kind, kind or model_id)
-    return f"{ROOM_SHORT.get(prefix[5:], prefix[5:])}, {k}" if prefix.startswith("room_") else k
+    if not prefix.startswith("room_"):
+        return k
+    room = prefix[5:]
+    return f"{contrast_short(room) if room in ROOM_CONTRASTS else room}, {k}"
 
 
 def _by_section(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -318,7 +316,7 @@ def section_md(
     if key == "room":
         parts.append(
             "Vergelijkingen: "
-            + "; ".join(f"*{s}* = {present.ROOM_LABELS[c].lower()}" for c, s in ROOM_SHORT.items())
+            + "; ".join(f"*{contrast_short(c)}* = {present.ROOM_LABELS[c].lower()}" for c in ROOM_CONTRASTS)
             + ". Elk model gebruikt de registraties in de twee vergelijkte ruimtes, met y = 1 "
             "voor de eerstgenoemde, en alleen de locaties waar beide ruimtes voorkomen: een locatie "
             "zonder isoleerruimte kan daar niemand plaatsen, en haar registraties maken het model "
