@@ -9,7 +9,8 @@ formats.lua: format-specific handling for the offline (pandoc) path.
 * HTML: headings are numbered here (1, 1.1, ...; Bijlage A, A.1, ...); `.unnumbered` is skipped.
 * Appendices number their figures and tables per appendix (A.1, B.1, ...; HTML: crossref.lua).
 * `::: {.provenance}` (the "Berekend met" line) is set ragged-right and small.
-* Typst: tables of at most 15 rows are kept on one page (no orphaned caption or row).
+* Typst: tables of at most 15 rows are kept on one page (no orphaned caption or row); a
+  longer table starts on a new page when fewer than a few rows would fit under its caption.
 * Typst: image paths become root-relative ("/_generated/figures/x.png"); Typst resolves them
   against the compile root (the reports folder).
 ]]
@@ -129,7 +130,8 @@ local function provenance(blocks)
 end
 
 -- Typst: a table short enough to fit on one page is never split (no caption or single row
--- left behind at the bottom of a page); longer tables may break between rows.
+-- left behind at the bottom of a page); longer tables may break between rows, never after
+-- fewer than a few rows (`needspace` in template.typst).
 -- (A taller kept-together table would leave a near-blank page before it; up to 15 rows of
 -- wrapped text still fit in the space a page usually has left.)
 local KEEP_TOGETHER_ROWS = 15
@@ -138,7 +140,11 @@ local function typst_keep_tables(blocks)
     Table = function(el)
       local rows = 0
       for _, body in ipairs(el.bodies) do rows = rows + #body.body end
-      if rows > KEEP_TOGETHER_ROWS then return nil end
+      if rows > KEEP_TOGETHER_ROWS then
+        -- A long table may break between rows, but not right after its caption or first row:
+        -- when less than the template's `table-start` height is left, it starts on a new page.
+        return { pandoc.RawBlock("typst", "#needspace(table-start)"), el }
+      end
       return { pandoc.RawBlock("typst", "#[#show figure: set block(breakable: false)"), el,
                pandoc.RawBlock("typst", "]") }
     end,
