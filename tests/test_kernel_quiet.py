@@ -1,0 +1,51 @@
+"""A notebook run by the build leaves nothing on the console: no kernel shutdown noise.
+
+Issue 16: every successful build printed ``[IPKernelApp] ERROR | KeyboardInterrupt caught in
+kernel`` when papermill stopped a kernel. The build's console output is for the user; a line
+with ERROR in it after a good build teaches people to ignore errors. This test runs a small
+notebook (imports like a chapter notebook's, a figure, a parameters cell) through the build's
+own executor, captures file descriptors 1 and 2 (the kernel writes to the inherited ones) and
+requires both to be empty of kernel messages.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from analysis.pipeline import run
+
+NOISE = re.compile(r"IPKernelApp|KeyboardInterrupt|Traceback|ERROR|WARNING", re.IGNORECASE)
+
+
+def _notebook(path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("n = 3")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+            "import pandas as pd\nfrom analysis.present import display\n"
+            "fig, ax = plt.subplots()\nax.plot(range(n))\nplt.close(fig)\n"
+            "display.text(f'{n} punten')"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_executed_notebook_prints_no_kernel_noise(tmp_path: Path, capfd) -> None:
+    source = _notebook(tmp_path / "klein.ipynb")
+    target = tmp_path / "out" / "klein.ipynb"
+    target.parent.mkdir()
+    for _ in range(2):  # the noise came at shutdown, not every time: two kernels
+        run.execute(source, target, {"n": 4}, cwd=tmp_path)
+    out, err = capfd.readouterr()
+    assert target.exists()
+    assert "4 punten" in target.read_text("utf-8")
+    noisy = [ln for ln in (out + err).splitlines() if NOISE.search(ln)]
+    assert not noisy, "kernel messages on the console:\n" + "\n".join(noisy[:10])
