@@ -87,12 +87,45 @@ def test_paths_derive_from_root(tmp_path: Path) -> None:
 
 
 # --- CLI ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("cmd", ["synth", "ingest", "run", "render", "build", "check", "factsheets"])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "synth",
+        "ingest",
+        "new-measurement",
+        "run",
+        "render",
+        "build",
+        "check",
+        "release",
+        "factsheets",
+        "plan",
+    ],
+)
 def test_every_subcommand_has_help(cmd: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         cli_main([cmd, "--help"])
     assert exc.value.code == 0
     assert "usage: compendium " + cmd in capsys.readouterr().out
+
+
+def test_every_subcommand_and_option_is_described() -> None:
+    """`compendium X --help` explains every command and every option (issue 16, item 6)."""
+    import argparse
+
+    from analysis.pipeline.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    described = {c.dest for c in sub._choices_actions if c.help}
+    assert set(sub.choices) == described, f"commands without a summary: {set(sub.choices) - described}"
+    bare = [
+        f"{name} {'/'.join(a.option_strings) or a.dest}"
+        for name, p in sub.choices.items()
+        for a in p._actions
+        if not isinstance(a, argparse._HelpAction) and not a.help
+    ]
+    assert not bare, f"options without help text: {bare}"
+    assert all(p.description for p in sub.choices.values())
 
 
 def test_cli_help_does_not_load_r() -> None:

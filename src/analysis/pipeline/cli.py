@@ -109,7 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_paths(p)
     p.add_argument("--force", action="store_true", help="re-run every step")
-    p.add_argument("--renderer", choices=["auto", "quarto", "pandoc"], default="auto")
+    p.add_argument(
+        "--renderer",
+        choices=["auto", "quarto", "pandoc"],
+        default="auto",
+        help="auto: quarto when on PATH, else pandoc + Typst (offline)",
+    )
     p.add_argument(
         "--synthetic", action="store_true", help="use the synthetic twin even if data/raw has data"
     )
@@ -174,9 +179,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, default=2, help="local worker processes (0: in this process)")
     p.add_argument("--nsim", type=int, default=None, help="simulations per design")
-    p.add_argument("--outcomes", nargs="+", choices=["count", "duration", "isolation"], default=None)
+    p.add_argument(
+        "--outcomes",
+        nargs="+",
+        choices=["count", "duration", "isolation"],
+        default=None,
+        help="outcomes to plan for (default: those of the setting in the study file)",
+    )
     p.add_argument("--months", type=int, nargs="+", default=None, help="months per measurement")
-    p.add_argument("--locations", type=int, nargs="+", default=None)
+    p.add_argument("--locations", type=int, nargs="+", default=None, help="numbers of locations taking part")
     p.add_argument("--changes", type=float, nargs="+", default=None, help="relative changes, e.g. -0.1 -0.2")
     p.add_argument(
         "--from-params", action="store_true", help="simulate from the model block of the study file"

@@ -205,10 +205,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         ingest.preflight(raw, measurements.load_all(paths))
     if synthetic:
-        console.print(
-            f"[bold yellow]Data: synthetic twin[/] ({SYNTHETIC_BANNER}); "
-            f"no registrations found in {paths.raw}"
-        )
+        why = "--synthetic given" if args.synthetic else f"no registrations found in {paths.raw}"
+        # The report and figures carry the Dutch banner; the console says the same in English.
+        console.print(f"[bold yellow]Data: synthetic twin[/] (synthetic data, no real registrations; {why})")
     else:
         console.print(f"[bold]Data: real registrations[/] from {raw}")
     k = build.min_cell_size(cfg)
