@@ -48,6 +48,10 @@ class ModelResult:
     icc : float
         Location ICC on the latent scale (NaN when not defined).
     converged, singular : bool
+    optimizer : str
+        Optimizer of the reported fit (``nloptwrap``, or ``bobyqa`` when a glmer fit that
+        failed lme4's convergence check was restarted from nloptwrap's estimates; ``nlminb``
+        for glmmTMB); empty for results without a fit.
     warnings, messages : list of str
         Captured from R.
     lr : LRTest or None
@@ -83,6 +87,7 @@ class ModelResult:
     icc: float = float("nan")
     converged: bool = False
     singular: bool = False
+    optimizer: str = ""
     warnings: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     error: str = ""
@@ -367,6 +372,8 @@ def fit_uncached(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], 
         var_rows = res.random[res.random["var2"].isna()] if not res.random.empty else res.random
         res.singular = bool((var_rows["sd_cor"] < 1e-4).any()) if len(var_rows) else False
     res.converged = bool(conv["converged"][0])
+    opt = s.get("optimizer")
+    res.optimizer = "" if opt is None or not len(opt) or str(opt[0]) == "NA" else str(opt[0])
     res.messages += [m for m in conv_msgs if m not in res.messages]
     res.status = _status(res.converged, res.singular, res.warnings, conv_msgs)
     if with_lr and spec.random and spec.null_engine:

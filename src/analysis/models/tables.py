@@ -122,6 +122,7 @@ def fit_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
                 "separated_locations": ";".join(r.verdict.separated),
                 "converged": r.converged,
                 "singular": r.singular,
+                "optimizer": r.optimizer,
                 "nobs": r.nobs,
                 "ngroups": ";".join(f"{k}={v}" for k, v in r.ngroups.items()),
                 "loglik": r.loglik,
