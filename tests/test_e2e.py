@@ -71,6 +71,17 @@ def test_report_says_synthetic_everywhere_it_shows(built: tuple[Paths, list]) ->
     assert SYNTHETIC_BANNER in " ".join(_pdf_text(paths.report_output / "report.pdf").split())
 
 
+def test_every_provenance_line_finds_its_results_csv(built: tuple[Paths, list]) -> None:
+    """Chapters and notebook appendices point to CSVs that exist in this build (issue 16/17)."""
+    paths, _ = built
+    html = (paths.report_output / "report.html").read_text(encoding="utf-8")
+    text = " ".join(_pdf_text(paths.report_output / "report.pdf").split())
+    assert "niet gevonden in deze build" not in html
+    assert "niet gevonden in deze build" not in text
+    linked = set(re.findall(r'href="[./]*(build/results/[^"#]+\.csv)"', html))
+    assert any("planning/" in link for link in linked), "appendix G links no results CSV"
+
+
 def test_leave_one_location_out_ran_beside_chapter_3(built: tuple[Paths, list]) -> None:
     paths, results = built
     ran = {r.name for r in results if r.ran}

@@ -288,6 +288,10 @@ def _appendix_notebook(paths: Paths, name: str, title: str, folder: Path, result
         figures_ref=FIGURES,
         bases=[paths.build, paths.figures, paths.root],
         shift_headings=0,
+        # The same provenance as a chapter: each artefact points to its results CSV and cell.
+        trace=result.trace,
+        notebook=f"notebooks/{name}.ipynb",
+        html_dir=paths.report_output,
     )
     result.figures += conv.figures
     result.tables += conv.tables
