@@ -68,3 +68,16 @@ def test_the_schema_follows_the_codebook(monkeypatch: pytest.MonkeyPatch) -> Non
     finally:
         monkeypatch.undo()
         schemas.schema.cache_clear()
+
+
+def test_codes_by_label_come_from_the_codebook() -> None:
+    """Code that selects categories names them by label; a renamed label fails loudly."""
+    from analysis import codebook
+
+    cats = {c.label_en: c.value for c in codebook.field("evaluatie_1").categories}
+    assert codebook.codes("evaluatie_1", "Debrief planned", "Debrief held") == (
+        cats["Debrief planned"],
+        cats["Debrief held"],
+    )
+    with pytest.raises(KeyError, match="Debrief cancelled"):
+        codebook.codes("evaluatie_1", "Debrief cancelled")

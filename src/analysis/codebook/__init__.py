@@ -242,6 +242,24 @@ def field(name: str, resource_name: str = "registraties") -> Field:
     raise KeyError(f"codebook resource {resource_name!r} has no field {name!r}")
 
 
+def codes(name: str, *labels_en: str, resource_name: str = "registraties") -> tuple[int, ...]:
+    """Codes of the categories of field ``name`` with these English labels, in the order given.
+
+    Code that selects categories (the debriefs that were planned or held, the contact that took
+    place) names them by label, so the numbers live in the codebook only.
+
+    Raises
+    ------
+    KeyError
+        A label is not a category of the field (a renamed category must fail loudly).
+    """
+    by_label = {c.label_en: c.value for c in field(name, resource_name).categories}
+    missing = [lab for lab in labels_en if lab not in by_label]
+    if missing:
+        raise KeyError(f"codebook field {name!r} has no categories labelled {missing}")
+    return tuple(int(by_label[lab]) for lab in labels_en)
+
+
 def missing_values(resource_name: str = "registraties") -> list[str]:
     """Cell texts that mean 'not registered'."""
     return list(resource(resource_name)["schema"].get("missingValues", [""]))

@@ -17,6 +17,8 @@ from analysis import codebook
 from analysis.codebook import Lang
 
 MISSING_CODE = "na"
+DEBRIEF: tuple[int, ...] = codebook.codes("evaluatie_1", "Debrief planned", "Debrief held")
+"""``evaluatie_1`` codes of a debrief that was planned or held: the base of ``evaluatie_2``."""
 
 #: Registration items shown as figures in chapter 2: field -> (figure id, results name).
 FIGURE_ITEMS: dict[str, tuple[str, str]] = {
@@ -87,10 +89,11 @@ def item_distribution(reg: pd.DataFrame, item: str, lang: Lang = "nl") -> pd.Dat
 def evaluation_with_youth(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
     """Figure 11: was the youth involved, among debriefs held or planned.
 
-    The base is the registrations with ``evaluatie_1`` "gepland" (2) or "heeft plaatsgevonden"
-    (3): asking whether the youth took part only makes sense when there is a debrief.
+    The base is the registrations whose ``evaluatie_1`` is a planned or held debrief
+    (:data:`DEBRIEF`, from the codebook): asking whether the youth took part only makes sense
+    when there is a debrief.
     """
-    base = reg.loc[reg["evaluatie_1"].isin([2, 3]).fillna(False).astype(bool), "evaluatie_2"]
+    base = reg.loc[reg["evaluatie_1"].isin(DEBRIEF).fillna(False).astype(bool), "evaluatie_2"]
     return distribution(base, codebook.field("evaluatie_2"), lang)
 
 
@@ -150,7 +153,7 @@ def missingness(reg: pd.DataFrame, lang: Lang = "nl", items: Iterable[str] | Non
         base = reg
         if item == "evaluatie_2":
             # Only asked when a debrief was held or planned; elsewhere empty is correct.
-            base = reg[reg["evaluatie_1"].isin([2, 3]).fillna(False).astype(bool)]
+            base = reg[reg["evaluatie_1"].isin(DEBRIEF).fillna(False).astype(bool)]
         rows.append((item, title, int(base[item].isna().sum()), len(base)))
     out = pd.DataFrame(rows, columns=["item", "label", "n_missing", "denominator"])
     out["pct"] = [m / d * 100 if d else np.nan for m, d in zip(out["n_missing"], out["denominator"])]

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.describe.categories import DEBRIEF
 from analysis.present import format as nf
 from analysis.synth import targets as T
 
@@ -101,7 +102,7 @@ def registration_values(reg: pd.DataFrame, occ: pd.DataFrame) -> dict[str, float
     o = occ[occ["meting"] == 2]
     v["ch2.s2_1_1.mean.occupancy"] = round(o["gemiddelde_bezetting"].sum() / o["maand"].nunique(), 1)
     for fig, item in ITEMS.items():
-        col = r[item] if fig != "fig11" else r.loc[r["evaluatie_1"].isin([2, 3]), item]
+        col = r[item] if fig != "fig11" else r.loc[r["evaluatie_1"].isin(DEBRIEF), item]
         for code in [None, *range(1, 7)]:
             key = (
                 f"ch2.{fig}.n.{'na' if code is None else code}"
@@ -110,7 +111,7 @@ def registration_values(reg: pd.DataFrame, occ: pd.DataFrame) -> dict[str, float
             )
             v[key] = _count(col, code)
             v[f"ch2.{fig}.pct.{'na' if code is None else code}"] = _count(col, code) / len(col) * 100
-    v["ch2.fig11.n.total"] = int(r["evaluatie_1"].isin([2, 3]).sum())
+    v["ch2.fig11.n.total"] = int(r["evaluatie_1"].isin(DEBRIEF).sum())
     for reason in range(1, 7):
         room = r.loc[r["aanleiding"] == reason, "ruimte"].dropna()
         d = r.loc[r["aanleiding"] == reason, "duur_min"].dropna()
