@@ -99,3 +99,40 @@ def test_incoherent_terms_come_from_the_audit() -> None:
     # appendix E: isolation vs other room does not follow from the two contrasts with the own room
     assert set(ex) == {"ch3.room_iso_vs_other_month.month", "ch3.room_iso_vs_other_meting.meting2"}
     assert all(v["en"] and v["nl"] for v in ex.values())
+
+
+def _fit_csv(tmp_path, verdicts: dict[str, str]):
+    from analysis.core.paths import Paths
+
+    paths = Paths(tmp_path, build=tmp_path / "build")
+    paths.model_results.mkdir(parents=True)
+    pd.DataFrame({"model_id": list(verdicts), "verdict": list(verdicts.values())}).to_csv(
+        paths.model_results / "ch3_models_fit.csv", index=False
+    )
+    return paths
+
+
+def test_appendix_d_names_every_model_that_is_not_interpretable(tmp_path) -> None:
+    from analysis.report.appendices import model_verdicts_nl
+
+    paths = _fit_csv(
+        tmp_path,
+        {"count_month": "ok", "room_a_month": "ok", "room_a_interaction": "not_converged+warnings"},
+    )
+    s = model_verdicts_nl(paths)
+    assert "Van de 3 multilevelmodellen" in s and "zijn er 2 interpreteerbaar" in s
+    assert "waaronder 1 van 2 ruimtemodellen" in s
+    assert "niet interpreteerbaar: `room_a_interaction` (het model is niet geconvergeerd" in s
+    clean = model_verdicts_nl(_fit_csv(tmp_path / "ok", {"count_month": "ok", "room_a_month": "ok"}))
+    assert clean.endswith("waaronder 1 van 1 ruimtemodel.") and "niet interpreteerbaar" not in clean
+    none = model_verdicts_nl(_fit_csv(tmp_path / "none", {"room_a_month": "singular"}))
+    assert "zijn er geen interpreteerbaar" in none and "waaronder geen van 1 ruimtemodel" in none
+
+
+def test_verdict_summary_of_the_check(tmp_path) -> None:
+    from analysis.verify.calibration import verdict_summary
+
+    line, bad = verdict_summary({"count_month": "ok", "room_a_month": "singular", "room_b_month": "ok"})
+    assert bad == ["room_a_month"]
+    assert line.startswith("fit verdicts (GLMM): 2 of 3 chapter-3 models interpretable (1 of 2 room models)")
+    assert line.endswith("not interpretable: room_a_month (singular)")

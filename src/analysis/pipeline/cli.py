@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--glmm",
         action="store_true",
-        help="with --check: chapter-3 targets from the GLMMs in R (slow) instead of the quick stand-ins",
+        help="with --check: chapter-3 targets and fit verdicts from the GLMMs in R (slow) instead of "
+        "the quick stand-ins",
     )
     p.add_argument(
         "--measurements",

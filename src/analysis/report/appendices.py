@@ -704,6 +704,45 @@ TARGET_NL = {"outside CI": "buiten BI", "CI width": "BI-breedte", "other conclus
 """Dutch names of the failed chapter-3 targets of :func:`analysis.verify.calibration.chapter3_targets`."""
 
 
+def model_verdicts_nl(paths: Paths) -> str:
+    """One Dutch sentence on the fit-quality verdicts of this build's chapter-3 models (twin only).
+
+    Read from ``ch3_models_fit.csv``; the twin is meant to give models that can be interpreted,
+    as the published ones (issue 15), so the appendix says how many are and names any that are
+    not, with the reasons. Empty when the table is missing.
+    """
+    from analysis.models.verdict import from_code
+
+    path = Path(paths.model_results) / "ch3_models_fit.csv"
+    if not path.exists():
+        return ""
+    fit = pd.read_csv(path, dtype={"model_id": str, "verdict": str}, keep_default_na=False)
+    if fit.empty or "verdict" not in fit:
+        return ""
+    ok = fit["verdict"].eq("ok")
+    rooms = fit["model_id"].str.startswith("room_")
+    n, n_room = len(fit), int(rooms.sum())
+    n_ok, n_room_ok = int(ok.sum()), int((ok & rooms).sum())
+    head = (
+        f"Van de {text.count(n, 'multilevelmodel', 'multilevelmodellen')} van hoofdstuk 3 in deze build "
+        f"{text.verb(n_ok, 'is', 'zijn')} er {n_ok or 'geen'} interpreteerbaar (geconvergeerd, niet "
+        f"singulier, zonder waarschuwing of quasi-scheiding)"
+    )
+    if n_room:
+        head += f", waaronder {n_room_ok or 'geen'} van {text.count(n_room, 'ruimtemodel', 'ruimtemodellen')}"
+    bad = fit[~ok]
+    if bad.empty:
+        return head + "."
+    return (
+        head
+        + "; niet interpreteerbaar: "
+        + text.join(
+            [f"`{r.model_id}` ({text.join(from_code(r.verdict).phrases())})" for r in bad.itertuples()]
+        )
+        + "."
+    )
+
+
 def chapter3_calibration_md(paths: Paths) -> str:
     """The twin's chapter-3 targets, judged on this build's own GLMM fits (appendix D, twin only)."""
     from analysis.core.results import read_values
@@ -745,6 +784,9 @@ def chapter3_calibration_md(paths: Paths) -> str:
             + ("het staat" if len(excl) == 1 else "ze staan")
             + " wel in de tabel."
         )
+    verdicts = model_verdicts_nl(paths)
+    if verdicts:
+        out[-1] += " " + verdicts
     out[-1] += "\n"
 
     view = pd.DataFrame(

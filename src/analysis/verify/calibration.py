@@ -402,48 +402,91 @@ def _meta() -> dict[str, tuple[str, int, str]]:
 
 
 def chapter3_check(processed: Path, glmm: bool = False) -> pd.DataFrame:
-    """Chapter-3 targets on processed twin tables: stand-ins, or the GLMMs in R (slow)."""
+    """Chapter-3 targets on processed twin tables: stand-ins, or the GLMMs in R (slow).
+
+    With ``glmm`` the table also has ``verdict``: the fit-quality verdict code of the term's
+    model (``ok`` when interpretable), and ``attrs["verdicts"]`` holds the verdict of every
+    model of the primary set, the unpublished ones included (:func:`verdict_summary`).
+    """
     from analysis.verify import modelcheck
 
     if glmm:
         with tempfile.TemporaryDirectory() as out:
-            values = modelcheck.glmm_values(processed, Path(out))
-        return chapter3_targets(values, source="GLMM")
+            values, verdicts = modelcheck.glmm_fits(processed, Path(out))
+        t = chapter3_targets(values, source="GLMM")
+        t["verdict"] = t["term"].map(lambda s: verdicts.get(s.split(".")[1], ""))
+        t.attrs["verdicts"] = verdicts
+        return t
     reg = pd.read_parquet(processed / "registrations.parquet")
     occ = pd.read_parquet(processed / "occupancy.parquet")
     return chapter3_targets(modelcheck.model_values(reg, occ), source="stand-in")
 
 
+def verdict_summary(verdicts: dict[str, str]) -> tuple[str, list[str]]:
+    """One line on the fit-quality verdicts of the chapter-3 GLMMs, and the flagged model ids.
+
+    Parameters
+    ----------
+    verdicts : dict
+        Model id -> verdict code (``ok`` or reasons joined by ``+``).
+    """
+    bad = [m for m, code in verdicts.items() if code != "ok"]
+    rooms = [m for m in verdicts if m.startswith("room_")]
+    line = (
+        f"fit verdicts (GLMM): {len(verdicts) - len(bad)} of {len(verdicts)} chapter-3 models "
+        f"interpretable ({sum(verdicts[m] == 'ok' for m in rooms)} of {len(rooms)} room models)"
+    )
+    if bad:
+        line += "; not interpretable: " + ", ".join(f"{m} ({verdicts[m]})" for m in bad)
+    return line, bad
+
+
+def _p_text(p: float) -> str:
+    """p for the console table: three decimals, below 0.001 as a bound."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def print_chapter3(t: pd.DataFrame, console=None) -> None:
-    """Print the chapter-3 target table with rich."""
+    """Print the chapter-3 target table with rich (and the GLMM fit verdicts, when known)."""
     from rich.console import Console
     from rich.table import Table
 
+    has_verdict = "verdict" in t
     tab = Table(title=f"Synthetic twin: chapter-3 targets ({t['source'].iloc[0] if len(t) else ''} fits)")
     for col in ("term", "published [95% CI]", "twin [95% CI]", "p", "width", "status"):
         tab.add_column(col)
+    if has_verdict:
+        tab.add_column("fit")
     for r in t.itertuples():
+        fit = [str(r.verdict)] if has_verdict else []
         if r.status == "not computed":
-            tab.add_row(r.term, f"{r.published:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]", "", "", "", r.status)
+            tab.add_row(
+                r.term, f"{r.published:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]", "", "", "", r.status, *fit
+            )
             continue
         colour = "green" if r.status == "on target" else ("dim" if not r.target else "yellow")
         tab.add_row(
             r.term,
             f"{r.published:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
             f"{r.estimate:.3f} [{r.twin_ci_low:.3f}, {r.twin_ci_high:.3f}]",
-            f"{r.twin_p:.3f}",
+            _p_text(r.twin_p),
             f"{r.width_ratio:.2f}",
             f"[{colour}]{r.status}[/]" + ("" if r.target else " (not a target)"),
+            *fit,
         )
     (console or Console(width=200)).print(tab)
     print(chapter3_summary(t))
+    if t.attrs.get("verdicts"):
+        print(verdict_summary(t.attrs["verdicts"])[0])
 
 
 def run_check(raw: Path, models: bool = True, glmm: bool = False) -> int:
     """Ingest ``raw`` into a temporary folder, print the tables.
 
-    Returns 1 if an exact target misses or a coherent chapter-3 target misses without a
-    documented reason in :data:`CH3_EXCEPTIONS`.
+    Returns 1 if an exact target misses, a coherent chapter-3 target misses without a
+    documented reason in :data:`CH3_EXCEPTIONS`, or (with ``glmm``) a chapter-3 model is not
+    interpretable (not converged, singular, warned, separated or extreme; issue 15 asks for
+    non-degenerate models on the twin).
     """
     from rich.console import Console
     from rich.table import Table
@@ -483,5 +526,5 @@ def run_check(raw: Path, models: bool = True, glmm: bool = False) -> int:
     if ch3 is not None:
         print_chapter3(ch3)
         miss = ch3[ch3["target"] & ch3["status"].ne("on target") & ~ch3["term"].isin(CH3_EXCEPTIONS)]
-        ch3_bad = len(miss)
+        ch3_bad = len(miss) + len(verdict_summary(ch3.attrs.get("verdicts") or {})[1])
     return 1 if len(bad) or ch3_bad else 0

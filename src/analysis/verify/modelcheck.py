@@ -161,11 +161,19 @@ def flatten(est: dict[str, Estimate]) -> dict[str, float]:
     return out
 
 
-def glmm_values(processed, out_dir) -> dict[str, float]:
-    """The real chapter-3 GLMMs (R, via the models module) on processed tables: published ids.
+def glmm_fits(processed, out_dir) -> tuple[dict[str, float], dict[str, str]]:
+    """The real chapter-3 GLMMs (R, via the models module) on processed tables.
 
-    Slow (R start-up and 19 fits plus LR tests); used by ``compendium synth --check --glmm``
+    Slow (R start-up and 22 fits plus LR tests); used by ``compendium synth --check --glmm``
     and the slow test tier.
+
+    Returns
+    -------
+    values : dict
+        ``ch3.<model>.<term>.<stat>`` -> value for every published model and term.
+    verdicts : dict
+        Model id -> fit-quality verdict code (:mod:`analysis.models.verdict`; ``ok`` when
+        interpretable) for every model of the primary set, published or not.
     """
     from pathlib import Path
 
@@ -173,4 +181,9 @@ def glmm_values(processed, out_dir) -> dict[str, float]:
     from analysis.models.tables import published_values
 
     res = pipeline.run(Path(processed), Path(out_dir), model_set="primary", nsim=50)
-    return published_values(res.results)
+    return published_values(res.results), {mid: r.verdict.code for mid, r in res.results.items()}
+
+
+def glmm_values(processed, out_dir) -> dict[str, float]:
+    """Published ids -> values of the chapter-3 GLMMs (first element of :func:`glmm_fits`)."""
+    return glmm_fits(processed, out_dir)[0]
