@@ -136,3 +136,22 @@ def test_verdict_summary_of_the_check(tmp_path) -> None:
     assert bad == ["room_a_month"]
     assert line.startswith("fit verdicts (GLMM): 2 of 3 chapter-3 models interpretable (1 of 2 room models)")
     assert line.endswith("not interpretable: room_a_month (singular)")
+
+
+def test_appendix_d_reports_location_lr_statistics_as_non_targets() -> None:
+    from analysis.report.appendices import location_lr_nl
+
+    assert location_lr_nl({}) == ""
+    s = location_lr_nl(
+        {
+            "ch3.count_month.re_location.chibar2": 13.04,
+            "ch3.count_month.re_location.p": 1e-4,
+            "ch3.dur_month.re_location.chibar2": 0.5,
+            "ch3.dur_month.re_location.p": 0.24,
+        }
+    )
+    assert "geen kalibratiedoel" in s
+    assert "`count_month` 13,0 tegen 47,24 en `dur_month` 0,5 tegen 918,73" in s
+    assert "dezelfde conclusie (p onder de gepubliceerde grens) bij 1 van 2 toetsen" in s
+    same = location_lr_nl({"ch3.count_month.re_location.chibar2": 13.0, "ch3.count_month.re_location.p": 0.0})
+    assert "grens) is dezelfde." in same

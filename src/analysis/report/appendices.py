@@ -817,4 +817,44 @@ def chapter3_calibration_md(paths: Paths) -> str:
     out.append(
         md_table(view, "Tweeling tegen gepubliceerde modelresultaten (hoofdstuk 3)", "synth-ch3", "lrrrrll")
     )
+    lr = location_lr_nl(dict(zip(vals["published_id"], vals["value"].astype(float))))
+    if lr:
+        out.append(lr + "\n")
     return "\n".join(out)
+
+
+def location_lr_nl(values: dict[str, float]) -> str:
+    """Twin against published LR statistics of the location effect (chibar2): reported, not targets.
+
+    Appendix D's reproduction table marks them *wijkt af*; this sentence says why that is not a
+    calibration failure and whether the conclusion (the p bound) is the same.
+    """
+    from analysis.synth import targets as T
+
+    pub = T.published()
+    ids = sorted(k for k in pub if k.startswith("ch3.") and k.endswith(".re_location.chibar2"))
+    pairs = [(k, values.get(k), pub[k]) for k in ids if values.get(k) is not None]
+    if not pairs:
+        return ""
+    same = [
+        k
+        for k, _, _ in pairs
+        if (p := values.get(k.replace(".chibar2", ".p"))) is not None
+        and p <= pub.get(k.replace(".chibar2", ".p"), float("nan"))
+    ]
+    model = lambda k: k.split(".")[1]  # noqa: E731 - one-line label helper
+    listed = text.join(f"`{model(k)}` {nf.number(v, 1)} tegen {nf.shortest(w)}" for k, v, w in pairs)
+    concl = (
+        "de conclusie (een locatie-effect, p onder de gepubliceerde grens) is "
+        + (f"bij alle {len(pairs)} toetsen " if len(pairs) > 1 else "")
+        + "dezelfde"
+        if len(same) == len(pairs)
+        else "dezelfde conclusie (p onder de gepubliceerde grens) bij "
+        + f"{len(same)} van {text.count(len(pairs), 'toets', 'toetsen')}"
+    )
+    return (
+        "De LR-toetsgrootheden van het locatie-effect (chibar2) zijn geen kalibratiedoel; de tweeling "
+        "stemt de spreiding tussen locaties af op de breedte van de betrouwbaarheidsintervallen. "
+        f"Tweeling tegen rapport: {listed}; {concl}. Waar de verschillen vandaan komen, staat in "
+        "`docs/synthetic-twin.md`."
+    )
