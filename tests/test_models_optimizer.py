@@ -93,3 +93,12 @@ def test_restart_does_not_launder_a_degenerate_fit(nagq: int) -> None:
     if res.optimizer == "bobyqa" and nagq > 1:
         # bobyqa cannot reach a regular optimum either: the restarted fit's own check fires
         assert "not_converged" in v.reasons and res.messages
+
+
+def test_appendix_a_names_the_optimizers_per_outcome() -> None:
+    from analysis.report.statistics import optimizers_cell
+
+    g = pd.DataFrame({"optimizer": ["nloptwrap"] * 10 + ["bobyqa"] * 2})
+    assert optimizers_cell(g) == "nloptwrap (10), bobyqa (2)"
+    assert optimizers_cell(g.head(3)) == "nloptwrap"
+    assert optimizers_cell(pd.DataFrame({"model_id": ["a"]})) == ""  # table from before the column

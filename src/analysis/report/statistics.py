@@ -154,6 +154,7 @@ def overview_table(fit: pd.DataFrame) -> pd.DataFrame:
                 "Verdeling": FAMILY_NL.get(str(first.get("family", "")), str(first.get("family", ""))),
                 "Software": str(first.get("engine", "")),
                 "Schatting": METHOD_NL.get(str(first.get("method", "")), str(first.get("method", ""))),
+                "Optimalisatie": optimizers_cell(g),
                 "n": "-".join(str(n) for n in (nobs[0], nobs[-1]))
                 if len(nobs) > 1
                 else (str(nobs[0]) if nobs else ""),
@@ -161,6 +162,23 @@ def overview_table(fit: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def optimizers_cell(g: pd.DataFrame) -> str:
+    """Optimizers of a section's fits, each with its number of models when there is more than one.
+
+    ``nloptwrap`` for all models gives ``nloptwrap``; two restarted fits among twelve give
+    ``nloptwrap (10), bobyqa (2)``. Empty for tables written before the column existed.
+    """
+    col = _col(g, "optimizer").dropna().astype(str)
+    col = col[col.ne("")]
+    if col.empty:
+        return ""
+    n = col.value_counts(sort=False)
+    names = list(dict.fromkeys(col))
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(f"{m} ({int(n[m])})" for m in names)
 
 
 def versions_table(fit: pd.DataFrame) -> pd.DataFrame | None:
@@ -188,7 +206,11 @@ def _estimation_md(fit: pd.DataFrame) -> list[str]:
         "alle modelvariabelen (locatie, meting, maand) samengevoegd als binomiale aantallen; "
         "dat geeft dezelfde likelihood en dus dezelfde schattingen, maar rekent veel sneller. "
         "Log-likelihood, AIC, aantal waarnemingen en de residuchecks staan op het niveau van de "
-        "afzonderlijke registraties, zoals in Stata of SPSS.\n",
+        "afzonderlijke registraties, zoals in Stata of SPSS. De logistische modellen worden met "
+        "nloptwrap geoptimaliseerd; haalt een fit de convergentiecontrole van lme4 niet, dan wordt "
+        "hij vanaf die schattingen opnieuw gestart met bobyqa, en die nieuwe fit wordt op zijn eigen "
+        "convergentiecontrole beoordeeld. De kolom *Optimalisatie* noemt per uitkomst welke "
+        "optimalisatie de gerapporteerde fits gaf.\n",
         "**Oordeel per model.** Voordat er een zin over een model wordt geschreven, krijgt elk model "
         "een oordeel. Een model is *niet interpreteerbaar* (in de tabellen: n.i.) als R het niet kon "
         "schatten, het niet convergeerde, een variantie op nul (de rand) schatte, R een waarschuwing "
