@@ -19,8 +19,9 @@ from analysis import SYNTHETIC_BANNER
 from analysis.present import display
 from analysis.present import describe_text as tx
 from analysis.present import figures
-from analysis.describe import chapter2, load_measurement
+from analysis.describe import chapter2, disclosure, load_measurement
 from analysis.present import describe_tables as pr
+from analysis.present import publish
 from analysis.core.params import UnplannedParams
 
 # Check the parameters first: a typo should stop the run here, not halfway.
@@ -28,10 +29,15 @@ params = UnplannedParams.from_namespace(globals())
 paths = params.paths()
 data = load_measurement(paths.processed, params.meting, params.months())
 L, K = params.lang, params.min_cell_size
-res = chapter2(data, params.results_dir, L)
+# One disclosure decision for every count of this chapter, its results CSVs and the
+# factsheets (made once by the build; on the twin, K = 0, nothing is hidden).
+decision = publish.chapter2_decision(paths.build, data, K)
+res = chapter2(data, params.results_dir, L, publish=publish.publisher(decision))
+shown = {name: publish.display_frame(name, r.table, decision.hidden) for name, r in res.items()}
 reg = data.registrations
 fig_dir = params.figures_dir
 note = SYNTHETIC_BANNER if data.synthetic else None
+dc_note = disclosure.note(K)  # what "x" means, or that nothing is hidden (the twin)
 
 
 def show_figure(paths_, key, label, title):
@@ -65,20 +71,19 @@ show_figure(
     f"Aantal geregistreerde ongeplande gedwongen afzonderingen per maand (N = {len(reg)})",
 )
 display.table(
-    pr.month_table(pm, lang=L),
+    pr.month_table(shown["ch2_fig01_per_month"], lang=L),
     label="ch2-per-month",
     caption="Aantal ongeplande gedwongen afzonderingen per maand (gegevens bij Figuur 1)",
     note=note,
 )
 display.metadata(res["ch2_fig01_per_month"].function, "ch2_fig01_per_month", L)
-if K <= 1:  # with both margins shown, small cells could not be protected
-    display.table(
-        pr.location_month_table(res["ch2_fig01_per_location_month"].table, lang=L),
-        label="ch2-per-location-month",
-        caption="Aantal ongeplande gedwongen afzonderingen per locatie en maand",
-        note=note,
-    )
-    display.metadata(res["ch2_fig01_per_location_month"].function, "ch2_fig01_per_location_month", L)
+display.table(
+    pr.location_month_table(res["ch2_fig01_per_location_month"].table, lang=L, hidden=decision.hidden),
+    label="ch2-per-location-month",
+    caption="Aantal ongeplande gedwongen afzonderingen per locatie en maand",
+    note=f"{note}. {dc_note}" if note else dc_note,
+)
+display.metadata(res["ch2_fig01_per_location_month"].function, "ch2_fig01_per_location_month", L)
 if len(short):
     display.table(
         pr.coverage_table(cov, lang=L),
@@ -116,7 +121,7 @@ else:
 mt = res["ch2_s2_2_missingness"].table
 display.text(tx.most_missing(mt, L))
 display.table(
-    pr.missingness_table(mt, lang=L),
+    pr.missingness_table(shown["ch2_s2_2_missingness"], lang=L),
     label="ch2-missingness",
     caption="Niet ingevulde onderdelen van de registratie",
     note=note,
@@ -129,13 +134,14 @@ display.metadata(res["ch2_s2_2_missingness"].function, "ch2_s2_2_missingness", L
 #
 # Elke figuur hieronder toont per categorie het percentage en het aantal, met *Niet ingevuld* onderaan. De noemer is steeds het totaal aantal afzonderingen.
 
+
 # %%
 def describe_item(key, label, title, lead):
     t = res[key].table
     display.text(tx.distribution(lead, t, L))
-    # With a minimum cell size, small bars are hidden in the figure as well as in tables.
-    shown = pr.suppress_counts(t, K) if K > 1 else t
-    p = figures.bar_distribution(shown, fig_dir / key, lang=L, synthetic=data.synthetic)
+    # Small bars are hidden in the figure as in the tables and the results CSV (the build's
+    # one decision; nothing is hidden on the twin).
+    p = figures.bar_distribution(shown[key], fig_dir / key, lang=L, synthetic=data.synthetic)
     show_figure(p, key, label, f"{title} (N = {int(t['denominator'].iloc[0])})")
 
 
@@ -218,7 +224,7 @@ tab = res["ch2_tab02_duration_by_reason"].table
 n2359 = int(res["ch2_tab02_duration_by_reason"].values["ch2.tab02.n_2359"])
 display.text(tx.duration(tab))
 display.table(
-    pr.duration_table(tab, lang=L, min_cell_size=K),
+    pr.duration_table(shown["ch2_tab02_duration_by_reason"], lang=L),
     label="ch2-tab02-duration",
     caption="Duur van de afzondering per type aanleiding in uren en minuten",
     note=tx.note_2359(n2359) + (f" {note}." if note else ""),

@@ -33,7 +33,7 @@ def _paths(tmp: Path) -> Paths:
 def _analysis_steps(tmp: Path, model_set: str) -> list[Step]:
     """The notebook steps of the analysis stage (factsheets and verification steps left out)."""
     cfg = BuildConfig(paths=_paths(tmp), synthetic=True, factsheets=False, model_set=model_set)
-    stage = plan(cfg)[2]  # synth, ingest, analysis
+    stage = plan(cfg)[3]  # synth, ingest, disclosure, analysis
     steps: list[Step] = []
     for factory in stage:
         made = factory()
@@ -68,10 +68,11 @@ def test_planning_runs_after_the_chapters_and_before_render(
     stages = [[f() for f in stage] for stage in plan(cfg)]
     names = [[s.name for s in stage if not isinstance(s, list)] for stage in stages]
     at = names.index([f"notebook-{PLANNING_NOTEBOOK}"])
-    assert at > 2 and names[-1] == ["render"]  # after the chapters' stage, before render
+    assert names[2] == ["disclosure"]  # one disclosure decision before anything is published
+    assert at > 3 and names[-1] == ["render"]  # after the chapters' stage, before render
     planning = stages[at]
     assert {"plan", "counts", "occupancy", "code", "notebook"} <= set(planning[0].inputs)
-    assert CH3 in names[2]
+    assert CH3 in names[3]
 
 
 def test_no_lolo_step_with_primary_models_only(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -123,13 +124,38 @@ def _summary_table(summary: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame({"statistic": list(summary), "value": list(summary.values())})
 
 
-def chapter2(data: MeasurementData, results_dir: Path, lang: Lang = "nl") -> dict[str, Result]:
-    """All chapter-2 results for one measurement (written to ``results_dir``)."""
+def chapter2(
+    data: MeasurementData,
+    results_dir: Path,
+    lang: Lang = "nl",
+    publish: Callable[[Result], Result] | None = None,
+) -> dict[str, Result]:
+    """All chapter-2 results for one measurement (written to ``results_dir``).
+
+    Parameters
+    ----------
+    publish : callable, optional
+        Turns a result into the version that is written (disclosure control on real data:
+        :func:`analysis.present.publish.publisher`). The returned results are the full ones,
+        for the notebook, which applies the same decision to what it displays.
+    """
+    out = chapter2_tables(data, lang)
+    for res in out.values():
+        _write(results_dir, "2", publish(res) if publish else res, [data.meting])
+    return out
+
+
+def chapter2_tables(data: MeasurementData, lang: Lang = "nl") -> dict[str, Result]:
+    """All chapter-2 results for one measurement, computed but not written.
+
+    Disclosure control builds its system of published counts from these very tables
+    (:mod:`analysis.present.publish`), so it protects exactly what chapter 2 publishes.
+    """
     reg, months = data.registrations, data.months
     out: dict[str, Result] = {}
 
     def add(res: Result) -> None:
-        out[res.name] = _write(results_dir, "2", res, [data.meting])
+        out[res.name] = res
 
     per_month = counts.registrations_per_month(reg, months)
     vals = {f"ch2.fig01.n.{m}": float(n) for m, n in zip(per_month["maand"], per_month["n"])}

@@ -227,20 +227,7 @@ def intervals(
     from scipy.optimize import linprog
 
     col = {c: i for i, c in enumerate(keys)}
-    rows, rhs = [], []
-    for line in system.lines:
-        if not any(m in col for m in line.members):
-            continue
-        row = np.zeros(len(keys))
-        known = 0.0
-        for m, sign in [(line.total, -1.0)] + [(p, 1.0) for p in line.parts]:
-            if m in col:
-                row[col[m]] += sign
-            else:
-                known += sign * system.values[m]
-        rows.append(row)
-        rhs.append(-known)
-    a_eq, b_eq = (np.array(rows), np.array(rhs)) if rows else (None, None)
+    a_eq, b_eq = _equations(system, keys)
     out: dict[str, tuple[float, float]] = {}
     for c in keys:
         ends: list[float] = []
@@ -256,6 +243,86 @@ def intervals(
                 ends.append(sign * res.fun)
         out[c] = (float(ends[0]), float(ends[1]))
     return out
+
+
+def _equations(system: CellSystem, keys: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The lines restricted to the hidden cells ``keys``: ``A x = b`` with shown cells moved to ``b``."""
+    col = {c: i for i, c in enumerate(keys)}
+    rows, rhs = [], []
+    for line in system.lines:
+        if not any(m in col for m in line.members):
+            continue
+        row = np.zeros(len(keys))
+        known = 0.0
+        for m, sign in [(line.total, -1.0)] + [(p, 1.0) for p in line.parts]:
+            if m in col:
+                row[col[m]] += sign
+            else:
+                known += sign * system.values[m]
+        rows.append(row)
+        rhs.append(-known)
+    return (np.array(rows), np.array(rhs)) if rows else (None, None)
+
+
+def narrow_by_lp(
+    system: CellSystem,
+    hidden: Iterable[str],
+    wide: set[str] | None = None,
+    min_width: float = MIN_WIDTH,
+    lower: float = 1.0,
+) -> set[str]:
+    """Hidden cells whose interval (as in :func:`intervals`) is narrower than ``min_width``.
+
+    The same verdict as :func:`intervals` with far fewer linear programmes. Every solution an
+    LP returns is a table consistent with everything shown, and so are the true counts: each
+    such *witness* widens the known range of every hidden cell at once, and a cell whose
+    witnesses already lie ``min_width`` apart needs no LP of its own. The LPs of a cell stop
+    as soon as it is proven wide.
+
+    Parameters
+    ----------
+    wide : set of str, optional
+        Cells already proven wide. Hiding more cells only relaxes the attacker's system (a
+        shown value becomes an unknown), so a wide cell stays wide in later rounds of
+        :func:`suppress`; the set is updated in place with every cell proven wide here.
+
+    Returns
+    -------
+    set of str
+        The narrow cells.
+    """
+    keys = sorted(hidden)
+    wide = set() if wide is None else wide
+    todo = [c for c in keys if c not in wide]
+    if not todo:
+        return set()
+    from scipy.optimize import linprog
+
+    col = {c: i for i, c in enumerate(keys)}
+    a_eq, b_eq = _equations(system, keys)
+    truth = np.array([system.values[c] for c in keys], dtype=float)
+    lo, hi = truth.copy(), truth.copy()
+    narrow = set()
+    for c in todo:
+        i = col[c]
+        for sign in (-1.0, 1.0):  # maximise first: upper ends are the usual slack
+            if hi[i] - lo[i] >= min_width - 1e-9:
+                break
+            obj = np.zeros(len(keys))
+            obj[i] = sign
+            res = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(lower, None)] * len(keys), method="highs")
+            if res.status == 3:  # unbounded: as wide as can be
+                hi[i] = np.inf
+                continue
+            if res.status != 0:
+                raise RuntimeError(f"disclosure audit failed for {c!r}: {res.message}")
+            lo, hi = np.minimum(lo, res.x), np.maximum(hi, res.x)
+        if hi[i] - lo[i] >= min_width - 1e-9:
+            wide.add(c)
+        else:
+            narrow.add(c)
+    wide.update(c for c in keys if hi[col[c]] - lo[col[c]] >= min_width - 1e-9)
+    return narrow
 
 
 def _rref(rows: list[list[int]], n: int) -> tuple[list[list[Fraction]], list[int]]:
@@ -403,11 +470,12 @@ def suppress(
     hidden = (primary(system.values, k) - keep) | {c for c in forced if system.values[c] > 0}
     if not hidden:
         return frozenset()
+    wide: set[str] = set()  # proven wide in an earlier round: stays wide (see narrow_by_lp)
     while True:
         hidden = line_rule(system, hidden, keep)
         weak = None if large else narrow_cells(system, hidden)
         if weak is None:  # not decided exactly: the LPs
-            weak = {c for c, (lo, hi) in intervals(system, hidden).items() if hi - lo < MIN_WIDTH - 1e-9}
+            weak = narrow_by_lp(system, hidden, wide)
         if not weak:
             return frozenset(hidden)
         for cell in sorted(weak) if large else sorted(weak)[:1]:

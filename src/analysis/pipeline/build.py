@@ -58,6 +58,7 @@ ENTRIES = {
     "calibration": ["analysis.verify.calibration"],
     "reproduction": ["analysis.verify.reproduction"],
     "audit": ["analysis.verify.audit"],
+    "disclosure": ["analysis.present.publish"],
 }
 
 
@@ -346,6 +347,38 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
     metingen = sorted(measurements_mod.load_all(p))
     latest = metingen[-1]
+    published = sorted({latest, latest if cfg.describe is None else int(cfg.describe)})
+
+    def disclosure_step() -> Step:
+        # One decision per published measurement, before the notebooks and factsheets that
+        # read it (chapter 2 describes cfg.describe, the factsheets the latest measurement).
+        from analysis.present.publish import decision_file
+
+        k = min_cell_size(cfg)
+        outputs = [decision_file(p.build, m) for m in published]
+        inputs = {
+            "k": str(k),
+            "measurements": json_digest([[m, *measurements_mod.load_all(p)[m].months()] for m in published]),
+            "registrations": _rows_digest(p.processed, "registrations.parquet", None),
+            "locations": _rows_digest(p.processed, "locations.parquet", None),
+            "code": module_digest(p, "disclosure"),
+            "env": env_digest(p),
+        }
+
+        def action() -> None:
+            from analysis.describe.load import load_measurement
+            from analysis.present import location as dl
+            from analysis.present import publish
+
+            for m in published:
+                months = measurements_mod.load_all(p)[m].months()
+                data = load_measurement(p.processed, m, list(months))
+                decision = publish.decide(data, dl.Period(tuple(months)), k)
+                publish.save(decision, publish.decision_file(p.build, m))
+
+        return Step("disclosure", inputs, outputs, action)
+
+    steps.append(disclosure_step)
     analysis_stage: list[Factory] = []
     for nb, group, used, table in chapter_notebooks(cfg, metingen):
 

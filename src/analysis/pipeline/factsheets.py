@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from analysis.present import location as dl
+from analysis.present import publish
 from analysis.describe import disclosure as dc
 from analysis.core import measurements as measurements_mod
 from analysis.pipeline.hashing import file_digest, frame_digest, json_digest
@@ -156,9 +157,9 @@ def factsheet_steps(
       factsheets change, in which case all are rebuilt (they would be stale otherwise);
     * ``notebook``, ``code`` (import closure, :mod:`analysis.core.deps`), ``env`` (``pyproject.toml``), ``params``
       (measurement, period, minimum cell size, language) and ``synthetic`` (the banner);
-    * ``hidden``: the location's cells hidden by the one suppression over every published
-      per-location table (:func:`analysis.present.location.joint_hidden`, computed here once
-      for all locations when ``min_cell_size`` > 1). ``min_cell_size`` None: the build's rule,
+    * ``hidden``: the location's cells hidden by the build's one decision over every published
+      count (:func:`analysis.present.publish.decision_for`; the national cells it hides enter
+      through ``national``). ``min_cell_size`` None: the build's rule,
       :func:`analysis.describe.disclosure.rule_for` (0 on the twin, 5 on real registrations).
     """
     from analysis.describe.load import load_measurement
@@ -168,7 +169,6 @@ def factsheet_steps(
     first, last = first_month or m.first_month, last_month or m.last_month
     period = dl.months_between(m.months(), first, last)
     data = load_measurement(paths.processed, measurement, list(period.months))
-    national = json_digest(dl.national_figures(data.registrations, data.occupancy, period, lang))
     reg = _rows(paths.processed, "registrations.parquet", measurement)
     occ = _rows(paths.processed, "occupancy.parquet", measurement)
     locs = _rows(paths.processed, "locations.parquet")
@@ -179,21 +179,12 @@ def factsheet_steps(
             raise ValueError(f"unknown location(s) {unknown}; known: {codes}")
         codes = [c for c in codes if c in set(locations)]
     k = dc.rule_for(data.synthetic) if min_cell_size is None else min_cell_size
-    everyone = sorted(set(data.locations["locatie"]) | set(data.registrations["locatie"]))
-    try:
-        joint = dl.joint_hidden(data.registrations, period, everyone, k)
-    except dc.DisclosureError as exc:
-        # Fail closed without stopping the report: no factsheet is written when a small cell
-        # cannot be protected while the national figures stay published. Stale factsheets of
-        # an earlier build are removed, so none can be handed over by mistake.
-        for old in list(paths.factsheets.glob("*.html")) + list(paths.factsheets.glob("*.pdf")):
-            old.unlink()
-        print(
-            f"warning: no factsheets written: {exc}. Review the national figures for "
-            f"counts below {k} (see docs/contracts.md, disclosure control).",
-            flush=True,
-        )
-        return []
+    # The build's one decision over every published count (the report's chapter 2, its
+    # results CSVs and all factsheets), read from <build>/disclosure when the build's
+    # disclosure step made it for these data, else computed and stored here.
+    decision = publish.decision_for(paths.build, data, period, k)
+    nat_hidden = decision.national()
+    national = json_digest(dl.national_figures(data.registrations, data.occupancy, period, lang, nat_hidden))
     shared = {
         "national": national,
         "code": code_digest(paths),
@@ -203,7 +194,7 @@ def factsheet_steps(
     }
     steps = []
     for loc in codes:
-        own = tuple(sorted(dl.hidden_of(joint, loc))) if k > 1 else None
+        own = tuple(sorted(decision.of(loc))) if k > 1 else None
         job = Job(paths, loc, measurement, first, last, k, lang, own)
         inputs = dict(
             shared,

@@ -18,6 +18,11 @@ def _hdr(lang: Lang, nl: str, en: str) -> str:
     return nl if lang == "nl" else en
 
 
+def _cell(value: object, hidden: bool = False) -> int | str:
+    """A displayed count: the integer, or the suppression mark when hidden (or <NA>)."""
+    return shown_count(None, 0) if hidden or pd.isna(value) else int(value)  # type: ignore[arg-type]
+
+
 def row(table: pd.DataFrame, code: str | int, column: str = "code") -> pd.Series:
     """The row of ``code`` in a tidy table (raises ``KeyError`` when absent)."""
     hit = table[table[column].astype(str) == str(code)]
@@ -68,7 +73,10 @@ def distribution_table(
     t = table.copy()
     if drop_empty_missing:
         t = t[~((t["code"] == "na") & (t["n"] == 0))]
-    total = int(t["n"].sum())
+    # A table the build's decision already suppressed (hidden counts <NA>) has its total in
+    # ``denominator``; summing the shown counts would print a wrong total.
+    known = "denominator" in t and t["n"].isna().any() and len(t)
+    total = shown_count(t["denominator"].iloc[0], 0) if known else str(int(t["n"].sum()))
     t = suppress_counts(t, min_cell_size)
     out = pd.DataFrame(
         {
@@ -82,7 +90,7 @@ def distribution_table(
     base = _hdr(lang, "Totaal", "Total")
     total_pct = "" if t["pct"].isna().all() and len(t) else nf.percent(100.0, lang, decimals)
     return pd.concat(
-        [out, pd.DataFrame({out.columns[0]: [base], "n": [str(total)], "%": [total_pct]})], ignore_index=True
+        [out, pd.DataFrame({out.columns[0]: [base], "n": [total], "%": [total_pct]})], ignore_index=True
     )
 
 
@@ -105,31 +113,38 @@ def duration_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int
 
 
 def month_table(per_month: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
-    """Registrations per month for display (month label, n)."""
+    """Registrations per month for display (month label, n; a hidden count shows the mark)."""
     from analysis.present.figures import month_label
 
     return pd.DataFrame(
         {
             _hdr(lang, "Maand", "Month"): [month_label(m, lang) for m in per_month["maand"]],
-            "n": per_month["n"].astype(int).tolist(),
+            "n": [_cell(v) for v in per_month["n"]],
         }
     )
 
 
-def location_month_table(per_location: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
+def location_month_table(
+    per_location: pd.DataFrame, *, lang: Lang = "nl", hidden: frozenset[str] = frozenset()
+) -> pd.DataFrame:
     """Registrations per location (rows) and month (columns), with row totals.
 
-    Shown only in the national report (no minimum cell size): a location-month table with
-    both margins cannot be protected by suppressing within rows alone, so chapters with a
-    minimum cell size leave it out (the factsheets show one location at a time instead).
+    ``hidden``: keys of the build's disclosure decision (``<LOC>|m:<month>`` for a cell,
+    ``<LOC>|T`` for a row total; :mod:`analysis.present.publish`), shown as the mark. The
+    decision covers this table together with the factsheets and every other count of the
+    chapter, because a location-month table with both margins cannot be protected on its own.
     """
     from analysis.present.figures import month_label
 
     wide = per_location.pivot(index="locatie", columns="maand", values="n").fillna(0).astype(int)
     out = pd.DataFrame({_hdr(lang, "Locatie", "Location"): wide.index.tolist()})
     for m in sorted(wide.columns):
-        out[month_label(m, lang)] = wide[m].tolist()
-    out[_hdr(lang, "Totaal", "Total")] = wide.sum(axis=1).tolist()
+        out[month_label(m, lang)] = [
+            _cell(v, f"{loc}|m:{m}" in hidden) for loc, v in zip(wide.index, wide[m])
+        ]
+    out[_hdr(lang, "Totaal", "Total")] = [
+        _cell(v, f"{loc}|T" in hidden) for loc, v in zip(wide.index, wide.sum(axis=1))
+    ]
     return out
 
 
@@ -160,8 +175,8 @@ def missingness_table(table: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame
     return pd.DataFrame(
         {
             _hdr(lang, "Onderdeel", "Item"): table["label"].tolist(),
-            _hdr(lang, "Niet ingevuld (n)", "Not registered (n)"): table["n_missing"].astype(int).tolist(),
-            "%": [nf.percent(p, lang, 1) for p in table["pct"]],
+            _hdr(lang, "Niet ingevuld (n)", "Not registered (n)"): [_cell(v) for v in table["n_missing"]],
+            "%": ["" if pd.isna(p) else nf.percent(p, lang, 1) for p in table["pct"]],
         }
     )
 

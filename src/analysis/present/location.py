@@ -291,18 +291,27 @@ def _fmt_median(reg: pd.DataFrame, k: int) -> str:
 
 # --- national figures ---------------------------------------------------------------------
 def national_figures(
-    reg: pd.DataFrame, occ: pd.DataFrame, period: Period, lang: Lang = "nl"
+    reg: pd.DataFrame,
+    occ: pd.DataFrame,
+    period: Period,
+    lang: Lang = "nl",
+    hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The national figures exactly as a factsheet displays them (rounded text and values).
 
     Every factsheet of a measurement shows the same national figures; their digest is an
     input of each factsheet step (see :func:`analysis.pipeline.factsheets.factsheet_steps`).
+
+    ``hidden``: national cells hidden by the build's decision (keys without ``nat|``, see
+    :meth:`analysis.present.publish.Decision.national`). A share of a hidden national count,
+    with the national total known, would give the count back: it shows the suppression mark,
+    and so does the rate of a hidden month.
     """
     reg = _in(reg, period.months)
     out: dict[str, Any] = {"months": {}}
     for m in period.months:
         rate = rate_per_10(reg, occ, [m])
-        out["months"][m] = None if pd.isna(rate) else round_half_up(rate, 1)
+        out["months"][m] = None if pd.isna(rate) or f"m:{m}" in hidden else round_half_up(rate, 1)
     # No national count: it is no comparison for one location, and as an exact number it would
     # change with every added registration anywhere and so re-run every factsheet.
     out["n"] = NA_TEXT
@@ -310,11 +319,18 @@ def national_figures(
     out["median"] = _fmt_median(reg, 0)
     out["median_latest"] = _fmt_median(_in(reg, [period.latest]), 0)
     out["period"] = span_label(period.months, lang)
+    whole = "T" in hidden
+    if whole or any(f"m:{m}" in hidden for m in period.months):
+        out["rate"] = dc.SUPPRESSED_MARK
     for name, (item, yes, _label) in SHARES.items():
-        out[name] = _fmt_share(int(reg[item].isin(list(yes)).fillna(False).sum()), len(reg), False, lang)
+        n_yes = int(reg[item].isin(list(yes)).fillna(False).sum())
+        out[name] = _fmt_share(n_yes, len(reg), whole or f"{name}:yes" in hidden, lang)
     for item in ITEMS:
         codes = _item_codes(reg, item).value_counts()
-        out[item] = {c: _fmt_share(int(codes.get(c, 0)), len(reg), False, lang) for c in _codes(item)}
+        out[item] = {
+            c: _fmt_share(int(codes.get(c, 0)), len(reg), whole or f"{item}:{c}" in hidden, lang)
+            for c in _codes(item)
+        }
     return out
 
 
@@ -419,6 +435,7 @@ def factsheet(
     national: dict[str, Any] | None = None,
     locations: pd.DataFrame | None = None,
     hidden: frozenset[str] | None = None,
+    national_hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Display-ready content of one factsheet, after disclosure control.
 
@@ -441,7 +458,10 @@ def factsheet(
         Locations table: months outside the location's participation show "–", not 0.
     hidden : frozenset of str, optional
         This location's hidden cells from the suppression over every published table
-        (:func:`joint_hidden`, :func:`hidden_of`); None: this factsheet suppressed on its own.
+        (:func:`analysis.present.publish.decide`); None: this factsheet suppressed on its own.
+    national_hidden : frozenset of str
+        National cells hidden by the same decision (:func:`national_figures`), used when
+        ``national`` is not given.
 
     Returns
     -------
@@ -450,7 +470,7 @@ def factsheet(
         ``key_figures``, ``hidden`` (number of hidden cells) and labels. Contains no
         hidden count and no registration-level value.
     """
-    national = national or national_figures(reg, occ, period, lang)
+    national = national or national_figures(reg, occ, period, lang, national_hidden)
     loc_reg = _in(reg[reg["locatie"] == location], period.months)
     loc_occ = occ[occ["locatie"] == location]
     s = location_system(loc_reg, period)

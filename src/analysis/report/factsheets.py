@@ -247,18 +247,20 @@ def all_locations(data: Any) -> list[str]:
     return sorted(set(data.locations["locatie"]) | set(data.registrations["locatie"]))
 
 
-def published_hidden(p: FactsheetParams) -> frozenset[str]:
-    """Hidden cells of every published per-location table of the measurement (joint suppression).
+def published_hidden(p: FactsheetParams) -> Any:
+    """The build's disclosure decision for the measurement (:class:`analysis.present.publish.Decision`).
 
-    One rule for the factsheets of all locations, the national report's table of registrations
-    per location and month and the results CSV behind it
-    (:func:`analysis.present.location.joint_hidden`); empty when ``min_cell_size <= 1``.
+    One rule for the factsheets of all locations and every count of the national report's
+    chapter 2 and its results CSVs (:func:`analysis.present.publish.decide`), read from the
+    build's ``disclosure`` folder when current, else computed and stored there; nothing is
+    hidden when ``min_cell_size <= 1``.
     """
     from analysis.present import location as dl
+    from analysis.present import publish
 
     period = dl.Period(tuple(p.months()))
     data = _measurement_data(p.paths().processed, p.meting, period.months)
-    return dl.joint_hidden(data.registrations, period, all_locations(data), p.min_cell_size)
+    return publish.decision_for(p.paths().build, data, period, p.min_cell_size)
 
 
 def content(p: FactsheetParams, hidden: Sequence[str] | None = None) -> tuple[dict[str, Any], Any]:
@@ -285,9 +287,11 @@ def content(p: FactsheetParams, hidden: Sequence[str] | None = None) -> tuple[di
     period = dl.Period(tuple(p.months()))
     data = _measurement_data(paths.processed, p.meting, period.months)
     names = data.locations.set_index("locatie")["naam"] if "naam" in data.locations else pd.Series(dtype=str)
-    own = None
+    own, national = None, frozenset()
     if p.min_cell_size > 1:
-        own = frozenset(hidden) if hidden is not None else dl.hidden_of(published_hidden(p), p.location)
+        decision = published_hidden(p)
+        own = frozenset(hidden) if hidden is not None else decision.of(p.location)
+        national = decision.national()
     sheet = dl.factsheet(
         data.registrations,
         data.occupancy,
@@ -297,6 +301,7 @@ def content(p: FactsheetParams, hidden: Sequence[str] | None = None) -> tuple[di
         lang=p.lang,
         locations=data.locations,
         hidden=own if own is not None else (frozenset() if p.min_cell_size <= 1 else None),
+        national_hidden=national,
     )
     sheet = decorate(
         sheet, name=names.get(p.location), measurement=p.meting, synthetic=data.synthetic, k=p.min_cell_size
