@@ -33,18 +33,19 @@ import pandas as pd
 from analysis import codebook
 from analysis.describe import disclosure as dc
 from analysis.codebook import Lang
-from analysis.describe.categories import MISSING_CODE
+from analysis.describe.categories import DEBRIEF, MISSING_CODE
 from analysis.describe.timing import format_hmm, usable_durations
 from analysis.core.numbers import round_half_up
 from analysis.present import format as nf
 from analysis.present.figures import month_label
 
-#: Distributions shown as tables (codebook field -> Dutch table title).
-ITEMS = {"aanleiding": "Aanleiding", "ruimte": "Ruimte", "beheer_ruimte": "Op slot"}
-#: Shares shown in the indicator table: name -> (field, codes counted as "yes", label).
+#: Distributions shown as tables (codebook field -> Dutch table title, the field's codebook title).
+ITEMS = {f: codebook.field(f).title for f in ("aanleiding", "ruimte", "beheer_ruimte")}
+#: Shares shown in the indicator table: name -> (field, codes counted as "yes", label). The
+#: codes are looked up by their codebook labels; the row labels are the factsheet's own words.
 SHARES = {
-    "contact": ("contact", (3,), "Contact plaatsgevonden"),
-    "evaluatie": ("evaluatie_1", (2, 3), "Evaluatie gepland of gehouden"),
+    "contact": ("contact", codebook.codes("contact", "Possible and took place"), "Contact plaatsgevonden"),
+    "evaluatie": ("evaluatie_1", DEBRIEF, "Evaluatie gepland of gehouden"),
 }
 NA_TEXT = "–"
 
