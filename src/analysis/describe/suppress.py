@@ -6,8 +6,9 @@ research team with a smaller audience (factsheets) hide small counts, because a 
 :mod:`analysis.describe.disclosure` (primary and secondary suppression, proven in its tests); this
 module only adapts it to the chapters' tidy tables.
 
-Only what is displayed is suppressed: results CSVs keep the full numbers for the research
-team and the reproduction check.
+On real data the chapter-2 tables, their results CSVs and the factsheets follow one decision
+over all of them (:mod:`analysis.present.publish`); this per-table suppression remains for
+tables outside that system (chapter 1's figures, the classes of registrations per youth).
 """
 
 from __future__ import annotations

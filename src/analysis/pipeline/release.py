@@ -15,8 +15,8 @@ Two checks, matching issue 12 items 2 and 6:
    for: they would match ordinary numbers and words, and a value that short cannot identify
    anyone on its own. For a header-less table every cell with a letter counts as
    sensitive, because its column cannot be known.
-2. *Disclosure control.* In a results CSV with a location column, no shown count may be
-   below the build's minimum cell size (:func:`analysis.describe.disclosure.rule_for`)
+2. *Disclosure control.* In a results CSV with a location column or of chapter 2, no shown
+   count may be below the build's minimum cell size (:func:`analysis.describe.disclosure.rule_for`)
    unless it is zero; suppressed cells carry the mark
    :data:`analysis.describe.disclosure.SUPPRESSED_MARK`. On the synthetic twin the minimum
    is 0 (it describes no one) and the check says so.
@@ -145,11 +145,18 @@ def _count_columns(df: pd.DataFrame) -> list[str]:
 
 
 def check_cells(path: Path, k: int) -> FileCheck:
-    """Check 2: per-location counts in a results CSV respect the minimum cell size ``k``."""
-    rule = f"minimum cell size {k} per location (secondary suppression by the build)"
+    """Check 2: counts of registrations in a results CSV respect the minimum cell size ``k``.
+
+    Checked: every table with a location column and every chapter-2 table (``ch2_*``: counts
+    of registrations and youths, national ones included, which the build's one disclosure
+    decision suppresses; :mod:`analysis.present.publish`).
+    """
+    rule = f"minimum cell size {k} (secondary suppression by the build's one decision)"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if not any(c in df.columns for c in LOCATION_COLUMNS):
-        return FileCheck(path.name, rule, 0, 0, True, "no per-location table")
+    if not any(c in df.columns for c in LOCATION_COLUMNS) and not path.name.startswith("ch2_"):
+        return FileCheck(
+            path.name, rule, 0, 0, True, "no table of registrations per location or of chapter 2"
+        )
     cols = _count_columns(df)
     cells = df[cols].stack() if cols else pd.Series(dtype=str)
     suppressed = int((cells == disclosure.SUPPRESSED_MARK).sum())

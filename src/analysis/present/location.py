@@ -19,8 +19,9 @@ Definitions
   report ("niet ingevuld" counts in the base);
 * median duration over usable durations (:func:`analysis.describe.timing.usable_durations`),
   hidden when fewer than ``k`` registrations have one (a median of two is nearly a value);
-* the national figure is all locations of the measurement in the same period; it is the
-  (public) national report's figure, so it is not suppressed.
+* the national figure is all locations of the measurement in the same period, as the
+  national report shows it: a national count the build's one decision hides
+  (:mod:`analysis.present.publish`) shows the suppression mark here too.
 """
 
 from __future__ import annotations
@@ -151,11 +152,13 @@ def joint_system(
     own is not enough: a national count minus the shown cells of the other locations gives a
     cell one factsheet hid.
 
+    The build extends this system with every count of chapter 2 and suppresses it once
+    (:mod:`analysis.present.publish`).
+
     Returns
     -------
     (CellSystem, frozenset of str)
-        The system and its national cells, which stay shown (``keep`` of
-        :func:`analysis.describe.disclosure.suppress`).
+        The system and its national cells.
     """
     s = dc.CellSystem()
     reg = _in(reg, period.months)
@@ -182,14 +185,6 @@ def joint_system(
         keep.append(s.add(f"{NATIONAL}{SEP}{name}:yes", int(reg[item].isin(list(yes)).fillna(False).sum())))
         s.add_line(keep[-1], [f"{loc}{SEP}{name}:yes:T" for loc in locations])
     return s, frozenset(keep)
-
-
-def joint_hidden(reg: pd.DataFrame, period: Period, locations: Sequence[str], k: int) -> frozenset[str]:
-    """Hidden cells (keys of :func:`joint_system`) under minimum cell size ``k``; empty when ``k <= 1``."""
-    if k <= 1:
-        return frozenset()
-    system, keep = joint_system(reg, period, sorted(locations))
-    return dc.suppress(system, k, keep=keep, large=True)
 
 
 def hidden_of(hidden: frozenset[str], location: str) -> frozenset[str]:
@@ -556,7 +551,6 @@ __all__ = [
     "Period",
     "factsheet",
     "hidden_of",
-    "joint_hidden",
     "joint_system",
     "location_system",
     "median_duration",

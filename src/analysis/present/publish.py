@@ -17,10 +17,9 @@ therefore protects nothing; this module decides once, for all of them together:
 2. :func:`decide` applies the build's rule (:func:`analysis.describe.disclosure.rule_for`):
    every count from 1 to ``k - 1`` is hidden, the national ones included; then secondary
    suppression and the LP audit until no hidden cell can be narrowed below
-   :data:`~analysis.describe.disclosure.MIN_WIDTH`. National counts of ``k`` or more are kept
-   shown where possible (secondary suppression prefers per-location cells); only when that
-   cannot protect a cell are national cells hidden as well (``fallback``). Nothing fails
-   closed: the result is always a protected set.
+   :data:`~analysis.describe.disclosure.MIN_WIDTH`. The national total and the monthly totals
+   (stated in the report's text) stay shown; only when that cannot protect a cell are they
+   hidden as well (``fallback``). Nothing fails closed: the result is always a protected set.
 3. The decision is written once per build (``<build>/disclosure/meting-<N>.json``, the build's
    ``disclosure`` step) and read by the chapter-2 notebook (displayed tables and results
    CSVs, :func:`publisher`) and by every factsheet; :func:`decision_for` recomputes it only
