@@ -28,7 +28,7 @@ from pathlib import Path
 
 from analysis.core.paths import default_paths
 from analysis.models import planning as pl
-from analysis.pipeline import engine
+from analysis.models import engine
 
 TWIN = pl.Truth(
     count_log_rate=-1.02,

@@ -11,6 +11,8 @@ model_set = (
 nsim = None  # simulaties per model voor de residudiagnostiek (None: DEFAULT_NSIM)
 seed = None  # None: analysis.core.params.DEFAULT_SEED, de seed van de build
 model_cache = True  # eerder geschatte modellen met dezelfde data en code hergebruiken
+scheduler = None  # adres van een Dask-scheduler (None: het cluster van de build, anders een lokaal cluster)
+workers = 2  # werkprocessen van een nieuw lokaal cluster (0: in dit proces)
 
 # %% [markdown]
 # # Veranderingen in ongepland gedwongen afzonderen over de metingen
@@ -48,6 +50,8 @@ ch3 = pipeline.run(
     seed=params.seed,
     params_dir=params.params_path,
     cache_dir=params.cache_dir,
+    scheduler=params.scheduler,
+    workers=params.workers,
 )
 F, R = ch3.frames, ch3.results
 ref = F.reference

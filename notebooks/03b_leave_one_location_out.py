@@ -6,6 +6,8 @@ params_dir = None  # map met meting-<N>.yaml (None: params/)
 metingen = None  # twee of meer metingen (None: alle metingen in de data)
 referentie = None  # referentiemeting (None: de eerste)
 model_cache = True  # eerder geschatte modellen met dezelfde data en code hergebruiken
+scheduler = None  # adres van een Dask-scheduler (None: het cluster van de build, anders een lokaal cluster)
+workers = 2  # werkprocessen van een nieuw lokaal cluster (0: in dit proces)
 
 # %% [markdown]
 # # Eén locatie weglaten
@@ -42,6 +44,8 @@ lolo = pipeline.run_lolo(
     reference=params.referentie,
     params_dir=params.params_path,
     cache_dir=params.cache_dir,
+    scheduler=params.scheduler,
+    workers=params.workers,
 )
 ref = lolo.frames.reference
 summary = lolo.summary()
@@ -71,7 +75,9 @@ if lolo.synthetic:
 # (op logaritmische schaal) van de schatting op alle locaties ligt.
 
 # %%
-display.text(narrative.lolo_sentence(summary, ref))
+display.text(narrative.lolo_sentence(summary, ref, sampled=bool(lolo.sampled)))
+if lolo.sampled:
+    display.text(narrative.lolo_sample_sentence(lolo.sampled, lolo.max_locations))
 present.table(
     present.lolo_summary_display(summary, ref),
     label="ch3-sens-lolo",

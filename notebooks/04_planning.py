@@ -94,9 +94,11 @@ display.text(present.quality_sentence(res.power, res.skipped))
 # %%
 st = res.stats
 where = (
-    "een bestaand Dask-cluster"
-    if params.scheduler
-    else ("dit proces" if st.workers == 0 else f"een lokaal Dask-cluster met {st.workers} werkprocessen")
+    "dit proces"
+    if st.workers == 0
+    else (
+        f"een lokaal Dask-cluster met {st.workers} werkprocessen" if st.local else "een bestaand Dask-cluster"
+    )
 )
 display.text(
     f"Rekenwerk: {st.tasks} taken op {where}; {st.from_store} kwamen uit eerder opgeslagen "

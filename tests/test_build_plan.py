@@ -38,7 +38,7 @@ def _analysis_steps(tmp: Path, model_set: str) -> list[Step]:
     for factory in stage:
         made = factory()
         steps.extend(made if isinstance(made, list) else [made])
-    return [s for s in steps if s.name.startswith("notebook-")]
+    return [s for s in steps if s.name.startswith("notebook-") and s.name != f"notebook-{PLANNING_NOTEBOOK}"]
 
 
 def test_lolo_step_follows_chapter_3_with_the_sensitivity_set(tmp_path: Path) -> None:
@@ -59,20 +59,32 @@ def test_lolo_step_follows_chapter_3_with_the_sensitivity_set(tmp_path: Path) ->
     assert (default_paths().notebooks / f"{LOLO_NOTEBOOK}.ipynb").exists()
 
 
-def test_planning_runs_after_the_chapters_and_before_render(
+def test_planning_runs_after_chapter_3_and_before_render(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The planning study reads the model store notebook 03 fills, and gets both cores to itself.
+    # The planning study reads the model store notebook 03 fills: it waits for that step only
+    # (the step graph), beside the other chapters, and before the render step.
     monkeypatch.setenv("COMPENDIUM_PSEUDONYM_KEY", "test-key-for-planning-only-0123456789abcdef")
     cfg = BuildConfig(paths=_paths(tmp_path), synthetic=True, factsheets=False)
     stages = [[f() for f in stage] for stage in plan(cfg)]
     names = [[s.name for s in stage if not isinstance(s, list)] for stage in stages]
-    at = names.index([f"notebook-{PLANNING_NOTEBOOK}"])
     assert names[2] == ["disclosure"]  # one disclosure decision before anything is published
-    assert at > 3 and names[-1] == ["render"]  # after the chapters' stage, before render
-    planning = stages[at]
-    assert {"plan", "counts", "occupancy", "code", "notebook"} <= set(planning[0].inputs)
-    assert CH3 in names[3]
+    assert names[-1] == ["render"]
+    analysis = stages[3]
+    planning = next(s for s in analysis if s.name == f"notebook-{PLANNING_NOTEBOOK}")
+    assert planning.after == (CH3,) and CH3 in names[3]
+    assert names[3].index(planning.name) == names[3].index(LOLO) + 1  # first after the models
+    assert {"plan", "counts", "occupancy", "code", "notebook"} <= set(planning.inputs)
+
+
+def test_placement_parameters_are_not_inputs(tmp_path: Path) -> None:
+    # Where the fits run (workers, scheduler) never changes a result, so it triggers no rebuild.
+    two = {s.name: s.inputs for s in _analysis_steps(tmp_path, "primary+sensitivity")}
+    cfg = BuildConfig(
+        paths=_paths(tmp_path), synthetic=True, factsheets=False, model_set="primary+sensitivity", workers=5
+    )
+    five = {s.name: s.inputs for s in (f() for f in plan(cfg)[3]) if s.name in two}
+    assert five == two
 
 
 def test_no_lolo_step_with_primary_models_only(tmp_path: Path) -> None:

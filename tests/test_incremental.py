@@ -166,3 +166,48 @@ def test_parallel_steps_run_once_and_failures_surface(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="step failed"):
         Runner(tmp_path / "s").run_parallel([bad, _step(tmp_path, "e", "1", log)])
     assert "e" in log
+
+
+def test_a_step_with_after_waits_for_that_step_and_not_for_the_others(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    log: list[str] = []
+    slow_done = threading.Event()
+
+    def slow() -> None:
+        time.sleep(0.3)
+        log.append("slow")
+        slow_done.set()
+        (tmp_path / "slow.out").write_text("1")
+
+    def first() -> None:
+        time.sleep(0.05)
+        log.append("first")
+        (tmp_path / "first.out").write_text("1")
+
+    def dependent() -> None:
+        assert "first" in log  # its predecessor finished
+        log.append(f"dependent (slow done: {slow_done.is_set()})")
+        (tmp_path / "dep.out").write_text("1")
+
+    steps = [
+        Step("first", {"d": "1"}, [tmp_path / "first.out"], first),
+        Step("slow", {"d": "1"}, [tmp_path / "slow.out"], slow),
+        Step("dep", {"d": "1"}, [tmp_path / "dep.out"], dependent, after=("first",)),
+    ]
+    res = Runner(tmp_path / "s").run_parallel(steps, workers=3)
+    assert [r.name for r in res] == ["first", "slow", "dep"] and all(r.ran for r in res)
+    assert "dependent (slow done: False)" in log  # it did not wait for the whole group
+
+    def boom() -> None:
+        raise ValueError("first failed")
+
+    log.clear()
+    failing = [
+        Step("first", {"d": "2"}, [], boom),
+        Step("dep", {"d": "2"}, [tmp_path / "dep.out"], dependent, after=("first",)),
+    ]
+    with pytest.raises(ValueError, match="first failed"):
+        Runner(tmp_path / "s").run_parallel(failing, workers=2)
+    assert log == []  # a step whose predecessor failed does not start

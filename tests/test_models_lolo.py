@@ -50,7 +50,42 @@ def test_every_key_model_is_refitted_once_per_location(lolo: tuple[Path, LoloRes
         assert dict(LOLO_KEYS)[mid] == term
         assert sorted(g["dropped"]) == [f"L{i:02d}" for i in range(1, N_LOCATIONS + 1)]
     assert res.lolo["exp_est"].notna().all() and set(res.lolo["status"]) <= {"ok", "warning"}
-    assert set(res.timings) == {"frames", "full", "lolo", "tables"}
+    assert set(res.timings) == {"frames", "lolo", "tables"}
+    assert res.sampled == {}
+
+
+def test_lolo_gives_the_same_rows_with_one_and_two_workers(
+    lolo: tuple[Path, LoloResult], tmp_path: Path
+) -> None:
+    # The fits run as Dask tasks; the number of workers must not change a single value.
+    out, res = lolo
+    processed = out.parent / "processed"
+    one = run_lolo(processed, tmp_path / "models", workers=1)
+    pd.testing.assert_frame_equal(one.lolo, res.lolo)
+    for mid, r in res.full.items():
+        pd.testing.assert_frame_equal(one.full[mid].fixed, r.fixed)
+
+
+def test_lolo_location_rule_bounds_and_is_stable() -> None:
+    from analysis.models.sensitivity import lolo_locations
+
+    sizes = {f"L{i:03d}": (i % 17) + 1 for i in range(1, 101)}
+    data = pd.DataFrame({"locatie": [c for c, n in sizes.items() for _ in range(n)]})
+    few = data[data["locatie"].isin(list(sizes)[:12])]
+    assert lolo_locations(few, 30) == sorted(few["locatie"].unique())  # all when few
+    chosen = lolo_locations(data, 30)
+    assert len(chosen) == 30 and chosen == sorted(chosen)
+    biggest = sorted(sizes, key=lambda c: (-sizes[c], c))[:15]
+    assert set(biggest) <= set(chosen)
+    # the same rows in another order choose the same locations; another seed other ones
+    assert lolo_locations(data.sample(frac=1, random_state=1), 30) == chosen
+    assert lolo_locations(data, 30, seed=1) != chosen
+
+
+def test_sampled_lolo_is_stated_in_the_notebook_sentence() -> None:
+    text = narrative.lolo_sample_sentence({"count_month": (30, 180), "dur_meting": (30, 175)}, 30)
+    assert "2 modellen" in text and "180" in text and "15" in text
+    assert narrative.lolo_sample_sentence({}, 30) == ""
 
 
 def test_writes_the_lolo_tables_through_the_results_contract(lolo: tuple[Path, LoloResult]) -> None:

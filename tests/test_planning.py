@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis.models import planning as pl
-from analysis.pipeline import engine
+from analysis.models import engine
 
 POISSON = pl.Truth(
     count_log_rate=math.log(0.6), count_sd_location=0.0, count_theta=math.inf, occupancy=((10.0,),)

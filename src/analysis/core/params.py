@@ -199,9 +199,17 @@ class LoloParams(MeasurementsParams):
     model_cache : bool
         Re-use stored fits whose specification, data, code and R versions are unchanged
         (:mod:`analysis.models.cache`, folder ``<build>/cache/models``).
+    scheduler : str or None
+        Address of an existing Dask scheduler (``tcp://host:8786``) for the independent fits;
+        None: the build's cluster (environment variable ``COMPENDIUM_DASK_SCHEDULER``), else a
+        new local cluster.
+    workers : int
+        Worker processes of a new local cluster; 0 fits in the notebook's own process.
     """
 
     model_cache: bool = True
+    scheduler: str | None = None
+    workers: int = Field(default=2, ge=0, le=256)
 
     @property
     def cache_dir(self) -> Path | None:
@@ -272,10 +280,6 @@ class PlanningParams(LoloParams):
         The study file (default ``<params_dir>/plan.yaml``).
     setting : {"quick", "full"}
         Which set of designs of the study file (the build runs ``quick``).
-    scheduler : str or None
-        Address of an existing Dask scheduler (``tcp://host:8786``); None: a local cluster.
-    workers : int
-        Worker processes of the local cluster; 0 computes in the notebook's own process.
     nsim : int or None
         Simulations per design; None: the setting's own number.
     from_params : bool
@@ -284,8 +288,6 @@ class PlanningParams(LoloParams):
 
     plan_file: str | None = None
     setting: Literal["quick", "full"] = "quick"
-    scheduler: str | None = None
-    workers: int = Field(default=2, ge=0, le=256)
     nsim: int | None = Field(default=None, ge=1)
     from_params: bool = False
 

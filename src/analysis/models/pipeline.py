@@ -20,11 +20,14 @@ from analysis.core.provenance import is_synthetic
 from analysis.models import cache
 from analysis.models.diagnostics import Diagnostics, diagnose, diagnostics_table
 from analysis.models.fit import ModelResult, fit_many
-from analysis.models.frames import AnalysisFrames, frame_exclusions, load_frames
+from analysis.models.frames import AnalysisFrames, frame_exclusions, frame_for, load_frames
+from analysis.models.fanout import FitJob, run_fits
 from analysis.models.sensitivity import (
     LOLO_KEYS,
+    LOLO_MAX_LOCATIONS,
     SensitivityResults,
-    leave_one_location_out,
+    lolo_frame,
+    lolo_jobs,
     lolo_range,
     lolo_specs,
     lolo_summary,
@@ -151,6 +154,28 @@ def fit_primary(frames: AnalysisFrames, specs: Sequence[ModelSpec] | None = None
     return fit_many(list(specs or primary_specs()), frames, with_lr=True)
 
 
+def fit_and_diagnose(
+    frames: AnalysisFrames,
+    specs: Sequence[ModelSpec] | None = None,
+    *,
+    nsim: int = 250,
+    seed: int = 20240601,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> tuple[dict[str, ModelResult], list[Diagnostics]]:
+    """:func:`fit_primary` and :func:`diagnose_all` as one task per model on the Dask engine.
+
+    Each worker fits a model and simulates its residuals from the R object it holds, so no
+    fit is repeated and no R object crosses processes.
+    """
+    from analysis.models.fanout import FitJob, run_fits
+
+    specs = list(specs or primary_specs())
+    jobs = [FitJob(s.model_id, s, s.frame, with_lr=True, diagnose=(nsim, seed)) for s in specs]
+    fitted = run_fits(jobs, frames, scheduler=scheduler, workers=workers, label="primaire modellen")
+    return {s.model_id: fitted[s.model_id][0] for s in specs}, [fitted[s.model_id][1] for s in specs]
+
+
 CHANGE_MODELS: dict[str, str] = {
     "count": "count_interaction",
     "dur": "dur_interaction",
@@ -199,6 +224,8 @@ def run(
     seed: int = DEFAULT_SEED,
     params_dir: Path | None = None,
     cache_dir: Path | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> Chapter3:
     """Run chapter 3 end to end and write the tidy CSVs.
 
@@ -222,6 +249,11 @@ def run(
         Folder with the measurement files (default ``params/``).
     cache_dir : Path, optional
         Store of fitted models (:mod:`analysis.models.cache`); None fits everything anew.
+    scheduler : str, optional
+        Dask scheduler for the independent fits (:func:`analysis.models.fanout.run_fits`;
+        default the build's cluster, else a new local one).
+    workers : int, optional
+        Workers of a new local cluster; 0 fits in this process.
 
     Returns
     -------
@@ -237,11 +269,13 @@ def run(
     frames = load_frames(processed, metingen=metingen, reference=reference, params_dir=params_dir)
     t["frames"] = time.perf_counter()
     with cache.using(cache_dir) as store:
-        results = fit_primary(frames)
+        results, diags = fit_and_diagnose(frames, nsim=nsim, seed=seed, scheduler=scheduler, workers=workers)
         t["primary"] = time.perf_counter()
-        diags = diagnose_all(results, nsim=nsim, seed=seed)
-        t["diagnostics"] = time.perf_counter()
-        sens = run_sensitivity(frames, primary=results) if model_set == "primary+sensitivity" else None
+        sens = (
+            run_sensitivity(frames, primary=results, scheduler=scheduler, workers=workers)
+            if model_set == "primary+sensitivity"
+            else None
+        )
         t["sensitivity"] = time.perf_counter()
     exclusions = pd.concat([frame_exclusions(frames), ingest_exclusions(processed)], ignore_index=True)
     change, effects = change_data(frames, results)
@@ -284,6 +318,11 @@ class LoloResult:
         Whether the processed tables come from the synthetic twin.
     cache_note : str
         How many fits came from the model store (one Dutch sentence).
+    sampled : dict
+        model_id -> (locations left out, locations in its data) for the models whose
+        locations were sampled (:func:`~analysis.models.sensitivity.lolo_locations`).
+    max_locations : int
+        The bound of that rule.
     """
 
     frames: AnalysisFrames
@@ -293,6 +332,8 @@ class LoloResult:
     timings: dict[str, float] = field(default_factory=dict)
     synthetic: bool = False
     cache_note: str = ""
+    sampled: dict[str, tuple[int, int]] = field(default_factory=dict)
+    max_locations: int = LOLO_MAX_LOCATIONS
 
     def lolo_range(self) -> pd.DataFrame:
         """Min and max of exp(b) per key estimate: ``ch3_sens_lolo_range``."""
@@ -327,6 +368,9 @@ def run_lolo(
     reference: int | None = None,
     params_dir: Path | None = None,
     cache_dir: Path | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    max_locations: int = LOLO_MAX_LOCATIONS,
 ) -> LoloResult:
     """Leave one location out for the key estimates and write its CSVs.
 
@@ -349,6 +393,11 @@ def run_lolo(
         Folder with the measurement files (default ``params/``).
     cache_dir : Path, optional
         Store of fitted models (:mod:`analysis.models.cache`); None fits everything anew.
+    scheduler, workers
+        Where the fits run (:func:`analysis.models.fanout.run_fits`).
+    max_locations : int
+        Above this many locations per model, leave out only the sample of
+        :func:`~analysis.models.sensitivity.lolo_locations`.
 
     Returns
     -------
@@ -361,12 +410,24 @@ def run_lolo(
     frames = load_frames(processed, metingen=metingen, reference=reference, params_dir=params_dir)
     t["frames"] = time.perf_counter()
     specs = lolo_specs()
+    terms = dict(LOLO_KEYS)
     with cache.using(cache_dir) as store:
-        full = fit_many(specs, frames, with_lr=False)
-        t["full"] = time.perf_counter()
-        lolo = leave_one_location_out(frames, specs, dict(LOLO_KEYS))
+        # the fits on all locations and every leave-one-out fit in one fan-out
+        jobs = [FitJob(f"full:{s.model_id}", s, s.frame) for s in specs]
+        loo = lolo_jobs(frames, specs, terms, max_locations)
+        fitted = run_fits(
+            jobs + loo, frames, scheduler=scheduler, workers=workers, label="een locatie weglaten"
+        )
+        full = {s.model_id: fitted[f"full:{s.model_id}"][0] for s in specs}
+        lolo = lolo_frame(loo, fitted, terms)
         t["lolo"] = time.perf_counter()
     files = write_lolo_tables(out, lolo, note=SYNTHETIC_BANNER if synthetic else "")
     t["tables"] = time.perf_counter()
     timings = _durations(t)
-    return LoloResult(frames, full, lolo, files, timings, synthetic, store.summary())
+    sampled = {}
+    for s in specs:
+        n_all = int(frame_for(frames, s.frame)["locatie"].nunique())
+        n_out = sum(1 for j in loo if j.spec.model_id == s.model_id)
+        if n_out < n_all:
+            sampled[s.model_id] = (n_out, n_all)
+    return LoloResult(frames, full, lolo, files, timings, synthetic, store.summary(), sampled, max_locations)

@@ -24,7 +24,7 @@ points in the direction of the change (at zero change: p < alpha, the type-I err
 
 Every simulation has its own seed, derived from the study seed and the design's key, so a
 result does not depend on which worker ran it, in what order, or which other designs were
-asked. The fan-out itself lives in :mod:`analysis.pipeline.engine`; this module only makes
+asked. The fan-out itself lives in :mod:`analysis.models.engine`; this module only makes
 tasks (plain functions and arguments) and summarises their results.
 """
 
@@ -379,7 +379,7 @@ class Study:
     poisson_fixed: bool = False
 
     def tasks(self, truth: Truth) -> list[tuple[str, Any, tuple]]:
-        """``(key, function, args)`` per batch of simulations, for :func:`analysis.pipeline.engine.run`."""
+        """``(key, function, args)`` per batch of simulations, for :func:`analysis.models.engine.run`."""
         # Batch-major order: every design advances at the same pace, so an interrupted run has
         # a usable number of simulations for every design (keys do not depend on the order).
         out = []

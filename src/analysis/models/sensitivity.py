@@ -38,7 +38,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.models.fit import ModelResult, fit
+from analysis.models.fit import ModelResult
 from analysis.models.frames import AnalysisFrames, frame_for
 from analysis.models.lrtest import LRTest, lr_test
 from analysis.models.spec import ModelSpec, primary_specs
@@ -186,23 +186,15 @@ def _rows(analysis: str, variant: str, res: ModelResult) -> list[dict]:
     ]
 
 
-def _variant(
+def _add_variant(
     analysis: str,
-    base: ModelSpec,
-    frames: AnalysisFrames,
-    primary: dict[str, ModelResult],
-    change: Callable[[ModelSpec], ModelSpec],
+    prim: ModelResult,
+    res: ModelResult,
     out: SensitivityResults,
     test: Callable[[ModelResult, ModelResult], LRTest | None] | None = None,
 ) -> None:
-    """Fit one variant of ``base``, add its rows (and the primary rows) and an optional test."""
-    prim = primary.get(base.model_id) or fit(
-        base, frame_for(frames, base.frame), frames.meting_levels, with_lr=False
-    )
-    primary[base.model_id] = prim
-    spec = change(base)
-    res = fit(spec, frame_for(frames, spec.frame), frames.meting_levels, with_lr=False)
-    out.results[f"{analysis}:{base.model_id}"] = res
+    """Add one fitted variant's rows (and the primary rows) and an optional test to ``out``."""
+    out.results[f"{analysis}:{prim.model_id}"] = res
     rows = _rows(analysis, "primary", prim) + _rows(analysis, analysis, res)
     out.estimates = pd.concat(
         [out.estimates, pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)], ignore_index=True
@@ -221,8 +213,11 @@ def run_sensitivity(
     frames: AnalysisFrames,
     primary: dict[str, ModelResult] | None = None,
     analyses: Sequence[str] | None = None,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> SensitivityResults:
-    """Run the sensitivity set.
+    """Run the sensitivity set; the variant fits run side by side on the Dask engine.
 
     Parameters
     ----------
@@ -232,6 +227,8 @@ def run_sensitivity(
     analyses : sequence of str, optional
         Subset of :data:`ANALYSES` (default :data:`DEFAULT_ANALYSES`: all but ``lolo``, which
         the build runs in its own step; name it to run it here too).
+    scheduler, workers
+        Where the fits run (:func:`analysis.models.fanout.run_fits`).
 
     Returns
     -------
@@ -301,16 +298,32 @@ def run_sensitivity(
     n_dup = (
         int(frames.registrations["flag_duplicate"].sum()) if "flag_duplicate" in frames.registrations else 0
     )
+    from analysis.models.fanout import FitJob, run_fits
+
+    # First every independent fit (missing primaries and the variants) in one fan-out, then
+    # the rows in the order of the analyses, exactly as fitted one after the other.
+    entries: list[tuple[str, ModelSpec, ModelSpec, Callable | None]] = []
+    for analysis in todo:
+        if analysis in ("lolo",) or (analysis == "no_duplicates" and n_dup == 0):
+            continue
+        ids, change, test = plan[analysis]
+        entries += [(analysis, specs[mid], change(specs[mid]), test) for mid in ids]
+    missing = list(dict.fromkeys(b.model_id for _, b, _, _ in entries if b.model_id not in primary))
+    jobs = [FitJob(f"primary:{m}", specs[m], specs[m].frame) for m in missing]
+    jobs += [FitJob(f"{a}:{b.model_id}", v, v.frame) for a, b, v, _ in entries]
+    fitted = run_fits(jobs, frames, scheduler=scheduler, workers=workers, label="gevoeligheid")
+    primary.update({m: fitted[f"primary:{m}"][0] for m in missing})
     for analysis in todo:
         if analysis == "no_duplicates" and n_dup == 0:
             out.skipped[analysis] = 0
             continue
         if analysis == "lolo":
-            out.lolo = leave_one_location_out(frames, lolo_specs(), dict(LOLO_KEYS))
+            out.lolo = leave_one_location_out(
+                frames, lolo_specs(), dict(LOLO_KEYS), scheduler=scheduler, workers=workers
+            )
             continue
-        ids, change, test = plan[analysis]
-        for mid in ids:
-            _variant(analysis, specs[mid], frames, primary, change, out, test)
+        for a, base, _, test in (e for e in entries if e[0] == analysis):
+            _add_variant(a, primary[base.model_id], fitted[f"{a}:{base.model_id}"][0], out, test)
     return out
 
 
@@ -456,10 +469,96 @@ def lolo_specs() -> list[ModelSpec]:
     return [specs[m] for m, _ in LOLO_KEYS]
 
 
+LOLO_MAX_LOCATIONS = 30
+"""Above this many locations in a model's data, leave one out runs for a sample of them."""
+
+LOLO_SEED = 20210531
+"""Seed of the sample of :func:`lolo_locations`."""
+
+
+def lolo_locations(
+    data: pd.DataFrame, max_locations: int = LOLO_MAX_LOCATIONS, seed: int = LOLO_SEED
+) -> list[str]:
+    """The locations to leave out one at a time (all of them, or the stated sample).
+
+    Rule: with at most ``max_locations`` locations in the model's data, every location. With
+    more (national monitoring: hundreds of locations, each refit on nearly all rows), the
+    ``max_locations // 2`` locations with the most rows (the ones able to move an estimate
+    most), plus ``max_locations - max_locations // 2`` drawn without replacement from the
+    others with ``numpy.random.default_rng(seed)``. The work then grows with the rows, not
+    with rows x locations. Returned sorted.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The model's analysis frame (column ``locatie``).
+    max_locations : int
+    seed : int
+    """
+    import numpy as np
+
+    locs = sorted(data["locatie"].unique())
+    if len(locs) <= max_locations:
+        return locs
+    size = data.groupby("locatie", observed=True).size().reindex(locs)
+    n_big = max_locations // 2
+    # ties broken by code, so the choice does not depend on the order of the rows
+    big = sorted(sorted(locs, key=lambda c: (-int(size[c]), c))[:n_big])
+    rest = [c for c in locs if c not in set(big)]
+    drawn = np.random.default_rng(seed).choice(len(rest), size=max_locations - n_big, replace=False)
+    return sorted(big + [rest[i] for i in drawn])
+
+
+def lolo_estimate(res: ModelResult, term: str) -> dict:
+    """The columns of one leave-one-out row that come from its fit (picklable for workers)."""
+    row = {"status": res.status, "verdict": res.verdict.code}
+    if res.status != "failed" and term in set(res.fixed["term"]):
+        t = res.term(term)
+        row.update(exp_est=t["exp_est"], exp_ci_low=t["exp_ci_low"], exp_ci_high=t["exp_ci_high"], p=t["p"])
+    return row
+
+
+def lolo_jobs(
+    frames: AnalysisFrames,
+    specs: Sequence[ModelSpec],
+    terms: dict[str, str],
+    max_locations: int = LOLO_MAX_LOCATIONS,
+) -> list:
+    """One :class:`~analysis.models.fanout.FitJob` per (spec, left-out location), in row order."""
+    from functools import partial
+
+    from analysis.models.fanout import FitJob
+
+    jobs = []
+    for spec in specs:
+        data = frame_for(frames, spec.frame)
+        for loc in lolo_locations(data, max_locations):
+            summarise = partial(lolo_estimate, term=terms[spec.model_id])
+            jobs.append(
+                FitJob(f"lolo:{spec.model_id}:{loc}", spec, spec.frame, drop=loc, summarise=summarise)
+            )
+    return jobs
+
+
+def lolo_frame(jobs: Sequence, fitted: Mapping[str, tuple], terms: dict[str, str]) -> pd.DataFrame:
+    """The ``ch3_sens_lolo`` rows of :func:`lolo_jobs` from their fitted summaries."""
+    rows = [
+        {"model_id": j.spec.model_id, "term": terms[j.spec.model_id], "dropped": j.drop, **fitted[j.key][0]}
+        for j in jobs
+    ]
+    return pd.DataFrame(rows, columns=LOLO_COLUMNS)
+
+
 def leave_one_location_out(
-    frames: AnalysisFrames, specs: Sequence[ModelSpec], terms: dict[str, str]
+    frames: AnalysisFrames,
+    specs: Sequence[ModelSpec],
+    terms: dict[str, str],
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    max_locations: int = LOLO_MAX_LOCATIONS,
 ) -> pd.DataFrame:
-    """Re-fit each spec once per location with that location left out.
+    """Re-fit each spec once per location with that location left out (on the Dask engine).
 
     Parameters
     ----------
@@ -467,6 +566,10 @@ def leave_one_location_out(
     specs : sequence of ModelSpec
     terms : dict
         model_id -> term to record.
+    scheduler, workers
+        Where the fits run (:func:`analysis.models.fanout.run_fits`).
+    max_locations : int
+        Above this many locations, the sample of :func:`lolo_locations`.
 
     Returns
     -------
@@ -474,22 +577,8 @@ def leave_one_location_out(
         model_id, term, dropped, status, exp_est, exp_ci_low, exp_ci_high, p (estimates
         missing when the fit failed).
     """
-    rows = []
-    for spec in specs:
-        data = frame_for(frames, spec.frame)
-        for loc in sorted(data["locatie"].unique()):
-            res = fit(spec, data[data["locatie"] != loc], frames.meting_levels, with_lr=False)
-            row = {
-                "model_id": spec.model_id,
-                "term": terms[spec.model_id],
-                "dropped": loc,
-                "status": res.status,
-                "verdict": res.verdict.code,
-            }
-            if res.status != "failed" and terms[spec.model_id] in set(res.fixed["term"]):
-                t = res.term(terms[spec.model_id])
-                row.update(
-                    exp_est=t["exp_est"], exp_ci_low=t["exp_ci_low"], exp_ci_high=t["exp_ci_high"], p=t["p"]
-                )
-            rows.append(row)
-    return pd.DataFrame(rows, columns=LOLO_COLUMNS)
+    from analysis.models.fanout import run_fits
+
+    jobs = lolo_jobs(frames, specs, terms, max_locations)
+    fitted = run_fits(jobs, frames, scheduler=scheduler, workers=workers, label="een locatie weglaten")
+    return lolo_frame(jobs, fitted, terms)

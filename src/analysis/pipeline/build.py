@@ -74,6 +74,7 @@ class BuildConfig:
     lang: str = "nl"
     factsheets: bool = True
     workers: int = 2
+    scheduler: str | None = None  # Dask scheduler for the fits and factsheets; None: a local cluster
     model_set: str = DEFAULT_MODEL_SET
     describe: int | None = None  # measurement chapters 1 and 2 describe; None: the latest
     min_cell_size: int | None = None  # None: the rule (0 on the twin, 5 on real registrations)
@@ -129,7 +130,14 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
         "nsim": DEFAULT_NSIM,
         "seed": cfg.seed,
         "model_cache": True,
+        # where the fits run (the build's cluster, through the environment): not an input
+        "scheduler": None,
+        "workers": cfg.workers,
     }
+
+
+#: Notebook parameters that decide where work runs, never what it computes (left out of digests).
+PLACEMENT_PARAMS = ("scheduler", "workers")
 
 
 def min_cell_size(cfg: BuildConfig) -> int:
@@ -164,6 +172,15 @@ PLANNING_PARAMS = {
 
 #: Notebook of the leave-one-location-out section of chapter 3 (only with the sensitivity set).
 LOLO_NOTEBOOK = next(s.notebook for ch in CHAPTERS for s in ch.sections if s.sensitivity_only)
+
+#: Notebook of chapter 3 (fills the model store the planning study reads).
+MODELS_NOTEBOOK = next(ch.notebook for ch in CHAPTERS if ch.group == "models")
+
+#: Most factsheets a build makes; above it a stated sample (:func:`analysis.pipeline.factsheets.sample`).
+BUILD_MAX_FACTSHEETS = 40
+
+#: Steps whose work goes to the Dask cluster (see :func:`_needs_cluster`).
+DASK_STEP_PREFIXES = ("notebook-03", f"notebook-{PLANNING_NOTEBOOK}", "factsheet-")
 
 
 def chapter_notebooks(cfg: BuildConfig, metingen: list[int]) -> list[tuple[str, str, list[int], str]]:
@@ -388,7 +405,7 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
             params = notebook_params(cfg, used[-1], metingen)
             inputs = {
                 "notebook": file_digest(src),
-                "params": json_digest(params),
+                "params": json_digest({k: v for k, v in params.items() if k not in PLACEMENT_PARAMS}),
                 "code": module_digest(p, group, src),
                 "env": env_digest(p),
                 "synthetic": str(synthetic),
@@ -418,7 +435,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
         def factsheet_steps() -> list[Step]:
             from analysis.pipeline import factsheets
 
-            return factsheets.factsheet_steps(p, latest, min_cell_size=min_cell_size(cfg))
+            return factsheets.factsheet_steps(
+                p, latest, min_cell_size=min_cell_size(cfg), max_locations=BUILD_MAX_FACTSHEETS
+            )
 
         analysis_stage.append(factsheet_steps)
 
@@ -426,8 +445,8 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
     analysis_stage += beside
 
     def planning_step() -> Step:
-        # After the chapter notebooks: the source models of the study come from the model store
-        # that notebook 03 filled, and the Dask cluster gets both cores (quick setting).
+        # After notebook 03 (not the whole stage): the source models of the study come from the
+        # model store that notebook 03 filled; the simulations share the build's Dask cluster.
         src = p.notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
         out = p.executed_notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
         params = {**notebook_params(cfg, latest, metingen), **PLANNING_PARAMS}
@@ -447,7 +466,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
             run_mod.execute(src, out, params, cwd=p.root)
 
-        return Step(f"notebook-{PLANNING_NOTEBOOK}", inputs, [out], action)
+        return Step(
+            f"notebook-{PLANNING_NOTEBOOK}", inputs, [out], action, after=(f"notebook-{MODELS_NOTEBOOK}",)
+        )
 
     def render_step() -> Step:
         inputs = {
@@ -473,9 +494,12 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
         return Step("render", inputs, outputs, action, verify)
 
-    planning = [[planning_step]] if (p.params / "plan.yaml").exists() else []
+    if (p.params / "plan.yaml").exists():
+        # third: it waits for chapter 3 and is the longest of what follows
+        models = sum(1 for _, group, *_ in chapter_notebooks(cfg, metingen) if group == "models")
+        analysis_stage.insert(models, planning_step)
     verify_after = [after] if after else []
-    return [[f] for f in steps] + [analysis_stage, *planning, *verify_after, [render_step]]
+    return [[f] for f in steps] + [analysis_stage, *verify_after, [render_step]]
 
 
 def expected_notebooks(cfg: BuildConfig, metingen: list[int] | None = None) -> list[Path]:
@@ -526,27 +550,38 @@ def build(cfg: BuildConfig) -> list[StepResult]:
     :class:`analysis.pipeline.incremental.BuildLocked`).
     """
     with build_lock(cfg.paths.build):
-        try:
-            return _build(cfg)
-        finally:
-            if cfg.factsheets:
-                from analysis.pipeline import factsheets
+        return _build(cfg)
 
-                factsheets.shutdown_pool()
+
+def _needs_cluster(runner: Runner, steps: list[Step]) -> bool:
+    """Whether a step that sends work to Dask is out of date (a no-op build starts no cluster)."""
+    return any(s.name.startswith(DASK_STEP_PREFIXES) and runner.why(s) is not None for s in steps)
 
 
 def _build(cfg: BuildConfig) -> list[StepResult]:
+    from contextlib import ExitStack
+
     if cfg.force and cfg.paths.model_cache.exists():
         shutil.rmtree(cfg.paths.model_cache)
     runner = Runner(cfg.paths.state, force=cfg.force, on_step=cfg.on_step)
-    for stage in plan(cfg):
-        steps: list[Step] = []
-        for factory in stage:
-            made = factory()
-            steps.extend(made if isinstance(made, list) else [made])
-        if len(steps) == 1:
-            runner.run(steps[0])
-        else:
-            runner.run_parallel(steps, workers=cfg.workers)
+    with ExitStack() as cluster:
+        started = False
+        for stage in plan(cfg):
+            steps: list[Step] = []
+            for factory in stage:
+                made = factory()
+                steps.extend(made if isinstance(made, list) else [made])
+            if not started and _needs_cluster(runner, steps):
+                # One Dask cluster for the rest of the build: every notebook kernel and factsheet
+                # sends its fits there (R starts once per worker, not once per kernel).
+                from analysis.models import engine
+
+                cluster.enter_context(engine.shared_cluster(cfg.scheduler, cfg.workers))
+                started = True
+            if len(steps) == 1:
+                runner.run(steps[0])
+            else:
+                # the notebook kernels mostly wait for the cluster: two more steps than cores
+                runner.run_parallel(steps, workers=cfg.workers + 2 if started else cfg.workers)
     cfg.results = runner.results
     return runner.results

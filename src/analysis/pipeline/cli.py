@@ -126,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="measurement that chapters 1 and 2 describe (default: the latest)",
     )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (tcp://host:8786) or scheduler file for the "
+        "independent fits and factsheets (default: a local cluster of --workers processes)",
+    )
+    p.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster")
 
     p = sub.add_parser(
         "check",
@@ -160,6 +167,13 @@ def _parser() -> argparse.ArgumentParser:
     _add_paths(p)
     p.add_argument("--location", default=None, help="only this location code")
     p.add_argument("--measurement", type=int, default=None, help="measurement number (default: latest)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (tcp://host:8786) or scheduler file for the "
+        "independent fits and factsheets (default: a local cluster of --workers processes)",
+    )
+    p.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster")
 
     p = sub.add_parser(
         "plan",

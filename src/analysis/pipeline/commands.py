@@ -195,6 +195,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         renderer=args.renderer,
         synthetic=True if args.synthetic else None,
         describe=getattr(args, "describe", None),
+        scheduler=getattr(args, "scheduler", None),
+        workers=getattr(args, "workers", 2),
     )
     raw, synthetic = build.raw_root(cfg)
     if not synthetic:
@@ -278,7 +280,14 @@ def cmd_factsheets(args: argparse.Namespace) -> int:
     paths = _paths(args)
     _terminate_on_sigterm()
     return _locked(
-        lambda: factsheets.main(paths, location=args.location, measurement=args.measurement), paths
+        lambda: factsheets.main(
+            paths,
+            location=args.location,
+            measurement=args.measurement,
+            scheduler=getattr(args, "scheduler", None),
+            workers=getattr(args, "workers", factsheets.WORKERS),
+        ),
+        paths,
     )
 
 

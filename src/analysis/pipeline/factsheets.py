@@ -17,10 +17,8 @@ The render package had no Typst helper for single documents when this was writte
 
 from __future__ import annotations
 
-import multiprocessing
 import time
-import threading
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -46,15 +44,12 @@ from analysis.report.factsheets import (
     render_html,  # noqa: F401
     render_pdf,  # noqa: F401
     resource_text,  # noqa: F401
-    work_dir,
 )  # re-exported for callers of the pipeline
 
 NOTEBOOK = "factsheet.ipynb"
 WORKERS = 2
-
-# "spawn", not "fork": the parent may hold threads (ZeroMQ of Jupyter kernels, R), and a
-# forked child can deadlock on a lock one of those threads held at the fork.
-_SPAWN = multiprocessing.get_context("spawn")
+SAMPLE_SEED = 20210531
+"""Seed of the sample of factsheets a build of many locations makes (:func:`sample`)."""
 
 
 # --- one location ---------------------------------------------------------------------------
@@ -142,6 +137,7 @@ def factsheet_steps(
     locations: Sequence[str] | None = None,
     first_month: str | None = None,
     last_month: str | None = None,
+    max_locations: int | None = None,
 ) -> list[Step]:
     """One :class:`~analysis.pipeline.incremental.Step` per location (``factsheet-<LOC>``).
 
@@ -161,6 +157,9 @@ def factsheet_steps(
       count (:func:`analysis.present.publish.decision_for`; the national cells it hides enter
       through ``national``). ``min_cell_size`` None: the build's rule,
       :func:`analysis.describe.disclosure.rule_for` (0 on the twin, 5 on real registrations).
+
+    ``max_locations`` (the build's bound): above it, steps for the stated sample of
+    :func:`sample` only (said on the console).
     """
     from analysis.describe.load import load_measurement
 
@@ -178,6 +177,13 @@ def factsheet_steps(
         if unknown:
             raise ValueError(f"unknown location(s) {unknown}; known: {codes}")
         codes = [c for c in codes if c in set(locations)]
+    if max_locations is not None and len(codes) > max_locations:
+        print(
+            f"factsheets: {max_locations} of {len(codes)} locations in this build (a sample drawn "
+            f"with seed {SAMPLE_SEED}); `compendium factsheets` makes the others.",
+            flush=True,
+        )
+        codes = sample(codes, max_locations)
     k = dc.rule_for(data.synthetic) if min_cell_size is None else min_cell_size
     # The build's one decision over every published count (the report's chapter 2, its
     # results CSVs and all factsheets), read from <build>/disclosure when the build's
@@ -207,58 +213,41 @@ def factsheet_steps(
     return steps
 
 
-def _worker_log(path: str | None) -> None:
-    """Pool initializer: send the worker's stderr to a log file (when given).
+def run_in_worker(job: Job) -> float:
+    """:func:`run_job` as a task of the Dask engine (:mod:`analysis.models.engine`); wall seconds.
 
-    Warnings of matplotlib or Typst would tear the progress bar; errors still reach the
-    caller as exceptions naming the location.
+    Runs on the build's cluster (or the one :func:`run_steps` started): factsheets run in worker
+    processes, not in the build's threads, because matplotlib's settings are global to a
+    process (two charts drawn at once in one process mixed their styles: SVG text turned into
+    paths in 3 of 18 charts); a worker runs one task at a time. Without a cluster in the
+    environment, this starts a local one for the one factsheet.
     """
-    import os
+    from analysis.models import engine
 
-    if path is None:
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
-
-
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def worker_pool(workers: int = WORKERS, log: Path | None = None) -> ProcessPoolExecutor:
-    """The process pool that runs factsheets (started on first use, kept for the build).
-
-    Factsheets run in processes, not in the build's threads: matplotlib's settings are global
-    to a process, so two charts drawn at once in one process mix their styles (seen: SVG text
-    turned into paths in 3 of 18 charts).
-    """
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            if log is not None:
-                log.parent.mkdir(parents=True, exist_ok=True)
-            _pool = ProcessPoolExecutor(
-                max_workers=max(1, workers),
-                mp_context=_SPAWN,
-                initializer=_worker_log,
-                initargs=(str(log) if log else None,),
-            )
-        return _pool
+    return float(
+        engine.run([(f"factsheet-{job.location}", run_job, (job,))], workers=WORKERS, progress=False)[0]
+    )
 
 
 def shutdown_pool() -> None:
-    """Stop the factsheet worker processes (the build calls this when it ends)."""
-    global _pool
-    with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=True, cancel_futures=True)
-            _pool = None
+    """Nothing to stop: factsheets run on the Dask cluster of the build or of :func:`run_steps`."""
 
 
-def run_in_worker(job: Job) -> float:
-    """:func:`run_job` in a worker process of :func:`worker_pool`; returns its wall seconds."""
-    return float(worker_pool().submit(run_job, job).result())
+def sample(codes: Sequence[str], max_locations: int, seed: int = SAMPLE_SEED) -> list[str]:
+    """The locations whose factsheets a build makes: all, or ``max_locations`` drawn by a seed.
+
+    Rule: with at most ``max_locations`` locations every one; with more, a sample drawn with
+    ``numpy.random.default_rng(seed)`` without replacement (sorted), so that a build of
+    national size stays bounded. ``compendium factsheets`` makes every location's factsheet
+    (or one, with ``--location``).
+    """
+    import numpy as np
+
+    codes = sorted(codes)
+    if len(codes) <= max_locations:
+        return codes
+    drawn = np.random.default_rng(seed).choice(len(codes), size=max_locations, replace=False)
+    return sorted(codes[i] for i in drawn)
 
 
 def run_steps(
@@ -267,38 +256,38 @@ def run_steps(
     *,
     workers: int = WORKERS,
     progress: bool = True,
-    log: Path | None = None,
+    scheduler: str | None = None,
 ) -> list[StepResult]:
-    """Run the out-of-date steps on ``workers`` worker processes with a progress bar.
+    """Run the out-of-date steps on the Dask engine with a progress bar.
 
     Up-to-date steps are recorded as skipped; each step runs through ``runner`` (marked
-    running, verified and recorded exactly as in a build). A failure is raised after the
-    running steps finish.
+    running, verified and recorded exactly as in a build). The factsheets go to ``scheduler``
+    (or the build's cluster), else to a local cluster of ``workers`` processes started once
+    for all of them. A failure is raised after the running steps finish.
     """
     from rich.progress import Progress
+
+    from analysis.models import engine
 
     todo = [s for s in steps if runner.why(s) is not None]
     results = [runner.run(s) for s in steps if s not in todo]  # up to date: only recorded
     if not todo:
         return results
     errors: list[BaseException] = []
-    worker_pool(workers, log)
-    try:
-        with (
-            Progress(disable=not progress, transient=False) as bar,
-            ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as threads,
-        ):
-            task = bar.add_task(f"factsheets ({len(todo)})", total=len(todo))
-            futures = {threads.submit(runner.run, s): s for s in todo}
-            for fut in as_completed(futures):
-                try:
-                    results.append(fut.result())
-                except BaseException as exc:  # noqa: BLE001 - re-raised below with the step named
-                    errors.append(RuntimeError(f"{futures[fut].name}: {exc}"))
-                    continue
-                bar.advance(task)
-    finally:
-        shutdown_pool()
+    with (
+        engine.shared_cluster(engine.default_scheduler(scheduler), workers),
+        Progress(disable=not progress, transient=False) as bar,
+        ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as threads,
+    ):
+        task = bar.add_task(f"factsheets ({len(todo)})", total=len(todo))
+        futures = {threads.submit(runner.run, s): s for s in todo}
+        for fut in as_completed(futures):
+            try:
+                results.append(fut.result())
+            except BaseException as exc:  # noqa: BLE001 - re-raised below with the step named
+                errors.append(RuntimeError(f"{futures[fut].name}: {exc}"))
+                continue
+            bar.advance(task)
     if errors:
         raise errors[0]
     return results
@@ -312,6 +301,7 @@ def main(
     force: bool = False,
     workers: int = WORKERS,
     min_cell_size: int | None = None,
+    scheduler: str | None = None,
 ) -> int:
     """``compendium factsheets [--location CODE] [--measurement N]``: build out-of-date factsheets.
 
@@ -327,9 +317,7 @@ def main(
     steps = factsheet_steps(
         paths, measurement, locations=[location] if location else None, min_cell_size=min_cell_size
     )
-    results = run_steps(
-        steps, Runner(paths.state, force=force), workers=workers, log=work_dir(paths) / "workers.log"
-    )
+    results = run_steps(steps, Runner(paths.state, force=force), workers=workers, scheduler=scheduler)
     ran = [r for r in results if r.ran]
     console.print(
         f"factsheets: {len(ran)} built, {len(results) - len(ran)} up to date, "

@@ -28,7 +28,7 @@ import os
 import shutil
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +59,9 @@ class Step:
     verify : callable, optional
         Returns the problems of the step's outputs (empty: complete and sound). Called after
         the action (the state is recorded only when it returns nothing) and before a skip.
+    after : tuple of str
+        Names of steps of the same parallel group that must finish first (not an input: what
+        a step reads is in ``inputs``; this only orders the work).
     """
 
     name: str
@@ -66,6 +69,7 @@ class Step:
     outputs: list[Path]
     action: Callable[[], object]
     verify: Callable[[], list[str]] | None = None
+    after: tuple[str, ...] = ()
 
     @property
     def digest(self) -> str:
@@ -247,13 +251,42 @@ class Runner:
     def run_parallel(self, steps: list[Step], workers: int = 2) -> list[StepResult]:
         """Run independent steps on ``workers`` threads, in the order given (longest first).
 
-        Threads suffice: each step's heavy work runs in a child process (a Jupyter kernel,
-        R, Typst), so the steps use both cores. The first failure is raised after the
-        running steps finish; its digest is not recorded, so the next build retries it.
+        Threads suffice: each step's heavy work runs in another process (a Jupyter kernel, the
+        Dask workers with R, Typst), so the steps use both cores. A step with ``after`` starts
+        once those steps of the group finished (in its place in the order, ahead of steps
+        listed later); when one of them failed it does not start. The first failure is raised
+        after the running steps finish; its digest is not recorded, so the next build retries it.
         """
+        names = {s.name for s in steps}
+        pending = list(steps)
+        done: set[str] = set()
+        failed: set[str] = set()
+        results: dict[str, StepResult] = {}
+        errors: list[BaseException] = []
+        running: dict = {}
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = [pool.submit(self.run, s) for s in steps]
-            errors = [f.exception() for f in futures if f.exception() is not None]
+            while pending or running:
+                for s in list(pending):
+                    if len(running) >= max(1, workers):
+                        break
+                    deps = [d for d in s.after if d in names]
+                    if any(d in failed for d in deps):
+                        pending.remove(s)
+                        failed.add(s.name)
+                    elif all(d in done for d in deps):
+                        pending.remove(s)
+                        running[pool.submit(self.run, s)] = s
+                if not running:
+                    break
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for f in finished:
+                    s = running.pop(f)
+                    if f.exception() is not None:
+                        errors.append(f.exception())
+                        failed.add(s.name)
+                    else:
+                        results[s.name] = f.result()
+                        done.add(s.name)
         if errors:
             raise errors[0]
-        return [f.result() for f in futures]
+        return [results[s.name] for s in steps if s.name in results]

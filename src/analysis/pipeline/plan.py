@@ -1,7 +1,7 @@
 """The planning study end to end: source models -> designs -> Dask fan-out -> power tables.
 
 Used by ``compendium plan`` and notebook ``04_planning.ipynb``. The simulation model and the
-summaries are in :mod:`analysis.models.planning`; the fan-out in :mod:`analysis.pipeline.engine`.
+summaries are in :mod:`analysis.models.planning`; the fan-out in :mod:`analysis.models.engine`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 
 from analysis.core.paths import Paths
 from analysis.models import planning
-from analysis.pipeline import engine
+from analysis.models import engine
 
 
 @dataclass
@@ -74,10 +74,16 @@ def source_truth(
     metingen: Sequence[int] | None = None,
     reference: int | None = None,
     cache_dir: Path | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
 ) -> tuple[planning.Truth, bool]:
-    """Fit (or load from the model store) the chapter-3 ``*_meting`` models and derive the truth."""
+    """Fit (or load from the model store) the chapter-3 ``*_meting`` models and derive the truth.
+
+    The fits (store hits after notebook 03) run on the engine's workers, so this process never
+    starts R.
+    """
     from analysis.models import cache
-    from analysis.models.fit import fit_many
+    from analysis.models.fanout import FitJob, run_fits
     from analysis.models.frames import load_frames
     from analysis.models.pipeline import is_synthetic
     from analysis.models.spec import primary_specs, select
@@ -86,7 +92,9 @@ def source_truth(
     specs = select(primary_specs(), list(planning.OUTCOMES.values()))
     with cache.using(cache_dir):
         # with_lr=True: the same store keys as the primary fits of notebook 03 (hits, no refit)
-        results = fit_many(specs, frames, with_lr=True)
+        jobs = [FitJob(s.model_id, s, s.frame, with_lr=True) for s in specs]
+        fitted = run_fits(jobs, frames, scheduler=scheduler, workers=workers, label="bronmodellen")
+        results = {s.model_id: fitted[s.model_id][0] for s in specs}
     source = "geschatte modellen van hoofdstuk 3 (" + ", ".join(s.model_id for s in specs) + ")"
     return planning.truth_from_results(results, frames.counts, frames.meting_levels, source), is_synthetic(
         paths.processed
@@ -124,7 +132,7 @@ def run_plan(
     nsim, outcomes, months, locations, changes
         Replace the setting's values when given.
     scheduler, workers
-        Where the fits run (:func:`analysis.pipeline.engine.run`).
+        Where the fits run (:func:`analysis.models.engine.run`).
     from_params : bool
         Simulate from the file's ``model`` block even when data are present.
     metingen, reference, cache_dir
@@ -144,7 +152,14 @@ def run_plan(
     if from_params or not has_data:
         truth, synthetic = planning.truth_from_mapping(plan["model"]), False
     else:
-        truth, synthetic = source_truth(paths, metingen=metingen, reference=reference, cache_dir=cache_dir)
+        truth, synthetic = source_truth(
+            paths,
+            metingen=metingen,
+            reference=reference,
+            cache_dir=cache_dir,
+            scheduler=scheduler,
+            workers=workers,
+        )
     wanted = list(outcomes or s["outcomes"])
     skipped = {
         o: f"het bronmodel {planning.OUTCOMES[o]} is niet interpreteerbaar "

@@ -226,7 +226,7 @@ def _lolo_largest_shift(summary: pd.DataFrame, reference: int) -> str:
     )
 
 
-def lolo_sentence(summary: pd.DataFrame, reference: int = 1) -> str:
+def lolo_sentence(summary: pd.DataFrame, reference: int = 1, sampled: bool = False) -> str:
     """Dutch sentences on the leave-one-location-out result, from :func:`lolo_summary`.
 
     Parameters
@@ -235,6 +235,8 @@ def lolo_sentence(summary: pd.DataFrame, reference: int = 1) -> str:
         :func:`analysis.models.sensitivity.lolo_summary`.
     reference : int
         Reference measurement (labels).
+    sampled : bool
+        Whether some model left out only a sample of its locations (:func:`lolo_sample_sentence`).
 
     Returns
     -------
@@ -247,10 +249,15 @@ def lolo_sentence(summary: pd.DataFrame, reference: int = 1) -> str:
     held = (summary["n_same"] == summary["n_fits"]) & (summary["n_fits"] > 0) & summary["p"].notna()
     lo, hi = int(summary["n_fits"].min()), int(summary["n_fits"].max())
     per = f"{lo}" if lo == hi else f"{lo} tot {hi}"
+    which = (
+        "een deel van de locaties, zie hieronder"
+        if sampled
+        else "één voor elke locatie in de gegevens van dat model"
+    )
     parts = [
         f"Bij {int(held.sum())} van de {len(summary)} belangrijkste schattingen leidt elke analyse "
         "zonder één locatie tot dezelfde conclusie als het model met alle locaties (per schatting "
-        f"{per} analyses: één voor elke locatie in de gegevens van dat model)."
+        f"{per} analyses: {which})."
     ]
     parts += [_lolo_changed(row, reference) for _, row in summary[~held].iterrows()]
     parts.append(_lolo_largest_shift(summary, reference))
@@ -260,6 +267,37 @@ def lolo_sentence(summary: pd.DataFrame, reference: int = 1) -> str:
     if missing:
         parts.append(f"{missing} analyses zonder één locatie gaven geen schatting (zie `ch3_sens_lolo.csv`).")
     return " ".join(x for x in parts if x)
+
+
+def lolo_sample_sentence(sampled: Mapping[str, tuple[int, int]], max_locations: int) -> str:
+    """The rule by which leave one out chose locations, when a model had too many to do all.
+
+    Parameters
+    ----------
+    sampled : mapping
+        model_id -> (locations left out one at a time, locations in the model's data), only
+        for models where the first is smaller (:attr:`LoloResult.sampled`).
+    max_locations : int
+        :data:`analysis.models.sensitivity.LOLO_MAX_LOCATIONS`.
+
+    Returns
+    -------
+    str
+        Empty when every location was left out once.
+    """
+    if not sampled:
+        return ""
+    n_big = max_locations // 2
+    total = max(n for _, n in sampled.values())
+    models = len(sampled)
+    return (
+        f"{'Eén model heeft' if models == 1 else f'{models} modellen hebben'} gegevens van meer dan "
+        f"{max_locations} locaties (tot {total}). Daar laten we niet elke locatie één keer weg, maar "
+        f"{max_locations}: de {n_big} locaties met de meeste gegevens in het model (zij kunnen een "
+        f"schatting het sterkst verschuiven) en {max_locations - n_big} andere, door loting met een "
+        "vaste startwaarde gekozen. Zo groeit de rekentijd met het aantal registraties en niet met "
+        "registraties maal locaties; de gekozen locaties staan in `ch3_sens_lolo.csv`."
+    )
 
 
 def lolo_status_sentence(problems: pd.DataFrame, n_fits: int) -> str:

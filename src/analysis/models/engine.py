@@ -1,0 +1,366 @@
+"""Fan-out of independent model fits on Dask distributed.
+
+One engine for every embarrassingly parallel part of the compendium (the planning study, the
+chapter-3 fits: primary models with their diagnostics, sensitivity analyses, leave one
+location out, and the factsheets): a list of tasks ``(key, function, args)`` goes to a Dask
+cluster and comes back as results in task order.
+
+* Where: ``scheduler`` when given, else the address in the environment variable
+  :data:`SCHEDULER_ENV` (``compendium build`` starts one local cluster for the whole build and
+  sets it, so every notebook and factsheet shares the same two R sessions), else a new
+  :class:`distributed.LocalCluster`.
+* Large arguments shared by many tasks (an analysis frame) are passed as :class:`Shared`
+  placeholders and sent to each worker once (``shared=``), not once per task.
+
+* Default: a :class:`distributed.LocalCluster` on this machine with *process* workers and one
+  thread per worker; each worker process starts its own R session the first time a task fits
+  a model (R is not thread-safe, and one R per process is what lets fits run side by side).
+* ``scheduler="tcp://host:8786"`` sends the same tasks to an existing cluster (for example one
+  started with ``dask-jobqueue`` on SLURM); its workers need this package and R installed.
+* R is touched only from task threads, inside ``localconverter(default_converter)``: rpy2's
+  conversion rules are thread-local and missing in a worker's task thread, and calling R from
+  the worker's event-loop thread (``client.run``) after tasks had started R hung (setup notes).
+* Results are stored per task under a content key (``store``); a run that is interrupted
+  (Ctrl-C, a lost worker, a killed job) is resumed by running it again: stored tasks are read,
+  not recomputed. A task's result depends only on its arguments (simulations carry their own
+  seeds), so results are identical for any number of workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+# Imported before rpy2 so that it records the environment before R changes it (R adds its
+# library folders to LD_LIBRARY_PATH, and worker processes started afterwards would fail).
+from analysis.models import rbridge
+
+Task = tuple[str, Callable[..., Any], tuple]
+"""``(key, function, args)``: a content key (for the store) and a picklable call."""
+
+SCHEDULER_ENV = "COMPENDIUM_DASK_SCHEDULER"
+"""Environment variable with the address of the cluster to use when none is given."""
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Placeholder in a task's arguments for the object ``shared[name]`` of :func:`run`."""
+
+    name: str
+
+
+def default_scheduler(scheduler: str | None = None) -> str | None:
+    """``scheduler``, else the address in :data:`SCHEDULER_ENV`, else None (a new local cluster)."""
+    return scheduler or os.environ.get(SCHEDULER_ENV) or None
+
+
+def _bind(args: tuple, values: dict[str, Any]) -> tuple:
+    """``args`` with every :class:`Shared` placeholder replaced by its value."""
+    return tuple(values[a.name] if isinstance(a, Shared) else a for a in args)
+
+
+@dataclass
+class RunStats:
+    """What a run did.
+
+    Attributes
+    ----------
+    tasks : int
+        Tasks asked.
+    from_store : int
+        Tasks whose stored result was re-used (resume).
+    computed : int
+        Tasks computed in this run.
+    workers : int
+        Workers of the cluster (0: computed in this process).
+    seconds : float
+        Wall time of the run, cluster start included.
+    start_seconds : float
+        Time to start (or connect to) the cluster.
+    scheduler : str
+        Address of the scheduler (``local`` for in-process).
+    """
+
+    tasks: int = 0
+    from_store: int = 0
+    computed: int = 0
+    workers: int = 0
+    seconds: float = 0.0
+    start_seconds: float = 0.0
+    scheduler: str = ""
+    task_seconds: list[float] = field(default_factory=list)  # CPU seconds per computed task
+
+    @property
+    def local(self) -> bool:
+        """Whether the work ran on this machine (in process, a new or the build's local cluster)."""
+        return self.scheduler in ("local", "LocalCluster") or "127.0.0.1" in self.scheduler
+
+
+def _in_r_context(fn: Callable[..., Any], args: tuple) -> tuple[Any, float]:
+    """Run ``fn(*args)`` with rpy2's default conversion rules active in this thread.
+
+    Returns the result and the CPU seconds of this process spent on it (on a loaded machine
+    the wall time says little about the work).
+    """
+    t0 = time.process_time()
+    with warnings.catch_warnings():
+        # Expected: R starts in a worker's task thread (at the rpy2 import), so rpy2 warns that
+        # R cannot be interrupted with Ctrl-C there; the client cancels the tasks instead.
+        warnings.filterwarnings("ignore", message="R is not initialized by the main thread")
+        try:
+            from rpy2.robjects import default_converter
+            from rpy2.robjects.conversion import localconverter
+        except ImportError:  # a task without R on a worker without rpy2
+            return fn(*args), time.process_time() - t0
+        rbridge._restore_child_env()
+        with localconverter(default_converter):
+            out = fn(*args)
+    return out, time.process_time() - t0
+
+
+def _path(store: Path, key: str) -> Path:
+    return Path(store) / f"{key}.pkl"
+
+
+def load_stored(store: Path | None, key: str) -> Any | None:
+    """The stored result of ``key`` or None (an unreadable file counts as absent)."""
+    if store is None:
+        return None
+    p = _path(store, key)
+    if not p.exists():
+        return None
+    try:
+        with open(p, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return None
+
+
+def save(store: Path | None, key: str, value: Any) -> None:
+    """Store ``value`` under ``key`` atomically (an interrupted write leaves no half file)."""
+    if store is None:
+        return
+    Path(store).mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=store, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, _path(store, key))
+
+
+@contextmanager
+def client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
+    """A Dask client: to ``scheduler`` when given, else to a new local process cluster.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:8786``) or a scheduler file (``*.json``).
+    workers : int
+        Worker processes of the local cluster (one thread each).
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        kw = {"scheduler_file": scheduler} if str(scheduler).endswith(".json") else {"address": scheduler}
+        with Client(**kw) as c:
+            yield c
+        return
+    # No dashboard (no port to collide with other users of the machine); worker logs only on errors.
+    with (
+        LocalCluster(
+            n_workers=int(workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        yield c
+
+
+@contextmanager
+def shared_cluster(scheduler: str | None = None, workers: int = 2) -> Iterator[str]:
+    """One cluster for a whole build: its address is put in :data:`SCHEDULER_ENV` meanwhile.
+
+    Every notebook kernel and factsheet the build starts inherits the variable, so all their
+    fits go to the same workers: R starts once per worker instead of once per notebook kernel
+    and once per worker of each notebook's own cluster (about 10 CPU-seconds each), and the
+    steps share both cores without oversubscribing them.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        An existing cluster to use instead of starting one.
+    workers : int
+        Worker processes of the local cluster.
+
+    Yields
+    ------
+    str
+        The scheduler address.
+    """
+    before = os.environ.get(SCHEDULER_ENV)
+    try:
+        if scheduler:
+            os.environ[SCHEDULER_ENV] = scheduler
+            yield scheduler
+        else:
+            from distributed import LocalCluster
+
+            with LocalCluster(
+                n_workers=max(1, int(workers)),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster:
+                os.environ[SCHEDULER_ENV] = cluster.scheduler_address
+                yield cluster.scheduler_address
+    finally:
+        if before is None:
+            os.environ.pop(SCHEDULER_ENV, None)
+        else:
+            os.environ[SCHEDULER_ENV] = before
+
+
+def _progress(total: int, initial: int, label: str, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=label,
+        unit="taak",
+        disable=not enabled,
+        mininterval=1.0,
+        dynamic_ncols=True,
+    )
+
+
+def run(
+    tasks: Sequence[Task],
+    *,
+    store: Path | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    progress: bool = True,
+    label: str = "taken",
+    stats: RunStats | None = None,
+    shared: dict[str, Any] | None = None,
+) -> list[Any]:
+    """Run ``tasks`` on Dask (or in this process with ``workers=0``); results in task order.
+
+    Parameters
+    ----------
+    tasks : sequence of (key, function, args)
+        Keys must be unique; a function and its arguments must be picklable.
+    store : Path, optional
+        Folder of stored results: tasks found there are not recomputed, every finished task is
+        written there at once (resume after an interrupt). None: nothing stored.
+    scheduler : str, optional
+        Address of an existing Dask scheduler; None: :func:`default_scheduler` (the build's
+        cluster) or a new local cluster.
+    workers : int
+        Local worker processes (ignored with a scheduler); 0 computes in this process.
+    progress : bool
+        Show a progress bar (tqdm) on stderr.
+    label : str
+        Label of the progress bar.
+    stats : RunStats, optional
+        Filled with counts and timings.
+    shared : dict, optional
+        Objects that :class:`Shared` placeholders in task arguments stand for; each is sent to
+        every worker once (``scatter(broadcast=True)``).
+
+    Returns
+    -------
+    list
+        One result per task, in the order of ``tasks``.
+    """
+    t0 = time.perf_counter()
+    st = stats if stats is not None else RunStats()
+    scheduler = default_scheduler(scheduler) if workers != 0 or scheduler else None
+    shared = shared or {}
+    keys = [k for k, _, _ in tasks]
+    if len(set(keys)) != len(keys):
+        raise ValueError("task keys must be unique")
+    results: dict[str, Any] = {}
+    for k in keys:
+        hit = load_stored(store, k)
+        if hit is not None:
+            results[k] = hit
+    todo = [t for t in tasks if t[0] not in results]
+    st.tasks, st.from_store = len(tasks), len(results)
+    bar = _progress(len(tasks), len(results), label, progress)
+    try:
+        if todo and workers == 0 and not scheduler:
+            st.scheduler, st.workers = "local", 0
+            for k, fn, args in todo:
+                results[k], sec = _in_r_context(fn, _bind(args, shared))
+                st.task_seconds.append(sec)
+                save(store, k, results[k])
+                bar.update(1)
+        elif todo:
+            _run_dask(todo, results, store, scheduler, workers, bar, st, t0, shared)
+    finally:
+        bar.close()
+    st.computed = len(todo)
+    st.seconds = time.perf_counter() - t0
+    return [results[k] for k in keys]
+
+
+def _run_dask(
+    todo: Sequence[Task],
+    results: dict[str, Any],
+    store: Path | None,
+    scheduler: str | None,
+    workers: int,
+    bar: Any,
+    st: RunStats,
+    t0: float,
+    shared: dict[str, Any],
+) -> None:
+    """Submit ``todo`` to a cluster and store each result as it arrives."""
+    import uuid
+
+    from distributed import as_completed
+
+    with client(scheduler, workers) as c:
+        st.start_seconds = time.perf_counter() - t0
+        st.scheduler = c.scheduler.address if scheduler else "LocalCluster"
+        st.workers = len(c.scheduler_info(n_workers=-1)["workers"])
+        used = {a.name for _, _, args in todo for a in args if isinstance(a, Shared)}
+        # hash=False: a fresh key per run, so two notebooks sharing the build's cluster never
+        # exchange each other's data under the same name.
+        remote = {n: c.scatter(shared[n], broadcast=True, hash=False) for n in sorted(used)}
+        # A run id in the task keys: several clients (notebooks of one build) share a cluster.
+        run_id = uuid.uuid4().hex[:8]
+        # pure=False: the key decides identity, not dask's hashing of the (large) arguments
+        futures = {
+            c.submit(_in_r_context, fn, _bind(args, remote), key=f"task-{run_id}-{k}", pure=False): k
+            for k, fn, args in todo
+        }
+        try:
+            for fut in as_completed(futures):
+                k = futures[fut]
+                value, sec = fut.result()
+                results[k] = value
+                st.task_seconds.append(sec)
+                save(store, k, value)
+                bar.update(1)
+                fut.release()
+            for f in remote.values():
+                f.release()
+        except BaseException:
+            # Interrupted (Ctrl-C) or a task failed: what finished is stored; cancel the rest.
+            c.cancel(list(futures))
+            raise
