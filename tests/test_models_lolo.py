@@ -250,3 +250,12 @@ def test_lolo_params_validate() -> None:
         LoloParams(metingen=[1, 2], referentie=3)
     with pytest.raises(ValueError):
         LoloParams(lang="nl")  # not a parameter of this notebook
+
+
+def test_diagnostics_simulations_are_bounded_only_at_national_size() -> None:
+    from analysis.models.fanout import diagnostics_nsim
+
+    assert diagnostics_nsim(250, 6_253) == 250  # the twin
+    assert diagnostics_nsim(250, 62_530) == 250  # ten times the twin
+    assert diagnostics_nsim(250, 625_300) == 31  # rows x nsim <= 20 million
+    assert diagnostics_nsim(250, 10**8) == 20  # never below the floor

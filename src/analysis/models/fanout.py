@@ -27,6 +27,21 @@ from analysis.models.spec import ModelSpec
 #: Workers of a local cluster when no cluster is given (one per core of the development machine).
 WORKERS = 2
 
+SIM_CELLS_MAX = 20_000_000
+"""Most simulated values (rows x simulations) one model's diagnostics hold in memory."""
+
+
+def diagnostics_nsim(nsim: int, rows: int, cells_max: int = SIM_CELLS_MAX, floor: int = 20) -> int:
+    """Simulations for a model's diagnostics: ``nsim``, fewer when rows x nsim would exceed the bound.
+
+    Rule: ``min(nsim, max(floor, cells_max // rows))``. The simulated matrix is rows x nsim
+    doubles in R and again in Python; at national size (625,300 registrations) 250
+    simulations would take 1.25 GB per copy and worker. The twin (6,253 registrations) and ten
+    times the twin stay at ``nsim``; the number used is in the ``nsim`` column of
+    ``ch3_models_diagnostics``.
+    """
+    return int(min(nsim, max(floor, cells_max // max(1, rows))))
+
 
 @dataclass(frozen=True)
 class FitJob:
@@ -73,7 +88,8 @@ def fit_task(
             from analysis.models.diagnostics import diagnose
 
             nsim, seed = job.diagnose
-            diag = diagnose(res, nsim=nsim, seed=seed)
+            rows = len(res.data) if res.data is not None else 0
+            diag = diagnose(res, nsim=diagnostics_nsim(nsim, rows), seed=seed)
     out = job.summarise(res) if job.summarise is not None else replace(res, r_model=None)
     return out, diag, usage.hits, usage.misses
 

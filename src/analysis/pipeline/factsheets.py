@@ -44,6 +44,7 @@ from analysis.report.factsheets import (
     render_html,  # noqa: F401
     render_pdf,  # noqa: F401
     resource_text,  # noqa: F401
+    work_dir,  # noqa: F401
 )  # re-exported for callers of the pipeline
 
 NOTEBOOK = "factsheet.ipynb"
