@@ -163,16 +163,26 @@ def _load() -> str:
 
 
 def _timed(cmd: list[str], env: dict[str, str], log: Path) -> dict:
-    """Run ``cmd``; wall seconds, peak GB of its process tree, load before and after."""
+    """Run ``cmd``; wall seconds, CPU seconds and peak GB of its process tree, load before/after.
+
+    CPU seconds (user + system of every reaped descendant, ``RUSAGE_CHILDREN``) say how much
+    work was done whatever else ran on the machine; wall seconds on a shared machine do not.
+    """
+    import resource
+
     before = _load()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
         peak = Peak(proc.pid)
         rc = proc.wait()
     secs = time.perf_counter() - t0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru.ru_utime - ru0.ru_utime) + (ru.ru_stime - ru0.ru_stime)
     return {
         "seconds": round(secs, 1),
+        "cpu_seconds": round(cpu, 1),
         "peak_gb": peak.stop(),
         "exit": rc,
         "load_before": before,
