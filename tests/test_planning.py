@@ -143,8 +143,13 @@ def test_type1_error_of_the_count_glmm_at_zero_change() -> None:
     nsim = 400
     study = pl.Study((pl.Design("count", 6, 18, 0.0),), nsim=nsim, seed=5, batch=20)
     got = pl.power_table(pl.collect(engine.run(study.tasks(truth), workers=2, progress=False))).iloc[0]
+    band = mc_band(0.05, nsim)
+    print(
+        f"type-I error {got['power']:.4f} at zero change ({got['n_failed']} of {nsim} fits failed); "
+        f"accepted 0.05 +/- {band:.4f}"
+    )
     assert got["n_failed"] <= nsim * 0.01
-    assert abs(got["power"] - 0.05) <= mc_band(0.05, nsim)
+    assert abs(got["power"] - 0.05) <= band, got.to_dict()
 
 
 def test_appendix_text_follows_the_power_table() -> None:

@@ -19,9 +19,13 @@ read-merge-write of the index and values files holds an exclusive lock on
 Every CSV is written by :func:`write_csv`, which makes two cold builds byte-identical and keeps
 the files safe to open in a spreadsheet (issue 12, item 8 and item 2):
 
-* floating-point values are written with :data:`FLOAT_FORMAT`, 10 significant digits. Model
-  fits in R differ between runs in the last bits (about 1e-11 in ``ch3_sens_estimates.csv``);
-  10 significant digits is far beyond any reported figure (at most 3) and below the noise;
+* floating-point values are written with :data:`FLOAT_FORMAT`, 10 significant digits: far
+  beyond any reported figure (at most 3 digits), and it hides last-bit differences of
+  arithmetic. Rounding alone cannot make noisy values identical (a value near a rounding
+  boundary still flips), so the sources are fixed too: notebook kernels run with one
+  BLAS/OpenMP thread and a fixed memory layout (:func:`analysis.pipeline.run.reproducible_children`;
+  lme4's nested-effect fits differed at about 1e-7 in ``ch3_sens_estimates.csv`` without it)
+  and every random draw is seeded (``docs/contracts.md``, *Determinism*);
 * a text value that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
   prefixed with ``'`` (:func:`neutralise_formulas`), so a spreadsheet does not run it as a
   formula; plain numbers written as text (``-1``, ``+2,5``) are left alone.

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.core.results import write_csv
 from analysis.models.spec import ModelSpec
 
 OUTCOMES: dict[str, str] = {
@@ -520,9 +521,7 @@ def write_outputs(
         df = df.copy()
         if note:
             df["note"] = note
-        path = folder / f"{name}.csv"
-        df.to_csv(path, index=False)
-        out.append(path)
+        out.append(write_csv(df, folder / f"{name}.csv"))  # the results writer: stated precision
     return out
 
 
