@@ -113,7 +113,7 @@ def _child_settings(**env: str) -> list[str]:
     """What ``reproducible_children`` reports and what a process started after it runs with."""
     code = (
         "import os, subprocess\n"
-        "from analysis.pipeline.run import reproducible_children\n"
+        "from analysis.core.processes import reproducible_children\n"
         "ok = reproducible_children()\n"
         "child = subprocess.run(['cat', '/proc/self/personality'], capture_output=True, text=True)\n"
         "print(ok, int(child.stdout, 16) & 0x0040000 != 0, os.environ['OMP_NUM_THREADS'])\n"

@@ -23,7 +23,7 @@ the files safe to open in a spreadsheet (issue 12, item 8 and item 2):
   beyond any reported figure (at most 3 digits), and it hides last-bit differences of
   arithmetic. Rounding alone cannot make noisy values identical (a value near a rounding
   boundary still flips), so the sources are fixed too: notebook kernels run with one
-  BLAS/OpenMP thread and a fixed memory layout (:func:`analysis.pipeline.run.reproducible_children`;
+  BLAS/OpenMP thread and a fixed memory layout (:func:`analysis.core.processes.reproducible_children`;
   lme4's nested-effect fits differed at about 1e-7 in ``ch3_sens_estimates.csv`` without it)
   and every random draw is seeded (``docs/contracts.md``, *Determinism*);
 * a text value that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is

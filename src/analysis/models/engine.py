@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from analysis.core.processes import reproducible_children
+
 # Imported before rpy2 so that it records the environment before R changes it (R adds its
 # library folders to LD_LIBRARY_PATH, and worker processes started afterwards would fail).
 from analysis.models import rbridge
@@ -173,6 +175,7 @@ def client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
         with Client(**kw) as c:
             yield c
         return
+    reproducible_children()  # workers compute the same bits in every run (one thread, fixed layout)
     # No dashboard (no port to collide with other users of the machine); worker logs only on errors.
     with (
         LocalCluster(
@@ -216,6 +219,7 @@ def shared_cluster(scheduler: str | None = None, workers: int = 2) -> Iterator[s
         else:
             from distributed import LocalCluster
 
+            reproducible_children()  # workers compute the same bits in every run
             with LocalCluster(
                 n_workers=max(1, int(workers)),
                 threads_per_worker=1,

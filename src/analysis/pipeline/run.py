@@ -20,10 +20,8 @@ kernel's exit the garbage collections of interpreter finalisation.
 from __future__ import annotations
 
 import ast
-import ctypes
 import logging
 import os
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -33,54 +31,13 @@ from typing import Any, Iterator
 import nbformat
 import papermill as pm
 
+from analysis.core.processes import reproducible_children
+
 
 # papermill logs a warning for every parameter line whose trailing comment it cannot read as a
 # type hint ("Unable to parse line ..."); the parameters are still found, so keep it quiet.
 logging.getLogger("papermill").setLevel(logging.ERROR)
 logging.getLogger("papermill.translators").setLevel(logging.ERROR)
-
-
-#: Linux ``personality(2)`` flag: run executed programs without address-space layout randomisation.
-ADDR_NO_RANDOMIZE = 0x0040000
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def reproducible_children() -> bool:
-    """Settings that make the kernels this process starts compute the same bits in every build.
-
-    * One BLAS/OpenMP thread (:data:`THREAD_VARIABLES`, unless already set): the split of a
-      reduction over threads changes its rounding; the build already runs two notebooks at
-      once, so more threads would only compete for the cores.
-    * No address-space randomisation for processes started from here on (Linux
-      ``personality(ADDR_NO_RANDOMIZE)``, inherited by the kernels; this process keeps its own
-      layout). Measured (issue 12, item 8): lme4's sparse Cholesky factor of a nested random
-      effect (``(1 | locatie/jongere)``) gives a log-determinant that differs in the last bits
-      between processes, depending on where memory is mapped (a plain ``Rscript`` shows it too;
-      thread counts do not change it); the optimizer turns that into differences of about 1e-7
-      in ``ch3_sens_estimates.csv`` and ``ch3_sens_lrtests.csv``. With a fixed layout the
-      results are the same in every run, whatever the folder or environment. The kernels only
-      read files the build itself wrote. ``COMPENDIUM_KEEP_ASLR=1`` keeps randomisation (then
-      those two files may differ in the last digits between builds).
-
-    Returns
-    -------
-    bool
-        Whether randomisation is off for the children (False off Linux, when refused, e.g. by
-        a container's seccomp profile, or when ``COMPENDIUM_KEEP_ASLR=1``).
-    """
-    for name in THREAD_VARIABLES:
-        os.environ.setdefault(name, "1")
-    if not sys.platform.startswith("linux") or os.environ.get("COMPENDIUM_KEEP_ASLR") == "1":
-        return False
-    try:
-        personality = ctypes.CDLL(None, use_errno=True).personality
-    except (OSError, AttributeError):  # pragma: no cover - not glibc/musl
-        return False
-    personality.argtypes, personality.restype = [ctypes.c_ulong], ctypes.c_int
-    current = personality(0xFFFFFFFF)  # query only
-    if current == -1:
-        return False
-    return bool(current & ADDR_NO_RANDOMIZE) or personality(current | ADDR_NO_RANDOMIZE) != -1
 
 
 @contextmanager
