@@ -118,7 +118,7 @@ else:
 # Voordat we de inhoud bekijken, tellen we per onderdeel hoe vaak het leeg bleef. Die aantallen verschijnen in elke figuur als aparte categorie *Niet ingevuld*, zodat alle registraties meetellen en de percentages optellen tot 100.
 
 # %%
-mt = res["ch2_s2_2_missingness"].table
+mt = shown["ch2_s2_2_missingness"]  # narrative and table after the build's decision
 display.text(tx.most_missing(mt, L))
 display.table(
     pr.missingness_table(shown["ch2_s2_2_missingness"], lang=L),
@@ -138,7 +138,7 @@ display.metadata(res["ch2_s2_2_missingness"].function, "ch2_s2_2_missingness", L
 # %%
 def describe_item(key, label, title, lead):
     t = res[key].table
-    display.text(tx.distribution(lead, t, L))
+    display.text(tx.distribution(lead, shown[key], L))  # hidden categories are not named
     # Small bars are hidden in the figure as in the tables and the results CSV (the build's
     # one decision; nothing is hidden on the twin).
     p = figures.bar_distribution(shown[key], fig_dir / key, lang=L, synthetic=data.synthetic)
@@ -176,7 +176,7 @@ describe_item(
 # De aanleidingen komen niet even vaak voor; daarom vergelijken we de ruimte binnen elke aanleiding (percentages per balk). Registraties zonder ruimte tellen hier niet mee in de noemer.
 
 # %%
-rb = res["ch2_fig06_room_by_reason"].table
+rb = shown["ch2_fig06_room_by_reason"]
 display.text(tx.room_by_reason(rb, L))
 show_figure(
     figures.stacked_by_group(
@@ -197,7 +197,7 @@ show_figure(
 # Het uur van aanvang laat zien op welke momenten van de dag de spanning oploopt. Per aanleiding tonen we het aandeel per uur, zodat kleine aanleidingen niet wegvallen naast de grote.
 
 # %%
-hours = res["ch2_fig07_start_hour"].table
+hours = shown["ch2_fig07_start_hour"].astype({"n": float})  # hidden hours: no bar
 peaks = tx.start_hours(res["ch2_fig07_start_hour"].values, hours)
 if peaks:
     display.text(peaks)
@@ -209,7 +209,7 @@ show_figure(
 )
 show_figure(
     figures.hour_by_group(
-        res["ch2_fig08_start_hour_by_reason"].table,
+        shown["ch2_fig08_start_hour_by_reason"],
         fig_dir / "ch2_fig08_start_hour_by_reason",
         lang=L,
         synthetic=data.synthetic,
@@ -220,11 +220,11 @@ show_figure(
 )
 
 # %%
-tab = res["ch2_tab02_duration_by_reason"].table
+tab = shown["ch2_tab02_duration_by_reason"]
 n2359 = int(res["ch2_tab02_duration_by_reason"].values["ch2.tab02.n_2359"])
 display.text(tx.duration(tab))
 display.table(
-    pr.duration_table(shown["ch2_tab02_duration_by_reason"], lang=L),
+    pr.duration_table(tab, lang=L),
     label="ch2-tab02-duration",
     caption="Duur van de afzondering per type aanleiding in uren en minuten",
     note=tx.note_2359(n2359) + (f" {note}." if note else ""),

@@ -218,7 +218,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         + (
             " (synthetic twin: every count shown)"
             if k <= 1
-            else ", one suppression over the factsheets and the national figures"
+            else ", one decision over chapter 2, its results CSVs and the factsheets (build/disclosure)"
         )
     )
 

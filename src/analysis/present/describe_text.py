@@ -20,12 +20,13 @@ from analysis.present.format import number as format_number, percent as format_p
 from analysis.present.figures import month_label
 
 
-def _n(table: pd.DataFrame, code: str | int) -> int:
-    """Count of a category, 0 when the category is absent from the table."""
+def _n(table: pd.DataFrame, code: str | int) -> int | None:
+    """Count of a category, 0 when the category is absent, None when disclosure control hid it."""
     try:
-        return pr.n_of(table, code)
+        value = pr.row(table, code)["n"]
     except KeyError:
         return 0
+    return None if pd.isna(value) else int(value)
 
 
 def _locs(n: int) -> str:
@@ -236,6 +237,7 @@ def youths(stats: dict[str, float], lang: Lang = "nl") -> str:
 
 def most_missing(missing: pd.DataFrame, lang: Lang = "nl") -> str:
     """The item left empty most often (or that none was)."""
+    missing = missing[pd.to_numeric(missing["n_missing"], errors="coerce").notna()]  # hidden: not named
     if missing.empty or int(missing["n_missing"].max()) == 0:
         return "Geen enkel onderdeel bleef leeg."
     ordered = text.by_frequency(zip(missing.index, missing["n_missing"]))
@@ -247,8 +249,15 @@ def most_missing(missing: pd.DataFrame, lang: Lang = "nl") -> str:
 
 
 def distribution(lead: str, table: pd.DataFrame, lang: Lang = "nl") -> str:
-    """Categories in computed descending order with % and n, then the missing ones."""
-    known = table[(table["code"].astype(str) != "na") & (table["n"] > 0)]
+    """Categories in computed descending order with % and n, then the missing ones.
+
+    A count hidden by disclosure control (``<NA>`` in ``n``) is not named: the sentence says
+    how many categories are not shown.
+    """
+    n = pd.to_numeric(table["n"], errors="coerce")
+    real = table["code"].astype(str) != "na"
+    known = table[real & n.notna() & (n > 0)]
+    n_hidden = int((real & n.isna()).sum())
     ordered = text.by_frequency(zip(known["code"].astype(str), known["n"]))
     parts = [
         f"{pr.row(table, code)['label']} {pr.pct_of(table, code, lang)} (n = {format_number(n)})"
@@ -257,20 +266,28 @@ def distribution(lead: str, table: pd.DataFrame, lang: Lang = "nl") -> str:
     body = (
         ("In aflopende volgorde: " + "; ".join(parts) + ". ")
         if parts
-        else "Geen enkele categorie is ingevuld. "
+        else ("Geen enkele categorie is ingevuld. " if not n_hidden else "")
     )
+    if n_hidden:
+        body += (
+            f"{text.count(n_hidden, 'categorie', 'categorieën')} met een klein aantal "
+            f"{text.verb(n_hidden, 'wordt', 'worden')} niet getoond (x). "
+        )
     n_na = _n(table, "na")
-    tail = (
-        f"Niet ingevuld: {format_number(n_na)} keer ({pr.pct_of(table, 'na', lang)})."
-        if n_na
-        else "Niets bleef leeg."
-    )
+    if n_na is None:
+        tail = "Niet ingevuld: een klein aantal, niet getoond (x)."
+    elif n_na:
+        tail = f"Niet ingevuld: {format_number(n_na)} keer ({pr.pct_of(table, 'na', lang)})."
+    else:
+        tail = "Niets bleef leeg."
     return f"{lead} {body}{tail}"
 
 
 def room_by_reason(rb: pd.DataFrame, lang: Lang = "nl") -> str:
     """Where the share of the own room is lowest and highest, and where the isolation room is used most."""
-    valid = rb[(rb["reason_code"].astype(str) != "na") & (rb["denominator"] > 0)]
+    # Rows whose share is hidden by disclosure control (NaN) are not named.
+    den = pd.to_numeric(rb["denominator"], errors="coerce")
+    valid = rb[(rb["reason_code"].astype(str) != "na") & (den > 0) & rb["pct"].notna() & rb["n"].notna()]
     own, iso = valid[valid["code"].astype(str) == "1"], valid[valid["code"].astype(str) == "3"]
     if own.empty:
         return "Bij geen enkele aanleiding is een ruimte vastgelegd."
@@ -296,12 +313,17 @@ def start_hours(values: dict[str, float], hours: pd.DataFrame) -> str:
     """Where the day's rise starts, the two peaks and the busiest hour ("" without a profile)."""
     if "ch2.fig07.time.peak1" not in values:
         return ""
-    top = int(hours["n"].max())
+    top = pd.to_numeric(hours["n"], errors="coerce").max()  # hours hidden by disclosure control: NaN
+    busiest = (
+        ""
+        if pd.isna(top)
+        else f"; het drukste uur telt {text.count(int(top), 'afzondering', 'afzonderingen')}"
+    )
     return (
         f"Vanaf ongeveer {_hhmm(values['ch2.fig07.time.rise_start'])} neemt het aantal afzonderingen toe. "
         f"De twee hoogste pieken liggen rond {_hhmm(values['ch2.fig07.time.peak1'])} en tussen "
-        f"{_hhmm(values['ch2.fig07.time.peak2_start'])} en {_hhmm(values['ch2.fig07.time.peak2_end'])}; "
-        f"het drukste uur telt {text.count(top, 'afzondering', 'afzonderingen')}."
+        f"{_hhmm(values['ch2.fig07.time.peak2_start'])} en {_hhmm(values['ch2.fig07.time.peak2_end'])}"
+        f"{busiest}."
     )
 
 

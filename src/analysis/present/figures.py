@@ -200,7 +200,8 @@ def bar_distribution(
             ax.barh(y, rec.pct, color=colour, hatch=hatch, edgecolor="white", linewidth=0.5)
             ax.text(rec.pct + 0.8, y, _bar_text(rec.pct, int(rec.n), lang), va="center", fontsize=9)
         ax.set_yticks(range(len(t)), t["label"].tolist())
-        ax.set_xlim(0, max(float(t["pct"].max()) * 1.3, 10))
+        # Every bar may be hidden by disclosure control (an empty chart, not an error).
+        ax.set_xlim(0, max(float(t["pct"].max()) * 1.3 if len(t) else 0.0, 10))
         ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
         ax.set_xlabel(
             xlabel or ("Percentage van de registraties" if lang == "nl" else "Percentage of registrations")
@@ -226,6 +227,11 @@ def bar_per_month(
         ax.grid(axis="y")
         ax.set_axisbelow(True)
         return save(fig, stem, synthetic=synthetic)
+
+
+def _base(value: object) -> str:
+    """A group's base in a label: the count, or "x" when disclosure control hid it."""
+    return "x" if pd.isna(value) else str(int(value))  # type: ignore[arg-type]
 
 
 def stacked_by_group(
@@ -283,7 +289,7 @@ def stacked_by_group(
         labels = []
         for g in groups:
             sub = t[t[group] == g]
-            labels.append(f"{sub[group_label].iloc[0]} (n = {int(sub['denominator'].iloc[0])})")
+            labels.append(f"{sub[group_label].iloc[0]} (n = {_base(sub['denominator'].iloc[0])})")
         ax.set_yticks(range(len(groups)), labels)
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
@@ -352,7 +358,7 @@ def hour_by_group(
                 width=0.9,
                 align="edge",
             )
-            ax.set_title(f"{sub[group_label].iloc[0]} (n = {int(sub['denominator'].iloc[0])})", fontsize=9)
+            ax.set_title(f"{sub[group_label].iloc[0]} (n = {_base(sub['denominator'].iloc[0])})", fontsize=9)
             ax.yaxis.set_major_formatter(number_formatter(lang, suffix="%"))
             ax.set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)], fontsize=8)
             ax.set_xlim(0, 24)
