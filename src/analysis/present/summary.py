@@ -38,9 +38,20 @@ MONTHS_NL = [
 
 
 # --- reading results ----------------------------------------------------------------------------
+#: Count and share columns of results CSVs; on real data a hidden cell reads "x".
+_NUMERIC = ("n", "denominator", "pct", "n_registrations", "n_missing", "n_youths", "n_duration")
+
+
 def _csv(folder: Path, name: str) -> pd.DataFrame | None:
+    """A results CSV, with cells hidden by disclosure control (``x``) as NaN: never named."""
     path = Path(folder) / f"{name}.csv"
-    return pd.read_csv(path, dtype={"code": str}) if path.exists() else None
+    if not path.exists():
+        return None
+    df = pd.read_csv(path, dtype={"code": str})
+    for col in _NUMERIC:
+        if col in df.columns and df[col].dtype == object:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    return df
 
 
 def described(results: Path, result: str) -> list[int]:
