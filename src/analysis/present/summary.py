@@ -49,7 +49,7 @@ def _csv(folder: Path, name: str) -> pd.DataFrame | None:
         return None
     df = pd.read_csv(path, dtype={"code": str})
     for col in _NUMERIC:
-        if col in df.columns and df[col].dtype == object:
+        if col in df.columns and not pd.api.types.is_numeric_dtype(df[col]):
             df[col] = pd.to_numeric(df[col], errors="coerce")
     return df
 
