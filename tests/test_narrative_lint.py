@@ -100,3 +100,22 @@ def test_narrative_functions_have_no_literal_measurements_or_counts(module: str)
     path = SRC / module
     bad = [f for s in _strings(ast.parse(path.read_text("utf-8"))) for f in findings(s)]
     assert not bad, f"{module}: {bad}"
+
+
+def test_dutch_words_keep_their_diaeresis() -> None:
+    """Report text in the code spells categorieën, ideeën, ... with the trema (issue 16)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bare = re.compile(r"\b(categorieen|ideeen|knieen|zeeen|reeen)\b")
+    found = [
+        f"{p.relative_to(root)}:{i}: {m.group(0)}"
+        for folder in ("src", "notebooks")
+        for p in sorted((root / folder).rglob("*"))
+        if p.suffix in {".py", ".ipynb", ".md", ".yaml", ".typst", ".lua"}
+        for i, line in enumerate(p.read_text("utf-8", errors="replace").splitlines(), 1)
+        for m in [bare.search(line)]
+        if m and not line.lstrip().startswith(("#", '"""'))
+    ]
+    assert not found, "Dutch words without their diaeresis:\n" + "\n".join(found)

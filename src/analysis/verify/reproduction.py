@@ -70,7 +70,7 @@ _EPS = 1e-9
 CLOCK_READING_RESOLUTION = 60.0  # minutes: one bar of the hourly start-time figures
 
 ALLOWED_DIFFERENCES: dict[str, str] = {
-    "ch2.fig12.n.*": "Figuur 12: de gepubliceerde categorieen tellen op tot 1593, niet tot N = 1613; "
+    "ch2.fig12.n.*": "Figuur 12: de gepubliceerde categorieën tellen op tot 1593, niet tot N = 1613; "
     "de synthetische tweeling verdeelt alle registraties (N = 1613) en kan niet alle "
     "aantallen tegelijk volgen.",
     "ch2.fig12.pct.*": "Figuur 12: 66% bij n = 1039 past niet bij N = 1613 (64,4%); de percentages "
