@@ -15,6 +15,22 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from analysis.core.errors import UserError
 from analysis.core.paths import Paths, default_paths
 
+#: Dutch month names (lower case), for dates and periods written out in full.
+MONTHS_NL = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
 _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 

@@ -18,21 +18,8 @@ from analysis.core.errors import UserError
 from analysis.core.measurements import Measurement
 from analysis.core.paths import is_location_code
 from analysis.ingest import checks, discover, readers
+from analysis.core.measurements import MONTHS_NL
 
-MONTHS_NL = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 #: A month counts for the proposed period when it holds at least this share of the
 #: registrations; why: one mistyped year must not stretch the period by years.
 MIN_SHARE = 0.01

@@ -20,21 +20,7 @@ from analysis.present import format as nf
 from analysis.present import text
 from analysis.present.format import number as format_number, percent as format_pct
 from analysis.present.figures import month_label
-
-MONTHS_NL = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
+from analysis.core.measurements import MONTHS_NL
 
 
 # --- reading results ----------------------------------------------------------------------------

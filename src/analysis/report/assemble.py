@@ -31,6 +31,7 @@ from analysis.report.trace import Trace
 from analysis.report.trace import load as trace_load
 from analysis.report.statistics import statistics_md
 from analysis.verify import reproduction
+from analysis.core.measurements import MONTHS_NL
 
 GENERATED = "_generated"
 FIGURES = f"{GENERATED}/figures"
@@ -45,20 +46,6 @@ SECTIONS = {
 #: Notebooks shown as appendices after A-F (include file, title); not chapters.
 APPENDIX_NOTEBOOKS = {"04_planning": ("_appendix_g.md", "Planning van meting N+1")}
 _INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$", re.M)
-MONTHS_NL = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 @dataclass
