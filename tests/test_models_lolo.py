@@ -67,24 +67,29 @@ def test_lolo_gives_the_same_rows_with_one_and_two_workers(
 
 
 def test_lolo_location_rule_bounds_and_is_stable() -> None:
-    from analysis.models.sensitivity import lolo_locations
+    from analysis.models.sensitivity import LOLO_SAMPLE, lolo_locations
 
     sizes = {f"L{i:03d}": (i % 17) + 1 for i in range(1, 101)}
     data = pd.DataFrame({"locatie": [c for c, n in sizes.items() for _ in range(n)]})
-    few = data[data["locatie"].isin(list(sizes)[:12])]
-    assert lolo_locations(few, 30) == sorted(few["locatie"].unique())  # all when few
+    few = data[data["locatie"].isin(list(sizes)[:30])]
+    assert lolo_locations(few, 30) == sorted(few["locatie"].unique())  # all up to the bound
     chosen = lolo_locations(data, 30)
-    assert len(chosen) == 30 and chosen == sorted(chosen)
-    biggest = sorted(sizes, key=lambda c: (-sizes[c], c))[:15]
+    assert len(chosen) == LOLO_SAMPLE and chosen == sorted(chosen)
+    biggest = sorted(sizes, key=lambda c: (-sizes[c], c))[: LOLO_SAMPLE // 2]
     assert set(biggest) <= set(chosen)
+    assert len(lolo_locations(data, 30, sample=20)) == 20
+    assert len(lolo_locations(data, 8, sample=20)) == 8  # never more than the bound
     # the same rows in another order choose the same locations; another seed other ones
     assert lolo_locations(data.sample(frac=1, random_state=1), 30) == chosen
     assert lolo_locations(data, 30, seed=1) != chosen
 
 
 def test_sampled_lolo_is_stated_in_the_notebook_sentence() -> None:
-    text = narrative.lolo_sample_sentence({"count_month": (30, 180), "dur_meting": (30, 175)}, 30)
-    assert "2 modellen" in text and "180" in text and "15" in text
+    text = narrative.lolo_sample_sentence({"count_month": (10, 180), "dur_meting": (10, 175)}, 30)
+    assert "2 modellen" in text and "180" in text and "meer dan 30" in text
+    assert "maar 10: de 5 locaties" in text and "en 5 andere" in text
+    one = narrative.lolo_sample_sentence({"count_month": (11, 40)}, 30)
+    assert one.startswith("Eén model heeft") and "maar 11: de 5 locaties" in one and "en 6 andere" in one
     assert narrative.lolo_sample_sentence({}, 30) == ""
 
 
@@ -256,6 +261,7 @@ def test_diagnostics_simulations_are_bounded_only_at_national_size() -> None:
     from analysis.models.fanout import diagnostics_nsim
 
     assert diagnostics_nsim(250, 6_253) == 250  # the twin
-    assert diagnostics_nsim(250, 62_530) == 250  # ten times the twin
-    assert diagnostics_nsim(250, 625_300) == 31  # rows x nsim <= 20 million
+    assert diagnostics_nsim(250, 8_000) == 250  # rows x nsim <= 2 million
+    assert diagnostics_nsim(250, 62_530) == 31  # ten times the twin
+    assert diagnostics_nsim(250, 625_300) == 20  # national size: the floor
     assert diagnostics_nsim(250, 10**8) == 20  # never below the floor

@@ -27,18 +27,20 @@ from analysis.models.spec import ModelSpec
 #: Workers of a local cluster when no cluster is given (one per core of the development machine).
 WORKERS = 2
 
-SIM_CELLS_MAX = 20_000_000
-"""Most simulated values (rows x simulations) one model's diagnostics hold in memory."""
+SIM_CELLS_MAX = 2_000_000
+"""Most simulated values (rows x simulations) of one model's diagnostics."""
 
 
 def diagnostics_nsim(nsim: int, rows: int, cells_max: int = SIM_CELLS_MAX, floor: int = 20) -> int:
     """Simulations for a model's diagnostics: ``nsim``, fewer when rows x nsim would exceed the bound.
 
     Rule: ``min(nsim, max(floor, cells_max // rows))``. The simulated matrix is rows x nsim
-    doubles in R and again in Python; at national size (625,300 registrations) 250
-    simulations would take 1.25 GB per copy and worker. The twin (6,253 registrations) and ten
-    times the twin stay at ``nsim``; the number used is in the ``nsim`` column of
-    ``ch3_models_diagnostics``.
+    doubles in R and again in Python, and its time grows with it: at ten times the twin
+    (63,350 durations) 250 simulations took 22 s of the duration model's 30, at national size
+    (625,300 registrations) they would take 1.25 GB per copy and worker. The twin (6,253
+    registrations) stays at ``nsim``; ten times the twin gets 31 simulations, still 31 draws
+    per residual over tens of thousands of residuals for the uniformity and dispersion tests.
+    The number used is in the ``nsim`` column of ``ch3_models_diagnostics``.
     """
     return int(min(nsim, max(floor, cells_max // max(1, rows))))
 

@@ -470,42 +470,54 @@ def lolo_specs() -> list[ModelSpec]:
 
 
 LOLO_MAX_LOCATIONS = 30
-"""Above this many locations in a model's data, leave one out runs for a sample of them."""
+"""Up to this many locations in a model's data, leave one out runs for every location."""
+
+LOLO_SAMPLE = 10
+"""Above :data:`LOLO_MAX_LOCATIONS`, leave one out runs for this many locations."""
 
 LOLO_SEED = 20210531
 """Seed of the sample of :func:`lolo_locations`."""
 
 
 def lolo_locations(
-    data: pd.DataFrame, max_locations: int = LOLO_MAX_LOCATIONS, seed: int = LOLO_SEED
+    data: pd.DataFrame,
+    max_locations: int = LOLO_MAX_LOCATIONS,
+    seed: int = LOLO_SEED,
+    sample: int = LOLO_SAMPLE,
 ) -> list[str]:
     """The locations to leave out one at a time (all of them, or the stated sample).
 
     Rule: with at most ``max_locations`` locations in the model's data, every location. With
     more (national monitoring: hundreds of locations, each refit on nearly all rows), the
-    ``max_locations // 2`` locations with the most rows (the ones able to move an estimate
-    most), plus ``max_locations - max_locations // 2`` drawn without replacement from the
-    others with ``numpy.random.default_rng(seed)``. The work then grows with the rows, not
-    with rows x locations. Returned sorted.
+    ``sample // 2`` locations with the most rows (the ones able to move an estimate most),
+    plus ``sample - sample // 2`` drawn without replacement from the others with
+    ``numpy.random.default_rng(seed)``. Each refit costs about one fit on all rows, so the
+    work then grows with the rows, not with rows x locations; at that size one location
+    holds a few percent of the rows at most, and the largest ones are always in the sample.
+    Returned sorted.
 
     Parameters
     ----------
     data : DataFrame
         The model's analysis frame (column ``locatie``).
     max_locations : int
+        Most locations for which every one is left out.
     seed : int
+    sample : int
+        Locations left out above ``max_locations`` (at most ``max_locations``).
     """
     import numpy as np
 
     locs = sorted(data["locatie"].unique())
     if len(locs) <= max_locations:
         return locs
+    sample = min(sample, max_locations)
     size = data.groupby("locatie", observed=True).size().reindex(locs)
-    n_big = max_locations // 2
+    n_big = sample // 2
     # ties broken by code, so the choice does not depend on the order of the rows
     big = sorted(sorted(locs, key=lambda c: (-int(size[c]), c))[:n_big])
     rest = [c for c in locs if c not in set(big)]
-    drawn = np.random.default_rng(seed).choice(len(rest), size=max_locations - n_big, replace=False)
+    drawn = np.random.default_rng(seed).choice(len(rest), size=sample - n_big, replace=False)
     return sorted(big + [rest[i] for i in drawn])
 
 

@@ -173,8 +173,6 @@ PLANNING_PARAMS = {
 #: Notebook of the leave-one-location-out section of chapter 3 (only with the sensitivity set).
 LOLO_NOTEBOOK = next(s.notebook for ch in CHAPTERS for s in ch.sections if s.sensitivity_only)
 
-#: Notebook of chapter 3 (fills the model store the planning study reads).
-MODELS_NOTEBOOK = next(ch.notebook for ch in CHAPTERS if ch.group == "models")
 
 #: Most factsheets a build makes; above it a stated sample (:func:`analysis.pipeline.factsheets.sample`).
 BUILD_MAX_FACTSHEETS = 40
@@ -445,8 +443,10 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
     analysis_stage += beside
 
     def planning_step() -> Step:
-        # After notebook 03 (not the whole stage): the source models of the study come from the
-        # model store that notebook 03 filled; the simulations share the build's Dask cluster.
+        # Beside notebook 03, not after it: the study fits its few source models itself (the
+        # model store makes a fit that notebook 03 already stored a hit, and a fit stored twice
+        # is written atomically with the same bytes), so chapter 3 and the simulations share
+        # the build's Dask cluster instead of running one after the other.
         src = p.notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
         out = p.executed_notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
         params = {**notebook_params(cfg, latest, metingen), **PLANNING_PARAMS}
@@ -466,9 +466,7 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
             run_mod.execute(src, out, params, cwd=p.root)
 
-        return Step(
-            f"notebook-{PLANNING_NOTEBOOK}", inputs, [out], action, after=(f"notebook-{MODELS_NOTEBOOK}",)
-        )
+        return Step(f"notebook-{PLANNING_NOTEBOOK}", inputs, [out], action)
 
     def render_step() -> Step:
         inputs = {
@@ -495,7 +493,7 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
         return Step("render", inputs, outputs, action, verify)
 
     if (p.params / "plan.yaml").exists():
-        # third: it waits for chapter 3 and is the longest of what follows
+        # third, after chapter 3 and its leave-one-location-out notebook: the longest steps first
         models = sum(1 for _, group, *_ in chapter_notebooks(cfg, metingen) if group == "models")
         analysis_stage.insert(models, planning_step)
     verify_after = [after] if after else []

@@ -26,7 +26,6 @@ matplotlib.use("Agg")  # figures are files; never open a window (also in papermi
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
 from analysis import SYNTHETIC_BANNER, codebook
@@ -460,6 +459,10 @@ def residual_figure(
                 "residu": np.concatenate(groups) if groups else np.array([], float),
             }
         )
+        # seaborn (and the scipy.stats it loads, ~1.5 s) only where a residual figure is drawn:
+        # chapters 1-2 and the factsheets import this module but never need it.
+        import seaborn as sns
+
         sns.boxplot(
             data=long,
             x="groep",

@@ -278,7 +278,8 @@ def lolo_sample_sentence(sampled: Mapping[str, tuple[int, int]], max_locations: 
         model_id -> (locations left out one at a time, locations in the model's data), only
         for models where the first is smaller (:attr:`LoloResult.sampled`).
     max_locations : int
-        :data:`analysis.models.sensitivity.LOLO_MAX_LOCATIONS`.
+        :data:`analysis.models.sensitivity.LOLO_MAX_LOCATIONS`: up to this many locations,
+        every one is left out once.
 
     Returns
     -------
@@ -287,14 +288,15 @@ def lolo_sample_sentence(sampled: Mapping[str, tuple[int, int]], max_locations: 
     """
     if not sampled:
         return ""
-    n_big = max_locations // 2
+    chosen = max(n for n, _ in sampled.values())  # the rule's sample size (the same per model)
+    n_big = chosen // 2
     total = max(n for _, n in sampled.values())
     models = len(sampled)
     return (
         f"{'Eén model heeft' if models == 1 else f'{models} modellen hebben'} gegevens van meer dan "
         f"{max_locations} locaties (tot {total}). Daar laten we niet elke locatie één keer weg, maar "
-        f"{max_locations}: de {n_big} locaties met de meeste gegevens in het model (zij kunnen een "
-        f"schatting het sterkst verschuiven) en {max_locations - n_big} andere, door loting met een "
+        f"{chosen}: de {n_big} locaties met de meeste gegevens in het model (zij kunnen een "
+        f"schatting het sterkst verschuiven) en {chosen - n_big} andere, door loting met een "
         "vaste startwaarde gekozen. Zo groeit de rekentijd met het aantal registraties en niet met "
         "registraties maal locaties; de gekozen locaties staan in `ch3_sens_lolo.csv`."
     )
