@@ -49,3 +49,30 @@ def test_executed_notebook_prints_no_kernel_noise(tmp_path: Path, capfd) -> None
     assert "4 punten" in target.read_text("utf-8")
     noisy = [ln for ln in (out + err).splitlines() if NOISE.search(ln)]
     assert not noisy, "kernel messages on the console:\n" + "\n".join(noisy[:10])
+
+
+def test_a_build_kernel_ignores_the_sigint_of_its_shutdown(tmp_path: Path, capfd) -> None:
+    # jupyter_client sends SIGINT before every shutdown request; under load it arrived while
+    # the kernel still handled a message and ipykernel logged "KeyboardInterrupt caught in
+    # kernel". Sending the kernel SIGINT in the middle of a cell reproduces that moment: the
+    # cell must finish and the console stay clean (analysis.pipeline.kernel ignores SIGINT).
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("n = 1")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            "import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(0.3)\n"
+            "print(f'{n} na het signaal')"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = tmp_path / "signaal.ipynb"
+    nbformat.write(nb, source)
+    target = tmp_path / "out" / "signaal.ipynb"
+    target.parent.mkdir()
+    run.execute(source, target, {"n": 2}, cwd=tmp_path)
+    assert "2 na het signaal" in target.read_text("utf-8")
+    out, err = capfd.readouterr()
+    noisy = [ln for ln in (out + err).splitlines() if NOISE.search(ln)]
+    assert not noisy, "kernel messages on the console:\n" + "\n".join(noisy[:10])

@@ -79,8 +79,11 @@ def source_truth(
 ) -> tuple[planning.Truth, bool]:
     """Fit (or load from the model store) the chapter-3 ``*_meting`` models and derive the truth.
 
-    The fits (store hits after notebook 03) run on the engine's workers, so this process never
-    starts R.
+    The fits run on the engine's workers, so this process never starts R. They are kept in a
+    folder of the store of their own (``<cache_dir>/planning-sources``): the build runs this
+    study beside notebook 03, and with one shared folder whichever step came first would fill
+    the other's hits, so the model-store sentence of chapter 3 would change from one cold
+    build to the next. A cold build therefore fits these few models twice (about 1 s each).
     """
     from analysis.models import cache
     from analysis.models.fanout import FitJob, run_fits
@@ -90,8 +93,8 @@ def source_truth(
 
     frames = load_frames(paths.processed, metingen=metingen, reference=reference, params_dir=paths.params)
     specs = select(primary_specs(), list(planning.OUTCOMES.values()))
-    with cache.using(cache_dir):
-        # with_lr=True: the same store keys as the primary fits of notebook 03 (hits, no refit)
+    with cache.using(cache_dir / "planning-sources" if cache_dir is not None else None):
+        # with_lr=True: the same specification as the primary fits of notebook 03
         jobs = [FitJob(s.model_id, s, s.frame, with_lr=True) for s in specs]
         fitted = run_fits(jobs, frames, scheduler=scheduler, workers=workers, label="bronmodellen")
         results = {s.model_id: fitted[s.model_id][0] for s in specs}
