@@ -77,18 +77,21 @@ display.table(
     note=note,
 )
 display.metadata(res["ch2_fig01_per_month"].function, "ch2_fig01_per_month", L)
-display.table(
+# One row per location: above display.MAX_LOCATIONS_INLINE the table goes to a CSV file.
+display.location_table(
     pr.location_month_table(res["ch2_fig01_per_location_month"].table, lang=L, hidden=decision.hidden),
     label="ch2-per-location-month",
     caption="Aantal ongeplande gedwongen afzonderingen per locatie en maand",
+    csv_dir=paths.appendix,
     note=f"{note}. {dc_note}" if note else dc_note,
 )
 display.metadata(res["ch2_fig01_per_location_month"].function, "ch2_fig01_per_location_month", L)
 if len(short):
-    display.table(
+    display.location_table(
         pr.coverage_table(cov, lang=L),
         label="ch2-coverage",
         caption="Locaties die minder maanden registreerden",
+        csv_dir=paths.appendix,
         note=note,
     )
     display.metadata(res["ch2_s2_1_coverage"].function, "ch2_s2_1_coverage", L)

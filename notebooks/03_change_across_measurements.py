@@ -285,6 +285,8 @@ if len(eff):
     titles = {m: present.model_label(m) for m in shown_eff["model_id"].unique()}
     xlabels = {m: present.RATIO_NAMES.get(R[m].spec.group, "verhouding") for m in titles}
     skipped = [present.model_label(m).lower() for m in eff["model_id"].unique() if m not in titles]
+    # Above display.MAX_LOCATIONS_INLINE locations a panel shows a stated selection (caption).
+    shown_eff, above_limit = figures.location_selection(shown_eff)
     if len(shown_eff):
         p_eff = figures.caterpillar_figure(
             shown_eff,
@@ -298,7 +300,8 @@ if len(eff):
             label="ch3-location-effects",
             caption=figures.caption(
                 "Afwijking per locatie van een gemiddelde locatie (random effect, "
-                "exp-schaal) met 95%-interval",
+                "exp-schaal) met 95%-interval"
+                + (f". {figures.location_selection_caption(above_limit)}" if above_limit else ""),
                 synthetic=ch3.synthetic,
             ),
         )

@@ -119,6 +119,11 @@ class Paths:
         return self.build / "results"
 
     @property
+    def appendix(self) -> Path:
+        """Per-location tables too long for the report (``analysis.present.display.location_table``)."""
+        return self.results / "appendix"
+
+    @property
     def model_results(self) -> Path:
         """Tidy CSVs of the chapter-3 models."""
         return self.results / "models"

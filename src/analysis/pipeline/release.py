@@ -64,6 +64,9 @@ def candidates(paths: Paths) -> list[Path]:
     out = [paths.report_output / "report.html", paths.report_output / "report.pdf"]
     out += sorted(paths.factsheets.glob("*.html")) + sorted(paths.factsheets.glob("*.pdf"))
     out += sorted((paths.build / "results").glob("*.csv"))
+    # Per-location tables moved out of the report (analysis.present.display.location_table):
+    # the report links them, so they are released with it when they pass.
+    out += sorted(paths.appendix.glob("*.csv"))
     return [p for p in out if p.is_file()]
 
 
@@ -153,7 +156,9 @@ def check_cells(path: Path, k: int) -> FileCheck:
     """
     rule = f"minimum cell size {k} (secondary suppression by the build's one decision)"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if not any(c in df.columns for c in LOCATION_COLUMNS) and not path.name.startswith("ch2_"):
+    # Displayed tables (the appendix CSVs) name the column "Locatie" or "Location".
+    located = any(str(c).lower() in LOCATION_COLUMNS for c in df.columns)
+    if not located and not path.name.startswith(("ch2_", "ch2-")):
         return FileCheck(
             path.name, rule, 0, 0, True, "no table of registrations per location or of chapter 2"
         )
@@ -227,7 +232,9 @@ def release(paths: Paths, raw: Path | None = None, out: Path | None = None) -> l
         if c.passed:
             src = by_name[c.file]
             sub = out / src.parent.name if src.parent.name in ("factsheets", "results") else out
-            sub.mkdir(exist_ok=True)
+            if src.parent == paths.appendix:
+                sub = out / "results" / src.parent.name
+            sub.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, sub / src.name)
     buf = io.StringIO()
     w = csv.DictWriter(

@@ -14,6 +14,12 @@ artefact, so a reviewer can trace every number to code and data.
 
 Numbers in table cells are formatted by :mod:`analysis.present.format` (the one formatter;
 its rules are stated there).
+
+Tables with one row per location stay readable and the report's size grows at most linearly
+with the number of locations: :func:`location_table` shows such a table inline when it has at
+most :data:`MAX_LOCATIONS_INLINE` rows and otherwise writes exactly the table it would have
+shown (suppressed cells keep the mark ``x``) to a CSV file in the build's appendix folder
+(``<build>/results/appendix/<label>.csv``, :attr:`analysis.core.paths.Paths.appendix`) and shows one computed sentence with a link to it.
 """
 
 from __future__ import annotations
@@ -25,9 +31,16 @@ from typing import Any, Literal, Sequence
 
 import pandas as pd
 
+from analysis.core.results import write_csv
 from analysis.present import format as nf
+from analysis.present import text as tx
 
 Lang = Literal["nl", "en"]
+
+#: Largest number of locations (rows) a per-location table or figure shows in the report;
+#: above it a table goes to a CSV file (:func:`location_table`) and a figure shows a stated
+#: selection of this many locations. The synthetic twin has fewer, so its report is unchanged.
+MAX_LOCATIONS_INLINE = 40
 
 #: Directory that figure paths are made relative to (the executed notebook's folder).
 _BASE_DIR: Path | None = None
@@ -96,6 +109,108 @@ def table_markdown(
     return "\n".join(parts) + "\n"
 
 
+def appendix_csv(csv_dir: str | os.PathLike[str], label: str) -> Path:
+    """Path of the CSV file that holds the table ``label`` when it is too long for the report."""
+    return Path(csv_dir) / f"{label}.csv"
+
+
+def appendix_sentence(
+    caption: str, n_locations: int, n_suppressed: int, shown: str, link: str, lang: Lang = "nl"
+) -> str:
+    """The sentence that replaces a per-location table above :data:`MAX_LOCATIONS_INLINE`.
+
+    Parameters
+    ----------
+    caption : str
+        Caption the table would have had.
+    n_locations : int
+        Number of locations (rows) in the table.
+    n_suppressed : int
+        Cells of the table that show the suppression mark (said only when there are any).
+    shown : str
+        Path of the CSV file as shown to the reader.
+    link : str
+        Link target of the CSV file (relative to the notebook's folder).
+    lang : {"nl", "en"}
+    """
+    from analysis.describe.disclosure import SUPPRESSED_MARK  # the mark the tables show
+
+    if lang == "nl":
+        hidden = (
+            f", met dezelfde {tx.count(n_suppressed, 'onderdrukte cel', 'onderdrukte cellen')} "
+            f"({SUPPRESSED_MARK})"
+            if n_suppressed
+            else ""
+        )
+        return (
+            f"**{caption.rstrip('.')}.** Deze tabel telt {tx.count(n_locations, 'locatie', 'locaties')}, meer "
+            f"dan de {tx.count(MAX_LOCATIONS_INLINE, 'locatie', 'locaties')} die een tabel in dit "
+            "rapport ten hoogste toont. Daarom staat de tabel als CSV-bestand in de bijlagemap, "
+            f"precies zoals zij hier getoond zou worden{hidden}: [`{shown}`]({link})."
+        )
+    hidden = (
+        f", with the same {nf.number(n_suppressed, 0, lang)} suppressed "
+        f"cell{'' if n_suppressed == 1 else 's'} ({SUPPRESSED_MARK})"
+        if n_suppressed
+        else ""
+    )
+    return (
+        f"**{caption.rstrip('.')}.** This table has {nf.number(n_locations, 0, lang)} "
+        f"location{'' if n_locations == 1 else 's'}, more than the {MAX_LOCATIONS_INLINE} a table "
+        "in this report shows at most. It is therefore a CSV file in the appendix folder, exactly "
+        f"as it would be shown here{hidden}: [`{shown}`]({link})."
+    )
+
+
+def location_table_markdown(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    caption: str,
+    csv_dir: str | os.PathLike[str],
+    note: str | None = None,
+    lang: Lang = "nl",
+) -> str:
+    """Markdown of a table with one row per location: inline, or a sentence with a CSV link.
+
+    Rule: at most :data:`MAX_LOCATIONS_INLINE` rows give exactly :func:`table_markdown`
+    (and any CSV left from an earlier build with more locations is removed, so no stale file
+    stays). With more rows the displayed frame itself (counts as numbers, suppressed cells as
+    the mark) is written to ``<csv_dir>/<label>.csv`` and the markdown is one computed sentence
+    (:func:`appendix_sentence`) with a link relative to the notebook's folder, plus the note.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as it would be shown (already after the build's disclosure decision).
+    label, caption, note, lang
+        As for :func:`table_markdown`.
+    csv_dir : path
+        The build's appendix folder (``<build>/results/appendix``).
+
+    Returns
+    -------
+    str
+        Markdown for one ``text/markdown`` output.
+    """
+    path = appendix_csv(csv_dir, label)
+    if len(df) <= MAX_LOCATIONS_INLINE:
+        path.unlink(missing_ok=True)
+        return table_markdown(df, label=label, caption=caption, note=note, lang=lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(df, path)
+    base = _BASE_DIR or Path.cwd()
+    link = Path(os.path.relpath(path.resolve(), base)).as_posix()
+    shown = f"{Path(csv_dir).parent.name}/{Path(csv_dir).name}/{path.name}"  # results/appendix/...
+    from analysis.describe.disclosure import SUPPRESSED_MARK
+
+    n_suppressed = int((df.astype(str) == SUPPRESSED_MARK).to_numpy().sum())
+    parts = [appendix_sentence(caption, len(df), n_suppressed, shown, link, lang)]
+    if note:
+        parts += ["", f"*Noot.* {note}"]
+    return "\n".join(parts) + "\n"
+
+
 def set_base_dir(path: str | os.PathLike[str] | None) -> None:
     """Make figure links relative to ``path`` (default: the working directory).
 
@@ -140,6 +255,22 @@ def _emit(markdown: str, metadata: dict[str, Any] | None = None) -> None:
 def table(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None, lang: Lang = "nl") -> None:
     """Show a table: pipe table + ``: caption {#tbl-label}`` (+ ``*Noot.*`` paragraph)."""
     _emit(table_markdown(df, label=label, caption=caption, note=note, lang=lang))
+
+
+def location_table(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    caption: str,
+    csv_dir: str | os.PathLike[str],
+    note: str | None = None,
+    lang: Lang = "nl",
+) -> None:
+    """Show a per-location table, or above :data:`MAX_LOCATIONS_INLINE` a link to its CSV.
+
+    See :func:`location_table_markdown`.
+    """
+    _emit(location_table_markdown(df, label=label, caption=caption, csv_dir=csv_dir, note=note, lang=lang))
 
 
 def figure(paths: Any, *, label: str, caption: str) -> None:

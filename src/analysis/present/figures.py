@@ -30,7 +30,8 @@ from matplotlib.ticker import FuncFormatter
 
 from analysis import SYNTHETIC_BANNER, codebook
 from analysis.present import format as nf
-from analysis.present.display import Lang
+from analysis.present import text as tx
+from analysis.present.display import MAX_LOCATIONS_INLINE, Lang
 
 DPI = 200
 MISSING_CODE = "na"
@@ -554,6 +555,62 @@ def change_figure(
         ax.set_axisbelow(True)
         ax.legend(fontsize=7.5, frameon=False, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.3))
         return save(fig, stem, synthetic=synthetic)
+
+
+def location_selection(
+    effects: pd.DataFrame, limit: int = MAX_LOCATIONS_INLINE, *, by: str = "exp_est", group: str = "model_id"
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The locations a per-location figure shows: all, or ``limit`` spread over the rank order.
+
+    Rule (per ``group``, e.g. per model): with at most ``limit`` locations every one; with more,
+    ``limit`` locations at evenly spaced positions of the order of ``by``, always the lowest and
+    the highest. The figure then keeps its shape (the spread from lowest to highest) and its
+    size, and stays readable with a label per location; the full table is the results CSV.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        One row per group and location.
+    limit : int
+        :data:`analysis.present.display.MAX_LOCATIONS_INLINE`.
+    by, group : str
+        Column that orders the locations; column that names the panel.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The rows shown (in the input's order) and, per group above the limit, its number of
+        locations (empty when nothing was left out).
+    """
+    keep = np.zeros(len(effects), dtype=bool)
+    totals: dict[str, int] = {}
+    values = effects[by].to_numpy()
+    for key, rows in effects.groupby(group, sort=False).indices.items():
+        if len(rows) <= limit:
+            keep[rows] = True
+            continue
+        ordered = rows[np.argsort(values[rows], kind="mergesort")]
+        # limit positions from first to last, at least one apart (len(rows) > limit)
+        keep[ordered[np.round(np.linspace(0, len(rows) - 1, limit)).astype(int)]] = True
+        totals[str(key)] = len(rows)
+    return effects[keep], totals
+
+
+def location_selection_caption(totals: dict[str, int], limit: int = MAX_LOCATIONS_INLINE) -> str:
+    """Caption sentence for :func:`location_selection` (empty when every location is shown).
+
+    No final full stop: :func:`caption` may add the synthetic-data banner after it.
+    """
+    if not totals:
+        return ""
+    models = tx.count(len(totals), "model", "modellen")
+    most = tx.count(max(totals.values()), "locatie", "locaties")
+    return (
+        f"Bij meer dan {tx.count(limit, 'locatie', 'locaties')} toont een paneel er {limit}, "
+        "op gelijke afstand in de rangorde van de afwijking, steeds met de laagste en de hoogste "
+        f"({models} met meer locaties, tot {most}); de afwijkingen van alle locaties staan in de "
+        "gegevens bij de figuur"
+    )
 
 
 def caterpillar_figure(

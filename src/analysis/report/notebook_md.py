@@ -211,6 +211,32 @@ def rewrite_images(md: str, bases: list[Path], dest_dir: Path, ref_prefix: str) 
     return _IMAGE.sub(repl, md)
 
 
+_CSV_LINK = re.compile(r"\]\((?P<src>[^)\s]+\.csv)\)")
+
+
+def rewrite_csv_links(md: str, bases: list[Path], html_dir: Path) -> str:
+    """Point every link to a local CSV file (a per-location table moved out of the report) at it
+    relative to the HTML report, so the link resolves wherever the notebook was executed.
+
+    Raises
+    ------
+    NotebookError
+        A linked CSV file does not exist (the report would promise a table it does not have).
+    """
+    import os
+
+    def repl(m: re.Match) -> str:
+        src = m.group("src")
+        if re.match(r"^[a-z]+:", src):
+            return m.group(0)
+        path = _resolve(src, bases)
+        if path is None or not path.is_file():
+            raise NotebookError(f"linked CSV {src!r} not found (looked in {', '.join(map(str, bases))})")
+        return f"]({Path(os.path.relpath(path, html_dir)).as_posix()})"
+
+    return _CSV_LINK.sub(repl, md)
+
+
 def _shift(md: str, levels: int) -> str:
     """Demote markdown headings by ``levels`` (outside code fences)."""
     if not levels:
@@ -312,6 +338,8 @@ def convert(
                 blocks.append(_code_block(src))
             for b, prov in _outputs_markdown(cell):
                 if prov is None:
+                    if html_dir is not None:
+                        b = rewrite_csv_links(b, search, html_dir)
                     blocks.append(_shift(b, shift_headings))
                     if _is_artefact(b):
                         last_artefact = len(blocks) - 1
