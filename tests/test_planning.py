@@ -178,3 +178,17 @@ def test_appendix_text_follows_the_power_table() -> None:
     assert "gaf er 1 een waarschuwing" in present.quality_sentence(power, {})
     table = present.power_display(power)
     assert list(table["Verandering"]) == ["0%", "-20%"]
+
+
+def test_two_local_clusters_at_once_print_no_port_warning(recwarn) -> None:
+    # Two builds on one machine each start a local cluster; the second one warned "Port 8787
+    # is already in use" (the scheduler's HTTP server) on the build console.
+    import warnings
+
+    from analysis.models import engine
+
+    warnings.simplefilter("always")
+    with engine.shared_cluster(None, 1) as first, engine.shared_cluster(None, 1) as second:
+        assert first != second
+    ports = [str(w.message) for w in recwarn.list if "already in use" in str(w.message)]
+    assert not ports, ports

@@ -59,6 +59,18 @@ class Shared:
     name: str
 
 
+LOCAL_CLUSTER: dict[str, Any] = {
+    "threads_per_worker": 1,
+    "processes": True,
+    "dashboard_address": None,  # no dashboard
+    # Without a dashboard the scheduler still serves /health on an HTTP port, by default 8787
+    # on every interface: a second build at the same time printed "Port 8787 is already in
+    # use" on the console. A free port on the loopback interface instead.
+    "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
+    "silence_logs": logging.ERROR,
+}
+
+
 def default_scheduler(scheduler: str | None = None) -> str | None:
     """``scheduler``, else the address in :data:`SCHEDULER_ENV`, else None (a new local cluster)."""
     return scheduler or os.environ.get(SCHEDULER_ENV) or None
@@ -176,15 +188,9 @@ def client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
             yield c
         return
     reproducible_children()  # workers compute the same bits in every run (one thread, fixed layout)
-    # No dashboard (no port to collide with other users of the machine); worker logs only on errors.
+    # No dashboard; worker logs only on errors (LOCAL_CLUSTER: also the scheduler's HTTP port).
     with (
-        LocalCluster(
-            n_workers=int(workers),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
+        LocalCluster(n_workers=int(workers), **LOCAL_CLUSTER) as cluster,
         Client(cluster) as c,
     ):
         yield c
@@ -220,13 +226,7 @@ def shared_cluster(scheduler: str | None = None, workers: int = 2) -> Iterator[s
             from distributed import LocalCluster
 
             reproducible_children()  # workers compute the same bits in every run
-            with LocalCluster(
-                n_workers=max(1, int(workers)),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            ) as cluster:
+            with LocalCluster(n_workers=max(1, int(workers)), **LOCAL_CLUSTER) as cluster:
                 os.environ[SCHEDULER_ENV] = cluster.scheduler_address
                 yield cluster.scheduler_address
     finally:
