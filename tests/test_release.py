@@ -55,6 +55,24 @@ def test_release_holds_back_leaks_and_small_cells(tmp_path: Path) -> None:
     )
 
 
+def test_appendix_tables_are_checked_and_released_beside_the_results(tmp_path: Path) -> None:
+    # Per-location tables moved out of the report (display.location_table) are part of it:
+    # checked like the results (their location column is the displayed "Locatie") and copied.
+    paths, raw = _project(tmp_path)
+    paths.appendix.mkdir(parents=True)
+    pd.DataFrame({"Locatie": ["L01", "L02"], "Totaal": ["12", "x"]}).to_csv(
+        paths.appendix / "ch2-per-location-month.csv", index=False
+    )
+    pd.DataFrame({"Locatie": ["L01", "L02"], "Totaal": ["3", "40"]}).to_csv(
+        paths.appendix / "ch2-small.csv", index=False
+    )
+    checks = {c.file: c for c in release.release(paths, raw=raw)}
+    out = tmp_path / "release" / "results" / "appendix"
+    assert checks["ch2-per-location-month.csv"].passed and (out / "ch2-per-location-month.csv").is_file()
+    assert checks["ch2-per-location-month.csv"].cells_suppressed == 1
+    assert not checks["ch2-small.csv"].passed and not (out / "ch2-small.csv").exists()
+
+
 def test_identifying_value_in_output_is_found(tmp_path: Path) -> None:
     paths, raw = _project(tmp_path)
     (paths.report_output / "report.html").write_text("<td>L01-777123</td>", "utf-8")

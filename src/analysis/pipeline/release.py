@@ -19,7 +19,11 @@ Two checks, matching issue 12 items 2 and 6:
    count may be below the build's minimum cell size (:func:`analysis.describe.disclosure.rule_for`)
    unless it is zero; suppressed cells carry the mark
    :data:`analysis.describe.disclosure.SUPPRESSED_MARK`. On the synthetic twin the minimum
-   is 0 (it describes no one) and the check says so.
+   is 0 (it describes no one) and the check says so. Count columns are recognised by name
+   (:data:`COUNT_HINTS`); the per-location tables the report links
+   (``<build>/results/appendix/*.csv``, released to ``release/results/appendix/``) carry the
+   displayed headers, so there the row totals (``Totaal``) are checked but the month columns
+   are not: their protection is the build's one decision, which those tables are written after.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ MIN_VALUE_LENGTH = 5
 #: Columns of a results CSV that identify a location.
 LOCATION_COLUMNS = ("locatie", "location")
 #: Column-name fragments of results CSVs that hold counts (checked against the minimum).
-COUNT_HINTS = ("n", "n_registrations", "aantal", "count", "registraties")
+COUNT_HINTS = ("n", "n_registrations", "aantal", "count", "registraties", "totaal", "total")
 
 
 @dataclass
