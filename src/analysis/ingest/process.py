@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -80,26 +82,55 @@ def _discover(
 
 
 # --- loading one file -----------------------------------------------------------------------
+#: One quarantine line: ``(file, row, column, value, reason, check)``; ``row`` None for a file.
+Line = tuple[str, "int | None", str, str, str, str]
+
+
+@dataclass
+class Text:
+    """The kept text of one table in plain Python, converted to pandas with its resource.
+
+    ``columns`` maps a codebook column to its cell position in ``rows``; ``numbers`` are the
+    rows a person sees (``bron_rij``); ``file`` is the file's display name (``bron_bestand``).
+    """
+
+    file: str
+    columns: dict[str, int]
+    rows: list[list[str]]
+    numbers: list[int]
+    meting: int | None
+
+
 @dataclass
 class Loaded:
-    """One input file (or worksheet) as cleaned text with its report and file-level quarantine lines."""
+    """One input file (or worksheet) as kept text with its report and file-level quarantine lines."""
 
     report: FileReport
-    text: pd.DataFrame | None
-    lines: pd.DataFrame
+    text: Text | None
+    lines: list[Line]
 
 
 def _lines(
     file: str, rows: list[int | None], column: str, value: str, reasons: list[str] | str, check: str
-) -> pd.DataFrame:
+) -> list[Line]:
+    """Quarantine lines of ``file``: one per row, with one reason each or a shared one."""
+    if isinstance(reasons, str):
+        return [(file, r, column, value, reasons, check) for r in rows]
+    return [(file, r, column, value, why, check) for r, why in zip(rows, reasons, strict=True)]
+
+
+def _lines_frame(lines: list[Line]) -> pd.DataFrame:
+    """Quarantine lines as a frame (``file, row, column, value, reason, check``)."""
+    cols = list(zip(*lines)) if lines else [()] * 6
     return pd.DataFrame(
         {
-            "file": file,
-            "row": pd.array(rows, dtype="Int64"),
-            "column": column,
-            "value": value,
-            "reason": reasons,
-            "check": check,
+            "file": pd.Series(list(cols[0]), dtype="str"),
+            "row": pd.array(list(cols[1]), dtype="Int64"),
+            "column": pd.Series(list(cols[2]), dtype="str"),
+            "value": pd.Series(list(cols[3]), dtype="str"),
+            # float64 when empty, as pandas infers for an empty list (keeps concat dtypes stable)
+            "reason": pd.Series(list(cols[4]), dtype="str" if lines else "float64"),
+            "check": pd.Series(list(cols[5]), dtype="str"),
         }
     )
 
@@ -113,16 +144,39 @@ def header_test(resource: str, aliases: readers.Aliases) -> readers.HeaderTest:
     """
     known = {f.name for f in codebook.fields(resource)}
     required = _required(resource)
+    # Why a cache: thousands of exports repeat the same header cells; bounded, because the
+    # rows searched above a header may hold values.
+    seen: dict[str, str] = {}
+
+    def name(cell: str) -> str:
+        out = seen.get(cell)
+        if out is None:
+            if len(seen) > 4096:
+                seen.clear()
+            key = readers.norm_key(cell)
+            out = seen[cell] = aliases.columns.get(key, key.replace(" ", "_"))
+        return out
 
     def test(cells: list[str]) -> bool:
-        names = {
-            aliases.columns.get(readers.norm_key(c), readers.norm_key(c).replace(" ", "_"))
-            for c in cells
-            if c.strip()
-        }
+        names = {name(c) for c in cells if c.strip()}
         return required <= names or len(names & known) >= 2
 
     return test
+
+
+@dataclass
+class Resource:
+    """What reading files of one resource needs; built once per run, not once per file."""
+
+    name: str
+    fields: list[codebook.Field]
+    required: set[str]
+    is_header: readers.HeaderTest
+
+    @classmethod
+    def of(cls, resource: str, aliases: readers.Aliases) -> "Resource":
+        """The codebook fields, required columns and header test of ``resource``."""
+        return cls(resource, codebook.fields(resource), _required(resource), header_test(resource, aliases))
 
 
 def _unreadable(rep: FileReport, reason: str, rows: int | None) -> Loaded:
@@ -138,7 +192,12 @@ def _unreadable(rep: FileReport, reason: str, rows: int | None) -> Loaded:
 
 
 def load_file(
-    found: discover.RawFile, kind: str, resource: str, aliases: readers.Aliases, meting: int | None = None
+    found: discover.RawFile,
+    kind: str,
+    resource: str,
+    aliases: readers.Aliases,
+    meting: int | None = None,
+    spec: Resource | None = None,
 ) -> list[Loaded]:
     """Read one file of ``resource`` as cleaned text in codebook columns.
 
@@ -146,8 +205,10 @@ def load_file(
     file that cannot be read, has no header row or lacks a required column is not processed:
     each of its rows (when countable) gets a quarantine line naming the file-level problem.
     No value and no header text of the file is put into a reason: a header-less file's first
-    row is a registration.
+    row is a registration. ``spec`` (:meth:`Resource.of` for ``resource`` and ``aliases``)
+    saves rebuilding it for every file.
     """
+    spec = spec or Resource.of(resource, aliases)
     path, rel = found.path, found.display
     fmt = path.suffix.lower().lstrip(".")
     if found.problem:
@@ -158,9 +219,8 @@ def load_file(
     except OSError as exc:
         rep = FileReport(file=rel, kind=kind, sha256="", meting=meting, format=fmt)
         return [_unreadable(rep, f"the file cannot be opened ({exc.strerror or type(exc).__name__})", None)]
-    fields = codebook.fields(resource)
     try:
-        tables = readers.read_tables(path, header_test(resource, aliases))
+        tables = readers.read_tables(path, spec.is_header)
     except readers.UnreadableFile as exc:
         rep = FileReport(file=rel, kind=kind, sha256=digest, meting=meting, format=fmt)
         return [_unreadable(rep, exc.reason, exc.rows)]
@@ -170,7 +230,7 @@ def load_file(
         rep = FileReport(file=name, kind=kind, sha256=digest, meting=meting, format=fmt)
         if not _utf8_name(path):
             rep.warnings.append("the file name is not valid UTF-8; shown with \\x escapes")
-        out.append(_load_table(table, rep, fields, resource, aliases, meting))
+        out.append(_load_table(table, rep, spec, aliases, meting))
     return out
 
 
@@ -185,13 +245,12 @@ def _utf8_name(path: Path) -> bool:
 def _load_table(
     table: readers.TextTable,
     rep: FileReport,
-    fields: list,
-    resource: str,
+    spec: Resource,
     aliases: readers.Aliases,
     meting: int | None,
 ) -> Loaded:
-    """One table read from a file -> cleaned text in codebook columns (or file-level lines)."""
-    rel = rep.file
+    """One table read from a file -> kept text in codebook columns (or file-level lines)."""
+    rel, fields = rep.file, spec.fields
     rep.encoding, rep.separator, rep.blank_rows = table.encoding, table.separator, table.blank_rows
     rep.title_rows, rep.physical_lines, rep.header_row = (
         table.title_rows,
@@ -199,7 +258,7 @@ def _load_table(
         table.header_row,
     )
     rep.rows_read, rep.warnings = table.rows_read, rep.warnings + list(table.warnings)
-    rows = table.frame["bron_rij"].tolist() + [r for r, _ in table.bad_rows]
+    rows = table.numbers + [r for r, _ in table.bad_rows]
     if table.header is None:
         rep.error = (
             f"no header row with the columns of the contract in the first {readers.HEADER_SEARCH_ROWS} "
@@ -213,7 +272,7 @@ def _load_table(
     rep.columns = {table.header[i]: c for i, c in mapping.items()}
     rep.columns_ignored = ignored
     absent = [f.name for f in fields if f.name not in mapping.values()]
-    required = [f for f in absent if f in _required(resource)]
+    required = [f for f in absent if f in spec.required]
     if error or required:
         rep.error = (
             error
@@ -240,13 +299,8 @@ def _load_table(
     free = {f.name for f in fields if f.free_text}
     rep.free_text_dropped = [c for c in mapping.values() if c in free]
     # Free text is never carried on; cleaning (missing values) happens once on all files.
-    keep = {i: c for i, c in mapping.items() if c not in free}
-    text = table.frame[[f"c{i}" for i in keep] + ["bron_rij"]].set_axis(
-        list(keep.values()) + ["bron_rij"], axis=1
-    )
-    text["bron_bestand"] = rel
-    if meting is not None:
-        text["meting"] = meting
+    keep = {c: i for i, c in mapping.items() if c not in free}
+    text = Text(rel, keep, table.rows, table.numbers, meting)
     bad = table.bad_rows
     lines = _lines(rel, [r for r, _ in bad], "", "", [m for _, m in bad], "misaligned_row")
     return Loaded(rep, text, lines)
@@ -284,6 +338,9 @@ def _tally(loaded: list[Loaded], source: pd.Series, accepted: pd.DataFrame, line
     src = source[accepted.index]
     acc = src.value_counts()
     flags = accepted[list(checks.FLAGS)].groupby(src).sum() if "vlag_dubbel" in accepted else None
+    # Plain dicts: a Series lookup per file and flag cost seconds with thousands of files.
+    acc, q = acc.to_dict(), q.to_dict()
+    flags = {k: flags[k].to_dict() for k in checks.FLAGS} if flags is not None else None
     for rep in (item.report for item in loaded if item.text is not None):
         rep.rows_accepted, rep.rows_quarantined = int(acc.get(rep.file, 0)), int(q.get(rep.file, 0))
         if flags is not None:
@@ -295,10 +352,44 @@ def _tally(loaded: list[Loaded], source: pd.Series, accepted: pd.DataFrame, line
             )
 
 
+def _text_frame(texts: list[Text]) -> pd.DataFrame:
+    """The kept text of all tables of a resource as one frame, in file and row order.
+
+    Columns: the codebook columns in order of first appearance (object dtype; NaN where a
+    file lacks the column), ``bron_rij``, ``bron_bestand`` and (for measurement data)
+    ``meting``, as concatenating one frame per file would give. Why one conversion: building
+    a frame per file cost more than reading the file.
+    """
+    if not texts:
+        return pd.DataFrame()
+    extra = ["bron_rij", "bron_bestand"] + (["meting"] if texts[0].meting is not None else [])
+    names: dict[str, None] = {}  # the column order pd.concat gives: first appearance
+    for t in texts:
+        names.update(dict.fromkeys([*t.columns, *extra]))
+    data: dict[str, object] = {}
+    for name in names:
+        if name in extra:
+            continue
+        values: list = []
+        for t in texts:
+            pos = t.columns.get(name)
+            if pos is None:
+                values.extend([np.nan] * len(t.rows))
+            else:
+                values.extend(map(itemgetter(pos), t.rows))
+        # object dtype as the per-file frames had; a bare object array would be inferred as str
+        data[name] = pd.Series(values, dtype=object)
+    data["bron_rij"] = np.array([n for t in texts for n in t.numbers], dtype="int64")
+    data["bron_bestand"] = pd.Series([t.file for t in texts for _ in t.numbers], dtype="str")
+    if "meting" in extra:
+        data["meting"] = np.array([t.meting for t in texts for _ in t.numbers], dtype="int64")
+    return pd.DataFrame({name: data[name] for name in names})
+
+
 def _validate(loaded: list[Loaded], resource: str, validate, *args) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean and validate the concatenated text of ``loaded``; return accepted rows and lines."""
-    text = _concat([item.text for item in loaded])
-    lines = [item.lines for item in loaded]
+    text = _text_frame([item.text for item in loaded if item.text is not None])
+    lines = [_lines_frame([line for item in loaded for line in item.lines])]
     accepted = pd.DataFrame()
     if len(text):
         missing = codebook.missing_values(resource)
@@ -307,7 +398,7 @@ def _validate(loaded: list[Loaded], resource: str, validate, *args) -> tuple[pd.
                 text[f.name] = checks.clean_text(text[f.name], missing) if f.name in text else None
         accepted, problems = validate(text, *args)
         lines.append(_problem_lines(problems, text))
-    lines = _concat(lines + [_lines("", [], "", "", [], "")])
+    lines = _concat(lines + [_lines_frame([])])
     _tally(loaded, text.get("bron_bestand", pd.Series(dtype=str)), accepted, lines)
     return accepted, lines
 
@@ -482,10 +573,11 @@ def run(
     # Files are read one after the other: threads were slower (the csv module holds the GIL).
     reg_loaded, reg_parts, reg_lines = [], [], []
     for m, folder in found:
+        spec = Resource.of("registraties", per_source[m.meting])
         loaded = [
             item
             for f in folder.registrations
-            for item in load_file(f, "registraties", "registraties", per_source[m.meting], m.meting)
+            for item in load_file(f, "registraties", "registraties", per_source[m.meting], m.meting, spec)
         ]
         acc, lines = _validate(
             loaded,

@@ -38,18 +38,25 @@ class UnreadableFile(Exception):
 class TextTable:
     """One export (or one worksheet) as text.
 
-    ``frame`` holds one column per header position (``c0``, ``c1``, ...; ``""`` for an empty
-    cell) plus ``bron_rij``, the row a person sees (the physical line in CSV where a record
-    starts, the sheet row in XLSX, the case number in SPSS). ``header`` is None when no row
-    holds the contract's header (then every record is in ``frame`` with its cells by
-    position, so each can be counted and quarantined). ``bad_rows`` are ``(row, reason)``
-    pairs of records that cannot be aligned with the header (wrong field count, an
-    unterminated quote, an embedded NUL); ``blank_rows`` counts completely empty records and
+    ``rows`` holds the cells of each record that may be a registration, one list per record
+    (``""`` for an empty cell; with a header, exactly one cell per header position), and
+    ``numbers`` the row a person sees for each (the physical line in CSV where a record
+    starts, the sheet row in XLSX, the case number in SPSS). ``frame`` shows the same as a
+    DataFrame (``c0``, ``c1``, ... and ``bron_rij``). ``header`` is None when no row holds
+    the contract's header (then every record is in ``rows`` with its cells by position, so
+    each can be counted and quarantined). ``bad_rows`` are ``(row, reason)`` pairs of
+    records that cannot be aligned with the header (wrong field count, an unterminated
+    quote, an embedded NUL); ``blank_rows`` counts completely empty records and
     ``title_rows`` the records above the header (neither is a registration).
+
+    Why plain lists: ingest reads thousands of small exports; building a DataFrame per file
+    cost more than reading it, so ingest concatenates the lists of all files of a resource
+    and converts them to pandas once (:mod:`analysis.ingest.process`).
     """
 
     header: list[str] | None
-    frame: pd.DataFrame
+    rows: list[list[str]]
+    numbers: list[int]
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
     blank_rows: int = 0
     title_rows: int = 0
@@ -59,11 +66,36 @@ class TextTable:
     separator: str | None = None
     sheet: str | None = None
     warnings: list[str] = field(default_factory=list)
+    _frame: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def rows_read(self) -> int:
         """Records that may be registrations (aligned or not); blank and title rows excluded."""
-        return len(self.frame) + len(self.bad_rows)
+        return len(self.rows) + len(self.bad_rows)
+
+    @property
+    def width(self) -> int:
+        """Cells per record: the header's length, else the longest record."""
+        if self.header is not None:
+            return len(self.header)
+        return max((len(r) for r in self.rows), default=0)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The records as text columns ``c0``, ``c1``, ... (object dtype) plus ``bron_rij``.
+
+        Built on first use; header-less records are padded with ``""`` to :attr:`width`.
+        """
+        if self._frame is None:
+            rows = self.rows
+            cols = {
+                f"c{i}": pd.Series([r[i] if i < len(r) else "" for r in rows], dtype=object)
+                for i in range(self.width)
+            }
+            frame = pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
+            frame["bron_rij"] = pd.Series(self.numbers, dtype="int64")
+            self._frame = frame
+        return self._frame
 
 
 #: Callable that says whether a row of cells is the contract's header row.
@@ -134,13 +166,9 @@ def _table(
     blank: int,
     title: int,
 ) -> TextTable:
-    width = len(header) if header is not None else max((len(r) for r in rows), default=0)
-    cols = {
-        f"c{i}": pd.Series([r[i] if i < len(r) else "" for r in rows], dtype=object) for i in range(width)
-    }
-    frame = pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
-    frame["bron_rij"] = pd.Series(numbers, dtype="int64")
-    return TextTable(header=header, frame=frame, bad_rows=bad, blank_rows=blank, title_rows=title)
+    return TextTable(
+        header=header, rows=rows, numbers=numbers, bad_rows=bad, blank_rows=blank, title_rows=title
+    )
 
 
 def _trim_header(cells: list[str]) -> list[str]:
@@ -266,6 +294,9 @@ def csv_records(
     Line numbers are 1-based.
     """
     i, n = start, len(lines)
+    # Why: looking for a NUL in every cell of every record was a tenth of reading a file;
+    # a cell can only hold a NUL that is on one of its lines.
+    nul = any("\x00" in lines[k] for k in range(start, n))
     while i < n:
         reader = csv.reader((lines[k] for k in range(i, n)), delimiter=sep, strict=True)
         used = 0
@@ -273,7 +304,7 @@ def csv_records(
             for cells in reader:
                 first, span = i + used, reader.line_num - used
                 used = reader.line_num
-                if any("\x00" in c for c in cells):
+                if nul and any("\x00" in c for c in cells):
                     if span > 1:
                         yield first + 1, 1, None, "row holds a NUL character (a damaged or binary file?)"
                         i = first + 1
@@ -310,15 +341,30 @@ def csv_records(
 
 
 def _choose_separator(lines: list[str], is_header: HeaderTest | None) -> str:
-    """The separator with which a header row appears earliest in the first lines."""
+    """The separator with which a header row appears earliest in the first lines.
+
+    ``;`` wins a tie, then ``,``. The header search of each separator follows
+    :func:`_find_header` and stops early at the line of the best header found so far (a
+    later one cannot win).
+    """
     head = lines[: HEADER_SEARCH_ROWS * 3]
     if is_header is not None:
         best: tuple[int, str] | None = None
         for sep in (";", ",", "\t"):
-            recs = [(no, cells) for no, _, cells, _ in csv_records(head, sep) if cells is not None]
-            h = _find_header(recs, is_header)
-            if h is not None and (best is None or recs[h][0] < best[0]):
-                best = (recs[h][0], sep)
+            seen = 0
+            for no, _, cells, _ in csv_records(head, sep):
+                if cells is None:
+                    continue
+                if best is not None and no >= best[0]:
+                    break
+                if _blank(cells):
+                    continue
+                if is_header(cells):
+                    best = (no, sep)
+                    break
+                seen += 1
+                if seen >= HEADER_SEARCH_ROWS:
+                    break
         if best is not None:
             return best[1]
     first = next((ln for ln in head if ln.strip()), "")
@@ -341,16 +387,23 @@ def read_csv(path: Path, is_header: HeaderTest | None = None) -> TextTable:
     lines = physical_lines(text)
     directive = 1 if lines and _SEP_LINE.match(lines[0]) else 0
     sep = _SEP_LINE.match(lines[0]).group(1) if directive else _choose_separator(lines, is_header)
-    # Header search: parse the first records without a width (no header known yet).
+    # Header search (the rule of _find_header): parse the first records without a width (no
+    # header known yet), up to the header.
     head: list[tuple[int, int, list[str] | None]] = []
+    hi, seen = None, 0
     for no, span, cells, _ in csv_records(lines, sep, directive):
         head.append((no, span, cells))
+        if cells is not None and not _blank(cells):
+            if is_header is None or is_header(cells):
+                hi = len(head) - 1
+                break
+            seen += 1
+            if seen >= HEADER_SEARCH_ROWS:
+                break
         if len(head) >= HEADER_SEARCH_ROWS * 3:
             break
-    parsed = [(i, no, cells) for i, (no, _, cells) in enumerate(head) if cells is not None]
-    h = _find_header([(no, cells) for _, no, cells in parsed], is_header)
-    if h is not None:
-        hi, (hno, hspan, hcells) = parsed[h][0], head[parsed[h][0]]
+    if hi is not None:
+        hno, hspan, hcells = head[hi]
         header = _trim_header(hcells)
         after = hno - 1 + hspan  # index of the first line after the header
         title = sum(c is None or not _blank(c) for _, _, c in head[:hi])
@@ -369,14 +422,15 @@ def read_csv(path: Path, is_header: HeaderTest | None = None) -> TextTable:
         elif width is not None and (why := _width_problem(cells, width)):
             bad.append((no, why))
         else:
-            rows.append((cells + [""] * width)[:width] if width is not None else cells)
+            # Extra cells are empty here (see _width_problem); fewer cells are a bad row.
+            rows.append(cells if width is None or len(cells) == width else cells[:width])
             numbers.append(no)
     if counted != len(lines):  # a bug, never the data: every line must be accounted for
         raise RuntimeError(f"{path.name}: {len(lines)} lines but {counted} accounted for")
     if not lines or (header is None and not rows and not bad):
         raise UnreadableFile("the file is empty (no header row)", rows=0)
     table = _table(header, rows, numbers, bad, blank, title)
-    table.header_row = hno if h is not None else None
+    table.header_row = hno if hi is not None else None
     table.encoding, table.separator, table.physical_lines = label, sep, len(lines)
     if directive:
         table.warnings.append(f"first line {lines[0].strip()!r} read as the separator setting")
