@@ -673,6 +673,19 @@ def _span(months: pd.Series) -> dict[str, str] | None:
     return {"first": str(months.min()), "last": str(months.max())} if len(months) else None
 
 
+def _spans_by_location(found: pd.DataFrame) -> dict[str, dict[str, str] | None]:
+    """:func:`_span` of the months of each location, locations in sorted order.
+
+    Why one groupby: a ``_span`` per location took seconds with thousands of locations.
+    """
+    months = found.dropna(subset=["maand"]).groupby("locatie")["maand"]
+    first, last = months.min().to_dict(), months.max().to_dict()
+    return {
+        loc: {"first": str(first[loc]), "last": str(last[loc])} if loc in first else None
+        for loc in sorted(found["locatie"].dropna().unique())
+    }
+
+
 def period_report(
     found: pd.DataFrame,
     lines: pd.DataFrame,
@@ -717,7 +730,7 @@ def period_report(
         periods[str(m.meting)] = {
             "configured": {"first": m.first_month, "last": m.last_month},
             "found": _span(f["maand"]),
-            "by_location": {loc: _span(g["maand"]) for loc, g in sorted(f.groupby("locatie"))},
+            "by_location": _spans_by_location(f),
         }
         outside[str(m.meting)] = {
             "registrations": int(len(left)),
