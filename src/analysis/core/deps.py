@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -84,7 +86,70 @@ def _parents(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def closure(entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path = SRC) -> list[str]:
+class Snapshot:
+    """Every file of the package under ``src`` with its modification time and size.
+
+    One directory walk per call of :func:`code_digest` replaces thousands of ``stat`` calls
+    (a candidate file for every imported name, a folder listing for every module), which took
+    most of a no-op build's planning. Taken anew for every digest, so an edited, added or
+    removed file is seen.
+    """
+
+    def __init__(self, src: Path) -> None:
+        self.src = Path(src)
+        self.files: dict[str, tuple[int, int]] = {}  # "analysis/x/y.py" -> (mtime_ns, size)
+        todo = [(self.src / PACKAGE, PACKAGE)]
+        while todo:
+            folder, rel = todo.pop()
+            try:
+                with os.scandir(folder) as it:
+                    entries = list(it)
+            except OSError:
+                continue
+            for e in entries:
+                if e.name == "__pycache__":
+                    continue
+                r = f"{rel}/{e.name}"
+                try:
+                    if e.is_dir() and not e.is_symlink():
+                        todo.append((folder / e.name, r))
+                    elif e.is_file():
+                        st = e.stat()
+                        self.files[r] = (st.st_mtime_ns, st.st_size)
+                except OSError:
+                    continue
+
+    def module(self, name: str) -> str | None:
+        """Relative path of the module ``name`` (as :func:`module_path`), or None."""
+        if name != PACKAGE and not name.startswith(PACKAGE + "."):
+            found = module_path(name, self.src)
+            return found.relative_to(self.src).as_posix() if found is not None else None
+        base = name.replace(".", "/")
+        for cand in (f"{base}.py", f"{base}/__init__.py"):
+            if cand in self.files:
+                return cand
+        return None
+
+    def data(self, modules: Iterable[str]) -> set[str]:
+        """Relative paths of :func:`data_files` of ``modules``."""
+        folders = {m.rsplit("/", 1)[0] for name in modules if (m := self.module(name)) is not None}
+        out: set[str] = set()
+        for rel in self.files:
+            folder, _, leaf = rel.rpartition("/")
+            if folder in folders and Path(leaf).suffix in DATA_SUFFIXES:
+                out.add(rel)
+            elif any(rel.startswith(f"{f}/resources/") for f in folders):
+                out.add(rel)
+        return out
+
+
+def closure(
+    entries: Iterable[str],
+    notebooks: Iterable[Path] = (),
+    src: Path = SRC,
+    cache: Path | None = None,
+    snapshot: Snapshot | None = None,
+) -> list[str]:
     """Every ``analysis`` module reachable from ``entries`` and the notebooks' imports.
 
     Parameters
@@ -95,33 +160,107 @@ def closure(entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path = 
         Notebooks the step executes; their code cells' imports are entry points too.
     src
         Folder holding the package (a test points this at a temporary copy).
+    cache
+        Optional JSON file that keeps each source's imports keyed by the SHA-256 of its bytes
+        (:class:`ImportCache`), so that a new process does not parse unchanged files again.
+    snapshot
+        The package's files (:class:`Snapshot`; default: taken now).
 
     Returns
     -------
     list of str
         Sorted dotted names, package ``__init__`` modules included.
     """
+    store = ImportCache.open(cache)
+    snap = snapshot or Snapshot(src)
     todo = [e for e in entries]
     for nb in notebooks:
-        todo += sorted(imported_names(ast.parse(notebook_source(Path(nb)))))
+        text = notebook_source(Path(nb))
+        todo += sorted(store.imports(text.encode("utf-8"), "", False))
     seen: set[str] = set()
     while todo:
         name = todo.pop()
-        if name in seen or module_path(name, src) is None:
+        if name in seen:
+            continue
+        rel = snap.module(name)
+        if rel is None:
             continue
         seen.add(name)
         todo += [p for p in _parents(name) if p not in seen]
-        path = module_path(name, src)
-        assert path is not None
-        todo += sorted(_imports_of(str(path), path.stat().st_mtime_ns, name) - seen)
+        todo += sorted(_imports_of(store, snap, rel, name) - seen)
+    store.save()
     return sorted(seen)
 
 
-@lru_cache(maxsize=512)
-def _imports_of(path: str, mtime_ns: int, name: str) -> frozenset[str]:
-    # mtime_ns only keys the cache, so an edited module is parsed again.
-    tree = ast.parse(Path(path).read_text("utf-8"))
-    return frozenset(imported_names(tree, name, Path(path).name == "__init__.py"))
+class ImportCache:
+    """Imports of parsed sources keyed by the SHA-256 of their bytes (and module name).
+
+    Parsing every module of the package with :mod:`ast` takes seconds, and every build plans
+    all its steps anew, so the imports found are kept in a JSON file (in the build's cache
+    folder). The key is the content digest, never a time stamp: an edited file has another
+    digest and is parsed again, so the cache cannot hide a new import. Without a file the
+    cache lives for this process only.
+    """
+
+    _open: dict[str, "ImportCache"] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.found: dict[str, list[str]] = {}
+        # (path, mtime, size, name) -> imports: only saves re-reading files in this process
+        self.memo: dict[tuple[str, int, int, str], frozenset[str]] = {}
+        self.dirty = False
+        if path is not None and path.is_file():
+            try:
+                self.found = dict(json.loads(path.read_text("utf-8")))
+            except (OSError, ValueError):
+                self.found = {}
+
+    @classmethod
+    def open(cls, path: Path | None) -> "ImportCache":
+        """The cache of ``path`` (one object per file and process; None: this process only)."""
+        key = str(path) if path is not None else ""
+        with cls._lock:
+            if key not in cls._open:
+                cls._open[key] = cls(path)
+            return cls._open[key]
+
+    def imports(self, source: bytes, name: str, is_package: bool) -> frozenset[str]:
+        """``analysis`` modules the source imports (:func:`imported_names`), parsed only when new."""
+        key = f"{hashlib.sha256(source).hexdigest()}:{name}:{int(is_package)}"
+        with self._lock:
+            hit = self.found.get(key)
+        if hit is not None:
+            return frozenset(hit)
+        names = imported_names(ast.parse(source), name, is_package)
+        with self._lock:
+            self.found[key] = sorted(names)
+            self.dirty = True
+        return frozenset(names)
+
+    def save(self) -> None:
+        """Write the file when something was added (atomically: builds may plan at once)."""
+        with self._lock:
+            if self.path is None or not self.dirty:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps(self.found, sort_keys=True), "utf-8")
+            os.replace(tmp, self.path)
+            self.dirty = False
+
+
+def _imports_of(store: ImportCache, snap: Snapshot, rel: str, name: str) -> frozenset[str]:
+    mtime, size = snap.files[rel]
+    path = snap.src / rel
+    # (path, mtime, size) only keys this process's memo; the store is keyed by content.
+    stamp = (str(path), mtime, size, name)
+    hit = store.memo.get(stamp)
+    if hit is None:
+        hit = store.imports(path.read_bytes(), name, rel.endswith("/__init__.py"))
+        store.memo[stamp] = hit
+    return hit
 
 
 def data_files(modules: Iterable[str], src: Path = SRC) -> list[Path]:
@@ -139,21 +278,39 @@ def data_files(modules: Iterable[str], src: Path = SRC) -> list[Path]:
     return sorted(out)
 
 
-def code_files(entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path = SRC) -> list[Path]:
+def code_files(
+    entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path = SRC, cache: Path | None = None
+) -> list[Path]:
     """Source and data files a step depends on (see :func:`closure`, :func:`data_files`)."""
-    mods = closure(entries, notebooks, src)
-    files = {p for m in mods if (p := module_path(m, src)) is not None}
-    return sorted(files | set(data_files(mods, src)))
+    snap = Snapshot(src)
+    return [Path(src) / rel for rel, _ in _code_stamp(entries, notebooks, snap, cache)]
 
 
-def code_digest(entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path = SRC) -> str:
-    """SHA-256 over the relative paths and contents of :func:`code_files`."""
-    return _digest(
-        tuple(entries),
-        tuple(str(n) for n in notebooks),
-        str(src),
-        tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in code_files(entries, notebooks, src)),
+def _code_stamp(
+    entries: Iterable[str], notebooks: Iterable[Path], snap: Snapshot, cache: Path | None
+) -> list[tuple[str, tuple[int, int]]]:
+    """(relative path, (mtime, size)) of every code file, in :func:`code_files` order."""
+    mods = closure(entries, notebooks, snap.src, cache, snap)
+    rels = {r for m in mods if (r := snap.module(m)) is not None} | snap.data(mods)
+    # sorted as Paths (by parts), the order the digest has always used
+    return [(r, snap.files[r]) for r in sorted(rels, key=lambda r: Path(r).parts)]
+
+
+def code_digest(
+    entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path = SRC, cache: Path | None = None
+) -> str:
+    """SHA-256 over the relative paths and contents of :func:`code_files`.
+
+    ``cache``: see :func:`closure` (it only saves parsing; the digest is over the bytes).
+    """
+    entries = tuple(entries)
+    notebooks = tuple(notebooks)
+    snap = Snapshot(src)
+    stamp = tuple(
+        (str(snap.src / rel), mtime, size)
+        for rel, (mtime, size) in _code_stamp(entries, notebooks, snap, cache)
     )
+    return _digest(entries, tuple(str(n) for n in notebooks), str(src), stamp)
 
 
 @lru_cache(maxsize=64)

@@ -173,6 +173,20 @@ class Paths:
         """Content hashes of completed build steps."""
         return self.build / ".state"
 
+    @property
+    def plan_cache(self) -> Path:
+        """Values the build's planning derived from data or code, keyed by their inputs' digests."""
+        return self.build / "cache" / "plan"
+
+
+def decision_file(build: Path, meting: int) -> Path:
+    """Where a build keeps the disclosure decision of one measurement (inside the build folder).
+
+    :func:`analysis.present.publish.decision_file` (the build plans with this one without
+    importing the presentation stage).
+    """
+    return Path(build) / "disclosure" / f"meting-{int(meting)}.json"
+
 
 def default_paths() -> Paths:
     """Paths for the project this package is installed from."""
@@ -221,3 +235,15 @@ def safe_child(folder: Path, *parts: str) -> Path:
     if target != base and base not in target.parents:
         raise ValueError(f"path {path} leads outside {folder}")
     return path
+
+
+def location_file(folder: Path, location: str, suffix: str) -> Path:
+    """``folder/<location><suffix>`` for a valid location code, checked to stay inside ``folder``.
+
+    Why: location codes come from data; ``../x`` must never write outside the build folder.
+    (Here, not in :mod:`analysis.report.factsheets`: the build plans the factsheet steps'
+    outputs without importing the report stage.)
+    """
+    if not is_location_code(location):
+        raise ValueError(f"{location!r} is not a valid location code (letters, digits, - and _)")
+    return safe_child(folder, f"{location}{suffix}")

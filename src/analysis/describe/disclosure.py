@@ -51,10 +51,10 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.core.cellsize import DEFAULT_MIN_CELL_SIZE, rule_for  # noqa: F401 - re-exported
+
 #: What a hidden cell shows (CBS convention "x = geheim").
 SUPPRESSED_MARK = "x"
-#: Default minimum cell size for factsheets.
-DEFAULT_MIN_CELL_SIZE = 5
 #: Smallest interval width an audited hidden cell may have (two integers stay possible).
 MIN_WIDTH = 1.0
 #: Columns that only exist at registration or youth level; never displayed.
@@ -82,16 +82,6 @@ REGISTRATION_LEVEL_COLUMNS = frozenset(
 
 class DisclosureError(ValueError):
     """A table would disclose youth-level information."""
-
-
-def rule_for(synthetic: bool) -> int:
-    """Minimum cell size of a build: the one rule for every table published per location.
-
-    Real registrations: :data:`DEFAULT_MIN_CELL_SIZE` for the factsheets, the national
-    report's per-location tables and the results CSVs alike. The synthetic twin describes no
-    one: everything is shown (``k = 0``), and every output says so (:func:`note`).
-    """
-    return 0 if synthetic else DEFAULT_MIN_CELL_SIZE
 
 
 def note(k: int, lang: str = "nl") -> str:

@@ -14,11 +14,13 @@ import hmac
 import os
 import re
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analysis.core.provenance import is_synthetic
 from analysis.core.errors import UserError
+
+if TYPE_CHECKING:  # the build plans with key_fingerprint; pandas is not needed for it
+    import pandas as pd
 
 KEY_ENV = "COMPENDIUM_PSEUDONYM_KEY"
 KEY_FILE_ENV = "COMPENDIUM_PSEUDONYM_KEY_FILE"
@@ -162,7 +164,7 @@ def pseudonym(value: str, key: bytes) -> str:
     return hmac.new(key, normalise_youth_id(value).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
+def pseudonymise(ids: "pd.Series", key: bytes) -> "pd.Series":
     """Pseudonyms for a column of youth ids; missing ids stay missing.
 
     Hashes each distinct id once (a few thousand youths, not one call per registration).

@@ -23,13 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
-
 from analysis.core import measurements as measurements_mod
+from analysis.core.cellsize import rule_for
 from analysis.core.chapters import CHAPTERS
 from analysis.core.measurements import ParamsError
 from analysis.core.params import DEFAULT_MODEL_SET, DEFAULT_NSIM, DEFAULT_SEED
-from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, tree_digest
+from analysis.pipeline.hashing import (
+    file_digest,
+    frame_digest,
+    json_digest,
+    memo,
+    stat_file_digest,
+    tree_digest,
+)
 from analysis.pipeline.incremental import (
     BuildLocked,  # noqa: F401
     Runner,
@@ -40,7 +46,7 @@ from analysis.pipeline.incremental import (
     replace_dir,
     staging_dir,
 )
-from analysis.core.paths import Paths
+from analysis.core.paths import Paths, decision_file
 from analysis.core.provenance import SYNTHETIC_MARKER
 
 # The same discovery as ingest (case-insensitive extensions, subfolders): see its rules.
@@ -97,7 +103,14 @@ def module_digest(paths: Paths, group: str, notebook: Path | None = None) -> str
     from analysis.core import deps
 
     src = paths.root / "src"
-    return deps.code_digest(ENTRIES[group], [notebook] if notebook else [], src=src)
+    return deps.code_digest(
+        ENTRIES[group], [notebook] if notebook else [], src=src, cache=import_cache(paths)
+    )
+
+
+def import_cache(paths: Paths) -> Path:
+    """File of :class:`analysis.core.deps.ImportCache` in the build folder (saves parsing the code)."""
+    return paths.plan_cache / "imports.json"
 
 
 def env_digest(paths: Paths) -> str:
@@ -113,7 +126,7 @@ def raw_root(cfg: BuildConfig) -> tuple[Path, bool]:
 
 def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> dict:
     """Every parameter value a chapter notebook may declare (each takes what it needs)."""
-    ms = measurements_mod.load_all(cfg.paths)
+    ms = _measurements(cfg.paths)
     m = ms[meting]
     return {
         "data_dir": str(cfg.paths.processed),
@@ -142,19 +155,66 @@ PLACEMENT_PARAMS = ("scheduler", "workers")
 
 def min_cell_size(cfg: BuildConfig) -> int:
     """The one minimum cell size of a build (:func:`analysis.describe.disclosure.rule_for`)."""
-    from analysis.describe.disclosure import rule_for
-
     return cfg.min_cell_size if cfg.min_cell_size is not None else rule_for(raw_root(cfg)[1])
 
 
-def _rows_digest(processed: Path, table: str, meting: int | None) -> str:
+def _measurements(paths: Paths) -> dict[int, measurements_mod.Measurement]:
+    """:func:`analysis.core.measurements.load_all`, read once per state of ``params/``.
+
+    Planning asks for the measurements once per step; the files' names, sizes and times
+    key the memo, so an edited ``params/meting-N.yaml`` is read again.
+    """
+    folder = paths.params
+    stamp = (
+        tuple(
+            (f.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            for f in sorted(folder.glob("*"))
+            if f.is_file() and (st := f.stat())
+        )
+        if folder.is_dir()
+        else ()
+    )
+    key = (str(folder), stamp)
+    if key not in _MEASUREMENTS:
+        _MEASUREMENTS[key] = measurements_mod.load_all(paths)
+    return _MEASUREMENTS[key]
+
+
+_MEASUREMENTS: dict[tuple, dict] = {}
+
+#: The environment lock of the project this code belongs to (``src/analysis/pipeline`` -> root).
+_LOCK = Path(__file__).resolve().parents[3] / "pyproject.toml"
+
+
+def _rows_digest(processed: Path, table: str, meting: int | None, cache: Path | None = None) -> str:
+    """:func:`~analysis.pipeline.hashing.frame_digest` of a table's rows of one measurement (or all).
+
+    Reading the table takes pandas; the value is kept in ``cache`` keyed by the SHA-256 of the
+    table's file, so a no-op build reads no table (a changed file is read again).
+    """
     path = processed / table
     if not path.exists():
         return "absent"
-    df = pd.read_parquet(path)
-    if meting is not None and "meting" in df.columns:
-        df = df[df["meting"] == meting]
-    return frame_digest(df)
+
+    def compute() -> str:
+        import pandas as pd
+
+        df = pd.read_parquet(path)
+        if meting is not None and "meting" in df.columns:
+            df = df[df["meting"] == meting]
+        return frame_digest(df)
+
+    from analysis.pipeline import hashing
+
+    name = f"rows-{Path(table).stem}-{'all' if meting is None else int(meting)}"
+    key = {
+        "file": stat_file_digest(path),
+        "meting": str(meting),
+        # the code of this function's digest and the pinned pandas that writes its CSV
+        "code": stat_file_digest(Path(__file__)) + stat_file_digest(Path(hashing.__file__)),
+        "env": stat_file_digest(_LOCK) if _LOCK.is_file() else "",
+    }
+    return memo(cache, name, key, compute)
 
 
 Factory = Callable[[], "Step | list[Step]"]
@@ -360,22 +420,20 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
     steps.append(ingest_step)
 
-    metingen = sorted(measurements_mod.load_all(p))
+    metingen = sorted(_measurements(p))
     latest = metingen[-1]
     published = sorted({latest, latest if cfg.describe is None else int(cfg.describe)})
 
     def disclosure_step() -> Step:
         # One decision per published measurement, before the notebooks and factsheets that
         # read it (chapter 2 describes cfg.describe, the factsheets the latest measurement).
-        from analysis.present.publish import decision_file
-
         k = min_cell_size(cfg)
         outputs = [decision_file(p.build, m) for m in published]
         inputs = {
             "k": str(k),
-            "measurements": json_digest([[m, *measurements_mod.load_all(p)[m].months()] for m in published]),
-            "registrations": _rows_digest(p.processed, "registrations.parquet", None),
-            "locations": _rows_digest(p.processed, "locations.parquet", None),
+            "measurements": json_digest([[m, *_measurements(p)[m].months()] for m in published]),
+            "registrations": _rows_digest(p.processed, "registrations.parquet", None, p.plan_cache),
+            "locations": _rows_digest(p.processed, "locations.parquet", None, p.plan_cache),
             "code": module_digest(p, "disclosure"),
             "env": env_digest(p),
         }
@@ -409,9 +467,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
                 "synthetic": str(synthetic),
             }
             for m in used:
-                inputs[f"data-{m}"] = _rows_digest(p.processed, table, m)
+                inputs[f"data-{m}"] = _rows_digest(p.processed, table, m, p.plan_cache)
             if group == "models":
-                inputs["occupancy"] = _rows_digest(p.processed, "occupancy.parquet", None)
+                inputs["occupancy"] = _rows_digest(p.processed, "occupancy.parquet", None, p.plan_cache)
 
             def action() -> None:
                 # papermill/nbformat take seconds to import: only when a notebook runs
@@ -457,8 +515,8 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
             "code": module_digest(p, "models", src),
             "env": env_digest(p),
             "synthetic": str(synthetic),
-            "counts": _rows_digest(p.processed, "registrations.parquet", None),
-            "occupancy": _rows_digest(p.processed, "occupancy.parquet", None),
+            "counts": _rows_digest(p.processed, "registrations.parquet", None, p.plan_cache),
+            "occupancy": _rows_digest(p.processed, "occupancy.parquet", None, p.plan_cache),
         }
 
         def action() -> None:
@@ -502,7 +560,7 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
 def expected_notebooks(cfg: BuildConfig, metingen: list[int] | None = None) -> list[Path]:
     """Executed chapter notebooks a complete report is made from."""
-    metingen = metingen or sorted(measurements_mod.load_all(cfg.paths))
+    metingen = metingen or sorted(_measurements(cfg.paths))
     return [cfg.paths.executed_notebooks / f"{nb}.ipynb" for nb, *_ in chapter_notebooks(cfg, metingen)]
 
 

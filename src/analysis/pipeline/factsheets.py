@@ -22,30 +22,41 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import pandas as pd
-
-from analysis.present import location as dl
-from analysis.present import publish
-from analysis.describe import disclosure as dc
 from analysis.core import measurements as measurements_mod
-from analysis.pipeline.hashing import file_digest, frame_digest, json_digest
+from analysis.core.cellsize import rule_for
+from analysis.core.paths import Paths, decision_file, location_file
+from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, memo, tree_digest
 from analysis.pipeline.incremental import Runner, Step, StepResult
-from analysis.core.paths import Paths
-from analysis.core.params import FactsheetParams
-from analysis.report.factsheets import (
-    decorate,  # noqa: F401
-    item_columns,  # noqa: F401
-    item_groups,  # noqa: F401
-    make,
-    plot_months,  # noqa: F401
-    render,  # noqa: F401
-    render_html,  # noqa: F401
-    render_pdf,  # noqa: F401
-    resource_text,  # noqa: F401
-    work_dir,  # noqa: F401
-)  # re-exported for callers of the pipeline
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Names of :mod:`analysis.report.factsheets` re-exported for callers of the pipeline. They are
+#: imported on first use (:func:`__getattr__`): the build plans its factsheet steps without
+#: importing pandas, matplotlib or the presentation stage.
+REEXPORTED = (
+    "decorate",
+    "item_columns",
+    "item_groups",
+    "make",
+    "plot_months",
+    "render",
+    "render_html",
+    "render_pdf",
+    "resource_text",
+    "work_dir",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in REEXPORTED:
+        from analysis.report import factsheets as report_factsheets
+
+        return getattr(report_factsheets, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 NOTEBOOK = "factsheet.ipynb"
 WORKERS = 2
@@ -84,13 +95,14 @@ class Job:
     @property
     def outputs(self) -> list[Path]:
         """The HTML and the PDF."""
-        from analysis.report.factsheets import location_file
-
         return [location_file(self.paths.factsheets, self.location, f".{ext}") for ext in ("html", "pdf")]
 
 
 def run_job(job: Job) -> float:
     """One location's factsheet (content, chart, HTML, PDF) in this process; returns wall seconds."""
+    from analysis.core.params import FactsheetParams
+    from analysis.report.factsheets import make
+
     t0 = time.perf_counter()
     params = FactsheetParams(**job.parameters())
     built = params.paths()
@@ -111,10 +123,14 @@ def code_digest(paths: Paths) -> str:
     """
     from analysis.core import deps
 
-    return deps.code_digest(["analysis.pipeline.factsheets"], [], src=paths.root / "src")
+    return deps.code_digest(
+        ["analysis.pipeline.factsheets"], [], src=paths.root / "src", cache=paths.plan_cache / "imports.json"
+    )
 
 
 def _rows(processed: Path, table: str, measurement: int | None = None) -> pd.DataFrame:
+    import pandas as pd
+
     path = processed / table
     if not path.exists():
         return pd.DataFrame()
@@ -162,12 +178,107 @@ def factsheet_steps(
     ``max_locations`` (the build's bound): above it, steps for the stated sample of
     :func:`sample` only (said on the console).
     """
-    from analysis.describe.load import load_measurement
-
     measurement = measurement if measurement is not None else latest_measurement(paths)
     m = measurements_mod.load_all(paths)[measurement]
     first, last = first_month or m.first_month, last_month or m.last_month
-    period = dl.months_between(m.months(), first, last)
+    # Everything below reads the processed tables with pandas (and validates them); a build
+    # plans these steps on every run, so the result is kept keyed by the digests of all it
+    # reads: the processed folder, the stored disclosure decision, the code and the settings.
+    decision = decision_file(paths.build, measurement)
+
+    def decision_digest() -> str:
+        return file_digest(decision) if decision.is_file() else "absent"
+
+    key = {
+        "processed": tree_digest(paths.processed),
+        "decision": decision_digest(),
+        "code": code_digest(paths),
+        "env": file_digest(paths.root / "pyproject.toml"),
+        "settings": json_digest(
+            {
+                "meting": measurement,
+                "months": list(m.months()),
+                "first": first,
+                "last": last,
+                "k": min_cell_size,
+                "lang": lang,
+                "locations": sorted(locations) if locations else None,
+                "max": max_locations,
+                "seed": SAMPLE_SEED,
+            }
+        ),
+    }
+    planned = memo(
+        paths.plan_cache,
+        f"factsheets-{int(measurement)}",
+        key,
+        partial(
+            _plan_inputs,
+            paths,
+            measurement,
+            list(m.months()),
+            first,
+            last,
+            min_cell_size,
+            lang,
+            list(locations) if locations else None,
+            max_locations,
+        ),
+        # planning stores the decision when the build's disclosure step has not (yet)
+        key_after=lambda: dict(key, decision=decision_digest()),
+    )
+    if planned["sampled_from"] is not None:
+        print(
+            f"factsheets: {max_locations} of {planned['sampled_from']} locations in this build (a "
+            f"sample drawn with seed {SAMPLE_SEED}); `compendium factsheets` makes the others.",
+            flush=True,
+        )
+    k = planned["k"]
+    shared = {
+        "national": planned["national"],
+        "code": key["code"],
+        "env": key["env"],
+        "synthetic": str(planned["synthetic"]),
+        "params": json_digest({"meting": measurement, "first": first, "last": last, "k": k, "lang": lang}),
+    }
+    steps = []
+    for loc in planned["codes"]:
+        own_list = planned["hidden"][loc]
+        own = tuple(own_list) if own_list is not None else None
+        job = Job(paths, loc, measurement, first, last, k, lang, own)
+        inputs = dict(shared, hidden=json_digest(own), **planned["rows"][loc])
+        steps.append(Step(f"factsheet-{loc}", inputs, job.outputs, partial(run_in_worker, job)))
+    return steps
+
+
+def _plan_inputs(
+    paths: Paths,
+    measurement: int,
+    months: list[str],
+    first: str,
+    last: str,
+    min_cell_size: int | None,
+    lang: str,
+    locations: list[str] | None,
+    max_locations: int | None,
+) -> dict[str, Any]:
+    """The data-derived part of :func:`factsheet_steps` (reads and validates the tables).
+
+    Returns
+    -------
+    dict
+        ``codes`` (the locations planned), ``sampled_from`` (number of locations when a sample
+        was drawn, else None), ``k``, ``synthetic``, ``national`` (digest of the displayed
+        national figures), ``hidden`` (per location: its hidden cells, None when ``k <= 1``)
+        and ``rows`` (per location: digests of its registrations, occupancy and location rows).
+    """
+    import pandas as pd
+
+    from analysis.describe.load import load_measurement
+    from analysis.present import location as dl
+    from analysis.present import publish
+
+    period = dl.months_between(months, first, last)
     data = load_measurement(paths.processed, measurement, list(period.months))
     reg = _rows(paths.processed, "registrations.parquet", measurement)
     occ = _rows(paths.processed, "occupancy.parquet", measurement)
@@ -178,40 +289,35 @@ def factsheet_steps(
         if unknown:
             raise ValueError(f"unknown location(s) {unknown}; known: {codes}")
         codes = [c for c in codes if c in set(locations)]
+    sampled_from = None
     if max_locations is not None and len(codes) > max_locations:
-        print(
-            f"factsheets: {max_locations} of {len(codes)} locations in this build (a sample drawn "
-            f"with seed {SAMPLE_SEED}); `compendium factsheets` makes the others.",
-            flush=True,
-        )
+        sampled_from = len(codes)
         codes = sample(codes, max_locations)
-    k = dc.rule_for(data.synthetic) if min_cell_size is None else min_cell_size
+    k = rule_for(data.synthetic) if min_cell_size is None else min_cell_size
     # The build's one decision over every published count (the report's chapter 2, its
     # results CSVs and all factsheets), read from <build>/disclosure when the build's
     # disclosure step made it for these data, else computed and stored here.
     decision = publish.decision_for(paths.build, data, period, k)
     nat_hidden = decision.national()
     national = json_digest(dl.national_figures(data.registrations, data.occupancy, period, lang, nat_hidden))
-    shared = {
-        "national": national,
-        "code": code_digest(paths),
-        "env": file_digest(paths.root / "pyproject.toml"),
-        "synthetic": str(data.synthetic),
-        "params": json_digest({"meting": measurement, "first": first, "last": last, "k": k, "lang": lang}),
-    }
-    steps = []
+    hidden: dict[str, list[str] | None] = {}
+    rows: dict[str, dict[str, str]] = {}
     for loc in codes:
-        own = tuple(sorted(decision.of(loc))) if k > 1 else None
-        job = Job(paths, loc, measurement, first, last, k, lang, own)
-        inputs = dict(
-            shared,
-            hidden=json_digest(own),
-            registrations=frame_digest(reg[reg["locatie"] == loc]) if len(reg) else "absent",
-            occupancy=frame_digest(occ[occ["locatie"] == loc]) if len(occ) else "absent",
-            location=frame_digest(locs[locs["locatie"] == loc]) if len(locs) else "absent",
-        )
-        steps.append(Step(f"factsheet-{loc}", inputs, job.outputs, partial(run_in_worker, job)))
-    return steps
+        hidden[loc] = sorted(decision.of(loc)) if k > 1 else None
+        rows[loc] = {
+            "registrations": frame_digest(reg[reg["locatie"] == loc]) if len(reg) else "absent",
+            "occupancy": frame_digest(occ[occ["locatie"] == loc]) if len(occ) else "absent",
+            "location": frame_digest(locs[locs["locatie"] == loc]) if len(locs) else "absent",
+        }
+    return {
+        "codes": list(codes),
+        "sampled_from": sampled_from,
+        "k": int(k),
+        "synthetic": bool(data.synthetic),
+        "national": national,
+        "hidden": hidden,
+        "rows": rows,
+    }
 
 
 def run_in_worker(job: Job) -> float:

@@ -44,6 +44,7 @@ from typing import Callable, Iterable, Mapping
 import pandas as pd
 
 from analysis import codebook
+from analysis.core import paths
 from analysis.describe import disclosure as dc
 from analysis.describe.categories import FIGURE_ITEMS, MISSING_CODE
 from analysis.describe.chapters import Result, chapter2_tables
@@ -252,7 +253,7 @@ def decide(data: MeasurementData, period: dl.Period, k: int) -> Decision:
 
 def decision_file(build: Path, meting: int) -> Path:
     """Where a build keeps the decision of one measurement (inside the secure build folder)."""
-    return Path(build) / "disclosure" / f"meting-{int(meting)}.json"
+    return paths.decision_file(build, meting)
 
 
 def save(decision: Decision, path: Path) -> Path:

@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 from analysis import SYNTHETIC_BANNER
 from analysis.core.params import FactsheetParams
-from analysis.core.paths import Paths, is_location_code, safe_child
+from analysis.core.paths import Paths, location_file  # noqa: F401 - location_file re-exported
 from analysis.describe import disclosure as dc
 
 
@@ -189,16 +189,6 @@ def render_pdf(sheet: dict[str, Any], svg: str, out: Path) -> Path:
         sys_inputs={"data": json.dumps(data, ensure_ascii=False), "chart": svg},
     )
     return out
-
-
-def location_file(folder: Path, location: str, suffix: str) -> Path:
-    """``folder/<location><suffix>`` for a valid location code, checked to stay inside ``folder``.
-
-    Why: location codes come from data; ``../x`` must never write outside the build folder.
-    """
-    if not is_location_code(location):
-        raise ValueError(f"{location!r} is not a valid location code (letters, digits, - and _)")
-    return safe_child(folder, f"{location}{suffix}")
 
 
 def render(paths: Paths, location: str) -> list[Path]:
