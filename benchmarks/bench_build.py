@@ -113,13 +113,22 @@ NOOP_BUILD = """
 import sys, time
 from pathlib import Path
 from analysis.pipeline import commands  # noqa: F401
+from analysis.pipeline import build as build_mod
 from analysis.pipeline.build import BuildConfig, build
 from analysis.core.paths import Paths, default_paths
 build_, raw, processed, output, synthetic, k = sys.argv[1:7]
 paths = Paths(default_paths().root, build=Path(build_), raw=Path(raw), processed=Path(processed),
               output=Path(output))
-res = build(BuildConfig(paths=paths, synthetic=None if synthetic == "-" else synthetic == "1",
-                        min_cell_size=None if k == "-" else int(k)))
+cfg = BuildConfig(paths=paths, synthetic=None if synthetic == "-" else synthetic == "1",
+                  min_cell_size=None if k == "-" else int(k))
+if not build_mod.raw_root(cfg)[1]:  # real registrations: the command's checks first
+    try:
+        from analysis.ingest.preflight import preflight
+    except ImportError:  # a commit before it moved out of ingest.process (for comparisons)
+        from analysis.ingest.process import preflight
+    from analysis.core import measurements
+    preflight(paths.raw, measurements.load_all(paths))
+res = build(cfg)
 print("RAN:" + ",".join(r.name for r in res if r.ran))
 """
 

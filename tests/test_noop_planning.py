@@ -30,6 +30,7 @@ PROBE = """
 import json, sys
 from pathlib import Path
 from analysis.pipeline import commands  # noqa: F401  (what `compendium build` imports)
+from analysis.ingest.preflight import preflight  # noqa: F401  (its checks on real data)
 from analysis.pipeline.build import BuildConfig, plan
 from analysis.pipeline.incremental import Runner
 from analysis.core.paths import Paths, default_paths

@@ -32,6 +32,11 @@ from analysis.core.measurements import Measurement
 from analysis.core.provenance import SYNTHETIC_MARKER, is_synthetic
 from analysis.ingest import discover
 
+# The errors and the discovery live in analysis.ingest.preflight (no pandas), which
+# ``compendium build`` runs before anything is built; re-exported here for callers of ingest.
+from analysis.ingest.preflight import IngestError, NothingToIngest, preflight  # noqa: F401
+from analysis.ingest.preflight import discover_measurements as _discover
+
 OUTPUTS = (
     "registrations.parquet",
     "occupancy.parquet",
@@ -42,43 +47,6 @@ OUTPUTS = (
 QUARANTINE_COLUMNS = ["file", "row", "column", "check", "value", "reason"]
 #: What a masked value reads in quarantine.csv.
 MASK = "[verborgen]"
-
-
-class IngestError(UserError):
-    """Ingest cannot start (configuration or layout problem); the message is one line."""
-
-
-class NothingToIngest(IngestError):
-    """Nothing can be processed: no raw folder, no registration files or no locations.csv."""
-
-
-# --- discovery ------------------------------------------------------------------------------
-def _discover(
-    raw: Path, measurements: dict[int, Measurement]
-) -> tuple[discover.RawTree, list[tuple[Measurement, discover.MeasurementFolder]]]:
-    """The raw tree (:func:`analysis.ingest.discover.discover`) matched with the measurement
-    descriptions; raise when nothing can be processed or the layout is wrong."""
-    tree = discover.discover(raw)
-    if not tree.exists:
-        raise NothingToIngest(f"raw folder {raw} does not exist")
-    if tree.errors:
-        raise IngestError(tree.errors[0])
-    if tree.locations is None:
-        raise NothingToIngest(f"{raw} has no locations.csv (see data/raw/README.md)")
-    by_folder = {m.folder.lower(): m for m in measurements.values()}
-    found = []
-    for folder in tree.measurements:
-        m = by_folder.get(folder.path.name.lower())
-        if m is None:
-            raise IngestError(
-                f"raw folder {folder.path.name} has no measurement description: run "
-                f"`compendium new-measurement {folder.meting} --raw {raw}` to write "
-                f"params/meting-{folder.meting}.yaml from the data, then check it"
-            )
-        found.append((m, folder))
-    if not tree.registration_files():
-        raise NothingToIngest(f"no registration files under {raw}/meting-<N>/registraties/")
-    return tree, found
 
 
 # --- loading one file -----------------------------------------------------------------------
@@ -810,12 +778,6 @@ def _frame(parts: list[pd.DataFrame], resource: str, order: list[str]) -> pd.Dat
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
     df = pd.concat(parts, ignore_index=True)[list(dtypes)].astype(dtypes)
     return df.sort_values(order, kind="stable").reset_index(drop=True)
-
-
-def preflight(raw: Path, measurements: dict[int, Measurement]) -> None:
-    """Raise the user errors ingest would raise (layout, params, key) before a build starts."""
-    _discover(Path(raw), measurements)
-    pseudonym.resolve_key(Path(raw))
 
 
 def main(raw: Path | None = None, out: Path | None = None, show_values: bool = False) -> int:

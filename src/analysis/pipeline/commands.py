@@ -202,10 +202,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not synthetic:
         # User errors (layout, a measurement without params, no key) end here in one line
         # with exit 2, before anything is built (see cli.main).
-        from analysis.ingest import process as ingest
+        from analysis.ingest.preflight import preflight  # no pandas: a no-op build stays light
         from analysis.core import measurements
 
-        ingest.preflight(raw, measurements.load_all(paths))
+        preflight(raw, measurements.load_all(paths))
     if synthetic:
         why = "--synthetic given" if args.synthetic else f"no registrations found in {paths.raw}"
         # The report and figures carry the Dutch banner; the console says the same in English.

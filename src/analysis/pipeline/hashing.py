@@ -83,7 +83,7 @@ def tree_digest(root: Path, patterns: Iterable[str] = ("**/*",), exclude: Iterab
         return h.hexdigest()
     patterns = tuple(patterns)
     if patterns == ("**/*",):
-        files = sorted(_all_files(root))
+        files = sorted(_all_files(root), key=lambda p: p.parts)  # the order of Paths, faster
     else:
         files = sorted({p for pat in patterns for p in root.glob(pat) if p.is_file()})
     exclude = tuple(exclude)
