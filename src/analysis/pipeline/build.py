@@ -601,8 +601,9 @@ def render_atomic(paths: Paths, renderer: str, synthetic: bool, notebooks: list[
 def build(cfg: BuildConfig) -> list[StepResult]:
     """Run the build plan; returns what ran and how long each step took.
 
-    ``cfg.force`` re-runs every step and empties the model store first, so every model is
-    fitted anew. Holds the build folder's lock throughout (a second build raises
+    ``cfg.force`` re-runs every step and empties the model store and the planning cache
+    (:attr:`analysis.core.paths.Paths.plan_cache`) first, so every model is fitted anew.
+    Holds the build folder's lock throughout (a second build raises
     :class:`analysis.pipeline.incremental.BuildLocked`).
     """
     with build_lock(cfg.paths.build):
@@ -619,6 +620,10 @@ def _build(cfg: BuildConfig) -> list[StepResult]:
 
     if cfg.force and cfg.paths.model_cache.exists():
         shutil.rmtree(cfg.paths.model_cache)
+    if cfg.force and cfg.paths.plan_cache.exists():
+        # planning derives everything anew too (its cache is keyed by content, but --force
+        # is the way to rule out any stored value)
+        shutil.rmtree(cfg.paths.plan_cache)
     runner = Runner(cfg.paths.state, force=cfg.force, on_step=cfg.on_step)
     with ExitStack() as cluster:
         started = False
