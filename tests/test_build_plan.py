@@ -131,3 +131,29 @@ def test_a_changed_lolo_notebook_reruns_only_that_step(
     lolo.inputs["notebook"] = "edited"
     again = Runner(state).run_parallel(steps, workers=2)
     assert [(r.name, r.reason) for r in again if r.ran] == [(LOLO, "changed: notebook")]
+
+
+def test_steps_at_once_drop_to_the_workers_above_the_location_bound(tmp_path: Path) -> None:
+    # Memory at national size (issue 17.5): above BUILD_MAX_FACTSHEETS locations only as many
+    # steps run at once as there are workers; below it (the twin) two more, as before.
+    import json
+
+    from analysis.pipeline.build import BUILD_MAX_FACTSHEETS, _steps_at_once, location_count
+
+    cfg = BuildConfig(paths=_paths(tmp_path), synthetic=True, workers=2)
+    assert location_count(cfg.paths.processed) == 0  # no ingest report yet
+    assert _steps_at_once(cfg, cluster=True) == 4 and _steps_at_once(cfg, cluster=False) == 2
+
+    def report(n: int) -> None:
+        cfg.paths.processed.mkdir(parents=True, exist_ok=True)
+        codes = [f"L{i:04d}" for i in range(n)]
+        locations = {"1": {"found": codes[: n // 2]}, "2": {"found": codes}}
+        (cfg.paths.processed / "ingest_report.json").write_text(json.dumps({"locations": locations}))
+
+    report(BUILD_MAX_FACTSHEETS)
+    assert location_count(cfg.paths.processed) == BUILD_MAX_FACTSHEETS
+    assert _steps_at_once(cfg, cluster=True) == 4
+    report(BUILD_MAX_FACTSHEETS + 1)
+    assert _steps_at_once(cfg, cluster=True) == 2
+    (cfg.paths.processed / "ingest_report.json").write_text("{not json")
+    assert location_count(cfg.paths.processed) == 0

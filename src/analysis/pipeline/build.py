@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -615,6 +616,36 @@ def _needs_cluster(runner: Runner, steps: list[Step]) -> bool:
     return any(s.name.startswith(DASK_STEP_PREFIXES) and runner.why(s) is not None for s in steps)
 
 
+def location_count(processed: Path) -> int:
+    """Most locations found in one measurement, from the ingest report (0 when there is none).
+
+    Read from ``ingest_report.json`` rather than the tables, so that planning a build stays
+    free of pandas (a no-op build only compares digests).
+    """
+    try:
+        report = json.loads((processed / "ingest_report.json").read_text("utf-8"))
+        found = [len(m.get("found", [])) for m in report.get("locations", {}).values()]
+    except (OSError, ValueError, AttributeError):
+        return 0
+    return max(found, default=0)
+
+
+def _steps_at_once(cfg: BuildConfig, cluster: bool) -> int:
+    """Steps of one stage that run at the same time.
+
+    With a cluster the notebook kernels mostly wait for it, so two more steps than workers
+    keep the workers busy. Above :data:`BUILD_MAX_FACTSHEETS` locations (national size) every
+    kernel holds a larger share of memory while it waits (10x the twin: a peak of 3.8 GB with
+    four at once), so only as many steps run as there are workers; the work itself is the
+    cluster's either way.
+    """
+    if not cluster:
+        return cfg.workers
+    if location_count(cfg.paths.processed) > BUILD_MAX_FACTSHEETS:
+        return cfg.workers
+    return cfg.workers + 2
+
+
 def _build(cfg: BuildConfig) -> list[StepResult]:
     from contextlib import ExitStack
 
@@ -642,7 +673,6 @@ def _build(cfg: BuildConfig) -> list[StepResult]:
             if len(steps) == 1:
                 runner.run(steps[0])
             else:
-                # the notebook kernels mostly wait for the cluster: two more steps than cores
-                runner.run_parallel(steps, workers=cfg.workers + 2 if started else cfg.workers)
+                runner.run_parallel(steps, workers=_steps_at_once(cfg, started))
     cfg.results = runner.results
     return runner.results
