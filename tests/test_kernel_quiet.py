@@ -20,19 +20,20 @@ from analysis.pipeline import run
 NOISE = re.compile(r"IPKernelApp|KeyboardInterrupt|Traceback|ERROR|WARNING", re.IGNORECASE)
 
 
-def _notebook(path: Path) -> Path:
+CHART = (
+    "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+    "import pandas as pd\nfrom analysis.present import display\n"
+    "fig, ax = plt.subplots()\nax.plot(range(n))\nplt.close(fig)\n"
+    "display.text(f'{n} punten')"
+)
+
+
+def _notebook(path: Path, code: str = CHART, n: int = 3) -> Path:
+    """A notebook with a parameters cell (``n``) and one code cell."""
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("n = 3")
+    params = nbformat.v4.new_code_cell(f"n = {n}")
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        params,
-        nbformat.v4.new_code_cell(
-            "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
-            "import pandas as pd\nfrom analysis.present import display\n"
-            "fig, ax = plt.subplots()\nax.plot(range(n))\nplt.close(fig)\n"
-            "display.text(f'{n} punten')"
-        ),
-    ]
+    nb.cells = [params, nbformat.v4.new_code_cell(code)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     return path
@@ -56,19 +57,8 @@ def test_a_build_kernel_ignores_the_sigint_of_its_shutdown(tmp_path: Path, capfd
     # the kernel still handled a message and ipykernel logged "KeyboardInterrupt caught in
     # kernel". Sending the kernel SIGINT in the middle of a cell reproduces that moment: the
     # cell must finish and the console stay clean (analysis.pipeline.kernel ignores SIGINT).
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("n = 1")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        params,
-        nbformat.v4.new_code_cell(
-            "import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(0.3)\n"
-            "print(f'{n} na het signaal')"
-        ),
-    ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    source = tmp_path / "signaal.ipynb"
-    nbformat.write(nb, source)
+    code = "import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(0.3)\nprint(f'{n} na het signaal')"
+    source = _notebook(tmp_path / "signaal.ipynb", code, n=1)
     target = tmp_path / "out" / "signaal.ipynb"
     target.parent.mkdir()
     run.execute(source, target, {"n": 2}, cwd=tmp_path)
