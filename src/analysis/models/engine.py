@@ -28,8 +28,10 @@ cluster and comes back as results in task order.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import sys
 import pickle
 import tempfile
 import time
@@ -71,6 +73,30 @@ LOCAL_CLUSTER: dict[str, Any] = {
 }
 
 
+LOCAL_CONFIG: dict[str, Any] = {
+    # The active memory manager drops "extra" replicas every 2 s: a frame scattered to every
+    # worker (broadcast) was back on one worker within seconds (measured), so the other worker
+    # fetched it again for each task and a single lost worker lost the frame for every task.
+    "distributed.scheduler.active-memory-manager.start": False,
+}
+"""Dask settings of the local clusters this module starts (the scheduler runs in this process)."""
+
+MAX_RESUBMITS = 2
+"""Rounds in which tasks cancelled by lost shared data are sent again before a run fails."""
+
+
+@contextmanager
+def _local_cluster(workers: int) -> Iterator[Any]:
+    """A :class:`distributed.LocalCluster` of ``workers`` processes with :data:`LOCAL_CONFIG`."""
+    import dask
+    from distributed import LocalCluster
+
+    reproducible_children()  # workers compute the same bits in every run (one thread, fixed layout)
+    # No dashboard; worker logs only on errors (LOCAL_CLUSTER: also the scheduler's HTTP port).
+    with dask.config.set(LOCAL_CONFIG), LocalCluster(n_workers=int(workers), **LOCAL_CLUSTER) as cluster:
+        yield cluster
+
+
 def default_scheduler(scheduler: str | None = None) -> str | None:
     """``scheduler``, else the address in :data:`SCHEDULER_ENV`, else None (a new local cluster)."""
     return scheduler or os.environ.get(SCHEDULER_ENV) or None
@@ -101,6 +127,8 @@ class RunStats:
         Time to start (or connect to) the cluster.
     scheduler : str
         Address of the scheduler (``local`` for in-process).
+    resubmitted : int
+        Tasks sent again because shared data was lost with a worker (see :data:`MAX_RESUBMITS`).
     """
 
     tasks: int = 0
@@ -110,6 +138,7 @@ class RunStats:
     seconds: float = 0.0
     start_seconds: float = 0.0
     scheduler: str = ""
+    resubmitted: int = 0
     task_seconds: list[float] = field(default_factory=list)  # CPU seconds per computed task
 
     @property
@@ -125,7 +154,7 @@ def _in_r_context(fn: Callable[..., Any], args: tuple) -> tuple[Any, float]:
     the wall time says little about the work).
     """
     t0 = time.process_time()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _collection_in_this_thread():
         # Expected: R starts in a worker's task thread (at the rpy2 import), so rpy2 warns that
         # R cannot be interrupted with Ctrl-C there; the client cancels the tasks instead.
         warnings.filterwarnings("ignore", message="R is not initialized by the main thread")
@@ -138,6 +167,27 @@ def _in_r_context(fn: Callable[..., Any], args: tuple) -> tuple[Any, float]:
         with localconverter(default_converter):
             out = fn(*args)
     return out, time.process_time() - t0
+
+
+@contextmanager
+def _collection_in_this_thread() -> Iterator[None]:
+    """No automatic garbage collection while a task runs; what it left is collected here.
+
+    rpy2 frees an R object (``R_ReleaseObject``, no lock) in whatever thread collects the
+    Python object. In a worker the cyclic collector also runs in the event-loop thread, so it
+    could free R objects while R runs in the task thread, and R is not thread-safe. A worker
+    runs one task at a time, so with the collector off during the task, R objects are only
+    ever freed while R is idle.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # The task's young garbage is freed now, in the thread that ran R (cheap: generation 1).
+        gc.collect(1)
+        if was_on:
+            gc.enable()
 
 
 def _path(store: Path, key: str) -> Path:
@@ -180,19 +230,14 @@ def client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
     workers : int
         Worker processes of the local cluster (one thread each).
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         kw = {"scheduler_file": scheduler} if str(scheduler).endswith(".json") else {"address": scheduler}
         with Client(**kw) as c:
             yield c
         return
-    reproducible_children()  # workers compute the same bits in every run (one thread, fixed layout)
-    # No dashboard; worker logs only on errors (LOCAL_CLUSTER: also the scheduler's HTTP port).
-    with (
-        LocalCluster(n_workers=int(workers), **LOCAL_CLUSTER) as cluster,
-        Client(cluster) as c,
-    ):
+    with _local_cluster(workers) as cluster, Client(cluster) as c:
         yield c
 
 
@@ -223,10 +268,7 @@ def shared_cluster(scheduler: str | None = None, workers: int = 2) -> Iterator[s
             os.environ[SCHEDULER_ENV] = scheduler
             yield scheduler
         else:
-            from distributed import LocalCluster
-
-            reproducible_children()  # workers compute the same bits in every run
-            with LocalCluster(n_workers=max(1, int(workers)), **LOCAL_CLUSTER) as cluster:
+            with _local_cluster(max(1, int(workers))) as cluster:
                 os.environ[SCHEDULER_ENV] = cluster.scheduler_address
                 yield cluster.scheduler_address
     finally:
@@ -333,38 +375,83 @@ def _run_dask(
     t0: float,
     shared: dict[str, Any],
 ) -> None:
-    """Submit ``todo`` to a cluster and store each result as it arrives."""
-    import uuid
+    """Submit ``todo`` to a cluster and store each result as it arrives.
 
-    from distributed import as_completed
-
+    A worker that dies (a crash in R, a killed process) takes the shared objects it holds with
+    it; tasks that still needed them come back cancelled. Their results depend only on their
+    arguments, so they are sent again with the shared objects scattered anew, at most
+    :data:`MAX_RESUBMITS` times, and the run says so on stderr. A task that raised is not
+    retried: its error is the run's error.
+    """
     with client(scheduler, workers) as c:
         st.start_seconds = time.perf_counter() - t0
         st.scheduler = c.scheduler.address if scheduler else "LocalCluster"
         st.workers = len(c.scheduler_info(n_workers=-1)["workers"])
-        used = {a.name for _, _, args in todo for a in args if isinstance(a, Shared)}
-        # hash=False: a fresh key per run, so two notebooks sharing the build's cluster never
-        # exchange each other's data under the same name.
-        remote = {n: c.scatter(shared[n], broadcast=True, hash=False) for n in sorted(used)}
-        # A run id in the task keys: several clients (notebooks of one build) share a cluster.
-        run_id = uuid.uuid4().hex[:8]
-        # pure=False: the key decides identity, not dask's hashing of the (large) arguments
-        futures = {
-            c.submit(_in_r_context, fn, _bind(args, remote), key=f"task-{run_id}-{k}", pure=False): k
-            for k, fn, args in todo
-        }
-        try:
-            for fut in as_completed(futures):
-                k = futures[fut]
+        pending = list(todo)
+        for attempt in range(MAX_RESUBMITS + 1):
+            pending = _submit_round(c, pending, results, store, bar, st, shared)
+            if not pending:
+                return
+            if attempt < MAX_RESUBMITS:
+                st.resubmitted += len(pending)
+                print(
+                    f"Dask: {len(pending)} of {len(todo)} tasks lost their shared data with a "
+                    "worker; sending them again.",
+                    file=sys.stderr,
+                )
+        raise RuntimeError(
+            f"{len(pending)} tasks were cancelled by the cluster {MAX_RESUBMITS + 1} times "
+            f"(shared data lost with a worker each time), first: {pending[0][0]}"
+        )
+
+
+def _submit_round(
+    c: Any,
+    todo: Sequence[Task],
+    results: dict[str, Any],
+    store: Path | None,
+    bar: Any,
+    st: RunStats,
+    shared: dict[str, Any],
+) -> list[Task]:
+    """One submission of ``todo``; returns the tasks the cluster cancelled (lost shared data)."""
+    import uuid
+    from concurrent.futures import CancelledError
+
+    from distributed import as_completed
+
+    used = {a.name for _, _, args in todo for a in args if isinstance(a, Shared)}
+    # hash=False: a fresh key per run, so two notebooks sharing the build's cluster never
+    # exchange each other's data under the same name.
+    remote = {n: c.scatter(shared[n], broadcast=True, hash=False) for n in sorted(used)}
+    # A run id in the task keys: several clients (notebooks of one build) share a cluster.
+    run_id = uuid.uuid4().hex[:8]
+    # pure=False: the key decides identity, not dask's hashing of the (large) arguments
+    futures = {
+        c.submit(_in_r_context, fn, _bind(args, remote), key=f"task-{run_id}-{k}", pure=False): (k, fn, args)
+        for k, fn, args in todo
+    }
+    lost: list[Task] = []
+    try:
+        for fut in as_completed(futures):
+            task = futures[fut]
+            try:
                 value, sec = fut.result()
-                results[k] = value
-                st.task_seconds.append(sec)
-                save(store, k, value)
-                bar.update(1)
-                fut.release()
-            for f in remote.values():
-                f.release()
-        except BaseException:
-            # Interrupted (Ctrl-C) or a task failed: what finished is stored; cancel the rest.
-            c.cancel(list(futures))
-            raise
+            except CancelledError:
+                # Only the cluster cancels here (this function cancels after leaving the loop).
+                lost.append(task)
+                continue
+            results[task[0]] = value
+            st.task_seconds.append(sec)
+            save(store, task[0], value)
+            bar.update(1)
+            fut.release()
+    except BaseException:
+        # Interrupted (Ctrl-C) or a task failed: what finished is stored; cancel the rest.
+        c.cancel(list(futures))
+        raise
+    finally:
+        for f in remote.values():
+            f.release()
+    order = {k: i for i, (k, _, _) in enumerate(todo)}
+    return sorted(lost, key=lambda t: order[t[0]])
