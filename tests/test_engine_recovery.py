@@ -1,10 +1,12 @@
 """The Dask engine survives a lost worker and never retries a task that failed.
 
 CI once failed with ``FutureCancelledError: ... cancelled for reason: lost dependencies`` in
-notebook 03 of a full build: a frame scattered to the build's cluster was gone. Two causes
-were found and are tested here: Dask's active memory manager undid the broadcast (one replica
-left within seconds, so one lost worker lost the frame), and a run had no way back from lost
-shared data. Workers are killed for real (``os._exit`` inside a task).
+notebook 03 of a full build: a frame scattered to the build's cluster was gone when its tasks
+arrived, with no worker lost (scheduler log of a local reproduction). Dask's active memory
+manager drops replicas every 2 s and undid the broadcast (one copy left within seconds); the
+engine's local clusters now run without it, and a run sends tasks that lost their shared data
+again instead of failing. Workers are killed for real here (``os._exit`` inside a task), the
+one way to lose shared data on purpose.
 """
 
 from __future__ import annotations
