@@ -19,6 +19,26 @@ def _add_paths(p: argparse.ArgumentParser) -> None:
     p.add_argument("--build", type=Path, default=None, help="build folder (default: build/)")
 
 
+def _add_cluster(p: argparse.ArgumentParser, in_process: bool = False) -> None:
+    """``--scheduler`` and ``--workers``: where the Dask fan-out runs (:mod:`analysis.models.engine`).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser.
+    in_process : bool
+        The command also runs without a cluster (``--workers 0``).
+    """
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (tcp://host:8786) or scheduler file "
+        "(default: a local cluster of --workers processes)",
+    )
+    zero = " (0: in this process)" if in_process else ""
+    p.add_argument("--workers", type=int, default=2, help=f"worker processes of the local cluster{zero}")
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="compendium",
@@ -126,13 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="measurement that chapters 1 and 2 describe (default: the latest)",
     )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="address of an existing Dask scheduler (tcp://host:8786) or scheduler file for the "
-        "independent fits and factsheets (default: a local cluster of --workers processes)",
-    )
-    p.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster")
+    _add_cluster(p)
 
     p = sub.add_parser(
         "check",
@@ -167,13 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_paths(p)
     p.add_argument("--location", default=None, help="only this location code")
     p.add_argument("--measurement", type=int, default=None, help="measurement number (default: latest)")
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="address of an existing Dask scheduler (tcp://host:8786) or scheduler file for the "
-        "independent fits and factsheets (default: a local cluster of --workers processes)",
-    )
-    p.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster")
+    _add_cluster(p)
 
     p = sub.add_parser(
         "plan",
@@ -187,12 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_paths(p)
     p.add_argument("--setting", choices=["quick", "full"], default="full", help="designs of params/plan.yaml")
     p.add_argument("--plan", type=Path, default=None, help="study file (default: params/plan.yaml)")
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="address of an existing Dask scheduler (tcp://host:8786) or scheduler file",
-    )
-    p.add_argument("--workers", type=int, default=2, help="local worker processes (0: in this process)")
+    _add_cluster(p, in_process=True)
     p.add_argument("--nsim", type=int, default=None, help="simulations per design")
     p.add_argument(
         "--outcomes",
