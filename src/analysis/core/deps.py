@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from analysis.core.walk import files_under
+
 #: Folder that holds the ``analysis`` package (``src/``).
 SRC = Path(__file__).resolve().parents[2]
 PACKAGE = "analysis"
@@ -98,26 +100,12 @@ class Snapshot:
     def __init__(self, src: Path) -> None:
         self.src = Path(src)
         self.files: dict[str, tuple[int, int]] = {}  # "analysis/x/y.py" -> (mtime_ns, size)
-        todo = [(self.src / PACKAGE, PACKAGE)]
-        while todo:
-            folder, rel = todo.pop()
+        for rel, e in files_under(self.src / PACKAGE, skip={"__pycache__"}):
             try:
-                with os.scandir(folder) as it:
-                    entries = list(it)
-            except OSError:
+                st = e.stat()
+            except OSError:  # removed while walking
                 continue
-            for e in entries:
-                if e.name == "__pycache__":
-                    continue
-                r = f"{rel}/{e.name}"
-                try:
-                    if e.is_dir() and not e.is_symlink():
-                        todo.append((folder / e.name, r))
-                    elif e.is_file():
-                        st = e.stat()
-                        self.files[r] = (st.st_mtime_ns, st.st_size)
-                except OSError:
-                    continue
+            self.files[f"{PACKAGE}/{rel}"] = (st.st_mtime_ns, st.st_size)
 
     def module(self, name: str) -> str | None:
         """Relative path of the module ``name`` (as :func:`module_path`), or None."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from analysis.core.digest import file_digest
+from analysis.core.walk import files_under
 
 if TYPE_CHECKING:  # pandas takes a second to import; planning a no-op build needs none
     import pandas as pd
@@ -45,24 +46,7 @@ def _all_files(root: Path) -> list[Path]:
     Same rules (symbolic links to files count, linked folders are not entered), an order of
     magnitude faster than :meth:`pathlib.Path.glob` on a tree of thousands of exports.
     """
-    out: list[Path] = []
-    todo = [root]
-    while todo:
-        folder = todo.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = list(it)
-        except OSError:
-            continue
-        for e in entries:
-            try:
-                if e.is_dir() and not e.is_symlink():
-                    todo.append(folder / e.name)
-                elif e.is_file():
-                    out.append(folder / e.name)
-            except OSError:
-                continue
-    return out
+    return [Path(e.path) for _, e in files_under(root)]
 
 
 def tree_digest(root: Path, patterns: Iterable[str] = ("**/*",), exclude: Iterable[str] = ()) -> str:
