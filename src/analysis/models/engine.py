@@ -31,8 +31,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import sys
 import pickle
+import sys
 import tempfile
 import time
 import warnings
