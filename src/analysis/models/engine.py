@@ -10,7 +10,10 @@ cluster and comes back as results in task order.
   sets it, so every notebook and factsheet shares the same two R sessions), else a new
   :class:`distributed.LocalCluster`.
 * Large arguments shared by many tasks (an analysis frame) are passed as :class:`Shared`
-  placeholders and sent to each worker once (``shared=``), not once per task.
+  placeholders (``shared=``): each is scattered to the cluster once per run, a worker fetches
+  it the first time it runs a task that uses it and keeps it, and it is released as soon as
+  the run's last task using it has finished. Tasks are submitted grouped by the objects they
+  use, so only a few frames are held at any time.
 
 * Default: a :class:`distributed.LocalCluster` on this machine with *process* workers and one
   thread per worker; each worker process starts its own R session the first time a task fits
@@ -36,6 +39,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,9 +78,10 @@ LOCAL_CLUSTER: dict[str, Any] = {
 
 
 LOCAL_CONFIG: dict[str, Any] = {
-    # The active memory manager drops "extra" replicas every 2 s: a frame scattered to every
-    # worker (broadcast) was back on one worker within seconds (measured), so the other worker
-    # fetched it again for each task and a single lost worker lost the frame for every task.
+    # The active memory manager drops "extra" replicas every 2 s: a frame broadcast to both
+    # workers was on one of them again within seconds (measured), so the other fetched it
+    # anew for task after task (at 10x about 100 of a build's 558 CPU-seconds), and once a
+    # frame was gone when its tasks were submitted ("lost dependencies", CI at e327761).
     "distributed.scheduler.active-memory-manager.start": False,
 }
 """Dask settings of the local clusters this module starts (the scheduler runs in this process)."""
@@ -324,8 +329,8 @@ def run(
     stats : RunStats, optional
         Filled with counts and timings.
     shared : dict, optional
-        Objects that :class:`Shared` placeholders in task arguments stand for; each is sent to
-        every worker once (``scatter(broadcast=True)``).
+        Objects that :class:`Shared` placeholders in task arguments stand for; each is
+        scattered once and released when the last task using it has finished.
 
     Returns
     -------
@@ -405,6 +410,11 @@ def _run_dask(
         )
 
 
+def _shared_names(task: Task) -> tuple[str, ...]:
+    """Names of the shared objects a task uses, in a fixed order."""
+    return tuple(sorted({a.name for a in task[2] if isinstance(a, Shared)}))
+
+
 def _submit_round(
     c: Any,
     todo: Sequence[Task],
@@ -423,18 +433,34 @@ def _submit_round(
     used = {a.name for _, _, args in todo for a in args if isinstance(a, Shared)}
     # hash=False: a fresh key per run, so two notebooks sharing the build's cluster never
     # exchange each other's data under the same name.
-    remote = {n: c.scatter(shared[n], broadcast=True, hash=False) for n in sorted(used)}
+    # Not broadcast: a worker fetches a frame when it first needs it (the same transfer), and
+    # frames whose tasks have not started yet are held once, not once per worker.
+    remote = {n: c.scatter(shared[n], hash=False) for n in sorted(used)}
     # A run id in the task keys: several clients (notebooks of one build) share a cluster.
     run_id = uuid.uuid4().hex[:8]
     # pure=False: the key decides identity, not dask's hashing of the (large) arguments
+    # Grouped by the shared objects they use (groups in the order they first appear; the
+    # scheduler runs tasks roughly in the order they were submitted), so frames are released
+    # one after the other. Results do not depend on the order.
+    first: dict[tuple[str, ...], int] = {}
+    for i, t in enumerate(todo):
+        first.setdefault(_shared_names(t), i)
     futures = {
         c.submit(_in_r_context, fn, _bind(args, remote), key=f"task-{run_id}-{k}", pure=False): (k, fn, args)
-        for k, fn, args in todo
+        for k, fn, args in sorted(todo, key=lambda t: first[_shared_names(t)])
     }
     lost: list[Task] = []
+    # Tasks still to finish per shared object: at zero it is released at once, so the workers
+    # free a frame when its last fit is done instead of holding every frame of the run. With
+    # every frame broadcast and held to the end, the 10x peak was 3.13-3.24 GB (target 3).
+    waiting = Counter(a.name for _, _, args in todo for a in args if isinstance(a, Shared))
     try:
         for fut in as_completed(futures):
             task = futures[fut]
+            for name in {a.name for a in task[2] if isinstance(a, Shared)}:
+                waiting[name] -= 1
+                if waiting[name] == 0:
+                    remote[name].release()
             try:
                 value, sec = fut.result()
             except CancelledError:

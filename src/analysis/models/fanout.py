@@ -107,8 +107,9 @@ def run_fits(
 ) -> dict[str, tuple[Any, Any]]:
     """Run ``jobs`` on the engine; ``{job key: (result or summary, diagnostics or None)}``.
 
-    Each distinct frame is sent to every worker once. The store is the one active in this
-    process (:func:`analysis.models.cache.using`); the workers' hits and misses are added to it.
+    Each distinct frame is scattered once (:func:`analysis.models.engine.run`). The store is
+    the one active in this process (:func:`analysis.models.cache.using`); the workers' hits and
+    misses are added to it.
 
     Parameters
     ----------
