@@ -430,34 +430,33 @@ def _submit_round(
 
     from distributed import as_completed
 
-    used = {a.name for _, _, args in todo for a in args if isinstance(a, Shared)}
+    # Tasks still to finish per shared object: at zero it is released at once, so the workers
+    # free a frame when its last fit is done instead of holding every frame of the run. With
+    # every frame broadcast and held to the end, the 10x peak was 3.13-3.24 GB (target 3).
+    waiting = Counter(n for t in todo for n in _shared_names(t))
     # hash=False: a fresh key per run, so two notebooks sharing the build's cluster never
     # exchange each other's data under the same name.
     # Not broadcast: a worker fetches a frame when it first needs it (the same transfer), and
     # frames whose tasks have not started yet are held once, not once per worker.
-    remote = {n: c.scatter(shared[n], hash=False) for n in sorted(used)}
+    remote = {n: c.scatter(shared[n], hash=False) for n in sorted(waiting)}
     # A run id in the task keys: several clients (notebooks of one build) share a cluster.
     run_id = uuid.uuid4().hex[:8]
-    # pure=False: the key decides identity, not dask's hashing of the (large) arguments
     # Grouped by the shared objects they use (groups in the order they first appear; the
     # scheduler runs tasks roughly in the order they were submitted), so frames are released
     # one after the other. Results do not depend on the order.
     first: dict[tuple[str, ...], int] = {}
     for i, t in enumerate(todo):
         first.setdefault(_shared_names(t), i)
+    # pure=False: the key decides identity, not dask's hashing of the (large) arguments
     futures = {
         c.submit(_in_r_context, fn, _bind(args, remote), key=f"task-{run_id}-{k}", pure=False): (k, fn, args)
         for k, fn, args in sorted(todo, key=lambda t: first[_shared_names(t)])
     }
     lost: list[Task] = []
-    # Tasks still to finish per shared object: at zero it is released at once, so the workers
-    # free a frame when its last fit is done instead of holding every frame of the run. With
-    # every frame broadcast and held to the end, the 10x peak was 3.13-3.24 GB (target 3).
-    waiting = Counter(a.name for _, _, args in todo for a in args if isinstance(a, Shared))
     try:
         for fut in as_completed(futures):
             task = futures[fut]
-            for name in {a.name for a in task[2] if isinstance(a, Shared)}:
+            for name in _shared_names(task):
                 waiting[name] -= 1
                 if waiting[name] == 0:
                     remote[name].release()

@@ -17,8 +17,8 @@ the completeness check); a step's state is recorded only after its outputs are v
 from __future__ import annotations
 
 import dataclasses
-import os
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
