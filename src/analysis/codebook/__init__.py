@@ -17,6 +17,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
+from analysis.core.errors import ProjectError
+
 Lang = Literal["nl", "en"]
 
 
@@ -51,8 +53,10 @@ class Category:
         return self.label if lang == "nl" else self.label_en
 
 
-class CodebookError(ValueError):
+class CodebookError(ProjectError, ValueError):
     """The codebook file breaks a rule of this module (e.g. a field without a Dutch description)."""
+
+    hint = "correct src/analysis/codebook/datapackage.json (see docs/contracts.md)"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import pandas as pd
 
 import pandera.errors
 
+from analysis.core.errors import ProjectError
 from analysis.codebook import schemas
 from analysis.core.provenance import is_synthetic
 
@@ -30,8 +31,10 @@ POLICY_COLUMNS = schemas.columns("policy")
 POLICY_CODES = schemas.code_columns("policy")
 
 
-class ContractError(ValueError):
+class ContractError(ProjectError, ValueError):
     """A processed table does not match ``docs/contracts.md``."""
+
+    hint = "run `compendium build --force` so that ingest writes data/processed/ anew"
 
 
 @dataclass(frozen=True)

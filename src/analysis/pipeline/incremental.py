@@ -39,6 +39,7 @@ try:  # POSIX only; elsewhere builds are not locked
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
+from analysis.core.errors import ProjectError
 from analysis.pipeline.hashing import combine
 
 
@@ -77,12 +78,16 @@ class Step:
         return combine(self.inputs)
 
 
-class StepFailed(RuntimeError):
+class StepFailed(ProjectError, RuntimeError):
     """A step's action finished but its outputs did not pass verification."""
 
+    hint = "nothing of this step was kept as up to date; run `compendium build` again, and report it if it repeats"
 
-class BuildLocked(RuntimeError):
+
+class BuildLocked(ProjectError, RuntimeError):
     """Another build holds the lock of this build folder."""
+
+    hint = "wait until that build has finished, or stop it, then build again"
 
 
 @contextmanager

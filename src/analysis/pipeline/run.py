@@ -31,6 +31,7 @@ from typing import Any, Iterator
 import nbformat
 import papermill as pm
 
+from analysis.core.errors import ProjectError
 from analysis.core.processes import reproducible_children
 
 
@@ -68,8 +69,10 @@ def kernel_options() -> Iterator[dict[str, Any]]:
         yield dict(options, config=config)
 
 
-class NotebookFailed(RuntimeError):
+class NotebookFailed(ProjectError, RuntimeError):
     """A notebook raised an error during execution."""
+
+    hint = "the executed copy named above shows the failing cell; fix the data or parameters it names and build again"
 
 
 def declared_parameters(notebook: Path) -> list[str]:

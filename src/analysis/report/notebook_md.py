@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import nbformat
 
+from analysis.core.errors import ProjectError
 from analysis.report import trace as tr
 
 if TYPE_CHECKING:
@@ -28,8 +29,12 @@ NO_CODE_TAGS = {"remove-input", "remove_input", "hide-input", "hide_input"}
 _IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)")
 
 
-class NotebookError(RuntimeError):
+class NotebookError(ProjectError, RuntimeError):
     """A notebook cannot be rendered (an error output, a missing figure, ...)."""
+
+    hint = (
+        "open the executed notebook under build/notebooks/ to see the cell, then run `compendium build` again"
+    )
 
 
 @dataclass

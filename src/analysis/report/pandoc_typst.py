@@ -14,11 +14,15 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from analysis.core.errors import ProjectError
+
 RESOURCES = resources.files("analysis.report") / "resources"
 
 
-class RenderError(RuntimeError):
+class RenderError(ProjectError, RuntimeError):
     """pandoc or Typst failed."""
+
+    hint = "run `make setup` (it installs pandoc and Typst into .venv) and build again"
 
 
 def pandoc_path() -> str:

@@ -13,9 +13,13 @@ import subprocess
 import time
 from pathlib import Path
 
+from analysis.core.errors import ProjectError
 
-class QuartoError(RuntimeError):
+
+class QuartoError(ProjectError, RuntimeError):
     """``quarto render`` failed or produced no output."""
+
+    hint = "check the Quarto installation, or render offline with `compendium build --renderer pandoc`"
 
 
 def quarto_path() -> str | None:
