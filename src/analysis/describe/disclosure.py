@@ -51,6 +51,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.core.errors import ProjectError
 from analysis.core.cellsize import DEFAULT_MIN_CELL_SIZE, rule_for  # noqa: F401 - re-exported
 
 #: What a hidden cell shows (CBS convention "x = geheim").
@@ -80,8 +81,12 @@ REGISTRATION_LEVEL_COLUMNS = frozenset(
 )
 
 
-class DisclosureError(ValueError):
+class DisclosureError(ProjectError, ValueError):
     """A table would disclose youth-level information."""
+
+    hint = (
+        "the table was not published; lower the detail of the table or raise the minimum cell size knowingly"
+    )
 
 
 def note(k: int, lang: str = "nl") -> str:
