@@ -43,6 +43,18 @@ class Measurement(BaseModel):
     last_month: str = Field(description="Last month, YYYY-MM")
     expected_locations: int = Field(ge=1)
     label: str = ""
+    max_quarantine_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Largest share of the registrations ingest may quarantine before the build stops "
+        "(rows outside the period not counted)",
+    )
+    repeated_files: list[str] = Field(
+        default_factory=list,
+        description="Registration files that may repeat another file of this measurement on purpose "
+        "(path under data/raw/ or file name); any other repeated file stops the build",
+    )
 
     @field_validator("first_month", "last_month")
     @classmethod

@@ -178,6 +178,16 @@ class Paths:
         """Values the build's planning derived from data or code, keyed by their inputs' digests."""
         return self.build / "cache" / "plan"
 
+    @property
+    def logs(self) -> Path:
+        """Tracebacks of unexpected errors (inside the secure build folder: they may quote data)."""
+        return self.build / "logs"
+
+    @property
+    def intake(self) -> Path:
+        """The intake verdict of a build: shares and repeated files checked against ``params/``."""
+        return self.build / "intake.json"
+
 
 def decision_file(build: Path, meting: int) -> Path:
     """Where a build keeps the disclosure decision of one measurement (inside the build folder).

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from analysis import codebook
 from analysis.ingest import checks
+from analysis.ingest import gate
 from analysis.ingest import pseudonym
 from analysis.ingest import readers
 from analysis.ingest.report import FileReport, IngestReport, totals as _totals
@@ -608,6 +609,14 @@ def run(
             "treated as real data (pseudonymised with your key)",
         )
     files = [i.report for i in loc_item] + [i.report for i in reg_loaded] + [i.report for i in other_loaded]
+    accounts = gate.accounting(
+        files,
+        lines,
+        tables["registrations.parquet"],
+        tables["occupancy.parquet"],
+        [m.meting for m in ms],
+        [c.id for c in checks.CHECKS],
+    )
     for f in files:
         warnings.extend(f"{f.file}: {w}" for w in f.warnings)
     report = IngestReport(
@@ -621,6 +630,7 @@ def run(
         outputs=outputs,
         warnings=warnings,
         periods=periods,
+        accounting=accounts,
         outside_period=outside,
         locations=located,
         key_fingerprint=pseudonym.fingerprint(key),

@@ -57,6 +57,9 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
     periods: dict[str, Any] = field(default_factory=dict)
+    #: Per measurement: read, accepted, quarantined by reason, outside the period, duplicates,
+    #: location-months without occupancy, repeated files (:func:`analysis.ingest.gate.accounting`).
+    accounting: dict[str, Any] = field(default_factory=dict)
     outside_period: dict[str, Any] = field(default_factory=dict)
     locations: dict[str, Any] = field(default_factory=dict)
     key_fingerprint: str = ""

@@ -59,6 +59,7 @@ from analysis.ingest.discover import has_real_data
 ENTRIES = {
     "synth": ["analysis.synth"],
     "ingest": ["analysis.ingest.process"],
+    "intake": ["analysis.ingest.gate"],
     "chapter": ["analysis.pipeline.run", "analysis.pipeline.kernel"],
     "models": ["analysis.pipeline.run", "analysis.pipeline.kernel"],
     "render": ["analysis.report.render"],
@@ -279,6 +280,37 @@ def chapter_notebooks(cfg: BuildConfig, metingen: list[int]) -> list[tuple[str, 
     return models + [x for x in reversed(out) if x[1] != "models"]
 
 
+def intake_step(cfg: BuildConfig) -> Step:
+    """Judge what ingest accepted against each measurement's limits (:mod:`analysis.ingest.gate`).
+
+    Stops the build with one line (exit 2) before any notebook when quarantine took more than a
+    measurement's ``max_quarantine_share``, or a file repeats another (a re-delivered export).
+    Reads only ``ingest_report.json`` and ``params/`` (no pandas); writes the verdict.
+    """
+    p = cfg.paths
+    report = p.processed / "ingest_report.json"
+    inputs = {
+        "report": file_digest(report) if report.exists() else "absent",
+        "params": tree_digest(p.params),
+        "code": module_digest(p, "intake"),
+    }
+
+    def action() -> None:
+        from analysis.ingest import gate
+
+        accounts = json.loads(report.read_text("utf-8")).get("accounting", {})
+        limits = {
+            m.meting: (m.max_quarantine_share, list(m.repeated_files)) for m in _measurements(p).values()
+        }
+        verdict = gate.judge(accounts, limits)
+        p.intake.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.intake.with_name(f".{p.intake.name}.tmp")
+        tmp.write_text(json.dumps(verdict, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, p.intake)
+
+    return Step("intake", inputs, [p.intake], action)
+
+
 def calibration_step(cfg: BuildConfig) -> Step:
     """Calibration of the synthetic twin against the published figures (twin builds only).
 
@@ -420,6 +452,7 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
         )
 
     steps.append(ingest_step)
+    steps.append(lambda: intake_step(cfg))
 
     metingen = sorted(_measurements(p))
     latest = metingen[-1]
@@ -536,6 +569,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
             "quarto": file_digest(p.root / "_quarto.yml") if (p.root / "_quarto.yml").exists() else "",
             "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
             "verify": tree_digest(p.verify),
+            "ingest": file_digest(p.processed / "ingest_report.json")
+            if (p.processed / "ingest_report.json").exists()
+            else "",
             "calibration": file_digest(p.calibration_table) if p.calibration_table.exists() else "",
             "code": module_digest(p, "render"),
             "renderer": cfg.renderer,

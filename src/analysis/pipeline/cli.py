@@ -211,22 +211,76 @@ def _parser() -> argparse.ArgumentParser:
         "--from-params", action="store_true", help="simulate from the model block of the study file"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser(
+        "worker",
+        help="a Dask worker for builds on a cluster (checks R and versions first)",
+        description="Check that R, the model packages and this compendium load here (exit 2 with "
+        "one line otherwise), apply the process settings of the build's own workers, then run "
+        "`dask worker` with one thread per process. Options: --nworkers N, --expect FILE (versions "
+        "the build expects, written by --versions on the build machine), --versions; any other "
+        "option goes to `dask worker`. See docs/cluster.md.",
+    )
+    p.add_argument("scheduler", nargs="?", help="scheduler address (tcp://host:8786) or scheduler file (*.json)")
+    p.add_argument("options", nargs=argparse.REMAINDER, help="worker options (see above)")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+    """Entry point; returns the process exit code.
+
+    Every error the compendium raises on purpose (:class:`analysis.core.errors.ProjectError`)
+    is one line on stderr, ``error: <what> - <what to do>``, exit code 2. Any other exception
+    is a bug: its traceback goes to a log file in the build folder and stderr gets one line
+    with that file's path, exit code 1. No traceback reaches the terminal either way.
+    """
     args = _parser().parse_args(argv)
-    from analysis.pipeline import commands  # lazy: keeps --help fast
+    from analysis.core.errors import ProjectError, one_line
 
-    from analysis.core.errors import UserError
-
-    handler = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
     try:
+        from analysis.pipeline import commands  # lazy: keeps --help fast
+
+        handler = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
         return int(handler(args) or 0)
-    except UserError as exc:  # a problem the user can fix: one line, no traceback
-        print(f"compendium {args.command}: {' '.join(str(exc).split())}", file=sys.stderr)
+    except ProjectError as exc:  # a problem the user can act on: one line, no traceback
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (commands turn it into this): not a bug
+        print("error: interrupted - steps that did not finish are re-run by the next build", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug: the traceback goes to a log, not the terminal
+        log = _log_traceback(args, exc)
+        print(
+            f"error: unexpected {type(exc).__name__} in compendium {args.command} - this is a bug, "
+            f"not a problem with your data; the traceback is in {log}; please report it",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _log_traceback(args: argparse.Namespace, exc: BaseException) -> Path:
+    """Write ``exc``'s traceback to ``<build>/logs/`` (a temporary folder if that fails); its path.
+
+    Why the build folder: a traceback may quote values from the data, so it stays on the
+    secure side with the rest of the build (never in ``release/``).
+    """
+    import os
+    import tempfile
+    import time
+    import traceback
+
+    body = "".join(traceback.format_exception(exc))
+    name = f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    try:
+        from analysis.pipeline.commands import _paths
+
+        folder = _paths(args).logs
+        folder.mkdir(parents=True, exist_ok=True)
+    except Exception:  # noqa: BLE001 - no build folder (bad root, read-only): any writable place will do
+        folder = Path(tempfile.gettempdir())
+    path = folder / name
+    path.write_text(f"compendium {args.command}\n{body}", encoding="utf-8")
+    return path
 
 
 if __name__ == "__main__":

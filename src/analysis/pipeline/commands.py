@@ -129,6 +129,18 @@ def ingest_warnings(processed: Path) -> list[str]:
     return [w for w in rep.get("warnings", []) if w.startswith(("meting ", "SYNTHETIC"))]
 
 
+def ingest_accounting(processed: Path) -> list[str]:
+    """The ingest accounting per measurement (:func:`analysis.ingest.gate.lines`); JSON only."""
+    import json
+
+    from analysis.ingest import gate
+
+    report = processed / "ingest_report.json"
+    if not report.is_file():
+        return []
+    return gate.lines(json.loads(report.read_text(encoding="utf-8")).get("accounting", {}))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Execute chapter notebooks (all, or those named) with papermill."""
     from analysis.pipeline import build
@@ -225,16 +237,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     def show(res) -> None:
         mark = "[green]ran[/]" if res.ran else "[dim]skipped[/]"
         console.print(f"  {mark} {res.name:<40} {res.seconds:6.1f} s  ({res.reason})")
+        if res.name == "ingest":
+            # the data story first: what ingest did to every measurement, before any notebook
+            for line in ingest_accounting(paths.processed):
+                console.print(f"    {line}", soft_wrap=True)
 
     cfg.on_step = show
     t0 = time.perf_counter()
     _terminate_on_sigterm()
-    try:
-        with console.status("building ..."):
-            build.build(cfg)
-    except build.BuildLocked as exc:
-        console.print(f"[bold red]{exc}[/]")
-        return 2
+    # errors (a locked build folder, an intake stop, ...) are one line through cli.main
+    with console.status("building ..."):
+        build.build(cfg)
     for w in ingest_warnings(paths.processed):
         console.print(f"[bold yellow]warning[/] {w}", soft_wrap=True)
     console.print(
@@ -351,3 +364,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         console.print(f"  {f}")
     _done("plan", t0)
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A Dask worker for builds on a cluster: checks, then becomes ``dask worker`` (same process)."""
+    from analysis.models import worker
+
+    return worker.main([*([args.scheduler] if args.scheduler else []), *args.options])
