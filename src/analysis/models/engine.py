@@ -19,7 +19,8 @@ cluster and comes back as results in task order.
   thread per worker; each worker process starts its own R session the first time a task fits
   a model (R is not thread-safe, and one R per process is what lets fits run side by side).
 * ``scheduler="tcp://host:8786"`` sends the same tasks to an existing cluster (for example one
-  started with ``dask-jobqueue`` on SLURM); its workers need this package and R installed.
+  started with ``dask-jobqueue`` on SLURM); its workers need this package and R installed
+  (``compendium worker``, :mod:`analysis.models.worker`, ``docs/cluster.md``).
 * R is touched only from task threads, inside ``localconverter(default_converter)``: rpy2's
   conversion rules are thread-local and missing in a worker's task thread, and calling R from
   the worker's event-loop thread (``client.run``) after tasks had started R hung (setup notes).
@@ -258,7 +259,8 @@ def shared_cluster(scheduler: str | None = None, workers: int = 2) -> Iterator[s
     Parameters
     ----------
     scheduler : str, optional
-        An existing cluster to use instead of starting one.
+        An existing cluster to use instead of starting one; its workers are checked first
+        (:func:`analysis.models.worker.check_cluster`: R, model packages, versions).
     workers : int
         Worker processes of the local cluster.
 
@@ -270,6 +272,11 @@ def shared_cluster(scheduler: str | None = None, workers: int = 2) -> Iterator[s
     before = os.environ.get(SCHEDULER_ENV)
     try:
         if scheduler:
+            if scheduler != before:  # not the cluster of the build this runs in: check it first
+                from analysis.models import worker
+
+                # Before the first fit: one line (exit 2) when a worker lacks R or the versions.
+                worker.check_cluster(scheduler)
             os.environ[SCHEDULER_ENV] = scheduler
             yield scheduler
         else:
