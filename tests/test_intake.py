@@ -127,9 +127,10 @@ def test_accounting_adds_up(tmp_path_factory, n, bad, copies):
     """Property: read = accepted + quarantined, quarantined = defects + outside, reasons sum to defects."""
     tmp = tmp_path_factory.mktemp("acc")
     rows = _rows(n)
-    broken = {"aanleiding": "x9", "tijd_start": "99:99", "datum_start": "nodate", "locatie": "ZZ"}
+    # every broken value distinct: a repeated unknown label would be a label conflict instead
+    broken = {"aanleiding": "x{}", "tijd_start": "9{}:99", "datum_start": "nodate{}", "locatie": "ZZ{}"}
     for i, col in enumerate(bad[:n]):
-        rows[i][col] = broken[col]
+        rows[i][col] = broken[col].format(i)
     raw = make_tree(tmp, rows)
     for c in range(copies):
         shutil.copy(
@@ -187,12 +188,12 @@ def test_build_stops_on_a_redelivered_export(tmp_path):
 def test_build_stops_when_quarantine_is_too_large(tmp_path):
     rows = _rows(20)
     for i in range(5):
-        rows[i]["aanleiding"] = "Weglopen"
+        rows[i]["tijd_start"] = f"{30 + i}:00"  # five different non-times
     root = _project(tmp_path, rows)
     proc = _compendium(root, "build")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     line = _stderr_line(proc)
-    assert "25% of the registrations were quarantined" in line and "bad_code 5" in line, line
+    assert "25% of the registrations were quarantined" in line and "bad_time 5" in line, line
 
 
 def test_declared_repetition_and_raised_threshold_go_on_past_intake(tmp_path):
@@ -222,4 +223,51 @@ def test_zero_quarantine_row_is_not_a_reason(tmp_path):
     acc = _ingest(tmp_path, make_tree(tmp_path, rows))
     assert acc["2"]["reasons"] == {} and gate.lines(acc)[0].startswith(
         "meting 2: 1 read, 1 accepted, 0 quarantined,"
+    )
+
+
+# --- the report's summary -------------------------------------------------------------------------
+def _acc(read: int, quarantined: int = 0, outside: int = 0, reasons=None, duplicates: int = 0) -> dict:
+    return {
+        "read": read,
+        "accepted": read - quarantined,
+        "quarantined": quarantined,
+        "outside_period": outside,
+        "defects": quarantined - outside,
+        "reasons": reasons or {},
+        "files": [],
+        "duplicates": duplicates,
+        "without_occupancy": [],
+        "repeated_files": [],
+    }
+
+
+def test_summary_sentences_zero_cases():
+    from analysis.present.format import number as format_number
+    from analysis.present.summary import intake_sentences
+
+    lines = intake_sentences({"1": _acc(1), "2": _acc(1613), "3": _acc(0)})
+    assert lines[0] == "Van meting 1 is de enige registratie gebruikt; ze is bij de controle niet afgekeurd."
+    assert lines[1].startswith(f"Van meting 2 zijn alle {format_number(1613)} registraties gebruikt")
+    assert lines[2] == "Voor meting 3 zijn geen registraties aangeleverd."
+    assert lines[3].startswith("Geen registratie is gemarkeerd als mogelijk dubbel")
+
+
+def test_summary_sentences_say_what_was_left_out_and_why():
+    from analysis.present.summary import intake_sentences
+
+    acc = {
+        "2": _acc(340, 12, 1, {"bad_code": 8, "bad_time": 3}, duplicates=1),
+        "3": _acc(60, 1, 0, {"required": 1}),
+    }
+    two, three, dup = intake_sentences(acc)
+    assert two == (
+        "Van meting 2 zijn 12 van de 340 registraties buiten beschouwing gelaten: geen code uit het "
+        "codeboek (8), geen tijd (3) en buiten de periode van de meting of de locatie (1)."
+    )
+    assert three.startswith(
+        "Van meting 3 is 1 van de 60 registraties buiten beschouwing gelaten: verplicht veld leeg (1)."
+    )
+    assert dup.startswith(
+        "1 registratie is gemarkeerd als mogelijk dubbel (zelfde locatie, jongere en begintijd: 1 in meting 2)"
     )

@@ -33,6 +33,25 @@ REPEAT_SHARE = 0.5
 #: ... and at least this many: a single repeated row is a row-level duplicate (flagged
 #: ``vlag_dubbel``), not a second delivery.
 REPEAT_MIN_ROWS = 2
+#: Dutch name of every check, for the report (summary, appendix C); the codes stay the keys of
+#: ``quarantine.csv`` and ``ingest_report.json``.
+CHECK_NL = {
+    "file_unreadable": "bestand onleesbaar",
+    "no_header": "geen kopregel",
+    "missing_column": "verplichte kolom ontbreekt",
+    "misaligned_row": "rij past niet op de kopregel",
+    "bad_location_code": "ongeldige locatiecode",
+    "required": "verplicht veld leeg",
+    "unknown_location": "onbekende locatie",
+    "bad_date": "geen datum",
+    "bad_time": "geen tijd",
+    "bad_code": "geen code uit het codeboek",
+    "bad_month": "geen maand",
+    "buiten_periode": "buiten de periode van de meting",
+    "buiten_locatieperiode": "buiten de periode van de locatie",
+    "bad_number": "geen getal",
+    "duplicate_key": "dubbele sleutel",
+}
 #: How many reasons, files and location-months a message names before "and N more".
 SHOWN = 3
 

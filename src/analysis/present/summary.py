@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.core.measurements import Measurement
 from analysis.present import format as nf
+from analysis.ingest.gate import CHECK_NL
 from analysis.present import text
 from analysis.present.format import number as format_number, percent as format_pct
 from analysis.present.figures import month_label
@@ -269,7 +270,65 @@ def chapter3_sentences(model_results: Path) -> list[str]:
     return out
 
 
-def summary_md(results: Path, model_results: Path, measurements: Mapping[int, Measurement]) -> str:
+def intake_sentences(accounting: Mapping[str, Mapping]) -> list[str]:
+    """Per measurement: how many registrations were left out and why, and how many are flagged double.
+
+    Parameters
+    ----------
+    accounting : mapping
+        ``ingest_report.json``'s ``accounting`` block (:func:`analysis.ingest.gate.accounting`).
+
+    Returns
+    -------
+    list of str
+        One sentence per measurement on what was left out (or that nothing was), and one on the
+        registrations flagged as possible doubles over all measurements (zero case included).
+    """
+    out = []
+    for key in sorted(accounting, key=int):
+        a, m = accounting[key], text.measurements([int(key)])
+        if not a["read"]:
+            out.append(f"Voor {m} zijn geen registraties aangeleverd.")
+            continue
+        if not a["quarantined"]:
+            out.append(
+                f"Van {m} is de enige registratie gebruikt; ze is bij de controle niet afgekeurd."
+                if a["read"] == 1
+                else f"Van {m} zijn alle {text.count(a['read'], 'registratie', 'registraties')} gebruikt; "
+                "geen enkele is bij de controle afgekeurd."
+            )
+            continue
+        why = [(CHECK_NL.get(c, c), n) for c, n in a["reasons"].items()]
+        if a["outside_period"]:
+            why.append(("buiten de periode van de meting of de locatie", a["outside_period"]))
+        reasons = text.join(f"{label} ({format_number(n)})" for label, n in why)
+        out.append(
+            f"Van {m} {text.verb(a['quarantined'], 'is', 'zijn')} {format_number(a['quarantined'])} van de "
+            f"{text.count(a['read'], 'registratie', 'registraties')} buiten beschouwing gelaten: {reasons}."
+        )
+    dups = {int(k): a["duplicates"] for k, a in accounting.items()}
+    flagged = [k for k in sorted(dups) if dups[k]]
+    if dups and not flagged:
+        out.append(
+            "Geen registratie is gemarkeerd als mogelijk dubbel (zelfde locatie, jongere en begintijd)."
+        )
+    elif flagged:
+        parts = text.join(f"{format_number(dups[k])} in {text.measurements([k])}" for k in flagged)
+        total = sum(dups.values())
+        out.append(
+            f"{text.capitalize(text.count_verb(total, 'registratie', 'registraties', 'is', 'zijn'))} "
+            f"gemarkeerd als mogelijk dubbel (zelfde locatie, jongere en begintijd: {parts}); ze tellen "
+            "mee in de hoofdanalyses en worden in de gevoeligheidsanalyse weggelaten."
+        )
+    return out
+
+
+def summary_md(
+    results: Path,
+    model_results: Path,
+    measurements: Mapping[int, Measurement],
+    accounting: Mapping[str, Mapping] | None = None,
+) -> str:
     """The summary as markdown bullets, every word about data computed from this build's results.
 
     Parameters
@@ -280,11 +339,15 @@ def summary_md(results: Path, model_results: Path, measurements: Mapping[int, Me
         ``<build>/results/models`` (chapter 3).
     measurements : mapping
         The configured measurements (``params/``), by number.
+    accounting : mapping, optional
+        ``ingest_report.json``'s ``accounting``: what ingest left out of each measurement.
     """
     latest = max(measurements) if measurements else 0
     lines = (
         chapter2_sentences(results) + chapter1_sentences(results, latest) + chapter3_sentences(model_results)
     )
+    if lines and accounting:
+        lines += intake_sentences(accounting)
     if not lines:
         return "*In deze build zijn geen resultaten berekend; er is niets samen te vatten.*\n"
     return "\n".join(f"- {line}" for line in lines) + "\n"

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import codebook
 from analysis.verify.audit import AuditResult
+from analysis.ingest.gate import CHECK_NL
 from analysis.core.paths import Paths
 from analysis.present import text
 from analysis.present import format as nf
@@ -134,23 +135,6 @@ def codebook_md() -> str:
 # Appendix C reports columns, codes and counts only: never a value from an export. Reasons
 # are summarised by check id (a code), and file errors by their check, so that no text that
 # could hold a youth number or free text reaches the public report.
-CHECK_NL = {
-    "file_unreadable": "bestand onleesbaar",
-    "no_header": "geen kopregel",
-    "missing_column": "verplichte kolom ontbreekt",
-    "misaligned_row": "rij past niet op de kopregel",
-    "bad_location_code": "ongeldige locatiecode",
-    "required": "verplicht veld leeg",
-    "unknown_location": "onbekende locatie",
-    "bad_date": "geen datum",
-    "bad_time": "geen tijd",
-    "bad_code": "geen code uit het codeboek",
-    "bad_month": "geen maand",
-    "buiten_periode": "buiten de periode van de meting",
-    "buiten_locatieperiode": "buiten de periode van de locatie",
-    "bad_number": "geen getal",
-    "duplicate_key": "dubbele sleutel",
-}
 
 
 def _report_tables(rep: dict) -> list[str]:
@@ -509,7 +493,9 @@ def chapter3_note(g: pd.DataFrame) -> str:
 
 
 # --- E: audit ------------------------------------------------------------------------------------
-CHECK_NL = {
+
+#: Dutch name of every check of the audit (appendix E).
+AUDIT_CHECK_NL = {
     "category_sum": "Aantallen per categorie tegen N",
     "percent_count": "Percentages tegen aantallen (met afronding)",
     "percent_sum": "Percentages tellen op tot 100",
@@ -523,7 +509,11 @@ def audit_md(result: AuditResult) -> str:
     """Findings of the consistency checks of the published figures (appendix E)."""
     counts = pd.DataFrame(
         [
-            {"Controle": CHECK_NL.get(k, k), "Vergelijkingen": n, "Bevindingen": len(result.by_check(k))}
+            {
+                "Controle": AUDIT_CHECK_NL.get(k, k),
+                "Vergelijkingen": n,
+                "Bevindingen": len(result.by_check(k)),
+            }
             for k, n in result.checked.items()
         ]
     )
@@ -539,7 +529,7 @@ def audit_md(result: AuditResult) -> str:
         parts.append("Er zijn geen inconsistenties gevonden.\n")
     for i, f in enumerate(result.findings, 1):
         parts.append(
-            f"**Bevinding {i}** ({CHECK_NL.get(f.check, f.check)}). {f.message}\n\n"
+            f"**Bevinding {i}** ({AUDIT_CHECK_NL.get(f.check, f.check)}). {f.message}\n\n"
             f"Getallen: {f.numbers}. Ids: " + ", ".join(f"`{x}`" for x in f.ids) + ".\n"
         )
     return "\n".join(parts)

@@ -10,6 +10,8 @@ chapter 3 is notebook 03 followed by notebook 03b (leave one location out) as it
 
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 import re
 import shutil
@@ -206,7 +208,11 @@ def prepare(paths: Paths, *, synthetic: bool, context: dict | None = None) -> As
     ms = measurements_mod.load_all(paths)
     # Summary and the method paragraph on the measurements are computed from this build's
     # results and configuration (analysis.present.summary), never filled into a fixed template.
-    (folder / "_summary.md").write_text(summary.summary_md(paths.results, paths.model_results, ms), "utf-8")
+    report = paths.processed / "ingest_report.json"
+    accounting = json.loads(report.read_text("utf-8")).get("accounting") if report.exists() else None
+    (folder / "_summary.md").write_text(
+        summary.summary_md(paths.results, paths.model_results, ms, accounting), "utf-8"
+    )
     (folder / "_measurements.md").write_text(summary.measurements_md(ms, paths.results), "utf-8")
     for name, fname in CHAPTERS.items():
         (folder / fname).write_text(_chapter(paths, name, folder, result), "utf-8")
