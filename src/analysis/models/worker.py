@@ -284,7 +284,7 @@ def prepare(scheduler: str | None = None, expect: Path | None = None) -> dict[st
     """
     reproducible_children()
     found = probe()
-    wants: list[tuple[str, dict[str, str]]] = []
+    wants: list[tuple[str, dict[str, str] | None]] = []
     if expect is not None:
         try:
             wants.append((str(expect), json.loads(Path(expect).read_text("utf-8"))))
@@ -293,10 +293,10 @@ def prepare(scheduler: str | None = None, expect: Path | None = None) -> dict[st
                 f"cannot read the expected versions {expect}: {_one_line(exc)}"
             ) from None
     if scheduler:
-        from_build = _scheduler_expectation(scheduler)
-        if from_build:
-            wants.append(("the build using this scheduler", from_build))
+        wants.append(("the build using this scheduler", None))  # read only when the file agrees
     for source, want in wants:
+        if want is None:  # a build's versions on the scheduler (a worker joining a running build)
+            want = _scheduler_expectation(str(scheduler)) or {}
         diff = differences(found, want)
         if diff:
             raise WorkerEnvironmentError(
