@@ -33,7 +33,7 @@ def _paths(tmp: Path) -> Paths:
 def _analysis_steps(tmp: Path, model_set: str) -> list[Step]:
     """The notebook steps of the analysis stage (factsheets and verification steps left out)."""
     cfg = BuildConfig(paths=_paths(tmp), synthetic=True, factsheets=False, model_set=model_set)
-    stage = plan(cfg)[3]  # synth, ingest, disclosure, analysis
+    stage = plan(cfg)[4]  # synth, ingest, intake, disclosure, analysis
     steps: list[Step] = []
     for factory in stage:
         made = factory()
@@ -68,12 +68,13 @@ def test_planning_runs_beside_chapter_3_and_before_render(
     cfg = BuildConfig(paths=_paths(tmp_path), synthetic=True, factsheets=False)
     stages = [[f() for f in stage] for stage in plan(cfg)]
     names = [[s.name for s in stage if not isinstance(s, list)] for stage in stages]
-    assert names[2] == ["disclosure"]  # one disclosure decision before anything is published
+    assert names[2] == ["intake"]  # the data judged enough before anything is computed
+    assert names[3] == ["disclosure"]  # one disclosure decision before anything is published
     assert names[-1] == ["render"]
-    analysis = stages[3]
+    analysis = stages[4]
     planning = next(s for s in analysis if s.name == f"notebook-{PLANNING_NOTEBOOK}")
-    assert planning.after == () and CH3 in names[3]
-    assert names[3].index(planning.name) == names[3].index(LOLO) + 1  # first after the models
+    assert planning.after == () and CH3 in names[4]
+    assert names[4].index(planning.name) == names[4].index(LOLO) + 1  # first after the models
     assert {"plan", "counts", "occupancy", "code", "notebook"} <= set(planning.inputs)
 
 
@@ -83,7 +84,7 @@ def test_placement_parameters_are_not_inputs(tmp_path: Path) -> None:
     cfg = BuildConfig(
         paths=_paths(tmp_path), synthetic=True, factsheets=False, model_set="primary+sensitivity", workers=5
     )
-    five = {s.name: s.inputs for s in (f() for f in plan(cfg)[3]) if s.name in two}
+    five = {s.name: s.inputs for s in (f() for f in plan(cfg)[4]) if s.name in two}
     assert five == two
 
 

@@ -53,7 +53,7 @@ def _one_line_exit_2(proc: subprocess.CompletedProcess, *words: str) -> None:
 
 def test_build_without_key_is_one_line_exit_2(tmp_path):
     root = _project(tmp_path)
-    _one_line_exit_2(_compendium(root, "build", key=False), "compendium build:", "no pseudonymisation key")
+    _one_line_exit_2(_compendium(root, "build", key=False), "error: ", "no pseudonymisation key")
 
 
 def test_build_with_a_measurement_without_params_is_one_line_exit_2(tmp_path):
