@@ -265,11 +265,6 @@ class FactsheetParams(NotebookParams):
     location: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     min_cell_size: int = Field(default=5, ge=0)
 
-    @property
-    def factsheet_dir(self) -> Path:
-        """``<build>/factsheets``."""
-        return self.paths().factsheets
-
 
 class PlanningParams(LoloParams):
     """Notebook 04: planning of the next measurement (appendix "Planning van meting N+1").

@@ -336,10 +336,6 @@ def run_in_worker(job: Job) -> float:
     )
 
 
-def shutdown_pool() -> None:
-    """Nothing to stop: factsheets run on the Dask cluster of the build or of :func:`run_steps`."""
-
-
 def sample(codes: Sequence[str], max_locations: int, seed: int = SAMPLE_SEED) -> list[str]:
     """The locations whose factsheets a build makes: all, or ``max_locations`` drawn by a seed.
 

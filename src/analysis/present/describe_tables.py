@@ -31,11 +31,6 @@ def row(table: pd.DataFrame, code: str | int, column: str = "code") -> pd.Series
     return hit.iloc[0]
 
 
-def n_of(table: pd.DataFrame, code: str | int) -> int:
-    """Count of one category."""
-    return int(row(table, code)["n"])
-
-
 def pct_of(table: pd.DataFrame, code: str | int, lang: Lang = "nl", decimals: int | None = None) -> str:
     """Formatted percentage of one category (report rounding unless ``decimals`` given)."""
     return nf.percent(float(row(table, code)["pct"]), lang, decimals)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import matplotlib
 
@@ -368,28 +368,6 @@ def hour_by_group(
         fig.supxlabel("Uur van aanvang" if lang == "nl" else "Start hour", fontsize=9)
         fig.supylabel("Percentage binnen aanleiding" if lang == "nl" else "Share within reason", fontsize=9)
         fig.tight_layout()
-        return save(fig, stem, synthetic=synthetic)
-
-
-def lines_per_group(
-    table: pd.DataFrame,
-    stem: Path,
-    *,
-    x: str,
-    y: str,
-    group: str,
-    lang: Lang = "nl",
-    synthetic: bool = False,
-    xticklabels: Sequence[str] | None = None,
-) -> FigurePaths:
-    """Small helper for per-location trends (factsheets, appendix): one grey line per group."""
-    with style():
-        fig, ax = plt.subplots(figsize=(7.2, 3.4))
-        for _, sub in table.groupby(group):
-            ax.plot(range(len(sub)), sub[y], color="#9e9e9e", linewidth=0.8)
-        if xticklabels is not None:
-            ax.set_xticks(range(len(xticklabels)), list(xticklabels))
-        ax.set_ylabel(y)
         return save(fig, stem, synthetic=synthetic)
 
 

@@ -36,11 +36,6 @@ class Estimate:
     hi: float
     p: float
 
-    @property
-    def log_width(self) -> float:
-        """Width of the CI on the log scale."""
-        return math.log(self.hi) - math.log(self.lo)
-
 
 def _est(b: float, se: float) -> Estimate:
     from scipy import stats
