@@ -185,7 +185,7 @@ def ranked_list(
     ordered = by_frequency(values)
     if k is not None:
         ordered = ordered[:k]
-    return join((f"{item} ({fmt(v)})" if fmt else str(item)) for item, v in ordered)
+    return join(((f"{item} ({fmt(v)})" if fmt else str(item)) for item, v in ordered), conjunction)
 
 
 # --- comparisons ------------------------------------------------------------------------------
