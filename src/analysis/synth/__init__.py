@@ -55,14 +55,12 @@ class Twin:
 def _months(meting: int) -> list[str]:
     """Months of a measurement: params/meting-N.yaml if present, else Sep-Feb (N+2018/19)."""
     first, last = MONTHS.get(meting, (f"{2018 + meting}-09", f"{2019 + meting}-02"))
-    try:
-        from analysis.core.measurements import load_all
+    from analysis.core.measurements import load_all
 
-        found = load_all()
-        if meting in found:
-            return found[meting].months()
-    except Exception:  # noqa: BLE001, S110 - params missing or unreadable: use the documented default
-        pass
+    # a broken params file is an error (ParamsError, one line), never a silent default
+    found = load_all()
+    if meting in found:
+        return found[meting].months()
     y, m = map(int, first.split("-"))
     out = []
     while f"{y:04d}-{m:02d}" <= last:
