@@ -19,7 +19,7 @@ import pandas as pd
 from analysis import codebook
 from analysis.core.paths import is_location_code
 from analysis.ingest.pseudonym import normalise_youth_id
-from analysis.ingest.readers import norm_key
+from analysis.ingest.readers import label_key
 
 
 @dataclass(frozen=True)
@@ -196,12 +196,16 @@ def parse_times(s: pd.Series) -> pd.Series:
 
 
 def code_table(f: codebook.Field, extra: dict[str, int] | None = None) -> dict[str, int]:
-    """Normalised text -> code: codes, Dutch and English labels, plus ``extra`` aliases."""
+    """Normalised text -> code: codes, Dutch and English labels, plus ``extra`` aliases.
+
+    Labels are keyed by :func:`analysis.ingest.readers.label_key` (case, whitespace and
+    accents ignored); ``extra`` (from ``aliases.yaml``) is keyed the same way and wins.
+    """
     table: dict[str, int] = {}
     for c in f.categories:
         table[str(c.value)] = c.value
-        table[norm_key(c.label)] = c.value
-        table[norm_key(c.label_en)] = c.value
+        table[label_key(c.label)] = c.value
+        table[label_key(c.label_en)] = c.value
     for text, code in (extra or {}).items():
         if code not in f.codes:
             raise ValueError(
@@ -214,7 +218,7 @@ def code_table(f: codebook.Field, extra: dict[str, int] | None = None) -> dict[s
 def lookup_code(value: str, table: dict[str, int]) -> int | None:
     """Code for one cell text (``'01'``, ``'1.0'``, ``'Agressie'`` -> 1); None if unknown."""
     m = _INTEGER.match(value.strip())
-    return table.get(str(int(m.group(1))) if m else norm_key(value))
+    return table.get(str(int(m.group(1))) if m else label_key(value))
 
 
 def parse_codes(s: pd.Series, table: dict[str, int]) -> pd.Series:

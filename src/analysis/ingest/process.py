@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from analysis import codebook
 from analysis.ingest import checks
 from analysis.ingest import gate
+from analysis.ingest import labels
 from analysis.ingest import pseudonym
 from analysis.ingest import readers
 from analysis.ingest.report import FileReport, IngestReport, totals as _totals
@@ -60,7 +61,8 @@ class Text:
     """The kept text of one table in plain Python, converted to pandas with its resource.
 
     ``columns`` maps a codebook column to its cell position in ``rows``; ``numbers`` are the
-    rows a person sees (``bron_rij``); ``file`` is the file's display name (``bron_bestand``).
+    rows a person sees (``bron_rij``); ``file`` is the file's display name (``bron_bestand``);
+    ``value_labels`` the SPSS value labels per codebook column (:mod:`analysis.ingest.labels`).
     """
 
     file: str
@@ -68,6 +70,7 @@ class Text:
     rows: list[list[str]]
     numbers: list[int]
     meting: int | None
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -269,7 +272,12 @@ def _load_table(
     rep.free_text_dropped = [c for c in mapping.values() if c in free]
     # Free text is never carried on; cleaning (missing values) happens once on all files.
     keep = {c: i for i, c in mapping.items() if c not in free}
-    text = Text(rel, keep, table.rows, table.numbers, meting)
+    labelled = {
+        c: table.value_labels[table.header[i]]
+        for i, c in mapping.items()
+        if c in keep and table.header[i] in table.value_labels
+    }
+    text = Text(rel, keep, table.rows, table.numbers, meting, labelled)
     bad = table.bad_rows
     lines = _lines(rel, [r for r, _ in bad], "", "", [m for _, m in bad], "misaligned_row")
     return Loaded(rep, text, lines)
@@ -466,6 +474,11 @@ def _aliases(path: Path | None) -> readers.Aliases:
         raise IngestError(f"aliases file {where} cannot be used: {msg}") from exc
 
 
+def _aliases_target(folder: discover.MeasurementFolder) -> Path:
+    """Where a measurement's own ``aliases.yaml`` is (or would be)."""
+    return folder.aliases or (folder.registrations_dir or folder.path / "registraties") / "aliases.yaml"
+
+
 def _load_locations(
     tree: discover.RawTree, aliases: readers.Aliases
 ) -> tuple[list[Loaded], pd.DataFrame, pd.DataFrame]:
@@ -490,6 +503,7 @@ def run(
     key: bytes | None = None,
     measurements: dict[int, Measurement] | None = None,
     show_values: bool = False,
+    proposal_dir: Path | None = None,
 ) -> IngestReport:
     """Ingest the raw tree ``raw`` into processed tables in ``out``.
 
@@ -505,6 +519,9 @@ def run(
         Measurement descriptions; default :func:`analysis.core.measurements.load_all`.
     show_values : bool
         Show the values of sensitive columns in quarantine.csv (default: masked).
+    proposal_dir : Path, optional
+        Folder for ``aliases.proposed.yaml`` when labels conflict (default ``out``; a build
+        passes ``data/processed``, as it ingests into a staging folder discarded on failure).
 
     Returns
     -------
@@ -517,6 +534,8 @@ def run(
         No raw folder, no ``locations.csv`` or no registration files.
     IngestError
         A ``meting-<N>`` folder without ``params/meting-<N>.yaml`` or a bad aliases file.
+    analysis.ingest.labels.LabelConflict
+        Labels of the exports differ from the codebook (after ``aliases.proposed.yaml`` is written).
     analysis.ingest.pseudonym.MissingKey
         Real data without a pseudonymisation key.
     """
@@ -532,6 +551,8 @@ def run(
     marker_ignored = (raw / SYNTHETIC_MARKER).is_file() and not synthetic
     key = pseudonym.resolve_key(raw, key)
     base = _aliases(None)
+    if tree.aliases is not None:  # the raw root's aliases.yaml: every measurement
+        base = base.merged(_aliases(tree.aliases))
     per_source = {
         m.meting: (base.merged(_aliases(folder.aliases)) if folder.aliases else base) for m, folder in found
     }
@@ -541,6 +562,7 @@ def run(
     months_found: list[pd.DataFrame] = []
     # Files are read one after the other: threads were slower (the csv module holds the GIL).
     reg_loaded, reg_parts, reg_lines = [], [], []
+    conflicts: list[labels.Conflict] = []
     for m, folder in found:
         spec = Resource.of("registraties", per_source[m.meting])
         loaded = [
@@ -548,6 +570,8 @@ def run(
             for f in folder.registrations
             for item in load_file(f, "registraties", "registraties", per_source[m.meting], m.meting, spec)
         ]
+        texts = [item.text for item in loaded if item.text is not None]
+        conflicts += labels.reconcile(texts, "registraties", per_source[m.meting].labels, m.meting)
         acc, lines = _validate(
             loaded,
             "registraties",
@@ -578,6 +602,9 @@ def run(
                 per_source[m.meting],
                 m.meting,
             )
+            if kind == "beleid":
+                texts = [item.text for item in items if item.text is not None]
+                conflicts += labels.reconcile(texts, kind, per_source[m.meting].labels, m.meting)
             if kind == "bezetting":
                 acc, lines = _validate(
                     items, kind, checks.validate_occupancy, known, m.meting, m.months(), windows
@@ -590,6 +617,15 @@ def run(
                 pol.append(acc)
             other_loaded += items
             other_lines.append(lines)
+    # Every file's label conflicts are known now: stop with all of them and a proposal.
+    labels.settle(
+        conflicts,
+        Path(proposal_dir) if proposal_dir is not None else out,
+        raw,
+        {m.meting: _aliases_target(folder) for m, folder in found},
+        {m.meting: folder.aliases for m, folder in found},
+        tree.aliases,
+    )
     tables = {
         "registrations.parquet": _finish_registrations(reg, key),
         "occupancy.parquet": _frame(occ, "bezetting", ["meting", "locatie", "maand"]),
@@ -800,6 +836,8 @@ def main(raw: Path | None = None, out: Path | None = None, show_values: bool = F
     try:
         paths = default_paths() if raw is None or out is None else None
         report = run(raw or paths.raw, out or paths.processed, show_values=show_values)
+    except labels.LabelConflict:
+        raise  # one line on stderr from the command line: a proposal was written, not "nothing"
     except UserError as exc:
         console.print(f"[red]ingest: nothing processed[/red]: {exc}", soft_wrap=True)
         return 2

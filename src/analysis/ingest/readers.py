@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -48,6 +49,8 @@ class TextTable:
     records that cannot be aligned with the header (wrong field count, an unterminated
     quote, an embedded NUL); ``blank_rows`` counts completely empty records and
     ``title_rows`` the records above the header (neither is a registration).
+    ``value_labels`` holds an SPSS file's value labels per column header (code text ->
+    label); the cells keep the codes (:mod:`analysis.ingest.labels` reconciles the two).
 
     Why plain lists: ingest reads thousands of small exports; building a DataFrame per file
     cost more than reading it, so ingest concatenates the lists of all files of a resource
@@ -66,6 +69,7 @@ class TextTable:
     separator: str | None = None
     sheet: str | None = None
     warnings: list[str] = field(default_factory=list)
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     _frame: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -108,6 +112,16 @@ HEADER_SEARCH_ROWS = 10
 def norm_key(text: Any) -> str:
     """Case-, whitespace- and underscore-insensitive key for headers and labels."""
     return _WS.sub(" ", str(text)).strip().casefold()
+
+
+def label_key(text: Any) -> str:
+    """:func:`norm_key` that also ignores accents (``Eén`` = ``een``): the key of a label.
+
+    Why accents: exports re-typed on other systems drop or change diacritics; a label is the
+    same category either way.
+    """
+    decomposed = unicodedata.normalize("NFKD", norm_key(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def cell_text(value: Any) -> str:
@@ -540,12 +554,14 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> TextTable:
 
 # --- SPSS -----------------------------------------------------------------------------------
 def read_sav(path: Path, is_header: HeaderTest | None = None) -> TextTable:
-    """Read an SPSS ``.sav`` export; values with a value label are read as that label.
+    """Read an SPSS ``.sav`` export; cells keep the values (codes), value labels come apart.
 
-    Why labels: an institution's own numbering may differ from the codebook, while its labels
-    name the category; labels are mapped to codebook codes like any text label, and values
-    without a label are read as codes. The variable names are the header (``is_header`` is
-    not applied: SPSS always has them).
+    Why not replace a value by its label: the code and the label may disagree with the
+    codebook in different ways (the institution's own wording, or another category under
+    the same code); :mod:`analysis.ingest.labels` compares both with the codebook, so neither
+    decides silently. The labels are in :attr:`TextTable.value_labels` (variable name ->
+    code text -> label). The variable names are the header
+    (``is_header`` is not applied: SPSS always has them).
     """
     import pyreadstat  # lazy: only needed when an SPSS export is present
 
@@ -555,16 +571,16 @@ def read_sav(path: Path, is_header: HeaderTest | None = None) -> TextTable:
         raise UnreadableFile(
             f"not a readable SPSS .sav file ({type(exc).__name__}); the number of rows cannot be counted"
         ) from exc
-    labels = {
-        name: {cell_text(k): str(v) for k, v in vl.items()}
-        for name, vl in (meta.variable_value_labels or {}).items()
-    }
-    columns = [
-        [labels.get(name, {}).get(t, t) for t in map(cell_text, df[name].tolist())] for name in df.columns
-    ]
+    columns = [list(map(cell_text, df[name].tolist())) for name in df.columns]
     records = zip(range(1, len(df) + 1), map(list, zip(*columns)))
     # SPSS has no header row: case numbers are the row numbers.
-    return _rows_from_records([(0, [str(c) for c in df.columns]), *records])
+    table = _rows_from_records([(0, [str(c) for c in df.columns]), *records])
+    table.value_labels = {
+        str(name): {cell_text(k): str(v) for k, v in vl.items()}
+        for name, vl in (meta.variable_value_labels or {}).items()
+        if vl
+    }
+    return table
 
 
 def read_tables(path: Path, is_header: HeaderTest | None = None) -> list[TextTable]:
@@ -634,7 +650,22 @@ def parse_aliases(data: Any, origin: str) -> Aliases:
     for col, mapping in (data.get("labels") or {}).items():
         if col not in known:
             raise ValueError(f"{origin}: labels given for {col!r}, which is not a codebook column")
-        labels[col] = {norm_key(text): int(code) for text, code in (mapping or {}).items()}
+        if not isinstance(mapping or {}, dict):
+            raise ValueError(f"{origin}: labels of {col} must be a mapping of text -> code")
+        for text, code in (mapping or {}).items():
+            # Why a message of its own: a proposal (aliases.proposed.yaml) leaves the code
+            # empty where nothing in the codebook is close; the user fills it in.
+            if code is None or str(code).strip() == "":
+                raise ValueError(
+                    f"{origin}: label {text!r} for {col} has no code; fill in the codebook code it means"
+                )
+            try:
+                ok = not isinstance(code, bool) and float(code) == int(float(code))
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise ValueError(f"{origin}: label {text!r} for {col}: {code!r} is not a code")
+        labels[col] = {label_key(text): int(float(code)) for text, code in (mapping or {}).items()}
         allowed = next(
             f
             for r in ("registraties", "locaties", "bezetting", "beleid")
@@ -642,7 +673,7 @@ def parse_aliases(data: Any, origin: str) -> Aliases:
             if f.name == col
         )
         for text, code in (mapping or {}).items():
-            if int(code) not in allowed.codes:
+            if int(float(code)) not in allowed.codes:
                 raise ValueError(
                     f"{origin}: label {text!r} -> {code} for {col}: {code} is not a code; "
                     f"allowed: {allowed.allowed_text()}"

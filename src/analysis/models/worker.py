@@ -366,6 +366,48 @@ def dask_worker_command(scheduler: str, nworkers: int, extra: Sequence[str] = ()
     ]
 
 
+def jobqueue_options(
+    processes: int = 4,
+    memory: str = "16GB",
+    walltime: str = "01:00:00",
+    python: str | None = None,
+    prologue: Sequence[str] = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    """Keyword arguments of a ``dask_jobqueue`` cluster (e.g. ``SLURMCluster``) of compendium workers.
+
+    Each batch job runs ``python -m analysis.models.worker`` (this module: the check, then
+    ``processes`` worker processes with one thread each); ``docs/cluster.md`` shows the recipe.
+
+    Parameters
+    ----------
+    processes : int
+        Worker processes per job; the job asks for as many cores (one R session per core).
+    memory : str
+        Memory per job, shared by its processes.
+    walltime : str
+        Job wall time.
+    python : str, optional
+        The compendium's Python on the nodes (default: this one, for a shared file system).
+    prologue : sequence of str
+        Shell lines run before the worker (``cd``, ``export R_LIBS_USER=...``).
+    **extra
+        Further arguments (``queue``, ``account``, ``interface``, ``scheduler_options``, ...).
+    """
+    return {
+        "cores": int(processes),  # cores == processes: one thread per worker process
+        "processes": int(processes),
+        "memory": memory,
+        "walltime": walltime,
+        "python": python or sys.executable,
+        "worker_command": __name__,
+        # dask-jobqueue passes --nworkers only to its default command
+        "worker_extra_args": ["--nworkers", str(int(processes))],
+        "job_script_prologue": list(prologue),
+        **extra,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``compendium worker``: check, then replace this process by ``dask worker``.
 

@@ -439,7 +439,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
             from analysis.ingest import process as ingest
 
             staged = staging_dir(p.processed)
-            report = ingest.run(raw, staged, measurements=measurements_mod.load_all(p))
+            report = ingest.run(
+                raw, staged, measurements=measurements_mod.load_all(p), proposal_dir=p.processed
+            )
             if report.exit_code != 0:
                 raise RuntimeError(f"ingest of {raw} failed (exit {report.exit_code})")
             replace_dir(staged, p.processed)
