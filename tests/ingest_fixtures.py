@@ -186,3 +186,21 @@ def random_rows(n: int, seed: int = 0) -> list[dict[str, str]]:
         r["nummer_jongere"] = f"{r['locatie']}{rng.randint(1, 400):04d}"
         out.append(r)
     return out
+
+
+def write_coded_sav(
+    path: Path, rows: Sequence[dict[str, str]], relabel: dict[str, dict[int, str]] | None = None
+) -> Path:
+    """Write rows as SPSS the way statistics packages export them: numeric codes with the
+    codebook's Dutch labels as value labels, ``relabel`` replacing some labels (column ->
+    code -> the file's own label)."""
+    from analysis import codebook
+
+    df = pd.DataFrame(list(rows))
+    labels = {}
+    for f in codebook.categorical_fields("registraties"):
+        if f.name in df:
+            df[f.name] = pd.to_numeric(df[f.name].replace("", None)).astype(float)
+            labels[f.name] = {float(k): v for k, v in f.labels("nl").items()}
+            labels[f.name].update({float(k): v for k, v in (relabel or {}).get(f.name, {}).items()})
+    return write_sav(path, df, labels=labels)

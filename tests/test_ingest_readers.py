@@ -82,7 +82,9 @@ def test_sav_round_trip_with_value_labels(tmp_path):
     )
     t = readers.read_sav(path)
     assert t.header == ["locatie", "aanleiding", "datum_start"]
-    assert _cells(t) == [["AA", "Agressie", "2020-10-01"], ["BB", "9", "2020-10-02"]]
+    # Cells keep the codes; the labels come apart (analysis.ingest.labels reconciles them).
+    assert _cells(t) == [["AA", "1", "2020-10-01"], ["BB", "9", "2020-10-02"]]
+    assert t.value_labels == {"aanleiding": {"1": "Agressie"}}
     assert t.frame["bron_rij"].tolist() == [1, 2]
 
 

@@ -2,7 +2,8 @@
 
 Rules (documented in ``data/raw/README.md``):
 
-* ``locations.csv`` in the root (name matched case-insensitively);
+* ``locations.csv`` in the root (name matched case-insensitively), and an optional
+  ``aliases.yaml`` there that applies to every measurement;
 * one folder ``meting-<N>`` per measurement (case-insensitive, ``N`` an integer);
 * every file under ``meting-<N>/registraties/``, in subfolders too, is a registration export,
   except ``registraties/aliases.yaml``, hidden files and folders (name starting with ``.``)
@@ -50,6 +51,8 @@ class MeasurementFolder:
     registrations: list[RawFile] = field(default_factory=list)
     tables: dict[str, Path] = field(default_factory=dict)
     aliases: Path | None = None
+    #: The ``registraties`` folder as spelled on disk (None when there is none).
+    registrations_dir: Path | None = None
     not_read: list[str] = field(default_factory=list)
 
 
@@ -60,6 +63,8 @@ class RawTree:
     root: Path
     exists: bool
     locations: Path | None = None
+    #: ``aliases.yaml`` in the root: aliases for every measurement (a measurement's own wins).
+    aliases: Path | None = None
     measurements: list[MeasurementFolder] = field(default_factory=list)
     not_read: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -165,6 +170,7 @@ def discover(raw: Path) -> RawTree:
                 low = sub.name.lower()
                 sub_path = Path(sub.path)
                 if low == "registraties" and sub_path.is_dir():
+                    folder.registrations_dir = sub_path
                     folder.registrations, folder.aliases = _registrations(sub_path, raw, tree.errors)
                 elif low in MEASUREMENT_FILES and sub_path.is_file():
                     if MEASUREMENT_FILES[low]:
@@ -178,6 +184,8 @@ def discover(raw: Path) -> RawTree:
             tree.measurements.append(folder)
         elif e.name.lower() == "locations.csv" and path.is_file():
             tree.locations = path
+        elif e.name.lower() == "aliases.yaml" and path.is_file():
+            tree.aliases = path
         elif not _hidden(e.name) and e.name.lower() not in ROOT_NOT_DATA:
             tree.not_read.append(display_name(path, raw))
     tree.measurements.sort(key=lambda f: f.meting)
