@@ -179,20 +179,37 @@ def parse_dates(s: pd.Series) -> pd.Series:
     return _by_unique(s, _parse_date_values, np.datetime64("NaT")).astype("datetime64[ns]")
 
 
-def _parse_time_values(u: pd.Series) -> pd.Series:
+#: Spellings of the end of a day in a time column: ``24:00`` and ``24:00:00`` (registration
+#: systems), the Excel time fraction 1.0 (``1``, ``1.0``), and ``1900-01-01`` (how openpyxl
+#: reads the Excel serial 1.0 of a cell in a time format: Excel cannot show 24:00 otherwise).
+_END_OF_DAY = re.compile(r"^(?:24:00(?::00)?|1(?:[.,]0+)?|1900-01-01(?:[ T]00:00(?::00)?)?)$")
+#: A date-and-time prefix of 1900-01-01 is the Excel serial 1.x: a duration over a day, not a
+#: clock time (its time part would silently drop the day).
+_SERIAL_ONE = re.compile(r"^1900-01-01[ T]")
+
+
+def _parse_time_values(u: pd.Series, end_of_day: bool = False) -> pd.Series:
     parts = u.str.extract(_TIME).astype(float)
     secs = parts[0] * 3600 + parts[1] * 60 + parts[2].fillna(0)
     valid = (parts[0] <= 23) & (parts[1] <= 59) & (parts[2].fillna(0) <= 59)
-    secs = secs.where(valid)
+    secs = secs.where(valid & ~u.str.match(_SERIAL_ONE))
     frac = u.str.fullmatch(_FRACTION)
     fr = pd.to_numeric(u[frac].str.replace(",", ".", regex=False), errors="coerce")
     secs[frac] = np.round(fr * 86400)
+    if end_of_day:
+        secs[u.str.fullmatch(_END_OF_DAY)] = 86400.0
     return secs
 
 
-def parse_times(s: pd.Series) -> pd.Series:
-    """Seconds after midnight (float); NaN where missing or not a time of day."""
-    return _by_unique(s, _parse_time_values).astype("float64")
+def parse_times(s: pd.Series, end_of_day: bool = False) -> pd.Series:
+    """Seconds after midnight (float); NaN where missing or not a time of day.
+
+    With ``end_of_day`` (end times) the spellings of :data:`_END_OF_DAY` are 86400: the end
+    of that day, 00:00 of the next. A start time never is: a start of 24:00 on a date is
+    00:00 of the next day, and the start date (which decides month, measurement and hour
+    of the registration) would be a day early; the export should say 00:00 of the next day.
+    """
+    return _by_unique(s, lambda u: _parse_time_values(u, end_of_day)).astype("float64")
 
 
 def code_table(f: codebook.Field, extra: dict[str, int] | None = None) -> dict[str, int]:
@@ -403,7 +420,7 @@ def validate_registrations(
         for c in ("datum_start", "datum_eind")
     )
     ts, te = (
-        unparsed(p, text[c], parse_times(text[c]), c, TIME_HINT, "bad_time")
+        unparsed(p, text[c], parse_times(text[c], end_of_day=c == "tijd_eind"), c, TIME_HINT, "bad_time")
         for c in ("tijd_start", "tijd_eind")
     )
     codes = {

@@ -553,6 +553,11 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> TextTable:
 
 
 # --- SPSS -----------------------------------------------------------------------------------
+#: SPSS formats of clock times (``TIME5``, ``TIME8``, ``TIME11.2``); read as seconds, not as
+#: ``datetime.time``, which turns 24:00 (86400 s, end of day) into 00:00 of the same day.
+_SPSS_TIME = re.compile(r"^TIME\d", re.IGNORECASE)
+
+
 def read_sav(path: Path, is_header: HeaderTest | None = None) -> TextTable:
     """Read an SPSS ``.sav`` export; cells keep the values (codes), value labels come apart.
 
@@ -560,13 +565,21 @@ def read_sav(path: Path, is_header: HeaderTest | None = None) -> TextTable:
     codebook in different ways (the institution's own wording, or another category under
     the same code); :mod:`analysis.ingest.labels` compares both with the codebook, so neither
     decides silently. The labels are in :attr:`TextTable.value_labels` (variable name ->
-    code text -> label). The variable names are the header
-    (``is_header`` is not applied: SPSS always has them).
+    code text -> label). Variables in a TIME format are read as seconds after midnight and
+    written ``HH:MM:SS`` (86400 s is ``24:00:00``, the end of the day). The variable names
+    are the header (``is_header`` is not applied: SPSS always has them).
     """
     import pyreadstat  # lazy: only needed when an SPSS export is present
 
     try:
         df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+        times = [n for n, f in (meta.original_variable_types or {}).items() if _SPSS_TIME.match(str(f))]
+        if times:
+            secs, _ = pyreadstat.read_sav(str(path), usecols=times, disable_datetime_conversion=True)
+            for name in times:
+                df[name] = [
+                    v if v != v else dt.timedelta(seconds=v) for v in secs[name].astype(float).tolist()
+                ]
     except Exception as exc:
         raise UnreadableFile(
             f"not a readable SPSS .sav file ({type(exc).__name__}); the number of rows cannot be counted"
