@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export R_LIBS_USER := $(CURDIR)/.r-lib
 export MPLBACKEND := Agg
 
-.PHONY: help setup lock lint report test test-slow bench factsheets clean
+.PHONY: help setup lock lint report test test-fast test-slow bench factsheets clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ report: setup ## Build the report (HTML + PDF) from data/raw or the synthetic tw
 
 test: setup lint ## Lint, then run the test suite (unit, property, back tests, notebooks, end-to-end)
 	@$(VENV)/bin/python -m pytest
+
+test-fast: setup lint ## Day-to-day tier: unit, property and contract tests, no full builds (see README)
+	@$(VENV)/bin/python -m pytest -m 'not slow and not benchmark and not build'
 
 test-slow: setup ## Run the slow statistical tests (coverage simulations)
 	@$(VENV)/bin/python -m pytest -m slow

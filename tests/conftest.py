@@ -6,6 +6,44 @@ import pytest
 
 from analysis.core.paths import Paths, default_paths
 
+#: Modules whose tests run a full build, execute notebooks, render the report or start real
+#: processes (clusters, browsers): the ``build`` tier. ``make test-fast`` leaves them out
+#: (``-m "not build"``); ``make test`` (what CI runs) includes them. Tests that use the
+#: session's ``built`` fixture join the tier wherever they live.
+BUILD_MODULES = frozenset(
+    {
+        "test_build_integrity",
+        "test_cluster_processes",
+        "test_describe_notebooks",
+        "test_determinism",
+        "test_disclosure_outputs",
+        "test_e2e",
+        "test_format_invariance",
+        "test_leak_build",
+        "test_model_cards",
+        "test_models_notebook",
+        "test_render_pandoc",
+        "test_render_quarto",
+        "test_report_browser",
+        "test_report_layout",
+        "test_report_measurements",
+        "test_report_trace",
+        "test_small_export",
+        "test_table_breaks",
+        "test_teaching",
+        "test_twin_ch3_targets",
+        "test_twin_models",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the ``build`` tier: tests of :data:`BUILD_MODULES` and tests using ``built``."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in BUILD_MODULES or "built" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.build)
+
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, list]:
