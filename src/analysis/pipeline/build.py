@@ -67,6 +67,7 @@ ENTRIES = {
     "reproduction": ["analysis.verify.reproduction"],
     "audit": ["analysis.verify.audit"],
     "disclosure": ["analysis.present.publish"],
+    "teaching": ["analysis.models.teaching"],
 }
 
 
@@ -311,6 +312,41 @@ def intake_step(cfg: BuildConfig) -> Step:
     return Step("intake", inputs, [p.intake], action)
 
 
+def teaching_step(cfg: BuildConfig, metingen: list[int]) -> Step:
+    """The chapter-3 analysis frames as documented CSVs for students (:mod:`analysis.models.teaching`).
+
+    Written to ``<build>/results/teaching/`` from the synthetic twin only; on real registrations
+    (person-level frames that stay on the secure side) the folder holds only a README saying why.
+    Reads the processed tables as notebook 03 does (every measurement, the first as reference).
+    """
+    p = cfg.paths
+    out = p.results / "teaching"
+    synthetic = raw_root(cfg)[1]
+    inputs = {
+        "registrations": _rows_digest(p.processed, "registrations.parquet", None, p.plan_cache),
+        "occupancy": _rows_digest(p.processed, "occupancy.parquet", None, p.plan_cache),
+        "locations": _rows_digest(p.processed, "locations.parquet", None, p.plan_cache),
+        "params": tree_digest(p.params),
+        "code": module_digest(p, "teaching"),
+        "env": env_digest(p),
+        "synthetic": str(synthetic),
+    }
+
+    def action() -> None:
+        from analysis.models import teaching
+
+        staged = staging_dir(out)
+        teaching.export(p.processed, staged, metingen=metingen, reference=metingen[0], params_dir=p.params)
+        replace_dir(staged, out)
+
+    def verify() -> list[str]:
+        from analysis.verify import completeness
+
+        return completeness.teaching_problems(out, synthetic)
+
+    return Step("teaching-data", inputs, [out / "README.md"], action, verify)
+
+
 def calibration_step(cfg: BuildConfig) -> Step:
     """Calibration of the synthetic twin against the published figures (twin builds only).
 
@@ -535,6 +571,7 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
 
     beside, after = verify_stages(cfg, synthetic)
     analysis_stage += beside
+    analysis_stage.append(lambda: teaching_step(cfg, metingen))
 
     def planning_step() -> Step:
         # Beside notebook 03, not after it: the study fits its few source models itself (the

@@ -67,6 +67,8 @@ def candidates(paths: Paths) -> list[Path]:
     """Outputs that may leave the secure side: report, factsheets, results CSVs."""
     out = [paths.report_output / "report.html", paths.report_output / "report.pdf"]
     out += sorted(paths.factsheets.glob("*.html")) + sorted(paths.factsheets.glob("*.pdf"))
+    # Top level only: results/teaching/ (analysis.models.teaching) is never a candidate; it holds
+    # data only from the synthetic twin and person-level frames must not leave the secure side.
     out += sorted((paths.build / "results").glob("*.csv"))
     # Per-location tables moved out of the report (analysis.present.display.location_table):
     # the report links them, so they are released with it when they pass.

@@ -6,6 +6,8 @@ This module holds the checks, as functions that return a list of problems (empty
 * :func:`notebook_problems`: every code cell of an executed notebook ran (it has an execution
   count) and none raised (no ``error`` output, no papermill failure mark);
 * :func:`results_problems`: every file that a results index (``index.csv``) lists exists;
+* :func:`teaching_problems`: the teaching folder holds what its data dictionary describes
+  (synthetic twin), or no data at all (real registrations);
 * :func:`expected_labels`: the figure and table labels (``{#fig-x}``, ``{#tbl-x}``) that
   the executed notebooks display, i.e. what the report must show;
 * :func:`report_problems`: the report files exist, every expected notebook is complete, and
@@ -113,6 +115,49 @@ def results_problems(results: Path) -> list[str]:
     return problems
 
 
+#: README and data dictionary of the teaching folder (:mod:`analysis.models.teaching`).
+TEACHING_README, TEACHING_DICTIONARY = "README.md", "columns.csv"
+
+
+def teaching_problems(folder: Path, synthetic: bool) -> list[str]:
+    """Problems of the teaching folder ``<build>/results/teaching`` (see :mod:`analysis.models.teaching`).
+
+    On the synthetic twin the README and the data dictionary must exist and every file the
+    dictionary describes (its ``file`` column) must exist. On real registrations the folder may
+    hold the README alone: any other file would be person-level data outside the secure side.
+    Read with the csv module, not pandas: a no-op build checks this too.
+
+    Parameters
+    ----------
+    folder : Path
+        The teaching folder.
+    synthetic : bool
+        Whether the build used the synthetic twin.
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when the folder holds what the export promises.
+    """
+    readme = folder / TEACHING_README
+    problems = [] if readme.is_file() else [f"teaching README missing: {readme}"]
+    found = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    if not synthetic:
+        data = [f for f in found if f != TEACHING_README]
+        if data:
+            problems.append(f"teaching data written from real registrations: {', '.join(data)} in {folder}")
+        return problems
+    dictionary = folder / TEACHING_DICTIONARY
+    try:
+        with open(dictionary, newline="", encoding="utf-8") as fh:
+            listed = sorted({row["file"] for row in csv.DictReader(fh) if row.get("file")})
+    except (OSError, KeyError, csv.Error) as exc:
+        return problems + [f"{dictionary}: unreadable ({exc.__class__.__name__})"]
+    if not listed:
+        problems.append(f"{dictionary}: describes no file")
+    return problems + [f"teaching file missing: {folder / f}" for f in listed if f not in found]
+
+
 def _markdown_outputs(nb: dict) -> Iterable[str]:
     for cell in nb.get("cells", []):
         for out in cell.get("outputs", []):
@@ -207,4 +252,11 @@ def check(
     return res
 
 
-__all__ = ["Completeness", "check", "expected_labels", "notebook_problems", "results_problems"]
+__all__ = [
+    "Completeness",
+    "check",
+    "expected_labels",
+    "notebook_problems",
+    "results_problems",
+    "teaching_problems",
+]
