@@ -221,7 +221,10 @@ def _parser() -> argparse.ArgumentParser:
         "the build expects, written by --versions on the build machine), --versions; any other "
         "option goes to `dask worker`. See docs/cluster.md.",
     )
-    p.add_argument("scheduler", nargs="?", help="scheduler address (tcp://host:8786) or scheduler file (*.json)")
+    p.add_argument(
+        "scheduler", nargs="?", help="scheduler address (tcp://host:8786) or scheduler file (*.json)"
+    )
+    p.add_argument("--versions", action="store_true", help="print this machine's versions as JSON and exit")
     p.add_argument("options", nargs=argparse.REMAINDER, help="worker options (see above)")
     return ap
 

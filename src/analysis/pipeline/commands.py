@@ -370,4 +370,5 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """A Dask worker for builds on a cluster: checks, then becomes ``dask worker`` (same process)."""
     from analysis.models import worker
 
-    return worker.main([*([args.scheduler] if args.scheduler else []), *args.options])
+    flags = ["--versions"] if args.versions else []
+    return worker.main([*([args.scheduler] if args.scheduler else []), *flags, *args.options])
