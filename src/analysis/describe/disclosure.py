@@ -89,6 +89,26 @@ class DisclosureError(ProjectError, ValueError):
     )
 
 
+class Unprotectable(DisclosureError):
+    """:func:`suppress` found a hidden cell it cannot protect under the given ``keep`` cells.
+
+    Attributes
+    ----------
+    cell : str
+        The cell for which no further cell could be hidden.
+    narrow : frozenset of str
+        Every hidden cell still too narrow in that round of the audit (the cells a caller
+        that widens the suppression starts from).
+    """
+
+    def __init__(self, cell: str, narrow: Iterable[str]) -> None:
+        super().__init__(
+            f"disclosure: cell {cell!r} cannot be protected without hiding a cell that is published elsewhere"
+        )
+        self.cell = cell
+        self.narrow = frozenset(narrow)
+
+
 def note(k: int, lang: str = "nl") -> str:
     """Table note that explains the suppression mark (or that nothing is hidden, ``k <= 1``)."""
     if k <= 1:
@@ -458,8 +478,11 @@ def suppress(
 
     Raises
     ------
-    DisclosureError
-        When protecting a hidden cell would need a ``keep`` cell hidden (fail closed).
+    Unprotectable
+        When no shown non-zero cell outside ``keep`` is left to hide for a narrow cell (fail
+        closed; with ``large`` this also happens when one round protects many narrow cells at
+        once and uses up every cell). :func:`analysis.present.publish.decide` then widens the
+        suppression step by step instead of failing.
     """
     keep = frozenset(keep)
     hidden = (primary(system.values, k) - keep) | {c for c in forced if system.values[c] > 0}
@@ -475,11 +498,8 @@ def suppress(
             return frozenset(hidden)
         for cell in sorted(weak) if large else sorted(weak)[:1]:
             extra = _escalate(system, cell, hidden, keep)
-            if extra is None:  # without keep cells: cannot happen (all non-zero hidden: unbounded)
-                raise DisclosureError(
-                    f"disclosure: cell {cell!r} cannot be protected without "
-                    "hiding a cell that is published elsewhere"
-                )
+            if extra is None:  # every non-zero cell outside keep is hidden already
+                raise Unprotectable(cell, weak)
             hidden.add(extra)
 
 

@@ -19,7 +19,12 @@ therefore protects nothing; this module decides once, for all of them together:
    suppression and the LP audit until no hidden cell can be narrowed below
    :data:`~analysis.describe.disclosure.MIN_WIDTH`. The national total and the monthly totals
    (stated in the report's text) stay shown; only when that cannot protect a cell are they
-   hidden as well (``fallback``). Nothing fails closed: the result is always a protected set.
+   hidden as well (``fallback``). When even that finds no pattern (little data: a few
+   registrations spread over many locations), :func:`decide` widens the suppression step by
+   step (:class:`Widening`): the whole table of a location, then that table at every location,
+   then the table everywhere with its national counts, then the kept totals, at worst every
+   count. Nothing fails: the result is always a protected set, and
+   :func:`widening_sentences` says in plain Dutch what was widened and why.
 3. The decision is written once per build (``<build>/disclosure/meting-<N>.json``, the build's
    ``disclosure`` step) and read by the chapter-2 notebook (displayed tables and results
    CSVs, :func:`publisher`) and by every factsheet; :func:`decision_for` recomputes it only
@@ -36,8 +41,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -50,13 +56,14 @@ from analysis.describe.categories import FIGURE_ITEMS, MISSING_CODE
 from analysis.describe.chapters import Result, chapter2_tables
 from analysis.describe.load import MeasurementData
 from analysis.present import location as dl
+from analysis.present import text
 
 NAT = dl.NATIONAL
 SEP = dl.SEP
 #: Column of a published results table that lists the hidden columns of each row.
 NOTE_COLUMN = "onderdrukt"
 #: Version of the rule's implementation, stored with a decision (a stale file is recomputed).
-RULE_VERSION = 2
+RULE_VERSION = 3
 #: Columns emptied together with a hidden count (percentages and duration statistics).
 DERIVED = ("pct", "min", "max", "mean", "median", "min_hmm", "max_hmm", "mean_hmm", "median_hmm")
 
@@ -197,10 +204,245 @@ def published_system(
     return s, headline
 
 
+# --- which published table a cell belongs to ----------------------------------------------
+#: The per-location table of registrations per month (its row totals ``E`` and ``T`` too):
+#: the location x month table of chapter 2, its results CSV and each factsheet's month chart.
+MONTHS_TABLE = "ch2_fig01_per_location_month"
+#: The national counts per month and the national total, which the report's text states.
+TOTALS_TABLE = "ch2_fig01_per_month"
+#: Table id of the last resort: every count of the measurement.
+EVERY_TABLE = "*"
+#: Prefix of the per-location tables that only the factsheets publish (``factsheet:<item>``).
+FACTSHEET = "factsheet:"
+#: National cell key (without ``nat|``) -> chapter-2 result, for the keys that are not a
+#: codebook item (those follow :data:`~analysis.describe.categories.FIGURE_ITEMS`).
+_NATIONAL_TABLES = {
+    "m": TOTALS_TABLE,
+    "T": TOTALS_TABLE,
+    "rr": "ch2_fig06_room_by_reason",
+    "rrden": "ch2_fig06_room_by_reason",
+    "hour": "ch2_fig07_start_hour",
+    "hours": "ch2_fig07_start_hour",
+    "hr": "ch2_fig08_start_hour_by_reason",
+    "hrden": "ch2_fig08_start_hour_by_reason",
+    "py": "ch2_s2_1_1_per_youth",
+    "youths": "ch2_s2_1_1_per_youth",
+    "dur": "ch2_tab02_duration_by_reason",
+    "missing": "ch2_s2_2_missingness",
+    "evaluatie_2": "ch2_fig11_evaluation_with_youth",
+}
+
+
+def table_of(key: str) -> tuple[str, str | None]:
+    """The published table of a cell of :func:`published_system` and its location.
+
+    Returns
+    -------
+    (str, str or None)
+        Table id (a chapter-2 result name, or ``factsheet:<item>`` for a table or indicator
+        only the factsheets show) and the location code; None for a national cell.
+    """
+    loc, _, local = key.partition(SEP)
+    head, _, rest = local.partition(":")
+    if loc != NAT:
+        if head in ("m", "E", "T"):
+            return MONTHS_TABLE, loc
+        if head in dl.ITEMS or head in dl.SHARES:
+            return f"{FACTSHEET}{head}", loc
+    elif head in dl.SHARES and rest == "yes":  # the factsheets' national column of a share
+        return f"{FACTSHEET}{head}", None
+    elif head in _NATIONAL_TABLES:
+        return _NATIONAL_TABLES[head], None
+    elif head in FIGURE_ITEMS:
+        return FIGURE_ITEMS[head][1], None
+    raise KeyError(f"no published table for cell {key!r}")
+
+
+def national_part(table: str) -> str:
+    """The national table that a per-location table adds up to (itself for a share)."""
+    if table == MONTHS_TABLE:
+        return TOTALS_TABLE
+    name = table.removeprefix(FACTSHEET)
+    return FIGURE_ITEMS[name][1] if name in dl.ITEMS else table
+
+
+# --- widening: what is hidden beyond the rule when the rule finds no pattern --------------
+#: Reason codes of a widening -> the Dutch reason (``{k}`` is the minimum cell size).
+REASONS = {
+    "protect": "te weinig registraties om cellen onder {k} te beschermen",
+    "below_k": "minder dan {k} registraties",
+}
+#: Scopes of a widening, from narrow to wide: one table of some locations, that table at every
+#: location, that table everywhere with its national counts, the national total and monthly
+#: counts the report's text states, every count.
+SCOPES = ("locatie", "tabel", "alles", "totalen", "alle")
+
+
+@dataclass(frozen=True)
+class Widening:
+    """One step by which a decision hides more than the rule's own suppression.
+
+    Attributes
+    ----------
+    table : str
+        Table id (:func:`table_of`; :data:`EVERY_TABLE` for every table).
+    scope : str
+        One of :data:`SCOPES`.
+    reason : str
+        Key of :data:`REASONS`.
+    title : str
+        The table's title as chapter 2 or the factsheet labels it.
+    locations : tuple of str
+        Scope ``locatie``: the locations whose table is hidden.
+    cells : tuple of str
+        Scope ``totalen``: the hidden national totals (keys, never counts).
+    """
+
+    table: str
+    scope: str
+    reason: str
+    title: str = ""
+    locations: tuple[str, ...] = ()
+    cells: tuple[str, ...] = ()
+
+
+@dataclass
+class _Ladder:
+    """Which tables are hidden whole, widened one step per round for the cells still narrow."""
+
+    keep: frozenset[str]
+    blocks: dict[str, tuple[str, str | None]]
+    located: dict[str, set[str]] = field(default_factory=dict)
+    tables: set[str] = field(default_factory=set)
+    whole: set[str] = field(default_factory=set)
+    released: bool = False
+    everything: bool = False
+
+    def keep_now(self) -> frozenset[str]:
+        """The kept totals, until the ladder releases them."""
+        return frozenset() if self.released or MONTHS_TABLE in self.whole else self.keep
+
+    def forced(self) -> set[str]:
+        """Every cell of the tables hidden whole (kept totals excepted while kept)."""
+        national = {national_part(t) for t in self.whole} | self.tables
+        out = set()
+        for cell, (table, loc) in self.blocks.items():
+            if self.everything:
+                out.add(cell)
+            elif loc is None:
+                if table in national:
+                    out.add(cell)
+            elif table in self.whole or table in self.tables or loc in self.located.get(table, ()):
+                out.add(cell)
+        return out - self.keep_now()
+
+    def widen(self, narrow: Iterable[str]) -> None:
+        """One step up for the table of every narrow cell, judged on the state before the round.
+
+        A location's table, then that table at every location, then with its national counts
+        (a national table: itself, then the per-location table adding up to it). When no
+        table can widen further, the kept totals are released, and after that every count.
+        """
+        located = {t: set(locs) for t, locs in self.located.items()}
+        tables, whole = set(self.tables), set(self.whole)
+        owners = {national_part(t): t for t in self.blocks_tables() if t != national_part(t)}
+        for cell in sorted(narrow):
+            table, loc = self.blocks[cell]
+            if loc is None:
+                if table not in self.tables and table != TOTALS_TABLE and table not in owners:
+                    tables.add(table)
+                    continue
+                owner = owners.get(table)
+                if owner is None or owner in self.whole:
+                    continue
+                table, loc = owner, ""
+            if table in self.whole:
+                continue
+            if table in self.tables:
+                whole.add(table)
+            elif loc and loc not in self.located.get(table, ()):
+                located.setdefault(table, set()).add(loc)
+            else:
+                tables.add(table)
+        if (located, tables, whole) != (self.located, self.tables, self.whole):
+            self.located, self.tables, self.whole = located, tables, whole
+        elif not self.keep_now():
+            self.everything = True
+        else:
+            self.released = True
+
+    def blocks_tables(self) -> set[str]:
+        """The per-location tables of the system."""
+        return {t for t, loc in self.blocks.values() if loc is not None}
+
+    def widenings(self, titles: Mapping[str, str]) -> list[Widening]:
+        """The tables hidden whole, as :class:`Widening` records (widest scope first)."""
+        if self.everything:
+            return [Widening(EVERY_TABLE, "alle", "protect")]
+        out = [Widening(t, "alles", "protect", titles.get(t, "")) for t in sorted(self.whole)]
+        out += [Widening(t, "tabel", "protect", titles.get(t, "")) for t in sorted(self.tables - self.whole)]
+        out += [
+            Widening(t, "locatie", "protect", titles.get(t, ""), tuple(sorted(locs)))
+            for t, locs in sorted(self.located.items())
+            if t not in self.tables and t not in self.whole
+        ]
+        return out
+
+
+def _widen(
+    system: dc.CellSystem, k: int, keep: frozenset[str], narrow: Iterable[str]
+) -> tuple[frozenset[str], _Ladder]:
+    """Suppression with whole tables hidden, widened until a protected pattern is found.
+
+    Ends: every round widens a table, releases the kept totals or, last, hides every count.
+    Every non-zero count hidden is protected (only zeros shown: each line reads
+    ``hidden total = sum of hidden parts``, and scaling the true counts up keeps them
+    consistent, so no hidden cell has an upper bound).
+    """
+    ladder = _Ladder(keep, {c: table_of(c) for c in system.values})
+    while True:
+        ladder.widen(narrow)
+        if ladder.everything:
+            return frozenset(c for c, v in system.values.items() if v > 0), ladder
+        try:
+            hidden = dc.suppress(system, k, forced=ladder.forced(), keep=ladder.keep_now(), large=True)
+        except dc.Unprotectable as err:
+            narrow = err.narrow
+        else:
+            return hidden, ladder
+
+
+def _titles(tables: Mapping[str, Result]) -> dict[str, str]:
+    """Table id -> title: chapter 2's result titles and the factsheets' table and row labels."""
+    out = {name: res.title for name, res in tables.items()}
+    out.update({f"{FACTSHEET}{item}": title for item, title in dl.ITEMS.items()})
+    out.update({f"{FACTSHEET}{name}": label for name, (_f, _y, label) in dl.SHARES.items()})
+    return out
+
+
+def _totals_widenings(
+    system: dc.CellSystem, hidden: frozenset[str], totals: frozenset[str], k: int, title: str
+) -> list[Widening]:
+    """The national total and monthly counts that are hidden: below k, or to protect others."""
+    gone = sorted(c for c in totals if c in hidden)
+    below = tuple(c for c in gone if system.values[c] < k)
+    other = tuple(c for c in gone if system.values[c] >= k)
+    out = []
+    if other:
+        out.append(Widening(TOTALS_TABLE, "totalen", "protect", title, cells=other))
+    if below:
+        out.append(Widening(TOTALS_TABLE, "totalen", "below_k", title, cells=below))
+    return out
+
+
 # --- the decision ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Decision:
-    """The hidden cells of one measurement's published counts under minimum cell size ``k``."""
+    """The hidden cells of one measurement's published counts under minimum cell size ``k``.
+
+    ``widened`` lists what is hidden beyond the rule's own suppression (:class:`Widening`);
+    :func:`widening_sentences` says it in words.
+    """
 
     k: int
     hidden: frozenset[str]
@@ -208,6 +450,7 @@ class Decision:
     fallback: bool = False
     seconds: float = 0.0
     digest: str = ""
+    widened: tuple[Widening, ...] = ()
 
     def national(self) -> frozenset[str]:
         """Hidden national cells (keys without the ``nat|`` prefix)."""
@@ -228,27 +471,106 @@ def data_digest(data: MeasurementData, period: dl.Period, k: int) -> str:
 
 
 def decide(data: MeasurementData, period: dl.Period, k: int) -> Decision:
-    """Hidden cells of every published count (see the module docstring); none when ``k <= 1``."""
+    """Hidden cells of every published count (see the module docstring); none when ``k <= 1``.
+
+    Never raises for lack of a pattern: when neither the rule with the kept totals nor the
+    rule without them protects every hidden cell, whole tables are hidden step by step
+    (:class:`Widening`, recorded in the decision).
+    """
     digest = data_digest(data, period, k)
     if k <= 1:
         return Decision(k, frozenset(), digest=digest)
     t0 = time.perf_counter()
-    system, national = published_system(data, period)
+    tables = chapter2_tables(data)
+    system, national = published_system(data, period, tables)
+    titles = _titles(tables)
     # The national total and the monthly totals are stated in the report's text and figure
-    # captions, so they stay shown (``keep``). Every other count, national ones included, is
-    # hidden when below k and may be hidden to protect another: with the national category
-    # counts in the system a category of seven registrations spread as 1 + 1 + ... over the
-    # locations can only be protected by hiding the national count and what adds up to it.
-    keep = frozenset(c for c in national if c == _n("T") or c.startswith(_n("m:")))
-    fallback = False
+    # captions, so they stay shown (``keep``) when they are k or more. Every other count,
+    # national ones included, is hidden when below k and may be hidden to protect another:
+    # with the national category counts in the system a category of seven registrations
+    # spread as 1 + 1 + ... over the locations can only be protected by hiding the national
+    # count and what adds up to it.
+    totals = frozenset(c for c in national if c == _n("T") or c.startswith(_n("m:")))
+    keep = frozenset(c for c in totals if not 1 <= system.values[c] < k)
+    fallback, ladder = False, None
     try:
         hidden = dc.suppress(system, k, keep=keep, large=True)
-    except dc.DisclosureError:
+    except dc.Unprotectable as first:
         # A small total or month count (only one location, a short period) cannot be kept:
         # hide it too rather than publish nothing (the report's text then says "x").
         fallback = True
-        hidden = dc.suppress(system, k, large=True)
-    return Decision(k, hidden, len(system.values), fallback, time.perf_counter() - t0, digest)
+        try:
+            hidden = dc.suppress(system, k, large=True)
+        except dc.Unprotectable:
+            # Cell by cell finds no pattern (too few registrations over too many cells):
+            # hide whole tables, starting from the cells the rule with kept totals left narrow.
+            hidden, ladder = _widen(system, k, keep, first.narrow)
+    widened = [] if ladder is None else ladder.widenings(titles)
+    if ladder is None or not ladder.everything:
+        widened = _totals_widenings(system, hidden, totals, k, titles.get(TOTALS_TABLE, "")) + widened
+    return Decision(k, hidden, len(system.values), fallback, time.perf_counter() - t0, digest, tuple(widened))
+
+
+# --- what was widened, in words -----------------------------------------------------------
+def _figure_label(table: str) -> str:
+    """``Figuur 6`` / ``Tabel 2`` from a chapter-2 result name; ``""`` for other tables."""
+    found = re.match(r"ch2_(fig|tab)(\d+)_", table)
+    if not found or table == MONTHS_TABLE:  # a table beside Figure 1, not the figure itself
+        return ""
+    return f"{'Figuur' if found.group(1) == 'fig' else 'Tabel'} {int(found.group(2))}"
+
+
+def _table_words(w: Widening) -> str:
+    """How a sentence names the table of ``w`` (from the labels chapter 2 and the factsheets use)."""
+    if w.table.removeprefix(FACTSHEET) in dl.SHARES:
+        return f"het kengetal ‘{w.title}’"
+    label = _figure_label(w.table)
+    return f"{label} ({w.title})" if label else f"de tabel ‘{w.title}’"
+
+
+def _totals_words(cells: Iterable[str]) -> tuple[str, int]:
+    """``het landelijke totaal en 2 landelijke maandtotalen`` and the number of things named."""
+    cells = list(cells)
+    months = sum(c.startswith(_n("m:")) for c in cells)
+    parts = ["het landelijke totaal"] if _n("T") in cells else []
+    if months:
+        parts.append(text.count(months, "landelijk maandtotaal", "landelijke maandtotalen"))
+    return text.join(parts), (_n("T") in cells) + months
+
+
+def widening_sentence(w: Widening, k: int) -> str:
+    """One :class:`Widening` as a plain Dutch sentence (every name and number computed)."""
+    reason = REASONS[w.reason].format(k=k)
+    if w.scope == "alle":
+        return f"Alle aantallen, per locatie en landelijk, zijn niet getoond: {reason}."
+    if w.scope == "totalen":
+        words, n = _totals_words(w.cells)
+        return f"{text.capitalize(words)} {text.verb(n, 'is', 'zijn')} niet getoond: {reason}."
+    name = text.capitalize(_table_words(w))
+    if w.scope == "locatie":
+        where = (
+            f"locatie {w.locations[0]}"
+            if len(w.locations) == 1
+            else f"{text.count(len(w.locations), 'locatie', 'locaties')} ({text.join(w.locations)})"
+        )
+        return f"{name} is voor {where} niet getoond: {reason}."
+    per_location = w.table == MONTHS_TABLE or w.table.startswith(FACTSHEET)
+    # The national part of the months table is the totals, which a "totalen" widening states.
+    if w.scope == "tabel" or w.table == MONTHS_TABLE:
+        return f"{name}{' per locatie' if per_location else ''} is niet getoond: {reason}."
+    national = _figure_label(national_part(w.table))
+    also = f" (ook in {national})" if national and national_part(w.table) != w.table else ""
+    return f"{name} is per locatie en landelijk niet getoond{also}: {reason}."
+
+
+def widening_sentences(decision: Decision) -> list[str]:
+    """What the decision hid beyond the rule, and why, in plain Dutch; empty when nothing.
+
+    Examples: "De tabel ‘Aanleiding’ per locatie is niet getoond: te weinig registraties om
+    cellen onder 5 te beschermen." The report (chapter 2), every factsheet and
+    ``<build>/disclosure/widened-meting-<N>.md`` state these sentences.
+    """
+    return [widening_sentence(w, decision.k) for w in decision.widened]
 
 
 def decision_file(build: Path, meting: int) -> Path:
@@ -267,11 +589,46 @@ def save(decision: Decision, path: Path) -> Path:
         "fallback": decision.fallback,
         "seconds": round(decision.seconds, 3),
         "hidden": sorted(decision.hidden),
+        "widened": [asdict(w) for w in decision.widened],
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two processes may write at once
-    tmp.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    _write_atomic(path, json.dumps(body, indent=1) + "\n")
+    text_file = widened_file(path)
+    if decision.widened:
+        _write_atomic(text_file, widened_text(decision, _meting_of(path)))
+    else:  # zero case: no file, no sentence (and none left from an earlier decision)
+        text_file.unlink(missing_ok=True)
     return path
+
+
+def _write_atomic(path: Path, body: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two processes may write at once
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _meting_of(path: Path) -> int | None:
+    """The measurement number in a decision file's name (``meting-<N>.json``)."""
+    found = re.search(r"(\d+)$", path.stem)
+    return int(found.group(1)) if found else None
+
+
+def widened_file(decision_path: Path) -> Path:
+    """The readable companion of a decision file: ``widened-meting-<N>.md`` beside it."""
+    return decision_path.with_name(f"widened-{decision_path.stem}.md")
+
+
+def widened_text(decision: Decision, meting: int | None = None) -> str:
+    """Markdown that states :func:`widening_sentences` (for ``build/disclosure/``); ``""`` when none."""
+    sentences = widening_sentences(decision)
+    if not sentences:
+        return ""
+    title = "Verbrede onderdrukking" + (f", {text.measurements([meting])}" if meting is not None else "")
+    lead = (
+        f"De minimale celgrootte is {decision.k}. Deze aantallen zijn verder verborgen dan de regel "
+        "vraagt (aantallen onder de celgrootte en wat daaruit af te leiden is); lege cellen (0) "
+        "blijven zichtbaar."
+    )
+    return "\n".join([f"# {title}", "", lead, "", *(f"- {s}" for s in sentences)]) + "\n"
 
 
 def load(path: Path, digest: str) -> Decision | None:
@@ -289,6 +646,10 @@ def load(path: Path, digest: str) -> Decision | None:
         bool(body.get("fallback", False)),
         float(body.get("seconds", 0.0)),
         digest,
+        tuple(
+            Widening(**{**w, "locations": tuple(w["locations"]), "cells": tuple(w["cells"])})
+            for w in body.get("widened", [])
+        ),
     )
 
 
@@ -412,6 +773,12 @@ def publisher(decision: Decision) -> Callable[[Result], Result] | None:
 
 __all__ = [
     "Decision",
+    "Widening",
+    "table_of",
+    "widened_file",
+    "widened_text",
+    "widening_sentence",
+    "widening_sentences",
     "chapter2_decision",
     "display_frame",
     "NOTE_COLUMN",
