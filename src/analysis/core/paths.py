@@ -129,6 +129,16 @@ class Paths:
         return self.results / "models"
 
     @property
+    def model_frames(self) -> Path:
+        """Chapter-3 analysis frames of the synthetic twin, beside the model cards (R snippets read them)."""
+        return self.model_results / "frames"
+
+    @property
+    def secure_frames(self) -> Path:
+        """Chapter-3 analysis frames of real registrations: outside ``results/``, never released."""
+        return self.build / "secure" / "frames"
+
+    @property
     def model_cache(self) -> Path:
         """Store of fitted models keyed by spec, data, code and R versions (see models.cache)."""
         return self.build / "cache" / "models"

@@ -485,3 +485,49 @@ def sensitivity_tests_sentence(sensitivity) -> str:
             )
         parts.append(sent + ".")
     return " ".join(parts)
+
+
+def duration_model_sentence(
+    estimates: pd.DataFrame | None, reference: str, model_id: str = "dur_meting"
+) -> str:
+    """The gamma log-link result beside the duration LMM: our choice of model, stated with its alternative.
+
+    The LMM on ln(minutes) gives ratios of geometric means; the gamma log-link model (the
+    sensitivity analysis ``gamma``) gives ratios of arithmetic means. The published duration
+    ratios do not single out either; this sentence puts both estimates of each measurement
+    contrast side by side (computed, never typed).
+
+    Parameters
+    ----------
+    estimates : DataFrame or None
+        ``ch3_sens_estimates`` (None: the sensitivity set did not run).
+    reference : str
+        The reference measurement.
+    model_id : str
+        The duration model whose measurement terms are compared.
+    """
+    if estimates is None or estimates.empty:
+        return "Het gamma-model is in deze run niet geschat (geen gevoeligheidsanalyses)."
+    rows = estimates[(estimates["analysis"] == "gamma") & (estimates["model_id"] == model_id)]
+    rows = rows[rows["term"].fillna("").astype(str).str.startswith("meting")]
+    gamma, lmm = rows[rows["variant"] != "primary"], rows[rows["variant"] == "primary"].set_index("term")
+    if gamma.empty:
+        return "Het gamma-model gaf voor de duur geen schatting van het verschil tussen de metingen."
+    if (gamma["verdict"].fillna("").astype(str) != "ok").any():
+        return (
+            "Het gamma-model voor de duur is niet interpreteerbaar (bijlage A noemt de reden); "
+            "het geeft daarom geen vergelijking met het lineaire model."
+        )
+    parts = []
+    for r in gamma.itertuples():
+        p = lmm.loc[r.term]
+        parts.append(
+            f"voor meting {r.term[len('meting') :]} ten opzichte van meting {reference} is dat "
+            f"{fmt(r.exp_est)} (95%-BI {fmt_ci(r.exp_ci_low, r.exp_ci_high)}), tegen "
+            f"{fmt(p['exp_est'])} ({fmt_ci(p['exp_ci_low'], p['exp_ci_high'])}) in het lineaire model"
+        )
+    return (
+        "Het gamma-model met log-link geeft een verhouding van rekenkundige gemiddelden: "
+        + text.join(parts)
+        + "."
+    )
