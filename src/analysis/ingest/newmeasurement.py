@@ -40,11 +40,13 @@ def scan(folder: Path, raw: Path) -> Found:
     from analysis.ingest.process import _aliases, header_test
 
     aliases = _aliases(None)
-    if (folder / "registraties" / "aliases.yaml").is_file():
-        aliases = aliases.merged(_aliases(folder / "registraties" / "aliases.yaml"))
     tree = discover.discover(raw)
     if tree.errors:
         raise UserError(tree.errors[0])
+    if tree.aliases is not None:  # the raw root's aliases.yaml, as ingest reads it
+        aliases = aliases.merged(_aliases(tree.aliases))
+    if (folder / "registraties" / "aliases.yaml").is_file():
+        aliases = aliases.merged(_aliases(folder / "registraties" / "aliases.yaml"))
     entries = next((m.registrations for m in tree.measurements if m.path == folder), [])
     months, locs, unread, files = [], [], [], 0
     for entry in entries:
