@@ -11,6 +11,11 @@ Time is ``month``: calendar months since the first month of the first selected m
 centred on the mean over the location-month rows (the same constant for every model, so the
 intercepts and the measurement contrasts of the interaction models refer to the same month).
 ``meting`` is a string factor; the reference measurement comes first in ``meting_levels``.
+
+Two other codings of time serve the sensitivity analyses of the time coding (``|nogap`` and
+``|within`` in :func:`frame_for`): the month counted over the measured months only, without the
+months between measurements (:func:`month_without_gap`), and the month within its own
+measurement (:func:`month_within_measurement`), for a slope per measurement.
 """
 
 from __future__ import annotations
@@ -122,6 +127,9 @@ class AnalysisFrames:
         Rows of the processed registrations and occupancy tables in the selected measurements:
         every model's observations plus its exclusions add up to one of these
         (:func:`frame_exclusions`).
+    periods : dict of str to list of str
+        Months (``YYYY-MM``) of each measurement level; empty: taken from ``counts``
+        (:func:`measured_months`).
     """
 
     counts: pd.DataFrame
@@ -134,6 +142,7 @@ class AnalysisFrames:
     notes: list[str] = field(default_factory=list)
     n_registrations: int = 0
     n_location_months: int = 0
+    periods: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def reference(self) -> str:
@@ -326,6 +335,7 @@ def build_frames(
         first_month=first_month,
         n_registrations=n_selected,
         n_location_months=n_grid,
+        periods={str(m): sorted(str(x) for x in v) for m, v in periods.items()},
     )
 
 
@@ -459,6 +469,70 @@ def with_youth_ids(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def measured_months(frames: AnalysisFrames) -> dict[str, list[str]]:
+    """Months (``YYYY-MM``) of each measurement level, in calendar order.
+
+    From :attr:`AnalysisFrames.periods` (the measurement files, else the occupancy table), or,
+    for frames built without it, from the months in ``counts``.
+    """
+    if frames.periods:
+        return {str(k): sorted(map(str, v)) for k, v in frames.periods.items()}
+    c = frames.counts
+    return {str(k): sorted(g["maand"].astype(str).unique()) for k, g in c.groupby("meting", sort=True)}
+
+
+def month_without_gap(maand: pd.Series, months: Mapping[str, Sequence[str]]) -> pd.Series:
+    """Position of each month among the measured months only (0, 1, 2, ...), not centred.
+
+    The months between measurements are not counted: the last month of one measurement and
+    the first month of the next get consecutive numbers. A month outside every measurement
+    gets NaN.
+
+    Parameters
+    ----------
+    maand : Series of str
+        ``YYYY-MM`` per row.
+    months : mapping of str to sequence of str
+        Months per measurement (:func:`measured_months`).
+
+    Returns
+    -------
+    Series of float
+    """
+    measured = sorted({str(m) for ms in months.values() for m in ms})
+    position = {m: float(i) for i, m in enumerate(measured)}
+    return maand.astype(str).map(position).astype(float)
+
+
+def month_within_measurement(
+    maand: pd.Series, meting: pd.Series, months: Mapping[str, Sequence[str]]
+) -> pd.Series:
+    """Calendar months since the first month of the row's own measurement, not centred."""
+    first = {str(k): month_number(min(v)) for k, v in months.items() if len(v)}
+    start = meting.astype(str).map(first).astype(float)
+    return month_number(maand.astype(str)).astype(float) - start
+
+
+def time_codings(frames: AnalysisFrames, frame: pd.DataFrame) -> pd.DataFrame:
+    """``month_nogap`` and ``month_within`` of each row of ``frame`` (columns maand, meting).
+
+    Both are centred like ``month`` on the location-month rows of ``counts``, so every model
+    of one coding refers to the same month: ``month_nogap`` on its mean over all of them,
+    ``month_within`` on its mean within each measurement (then the measurement contrast of the
+    slope-per-measurement model compares the measurements at their own mean month, not at a
+    month between them).
+    """
+    months = measured_months(frames)
+    c = frames.counts
+    grid_nogap = month_without_gap(c["maand"], months)
+    grid_within = month_within_measurement(c["maand"], c["meting"], months)
+    centre_within = grid_within.groupby(c["meting"].astype(str)).mean()
+    nogap = month_without_gap(frame["maand"], months) - float(grid_nogap.mean())
+    within = month_within_measurement(frame["maand"], frame["meting"], months)
+    within = within - frame["meting"].astype(str).map(centre_within).astype(float)
+    return pd.DataFrame({"month_nogap": nogap, "month_within": within}, index=frame.index)
+
+
 def load_frames(
     processed: Path,
     *,
@@ -507,9 +581,12 @@ def frame_for(frames: AnalysisFrames, name: str, log: list[dict] | None = None) 
     ``name`` is ``counts``, ``duration``, ``room:<contrast>``, ``isolation`` or ``reason``,
     optionally followed by modifiers ``|no2359`` (drop rows flagged vlag_duur_2359),
     ``|nodup`` (drop rows flagged vlag_dubbel), ``|alllocs`` (room contrasts on every location,
-    also where only one of the two rooms occurs) and ``|youth`` (missing youth ids replaced by
-    singleton ids, see :func:`with_youth_ids`). ``log`` receives the rows each step leaves out
-    beyond the base exclusions of :attr:`AnalysisFrames.exclusions` (see :func:`frame_exclusions`).
+    also where only one of the two rooms occurs), ``|youth`` (missing youth ids replaced by
+    singleton ids, see :func:`with_youth_ids`), ``|nogap`` (``month`` counts the measured months
+    only, :func:`month_without_gap`) and ``|within`` (adds ``month_within``, the centred month
+    within each measurement, :func:`month_within_measurement`); see :func:`time_codings`. The
+    last two change no row. ``log`` receives the rows each step leaves out beyond the base
+    exclusions of :attr:`AnalysisFrames.exclusions` (see :func:`frame_exclusions`).
     """
     base, *mods = name.split("|")
     if base == "counts":
@@ -545,6 +622,13 @@ def frame_for(frames: AnalysisFrames, name: str, log: list[dict] | None = None) 
         out = out[~out["flag_duplicate"]].reset_index(drop=True)
     if "youth" in mods:
         out = with_youth_ids(out)
+    if "nogap" in mods or "within" in mods:
+        coded = time_codings(frames, out)
+        out = out.copy()
+        if "nogap" in mods:
+            out["month"] = coded["month_nogap"]
+        if "within" in mods:
+            out["month_within"] = coded["month_within"]
     return out
 
 

@@ -16,8 +16,20 @@ room_all_locations room contrasts on every location, also where only one of the 
 no_duplicates      every model without registrations flagged ``vlag_dubbel`` (skipped, with a
                    note, when no registration is flagged)
 zero_inflated      counts as zero-inflated NB2 (glmmTMB ``ziformula = ~1``)
+month_nogap        models with a month term: the month counted over the measured months
+                   only, without the months between measurements (frame ``|nogap``)
+month_by_meting    models with a month term: a month slope within each measurement instead
+                   of one calendar slope (``meting + meting:month_within``, frame ``|within``)
 lolo               leave one location out: range of the key estimates
 =================  =======================================================================
+
+The calendar month of the primary models runs over the months between the measurements, so
+its slope is largely the drop between measurements; the two time-coding analyses
+(:data:`TIME_CODING`) show whether the chapter-3 conclusions depend on that coding. In the
+slope-per-measurement model the primary ``month`` is compared with the slope within each
+measurement (of the month models) or within the reference measurement (of the interaction
+models, whose ``month`` is that slope): :func:`compared_term` gives each variant term the
+primary term it answers, and :func:`conclusions` judges each primary conclusion once.
 
 Whether a variant leads to the *same conclusion* as the primary fit has one rule,
 :func:`same_conclusion` (same side of 1 and same significance at 5%), and
@@ -41,7 +53,13 @@ import pandas as pd
 from analysis.models.fit import ModelResult
 from analysis.models.frames import AnalysisFrames, frame_for
 from analysis.models.lrtest import LRTest, lr_test
-from analysis.models.spec import ModelSpec, primary_specs
+from analysis.models.spec import (
+    ModelSpec,
+    has_month,
+    primary_specs,
+    slope_per_measurement,
+    slope_term,
+)
 
 LOLO_KEYS: tuple[tuple[str, str], ...] = (
     ("count_month", "month"),
@@ -64,9 +82,14 @@ ANALYSES: tuple[str, ...] = (
     "room_all_locations",
     "no_duplicates",
     "zero_inflated",
+    "month_nogap",
+    "month_by_meting",
     "lolo",
 )
 """Every analysis :func:`run_sensitivity` knows."""
+
+TIME_CODING: tuple[str, ...] = ("month_nogap", "month_by_meting")
+"""The sensitivity analyses of the time coding (models with a month term only)."""
 
 DEFAULT_ANALYSES: tuple[str, ...] = tuple(a for a in ANALYSES if a != "lolo")
 """What :func:`run_sensitivity` runs by default: all but ``lolo`` (its own build step)."""
@@ -98,7 +121,11 @@ ESTIMATE_COLUMNS = [
     "status",
     "verdict",
     "warnings",
+    "compared_term",
 ]
+"""Columns of ``ch3_sens_estimates``; ``compared_term`` is the primary term a variant row is
+compared with (:func:`compared_term`; empty: none, e.g. a slope of a later measurement in an
+interaction model)."""
 
 
 @dataclass
@@ -150,6 +177,33 @@ def lolo_range(lolo: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"min": g.min(), "max": g.max(), "n_fits": g.count()}).reset_index()
 
 
+def compared_term(analysis: str, model_id: str, term: str, reference: str) -> str:
+    """The primary term a variant's ``term`` is compared with ("": none).
+
+    Every analysis compares a term with the primary term of the same name, except the slope
+    per measurement (``month_by_meting``): there the slope within each measurement answers the
+    primary ``month`` of a month model (one calendar slope over all measurements), and the
+    slope within the reference measurement answers the ``month`` of an interaction model (the
+    slope of the reference measurement); the slopes of later measurements of an interaction
+    model have no primary term of their own (the primary gives their difference).
+
+    Parameters
+    ----------
+    analysis : str
+    model_id : str
+        The primary model (``count_month``, ``dur_interaction``, ...).
+    term : str
+        The variant's term.
+    reference : str
+        Reference measurement level.
+    """
+    if analysis != "month_by_meting" or not term.startswith(slope_term("")):
+        return term
+    if model_id.endswith("_month"):
+        return "month"
+    return "month" if term == slope_term(reference) else ""
+
+
 def _rows(analysis: str, variant: str, res: ModelResult) -> list[dict]:
     """Tidy estimate rows of one fit (intercept left out)."""
     if res.status == "failed":
@@ -162,10 +216,13 @@ def _rows(analysis: str, variant: str, res: ModelResult) -> list[dict]:
                 "status": "failed",
                 "verdict": "failed",
                 "warnings": res.error,
+                "compared_term": "",
             }
         ]
     f = res.fixed[res.fixed["term"] != "intercept"]
     verdict = res.verdict.code
+    base = res.model_id.split("~")[0]
+    reference = str(res.meting_levels[0]) if res.meting_levels else ""
     return [
         {
             "analysis": analysis,
@@ -181,6 +238,9 @@ def _rows(analysis: str, variant: str, res: ModelResult) -> list[dict]:
             "status": res.status,
             "verdict": verdict,
             "warnings": " | ".join(res.warnings + res.messages),
+            "compared_term": r.term
+            if variant == "primary"
+            else compared_term(analysis, base, r.term, reference),
         }
         for r in f.itertuples()
     ]
@@ -288,6 +348,17 @@ def run_sensitivity(
     plan["no_duplicates"] = (
         [i for i in specs if i != "isodur_reason_meting"] + ["isodur_reason_meting"],
         lambda s: replace(s, model_id=s.model_id + "~nodup", frame=s.frame + "|nodup"),
+        None,
+    )
+    with_month = [i for i, sp in specs.items() if has_month(sp)]
+    plan["month_nogap"] = (
+        with_month,
+        lambda s: replace(s, model_id=s.model_id + "~nogap", frame=s.frame + "|nogap"),
+        None,
+    )
+    plan["month_by_meting"] = (
+        with_month,
+        lambda s: slope_per_measurement(s, frames.meting_levels),
         None,
     )
     plan["zero_inflated"] = (
@@ -399,6 +470,73 @@ def compare_conclusions(
     )
     same = same_conclusion(exp_est, p, ref_exp_est, ref_p, alpha)
     return pd.Series(np.where(~assess, NOT_ASSESSABLE, np.where(same, SAME, DIFFERENT)), index=exp_est.index)
+
+
+def overall_conclusion(outcomes: Sequence[str]) -> str:
+    """One primary conclusion judged from all its comparisons in one analysis.
+
+    Rule: ``not_assessable`` when any comparison is not assessable (no support is claimed
+    from a fit that cannot be read), else ``different`` when any comparison differs (e.g. the
+    calendar slope is significant but the slope within one measurement is not), else ``same``.
+    No comparison at all: ``not_assessable``.
+    """
+    outcomes = list(outcomes)
+    if not outcomes or NOT_ASSESSABLE in outcomes:
+        return NOT_ASSESSABLE
+    return DIFFERENT if DIFFERENT in outcomes else SAME
+
+
+CONCLUSION_COLUMNS = [
+    "analysis",
+    "model_id",
+    "term",
+    "n_compared",
+    "n_same",
+    "n_different",
+    "n_not_assessable",
+    "conclusion",
+]
+
+
+def conclusions(pairs: pd.DataFrame, analyses: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per analysis, whether each chapter-3 conclusion (primary model and term) holds.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        One row per comparison of a variant term with the primary term it answers (columns
+        analysis, model_id, term = the primary term, conclusion = :func:`compare_conclusions`),
+        as :func:`analysis.present.models.sensitivity_summary` pairs them.
+    analyses : sequence of str, optional
+        Only these analyses (e.g. :data:`TIME_CODING`), in this order.
+
+    Returns
+    -------
+    DataFrame
+        :data:`CONCLUSION_COLUMNS`; ``conclusion`` by :func:`overall_conclusion`.
+    """
+    if analyses is not None:
+        pairs = pairs[pairs["analysis"].isin(list(analyses))]
+    rows = []
+    for (a, m, t), g in pairs.groupby(["analysis", "model_id", "term"], sort=False):
+        n = g["conclusion"].value_counts()
+        rows.append(
+            {
+                "analysis": a,
+                "model_id": m,
+                "term": t,
+                "n_compared": len(g),
+                "n_same": int(n.get(SAME, 0)),
+                "n_different": int(n.get(DIFFERENT, 0)),
+                "n_not_assessable": int(n.get(NOT_ASSESSABLE, 0)),
+                "conclusion": overall_conclusion(g["conclusion"]),
+            }
+        )
+    out = pd.DataFrame(rows, columns=CONCLUSION_COLUMNS)
+    if analyses is not None and len(out):
+        order = {a: i for i, a in enumerate(analyses)}
+        out = out.sort_values("analysis", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return out
 
 
 def lolo_summary(lolo: pd.DataFrame, full: Mapping[str, ModelResult], alpha: float = 0.05) -> pd.DataFrame:

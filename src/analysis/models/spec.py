@@ -131,7 +131,7 @@ class ModelSpec:
 
         cols = {self.outcome, "locatie"} | ({self.offset} if self.offset else set())
         text = self.rhs + " " + self.random
-        for name in ("month", "meting", "reden", "jongere", "log_occ"):
+        for name in ("month", "month_within", "meting", "reden", "jongere", "log_occ"):
             if re.search(rf"\b{name}\b", text):
                 cols.add(name)
         return sorted(cols)
@@ -200,6 +200,48 @@ def isolation_specs() -> list[ModelSpec]:
         )
     )
     return out
+
+
+def has_month(spec: ModelSpec) -> bool:
+    """Whether the fixed part has the calendar-month term (the month and interaction models)."""
+    import re
+
+    return re.search(r"\bmonth\b", spec.rhs) is not None
+
+
+SLOPE_RHS = "meting + meting:month_within"
+"""Fixed part of the slope-per-measurement model: a level and a month slope per measurement."""
+
+
+def slope_term(level: str) -> str:
+    """Name of the within-measurement month slope of measurement ``level``: ``month_in_meting2``."""
+    return f"month_in_meting{level}"
+
+
+def slope_per_measurement(spec: ModelSpec, meting_levels: Sequence[str]) -> ModelSpec:
+    """``spec`` with the calendar month replaced by a month slope within each measurement.
+
+    The fixed part becomes :data:`SLOPE_RHS` (month nested in measurement): one intercept per
+    measurement (the reference and the ``meting<k>`` contrasts, at each measurement's own mean
+    month) and one slope per measurement, named :func:`slope_term`. The frame gets the
+    ``|within`` coding (:func:`analysis.models.frames.frame_for`). The months between the
+    measurements then carry no slope: a between-measurement drop goes to the contrasts.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A model with a month term (:func:`has_month`).
+    meting_levels : sequence of str
+        Measurement levels, reference first (the names of the slope terms).
+    """
+    renames = tuple((f"meting{k}_x_month_within", slope_term(k)) for k in meting_levels)
+    return replace(
+        spec,
+        model_id=spec.model_id + "~slopes",
+        rhs=SLOPE_RHS,
+        frame=spec.frame + "|within",
+        term_map=spec.term_map + renames,
+    )
 
 
 def primary_specs() -> list[ModelSpec]:

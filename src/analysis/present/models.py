@@ -53,6 +53,8 @@ SENSITIVITY_LABELS: dict[str, str] = {
     "room_all_locations": "Ruimte: alle locaties, ook waar één van de twee ruimtes niet voorkomt",
     "no_duplicates": "Zonder registraties gemarkeerd als dubbel",
     "zero_inflated": "Nul-opgeblazen negatief-binomiaal (zero-inflated)",
+    "month_nogap": "Maandindex zonder de maanden tussen de metingen",
+    "month_by_meting": "Maandhelling per meting (maand binnen meting)",
 }
 TEST_LABELS: dict[str, str] = {
     "re_location": "Random intercept per locatie",
@@ -139,6 +141,8 @@ def term_label(term: str, reference: int = 1) -> str:
         return "Intercept"
     if term == "re_location":
         return RE_LABEL
+    if term.startswith("month_in_meting"):  # slope per measurement (sensitivity.month_by_meting)
+        return f"Maand binnen meting {term[15:]}"
     if term.startswith("month_x_meting"):
         return f"Maand × meting {term[14:]}"
     if term.startswith("meting"):
@@ -446,11 +450,15 @@ def _paired(estimates: pd.DataFrame) -> pd.DataFrame:
     est["verdict"] = est["verdict"].fillna("").astype(str)
     key = ["analysis", "model_id", "term"]
     prim = est[est["variant"] == "primary"].drop_duplicates(key).set_index(key)
-    var = est[est["variant"] != "primary"].drop_duplicates(key).set_index(key)
+    var = est[est["variant"] != "primary"].assign(variant_term=lambda d: d["term"])
+    if "compared_term" in var:  # the primary term a variant term answers (sensitivity.compared_term)
+        var["term"] = var["compared_term"].where(var["compared_term"].notna(), var["term"])
+        var = var[var["term"] != ""]
+    var = var.drop_duplicates(key + ["variant_term"]).set_index(key)
     both = (
         prim[["exp_est", "p", "verdict"]]
         .join(
-            var[["exp_est", "exp_ci_low", "exp_ci_high", "p", "status", "verdict"]],
+            var[["variant_term", "exp_est", "exp_ci_low", "exp_ci_high", "p", "status", "verdict"]],
             lsuffix="_prim",
             rsuffix="_var",
             how="inner",
@@ -530,7 +538,10 @@ def sensitivity_detail(
     return pd.DataFrame(
         {
             "Model": g["model_id"].map(label),
-            "Term": g["term"].map(lambda t: term_label(t, reference)),
+            "Term": [
+                term_label(t, reference) + ("" if v == t else f" ↔ {term_label(v, reference).lower()}")
+                for t, v in zip(g["term"], g["variant_term"])
+            ],
             "Primair": g["exp_est_prim"].map(fmt),
             "Variant": g["exp_est_var"].map(fmt),
             "95%-BI variant": [fmt_ci(a, b) for a, b in zip(g["exp_ci_low"], g["exp_ci_high"])],
