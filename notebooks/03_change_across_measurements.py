@@ -84,6 +84,11 @@ if ch3.synthetic:
         f"> **{SYNTHETIC_BANNER}.** Alle schattingen in dit hoofdstuk komen uit de "
         "synthetische tweeling; ze zeggen niets over echte jongeren."
     )
+display.text(
+    "Een Engelstalige inleiding in deze modellen, met hun vergelijkingen, staat in "
+    "[docs/method.md](docs/method.md); het oefennotebook `notebooks/teaching/learn_models.ipynb` "
+    "schat ze stap voor stap."
+)
 
 # %% [markdown]
 # ## Opzet van de analyses

@@ -216,17 +216,18 @@ def rewrite_images(md: str, bases: list[Path], dest_dir: Path, ref_prefix: str) 
     return _IMAGE.sub(repl, md)
 
 
-_CSV_LINK = re.compile(r"\]\((?P<src>[^)\s]+\.csv)\)")
+_CSV_LINK = re.compile(r"\]\((?P<src>[^)\s]+\.(?:csv|md))\)")
 
 
 def rewrite_csv_links(md: str, bases: list[Path], html_dir: Path) -> str:
-    """Point every link to a local CSV file (a per-location table moved out of the report) at it
-    relative to the HTML report, so the link resolves wherever the notebook was executed.
+    """Point every link to a local CSV file (a per-location table moved out of the report) or
+    Markdown document (``docs/method.md``, linked from chapter 3) at it relative to the HTML
+    report, so the link resolves wherever the notebook was executed and the report written.
 
     Raises
     ------
     NotebookError
-        A linked CSV file does not exist (the report would promise a table it does not have).
+        A linked file does not exist (the report would promise a table or text it does not have).
     """
     import os
 
