@@ -193,3 +193,17 @@ def test_notebook_reproduces_the_chapter_from_the_exported_csvs(
     nb = nbformat.read(tmp_path / "learn_models.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "every location has both rooms: True" in text
+
+
+def test_the_primer_link_of_chapter_3_resolves_from_the_report(tmp_path: Path) -> None:
+    """Notebook 03 links ``docs/method.md``; the report points the link at it from its own folder."""
+    from analysis.report.notebook_md import NotebookError, rewrite_csv_links
+
+    source = (ROOT / "notebooks" / "03_change_across_measurements.py").read_text("utf-8")
+    assert "[docs/method.md](docs/method.md)" in source
+    html_dir = tmp_path / "output"
+    out = rewrite_csv_links("zie [docs/method.md](docs/method.md).", [tmp_path / "nb", ROOT], html_dir)
+    target = out.split("](")[1].split(")")[0]
+    assert (html_dir / target).resolve() == (ROOT / "docs" / "method.md").resolve()
+    with pytest.raises(NotebookError):
+        rewrite_csv_links("[x](docs/absent.md)", [ROOT], html_dir)
