@@ -228,10 +228,9 @@ def r_snippet(spec: ModelSpec, frame_path: str, meting_levels: Sequence[str], op
     ]
     if "meting" in cols:
         lines.append(f"d$meting <- factor(d$meting, levels = {_q(meting_levels)})")
-    if "reden" in cols:
-        lines.append(
-            f"d$reden <- factor(d$reden, levels = intersect({_q(REASONS.values())}, sort(unique(d$reden))))"
-        )
+    if "reden" in cols:  # codebook order, only the reasons present (as the build sets them)
+        lines.append(f"lv <- intersect({_q(REASONS.values())}, sort(unique(d$reden)))")
+        lines.append("d$reden <- factor(d$reden, levels = lv)")
     data = "d"
     if spec.family == "binomial":
         keys = [c for c in cols if c != spec.outcome]

@@ -293,7 +293,7 @@ CHOICES: tuple[Choice, ...] = (
         STATED,
         "Measurement as a group, measurement 1 the reference.",
         "De meting als groep, met de eerste meting als referentie.",
-        "in meting 2 waren er 0.38 keer zoveel",
+        "meting 2 waren er 0.38 keer zoveel",
         "Bijlage 3 L2230",
         models=_METING + ("isodur_reason_meting",),
     ),
