@@ -38,6 +38,7 @@ reg = data.registrations
 fig_dir = params.figures_dir
 note = SYNTHETIC_BANNER if data.synthetic else None
 dc_note = disclosure.note(K)  # what "x" means, or that nothing is hidden (the twin)
+n_shown = publish.shown_count(decision, "T", len(reg))  # "x" when the decision hides the total
 
 
 def show_figure(paths_, key, label, title):
@@ -53,6 +54,10 @@ if data.synthetic:
     )
 m = params.months()
 display.text(tx.period(params.meting, m, data.n_outside_period, L))
+# Too few registrations for cell-by-cell protection: what disclosure control hid beyond its
+# rule, and why (nothing on the twin or when the rule sufficed).
+if decision.widened:
+    display.text(publish.widened_text(decision, params.meting, heading=False))
 
 # %% [markdown]
 # ## Aantal ongeplande gedwongen afzonderingen
@@ -63,12 +68,18 @@ display.text(tx.period(params.meting, m, data.n_outside_period, L))
 pm = res["ch2_fig01_per_month"].table
 cov = res["ch2_s2_1_coverage"].table
 short = cov[cov["months_registered"] < cov["months_period"]]
-display.text(tx.totals(params.meting, len(reg), pm, cov, len(m), L))
+if not publish.hides_totals(decision):  # otherwise the sentence above says they are not shown
+    display.text(tx.totals(params.meting, len(reg), pm, cov, len(m), L))
 show_figure(
-    figures.bar_per_month(pm, fig_dir / "ch2_fig01_per_month", lang=L, synthetic=data.synthetic),
+    figures.bar_per_month(
+        shown["ch2_fig01_per_month"].astype({"n": float}),  # hidden months: no bar
+        fig_dir / "ch2_fig01_per_month",
+        lang=L,
+        synthetic=data.synthetic,
+    ),
     "ch2_fig01_per_month",
     "ch2-fig01-per-month",
-    f"Aantal geregistreerde ongeplande gedwongen afzonderingen per maand (N = {len(reg)})",
+    f"Aantal geregistreerde ongeplande gedwongen afzonderingen per maand (N = {n_shown})",
 )
 display.table(
     pr.month_table(shown["ch2_fig01_per_month"], lang=L),
@@ -140,12 +151,13 @@ display.metadata(res["ch2_s2_2_missingness"].function, "ch2_s2_2_missingness", L
 
 # %%
 def describe_item(key, label, title, lead):
-    t = res[key].table
+    base = shown[key]["denominator"]  # <NA> when the decision hides it
     display.text(tx.distribution(lead, shown[key], L))  # hidden categories are not named
     # Small bars are hidden in the figure as in the tables and the results CSV (the build's
     # one decision; nothing is hidden on the twin).
     p = figures.bar_distribution(shown[key], fig_dir / key, lang=L, synthetic=data.synthetic)
-    show_figure(p, key, label, f"{title} (N = {int(t['denominator'].iloc[0])})")
+    n = disclosure.SUPPRESSED_MARK if base.isna().iloc[0] else int(base.iloc[0])
+    show_figure(p, key, label, f"{title} (N = {n})")
 
 
 describe_item(
@@ -208,7 +220,7 @@ show_figure(
     figures.bar_per_hour(hours, fig_dir / "ch2_fig07_start_hour", lang=L, synthetic=data.synthetic),
     "ch2_fig07_start_hour",
     "ch2-fig07-start-hour",
-    f"Tijdstip van aanvang (N = {len(reg)})",
+    f"Tijdstip van aanvang (N = {n_shown})",
 )
 show_figure(
     figures.hour_by_group(
@@ -252,8 +264,9 @@ describe_item(
     "Evaluatie van de afzondering",
     "Een evaluatie achteraf helpt een volgende afzondering te voorkomen.",
 )
-ev = res["ch2_fig11_evaluation_with_youth"].table
-display.text(tx.evaluation_base(int(ev["denominator"].iloc[0])))
+ev = shown["ch2_fig11_evaluation_with_youth"]
+if not ev["denominator"].isna().iloc[0]:  # a hidden base is not stated
+    display.text(tx.evaluation_base(int(ev["denominator"].iloc[0])))
 describe_item(
     "ch2_fig11_evaluation_with_youth",
     "ch2-fig11-evaluation-with-youth",

@@ -214,16 +214,27 @@ def bar_distribution(
 def bar_per_month(
     table: pd.DataFrame, stem: Path, *, lang: Lang = "nl", synthetic: bool = False
 ) -> FigurePaths:
-    """Figure 1: registrations per month (``maand``, ``n``) as labelled bars."""
+    """Figure 1: registrations per month (``maand``, ``n``) as labelled bars.
+
+    A month hidden by disclosure control (``n`` NaN) has no bar and the mark ``x`` as its label.
+    """
     with style():
         fig, ax = plt.subplots(figsize=(7.2, 3.4))
         x = np.arange(len(table))
-        ax.bar(x, table["n"], color=PALETTE[0], width=0.65)
-        for xi, n in zip(x, table["n"]):
-            ax.text(xi, n, f"{int(n)}", ha="center", va="bottom", fontsize=9)
+        counts = pd.to_numeric(table["n"], errors="coerce").astype(float)
+        ax.bar(x, counts.fillna(0), color=PALETTE[0], width=0.65)
+        for xi, n in zip(x, counts):
+            ax.text(
+                xi,
+                0 if np.isnan(n) else n,
+                "x" if np.isnan(n) else f"{int(n)}",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+            )
         ax.set_xticks(x, [month_label(m, lang) for m in table["maand"]])
         ax.set_ylabel("Aantal afzonderingen" if lang == "nl" else "Number of seclusions")
-        ax.set_ylim(0, float(table["n"].max()) * 1.15 + 1)
+        ax.set_ylim(0, float(counts.fillna(0).max()) * 1.15 + 1)
         ax.grid(axis="y")
         ax.set_axisbelow(True)
         return save(fig, stem, synthetic=synthetic)

@@ -55,6 +55,7 @@ from analysis.describe import disclosure as dc
 from analysis.describe.categories import FIGURE_ITEMS, MISSING_CODE
 from analysis.describe.chapters import Result, chapter2_tables
 from analysis.describe.load import MeasurementData
+from analysis.present import format as nf
 from analysis.present import location as dl
 from analysis.present import text
 
@@ -563,14 +564,23 @@ def widening_sentence(w: Widening, k: int) -> str:
     return f"{name} is per locatie en landelijk niet getoond{also}: {reason}."
 
 
-def widening_sentences(decision: Decision) -> list[str]:
+def widening_sentences(decision: Decision, location: str | None = None) -> list[str]:
     """What the decision hid beyond the rule, and why, in plain Dutch; empty when nothing.
 
     Examples: "De tabel ‘Aanleiding’ per locatie is niet getoond: te weinig registraties om
     cellen onder 5 te beschermen." The report (chapter 2), every factsheet and
     ``<build>/disclosure/widened-meting-<N>.md`` state these sentences.
+
+    Parameters
+    ----------
+    location : str, optional
+        For one location's factsheet: leave out what was widened only at other locations.
     """
-    return [widening_sentence(w, decision.k) for w in decision.widened]
+    return [
+        widening_sentence(w, decision.k)
+        for w in decision.widened
+        if location is None or w.scope != "locatie" or location in w.locations
+    ]
 
 
 def decision_file(build: Path, meting: int) -> Path:
@@ -617,8 +627,8 @@ def widened_file(decision_path: Path) -> Path:
     return decision_path.with_name(f"widened-{decision_path.stem}.md")
 
 
-def widened_text(decision: Decision, meting: int | None = None) -> str:
-    """Markdown that states :func:`widening_sentences` (for ``build/disclosure/``); ``""`` when none."""
+def widened_text(decision: Decision, meting: int | None = None, *, heading: bool = True) -> str:
+    """Markdown that states :func:`widening_sentences` (``build/disclosure/``, chapter 2); ``""`` when none."""
     sentences = widening_sentences(decision)
     if not sentences:
         return ""
@@ -628,7 +638,18 @@ def widened_text(decision: Decision, meting: int | None = None) -> str:
         "vraagt (aantallen onder de celgrootte en wat daaruit af te leiden is); lege cellen (0) "
         "blijven zichtbaar."
     )
-    return "\n".join([f"# {title}", "", lead, "", *(f"- {s}" for s in sentences)]) + "\n"
+    top = [f"# {title}", ""] if heading else []
+    return "\n".join([*top, lead, "", *(f"- {s}" for s in sentences)]) + "\n"
+
+
+def shown_count(decision: Decision, key: str, value: int) -> str:
+    """A national count (key without ``nat|``) as text prints it: the number, or ``x`` when hidden."""
+    return dc.SUPPRESSED_MARK if _n(key) in decision.hidden else nf.number(value)
+
+
+def hides_totals(decision: Decision) -> bool:
+    """Whether the decision hides the national total or a national monthly count."""
+    return any(h == _n("T") or h.startswith(_n("m:")) for h in decision.hidden)
 
 
 def load(path: Path, digest: str) -> Decision | None:
@@ -774,6 +795,8 @@ def publisher(decision: Decision) -> Callable[[Result], Result] | None:
 __all__ = [
     "Decision",
     "Widening",
+    "hides_totals",
+    "shown_count",
     "table_of",
     "widened_file",
     "widened_text",

@@ -277,11 +277,14 @@ def content(p: FactsheetParams, hidden: Sequence[str] | None = None) -> tuple[di
     period = dl.Period(tuple(p.months()))
     data = _measurement_data(paths.processed, p.meting, period.months)
     names = data.locations.set_index("locatie")["naam"] if "naam" in data.locations else pd.Series(dtype=str)
-    own, national = None, frozenset()
+    own, national, widened = None, frozenset(), []
     if p.min_cell_size > 1:
+        from analysis.present import publish
+
         decision = published_hidden(p)
         own = frozenset(hidden) if hidden is not None else decision.of(p.location)
         national = decision.national()
+        widened = publish.widening_sentences(decision, p.location)
     sheet = dl.factsheet(
         data.registrations,
         data.occupancy,
@@ -294,7 +297,12 @@ def content(p: FactsheetParams, hidden: Sequence[str] | None = None) -> tuple[di
         national_hidden=national,
     )
     sheet = decorate(
-        sheet, name=names.get(p.location), measurement=p.meting, synthetic=data.synthetic, k=p.min_cell_size
+        sheet,
+        name=names.get(p.location),
+        measurement=p.meting,
+        synthetic=data.synthetic,
+        k=p.min_cell_size,
+        widened=widened,
     )
     work = work_dir(paths)
     work.mkdir(parents=True, exist_ok=True)
@@ -314,12 +322,24 @@ def make(p: FactsheetParams, hidden: Sequence[str] | None = None) -> list[Path]:
 
 
 def decorate(
-    sheet: dict[str, Any], *, name: str | None, measurement: int, synthetic: bool, k: int
+    sheet: dict[str, Any],
+    *,
+    name: str | None,
+    measurement: int,
+    synthetic: bool,
+    k: int,
+    widened: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Add title, subtitle, banner and notes (Dutch) to :func:`describe_location.factsheet`."""
+    """Add title, subtitle, banner and notes (Dutch) to :func:`describe_location.factsheet`.
+
+    ``widened``: what disclosure control hid beyond its rule, and why
+    (:func:`analysis.present.publish.widening_sentences`); each sentence is a note after the
+    one that explains the mark ``x``.
+    """
     loc = sheet["location"] + (f" – {name}" if name else "")
     notes = [
         dc.note(k),
+        *widened,
         "Per 10 jongeren: registraties gedeeld door de gemiddelde bezetting, maal 10, per maand; "
         "over meer maanden de registraties gedeeld door de opgetelde bezetting van de maanden met "
         "bezetting. Elk cijfer van de locatie telt alleen de maanden waarin zij registreerde of "
