@@ -30,6 +30,7 @@ from analysis.present import display
 from analysis.present import figures
 from analysis.models import cards, pipeline, tables
 from analysis.present import narrative, text
+from analysis.present import montecarlo, timecoding
 from analysis.present import models as present
 from analysis.models.diagnostics import diagnose, diagnostics_table
 from analysis.models.frames import load_frames
@@ -374,11 +375,12 @@ display.text(
 if ch3.sensitivity is not None:
     display.text(narrative.zero_inflation_sentence(ch3.diagnostics, ch3.sensitivity.estimates))
 shown = pipeline.figure_models(R)
+diag_shown = diag[diag["model_id"].isin(shown)]
 present.table(
-    present.diagnostics_display(diag[diag["model_id"].isin(shown)]),
+    montecarlo.with_intervals(present.diagnostics_display(diag_shown), diag_shown),
     label="ch3-diagnostics",
     caption="Toetsen op de gesimuleerde geschaalde residuen van het meest uitgebreide model per uitkomst",
-    note=f"Gebaseerd op {nsim} simulaties per model. Dispersie en nullen: waargenomen gedeeld "
+    note=montecarlo.caption_note(diag_shown) + " Dispersie en nullen: waargenomen gedeeld "
     "door gesimuleerd (1 = zoals verwacht). Bijlage A geeft de toetsen van alle modellen." + banner,
 )
 display.metadata(diagnose, "models/ch3_models_diagnostics")
@@ -408,13 +410,21 @@ for mid in shown:
 # ## Gevoeligheidsanalyses
 #
 # Hangen de conclusies af van keuzes in de modellen? Elke gevoeligheidsanalyse verandert één keuze
-# en schat de modellen opnieuw: een *random helling* (locaties mogen een eigen trend over de
-# maanden hebben; de LR-toets gebruikt dan een mengsel van chi-kwadraatverdelingen met één en twee
-# vrijheidsgraden), Poisson in plaats van negatief-binomiaal, een gamma-model op de minuten zelf,
-# een extra niveau voor de jongere binnen de locatie, bezetting als gewone verklarende variabele in
-# plaats van offset, zonder de verdachte duur van 23:59, en nauwkeuriger kwadratuur voor de
-# ruimtemodellen. Of één locatie op zichzelf een conclusie bepaalt, onderzoekt de volgende paragraaf
-# (*leave one location out*).
+# en schat de modellen opnieuw, bijvoorbeeld een *random helling* (locaties mogen een eigen trend
+# over de maanden hebben; de LR-toets gebruikt dan een mengsel van chi-kwadraatverdelingen met één
+# en twee vrijheidsgraden), een andere verdeling of een extra niveau voor de jongere binnen de
+# locatie. Welke analyses deze run schatte, staat hieronder. Of één locatie op zichzelf een
+# conclusie bepaalt, onderzoekt de volgende paragraaf (*leave one location out*).
+#
+# **Tijdscodering.** De maand telt in de primaire modellen de kalendermaanden, ook die tussen de
+# metingen. De helling per maand bevat dan grotendeels de daling tussen de metingen. Twee analyses
+# gaan na of de conclusies van die keuze afhangen. De eerste telt alleen de maanden waarin gemeten
+# is: de laatste maand van een meting en de eerste van de volgende liggen één maand uit elkaar. De
+# tweede geeft elke meting een eigen helling binnen de meting (maand binnen meting) en een eigen
+# niveau; de daling tussen de metingen zit dan in het verschil tussen de metingen, niet in de
+# helling. Daar wordt de maandterm van het maandmodel vergeleken met de helling binnen elke meting
+# (de conclusie blijft alleen gelijk als die voor elke meting gelijk is), en de maandterm van het
+# interactiemodel, de helling in de referentiemeting, met de helling binnen die meting.
 
 # %%
 s = ch3.sensitivity
@@ -428,7 +438,11 @@ else:
     slopes = lr[lr["name"] == "re_slope_month"]
     summary = present.sensitivity_summary(s.estimates)
     display.text(
-        narrative.sensitivity_tests_sentence(s) + " " + narrative.sensitivity_sentence(s.estimates, s.skipped)
+        timecoding.analyses_sentence(s.estimates, s.skipped)
+        + " "
+        + narrative.sensitivity_tests_sentence(s)
+        + " "
+        + narrative.sensitivity_sentence(s.estimates, s.skipped)
     )
     variants = {r.model_id: r for r in s.results.values()}
     slope_table = present.lr_display(slopes).drop(columns="Toets")
@@ -447,10 +461,24 @@ else:
         summary,
         label="ch3-sens-summary",
         caption="Alternatieve specificaties: grootste verschuiving van exp(b) en gelijke conclusies",
-        note="Zelfde: aantal termen waarvan de verhouding in het primaire en het gewijzigde "
+        note="Zelfde: aantal vergelijkingen van een term (bij een helling per meting: een helling "
+        "tegenover de maandterm) waarvan de verhouding in het primaire en het gewijzigde "
         "model aan dezelfde kant van 1 ligt en die in beide wel of in beide niet significant "
         "zijn (p < 0,05); anders: de overige; niet te beoordelen: het primaire of het "
         "gewijzigde model is niet interpreteerbaar (mislukt, waarschuwing, singulier of "
         "ontaard) en telt dus niet als steun. Alle schattingen staan in bijlage A." + banner,
+    )
+    display.metadata(run_sensitivity, "models/ch3_sens_estimates")
+    display.text(timecoding.time_coding_sentence(s.estimates))
+    present.table(
+        timecoding.time_coding_table(s.estimates, int(ref)),
+        label="ch3-sens-timecoding",
+        caption="Tijdscodering: blijft elke conclusie met een maandterm gelijk?",
+        note="Per conclusie van een model met een maandterm: exp(b) en p van het primaire model, en "
+        "per analyse de conclusie met exp(b) en p van het gewijzigde model. Zelfde: aan dezelfde kant "
+        "van 1 en in beide wel of in beide niet significant (p < 0,05); bij een helling per meting "
+        "geldt dat voor elke vergeleken helling. Niet te beoordelen: een van beide modellen is niet "
+        "interpreteerbaar. Leeg: het gewijzigde model heeft geen term die deze term beantwoordt. "
+        "De schattingen staan in `ch3_sens_estimates.csv`." + banner,
     )
     display.metadata(run_sensitivity, "models/ch3_sens_estimates")

@@ -18,6 +18,13 @@ Tests (all two-sided, as DHARMa's defaults):
   variance is fixed by their mean, so the test cannot detect anything;
 * zero inflation: observed number of zeros / mean simulated number; p from the simulated
   distribution (count models only; unconditional simulation, as for dispersion).
+
+Every p-value rests on ``nsim`` simulations and carries its Monte Carlo 95% interval (how much
+of it is simulation noise): for the dispersion and zero tests the Wilson interval of the
+simulated tail share, doubled as the p-value is (:func:`simulated_p_interval`); for the
+uniformity test the 2.5% and 97.5% percentiles of the KS p-value over :data:`MC_REPS`
+re-draws of the simulated counts per observation and of the tie randomisation
+(:func:`ks_p_interval`).
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ from scipy import stats
 from analysis.core.params import DEFAULT_SEED
 from analysis.models import cache, rbridge
 from analysis.models.fit import ModelResult, fit_uncached
+from analysis.models.planning import wilson
+
+MC_REPS = 100
+"""Re-draws of the simulations behind the Monte Carlo interval of the KS p-value."""
 
 
 @dataclass
@@ -59,6 +70,9 @@ class Diagnostics:
         Which simulation each test used.
     error : str
         Non-empty when simulation failed.
+    ks_p_low, ks_p_high, dispersion_p_low, dispersion_p_high, zero_p_low, zero_p_high : float
+        Monte Carlo 95% interval of each p-value (see the module docstring); NaN where the
+        test was not run.
     """
 
     model_id: str
@@ -74,6 +88,12 @@ class Diagnostics:
     groups: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), repr=False)
     simulation: str = "conditional (KS); unconditional (dispersion, zeros)"
     error: str = ""
+    ks_p_low: float = float("nan")
+    ks_p_high: float = float("nan")
+    dispersion_p_low: float = float("nan")
+    dispersion_p_high: float = float("nan")
+    zero_p_low: float = float("nan")
+    zero_p_high: float = float("nan")
 
     def row(self) -> dict:
         """Tidy row for the diagnostics table."""
@@ -84,10 +104,16 @@ class Diagnostics:
                 "nsim",
                 "ks_stat",
                 "ks_p",
+                "ks_p_low",
+                "ks_p_high",
                 "dispersion_ratio",
                 "dispersion_p",
+                "dispersion_p_low",
+                "dispersion_p_high",
                 "zero_ratio",
                 "zero_p",
+                "zero_p_low",
+                "zero_p_high",
                 "simulation",
                 "error",
             )
@@ -116,12 +142,65 @@ def _two_sided_p(observed: float, simulated: np.ndarray) -> float:
     return float(min(1.0, 2 * min(lo, hi)))
 
 
-def dispersion_test(observed: np.ndarray, simulated: np.ndarray) -> tuple[float, float]:
-    """Ratio of observed to simulated variation around the simulated means, and its p-value."""
+def simulated_p_interval(observed: float, simulated: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Monte Carlo interval of :func:`_two_sided_p`: the Wilson interval of the smaller tail share.
+
+    The p-value is twice the share of simulations at least as extreme on the nearer side; that
+    share is a binomial proportion over the ``nsim`` simulations, so its Wilson interval,
+    doubled (and capped at 1), is the interval of the p-value. It always holds the p-value.
+    """
+    sim = np.asarray(simulated, float)
+    n = len(sim)
+    k = int(min(np.sum(sim <= observed), np.sum(sim >= observed)))
+    lo, hi = wilson(k, n, level)
+    p = _two_sided_p(observed, sim)
+    return float(min(p, 2 * lo)), float(min(1.0, max(p, 2 * hi)))
+
+
+def ks_p_interval(
+    observed: np.ndarray,
+    simulated: np.ndarray,
+    rng: np.random.Generator,
+    reps: int = MC_REPS,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Monte Carlo interval of the KS p-value of the scaled residuals.
+
+    Each of ``reps`` re-draws replaces, per observation, the numbers of simulated values
+    below and equal to it by a multinomial draw over ``nsim`` simulations with the observed
+    shares (what re-drawing the simulations with replacement gives, observation by
+    observation), with new tie randomisations; the residuals and the KS p-value are computed
+    again (exact distribution, :func:`scipy.stats.kstwo`). The interval is the central
+    ``level`` range of those p-values: how far the p-value could move with another set of
+    ``nsim`` simulations.
+    """
+    obs = np.asarray(observed, float)[:, None]
+    sim = np.asarray(simulated, float)
+    n, nsim = sim.shape
+    shares = np.column_stack([(sim < obs).sum(axis=1), (sim == obs).sum(axis=1)]) / nsim
+    pvals = np.column_stack([shares, np.clip(1.0 - shares.sum(axis=1), 0.0, 1.0)])
+    grid = np.arange(1, n + 1) / n
+    ps = np.empty(reps)
+    for b in range(reps):
+        draw = rng.multinomial(nsim, pvals)
+        r = np.sort((draw[:, 0] + rng.uniform(size=n) * (draw[:, 1] + 1)) / (nsim + 1))
+        d = max(float(np.max(grid - r)), float(np.max(r - (grid - 1 / n))))
+        ps[b] = float(stats.kstwo.sf(d, n))
+    tail = (1 - level) / 2
+    return float(np.quantile(ps, tail)), float(np.quantile(ps, 1 - tail))
+
+
+def _dispersion_stats(observed: np.ndarray, simulated: np.ndarray) -> tuple[float, np.ndarray]:
+    """Observed and simulated sums of squares around the simulated means."""
     sim = np.asarray(simulated, float)
     mean = sim.mean(axis=1, keepdims=True)
     obs_stat = float(np.sum((np.asarray(observed, float) - mean[:, 0]) ** 2))
-    sim_stat = np.sum((sim - mean) ** 2, axis=0)
+    return obs_stat, np.sum((sim - mean) ** 2, axis=0)
+
+
+def dispersion_test(observed: np.ndarray, simulated: np.ndarray) -> tuple[float, float]:
+    """Ratio of observed to simulated variation around the simulated means, and its p-value."""
+    obs_stat, sim_stat = _dispersion_stats(observed, simulated)
     return obs_stat / float(sim_stat.mean()), _two_sided_p(obs_stat, sim_stat)
 
 
@@ -201,6 +280,9 @@ def _diagnose(result: ModelResult, nsim: int, seed: int, conditional: bool) -> D
     rng = np.random.default_rng(seed)
     out.residuals = scaled_residuals(y, sim, rng)
     out.ks_stat, out.ks_p = map(float, stats.kstest(out.residuals, "uniform"))
+    # its own generator: the residuals (and thus every result before this line) stay as they were
+    lo, hi = ks_p_interval(y, sim, np.random.default_rng([seed, 1]))
+    out.ks_p_low, out.ks_p_high = min(lo, out.ks_p), max(hi, out.ks_p)  # an interval holds its value
     if result.spec.family != "binomial":  # a 0/1 outcome has no dispersion to test
         usim = sim
         if conditional:
@@ -216,8 +298,11 @@ def _diagnose(result: ModelResult, nsim: int, seed: int, conditional: bool) -> D
                 return out
             usim = np.asarray(ucap.value, float)
         out.dispersion_ratio, out.dispersion_p = dispersion_test(y, usim)
+        out.dispersion_p_low, out.dispersion_p_high = simulated_p_interval(*_dispersion_stats(y, usim))
         if result.spec.family in ("nbinom2", "poisson"):
             out.zero_ratio, out.zero_p = zero_inflation_test(y, usim)
+            zeros = np.sum(np.asarray(usim) == 0, axis=0)
+            out.zero_p_low, out.zero_p_high = simulated_p_interval(float(np.sum(y == 0)), zeros)
     elif conditional:
         out.simulation = "conditional (KS)"
     rows = result.data
