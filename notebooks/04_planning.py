@@ -67,8 +67,16 @@ if res.synthetic:
 # uitkomst niet afhangt van de volgorde of van het aantal rekenprocessen. Bij *geen verandering* is
 # het aandeel gevonden verschillen de type-I-fout; die hoort rond het gekozen toetsniveau te liggen. De marges zijn
 # 95%-intervallen voor de Monte-Carlo-onzekerheid (Wilson): met meer simulaties worden ze smaller.
+#
+# Een power is zelf een schatting uit een eindig aantal simulaties. De tekst trekt daarom alleen
+# conclusies die het Monte-Carlo-interval toelaat. Een kleinste daling die met de beoogde kans wordt
+# gezien, noemen we alleen als bij een onderzochte daling het hele interval van de power op of boven
+# de beoogde kans ligt en bij elke kleinere onderzochte daling het hele interval eronder; die daling
+# ligt dan tussen die twee. Valt de beoogde kans binnen een interval, dan is zij met dit aantal
+# simulaties niet te bepalen.
 
 # %%
+display.text(present.study_sentence(res.setting, res.power, plan.read_plan(params.plan_path)["settings"]))
 display.text(present.answer_sentences(res.power, res.mdc, res.target))
 fig = present.power_figure(
     res.power, paths.figures / "plan_power", synthetic=res.synthetic, target=res.target, alpha=res.study.alpha
@@ -102,9 +110,7 @@ where = (
 )
 display.text(
     f"Rekenwerk: {st.tasks} taken op {where}; {st.from_store} kwamen uit eerder opgeslagen "
-    f"resultaten, {st.computed} zijn nu berekend. Deze bijlage toont de instelling "
-    f"*{res.setting}* van `params/plan.yaml`; de volledige studie draait met "
-    "`compendium plan --setting full` (of op een cluster met `--scheduler ADRES`)."
+    f"resultaten, {st.computed} zijn nu berekend (op een cluster: `--scheduler ADRES`)."
 )
 
 # %% [markdown]

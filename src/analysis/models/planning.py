@@ -460,15 +460,50 @@ def power_table(sims: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def minimal_detectable_change(power: pd.DataFrame, target: float = 0.8) -> pd.DataFrame:
-    """Smallest decline with power >= ``target`` per design, linearly interpolated on the grid.
+MDC_DETERMINED, MDC_ABOVE, MDC_UNDETERMINED = "determined", "above_studied", "undetermined"
+"""The three outcomes of the rule of :func:`minimal_detectable_change`."""
 
-    Returns ``mdc`` = NaN when no studied decline reaches the target (``reached`` False).
+
+def minimal_detectable_change(power: pd.DataFrame, target: float = 0.8) -> pd.DataFrame:
+    """Where the smallest decline with power >= ``target`` lies, as far as the simulations show.
+
+    Rule, per design (outcome, months, locations), on its studied declines
+    ``0 = s_0 < s_1 < ... < s_K`` (the zero change is always in the grid of
+    :func:`designs_grid`; without it, zero counts as a decline whose power is below the
+    target) with the Monte Carlo 95% intervals ``[ci_low, ci_high]`` of their power:
+
+    * ``determined``: ``s_i`` is the smallest decline with ``ci_low >= target`` and every
+      smaller decline has ``ci_high < target``. The smallest decline seen with ``target``
+      chance then lies in ``(s_{i-1}, s_i]`` (``mdc_low``, ``mdc_high``).
+    * ``above_studied``: every studied decline has ``ci_high < target``; the decline lies
+      above ``s_K`` (``mdc_low = s_K``, ``mdc_high`` NaN).
+    * ``undetermined``: otherwise; some interval holds the target, so the simulations cannot
+      tell on which side of it that decline lies (``mdc_low``, ``mdc_high`` NaN).
+
+    ``mdc`` (linear interpolation of the point powers on the grid) and ``reached`` (a point
+    power at the target) are kept for comparison; they carry no Monte Carlo interval and the
+    appendix states only the rule's outcome.
+
+    Parameters
+    ----------
+    power : DataFrame
+        :func:`power_table` (outcome, months, locations, change, nsim, power, ci_low, ci_high).
+    target : float
+
+    Returns
+    -------
+    DataFrame
+        outcome, months, locations, target, nsim (fewest simulations of a decline of the
+        design), status, mdc_low, mdc_high, mdc, reached, largest_studied, spanning (the
+        declines whose interval holds the target, ``;``-separated).
     """
     rows = []
     for (o, m, n), g in power[power["change"] <= 0].groupby(["outcome", "months", "locations"], sort=True):
         g = g.assign(size=-g["change"]).sort_values("size")
         x, y = g["size"].to_numpy(float), g["power"].to_numpy(float)
+        lo = g["ci_low"].to_numpy(float) if "ci_low" in g else y
+        hi = g["ci_high"].to_numpy(float) if "ci_high" in g else y
+        status, mdc_low, mdc_high = mdc_rule(x, lo, hi, target)
         above = np.nonzero((y >= target) & (x > 0))[0]
         mdc = float("nan")
         if len(above):
@@ -477,18 +512,67 @@ def minimal_detectable_change(power: pd.DataFrame, target: float = 0.8) -> pd.Da
                 mdc = x[i]
             else:
                 mdc = x[i - 1] + (target - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1])
+        spanning = [f"{v:g}" for v, a, b in zip(x, lo, hi) if v > 0 and a < target <= b]
         rows.append(
             {
                 "outcome": o,
                 "months": m,
                 "locations": n,
                 "target": target,
+                "nsim": int(g.loc[g["size"] > 0, "nsim"].min()) if "nsim" in g and (x > 0).any() else 0,
+                "status": status,
+                "mdc_low": mdc_low,
+                "mdc_high": mdc_high,
                 "mdc": mdc,
                 "reached": bool(len(above)),
                 "largest_studied": float(x.max()),
+                "spanning": ";".join(spanning),
             }
         )
     return pd.DataFrame(rows)
+
+
+def mdc_rule(
+    sizes: Sequence[float], ci_low: Sequence[float], ci_high: Sequence[float], target: float = 0.8
+) -> tuple[str, float, float]:
+    """The rule of :func:`minimal_detectable_change` on one design's declines (ascending sizes).
+
+    Returns
+    -------
+    tuple
+        (status, mdc_low, mdc_high): ``determined`` with the decline interval
+        ``(mdc_low, mdc_high]``, ``above_studied`` with ``mdc_low`` the largest studied decline,
+        or ``undetermined`` with NaNs.
+    """
+    x = np.asarray(sizes, float)
+    lo, hi = np.asarray(ci_low, float), np.asarray(ci_high, float)
+    nan = float("nan")
+    below = hi < target  # NaN intervals (no simulations) are never below nor above
+    for i in range(len(x)):
+        if x[i] <= 0:
+            continue
+        if lo[i] >= target:
+            smaller = (x < x[i]) & (x > 0)
+            if bool(np.all(below[smaller])):
+                prev = x[smaller].max() if smaller.any() else 0.0
+                return MDC_DETERMINED, float(prev), float(x[i])
+            return MDC_UNDETERMINED, nan, nan
+        if not below[i]:
+            return MDC_UNDETERMINED, nan, nan
+    positive = x > 0
+    if positive.any():
+        return MDC_ABOVE, float(x[positive].max()), nan
+    return MDC_UNDETERMINED, nan, nan
+
+
+def nsim_for_halfwidth(halfwidth: float = 0.05, power: float = 0.5, level: float = 0.95) -> int:
+    """Simulations per design for a Monte Carlo interval of at most ``halfwidth`` at ``power``.
+
+    Normal approximation ``z^2 p (1 - p) / h^2``, rounded up; at ``power`` 0.5 (the widest
+    case) it bounds every design. The Wilson interval is a little narrower.
+    """
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    return int(math.ceil(z * z * power * (1 - power) / (halfwidth * halfwidth)))
 
 
 def analytic_power(truth: Truth, design: Design, alpha: float = 0.05) -> float:

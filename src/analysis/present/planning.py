@@ -136,8 +136,51 @@ def type1_sentence(power: pd.DataFrame, alpha: float = 0.05) -> str:
     )
 
 
+def sims_text(n: int) -> str:
+    """``1 simulatie`` / ``8 simulaties``."""
+    return f"{n} simulatie" if n == 1 else f"{n} simulaties"
+
+
+def mdc_sentence(row: pd.Series | None, nsim: int, target: float = 0.8) -> str:
+    """What the simulations say about the smallest decline seen with ``target`` chance.
+
+    Follows the rule of :func:`analysis.models.planning.minimal_detectable_change` (``status``):
+    a decline is named only where the Monte Carlo intervals put the power on either side of the
+    target; otherwise the sentence says it cannot be determined with ``nsim`` simulations.
+    """
+    from analysis.models.planning import MDC_ABOVE, MDC_DETERMINED
+
+    status = None if row is None else row["status"]
+    if status == MDC_DETERMINED:
+        low, high = float(row["mdc_low"]), float(row["mdc_high"])
+        where = f"is hoogstens {pct(high)}" if low <= 0 else f"ligt tussen {pct(low)} en {pct(high)}"
+        return (
+            f" De kleinste daling die met {pct(target)} kans wordt gezien, {where}: bij "
+            f"{pct(high)} ligt het hele Monte-Carlo-interval van de power op of boven {pct(target)}"
+            + ("" if low <= 0 else f", bij {pct(low)} eronder")
+            + "."
+        )
+    if status == MDC_ABOVE:
+        return (
+            f" Geen van de onderzochte dalingen wordt met {pct(target)} kans gezien: ook bij "
+            f"{pct(float(row['mdc_low']))} ligt het hele Monte-Carlo-interval van de power onder "
+            f"{pct(target)}."
+        )
+    spans = [] if row is None else [float(v) for v in str(row.get("spanning", "") or "").split(";") if v]
+    why = (
+        f": het Monte-Carlo-interval van de power bij {enumerate_nl([pct(v) for v in spans])} "
+        f"{'omvat' if len(spans) == 1 else 'omvatten'} {pct(target)}"
+        if spans
+        else ""
+    )
+    return (
+        f" Welke daling met {pct(target)} kans wordt gezien, is niet te bepalen met {sims_text(nsim)}{why}."
+    )
+
+
 def answer_sentences(power: pd.DataFrame, mdc: pd.DataFrame, target: float = 0.8) -> str:
-    """One sentence per design: the power for each studied decline and the minimal detectable decline."""
+    """One sentence per design: the power for each studied decline with its Monte Carlo interval,
+    and what that says about the smallest decline seen with ``target`` chance (:func:`mdc_sentence`)."""
     out = []
     for (o, m, n), g in power[power["change"] < 0].groupby(["outcome", "months", "locations"], sort=True):
         g = g.sort_values("change", ascending=False)
@@ -145,19 +188,77 @@ def answer_sentences(power: pd.DataFrame, mdc: pd.DataFrame, target: float = 0.8
             f"{pct(r.power)} bij {change_text(r.change)} (95%-interval {pct(r.ci_low)} - {pct(r.ci_high)})"
             for r in g.itertuples()
         ]
-        row = mdc[(mdc["outcome"] == o) & (mdc["months"] == m) & (mdc["locations"] == n)]
-        if len(row) and bool(row["reached"].iloc[0]):
-            tail = (
-                f" De kleinste daling die met {pct(target)} kans wordt gezien, is ongeveer "
-                f"{pct(float(row['mdc'].iloc[0]))}."
-            )
-        else:
-            tail = f" Geen van de onderzochte dalingen wordt met {pct(target)} kans gezien."
+        row = mdc[(mdc["outcome"] == o) & (mdc["months"] == m) & (mdc["locations"] == n)] if len(mdc) else mdc
+        nsim = int(g["nsim"].min()) if "nsim" in g else 0
+        tail = mdc_sentence(row.iloc[0] if len(row) and "status" in row else None, nsim, target)
         out.append(
             f"- **{OUTCOME_LABELS[o]}, {months_text(int(m))} per meting, {locations_text(int(n))}**: "
             f"de kans om de daling te zien is {enumerate_nl(bits)}.{tail}"
         )
     return "\n".join(out)
+
+
+def study_sentence(
+    setting: str,
+    power: pd.DataFrame,
+    settings: dict[str, dict],
+    *,
+    halfwidth: float = 0.05,
+    default: str = "quick",
+) -> str:
+    """Which study the appendix shows, with how many simulations, and how precise that is.
+
+    Parameters
+    ----------
+    setting : str
+        The setting shown (``quick``: every build; another: ``compendium plan --setting``).
+    power : DataFrame
+        :func:`analysis.models.planning.power_table` of the study shown.
+    settings : dict
+        The ``settings`` block of ``params/plan.yaml`` (simulations of the other settings).
+    halfwidth : float
+        The precision a power needs before the appendix may lean on its value alone.
+    default : str
+        The setting every build runs.
+    """
+    from analysis.models.planning import nsim_for_halfwidth
+
+    n = sorted({int(x) for x in power["nsim"]}) if len(power) else [0]
+    per = sims_text(n[0]) if len(n) == 1 else f"{n[0]} tot {n[-1]} simulaties"
+    which = (
+        f"de snelle studie die elke build draait (instelling *{setting}* van `params/plan.yaml`)"
+        if setting == default
+        else f"de studie van `compendium plan --setting {setting}` (instelling *{setting}* van `params/plan.yaml`)"
+    )
+    width = (power["ci_high"] - power["ci_low"]) / 2 if len(power) else pd.Series(dtype=float)
+    widest = float(width.max()) if len(width) else float("nan")
+    need = nsim_for_halfwidth(halfwidth)
+    out = f"Deze bijlage toont {which}, met {per} per ontwerp."
+    if len(width) and widest > halfwidth:
+        out += (
+            f" Daarmee is een Monte-Carlo-interval van de power tot {nf.number(100 * widest, 0)} "
+            f"procentpunten naar elke kant breed; voor hoogstens {nf.number(100 * halfwidth, 0)} "
+            f"procentpunten zijn tot {need} simulaties per ontwerp nodig. De tekst noemt daarom "
+            "alleen wat de intervallen zelf toelaten."
+        )
+    elif len(width):
+        out += (
+            f" Elk Monte-Carlo-interval van de power is hoogstens {nf.number(100 * halfwidth, 0)} "
+            "procentpunten naar elke kant breed."
+        )
+    others = [
+        f"*{k}* ({enumerate_nl([SHORT_LABELS.get(o, o) for o in v.get('outcomes', [])])}; "
+        f"{sims_text(int(v['nsim']))} per ontwerp)"
+        for k, v in settings.items()
+        if k != setting and "nsim" in v
+    ]
+    if others:
+        out += (
+            " De volledige studie draait met `compendium plan --setting NAAM`: "
+            + enumerate_nl(others)
+            + "; haar tabellen komen in `build/planning/<instelling>/`."
+        )
+    return out
 
 
 def quality_sentence(power: pd.DataFrame, skipped: dict[str, str]) -> str:
