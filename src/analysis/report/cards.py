@@ -139,18 +139,26 @@ def _diag(card: Mapping[str, Any]) -> str:
 
 
 def _sensitivity(card: Mapping[str, Any]) -> str:
-    parts = []
+    """Per analysis: each term's exp(b), p and conclusion; a fit that is not interpretable once."""
+    by: dict[str, list[Mapping[str, Any]]] = {}
     for r in card["sensitivity"]:
-        label = present.SENSITIVITY_LABELS.get(r["analysis"], r["analysis"]).lower()
-        if r.get("term") is None:
+        by.setdefault(r["analysis"], []).append(r)
+    parts = []
+    for analysis, rows in by.items():
+        label = present.SENSITIVITY_LABELS.get(analysis, analysis).lower()
+        if all(r.get("term") is None for r in rows):
             parts.append(f"{label}: mislukt")
             continue
-        concl = CONCLUSION_NL.get(str(r.get("conclusion") or ""), "")
-        verdict = "" if r.get("verdict") == "ok" else f", n.i. ({r.get('verdict')})"
-        parts.append(
-            f"{label}, {r['term']}: {_num(r.get('exp_est'))} ({nf.p_text(r.get('p'))}{verdict})"
-            + (f", conclusie {concl}" if concl else "")
-        )
+        verdict = rows[0].get("verdict")
+        flag = "" if verdict == "ok" else f" (n.i.: {verdict})"
+        terms = [
+            f"{r['term']} {_num(r.get('exp_est'))} ({nf.p_text(r.get('p'))}"
+            + (f", {CONCLUSION_NL[r['conclusion']]}" if r.get("conclusion") in CONCLUSION_NL else "")
+            + ")"
+            for r in rows
+            if r.get("term") is not None
+        ]
+        parts.append(f"{label}{flag}: " + ", ".join(terms))
     for t in card["sensitivity_tests"]:
         parts.append(
             f"LR-toets {t['name']}: {_num(t.get('lr'))}, {t.get('reference')}, {nf.p_text(t.get('p'))}"
