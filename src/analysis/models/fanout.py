@@ -62,6 +62,8 @@ class FitJob:
         Also test the random intercept (as :func:`analysis.models.fit.fit`).
     diagnose : tuple, optional
         ``(nsim, seed)``: also run the simulated-residual diagnostics on the fit.
+    small_sample : bool
+        Also compute the small-sample inference (as :func:`analysis.models.fit.fit`).
     summarise : callable, optional
         Picklable ``f(result) -> value`` run in the worker; its value is returned instead of the
         :class:`~analysis.models.fit.ModelResult` (keeps large results off the network).
@@ -73,6 +75,7 @@ class FitJob:
     drop: str | None = None
     with_lr: bool = False
     diagnose: tuple[int, int] | None = None
+    small_sample: bool = False
     summarise: Callable[[Any], Any] | None = None
 
 
@@ -84,7 +87,7 @@ def fit_task(
 
     data = frame if job.drop is None else frame[frame["locatie"] != job.drop]
     with cache.using(Path(store) if store else None) as usage:
-        res = fit(job.spec, data, list(meting_levels), with_lr=job.with_lr)
+        res = fit(job.spec, data, list(meting_levels), with_lr=job.with_lr, small_sample=job.small_sample)
         diag = None
         if job.diagnose is not None:
             from analysis.models.diagnostics import diagnose

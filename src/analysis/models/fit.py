@@ -2,7 +2,9 @@
 
 Inference is Wald-based on the normal distribution (z, p, 95% CI = b +/- 1.96 SE), which is
 what Stata's ``mixed``/``menbreg``/``melogit`` report; estimates are also given on the exp
-scale (rate ratio, ratio of geometric means, odds ratio).
+scale (rate ratio, ratio of geometric means, odds ratio). With ``small_sample=True`` a fit also
+carries the better intervals of :mod:`analysis.models.smallsample` (profile likelihood or
+Satterthwaite, and a simulated LR test of the location variance where its rule applies).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from analysis.models import cache, rbridge
+from analysis.models import cache, rbridge, smallsample
 from analysis.models.frames import REASONS
 from analysis.models.lrtest import LRTest, lr_test
 from analysis.models.spec import ModelSpec
@@ -72,6 +74,9 @@ class ModelResult:
     location_effects : DataFrame
         level, estimate, se: conditional modes of the location intercepts (link scale) and
         their conditional SDs; empty for a model without them.
+    small : SmallSample or None
+        Better intervals and the simulated LR test (:mod:`analysis.models.smallsample`); None
+        unless fitted with ``small_sample=True``.
     """
 
     spec: ModelSpec
@@ -99,6 +104,7 @@ class ModelResult:
     cache_key: str = ""
     vcov: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     location_effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    small: smallsample.SmallSample | None = field(default=None, repr=False)
     r_model: Any = field(default=None, repr=False)
 
     @property
@@ -260,13 +266,18 @@ def _status(converged: bool, singular: bool, warns: list[str], conv_msgs: list[s
     return "ok" if converged and not singular and not warns and not conv_msgs else "warning"
 
 
-def fit_raw(
-    spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], random: bool = True
-) -> tuple[rbridge.Captured, dict | None]:
-    """Fit in R under warning capture; return the capture and R's summary list (or None).
+def r_data(
+    spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str]
+) -> tuple[Any, pd.DataFrame | None, float]:
+    """The R data frame a model is fitted on (factors made; binomial cells for logistic models).
 
-    Binomial models are fitted on cells (:func:`binomial_cells`); the summary's ``loglik``
-    is put back on the registration level, and ``cells`` holds the rows R saw.
+    Returns
+    -------
+    rdata : R data.frame
+    cells : DataFrame or None
+        :func:`binomial_cells` for logistic models.
+    log_choose : float
+        The cells' constant (0 without cells).
     """
     log_choose, cells = 0.0, None
     if collapses(spec):
@@ -277,6 +288,19 @@ def fit_raw(
         meting_levels=list(meting_levels),
         reden_levels=list(REASONS.values()),
     ).value
+    return rdata, cells, log_choose
+
+
+def fit_raw(
+    spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], random: bool = True
+) -> tuple[rbridge.Captured, dict | None]:
+    """Fit in R under warning capture; return the capture and R's summary list (or None).
+
+    Binomial models are fitted on cells (:func:`binomial_cells`); the summary's ``loglik``
+    is put back on the registration level, ``cells`` holds the rows R saw and ``rdata`` the R
+    data frame that was fitted.
+    """
+    rdata, cells, log_choose = r_data(spec, data, meting_levels)
     engine = spec.engine if random else spec.null_engine
     cap = rbridge.call_captured(
         rbridge.helper("fit"),
@@ -297,11 +321,17 @@ def fit_raw(
     out = rbridge.r_list(summ.value)
     out["loglik"] = [float(out["loglik"][0]) - log_choose]
     out["cells"] = cells
+    out["rdata"] = rdata
     return cap, out
 
 
 def fit(
-    spec: ModelSpec, frame: pd.DataFrame, meting_levels: list[str], *, with_lr: bool = True
+    spec: ModelSpec,
+    frame: pd.DataFrame,
+    meting_levels: list[str],
+    *,
+    with_lr: bool = True,
+    small_sample: bool = False,
 ) -> ModelResult:
     """Fit ``spec`` on ``frame`` and return a :class:`ModelResult`; never raises on R errors.
 
@@ -314,6 +344,9 @@ def fit(
         Measurement levels, reference first.
     with_lr : bool
         Also fit the model without random effects and test the random intercept.
+    small_sample : bool
+        Also compute the better intervals of :mod:`analysis.models.smallsample` (and, where its
+        rule applies and ``with_lr``, the simulated LR test): the reported primary fits.
 
     Returns
     -------
@@ -322,18 +355,27 @@ def fit(
     """
     data = model_data(spec, frame)
     key = cache.fit_key(spec, data, meting_levels, with_lr) if cache.active() else ""
+    if key and small_sample:  # a fit with the better inference is a different stored value
+        key = cache.derived_key(key, "small_sample", smallsample.SETTINGS)
     hit = cache.load(key) if key else None
     if hit is not None:
         return hit
-    res = fit_uncached(spec, data, meting_levels, with_lr)
+    res = fit_uncached(spec, data, meting_levels, with_lr, small_sample=small_sample)
     res.cache_key = key
     if key:
         cache.store(key, replace(res, r_model=None))
     return res
 
 
-def fit_uncached(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], with_lr: bool) -> ModelResult:
-    """Fit in R and fill a :class:`ModelResult` (no cache)."""
+def fit_uncached(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    meting_levels: list[str],
+    with_lr: bool,
+    *,
+    small_sample: bool = False,
+) -> ModelResult:
+    """Fit in R and fill a :class:`ModelResult` (no cache); see :func:`fit`."""
     cap, s = fit_raw(spec, data, meting_levels)
     res = ModelResult(
         spec=spec,
@@ -380,6 +422,8 @@ def fit_uncached(spec: ModelSpec, data: pd.DataFrame, meting_levels: list[str], 
         res.lr = random_intercept_test(
             spec, data, meting_levels, res.loglik, at_boundary=_location_variance_zero(res.random)
         )
+    if small_sample:
+        res.small = smallsample.infer(res, s["rdata"], with_lrt=with_lr)
     return res
 
 
@@ -407,10 +451,15 @@ def random_intercept_test(
     )
 
 
-def fit_many(specs: list[ModelSpec], frames: Any, *, with_lr: bool = True) -> dict[str, ModelResult]:
+def fit_many(
+    specs: list[ModelSpec], frames: Any, *, with_lr: bool = True, small_sample: bool = False
+) -> dict[str, ModelResult]:
     """Fit several specs on the matching frames of an :class:`AnalysisFrames`."""
     from analysis.models.frames import frame_for
 
     return {
-        s.model_id: fit(s, frame_for(frames, s.frame), frames.meting_levels, with_lr=with_lr) for s in specs
+        s.model_id: fit(
+            s, frame_for(frames, s.frame), frames.meting_levels, with_lr=with_lr, small_sample=small_sample
+        )
+        for s in specs
     }

@@ -150,8 +150,8 @@ def _durations(marks: dict[str, float]) -> dict[str, float]:
 
 
 def fit_primary(frames: AnalysisFrames, specs: Sequence[ModelSpec] | None = None) -> dict[str, ModelResult]:
-    """Fit the primary models (with the random-intercept LR tests)."""
-    return fit_many(list(specs or primary_specs()), frames, with_lr=True)
+    """Fit the primary models (with the random-intercept LR tests and small-sample inference)."""
+    return fit_many(list(specs or primary_specs()), frames, with_lr=True, small_sample=True)
 
 
 def fit_and_diagnose(
@@ -171,7 +171,9 @@ def fit_and_diagnose(
     from analysis.models.fanout import FitJob, run_fits
 
     specs = list(specs or primary_specs())
-    jobs = [FitJob(s.model_id, s, s.frame, with_lr=True, diagnose=(nsim, seed)) for s in specs]
+    jobs = [
+        FitJob(s.model_id, s, s.frame, with_lr=True, diagnose=(nsim, seed), small_sample=True) for s in specs
+    ]
     fitted = run_fits(jobs, frames, scheduler=scheduler, workers=workers, label="primaire modellen")
     return {s.model_id: fitted[s.model_id][0] for s in specs}, [fitted[s.model_id][1] for s in specs]
 

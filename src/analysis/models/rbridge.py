@@ -22,6 +22,9 @@ import numpy as np
 import pandas as pd
 
 R_PACKAGES = ("lme4", "glmmTMB", "MASS")
+INFERENCE_PACKAGES = ("lmerTest", "RLRsim")
+"""R packages of the small-sample inference (:mod:`analysis.models.smallsample`): called through
+``pkg::`` (never attached, so ``lmerTest::lmer`` cannot mask ``lme4::lmer``), versions recorded."""
 
 R_HELPERS_FILE = "helpers.R"
 """R code of the helper functions (``src/analysis/models/helpers.R``), read as package data."""
@@ -114,7 +117,7 @@ def versions() -> dict[str, str]:
 
     r = session()
     out = {"R": str(r("paste(R.version$major, R.version$minor, sep='.')")[0])}
-    for p in R_PACKAGES:
+    for p in R_PACKAGES + INFERENCE_PACKAGES:
         out[p] = str(r(f"as.character(packageVersion('{p}'))")[0])
     out["rpy2"] = rpy2.__version__
     return out

@@ -1,5 +1,10 @@
 """Tidy CSVs of the chapter-3 models (results contract) and the published-id values.
 
+The small-sample inference of :mod:`analysis.models.smallsample` adds columns, never changes
+existing ones: ``ch3_models_fixed`` gets the better interval beside Wald (:data:`BETTER_COLUMNS`),
+``ch3_models_lrtests`` the simulated LR test beside chibar2 (:data:`SIMULATED_LRT_COLUMNS`) and
+``ch3_models_fit`` the locations, the rule and the verdict's caution.
+
 Published ids are ``ch3.<model>.<term>.<stat>``: ``est`` (exp scale), ``ci_low``, ``ci_high``
 and ``p`` for the fixed terms ``month``, ``meting2``, ``month_x_meting2`` (and ``agressie`` in
 ``isodur_reason_meting``); ``chibar2`` and ``p`` for the term ``re_location`` (LR test of the
@@ -21,6 +26,7 @@ import pandas as pd
 from analysis.models.fit import ModelResult
 from analysis.models.lrtest import LRTest
 from analysis.models.sensitivity import lolo_range
+from analysis.models.smallsample import MIN_LOCATIONS
 from analysis.models.spec import PUBLISHED_TERMS
 from analysis.core.numbers import round_half_up
 from analysis.core.results import write_result
@@ -39,6 +45,36 @@ LOLO_TABLES = {
     "ch3_sens_lolo_range": "Leave-one-location-out bereik",
 }
 """Names and titles of the leave-one-location-out CSVs (written by :func:`write_lolo_tables`)."""
+
+
+BETTER_COLUMNS = [
+    "ci_method",
+    "ci_low_better",
+    "ci_high_better",
+    "exp_ci_low_better",
+    "exp_ci_high_better",
+    "p_better",
+    "df",
+    "disagree",
+    "ci_reported",
+    "small_sample_rule",
+    "verdict_caution",
+]
+"""Columns of ``ch3_models_fixed`` after the Wald ones: the better interval (link and exp scale),
+its p-value, Satterthwaite df (LMMs), whether it disagrees with Wald, which interval the text
+reports (``wald`` or the method) and why (``few_locations``, ``disagree``)."""
+SIMULATED_LRT_COLUMNS = [
+    "lrt_sim_method",
+    "p_lrt_boot",
+    "p_lrt_boot_low",
+    "p_lrt_boot_high",
+    "n_boot",
+    "n_boot_exceed",
+    "n_boot_failed",
+]
+"""Columns of ``ch3_models_lrtests`` after chibar2: the simulated test (``parametric_bootstrap`` or
+``exact_lrt``), its p-value with Monte Carlo 95% interval, simulations used, at least as large as
+the observed LR, and failed."""
 
 
 def _put(
@@ -67,7 +103,7 @@ def fixed_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
         f["published_prefix"] = [
             f"ch3.{mid}.{t}" if r.spec.published and t in PUBLISHED_TERMS else "" for t in f["term"]
         ]
-        frames.append(f)
+        frames.append(_with_better(f, r))
     cols = [
         "model_id",
         "group",
@@ -83,8 +119,41 @@ def fixed_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
         "exp_ci_high",
         "verdict",
         "published_prefix",
+        *BETTER_COLUMNS,
     ]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def reported_method(r: ModelResult) -> str:
+    """``wald`` or the better method when the rule of :mod:`analysis.models.smallsample` applies
+    and the better interval exists for every reported term."""
+    sm = r.small
+    return sm.method if sm is not None and sm.applies and sm.available else "wald"
+
+
+def _with_better(f: pd.DataFrame, r: ModelResult) -> pd.DataFrame:
+    """The fixed effects of one model with :data:`BETTER_COLUMNS` (NaN/empty where none)."""
+    sm = r.small
+    f = f.copy()
+    b = (
+        sm.terms.set_index("term").reindex(f["term"])
+        if sm is not None and len(sm.terms)
+        else pd.DataFrame(index=f["term"], columns=["ci_low", "ci_high", "p", "df", "disagree"], dtype=float)
+    )
+    f["ci_method"] = sm.method if sm is not None else ""
+    f["ci_low_better"] = b["ci_low"].to_numpy(float)
+    f["ci_high_better"] = b["ci_high"].to_numpy(float)
+    f["exp_ci_low_better"] = np.exp(f["ci_low_better"])
+    f["exp_ci_high_better"] = np.exp(f["ci_high_better"])
+    f["p_better"] = b["p"].to_numpy(float)
+    f["df"] = b["df"].to_numpy(float)
+    f["disagree"] = (
+        b["disagree"].map(lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else pd.NA).to_numpy()
+    )
+    f["ci_reported"] = reported_method(r)
+    f["small_sample_rule"] = sm.rule if sm is not None else ""
+    f["verdict_caution"] = r.verdict.caution_code
+    return f
 
 
 def random_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
@@ -119,6 +188,7 @@ def fit_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
                 "method": r.method,
                 "status": r.status,
                 "verdict": r.verdict.code,
+                "verdict_caution": r.verdict.caution_code,
                 "separated_locations": ";".join(r.verdict.separated),
                 "converged": r.converged,
                 "singular": r.singular,
@@ -137,6 +207,13 @@ def fit_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
                 "messages": " | ".join(r.messages),
                 "error": r.error,
                 "versions": ";".join(f"{k}={v}" for k, v in r.versions.items()),
+                "n_locations": r.ngroups.get("locatie", 0),
+                "min_locations": MIN_LOCATIONS,
+                "ci_method": r.small.method if r.small is not None else "",
+                "ci_reported": reported_method(r),
+                "small_sample_rule": r.small.rule if r.small is not None else "",
+                "small_sample_warnings": " | ".join(r.small.warnings) if r.small is not None else "",
+                "small_sample_error": r.small.error if r.small is not None else "",
             }
         )
     return pd.DataFrame(rows)
@@ -146,6 +223,32 @@ def lr_table(tests: list[LRTest]) -> pd.DataFrame:
     """LR tests (statistic, reference distribution, p)."""
     cols = ["model_id", "name", "loglik_full", "loglik_reduced", "lr", "df", "boundary", "reference", "p"]
     return pd.DataFrame([{c: getattr(t, c) for c in cols} for t in tests], columns=cols)
+
+
+def simulated_lr_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
+    """The primary LR tests (:func:`lr_table`) with the simulated test beside chibar2
+    (:data:`SIMULATED_LRT_COLUMNS`; empty where the rule did not apply)."""
+    table = lr_table(primary_tests(results))
+    sims = {mid: r.small.lrt for mid, r in results.items() if r.small is not None and r.small.lrt is not None}
+    rows = []
+    for mid in table["model_id"]:
+        t = sims.get(mid)
+        lo, hi = t.p_interval if t is not None else (np.nan, np.nan)
+        rows.append(
+            {
+                "lrt_sim_method": t.method if t is not None else "",
+                "p_lrt_boot": t.p if t is not None else np.nan,
+                "p_lrt_boot_low": lo,
+                "p_lrt_boot_high": hi,
+                "n_boot": t.nsim if t is not None else pd.NA,
+                "n_boot_exceed": t.exceed if t is not None else pd.NA,
+                "n_boot_failed": t.failed if t is not None else pd.NA,
+            }
+        )
+    extra = pd.DataFrame(rows, columns=SIMULATED_LRT_COLUMNS, index=table.index)
+    for c in ("n_boot", "n_boot_exceed", "n_boot_failed"):
+        extra[c] = extra[c].astype("Int64")
+    return pd.concat([table, extra], axis=1)
 
 
 def primary_tests(results: Mapping[str, ModelResult]) -> list[LRTest]:
@@ -215,7 +318,7 @@ def write_tables(
         put("ch3_models_fit", fit_table(results), "Schatting, fit en waarschuwingen per model"),
         put(
             "ch3_models_lrtests",
-            lr_table(primary_tests(results)),
+            simulated_lr_table(results),
             "LR-toetsen van de random intercept per locatie (chibar2)",
             lr_vals,
         ),

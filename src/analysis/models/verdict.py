@@ -24,6 +24,18 @@ The limits are conventions, stated once here and in ``docs/models.md``: on the l
 scales a coefficient of 10 is a factor of 22,000, and a location SD of 5 puts the middle 95% of
 locations a factor of about 3 * 10^8 apart; such values arise from (quasi-)separation, not from
 data that inform them.
+
+A verdict also carries *cautions*: reasons to read an interpretable model with care that do not
+make it uninterpretable. They are reported beside the verdict (CSV column ``verdict_caution``),
+never in its ``code``, so every rule that reads ``verdict == "ok"`` is unchanged:
+
+==================  ===========================================================================
+caution             fires when
+==================  ===========================================================================
+few_locations       the model has a location random effect and rests on fewer than
+                    :data:`analysis.models.smallsample.MIN_LOCATIONS` locations; its narrative
+                    reports the small-sample interval (:mod:`analysis.models.smallsample`)
+==================  ===========================================================================
 """
 
 from __future__ import annotations
@@ -33,6 +45,8 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 import pandas as pd
+
+from analysis.models.smallsample import MIN_LOCATIONS
 
 if TYPE_CHECKING:
     from analysis.models.fit import ModelResult
@@ -58,6 +72,8 @@ REASONS: tuple[str, ...] = (
     "ci_degenerate",
 )
 """Every reason code, in the order they are reported."""
+CAUTIONS: tuple[str, ...] = ("few_locations",)
+"""Every caution code (reported, but the model stays interpretable)."""
 
 REASON_NL: dict[str, str] = {
     "failed": "R kon het model niet schatten",
@@ -69,6 +85,7 @@ REASON_NL: dict[str, str] = {
     "extreme_re_sd": f"de standaarddeviatie tussen locaties is groter dan {MAX_RE_SD:g}",
     "extreme_icc": f"de ICC is groter dan {MAX_ICC:g}".replace(".", ","),
     "ci_degenerate": "een betrouwbaarheidsinterval heeft geen breedte of is niet eindig",
+    "few_locations": f"het model rust op minder dan {MIN_LOCATIONS} locaties",
 }
 """Dutch phrase per reason (used in sentences and in appendix A)."""
 
@@ -85,10 +102,17 @@ class Verdict:
         Codes of :data:`REASONS` that fired (empty: interpretable).
     separated : tuple of str
         Locations with a constant outcome (for the ``separation`` reason).
+    cautions : tuple of str
+        Codes of :data:`CAUTIONS` that fired (the model may still be interpretable).
+    n_locations : int
+        Locations the model rests on (0: no location random effect); counted in the
+        ``few_locations`` phrase.
     """
 
     reasons: tuple[str, ...] = ()
     separated: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()
+    n_locations: int = 0
 
     @property
     def interpretable(self) -> bool:
@@ -99,6 +123,24 @@ class Verdict:
     def code(self) -> str:
         """``ok`` or the reasons joined by ``+`` (the CSV column ``verdict``)."""
         return "ok" if self.interpretable else "+".join(self.reasons)
+
+    @property
+    def caution_code(self) -> str:
+        """Cautions joined by ``+``, empty when none (the CSV column ``verdict_caution``)."""
+        return "+".join(self.cautions)
+
+    def caution_phrases(self) -> list[str]:
+        """Dutch phrase per caution, the locations counted."""
+        out = []
+        for c in self.cautions:
+            if c == "few_locations" and self.n_locations:
+                n = self.n_locations
+                out.append(
+                    f"het model rust op {n} {'locatie' if n == 1 else 'locaties'}, minder dan {MIN_LOCATIONS}"
+                )
+            else:
+                out.append(REASON_NL[c])
+        return out
 
     @property
     def label(self) -> str:
@@ -120,11 +162,12 @@ class Verdict:
         return out
 
 
-def from_code(code: str) -> Verdict:
-    """Rebuild a :class:`Verdict` from its CSV ``code`` (``ok`` or ``a+b``)."""
+def from_code(code: str, caution: object = "") -> Verdict:
+    """Rebuild a :class:`Verdict` from its CSV ``code`` (``ok`` or ``a+b``) and ``verdict_caution``."""
+    cautions = tuple(c for c in caution.split("+") if c in CAUTIONS) if isinstance(caution, str) else ()
     if not isinstance(code, str) or code in ("", "ok"):
-        return Verdict()
-    return Verdict(tuple(r for r in code.split("+") if r in REASONS))
+        return Verdict(cautions=cautions)
+    return Verdict(tuple(r for r in code.split("+") if r in REASONS), cautions=cautions)
 
 
 def constant_locations(data: pd.DataFrame, outcome: str, family: str) -> list[str]:
@@ -200,4 +243,6 @@ def judge(res: "ModelResult") -> Verdict:
             reasons.add("extreme_re_sd")
     if np.isfinite(res.icc) and res.icc > MAX_ICC:
         reasons.add("extreme_icc")
-    return Verdict(tuple(r for r in REASONS if r in reasons), tuple(separated))
+    n_loc = int(res.ngroups.get("locatie", 0)) if res.spec.random else 0
+    cautions = ("few_locations",) if 0 < n_loc < MIN_LOCATIONS else ()
+    return Verdict(tuple(r for r in REASONS if r in reasons), tuple(separated), cautions, n_loc)
