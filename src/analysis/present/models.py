@@ -194,6 +194,114 @@ def published_estimate(published: pd.DataFrame, prefix: str) -> tuple[str, str]:
     return est, published_cell(published, prefix, "p")
 
 
+# --- small-sample inference -----------------------------------------------------------------
+ALPHA = 0.05
+"""Significance level of the sentences (the same as :data:`analysis.models.smallsample.ALPHA`)."""
+CI_NAMES: dict[str, str] = {
+    "wald": "95%-BI",
+    "profile": "95%-profielinterval",
+    "satterthwaite": "95%-BI (Satterthwaite)",
+}
+"""How a sentence names the 95% interval of each method."""
+P_NAMES: dict[str, str] = {"wald": "", "profile": "LR-toets", "satterthwaite": "t-toets"}
+"""How a sentence names the test behind the p-value of each method."""
+METHOD_PHRASES: dict[str, str] = {
+    "profile": "profiel-likelihoodintervallen, met p-waarden uit de LR-toets per term",
+    "satterthwaite": "t-intervallen en t-toetsen met Satterthwaite-vrijheidsgraden",
+}
+"""What replaces the Wald interval and test, per method (sentences)."""
+METHOD_NAMES: dict[str, str] = {
+    "wald": "Wald",
+    "profile": "profiel-likelihood (LR-toets)",
+    "satterthwaite": "Satterthwaite-t",
+}
+"""Name of each method in table cells (appendix A)."""
+LRT_SIM_PHRASES: dict[str, str] = {
+    "parametric_bootstrap": "parametrische bootstrap",
+    "exact_lrt": "gesimuleerde exacte nulverdeling van RLRsim",
+}
+"""Name of each simulated LR test of the location variance (sentences, tables)."""
+
+
+def _num(x: object) -> float:
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def reported_inference(row: pd.Series) -> dict[str, object]:
+    """The interval and p-value a sentence reports for one fixed-effects row, and Wald's.
+
+    Works on a row of ``ch3_models_fixed`` (CSV) and on :func:`fixed_rows` of a fitted result.
+    The better interval is reported when ``ci_reported`` names a method (the rule of
+    :mod:`analysis.models.smallsample`), else Wald.
+
+    Returns
+    -------
+    dict
+        ``method``, ``exp_low``, ``exp_high``, ``p`` (reported), ``wald_low``, ``wald_high``,
+        ``wald_p`` (exp scale), ``changed`` (the two p-values on different sides of 5%).
+    """
+    method = str(row.get("ci_reported", "wald") or "wald")
+    if method in ("nan", "") or method not in CI_NAMES:
+        method = "wald"
+    wald = (_num(row.get("exp_ci_low")), _num(row.get("exp_ci_high")), _num(row.get("p")))
+    if method == "wald":
+        low, high, p = wald
+    else:
+        low, high, p = (
+            _num(row.get("exp_ci_low_better")),
+            _num(row.get("exp_ci_high_better")),
+            _num(row.get("p_better")),
+        )
+    changed = (
+        method != "wald"
+        and bool(np.isfinite(p) and np.isfinite(wald[2]))
+        and ((p < ALPHA) != (wald[2] < ALPHA))
+    )
+    return {
+        "method": method,
+        "exp_low": low,
+        "exp_high": high,
+        "p": p,
+        "wald_low": wald[0],
+        "wald_high": wald[1],
+        "wald_p": wald[2],
+        "changed": changed,
+    }
+
+
+def fixed_rows(res: ModelResult) -> pd.DataFrame:
+    """The fixed effects of one fitted result with the better-interval columns (as in the CSV)."""
+    from analysis.models.tables import fixed_table
+
+    return fixed_table({res.model_id: res}).set_index("term", drop=False)
+
+
+def ci_phrase(rep: Mapping[str, object]) -> str:
+    """``95%-profielinterval 1,10 tot 2,30, LR-toets p = 0,012`` for :func:`reported_inference`."""
+    method = str(rep["method"])
+    test = P_NAMES[method]
+    p = fmt_p_text(float(rep["p"]))  # type: ignore[arg-type]
+    return (
+        f"{CI_NAMES[method]} {fmt_ci(rep['exp_low'], rep['exp_high'])}, "  # type: ignore[arg-type]
+        + (f"{test} {p}" if test else p)
+    )
+
+
+def wald_change_phrase(rep: Mapping[str, object]) -> str:
+    """Sentence for a reported better interval whose conclusion differs from Wald's, else empty."""
+    if not rep["changed"]:
+        return ""
+    wald_sig = float(rep["wald_p"]) < ALPHA  # type: ignore[arg-type]
+    return (
+        f"Met het Wald-interval ({fmt_ci(rep['wald_low'], rep['wald_high'])}, "  # type: ignore[arg-type]
+        f"{fmt_p_text(float(rep['wald_p']))}) zou dit effect {'wel' if wald_sig else 'niet'} "  # type: ignore[arg-type]
+        "significant heten: de conclusie verandert door het betere interval."
+    )
+
+
 # --- estimates tables --------------------------------------------------------------------
 def key_terms(results: Mapping[str, ModelResult], prefix: str) -> list[tuple[str, str]]:
     """(model id, term) rows the report shows for one outcome, in report order.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,9 +11,16 @@ import pandas as pd
 from analysis.models.fit import ModelResult
 from analysis.models.frames import ROOM_CONTRASTS, room_label
 from analysis.models.verdict import Verdict
+from analysis.present import format as nf
 from analysis.present import text
 from analysis.present.models import (
+    LRT_SIM_PHRASES,
+    METHOD_PHRASES,
     REASON_LABELS,
+    ci_phrase,
+    fixed_rows,
+    reported_inference,
+    wald_change_phrase,
     fmt,
     fmt_ci,
     fmt_p_text,
@@ -102,10 +109,18 @@ def effect_sentence(res: ModelResult, term: str) -> str:
     if not res.interpretable:
         return verdict_sentence(res)
     row = res.term(term)
-    sig = "significant" if row["p"] < 0.05 else "niet significant"
-    return (
-        f"{_lead(res, term, fmt(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
-        f"{fmt_ci(row['exp_ci_low'], row['exp_ci_high'])}, {fmt_p_text(row['p'])}): {sig}."
+    if res.small is None:
+        sig = "significant" if row["p"] < 0.05 else "niet significant"
+        return (
+            f"{_lead(res, term, fmt(row['exp_est']))} ({RATIO[res.spec.group]}; 95%-BI "
+            f"{fmt_ci(row['exp_ci_low'], row['exp_ci_high'])}, {fmt_p_text(row['p'])}): {sig}."
+        )
+    # the interval of the small-sample rule (analysis.models.smallsample), Wald otherwise
+    rep = reported_inference(fixed_rows(res).loc[term])
+    sig = "significant" if float(rep["p"]) < 0.05 else "niet significant"
+    change = wald_change_phrase(rep)
+    return f"{_lead(res, term, fmt(row['exp_est']))} ({RATIO[res.spec.group]}; {ci_phrase(rep)}): {sig}." + (
+        f" {change}" if change else ""
     )
 
 
@@ -116,9 +131,79 @@ def random_sentence(res: ModelResult) -> str:
     if res.lr is None:
         return f"Voor het model {model_label(res.model_id).lower()} is de variatie tussen locaties niet getoetst."
     sig = "significante" if res.lr.p < 0.05 else "geen significante"
+    sim = res.small.lrt if res.small is not None else None
+    if sim is None:
+        return (
+            f"Er is {sig} variatie tussen locaties (chibar2 = {fmt(res.lr.lr)}, "
+            f"{fmt_p_text(res.lr.p)}; ICC = {fmt(res.icc)})."
+        )
     return (
-        f"Er is {sig} variatie tussen locaties (chibar2 = {fmt(res.lr.lr)}, "
-        f"{fmt_p_text(res.lr.p)}; ICC = {fmt(res.icc)})."
+        f"Er is {sig} variatie tussen locaties (chibar2 = {fmt(res.lr.lr)}, {fmt_p_text(res.lr.p)}; "
+        f"ICC = {fmt(res.icc)}). " + simulated_lrt_sentence(res.lr.p, sim)
+    )
+
+
+def simulated_lrt_sentence(p_chibar2: float, sim) -> str:
+    """The simulated LR test of the location variance beside chibar2, and what it concludes.
+
+    Parameters
+    ----------
+    p_chibar2 : float
+        p-value of the chibar2 test.
+    sim : SimulatedLRT
+        :class:`analysis.models.smallsample.SimulatedLRT`.
+    """
+    lo, hi = sim.p_interval
+    what = LRT_SIM_PHRASES.get(sim.method, sim.method)
+    n = text.count(sim.nsim, "simulatie", "simulaties")
+    mc = f"{nf.significant(lo, 2)}{nf.CI_JOIN['nl']}{nf.significant(hi, 2)}"
+    head = f"Met een {what} ({n}) is {fmt_p_text(sim.p)} (Monte-Carlo-interval {mc})"
+    if lo < 0.05 <= hi:
+        return head + f"; met {n} is niet te bepalen of p onder 0,05 ligt."
+    if (hi < 0.05) == (p_chibar2 < 0.05):
+        return head + ": dezelfde conclusie als met chibar2."
+    return head + ": een andere conclusie dan met chibar2."
+
+
+def small_sample_sentence(results: Sequence[ModelResult]) -> str:
+    """Why the intervals of these models are not Wald's (the rule of
+    :mod:`analysis.models.smallsample`), and whether any conclusion changes; empty when Wald is
+    reported for all of them."""
+    from analysis.models.smallsample import DISAGREE_SHARE, MIN_LOCATIONS
+    from analysis.models.tables import reported_method
+
+    used = [r for r in results if r.small is not None and reported_method(r) != "wald"]
+    if not used:
+        return ""
+    methods = list(dict.fromkeys(r.small.method for r in used))
+    few = sorted({r.small.n_locations for r in used if r.small.few_locations})
+    why = []
+    if few:
+        why.append(
+            f"{'het model rust' if len(used) == 1 else 'de modellen rusten'} op "
+            f"{text.join(fmt(n, 0) for n in few[:-1]) + ' of ' if len(few) > 1 else ''}"
+            f"{text.count(few[-1], 'locatie', 'locaties')}, minder dan {fmt(MIN_LOCATIONS, 0)}"
+        )
+    if any(r.small.disagree for r in used):
+        why.append(
+            "het Wald-interval wijkt meer dan "
+            f"{fmt(100 * DISAGREE_SHARE, 0)}% van zijn halve breedte af van een beter interval"
+        )
+    changed = [
+        (r, t)
+        for r in used
+        for t in r.small.terms["term"]
+        if bool(reported_inference(fixed_rows(r).loc[t])["changed"])
+    ]
+    ending = (
+        "Geen enkele conclusie verandert daardoor ten opzichte van Wald."
+        if not changed
+        else f"Bij {text.count(len(changed), 'effect', 'effecten')} verandert de conclusie ten opzichte "
+        "van Wald (zie hierboven)."
+    )
+    return (
+        f"Omdat {text.join(why)}, staan hier {text.join(METHOD_PHRASES[m] for m in methods)} in plaats "
+        f"van Wald-intervallen en -toetsen. {ending}"
     )
 
 
@@ -156,6 +241,12 @@ def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
     A model that is not interpretable contributes one sentence saying so and why.
     """
     parts = []
+    fitted = [
+        results[f"{prefix}_{k}"] for k in ("month", "meting", "interaction") if f"{prefix}_{k}" in results
+    ]
+    note = small_sample_sentence([r for r in fitted if r.interpretable])
+    if note:
+        parts.append(note)
     for suffix, term in (("month", "month"), ("meting", None), ("interaction", None)):
         res = results.get(f"{prefix}_{suffix}")
         if res is None:

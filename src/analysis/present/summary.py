@@ -203,7 +203,32 @@ OUTCOMES = {
 
 
 def _ci(row: pd.Series) -> str:
-    return f"95%-BI {nf.ci(row['exp_ci_low'], row['exp_ci_high'])}"
+    """The reported interval: Wald, or the small-sample interval where its rule applies (the
+    ``ci_reported`` column; :mod:`analysis.models.smallsample`), named by its method."""
+    from analysis.present.models import CI_NAMES, reported_inference
+
+    rep = reported_inference(row)
+    return f"{CI_NAMES[str(rep['method'])]} {nf.ci(rep['exp_low'], rep['exp_high'])}"
+
+
+def _wald_changes(rows: list[tuple[str, pd.Series]]) -> str:
+    """One sentence naming the estimates whose conclusion changes when the small-sample interval
+    replaces Wald's (empty when none does)."""
+    from analysis.present.models import ALPHA, reported_inference
+
+    changed = [(what, reported_inference(r)) for what, r in rows]
+    changed = [(what, rep) for what, rep in changed if rep["changed"]]
+    if not changed:
+        return ""
+    return (
+        "Met Wald-intervallen zou de conclusie anders zijn voor "
+        + text.join(
+            f"{what} ({'wel' if float(rep['wald_p']) < ALPHA else 'niet'} significant met Wald, "
+            f"{'wel' if float(rep['p']) < ALPHA else 'niet'} met het interval voor kleine aantallen locaties)"
+            for what, rep in changed
+        )
+        + "."
+    )
 
 
 def _not_interpretable(model_id: str, verdict: str) -> str:
@@ -267,6 +292,14 @@ def chapter3_sentences(model_results: Path) -> list[str]:
             )
             scope = f"Over {text.measurements(all_m)} samen " if all_m else ""
             out.append(scope + "; ".join(parts) + ".")
+            shown = [("de maandtrend van " + what.rstrip(","), r) for _, r in month.iterrows()]
+            shown += [
+                (f"{what.rstrip(',')} in {text.measurements([int(str(r['term'])[6:])])}", r)
+                for _, r in level.iterrows()
+            ]
+            change = _wald_changes([(w, r) for w, r in shown if r["verdict"] == "ok"])
+            if change:
+                out.append(change)
     return out
 
 

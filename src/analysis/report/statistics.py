@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.paths import default_paths
 from analysis.models.frames import ROOM_CONTRASTS, contrast_short
+from analysis.models.smallsample import DISAGREE_SHARE, MIN_LOCATIONS, N_BOOT, N_EXACT
 from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, MIN_SE, from_code
 from analysis.present import format as nf
 from analysis.present import models as present
@@ -285,14 +287,19 @@ def fixed_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
     )
 
 
-def verdict_cell(code: object) -> str:
-    """Appendix-A cell of a verdict code: ``interpreteerbaar`` or ``niet: scheiding, ICC > 0,9``."""
+def verdict_cell(code: object, caution: object = "", n_locations: object = None) -> str:
+    """Appendix-A cell of a verdict code: ``interpreteerbaar`` or ``niet: scheiding, ICC > 0,9``;
+    a caution is added (``interpreteerbaar; 6 locaties``)."""
     if not isinstance(code, str) or not code:
         return ""
-    v = from_code(code)
-    return (
+    v = from_code(code, caution)
+    cell = (
         "interpreteerbaar" if v.interpretable else "niet: " + ", ".join(VERDICT_SHORT[r] for r in v.reasons)
     )
+    if "few_locations" in v.cautions:
+        n = pd.to_numeric(pd.Series([n_locations]), errors="coerce").iloc[0]
+        cell += f"; {int(n)} locaties" if pd.notna(n) else "; weinig locaties"
+    return cell
 
 
 def _dispersion(row: pd.Series) -> str:
@@ -324,7 +331,9 @@ def fit_display(fit: pd.DataFrame, random: pd.DataFrame, lr: pd.DataFrame) -> pd
                 "Dispersie": _dispersion(r),
                 "chibar2": "" if t is None else present.fmt(t["lr"], 2),
                 "p": "" if t is None else present.fmt_pvalue(t["p"]),
-                "Oordeel": verdict_cell(r.get("verdict", ""))
+                "Oordeel": verdict_cell(
+                    r.get("verdict", ""), r.get("verdict_caution", ""), r.get("n_locations")
+                )
                 or STATUS_NL.get(str(r.get("status", "")), str(r.get("status", ""))),
             }
         )
@@ -380,6 +389,210 @@ def warnings_md(fit: pd.DataFrame) -> list[str]:
             + "\n".join(f"    - `{x}`" for x in msgs)
         )
     return parts + [""]
+
+
+# --- small-sample inference and calibration ---------------------------------------------------
+def _method_cell(method: object, df: object) -> str:
+    """``profiel-likelihood (LR-toets)`` or ``Satterthwaite-t, df 1.248``."""
+    name = present.METHOD_NAMES.get(str(method), str(method))
+    d = pd.to_numeric(pd.Series([df]), errors="coerce").iloc[0]
+    return f"{name}, df {sig(d)}" if pd.notna(d) else name
+
+
+def better_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
+    """Wald and the better interval side by side, per reported term (not the intercept).
+
+    Parameters
+    ----------
+    fixed : DataFrame
+        ``ch3_models_fixed`` with the columns of :data:`analysis.models.tables.BETTER_COLUMNS`.
+    reference : int
+        Reference measurement (term labels).
+    """
+    f = fixed[(fixed["term"] != "intercept") & _col(fixed, "ci_method").fillna("").astype(str).ne("")]
+    first = ~f["model_id"].duplicated()
+    used = _col(f, "ci_reported").fillna("wald").astype(str).ne("wald")
+
+    def bi(lo: pd.Series, hi: pd.Series) -> list[str]:
+        return [f"{sig(a)}{nf.CI_JOIN['nl']}{sig(b)}" if pd.notna(a) else "" for a, b in zip(lo, hi)]
+
+    return pd.DataFrame(
+        {
+            "Model": [compact_label(m) if fr else "" for m, fr in zip(f["model_id"], first)],
+            "Term": f["term"].map(lambda t: present.term_label(str(t), reference)),
+            "exp(b)": _col(f, "exp_est").map(sig),
+            "BI Wald": bi(_col(f, "exp_ci_low"), _col(f, "exp_ci_high")),
+            "p Wald": _col(f, "p").map(present.fmt_pvalue),
+            "BI beter": bi(_col(f, "exp_ci_low_better"), _col(f, "exp_ci_high_better")),
+            "p beter": _col(f, "p_better").map(present.fmt_pvalue),
+            "Methode": [_method_cell(m, d) for m, d in zip(_col(f, "ci_method"), _col(f, "df"))],
+            "In de tekst": ["beter" if u else "Wald" for u in used],
+        }
+    )
+
+
+def simulated_lrt_display(lr: pd.DataFrame, fit: pd.DataFrame) -> pd.DataFrame:
+    """The simulated LR tests of the location variance beside chibar2 (rows where one ran)."""
+    t = lr[_col(lr, "lrt_sim_method").fillna("").astype(str).ne("")]
+    locs = dict(zip(fit["model_id"], _col(fit, "n_locations"))) if len(fit) else {}
+    return pd.DataFrame(
+        {
+            "Model": t["model_id"].map(compact_label),
+            "Locaties": t["model_id"].map(lambda m: "" if pd.isna(locs.get(m)) else str(int(locs[m]))),
+            "chibar2": t["lr"].map(lambda x: present.fmt(x, 2)),
+            "p chibar2": t["p"].map(present.fmt_pvalue),
+            "p simulatie": _col(t, "p_lrt_boot").map(present.fmt_pvalue),
+            "MC-interval": [
+                f"{sig(a, 2)}{nf.CI_JOIN['nl']}{sig(b, 2)}"
+                for a, b in zip(_col(t, "p_lrt_boot_low"), _col(t, "p_lrt_boot_high"))
+            ],
+            "Simulaties": _col(t, "n_boot").map(lambda n: nf.number(n, 0) if pd.notna(n) else ""),
+            "Methode": _col(t, "lrt_sim_method").map(lambda m: present.LRT_SIM_PHRASES.get(str(m), str(m))),
+        }
+    )
+
+
+CALIBRATION_FILE = "method_calibration.csv"
+"""The calibration study's results (``benchmarks/bench_calibration.py``) in ``data/reference/``."""
+CALIBRATION_METHODS: dict[str, str] = {
+    "wald": "Wald",
+    "profile": "profiel",
+    "satterthwaite": "Satterthwaite",
+    "chibar2": "chibar2",
+    "bootstrap": "bootstrap",
+    "exact_lrt": "RLRsim",
+}
+CALIBRATION_FAMILIES: dict[str, str] = {
+    "binomial": "ruimte (logistisch)",
+    "nbinom2": "aantal (NB2)",
+    "gaussian": "duur (LMM)",
+}
+
+
+def calibration_display(cal: pd.DataFrame) -> pd.DataFrame:
+    """One row per (quantity, family, locations): each method's figure with its MC interval."""
+    rows = []
+    key = ["quantity", "family", "term", "locations"]
+    for (q, fam, term, n), g in cal.groupby(key, sort=False, dropna=False):
+        row = {
+            "Maat": "dekking 95%-BI" if q == "coverage" else "type-I-fout (5%)",
+            "Model": CALIBRATION_FAMILIES.get(str(fam), str(fam)),
+            "Term": present.term_label(str(term)) if q == "coverage" else "variantie locatie",
+            "Locaties": str(int(n)),
+        }
+        for r in g.itertuples():
+            name = CALIBRATION_METHODS.get(str(r.method), str(r.method))
+            row[name] = (
+                f"{nf.percent(100 * r.estimate, 0)} ({nf.number(100 * r.mc_low, 0)}-{nf.number(100 * r.mc_high, 0)})"
+            )
+        row["Replicaties"] = str(int(g["n"].max()))
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("")
+
+
+def calibration_md(path: Path) -> list[str]:
+    """Appendix-A section: the calibration table with its date and commit (or that it is missing)."""
+    parts = ["### Kalibratie van de methoden\n"]
+    if not path.exists():
+        return parts + [
+            "*De kalibratiestudie (`benchmarks/bench_calibration.py`) is nog niet gedraaid; "
+            f"`data/reference/{CALIBRATION_FILE}` ontbreekt.*\n"
+        ]
+    cal = pd.read_csv(path, dtype={"commit": str, "date": str})
+    if cal.empty:
+        return parts + ["*De kalibratiestudie heeft geen resultaten opgeleverd.*\n"]
+    date, commit = str(cal["date"].iloc[0]), str(cal["commit"].iloc[0])
+    parts.append(
+        "Hoe goed werken Wald en de betere methoden bij zo weinig locaties? Een simulatiestudie met "
+        "bekende waarden (`benchmarks/bench_calibration.py`, gedraaid op "
+        f"{date}, commit `{commit}`) schat de modellen van hoofdstuk 3 op gesimuleerde gegevens met "
+        f"{text_join(sorted({int(n) for n in cal['locations']}))} locaties. *Dekking* is het "
+        "aandeel replicaties waarin het 95%-interval de ware waarde bevat (goed: 95%); *type-I-fout* "
+        "is het aandeel replicaties zonder variatie tussen locaties waarin de toets op die variatie "
+        "bij 5% significant is (goed: 5%). Tussen haakjes het Monte-Carlo-interval (95%, "
+        "Clopper-Pearson): met het genoemde aantal replicaties ligt de echte waarde daarbinnen. "
+        "Elke replicatie is een volledige schatting met dezelfde code als hoofdstuk 3.\n"
+    )
+    parts.append(
+        table(
+            calibration_display(cal),
+            f"Kalibratie van intervallen en toetsen naar aantal locaties (gedraaid {date}, commit {commit})",
+            "stat-calibration",
+            cap=24,
+        )
+    )
+    return parts
+
+
+def text_join(numbers: list[int]) -> str:
+    """``4, 6, 10 en 18``."""
+    items = [str(n) for n in numbers]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1]
+
+
+def small_sample_md(
+    fit: pd.DataFrame, fixed: pd.DataFrame, lr: pd.DataFrame, calibration: Path | None = None
+) -> list[str]:
+    """Appendix-A section: the small-sample rule, Wald beside the better interval, the simulated
+    LR tests and the calibration of the methods."""
+    parts = ["## Inferentie bij weinig locaties\n"]
+    min_loc = (
+        int(_col(fit, "min_locations").dropna().iloc[0])
+        if _col(fit, "min_locations").notna().any()
+        else MIN_LOCATIONS
+    )
+    n_boot = _col(lr, "n_boot").where(_col(lr, "lrt_sim_method").astype(str) == "parametric_bootstrap")
+    parts.append(
+        "Wald-intervallen en de chibar2-referentie van de LR-toets zijn grote-steekproefbenaderingen; "
+        f"met weinig locaties kunnen ze te smal of te optimistisch zijn. Daarom krijgt elk model naast "
+        "het Wald-interval een beter interval: voor de lineaire modellen (duur) t-intervallen en "
+        "t-toetsen met Satterthwaite-vrijheidsgraden (lmerTest, op de ML-fit zelf), voor de "
+        "logistische en negatief-binomiale modellen profiel-likelihoodintervallen (`confint(m, method = "
+        '"profile")`) met als p-waarde de LR-toets van de term (het model opnieuw geschat zonder die '
+        f"term). **Regel.** Rust een model op minder dan {min_loc} locaties, of wijkt voor een term een "
+        f"grens van het betere interval meer dan {present.fmt(100 * DISAGREE_SHARE, 0)}% van de halve "
+        "breedte van het Wald-interval af (of valt de toets aan de andere kant van 5%), dan gebruikt de "
+        "tekst van hoofdstuk 3 het betere interval en zegt hij of de conclusie daardoor verandert; het "
+        "oordeel krijgt dan de kanttekening *weinig locaties*. Voor die modellen wordt de variantie "
+        "tussen locaties ook getoetst tegen een gesimuleerde nulverdeling: een parametrische bootstrap "
+        "vanuit het model zonder random effect ("
+        + (
+            f"{nf.number(n_boot.dropna().iloc[0], 0)} replicaties"
+            if n_boot.notna().any()
+            else f"{nf.number(N_BOOT, 0)} replicaties"
+        )
+        + ", logistische en negatief-binomiale modellen) of de exacte nulverdeling van RLRsim "
+        f"({nf.number(N_EXACT, 0)} trekkingen, lineaire modellen). De p-waarde is (k + 1)/(n + 1) met "
+        "k van de n gesimuleerde LR-waarden minstens zo groot als de waargenomen; het "
+        "Monte-Carlo-interval (Clopper-Pearson) zegt hoeveel daarvan simulatieruis is. Alle simulaties "
+        "hebben een vaste seed.\n"
+    )
+    bd = better_display(fixed) if len(fixed) and "ci_method" in fixed.columns else pd.DataFrame()
+    if len(bd):
+        parts.append(
+            table(
+                bd,
+                "Wald en het betere interval naast elkaar (exp(b)); *In de tekst*: welk interval "
+                "hoofdstuk 3 noemt",
+                "stat-small-sample",
+                cap=26,
+            )
+        )
+    else:
+        parts.append("*Deze build heeft geen betere intervallen berekend.*\n")
+    sd = simulated_lrt_display(lr, fit) if len(lr) and "lrt_sim_method" in lr.columns else pd.DataFrame()
+    if len(sd):
+        parts.append(
+            table(
+                sd,
+                "Toets op variatie tussen locaties: chibar2 en de gesimuleerde nulverdeling",
+                "stat-small-sample-lrt",
+            )
+        )
+    else:
+        parts.append("*Geen model viel onder de regel; er is geen gesimuleerde LR-toets gedaan.*\n")
+    path = calibration if calibration is not None else default_paths().reference / CALIBRATION_FILE
+    return parts + calibration_md(path)
 
 
 # --- diagnostics, sensitivity, exclusions -----------------------------------------------------
@@ -494,6 +707,7 @@ def statistics_md(
     figure_folders: list[Path],
     figures_dest: Path,
     figures_ref: str = "_generated/figures",
+    calibration: Path | None = None,
 ) -> str:
     """Appendix A as markdown.
 
@@ -506,6 +720,8 @@ def statistics_md(
         chapter 3 and only referred to here.
     figures_dest, figures_ref
         Kept for the renderer's call signature (appendix A copies no figures).
+    calibration : Path, optional
+        The calibration study's CSV (default ``data/reference/method_calibration.csv``).
 
     Returns
     -------
@@ -542,6 +758,7 @@ def statistics_md(
         if key in fixed_by or key in fit_by:
             parts += section_md(key, fit_by.get(key, empty), fixed_by.get(key, empty), random, lr)
     if len(fit):
+        parts += small_sample_md(fit, fixed, lr, calibration)
         parts += warnings_md(fit)
     if "ch3_models_diagnostics" in t:
         has_figures = any(any(f.rglob("diag_*.png")) for f in [models_dir, *figure_folders] if f.exists())
