@@ -132,6 +132,16 @@ def test_nothing_widened_no_sentence_and_no_text_file(tmp_path: Path) -> None:
             "Het landelijke totaal is niet getoond: te weinig registraties om cellen onder 5 te beschermen.",
         ),
         (
+            publish.Widening(
+                publish.MONTHS_TABLE,
+                "tabel",
+                "protect",
+                "Ongeplande gedwongen afzonderingen per locatie en maand",
+            ),
+            "De tabel ‘Ongeplande gedwongen afzonderingen per locatie en maand’ is niet getoond: te "
+            "weinig registraties om cellen onder 5 te beschermen.",
+        ),
+        (
             publish.Widening(publish.EVERY_TABLE, "alle", "protect"),
             "Alle aantallen, per locatie en landelijk, zijn niet getoond: te weinig registraties om "
             "cellen onder 5 te beschermen.",

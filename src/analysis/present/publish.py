@@ -555,7 +555,8 @@ def widening_sentence(w: Widening, k: int) -> str:
             else f"{text.count(len(w.locations), 'locatie', 'locaties')} ({text.join(w.locations)})"
         )
         return f"{name} is voor {where} niet getoond: {reason}."
-    per_location = w.table == MONTHS_TABLE or w.table.startswith(FACTSHEET)
+    # "per locatie" unless the title says so already
+    per_location = (w.table == MONTHS_TABLE or w.table.startswith(FACTSHEET)) and "per locatie" not in w.title
     # The national part of the months table is the totals, which a "totalen" widening states.
     if w.scope == "tabel" or w.table == MONTHS_TABLE:
         return f"{name}{' per locatie' if per_location else ''} is niet getoond: {reason}."
