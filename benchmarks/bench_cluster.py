@@ -141,8 +141,11 @@ def external_cluster(work: Path, n: int) -> Iterator[str]:
             _kill_tree(p)
 
 
-def fan_out(processed: Path, scheduler: str) -> dict[str, dict]:
-    """Chapter 3's fan-outs on ``scheduler`` as the notebooks run them; stats per fan-out."""
+PARTS = ("primary", "sensitivity", "lolo")
+
+
+def fan_out(processed: Path, scheduler: str, parts: tuple[str, ...] = PARTS) -> dict[str, dict]:
+    """Chapter 3's fan-outs (``parts``) on ``scheduler`` as the notebooks run them; stats per fan-out."""
     from analysis.models import engine, sensitivity
     from analysis.models.frames import load_frames
     from analysis.models.pipeline import fit_and_diagnose
@@ -164,15 +167,17 @@ def fan_out(processed: Path, scheduler: str) -> dict[str, dict]:
         primary, _ = fit_and_diagnose(frames, scheduler=scheduler)
         out["primary"] = (time.perf_counter() - t, list(runs))
         runs.clear()
-        t = time.perf_counter()
-        sensitivity.run_sensitivity(frames, primary=primary, analyses=None, scheduler=scheduler)
-        out["sensitivity"] = (time.perf_counter() - t, list(runs))
-        runs.clear()
-        t = time.perf_counter()
-        sensitivity.leave_one_location_out(
-            frames, sensitivity.lolo_specs(), dict(sensitivity.LOLO_KEYS), scheduler=scheduler
-        )
-        out["lolo"] = (time.perf_counter() - t, list(runs))
+        if "sensitivity" in parts:
+            t = time.perf_counter()
+            sensitivity.run_sensitivity(frames, primary=primary, analyses=None, scheduler=scheduler)
+            out["sensitivity"] = (time.perf_counter() - t, list(runs))
+            runs.clear()
+        if "lolo" in parts:
+            t = time.perf_counter()
+            sensitivity.leave_one_location_out(
+                frames, sensitivity.lolo_specs(), dict(sensitivity.LOLO_KEYS), scheduler=scheduler
+            )
+            out["lolo"] = (time.perf_counter() - t, list(runs))
     finally:
         engine.run = run
     result = {}
@@ -211,6 +216,13 @@ def main() -> int:
     """Measure the fan-outs on 1 and 2 workers; print JSON with the estimates."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument(
+        "--parts",
+        nargs="+",
+        choices=PARTS,
+        default=list(PARTS),
+        help="fan-outs (primary always runs: the others need it)",
+    )
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep (default: temporary)")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-cluster-"))
@@ -230,7 +242,7 @@ def main() -> int:
             worker.check_cluster(sfile)  # warms every worker up: R started, packages loaded
             warm = round(time.perf_counter() - t, 1)
             before = _load()
-            res = fan_out(processed, sfile)
+            res = fan_out(processed, sfile, tuple(args.parts))
         wall = sum(r["wall_seconds"] for r in res.values())
         results["runs"][n] = {
             "check_and_warm_up_seconds": warm,
