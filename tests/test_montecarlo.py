@@ -88,8 +88,11 @@ def test_appendix_never_states_a_decline_its_interval_does_not_support(months: i
     text = present.answer_sentences(power, pl.minimal_detectable_change(power))
     assert "De kleinste daling" not in text and "ongeveer" not in text
     assert "is niet te bepalen met 8 simulaties" in text
-    assert "de power bij 15% en 30% omvatten 80%" in text
+    assert "de Monte-Carlo-intervallen van de power bij 15% en 30% omvatten 80%" in text
     assert "75% bij een daling van 15% (95%-interval 41% - 93%)" in text
+    one = _power([(0.0, 1, 8), (-0.15, 1, 8), (-0.3, 6, 8)], months=months)
+    text = present.answer_sentences(one, pl.minimal_detectable_change(one))
+    assert "het Monte-Carlo-interval van de power bij 30% omvat 80%" in text
 
 
 def test_appendix_states_the_decline_where_the_intervals_allow_it() -> None:

@@ -167,8 +167,9 @@ def mdc_sentence(row: pd.Series | None, nsim: int, target: float = 0.8) -> str:
             f"{pct(target)}."
         )
     spans = [] if row is None else [float(v) for v in str(row.get("spanning", "") or "").split(";") if v]
+    what = "het Monte-Carlo-interval" if len(spans) == 1 else "de Monte-Carlo-intervallen"
     why = (
-        f": het Monte-Carlo-interval van de power bij {enumerate_nl([pct(v) for v in spans])} "
+        f": {what} van de power bij {enumerate_nl([pct(v) for v in spans])} "
         f"{'omvat' if len(spans) == 1 else 'omvatten'} {pct(target)}"
         if spans
         else ""
