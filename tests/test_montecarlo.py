@@ -154,6 +154,7 @@ def test_ks_interval_covers_the_spread_over_fresh_simulations() -> None:
 
 
 def test_diagnostics_caption_states_the_simulations_actually_used() -> None:
+    from analysis.present import format as nf
     from analysis.present import montecarlo
 
     d = [
@@ -167,5 +168,7 @@ def test_diagnostics_caption_states_the_simulations_actually_used() -> None:
     assert montecarlo.caption_note(table.iloc[:1]).startswith("Gebaseerd op 250 simulaties per model.")
     failed = diagnostics_table([Diagnostics("x", 250, error="model not fitted")])
     assert montecarlo.nsim_used(failed) == "geen simulaties"
-    cell = montecarlo.p_with_interval(0.5, 0.3, 0.7)
-    assert cell == "0,500 (0,300-0,700)"
+    assert montecarlo.p_with_interval(0.5, 0.3, 0.7) == "0,500 (0,300 tot 0,700)"
+    below = montecarlo.p_with_interval(1e-24, 1e-30, 1e-20)
+    assert below == nf.pvalue(1e-24) and "tot" not in below
+    assert montecarlo.p_with_interval(0.002, 1e-4, 0.01) == f"0,002 ({nf.pvalue(1e-4)} tot 0,010)"

@@ -19,12 +19,18 @@ P_COLUMNS: dict[str, str] = {"KS p": "ks_p", "p (disp.)": "dispersion_p", "p (nu
 
 
 def p_with_interval(p: float, low: float, high: float) -> str:
-    """``0,984 (0,86-0,99)``: the p-value and its Monte Carlo interval (empty without a p-value)."""
+    """``0,984 (0,860 tot 0,990)``: the p-value and its Monte Carlo interval.
+
+    Empty without a p-value; the p-value alone when the interval reads the same as the p-value
+    at the shown precision (e.g. all of it below 0,001).
+    """
     if not np.isfinite(p):
         return ""
+    shown = nf.pvalue(p)
     if not (np.isfinite(low) and np.isfinite(high)):
-        return nf.pvalue(p)
-    return f"{nf.pvalue(p)} ({nf.pvalue(low)}-{nf.pvalue(high)})"
+        return shown
+    lo, hi = nf.pvalue(low), nf.pvalue(high)
+    return shown if lo == hi == shown else f"{shown} ({lo} tot {hi})"
 
 
 def with_intervals(shown: pd.DataFrame, diag: pd.DataFrame) -> pd.DataFrame:
