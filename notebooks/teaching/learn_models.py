@@ -251,6 +251,7 @@ print(
 )
 assert b_sim["ci_low"] < 1 < b_sim["ci_high"], "the covariate should recover the offset's 1"
 assert not (b_occ["ci_low"] < 1 < b_occ["ci_high"]), "on the twin the covariate is not 1"
+assert cov_twin.singular and not cov_twin.interpretable, "the text above says the location variance collapses"
 
 # %% [markdown]
 # ## 2. The variance test by hand
