@@ -130,7 +130,7 @@ def cell_text(value: Any) -> str:
     Why: XLSX and SAV cells arrive typed; turning them into the same text a CSV export would
     hold lets one set of checks handle every format.
     """
-    if value is None:
+    if value is None or value is pd.NaT:  # NaT: a missing SPSS date or time read by pandas
         return ""
     if isinstance(value, float):
         if value != value:  # NaN: SPSS system-missing
