@@ -44,6 +44,11 @@ from analysis.core.paths import Paths
 SOURCE = ["bron_bestand", "bron_rij"]
 #: Numbers in results CSVs agree to this relative difference ...
 REL = 1e-9
+#: ... except in files whose fits are not reproducible to the last digits from one process to
+#: the next, whatever the input: the gamma GLMM of the sensitivity analyses (glmmTMB) gave,
+#: on identical data in 8 fresh processes, 4 different estimates, up to 2.1e-9 apart
+#: (relative). Measured and explained in docs/determinism.md.
+RUN_TO_RUN = {"models/ch3_sens_estimates.csv": 1e-8, "models/ch3_sens_lrtests.csv": 1e-8}
 #: ... or differ by less than this (both are zero at the 10 significant digits written).
 ABS = 1e-12
 PROCESSED = ("registrations.parquet", "occupancy.parquet", "policy.parquet", "locations.parquet")
@@ -92,8 +97,12 @@ def compare_csv(a: Path, b: Path, rel: float = REL) -> tuple[list[str], float]:
     return found, worst
 
 
-def compare_results(one: Path, other: Path, rel: float = REL) -> Comparison:
-    """Every CSV under ``one`` against the same file under ``other``."""
+def compare_results(
+    one: Path, other: Path, rel: float = REL, tolerances: dict[str, float] | None = None
+) -> Comparison:
+    """Every CSV under ``one`` against the same file under ``other`` (``tolerances``: a
+    relative tolerance per file, relative to ``one``, instead of ``rel``)."""
+    tolerances = tolerances or {}
     a = {p.relative_to(one).as_posix() for p in one.rglob("*.csv")}
     b = {p.relative_to(other).as_posix() for p in other.rglob("*.csv")}
     out = Comparison(files=sorted(a & b))
@@ -102,7 +111,7 @@ def compare_results(one: Path, other: Path, rel: float = REL) -> Comparison:
         if (one / name).read_bytes() == (other / name).read_bytes():
             out.identical += 1
             continue
-        found, worst = compare_csv(one / name, other / name, rel)
+        found, worst = compare_csv(one / name, other / name, tolerances.get(name, rel))
         out.max_rel = max(out.max_rel, worst)
         out.differences += [f"{name}: {d}" for d in found[:5]]
     return out
@@ -139,6 +148,8 @@ def test_compare_results_reports_every_kind_of_difference(tmp_path: Path) -> Non
         "models/t.csv: row 2, label: 'x' vs 'y'",
     ]
     assert got.max_rel == pytest.approx(2e-7, rel=1e-3)  # w (1e-10 relative) is within REL
+    looser = compare_results(tmp_path / "a", tmp_path / "b", tolerances={"models/t.csv": 1e-6})
+    assert looser.differences == [got.differences[0], got.differences[2]]
 
 
 # --- fast: one measurement, ingest and chapter 2 ---------------------------------------------
@@ -283,7 +294,8 @@ def test_full_builds_give_the_same_results_in_every_format(builds: Builds) -> No
     for fmt in eg.FORMATS[1:]:
         other = builds.get(fmt)
         assert_same_content(base.processed, other.processed, fmt)
-        got = compare_results(base.results, other.results)
+        got = compare_results(base.results, other.results, tolerances=RUN_TO_RUN)
+        print(f"{fmt}: {got.identical} of {len(got.files)} byte-identical, max relative {got.max_rel:.2g}")
         assert got.files == results, fmt
         assert not got.differences, f"{fmt} vs csv:\n" + "\n".join(got.differences)
 
