@@ -239,6 +239,7 @@ def main() -> int:
     for n in args.workers:
         with external_cluster(work, n) as sfile:
             t = time.perf_counter()
+            worker.expected.cache_clear()  # this machine's code now (a working tree may change)
             worker.check_cluster(sfile)  # warms every worker up: R started, packages loaded
             warm = round(time.perf_counter() - t, 1)
             before = _load()
