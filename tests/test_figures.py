@@ -108,3 +108,10 @@ def test_svg_is_deterministic(tmp_path):
     a = figures.bar_distribution(_table(), tmp_path / "a").svg.read_text()
     b = figures.bar_distribution(_table(), tmp_path / "b").svg.read_text()
     assert a == b
+
+
+def test_bar_distribution_with_every_share_hidden_is_an_empty_chart(tmp_path):
+    """Disclosure control can hide the denominator, and so every share, while counts stay shown."""
+    t = _table()
+    t["pct"] = float("nan")
+    assert figures.bar_distribution(t, tmp_path / "hidden").svg.exists()

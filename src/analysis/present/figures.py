@@ -190,7 +190,9 @@ def bar_distribution(
     :func:`analysis.describe.categories.distribution`); it gives the colours.
     """
     name = _field_of(table, field, "bar_distribution")
-    t = table[table["n"].notna()].copy()
+    # a bar needs its count and its share: disclosure control may hide either (a hidden
+    # denominator hides every share of the table while small counts stay shown as 0)
+    t = table[table["n"].notna() & table["pct"].notna()].copy()
     known = t[t["code"] != MISSING_CODE].sort_values("n", ascending=True)
     t = pd.concat([t[t["code"] == MISSING_CODE], known])
     with style():
