@@ -117,7 +117,11 @@ display.text(
 # **Lezen van de uitkomsten.** Alle modellen schatten op een logaritmische schaal; we tonen
 # exp(b): een verhouding. Een waarde onder 1 betekent minder (of korter, of een kleinere kans),
 # boven 1 meer. Het 95%-betrouwbaarheidsinterval (BI) en de p-waarde komen uit de Wald-toets,
-# zoals in het oorspronkelijke rapport.
+# zoals in het oorspronkelijke rapport. Rust een model op weinig locaties, of wijkt een beter
+# interval duidelijk af van Wald, dan noemt de tekst het betere interval (profiel-likelihood, of
+# t met Satterthwaite-vrijheidsgraden voor de duur), zegt hij of de conclusie daardoor verandert
+# en toetst hij de variatie tussen locaties ook met een gesimuleerde nulverdeling. De regel en
+# beide intervallen naast elkaar staan in bijlage A (*Inferentie bij weinig locaties*).
 
 # %% [markdown]
 # ## Analysebestanden en uitsluitingen
