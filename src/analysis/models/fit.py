@@ -153,9 +153,69 @@ def clean_term(name: str, term_map: dict[str, str] | None = None) -> str:
 
 
 def model_data(spec: ModelSpec, frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns the model needs, complete cases only, original row order."""
+    """The columns the model needs, complete cases only, in :func:`canonical_order`."""
     cols = spec.variables()
-    return frame[cols].dropna().reset_index(drop=True)
+    return canonical_order(frame[cols].dropna().reset_index(drop=True))
+
+
+#: Prefix of the neutral location labels R sees (``g0001``, ``g0002``, ... in content order).
+NEUTRAL = "g"
+
+
+def location_ranks(data: pd.DataFrame) -> dict[str, int]:
+    """Rank of every location by the content of its rows, never by its code.
+
+    Why: R sorts factor levels by name and the frames are sorted by code, so renaming the
+    locations of the same data reordered the rows and levels R saw, and estimates moved in
+    the last digits through the optimizer (and simulated figures by their Monte Carlo noise).
+    A location's key is the sum of the hashes of its rows without the code (independent of
+    row order); equal keys (identical data at two locations) fall back to the code.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Model data with a ``locatie`` column.
+
+    Returns
+    -------
+    dict
+        Location code -> rank 1..n.
+    """
+    if "locatie" not in data.columns or not len(data):
+        return {}
+    rest = data.drop(columns="locatie")
+    rows = pd.util.hash_pandas_object(rest, index=False).to_numpy(dtype="uint64")
+    keys = pd.Series(rows).groupby(data["locatie"].astype(str).to_numpy()).sum()  # wraps mod 2**64
+    order = sorted(keys.index, key=lambda c: (int(keys[c]), c))
+    return {c: i + 1 for i, c in enumerate(order)}
+
+
+def canonical_order(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with rows in an order that does not depend on location codes or file order.
+
+    Rows are sorted by :func:`location_ranks`, then by every other column; equal rows keep
+    their relative order (they are interchangeable).
+    """
+    ranks = location_ranks(data)
+    if not ranks:
+        return data
+    rest = [c for c in data.columns if c != "locatie"]
+    key = data.assign(_rank=data["locatie"].astype(str).map(ranks))
+    return key.sort_values(["_rank", *rest], kind="stable").drop(columns="_rank").reset_index(drop=True)
+
+
+def neutral_locations(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``data`` with location codes replaced by neutral labels in content order, and the way back.
+
+    R's factor levels then follow the content (``g0001`` < ``g0002`` < ...), whatever the codes.
+    """
+    ranks = location_ranks(data)
+    if not ranks:
+        return data, {}
+    width = max(4, len(str(len(ranks))))
+    labels = {c: f"{NEUTRAL}{r:0{width}d}" for c, r in ranks.items()}
+    back = {v: k for k, v in labels.items()}
+    return data.assign(locatie=data["locatie"].astype(str).map(labels)), back
 
 
 def collapses(spec: ModelSpec) -> bool:
@@ -282,9 +342,11 @@ def r_data(
     log_choose, cells = 0.0, None
     if collapses(spec):
         cells, log_choose = binomial_cells(data, spec.outcome)
+        cells = canonical_order(cells)
+    shown, _ = neutral_locations(data if cells is None else cells)
     rdata = rbridge.call_captured(
         rbridge.helper("prepare"),
-        data=rbridge.to_r(data if cells is None else cells),
+        data=rbridge.to_r(shown),
         meting_levels=list(meting_levels),
         reden_levels=list(REASONS.values()),
     ).value
@@ -323,6 +385,15 @@ def fit_raw(
     out["cells"] = cells
     out["rdata"] = rdata
     return cap, out
+
+
+def _named_effects(effects: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
+    """Location effects from R (neutral labels) with the location codes back, sorted by code."""
+    _, back = neutral_locations(data)
+    if effects.empty or "level" not in effects.columns or not back:
+        return effects
+    named = effects.assign(level=effects["level"].map(lambda v: back.get(v, v)))
+    return named.sort_values("level", kind="stable").reset_index(drop=True)
 
 
 def fit(
@@ -406,7 +477,7 @@ def fit_uncached(
     v = rbridge.from_r_frame(s["vcov"])
     if len(v):
         res.vcov = v.pivot(index="row", columns="col", values="value")
-    res.location_effects = rbridge.from_r_frame(s["re"])
+    res.location_effects = _named_effects(rbridge.from_r_frame(s["re"]), data)
     sing = s["singular"][0]
     if sing is not None and str(sing) != "NA":
         res.singular = bool(sing)
