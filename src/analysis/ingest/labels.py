@@ -452,6 +452,27 @@ def _describe(c: Conflict) -> str:
     return f"{where} {c.column} code {c.code}: label {_quote(c.label)}{means}, {cb}, {rows}"
 
 
+def merged(conflicts: list[Conflict]) -> list[Conflict]:
+    """The conflicts as a user names them: one per column, code and label over all measurements.
+
+    Why: an institution's own wording is usually the same in every export it sends, so three
+    labels in 27 files of three measurements are three conflicts, not nine.
+    """
+    out: dict[tuple, Conflict] = {}
+    for c in conflicts:
+        key = (c.column, c.code, _quote(c.label), c.means, c.codes)
+        if key not in out:
+            out[key] = Conflict(
+                None, c.column, c.code, c.label, c.means, c.codes, dict(c.files), list(c.shared)
+            )
+            continue
+        m = out[key]
+        for f, n in c.files.items():
+            m.files[f] = m.files.get(f, 0) + n
+        m.shared = sorted(set(m.shared) | set(c.shared))
+    return list(out.values())
+
+
 def settle(
     conflicts: list[Conflict],
     proposal_dir: Path,
@@ -501,9 +522,10 @@ def settle(
         path = proposal_dir / name
         path.write_text(proposal_text(es, target, old), encoding="utf-8")
         written[path] = target
-    listed = "; ".join(_describe(c) for c in conflicts[:MAX_LISTED])
-    if len(conflicts) > MAX_LISTED:
-        listed += f"; and {len(conflicts) - MAX_LISTED} more (all in the proposal)"
+    shown = merged(conflicts)
+    listed = "; ".join(_describe(c) for c in shown[:MAX_LISTED])
+    if len(shown) > MAX_LISTED:
+        listed += f"; and {len(shown) - MAX_LISTED} more (all in the proposal)"
     how = " and ".join(f"review {p} and copy it to {t}" for p, t in written.items())
     fill = (
         " (fill in the entries marked FILL IN first)"
@@ -515,7 +537,7 @@ def settle(
         if dupes
         else ""
     )
-    n = len(conflicts)
+    n = len(shown)
     raise LabelConflict(
         f"{n} label{'s' if n != 1 else ''} of the exports differ from the codebook, nothing was "
         f"ingested: {listed} - {how}{fill}, or correct the exports, then run again{also}",
