@@ -1,7 +1,7 @@
 """Code dependencies of a build step, derived from the code itself.
 
 A step re-runs when any file it can execute changes. Instead of a hand-kept list of modules
-(which drifted: issue 18), the inputs are the *import closure* of the step's entry points:
+(which drifted), the inputs are the *import closure* of the step's entry points:
 every ``analysis`` module reachable through ``import`` statements (top-level and lazy ones
 inside functions), the ``__init__`` of every package on the way, and the data files that
 live beside those modules (``*.json``, ``*.yaml``, ``*.R``, a ``resources/`` folder).

@@ -1,4 +1,4 @@
-"""Process settings under which two cold builds compute the same bits (issue 12, item 8).
+"""Process settings under which two cold builds compute the same bits.
 
 :func:`reproducible_children` is called before the build starts processes that compute results:
 notebook kernels (:func:`analysis.pipeline.run.kernel_options`) and the worker processes of a
@@ -26,7 +26,7 @@ def reproducible_children() -> bool:
       once, so more threads would only compete for the cores.
     * No address-space randomisation for processes started from here on (notebook kernels,
       the build's Dask workers; Linux ``personality(ADDR_NO_RANDOMIZE)``, inherited by every
-      child; this process keeps its own layout). Measured (issue 12, item 8): lme4's sparse Cholesky factor of a nested random
+      child; this process keeps its own layout). Measured: lme4's sparse Cholesky factor of a nested random
       effect (``(1 | locatie/jongere)``) gives a log-determinant that differs in the last bits
       between processes, depending on where memory is mapped (a plain ``Rscript`` shows it too;
       thread counts do not change it); the optimizer turns that into differences of about 1e-7

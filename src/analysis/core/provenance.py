@@ -1,6 +1,6 @@
 """Where data came from: the synthetic twin or real registrations.
 
-One question, one answer for every stage (issue 18): a folder is synthetic when it is the
+One question, one answer for every stage: a folder is synthetic when it is the
 twin's raw tree (it holds the ``SYNTHETIC`` marker written by :mod:`analysis.synth`) or a
 processed folder whose ``ingest_report.json`` says ``"synthetic": true`` (ingest copies the
 marker's verdict there, so later stages need not know where the raw tree was).

@@ -17,7 +17,7 @@ read-merge-write of the index and values files holds an exclusive lock on
 ``<folder>/.index.lock``. Each result name has exactly one writer.
 
 Every CSV is written by :func:`write_csv`, which makes two cold builds byte-identical and keeps
-the files safe to open in a spreadsheet (issue 12, item 8 and item 2):
+the files safe to open in a spreadsheet:
 
 * floating-point values are written with :data:`FLOAT_FORMAT`, 10 significant digits: far
   beyond any reported figure (at most 3 digits), and it hides last-bit differences of

@@ -1,4 +1,4 @@
-"""Chapter-3 models: multilevel models of change across measurements (issue 6).
+"""Chapter-3 models: multilevel models of change across measurements.
 
 Importing this package is cheap: R (through rpy2) starts only when a model is fitted.
 

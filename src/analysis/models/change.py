@@ -1,4 +1,4 @@
-"""Data behind the figures of change (issue 14 item 5): observed monthly values per measurement
+"""Data behind the figures of change: observed monthly values per measurement
 beside the fitted line of the model with its 95% band, and the location effects.
 
 Observed values per calendar month, over all locations in the model's data:

@@ -6,7 +6,7 @@ exactly what it reads: the raw files for ingest, the rows of one measurement for
 the package modules a step imports, the notebook source, the parameters and the
 environment lock (``pyproject.toml``). A no-op rebuild only checks digests.
 
-Integrity (issue 12, item 5): one build at a time per build folder (:func:`build` holds
+Integrity: one build at a time per build folder (:func:`build` holds
 :func:`analysis.pipeline.incremental.build_lock`); every step writes into a temporary place and
 moves its outputs into place only on success (the twin and the processed tables as whole
 folders, executed notebooks by :func:`analysis.pipeline.run.execute`, the report files after

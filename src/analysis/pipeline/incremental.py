@@ -6,7 +6,7 @@ Quarto's ``freeze`` does not track data at all. The engine is ~100 lines and tes
 ``tests/test_incremental.py``.
 
 Each step has a name, a dictionary of named input digests, the output paths it promises, an
-action and an optional verification. Integrity rules (issue 12, item 5):
+action and an optional verification. Integrity rules:
 
 * before the action runs, the step's state is marked ``running`` (written atomically); a build
   killed during the action (SIGKILL, SIGTERM, power loss) leaves that mark, so the next build

@@ -6,7 +6,7 @@ into ``release/``. Next to them ``release/checks.csv`` and ``release/CHECKS.md``
 file, the rule applied, the number of cells (or values) checked, the number of cells found
 suppressed, the outcome and the reason.
 
-Two checks, matching issue 12 items 2 and 6:
+Two checks:
 
 1. *No sensitive value.* Values of identifying or free-text columns of the raw exports
    (youth numbers, free text, names: every column that ingest masks in quarantine.csv) and

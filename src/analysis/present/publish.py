@@ -1,4 +1,4 @@
-"""One disclosure decision per build over every count it publishes (issue 12, item 6).
+"""One disclosure decision per build over every count it publishes.
 
 A real-data build publishes the same registrations in many linked forms: chapter 2 of the
 national report (per month, per category, per hour, per location and month, months and

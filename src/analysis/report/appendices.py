@@ -451,7 +451,7 @@ def reproduction_md(result: CheckResult) -> str:
         )
         align = "llrrrl"
         if str(ch) == "3" and "width_ratio" in g and g["width_ratio"].notna().any():
-            # why: for chapter 3 the width of the CI is part of the verdict (issue 15 item 3)
+            # why: for chapter 3 the width of the CI is part of the verdict
             view.insert(
                 5, "BI-breedte", g["width_ratio"].map(lambda v: "" if pd.isna(v) else "× " + nf.number(v, 2))
             )
@@ -698,7 +698,7 @@ def model_verdicts_nl(paths: Paths) -> str:
     """One Dutch sentence on the fit-quality verdicts of this build's chapter-3 models (twin only).
 
     Read from ``ch3_models_fit.csv``; the twin is meant to give models that can be interpreted,
-    as the published ones (issue 15), so the appendix says how many are and names any that are
+    as the published ones, so the appendix says how many are and names any that are
     not, with the reasons. Empty when the table is missing.
     """
     from analysis.models.verdict import from_code

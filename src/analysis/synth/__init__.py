@@ -1,4 +1,4 @@
-"""Synthetic twin of the confidential registrations (issue 4).
+"""Synthetic twin of the confidential registrations.
 
 ``write_twin`` writes a complete raw-data tree in the raw-data contract; ``main`` is what
 ``compendium synth`` calls. Nothing here uses real data: the twin is built from the

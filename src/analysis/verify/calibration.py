@@ -191,7 +191,7 @@ def _status(tid: str, target: float, got: float | None, kind: str, decimals: int
 
 
 WIDTH_RANGE = (0.75, 1.33)
-"""Accepted ratio of the twin's log CI width to the published log CI width (issue 15)."""
+"""Accepted ratio of the twin's log CI width to the published log CI width."""
 ALPHA = 0.05
 
 #: Chapter-3 targets the twin does not meet on the default seed, with the reason (term -> en/nl).
@@ -485,8 +485,8 @@ def run_check(raw: Path, models: bool = True, glmm: bool = False) -> int:
 
     Returns 1 if an exact target misses, a coherent chapter-3 target misses without a
     documented reason in :data:`CH3_EXCEPTIONS`, or (with ``glmm``) a chapter-3 model is not
-    interpretable (not converged, singular, warned, separated or extreme; issue 15 asks for
-    non-degenerate models on the twin).
+    interpretable (not converged, singular, warned, separated or extreme: the twin is
+    built to give non-degenerate models).
     """
     from rich.console import Console
     from rich.table import Table

@@ -1,6 +1,6 @@
 """Is a build complete? Executed notebooks, results files and the rendered report.
 
-A build step is up to date only when its outputs are complete and verified (issue 12, item 5).
+A build step is up to date only when its outputs are complete and verified.
 This module holds the checks, as functions that return a list of problems (empty: complete):
 
 * :func:`notebook_problems`: every code cell of an executed notebook ran (it has an execution

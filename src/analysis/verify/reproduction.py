@@ -61,7 +61,7 @@ EXACT, ROUNDING, IN_CI, SAME_CONCLUSION, OUTSIDE_CI, DIFFERS, MISSING, UNPUBLISH
 )
 STATUSES = (EXACT, ROUNDING, IN_CI, SAME_CONCLUSION, OUTSIDE_CI, DIFFERS, MISSING, UNPUBLISHED)
 WIDTH_RANGE = (0.75, 1.33)
-"""Accepted ratio of a computed to the published log CI width (the twin's target, issue 15)."""
+"""Accepted ratio of a computed to the published log CI width (the twin's target)."""
 ALPHA = 0.05
 MUST_MATCH_CHAPTERS = {"1", "2"}
 _EPS = 1e-9
