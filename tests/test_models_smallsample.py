@@ -361,3 +361,29 @@ def test_calibration_small_version() -> None:
     size = bc.summarise_null(null).set_index("method")
     assert size.loc["chibar2", "mc_low"] <= 0.05
     assert size.loc["exact_lrt", "n"] == 40
+
+
+def test_appendix_shows_calibration_with_date_and_commit(tmp_path) -> None:
+    from analysis.report.statistics import calibration_md
+
+    cal = pd.DataFrame(
+        {
+            "quantity": ["coverage", "coverage", "type_i", "type_i"],
+            "family": ["binomial", "binomial", "binomial", "binomial"],
+            "term": ["meting2", "meting2", "re_location", "re_location"],
+            "locations": [4, 4, 4, 4],
+            "method": ["wald", "profile", "chibar2", "bootstrap"],
+            "k": [50, 52, 1, 3],
+            "n": [60, 60, 60, 60],
+            "estimate": [50 / 60, 52 / 60, 1 / 60, 3 / 60],
+            "mc_low": [0.71, 0.75, 0.0, 0.01],
+            "mc_high": [0.92, 0.94, 0.09, 0.14],
+            "date": "2026-01-02",
+            "commit": "abc1234",
+        }
+    )
+    cal.to_csv(tmp_path / "cal.csv", index=False)
+    md = "\n".join(calibration_md(tmp_path / "cal.csv"))
+    assert "2026-01-02" in md and "abc1234" in md
+    assert "83% (71-92)" in md and "87% (75-94)" in md and "profiel" in md and "bootstrap" in md
+    assert "ontbreekt" in "\n".join(calibration_md(tmp_path / "missing.csv"))

@@ -470,24 +470,32 @@ CALIBRATION_FAMILIES: dict[str, str] = {
 
 
 def calibration_display(cal: pd.DataFrame) -> pd.DataFrame:
-    """One row per (quantity, family, locations): each method's figure with its MC interval."""
+    """One row per (quantity, family, term, locations): the standard method (Wald, chibar2) and the
+    better one side by side, each with its MC interval."""
+
+    def cell(r: pd.Series) -> str:
+        return (
+            f"{nf.percent(100 * r['estimate'], 0)} "
+            f"({nf.number(100 * r['mc_low'], 0)}-{nf.number(100 * r['mc_high'], 0)})"
+        )
+
     rows = []
-    key = ["quantity", "family", "term", "locations"]
-    for (q, fam, term, n), g in cal.groupby(key, sort=False, dropna=False):
-        row = {
-            "Maat": "dekking 95%-BI" if q == "coverage" else "type-I-fout (5%)",
-            "Model": CALIBRATION_FAMILIES.get(str(fam), str(fam)),
-            "Term": present.term_label(str(term)) if q == "coverage" else "variantie locatie",
-            "Locaties": str(int(n)),
-        }
-        for r in g.itertuples():
-            name = CALIBRATION_METHODS.get(str(r.method), str(r.method))
-            row[name] = (
-                f"{nf.percent(100 * r.estimate, 0)} ({nf.number(100 * r.mc_low, 0)}-{nf.number(100 * r.mc_high, 0)})"
-            )
-        row["Replicaties"] = str(int(g["n"].max()))
-        rows.append(row)
-    return pd.DataFrame(rows).fillna("")
+    for (q, fam, term, n), g in cal.groupby(["quantity", "family", "term", "locations"], sort=False):
+        standard = g[g["method"].isin(["wald", "chibar2"])]
+        better = g[~g["method"].isin(["wald", "chibar2"])]
+        rows.append(
+            {
+                "Maat": "dekking 95%-BI" if q == "coverage" else "type-I-fout (5%)",
+                "Model": CALIBRATION_FAMILIES.get(str(fam), str(fam)),
+                "Term": present.term_label(str(term)) if q == "coverage" else "variantie locatie",
+                "Locaties": str(int(n)),
+                "Wald / chibar2": cell(standard.iloc[0]) if len(standard) else "",
+                "Beter": cell(better.iloc[0]) if len(better) else "",
+                "Methode": CALIBRATION_METHODS.get(str(better["method"].iloc[0]), "") if len(better) else "",
+                "Replicaties": str(int(g["n"].max())),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def calibration_md(path: Path) -> list[str]:
