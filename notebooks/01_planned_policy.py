@@ -9,7 +9,6 @@ data_dir = None  # folder with the processed tables
 meting = None  # measurement number (params/meting-N.yaml); None = the latest, as the build
 first_month = None  # first month YYYY-MM; None = start of the measurement
 last_month = None  # last month YYYY-MM; None = end of the measurement
-lang = "nl"  # labels: "nl" or "en"
 min_cell_size = 0  # hide counts below this; 0 shows all, as in the national report
 output_dir = None  # build folder; results and figures go below it
 params_dir = None  # folder with meting-<N>.yaml; None = params/
@@ -30,7 +29,6 @@ paths = params.paths()
 used = policy_measurement(paths.processed, params.meting)
 policy_rows = load_policy(paths.processed, used) if used is not None else None
 synthetic = is_synthetic(paths.processed)
-L = params.lang
 
 # %% tags=["compute"]
 if synthetic:
@@ -40,7 +38,7 @@ if synthetic:
 if used != params.meting:
     display.text(tx.policy_fallback(params.meting, used))
 if policy_rows is not None:
-    res = chapter1(policy_rows, params.results_dir, L)
+    res = chapter1(policy_rows, params.results_dir)
 
 # %% [markdown]
 # ## Beleid rond geplande afzonderingen
@@ -50,15 +48,15 @@ if policy_rows is not None:
 # %%
 if policy_rows is not None:
     r = res["ch1_rest_moments"].table
-    display.text(tx.policy_supplied(used, res["ch1_data_supplied"].table, r, L))
+    display.text(tx.policy_supplied(used, res["ch1_data_supplied"].table, r))
     display.table(
         pr.distribution_table(
-            r, lang=L, min_cell_size=params.min_cell_size, decimals=1, header="Geplande rustmomenten"
+            r, min_cell_size=params.min_cell_size, decimals=1, header="Geplande rustmomenten"
         ),
         label="ch1-rest-moments",
         caption=res["ch1_rest_moments"].title,
     )
-    display.metadata(res["ch1_rest_moments"].function, "ch1_rest_moments", L)
+    display.metadata(res["ch1_rest_moments"].function, "ch1_rest_moments")
 
 # %% [markdown]
 # ### Veranderingen overdag
@@ -68,15 +66,15 @@ if policy_rows is not None:
 # %%
 if policy_rows is not None:
     c = res["ch1_day_change"].table
-    display.text(tx.day_change(c, res["ch1_day_unchanged"].table, L))
+    display.text(tx.day_change(c, res["ch1_day_unchanged"].table))
     display.table(
         pr.distribution_table(
-            c, lang=L, min_cell_size=params.min_cell_size, decimals=1, header="Verandering overdag"
+            c, min_cell_size=params.min_cell_size, decimals=1, header="Verandering overdag"
         ),
         label="ch1-day-change",
         caption=res["ch1_day_change"].title,
     )
-    display.metadata(res["ch1_day_change"].function, "ch1_day_change", L)
+    display.metadata(res["ch1_day_change"].function, "ch1_day_change")
 
 # %% [markdown]
 # ### Veranderingen in de nachtrust
@@ -86,15 +84,15 @@ if policy_rows is not None:
 # %%
 if policy_rows is not None:
     nc = res["ch1_night_change"].table
-    display.text(tx.night_change(nc, res["ch1_night_unchanged"].table, L))
+    display.text(tx.night_change(nc, res["ch1_night_unchanged"].table))
     display.table(
         pr.distribution_table(
-            nc, lang=L, min_cell_size=params.min_cell_size, decimals=1, header="Verandering nachtrust"
+            nc, min_cell_size=params.min_cell_size, decimals=1, header="Verandering nachtrust"
         ),
         label="ch1-night-change",
         caption=res["ch1_night_change"].title,
     )
-    display.metadata(res["ch1_night_change"].function, "ch1_night_change", L)
+    display.metadata(res["ch1_night_change"].function, "ch1_night_change")
 
 # %% [markdown]
 # ## Bevorderende en belemmerende factoren
@@ -111,10 +109,10 @@ if policy_rows is not None:
         display.text(tx.factors(res[key].title, t))
         display.table(
             pr.distribution_table(
-                t, lang=L, min_cell_size=params.min_cell_size, decimals=1, header="Factor", total_row=False
+                t, min_cell_size=params.min_cell_size, decimals=1, header="Factor", total_row=False
             ),
             label=label,
             caption=res[key].title,
             note="Meerdere antwoorden per locatie mogelijk; percentage van de locaties met gegevens.",
         )
-        display.metadata(res[key].function, key, L)
+        display.metadata(res[key].function, key)

@@ -9,7 +9,6 @@ data_dir = None  # folder with the processed tables
 meting = None  # measurement number (params/meting-N.yaml); None = the latest, as the build
 first_month = None  # first month YYYY-MM; None = start of the measurement
 last_month = None  # last month YYYY-MM; None = end of the measurement
-lang = "nl"  # labels: "nl" or "en"
 min_cell_size = 0  # hide counts below this; 0 shows all, as in the national report
 output_dir = None  # build folder; results and figures go below it
 params_dir = None  # folder with meting-<N>.yaml; None = params/
@@ -28,11 +27,11 @@ from analysis.core.params import UnplannedParams
 params = UnplannedParams.from_namespace(globals())
 paths = params.paths()
 data = load_measurement(paths.processed, params.meting, params.months())
-L, K = params.lang, params.min_cell_size
+K = params.min_cell_size
 # One disclosure decision for every count of this chapter, its results CSVs and the
 # factsheets (made once by the build; on the twin, K = 0, nothing is hidden).
 decision = publish.chapter2_decision(paths.build, data, K)
-res = chapter2(data, params.results_dir, L, publish=publish.publisher(decision))
+res = chapter2(data, params.results_dir, publish=publish.publisher(decision))
 shown = {name: publish.display_frame(name, r.table, decision.hidden) for name, r in res.items()}
 reg = data.registrations
 fig_dir = params.figures_dir
@@ -43,8 +42,8 @@ n_shown = publish.shown_count(decision, "T", len(reg))  # "x" when the decision 
 
 def show_figure(paths_, key, label, title):
     """Figure + provenance line (the caption names the base N and, if so, the synthetic data)."""
-    display.figure(paths_, label=label, caption=figures.caption(title, synthetic=data.synthetic, lang=L))
-    display.metadata(res[key].function, key, L)
+    display.figure(paths_, label=label, caption=figures.caption(title, synthetic=data.synthetic))
+    display.metadata(res[key].function, key)
 
 
 # %%
@@ -53,7 +52,7 @@ if data.synthetic:
         f"> **{SYNTHETIC_BANNER}.** Alle aantallen in dit hoofdstuk komen uit de synthetische tweeling."
     )
 m = params.months()
-display.text(tx.period(params.meting, m, data.n_outside_period, L))
+display.text(tx.period(params.meting, m, data.n_outside_period))
 # Too few registrations for cell-by-cell protection: what disclosure control hid beyond its
 # rule, and why (nothing on the twin or when the rule sufficed).
 if decision.widened:
@@ -69,12 +68,11 @@ pm = res["ch2_fig01_per_month"].table
 cov = res["ch2_s2_1_coverage"].table
 short = cov[cov["months_registered"] < cov["months_period"]]
 if not publish.hides_totals(decision):  # otherwise the sentence above says they are not shown
-    display.text(tx.totals(params.meting, len(reg), pm, cov, len(m), L))
+    display.text(tx.totals(params.meting, len(reg), pm, cov, len(m)))
 show_figure(
     figures.bar_per_month(
         shown["ch2_fig01_per_month"].astype({"n": float}),  # hidden months: no bar
         fig_dir / "ch2_fig01_per_month",
-        lang=L,
         synthetic=data.synthetic,
     ),
     "ch2_fig01_per_month",
@@ -82,30 +80,30 @@ show_figure(
     f"Aantal geregistreerde ongeplande gedwongen afzonderingen per maand (N = {n_shown})",
 )
 display.table(
-    pr.month_table(shown["ch2_fig01_per_month"], lang=L),
+    pr.month_table(shown["ch2_fig01_per_month"]),
     label="ch2-per-month",
     caption="Aantal ongeplande gedwongen afzonderingen per maand (gegevens bij Figuur 1)",
     note=note,
 )
-display.metadata(res["ch2_fig01_per_month"].function, "ch2_fig01_per_month", L)
+display.metadata(res["ch2_fig01_per_month"].function, "ch2_fig01_per_month")
 # One row per location: above display.MAX_LOCATIONS_INLINE the table goes to a CSV file.
 display.location_table(
-    pr.location_month_table(res["ch2_fig01_per_location_month"].table, lang=L, hidden=decision.hidden),
+    pr.location_month_table(res["ch2_fig01_per_location_month"].table, hidden=decision.hidden),
     label="ch2-per-location-month",
     caption="Aantal ongeplande gedwongen afzonderingen per locatie en maand",
     csv_dir=paths.appendix,
     note=f"{note}. {dc_note}" if note else dc_note,
 )
-display.metadata(res["ch2_fig01_per_location_month"].function, "ch2_fig01_per_location_month", L)
+display.metadata(res["ch2_fig01_per_location_month"].function, "ch2_fig01_per_location_month")
 if len(short):
     display.location_table(
-        pr.coverage_table(cov, lang=L),
+        pr.coverage_table(cov),
         label="ch2-coverage",
         caption="Locaties die minder maanden registreerden",
         csv_dir=paths.appendix,
         note=note,
     )
-    display.metadata(res["ch2_s2_1_coverage"].function, "ch2_s2_1_coverage", L)
+    display.metadata(res["ch2_s2_1_coverage"].function, "ch2_s2_1_coverage")
 
 # %% [markdown]
 # ### Unieke jongeren
@@ -115,14 +113,14 @@ if len(short):
 # %%
 ys = dict(zip(res["ch2_s2_1_1_youths"].table["statistic"], res["ch2_s2_1_1_youths"].table["value"]))
 if ys["n_youths"] > 0:
-    display.text(tx.youths(ys, L))
+    display.text(tx.youths(ys))
     display.table(
-        pr.per_youth_table(res["ch2_s2_1_1_per_youth"].table, lang=L, min_cell_size=K),
+        pr.per_youth_table(res["ch2_s2_1_1_per_youth"].table, min_cell_size=K),
         label="ch2-per-youth",
         caption="Aantal afzonderingen per jongere (locaties met jongerennummer)",
         note=note,
     )
-    display.metadata(res["ch2_s2_1_1_per_youth"].function, "ch2_s2_1_1_per_youth", L)
+    display.metadata(res["ch2_s2_1_1_per_youth"].function, "ch2_s2_1_1_per_youth")
 else:
     display.text("In deze meting is bij geen enkele locatie een jongerennummer vastgelegd.")
 
@@ -133,14 +131,14 @@ else:
 
 # %%
 mt = shown["ch2_s2_2_missingness"]  # narrative and table after the build's decision
-display.text(tx.most_missing(mt, L))
+display.text(tx.most_missing(mt))
 display.table(
-    pr.missingness_table(shown["ch2_s2_2_missingness"], lang=L),
+    pr.missingness_table(shown["ch2_s2_2_missingness"]),
     label="ch2-missingness",
     caption="Niet ingevulde onderdelen van de registratie",
     note=note,
 )
-display.metadata(res["ch2_s2_2_missingness"].function, "ch2_s2_2_missingness", L)
+display.metadata(res["ch2_s2_2_missingness"].function, "ch2_s2_2_missingness")
 
 
 # %% [markdown]
@@ -152,10 +150,10 @@ display.metadata(res["ch2_s2_2_missingness"].function, "ch2_s2_2_missingness", L
 # %%
 def describe_item(key, label, title, lead):
     base = shown[key]["denominator"]  # <NA> when the decision hides it
-    display.text(tx.distribution(lead, shown[key], L))  # hidden categories are not named
+    display.text(tx.distribution(lead, shown[key]))  # hidden categories are not named
     # Small bars are hidden in the figure as in the tables and the results CSV (the build's
     # one decision; nothing is hidden on the twin).
-    p = figures.bar_distribution(shown[key], fig_dir / key, lang=L, synthetic=data.synthetic)
+    p = figures.bar_distribution(shown[key], fig_dir / key, synthetic=data.synthetic)
     n = disclosure.SUPPRESSED_MARK if base.isna().iloc[0] else int(base.iloc[0])
     show_figure(p, key, label, f"{title} (N = {n})")
 
@@ -192,14 +190,13 @@ describe_item(
 
 # %%
 rb = shown["ch2_fig06_room_by_reason"]
-display.text(tx.room_by_reason(rb, L))
+display.text(tx.room_by_reason(rb))
 show_figure(
     figures.stacked_by_group(
         rb,
         fig_dir / "ch2_fig06_room_by_reason",
-        lang=L,
         synthetic=data.synthetic,
-        legend_title="Ruimte" if L == "nl" else "Room",
+        legend_title="Ruimte",
     ),
     "ch2_fig06_room_by_reason",
     "ch2-fig06-room-by-reason",
@@ -217,7 +214,7 @@ peaks = tx.start_hours(res["ch2_fig07_start_hour"].values, hours)
 if peaks:
     display.text(peaks)
 show_figure(
-    figures.bar_per_hour(hours, fig_dir / "ch2_fig07_start_hour", lang=L, synthetic=data.synthetic),
+    figures.bar_per_hour(hours, fig_dir / "ch2_fig07_start_hour", synthetic=data.synthetic),
     "ch2_fig07_start_hour",
     "ch2-fig07-start-hour",
     f"Tijdstip van aanvang (N = {n_shown})",
@@ -226,7 +223,6 @@ show_figure(
     figures.hour_by_group(
         shown["ch2_fig08_start_hour_by_reason"],
         fig_dir / "ch2_fig08_start_hour_by_reason",
-        lang=L,
         synthetic=data.synthetic,
     ),
     "ch2_fig08_start_hour_by_reason",
@@ -239,12 +235,12 @@ tab = shown["ch2_tab02_duration_by_reason"]
 n2359 = int(res["ch2_tab02_duration_by_reason"].values["ch2.tab02.n_2359"])
 display.text(tx.duration(tab))
 display.table(
-    pr.duration_table(tab, lang=L),
+    pr.duration_table(tab),
     label="ch2-tab02-duration",
     caption="Duur van de afzondering per type aanleiding in uren en minuten",
     note=tx.note_2359(n2359) + (f" {note}." if note else ""),
 )
-display.metadata(res["ch2_tab02_duration_by_reason"].function, "ch2_tab02_duration_by_reason", L)
+display.metadata(res["ch2_tab02_duration_by_reason"].function, "ch2_tab02_duration_by_reason")
 
 # %% [markdown]
 # ## Contact, evaluatie en perspectief van de jongere

@@ -11,7 +11,6 @@ meting = None  # measurement number (params/meting-<N>.yaml); None: the latest, 
 first_month = None  # first month of the period (YYYY-MM); None: start of the measurement
 last_month = None  # latest month, shown against the months before it; None: end of the measurement
 min_cell_size = 5  # smallest count shown (disclosure control)
-lang = "nl"  # label language
 output_dir = None  # build folder (None: build/); the factsheet goes to <output_dir>/factsheets
 params_dir = None  # folder with meting-<N>.yaml; None = params/
 

@@ -138,7 +138,7 @@ def test_factsheet_notebook_defaults_equal_what_the_build_passes() -> None:
     nb_params, build_params = FactsheetParams.from_namespace(defaults), FactsheetParams.from_namespace(passed)
     assert nb_params.paths().processed == build_params.paths().processed
     assert nb_params.paths().build == build_params.paths().build
-    for field in ("meting", "lang", "min_cell_size", "location"):
+    for field in ("meting", "min_cell_size", "location"):
         assert getattr(nb_params, field) == getattr(build_params, field), field
     assert nb_params.months() == build_params.months()
 

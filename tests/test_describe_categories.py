@@ -44,10 +44,16 @@ def test_distribution_counts_every_code_and_missing():
     assert (t["denominator"] == 5).all()
 
 
-def test_distribution_english_labels():
-    t = cat.item_distribution(_reg(ruimte=[3]), "ruimte", lang="en")
-    assert t.loc[t["code"] == "3", "label"].item() == "Isolation room"
-    assert t["label"].iloc[-1] == "Not registered"
+def test_distribution_labels_are_dutch():
+    t = cat.item_distribution(_reg(ruimte=[3]), "ruimte")
+    assert t.loc[t["code"] == "3", "label"].item() == codebook.field("ruimte").label(3)
+    assert t["label"].iloc[-1] == "Niet ingevuld"
+
+
+def test_codebook_keeps_english_labels_for_ingest():
+    # exports may carry the English labels; ingest accepts them through the codebook
+    assert codebook.field("ruimte").label(3, "en") == "Isolation room"
+    assert codebook.missing_label("en") == "Not registered"
 
 
 def test_unknown_code_fails_loudly():

@@ -34,7 +34,9 @@ def test_params_validation():
     assert UnplannedParams().months()[0] == "2020-09"
     assert UnplannedParams(meting=1).months()[-1] == "2020-02"
     with pytest.raises(ValueError):
-        UnplannedParams(lang="de")
+        UnplannedParams(lang="nl")  # not a parameter: the report is built in Dutch only
+    with pytest.raises(ValueError):
+        UnplannedParams(meting=-1)
     with pytest.raises(ValueError):
         UnplannedParams(first_month="2020-01")  # before measurement 2
     with pytest.raises(ValueError):

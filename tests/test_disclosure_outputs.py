@@ -62,7 +62,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict:
     data = load_measurement(processed, 2, MONTHS)
     period = dl.Period(tuple(MONTHS))
     decision = publish.decision_for(build, data, period, K)
-    res = chapter2(data, build / "results", "nl", publish=publish.publisher(decision))
+    res = chapter2(data, build / "results", publish=publish.publisher(decision))
     sheets = {}
     for loc in PER_MONTH:
         p = FactsheetParams(
@@ -70,9 +70,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict:
         )
         rf.content(p)
         sheets[loc] = json.loads((rf.work_dir(p.paths()) / f"{loc}.json").read_text("utf-8"))
-    table = pr.location_month_table(
-        res["ch2_fig01_per_location_month"].table, lang="nl", hidden=decision.hidden
-    )
+    table = pr.location_month_table(res["ch2_fig01_per_location_month"].table, hidden=decision.hidden)
     return {
         "data": data,
         "period": period,
@@ -198,7 +196,7 @@ def test_the_twin_publishes_every_count(tmp_path: Path) -> None:
     decision = publish.chapter2_decision(tmp_path / "build", data, dc.rule_for(data.synthetic))
     assert decision.k == 0 and decision.hidden == frozenset()
     assert publish.publisher(decision) is None
-    res = chapter2(data, tmp_path / "results", "nl", publish=publish.publisher(decision))
+    res = chapter2(data, tmp_path / "results", publish=publish.publisher(decision))
     reason = pd.read_csv(tmp_path / "results" / "ch2_fig02_reason.csv")
     assert reason["n"].tolist() == res["ch2_fig02_reason"].table["n"].tolist()
     assert "Alle aantallen getoond" in dc.note(decision.k)
@@ -206,7 +204,7 @@ def test_the_twin_publishes_every_count(tmp_path: Path) -> None:
 
 def test_unsuppressed_results_csvs_would_give_hidden_cells_away(published: dict, tmp_path: Path) -> None:
     """The attack has teeth: the old results CSVs (full counts) print what the factsheets hide."""
-    chapter2(published["data"], tmp_path / "results", "nl")
+    chapter2(published["data"], tmp_path / "results")
     known, hidden = _read_outputs({**published, "results": tmp_path / "results"})
     leaked = set(known) & hidden
     assert any(k.startswith("L0") and "|m:" in k for k in leaked)

@@ -183,7 +183,7 @@ def check_decision(data: MeasurementData, k: int = K, *, exact: bool = True) -> 
 def check_outputs(data: MeasurementData, decision: publish.Decision, tmp: Path) -> None:
     """Assertion 4: the LP attack on what the results CSVs, notebook tables and factsheets print."""
     period = dl.Period(tuple(data.months))
-    res = chapter2(data, tmp / "results", "nl", publish=publish.publisher(decision))
+    res = chapter2(data, tmp / "results", publish=publish.publisher(decision))
     locations = sorted(set(data.locations["locatie"]) | set(data.registrations["locatie"]))
     sheets = {
         loc: dl.factsheet(
@@ -204,7 +204,7 @@ def check_outputs(data: MeasurementData, decision: publish.Decision, tmp: Path) 
         "results": tmp / "results",
         "sheets": json.loads(json.dumps(sheets)),
         "location_month": pr.location_month_table(
-            res["ch2_fig01_per_location_month"].table, lang="nl", hidden=decision.hidden
+            res["ch2_fig01_per_location_month"].table, hidden=decision.hidden
         ),
         "distribution": {
             name: publish.display_frame(name, r.table, decision.hidden) for name, r in res.items()

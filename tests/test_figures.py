@@ -85,7 +85,7 @@ def test_png_resolution_is_print_quality(tmp_path):
 
 
 def test_month_label_and_caption():
-    assert figures.month_label("2021-02") == "feb 2021" and figures.month_label("2021-02", "en") == "Feb 2021"
+    assert figures.month_label("2021-02") == "feb 2021" and figures.month_label("2020-10") == "okt 2020"
     assert figures.caption("Titel", n=5, synthetic=True).startswith("Titel (N = 5). Synthetische")
 
 

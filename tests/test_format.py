@@ -77,7 +77,7 @@ def test_every_output_path_agrees():
         assert narrative.fmt(x) == two  # chapter-3 sentences
         assert text.count(x, "keer", "keer", decimals=2) in (f"{two} keer", "geen keer")  # summary, narrative
         assert describe_tables.number(x, decimals=2) == two  # chapter 1-2 narrative
-        assert figures.number_formatter("nl", 2)(x, None) == two  # figure axes
+        assert figures.number_formatter(2)(x, None) == two  # figure axes
         assert appendices.computed_cell(x, 0, "rounded") == (
             nf.integer(x) if float(x).is_integer() else nf.number(x, 2)
         )  # appendix D
@@ -85,7 +85,7 @@ def test_every_output_path_agrees():
         assert audit._fmt(x) == nf.shortest(x)  # appendix E
         assert models.fmt_pvalue(x) == nf.pvalue(x) if x >= 0 else True
         one = nf.number(x, 1)
-        assert location._fmt_rate(x, "nl") == one  # factsheets
+        assert location._fmt_rate(x) == one  # factsheets
         md = display.table_markdown(pd.DataFrame({"v": [x]}), label="t", caption="c")
         shown = nf.integer(x) if float(x).is_integer() else one
         assert f"| {shown} |" in md  # notebook tables

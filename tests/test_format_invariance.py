@@ -169,7 +169,7 @@ def _ingest_and_chapter2(paths: Paths):
     m = ms[max(ms)]
     data = load_measurement(paths.processed, m.meting, m.months())
     decision = publish.chapter2_decision(paths.build, data, rule_for(data.synthetic))
-    chapter2(data, paths.results, "nl", publish=publish.publisher(decision))
+    chapter2(data, paths.results, publish=publish.publisher(decision))
     return report
 
 

@@ -43,9 +43,7 @@ def hidden_cells(n_locations: int) -> frozenset[str]:
 
 
 def shown_table(n_locations: int) -> pd.DataFrame:
-    return pr.location_month_table(
-        per_location_month(n_locations), lang="nl", hidden=hidden_cells(n_locations)
-    )
+    return pr.location_month_table(per_location_month(n_locations), hidden=hidden_cells(n_locations))
 
 
 def markdown(n_locations: int, folder: Path) -> str:

@@ -2,7 +2,7 @@
 
 A notebook's ``parameters`` cell holds plain variables (papermill injects strings and
 numbers); the next cell builds the notebook's parameter object from them, so a typo or an
-impossible value (``lang="de"``, a period outside the measurement) stops the run at the
+impossible value (``meting=-1``, a period outside the measurement) stops the run at the
 top with a clear message. New notebooks about one measurement subclass
 :class:`NotebookParams`; notebooks that model several measurements together subclass
 :class:`MeasurementsParams`. Both share the folders of :class:`BaseParams`.
@@ -97,8 +97,6 @@ class NotebookParams(BaseParams):
         measurement (what the build passes).
     first_month, last_month : str or None
         Period ``YYYY-MM``; default the measurement's own period.
-    lang : {"nl", "en"}
-        Language of labels (narrative stays Dutch).
     min_cell_size : int
         Smallest count displayed; 0 shows everything (national report).
     output_dir : str or None
@@ -110,7 +108,6 @@ class NotebookParams(BaseParams):
     meting: int | None = Field(default=None, ge=0)
     first_month: str | None = None
     last_month: str | None = None
-    lang: Literal["nl", "en"] = "nl"
     min_cell_size: int = Field(default=0, ge=0)
 
     @model_validator(mode="before")

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from analysis import codebook
-from analysis.codebook import Lang
 
 MISSING_CODE = "na"
 DEBRIEF: tuple[int, ...] = codebook.codes("evaluatie_1", "Debrief planned", "Debrief held")
@@ -40,9 +39,7 @@ def _pct(n: pd.Series | np.ndarray, denominator: int) -> np.ndarray:
     return n / denominator * 100 if denominator > 0 else np.full(n.shape, np.nan)
 
 
-def distribution(
-    values: pd.Series, field: codebook.Field, lang: Lang = "nl", *, include_missing: bool = True
-) -> pd.DataFrame:
+def distribution(values: pd.Series, field: codebook.Field, *, include_missing: bool = True) -> pd.DataFrame:
     """Count every code of a categorical field, including codes that do not occur.
 
     Parameters
@@ -51,8 +48,6 @@ def distribution(
         Codes (Int64, NA = not registered).
     field : codebook.Field
         Codebook field that gives the codes and labels.
-    lang : {"nl", "en"}
-        Label language.
     include_missing : bool
         Add the "niet ingevuld" row and count it in the denominator (the report's choice).
 
@@ -68,9 +63,9 @@ def distribution(
         # A code outside the codebook means ingest let something through: fail loudly.
         raise ValueError(f"{field.name}: codes {sorted(unknown)} are not in the codebook")
     counts = codes.value_counts(dropna=True)
-    rows = [(str(c), field.label(c, lang), int(counts.get(c, 0))) for c in field.codes]
+    rows = [(str(c), field.label(c), int(counts.get(c, 0))) for c in field.codes]
     if include_missing:
-        rows.append((MISSING_CODE, codebook.missing_label(lang), int(codes.isna().sum())))
+        rows.append((MISSING_CODE, codebook.missing_label(), int(codes.isna().sum())))
     out = pd.DataFrame(rows, columns=["code", "label", "n"])
     denominator = int(out["n"].sum())
     out["denominator"] = denominator
@@ -81,12 +76,12 @@ def distribution(
     return out
 
 
-def item_distribution(reg: pd.DataFrame, item: str, lang: Lang = "nl") -> pd.DataFrame:
+def item_distribution(reg: pd.DataFrame, item: str) -> pd.DataFrame:
     """Distribution of one registration item over all registrations (Figures 2-5, 9, 10, 12)."""
-    return distribution(reg[item], codebook.field(item), lang)
+    return distribution(reg[item], codebook.field(item))
 
 
-def evaluation_with_youth(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
+def evaluation_with_youth(reg: pd.DataFrame) -> pd.DataFrame:
     """Figure 11: was the youth involved, among debriefs held or planned.
 
     The base is the registrations whose ``evaluatie_1`` is a planned or held debrief
@@ -94,10 +89,10 @@ def evaluation_with_youth(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
     when there is a debrief.
     """
     base = reg.loc[reg["evaluatie_1"].isin(DEBRIEF).fillna(False).astype(bool), "evaluatie_2"]
-    return distribution(base, codebook.field("evaluatie_2"), lang)
+    return distribution(base, codebook.field("evaluatie_2"))
 
 
-def room_by_reason(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
+def room_by_reason(reg: pd.DataFrame) -> pd.DataFrame:
     """Figure 6: room per reason.
 
     Percentages are within a reason, over the registrations whose room is registered: the
@@ -113,11 +108,11 @@ def room_by_reason(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
     """
     reason_f, room_f = codebook.field("aanleiding"), codebook.field("ruimte")
     parts = []
-    reasons = [(str(c), reason_f.label(c, lang)) for c in reason_f.codes]
-    reasons.append((MISSING_CODE, codebook.missing_label(lang)))
+    reasons = [(str(c), reason_f.label(c)) for c in reason_f.codes]
+    reasons.append((MISSING_CODE, codebook.missing_label()))
     for code, label in reasons:
         mask = reg["aanleiding"].isna() if code == MISSING_CODE else reg["aanleiding"] == int(code)
-        sub = distribution(reg.loc[mask.fillna(False).astype(bool), "ruimte"], room_f, lang)
+        sub = distribution(reg.loc[mask.fillna(False).astype(bool), "ruimte"], room_f)
         registered = int(sub.loc[sub["code"] != MISSING_CODE, "n"].sum())
         sub["denominator"] = registered
         sub["pct"] = _pct(sub["n"], registered)
@@ -128,7 +123,7 @@ def room_by_reason(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def missingness(reg: pd.DataFrame, lang: Lang = "nl", items: Iterable[str] | None = None) -> pd.DataFrame:
+def missingness(reg: pd.DataFrame, items: Iterable[str] | None = None) -> pd.DataFrame:
     """Section 2.2: how often each codebook item was left empty.
 
     Covers the categorical items, the end time (no ``eind``) and the youth number, because
@@ -143,13 +138,13 @@ def missingness(reg: pd.DataFrame, lang: Lang = "nl", items: Iterable[str] | Non
     if items is None:
         items = [f.name for f in codebook.categorical_fields("registraties")]
         items += ["eind", "jongere"]
-    titles = {"eind": ("Tijd eind", "End time"), "jongere": ("Nummer jongere", "Youth id")}
+    titles = {"eind": "Tijd eind", "jongere": "Nummer jongere"}
     rows = []
     for item in items:
         if item in titles:
-            title = titles[item][0 if lang == "nl" else 1]
+            title = titles[item]
         else:
-            title = codebook.field(item).display_title(lang)
+            title = codebook.field(item).display_title()
         base = reg
         if item == "evaluatie_2":
             # Only asked when a debrief was held or planned; elsewhere empty is correct.

@@ -14,7 +14,6 @@ from typing import Callable
 
 import pandas as pd
 
-from analysis.codebook import Lang
 from analysis.describe import categories, counts, policy, timing
 from analysis.describe.load import MeasurementData
 from analysis.core.results import write_result
@@ -62,17 +61,17 @@ POLICY_TITLES = {
 }
 
 
-def chapter1(pol: pd.DataFrame, results_dir: Path, lang: Lang = "nl") -> dict[str, Result]:
+def chapter1(pol: pd.DataFrame, results_dir: Path) -> dict[str, Result]:
     """All chapter-1 results for the policy rows of one measurement (written to ``results_dir``)."""
     tables = {
-        "ch1_data_supplied": (policy.data_supplied, (pol, lang)),
-        "ch1_rest_moments": (policy.policy_distribution, (pol, "rustmomenten", lang)),
-        "ch1_day_change": (policy.policy_distribution, (pol, "verandering_overdag", lang)),
-        "ch1_day_unchanged": (policy.day_unchanged_breakdown, (pol, lang)),
-        "ch1_night_change": (policy.policy_distribution, (pol, "verandering_nacht", lang)),
-        "ch1_night_unchanged": (policy.night_unchanged_breakdown, (pol, lang)),
-        "ch1_factors_promoting": (policy.factor_frequencies, (pol, "bevorderende_factoren", lang)),
-        "ch1_factors_hindering": (policy.factor_frequencies, (pol, "belemmerende_factoren", lang)),
+        "ch1_data_supplied": (policy.data_supplied, (pol,)),
+        "ch1_rest_moments": (policy.policy_distribution, (pol, "rustmomenten")),
+        "ch1_day_change": (policy.policy_distribution, (pol, "verandering_overdag")),
+        "ch1_day_unchanged": (policy.day_unchanged_breakdown, (pol,)),
+        "ch1_night_change": (policy.policy_distribution, (pol, "verandering_nacht")),
+        "ch1_night_unchanged": (policy.night_unchanged_breakdown, (pol,)),
+        "ch1_factors_promoting": (policy.factor_frequencies, (pol, "bevorderende_factoren")),
+        "ch1_factors_hindering": (policy.factor_frequencies, (pol, "belemmerende_factoren")),
     }
     out = {}
     metingen = sorted(int(m) for m in pol["meting"].unique()) if "meting" in pol.columns else []
@@ -127,7 +126,6 @@ def _summary_table(summary: dict[str, float]) -> pd.DataFrame:
 def chapter2(
     data: MeasurementData,
     results_dir: Path,
-    lang: Lang = "nl",
     publish: Callable[[Result], Result] | None = None,
 ) -> dict[str, Result]:
     """All chapter-2 results for one measurement (written to ``results_dir``).
@@ -139,13 +137,13 @@ def chapter2(
         :func:`analysis.present.publish.publisher`). The returned results are the full ones,
         for the notebook, which applies the same decision to what it displays.
     """
-    out = chapter2_tables(data, lang)
+    out = chapter2_tables(data)
     for res in out.values():
         _write(results_dir, "2", publish(res) if publish else res, [data.meting])
     return out
 
 
-def chapter2_tables(data: MeasurementData, lang: Lang = "nl") -> dict[str, Result]:
+def chapter2_tables(data: MeasurementData) -> dict[str, Result]:
     """All chapter-2 results for one measurement, computed but not written.
 
     Disclosure control builds its system of published counts from these very tables
@@ -209,13 +207,13 @@ def chapter2_tables(data: MeasurementData, lang: Lang = "nl") -> dict[str, Resul
     add(
         Result(
             "ch2_s2_2_missingness",
-            categories.missingness(reg, lang),
+            categories.missingness(reg),
             "Niet ingevulde onderdelen van de registratie",
             _qual(categories.missingness),
         )
     )
     for item, (prefix, name) in categories.FIGURE_ITEMS.items():
-        t = categories.item_distribution(reg, item, lang)
+        t = categories.item_distribution(reg, item)
         add(
             Result(
                 name,
@@ -225,7 +223,7 @@ def chapter2_tables(data: MeasurementData, lang: Lang = "nl") -> dict[str, Resul
                 categories.distribution_values(t, prefix),
             )
         )
-    t = categories.evaluation_with_youth(reg, lang)
+    t = categories.evaluation_with_youth(reg)
     vals = categories.distribution_values(t, "ch2.fig11")
     vals["ch2.fig11.n.total"] = float(t["denominator"].iloc[0])
     add(
@@ -237,7 +235,7 @@ def chapter2_tables(data: MeasurementData, lang: Lang = "nl") -> dict[str, Resul
             vals,
         )
     )
-    t = categories.room_by_reason(reg, lang)
+    t = categories.room_by_reason(reg)
     add(
         Result(
             "ch2_fig06_room_by_reason",
@@ -248,7 +246,7 @@ def chapter2_tables(data: MeasurementData, lang: Lang = "nl") -> dict[str, Resul
         )
     )
     hours = timing.start_hour_distribution(reg)
-    by_reason = timing.start_hour_by_reason(reg, lang)
+    by_reason = timing.start_hour_by_reason(reg)
     profile = timing.hour_profile_values(hours, by_reason)
     add(
         Result(
@@ -268,7 +266,7 @@ def chapter2_tables(data: MeasurementData, lang: Lang = "nl") -> dict[str, Resul
             {k: v for k, v in profile.items() if k.startswith("ch2.fig08")},
         )
     )
-    t = timing.duration_by_reason(reg, lang)
+    t = timing.duration_by_reason(reg)
     add(
         Result(
             "ch2_tab02_duration_by_reason",

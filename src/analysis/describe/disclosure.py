@@ -109,21 +109,17 @@ class Unprotectable(DisclosureError):
         self.narrow = frozenset(narrow)
 
 
-def note(k: int, lang: str = "nl") -> str:
+def note(k: int) -> str:
     """Table note that explains the suppression mark (or that nothing is hidden, ``k <= 1``)."""
     if k <= 1:
-        if lang == "nl":
-            return (
-                "Alle aantallen getoond (minimale celgrootte 0): synthetische gegevens beschrijven "
-                "geen echte jongeren, dus er is niets onderdrukt."
-            )
-        return "Every count shown (minimum cell size 0): synthetic data describe no real youths."
-    if lang == "nl":
         return (
-            f"{SUPPRESSED_MARK} = niet getoond: minder dan {k} registraties, of af te leiden uit "
-            "zo'n aantal en de getoonde totalen (ook de percentages en cijfers per 10 jongeren daarvan)."
+            "Alle aantallen getoond (minimale celgrootte 0): synthetische gegevens beschrijven "
+            "geen echte jongeren, dus er is niets onderdrukt."
         )
-    return f"{SUPPRESSED_MARK} = not shown: fewer than {k} registrations, or derivable from one."
+    return (
+        f"{SUPPRESSED_MARK} = niet getoond: minder dan {k} registraties, of af te leiden uit "
+        "zo'n aantal en de getoonde totalen (ook de percentages en cijfers per 10 jongeren daarvan)."
+    )
 
 
 # --- the linked-cell system --------------------------------------------------------------

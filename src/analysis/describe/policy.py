@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import codebook
-from analysis.codebook import Lang
 from analysis.describe.categories import MISSING_CODE, distribution
 
 RESOURCE = "beleid"
@@ -33,21 +32,21 @@ def with_data(policy: pd.DataFrame) -> pd.DataFrame:
     return policy[(policy["gegevens"] == 1).fillna(False).astype(bool)]
 
 
-def data_supplied(policy: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
+def data_supplied(policy: pd.DataFrame) -> pd.DataFrame:
     """Locations with and without policy data (code 1 / 0) over all locations."""
-    return distribution(policy["gegevens"], _field("gegevens"), lang, include_missing=False)
+    return distribution(policy["gegevens"], _field("gegevens"), include_missing=False)
 
 
-def policy_distribution(policy: pd.DataFrame, item: str, lang: Lang = "nl") -> pd.DataFrame:
+def policy_distribution(policy: pd.DataFrame, item: str) -> pd.DataFrame:
     """Distribution of one policy item among the locations with data (missing row included)."""
-    return distribution(with_data(policy)[item], _field(item), lang)
+    return distribution(with_data(policy)[item], _field(item))
 
 
-def _breakdown(sub: pd.DataFrame, items: list[str], lang: Lang) -> pd.DataFrame:
+def _breakdown(sub: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     """Stack the distributions of ``items`` within ``sub``, tagged by ``item``."""
     parts = []
     for item in items:
-        d = distribution(sub[item], _field(item), lang)
+        d = distribution(sub[item], _field(item))
         d.insert(0, "item", item)
         parts.append(d)
     closed = sub["gesloten_per"].notna()
@@ -56,7 +55,7 @@ def _breakdown(sub: pd.DataFrame, items: list[str], lang: Lang) -> pd.DataFrame:
             {
                 "item": ["gesloten"],
                 "code": ["1"],
-                "label": ["Gesloten tijdens of na de meting" if lang == "nl" else "Closed"],
+                "label": ["Gesloten tijdens of na de meting"],
                 "n": [int(closed.sum())],
                 "denominator": [len(sub)],
                 "pct": [closed.mean() * 100 if len(sub) else float("nan")],
@@ -66,7 +65,7 @@ def _breakdown(sub: pd.DataFrame, items: list[str], lang: Lang) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def day_unchanged_breakdown(policy: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
+def day_unchanged_breakdown(policy: pd.DataFrame) -> pd.DataFrame:
     """Locations whose daytime rest moments did not change: rest moments, ambition, closure.
 
     Returns
@@ -77,10 +76,10 @@ def day_unchanged_breakdown(policy: pd.DataFrame, lang: Lang = "nl") -> pd.DataF
     """
     data = with_data(policy)
     sub = data[(data["verandering_overdag"] == DAY_UNCHANGED).fillna(False).astype(bool)]
-    return _breakdown(sub, ["rustmomenten", "ambitie_overdag"], lang)
+    return _breakdown(sub, ["rustmomenten", "ambitie_overdag"])
 
 
-def night_unchanged_breakdown(policy: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
+def night_unchanged_breakdown(policy: pd.DataFrame) -> pd.DataFrame:
     """Locations without a change in night rest: door already open or locked, and closures.
 
     The closure row counts the locations with a locked door that closed, as the report
@@ -88,19 +87,17 @@ def night_unchanged_breakdown(policy: pd.DataFrame, lang: Lang = "nl") -> pd.Dat
     """
     data = with_data(policy)
     sub = data[(data["verandering_nacht"] == NIGHT_UNCHANGED).fillna(False).astype(bool)]
-    out = _breakdown(sub, ["nacht_deur"], lang)
+    out = _breakdown(sub, ["nacht_deur"])
     locked = sub[(sub["nacht_deur"] == DOOR_LOCKED).fillna(False).astype(bool)]
     mask = out["item"] == "gesloten"
     out.loc[mask, "n"] = int(locked["gesloten_per"].notna().sum())
     out.loc[mask, "denominator"] = len(locked)
     out.loc[mask, "pct"] = out.loc[mask, "n"] / len(locked) * 100 if len(locked) else float("nan")
-    out.loc[mask, "label"] = (
-        "Op slot en gesloten tijdens of na de meting" if lang == "nl" else "Locked and closed"
-    )
+    out.loc[mask, "label"] = "Op slot en gesloten tijdens of na de meting"
     return out
 
 
-def factor_frequencies(policy: pd.DataFrame, item: str, lang: Lang = "nl") -> pd.DataFrame:
+def factor_frequencies(policy: pd.DataFrame, item: str) -> pd.DataFrame:
     """How many locations name each promoting or hindering factor (codes joined by ``|``).
 
     A location may name several factors, so percentages (of locations with data) need not
@@ -117,7 +114,7 @@ def factor_frequencies(policy: pd.DataFrame, item: str, lang: Lang = "nl") -> pd
     unknown = set().union(*named) - set(f.codes) if len(named) else set()
     if unknown:
         raise ValueError(f"{item}: codes {sorted(unknown)} are not in the codebook")
-    rows = [(str(c), f.label(c, lang), int(sum(c in s for s in named))) for c in f.codes]
+    rows = [(str(c), f.label(c), int(sum(c in s for s in named))) for c in f.codes]
     out = pd.DataFrame(rows, columns=["code", "label", "n"])
     out["denominator"] = len(data)
     out["pct"] = out["n"] / len(data) * 100 if len(data) else float("nan")

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from analysis import codebook
-from analysis.codebook import Lang
 from analysis.core.numbers import round_half_up
 
 #: The registration software writes 23:59 when a whole day is entered as the duration.
@@ -45,7 +44,7 @@ def start_hour_distribution(reg: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def start_hour_by_reason(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
+def start_hour_by_reason(reg: pd.DataFrame) -> pd.DataFrame:
     """Figure 8: start hour per reason (percentages within the reason).
 
     Registrations without a reason form their own block so the counts add up to the total.
@@ -56,8 +55,8 @@ def start_hour_by_reason(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
         ``reason_code``, ``reason_label``, ``hour``, ``n``, ``denominator``, ``pct``.
     """
     f = codebook.field("aanleiding")
-    blocks = [(str(c), f.label(c, lang), reg["aanleiding"] == c) for c in f.codes]
-    blocks.append(("na", codebook.missing_label(lang), reg["aanleiding"].isna()))
+    blocks = [(str(c), f.label(c), reg["aanleiding"] == c) for c in f.codes]
+    blocks.append(("na", codebook.missing_label(), reg["aanleiding"].isna()))
     parts = []
     for code, label, mask in blocks:
         sub = start_hour_distribution(reg[mask.fillna(False).astype(bool)])
@@ -147,7 +146,7 @@ def usable_durations(reg: pd.DataFrame) -> pd.Series:
     return d.mask(d < 0)
 
 
-def duration_by_reason(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
+def duration_by_reason(reg: pd.DataFrame) -> pd.DataFrame:
     """Table 2: duration per reason in minutes (n, min, max, mean, median).
 
     ``n`` counts all registrations with the reason (as the report's "Aanleiding (aantal)");
@@ -168,7 +167,7 @@ def duration_by_reason(reg: pd.DataFrame, lang: Lang = "nl") -> pd.DataFrame:
         rows.append(
             {
                 "code": str(c),
-                "label": f.label(c, lang),
+                "label": f.label(c),
                 "n": int(mask.sum()),
                 "n_duration": len(d),
                 "min": d.min() if len(d) else np.nan,

@@ -80,7 +80,6 @@ class BuildConfig:
     synthetic: bool | None = None  # None: decide from data/raw
     renderer: str = "auto"
     seed: int = DEFAULT_SEED
-    lang: str = "nl"
     factsheets: bool = True
     workers: int = 2
     scheduler: str | None = None  # Dask scheduler for the fits and factsheets; None: a local cluster
@@ -138,7 +137,6 @@ def notebook_params(cfg: BuildConfig, meting: int, all_metingen: list[int]) -> d
         "meting": meting,
         "first_month": m.first_month,
         "last_month": m.last_month,
-        "lang": cfg.lang,
         "min_cell_size": min_cell_size(cfg),
         "metingen": all_metingen,
         "referentie": all_metingen[0],

@@ -75,7 +75,6 @@ class Job:
     first_month: str
     last_month: str
     min_cell_size: int = 5
-    lang: str = "nl"
     hidden: tuple[str, ...] | None = None  # this location's cells hidden by the joint suppression
 
     def parameters(self) -> dict[str, Any]:
@@ -87,7 +86,6 @@ class Job:
             "first_month": self.first_month,
             "last_month": self.last_month,
             "min_cell_size": self.min_cell_size,
-            "lang": self.lang,
             "output_dir": str(self.paths.build),
             "params_dir": str(self.paths.params),
         }
@@ -150,7 +148,6 @@ def factsheet_steps(
     measurement: int | None = None,
     *,
     min_cell_size: int | None = None,
-    lang: str = "nl",
     locations: Sequence[str] | None = None,
     first_month: str | None = None,
     last_month: str | None = None,
@@ -169,7 +166,7 @@ def factsheet_steps(
       re-runs that location's factsheet alone, unless the national figures shown on all
       factsheets change, in which case all are rebuilt (they would be stale otherwise);
     * ``notebook``, ``code`` (import closure, :mod:`analysis.core.deps`), ``env`` (``pyproject.toml``), ``params``
-      (measurement, period, minimum cell size, language) and ``synthetic`` (the banner);
+      (measurement, period, minimum cell size) and ``synthetic`` (the banner);
     * ``hidden``: the location's cells hidden by the build's one decision over every published
       count (:func:`analysis.present.publish.decision_for`; the national cells it hides enter
       through ``national``). ``min_cell_size`` None: the build's rule,
@@ -201,7 +198,6 @@ def factsheet_steps(
                 "first": first,
                 "last": last,
                 "k": min_cell_size,
-                "lang": lang,
                 "locations": sorted(locations) if locations else None,
                 "max": max_locations,
                 "seed": SAMPLE_SEED,
@@ -220,7 +216,6 @@ def factsheet_steps(
             first,
             last,
             min_cell_size,
-            lang,
             list(locations) if locations else None,
             max_locations,
         ),
@@ -239,13 +234,13 @@ def factsheet_steps(
         "code": key["code"],
         "env": key["env"],
         "synthetic": str(planned["synthetic"]),
-        "params": json_digest({"meting": measurement, "first": first, "last": last, "k": k, "lang": lang}),
+        "params": json_digest({"meting": measurement, "first": first, "last": last, "k": k}),
     }
     steps = []
     for loc in planned["codes"]:
         own_list = planned["hidden"][loc]
         own = tuple(own_list) if own_list is not None else None
-        job = Job(paths, loc, measurement, first, last, k, lang, own)
+        job = Job(paths, loc, measurement, first, last, k, own)
         inputs = dict(shared, hidden=json_digest(own), **planned["rows"][loc])
         steps.append(Step(f"factsheet-{loc}", inputs, job.outputs, partial(run_in_worker, job)))
     return steps
@@ -258,7 +253,6 @@ def _plan_inputs(
     first: str,
     last: str,
     min_cell_size: int | None,
-    lang: str,
     locations: list[str] | None,
     max_locations: int | None,
 ) -> dict[str, Any]:
@@ -299,7 +293,7 @@ def _plan_inputs(
     # disclosure step made it for these data, else computed and stored here.
     decision = publish.decision_for(paths.build, data, period, k)
     nat_hidden = decision.national()
-    national = json_digest(dl.national_figures(data.registrations, data.occupancy, period, lang, nat_hidden))
+    national = json_digest(dl.national_figures(data.registrations, data.occupancy, period, nat_hidden))
     hidden: dict[str, list[str] | None] = {}
     rows: dict[str, dict[str, str]] = {}
     for loc in codes:

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.codebook import Lang
 from analysis.describe.suppress import shown_count, suppress_counts
 from analysis.present import format as nf
-
-
-def _hdr(lang: Lang, nl: str, en: str) -> str:
-    return nl if lang == "nl" else en
 
 
 def _cell(value: object, hidden: bool = False) -> int | str:
@@ -31,15 +26,14 @@ def row(table: pd.DataFrame, code: str | int, column: str = "code") -> pd.Series
     return hit.iloc[0]
 
 
-def pct_of(table: pd.DataFrame, code: str | int, lang: Lang = "nl", decimals: int | None = None) -> str:
+def pct_of(table: pd.DataFrame, code: str | int, decimals: int | None = None) -> str:
     """Formatted percentage of one category (report rounding unless ``decimals`` given)."""
-    return nf.percent(float(row(table, code)["pct"]), lang, decimals)
+    return nf.percent(float(row(table, code)["pct"]), decimals=decimals)
 
 
 def distribution_table(
     table: pd.DataFrame,
     *,
-    lang: Lang = "nl",
     min_cell_size: int = 0,
     decimals: int | None = None,
     header: str | None = None,
@@ -52,8 +46,6 @@ def distribution_table(
     ----------
     table : DataFrame
         Tidy distribution (``code``, ``label``, ``n``, ``pct``).
-    lang : {"nl", "en"}
-        Language of headers and numbers.
     min_cell_size : int
         Hide counts below this size (see :mod:`analysis.describe.suppress`).
     decimals : int, optional
@@ -75,53 +67,46 @@ def distribution_table(
     t = suppress_counts(t, min_cell_size)
     out = pd.DataFrame(
         {
-            header or _hdr(lang, "Categorie", "Category"): t["label"].tolist(),
+            header or "Categorie": t["label"].tolist(),
             "n": [shown_count(v, min_cell_size) for v in t["n"]],
-            "%": ["" if pd.isna(p) else nf.percent(p, lang, decimals) for p in t["pct"]],
+            "%": ["" if pd.isna(p) else nf.percent(p, decimals=decimals) for p in t["pct"]],
         }
     )
     if not total_row:
         return out
-    base = _hdr(lang, "Totaal", "Total")
-    total_pct = "" if t["pct"].isna().all() and len(t) else nf.percent(100.0, lang, decimals)
+    base = "Totaal"
+    total_pct = "" if t["pct"].isna().all() and len(t) else nf.percent(100.0, decimals=decimals)
     return pd.concat(
         [out, pd.DataFrame({out.columns[0]: [base], "n": [total], "%": [total_pct]})], ignore_index=True
     )
 
 
-def duration_table(table: pd.DataFrame, *, lang: Lang = "nl", min_cell_size: int = 0) -> pd.DataFrame:
+def duration_table(table: pd.DataFrame, *, min_cell_size: int = 0) -> pd.DataFrame:
     """Table 2 as in the report: "Aanleiding (aantal)", Min, Max, Gemiddelde, Mediaan (h:mm)."""
     t = suppress_counts(table, min_cell_size, derived=())
     hide = t["suppressed"]
-    first = _hdr(lang, "Aanleiding (aantal)", "Reason (n)")
+    first = "Aanleiding (aantal)"
     out = pd.DataFrame(
         {first: [f"{lab} ({shown_count(n, min_cell_size)})" for lab, n in zip(t["label"], t["n"])]}
     )
-    for stat, nl, en in [
-        ("min", "Min", "Min"),
-        ("max", "Max", "Max"),
-        ("mean", "Gemiddelde", "Mean"),
-        ("median", "Mediaan", "Median"),
-    ]:
-        out[_hdr(lang, nl, en)] = [("" if h else v) for v, h in zip(t[f"{stat}_hmm"], hide)]
+    for stat, title in [("min", "Min"), ("max", "Max"), ("mean", "Gemiddelde"), ("median", "Mediaan")]:
+        out[title] = [("" if h else v) for v, h in zip(t[f"{stat}_hmm"], hide)]
     return out
 
 
-def month_table(per_month: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
+def month_table(per_month: pd.DataFrame) -> pd.DataFrame:
     """Registrations per month for display (month label, n; a hidden count shows the mark)."""
     from analysis.present.figures import month_label
 
     return pd.DataFrame(
         {
-            _hdr(lang, "Maand", "Month"): [month_label(m, lang) for m in per_month["maand"]],
+            "Maand": [month_label(m) for m in per_month["maand"]],
             "n": [_cell(v) for v in per_month["n"]],
         }
     )
 
 
-def location_month_table(
-    per_location: pd.DataFrame, *, lang: Lang = "nl", hidden: frozenset[str] = frozenset()
-) -> pd.DataFrame:
+def location_month_table(per_location: pd.DataFrame, *, hidden: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Registrations per location (rows) and month (columns), with row totals.
 
     ``hidden``: keys of the build's disclosure decision (``<LOC>|m:<month>`` for a cell,
@@ -132,46 +117,42 @@ def location_month_table(
     from analysis.present.figures import month_label
 
     wide = per_location.pivot(index="locatie", columns="maand", values="n").fillna(0).astype(int)
-    out = pd.DataFrame({_hdr(lang, "Locatie", "Location"): wide.index.tolist()})
+    out = pd.DataFrame({"Locatie": wide.index.tolist()})
     for m in sorted(wide.columns):
-        out[month_label(m, lang)] = [
-            _cell(v, f"{loc}|m:{m}" in hidden) for loc, v in zip(wide.index, wide[m])
-        ]
-    out[_hdr(lang, "Totaal", "Total")] = [
-        _cell(v, f"{loc}|T" in hidden) for loc, v in zip(wide.index, wide.sum(axis=1))
-    ]
+        out[month_label(m)] = [_cell(v, f"{loc}|m:{m}" in hidden) for loc, v in zip(wide.index, wide[m])]
+    out["Totaal"] = [_cell(v, f"{loc}|T" in hidden) for loc, v in zip(wide.index, wide.sum(axis=1))]
     return out
 
 
-def coverage_table(coverage: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
+def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
     """Locations that registered fewer months than the period, with the reason."""
     short = coverage[coverage["months_registered"] < coverage["months_period"]]
     reasons = []
     for rec in short.itertuples(index=False):
         parts = []
         if rec.late_start:
-            parts.append(_hdr(lang, "later gestart", "started late"))
+            parts.append("later gestart")
         if rec.ended_early:
-            parts.append(_hdr(lang, "eerder gestopt", "ended early"))
+            parts.append("eerder gestopt")
         reasons.append(", ".join(parts))
     return pd.DataFrame(
         {
-            _hdr(lang, "Locatie", "Location"): short["locatie"].tolist(),
-            _hdr(lang, "Maanden", "Months"): short["months_registered"].astype(int).tolist(),
-            _hdr(lang, "Eerste maand", "First month"): short["first_month"].tolist(),
-            _hdr(lang, "Laatste maand", "Last month"): short["last_month"].tolist(),
-            _hdr(lang, "Reden", "Reason"): reasons,
+            "Locatie": short["locatie"].tolist(),
+            "Maanden": short["months_registered"].astype(int).tolist(),
+            "Eerste maand": short["first_month"].tolist(),
+            "Laatste maand": short["last_month"].tolist(),
+            "Reden": reasons,
         }
     )
 
 
-def missingness_table(table: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame:
+def missingness_table(table: pd.DataFrame) -> pd.DataFrame:
     """Section 2.2 for display: item, n not registered, %."""
     return pd.DataFrame(
         {
-            _hdr(lang, "Onderdeel", "Item"): table["label"].tolist(),
-            _hdr(lang, "Niet ingevuld (n)", "Not registered (n)"): [_cell(v) for v in table["n_missing"]],
-            "%": ["" if pd.isna(p) else nf.percent(p, lang, 1) for p in table["pct"]],
+            "Onderdeel": table["label"].tolist(),
+            "Niet ingevuld (n)": [_cell(v) for v in table["n_missing"]],
+            "%": ["" if pd.isna(p) else nf.percent(p, decimals=1) for p in table["pct"]],
         }
     )
 
@@ -179,7 +160,6 @@ def missingness_table(table: pd.DataFrame, *, lang: Lang = "nl") -> pd.DataFrame
 def per_youth_table(
     table: pd.DataFrame,
     *,
-    lang: Lang = "nl",
     min_cell_size: int = 0,
     bins: tuple[int, ...] = (1, 2, 3, 5, 10, 20),
 ) -> pd.DataFrame:
@@ -194,12 +174,11 @@ def per_youth_table(
     t["pct"] = t["n"] / t["n"].sum() * 100 if t["n"].sum() else float("nan")
     return distribution_table(
         t,
-        lang=lang,
         min_cell_size=min_cell_size,
-        header=_hdr(lang, "Afzonderingen per jongere", "Seclusions per youth"),
+        header="Afzonderingen per jongere",
     )
 
 
-def number(x: float, lang: Lang = "nl", decimals: int = 0) -> str:
+def number(x: float, decimals: int = 0) -> str:
     """A number for the narrative (decimal comma in Dutch)."""
-    return nf.number(x, decimals, lang)
+    return nf.number(x, decimals)

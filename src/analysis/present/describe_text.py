@@ -13,7 +13,6 @@ from typing import Sequence
 
 import pandas as pd
 
-from analysis.codebook import Lang
 from analysis.present import describe_tables as pr
 from analysis.present import text
 from analysis.present.format import number as format_number, percent as format_pct
@@ -33,10 +32,10 @@ def _locs(n: int) -> str:
     return text.count(n, "locatie", "locaties")
 
 
-def _with_pct(table: pd.DataFrame, code: str | int, lang: Lang, decimals: int | None = 1) -> str:
+def _with_pct(table: pd.DataFrame, code: str | int, decimals: int | None = 1) -> str:
     """``"3 locaties (17,6%)"``; just ``"geen locaties"`` for zero."""
     n = _n(table, code)
-    return _locs(n) if n == 0 else f"{_locs(n)} ({pr.pct_of(table, code, lang, decimals)})"
+    return _locs(n) if n == 0 else f"{_locs(n)} ({pr.pct_of(table, code, decimals)})"
 
 
 # --- chapter 1 -------------------------------------------------------------------------------------
@@ -62,7 +61,7 @@ def policy_fallback(requested: int, used: int | None) -> str:
     )
 
 
-def policy_supplied(meting: int, supplied: pd.DataFrame, rest: pd.DataFrame, lang: Lang = "nl") -> str:
+def policy_supplied(meting: int, supplied: pd.DataFrame, rest: pd.DataFrame) -> str:
     """Who described their policy, and how many rest moments the locations have."""
     n_yes, n_no = _n(supplied, 1), _n(supplied, 0)
     total = n_yes + n_no
@@ -75,8 +74,8 @@ def policy_supplied(meting: int, supplied: pd.DataFrame, rest: pd.DataFrame, lan
     )
     return (
         f"{lead} Naast de nachtrust {text.verb(_n(rest, 1), 'heeft', 'hebben')} "
-        f"{_with_pct(rest, 1, lang)} geen vast rustmoment overdag, {_with_pct(rest, 2, lang)} "
-        f"één rustmoment overdag en {_with_pct(rest, 3, lang)} twee rustmomenten overdag."
+        f"{_with_pct(rest, 1)} geen vast rustmoment overdag, {_with_pct(rest, 2)} "
+        f"één rustmoment overdag en {_with_pct(rest, 3)} twee rustmomenten overdag."
     )
 
 
@@ -84,21 +83,21 @@ def _item(table: pd.DataFrame, item: str) -> pd.DataFrame:
     return table[table["item"] == item]
 
 
-def day_change(change: pd.DataFrame, unchanged: pd.DataFrame, lang: Lang = "nl") -> str:
+def day_change(change: pd.DataFrame, unchanged: pd.DataFrame) -> str:
     """Changes of daytime rest moments and what the unchanged locations look like."""
     rest, amb = _item(unchanged, "rustmomenten"), _item(unchanged, "ambitie_overdag")
     closed = int(_item(unchanged, "gesloten")["n"].sum())
     n_unch, n_amb = _n(change, 4), _n(amb, 1)
     parts = [
-        f"Bij {_with_pct(change, 1, lang)} is een rustmoment overdag geschrapt, bij "
-        f"{_with_pct(change, 2, lang)} is het anders ingericht en bij {_with_pct(change, 3, lang)} "
+        f"Bij {_with_pct(change, 1)} is een rustmoment overdag geschrapt, bij "
+        f"{_with_pct(change, 2)} is het anders ingericht en bij {_with_pct(change, 3)} "
         "gebeurde allebei."
     ]
     if n_unch == 0:
         parts.append("Geen enkele locatie liet het beleid overdag ongemoeid.")
         return " ".join(parts)
     parts.append(
-        f"{text.capitalize(_with_pct(change, 4, lang))} {text.verb(n_unch, 'liet', 'lieten')} het "
+        f"{text.capitalize(_with_pct(change, 4))} {text.verb(n_unch, 'liet', 'lieten')} het "
         "beleid overdag ongemoeid; "
         + (
             f"van hen {text.verb(n_amb, 'heeft', 'hebben')} {text.count(n_amb, 'locatie', 'locaties')} "
@@ -120,16 +119,16 @@ def day_change(change: pd.DataFrame, unchanged: pd.DataFrame, lang: Lang = "nl")
     return " ".join(parts)
 
 
-def night_change(change: pd.DataFrame, unchanged: pd.DataFrame, lang: Lang = "nl") -> str:
+def night_change(change: pd.DataFrame, unchanged: pd.DataFrame) -> str:
     """Changes of the night rest (door open or locked)."""
     door = _item(unchanged, "nacht_deur")
     closed = int(_item(unchanged, "gesloten")["n"].sum())
     n_open, n_plan, n_same = _n(change, 1), _n(change, 2), _n(change, 3)
     s = (
-        f"{text.capitalize(_with_pct(change, 1, lang))} {text.verb(n_open, 'laat', 'laten')} de kamerdeur "
-        f"'s nachts (deels) open sinds deze meting, {_with_pct(change, 2, lang)} "
+        f"{text.capitalize(_with_pct(change, 1))} {text.verb(n_open, 'laat', 'laten')} de kamerdeur "
+        f"'s nachts (deels) open sinds deze meting, {_with_pct(change, 2)} "
         f"{text.verb(n_plan, 'heeft', 'hebben')} dat als voornemen uitgesproken en "
-        f"{_with_pct(change, 3, lang)} {text.verb(n_same, 'veranderde', 'veranderden')} niets."
+        f"{_with_pct(change, 3)} {text.verb(n_same, 'veranderde', 'veranderden')} niets."
     )
     if n_same:
         s += (
@@ -155,11 +154,11 @@ def factors(title: str, table: pd.DataFrame) -> str:
 
 
 # --- chapter 2 -------------------------------------------------------------------------------------
-def period(meting: int, months: Sequence[str], n_outside: int, lang: Lang = "nl") -> str:
+def period(meting: int, months: Sequence[str], n_outside: int) -> str:
     """The measurement and its period, and the registrations outside it."""
     s = (
-        f"{text.capitalize(text.measurements([meting]))}: {month_label(months[0], lang)} tot en met "
-        f"{month_label(months[-1], lang)} ({text.count(len(months), 'maand', 'maanden')})."
+        f"{text.capitalize(text.measurements([meting]))}: {month_label(months[0])} tot en met "
+        f"{month_label(months[-1])} ({text.count(len(months), 'maand', 'maanden')})."
     )
     if n_outside:
         s += (
@@ -176,7 +175,6 @@ def totals(
     per_month: pd.DataFrame,
     coverage: pd.DataFrame,
     n_months: int,
-    lang: Lang = "nl",
 ) -> str:
     """Total, first and last month (with the direction), and locations that registered fewer months."""
     if n_registrations == 0:
@@ -188,9 +186,9 @@ def totals(
     s = (
         f"In {text.measurements([meting])} {text.verb(n_registrations, 'is', 'zijn')} "
         f"{text.count(n_registrations, 'ongeplande gedwongen afzondering', 'ongeplande gedwongen afzonderingen')} "
-        f"vastgelegd door {_locs(len(coverage))}. In de eerste maand ({month_label(per_month['maand'].iloc[0], lang)}) "
+        f"vastgelegd door {_locs(len(coverage))}. In de eerste maand ({month_label(per_month['maand'].iloc[0])}) "
         f"{text.verb(first, 'was', 'waren')} het er {format_number(first) if first else 'geen'}, in de laatste "
-        f"({month_label(per_month['maand'].iloc[-1], lang)}) {format_number(last) if last else 'geen'}"
+        f"({month_label(per_month['maand'].iloc[-1])}) {format_number(last) if last else 'geen'}"
         + (
             ", evenveel."
             if first == last
@@ -216,7 +214,7 @@ def totals(
     return s
 
 
-def youths(stats: dict[str, float], lang: Lang = "nl") -> str:
+def youths(stats: dict[str, float]) -> str:
     """Unique youths at the locations that registered a youth number."""
     with_id, without = int(stats["n_locations_with_id"]), int(stats["n_locations_without_id"])
     extra = f", {_locs(without)} nooit" if without else ""
@@ -230,12 +228,12 @@ def youths(stats: dict[str, float], lang: Lang = "nl") -> str:
         f"meeste werd afgezonderd binnen een periode van "
         f"{text.count(int(stats['max_youth_span_days']), 'dag', 'dagen')}. Hoe lang elke jongere verbleef "
         "is niet bekend, alleen de gemiddelde bezetting per maand "
-        f"({pr.number(stats['mean_occupancy'], lang, 1)} jongeren over alle locaties); hoeveel jongeren "
+        f"({pr.number(stats['mean_occupancy'], 1)} jongeren over alle locaties); hoeveel jongeren "
         "nooit werden afgezonderd is daarom niet te zeggen."
     )
 
 
-def most_missing(missing: pd.DataFrame, lang: Lang = "nl") -> str:
+def most_missing(missing: pd.DataFrame) -> str:
     """The item left empty most often (or that none was)."""
     missing = missing[pd.to_numeric(missing["n_missing"], errors="coerce").notna()]  # hidden: not named
     if missing.empty or int(missing["n_missing"].max()) == 0:
@@ -244,11 +242,11 @@ def most_missing(missing: pd.DataFrame, lang: Lang = "nl") -> str:
     worst = missing.loc[ordered[0][0]]
     return (
         f"Het vaakst leeg bleef *{worst['label']}* ({format_number(worst['n_missing'])} keer, "
-        f"{format_pct(worst['pct'], lang, 1)})."
+        f"{format_pct(worst['pct'], decimals=1)})."
     )
 
 
-def distribution(lead: str, table: pd.DataFrame, lang: Lang = "nl") -> str:
+def distribution(lead: str, table: pd.DataFrame) -> str:
     """Categories in computed descending order with % and n, then the missing ones.
 
     A count hidden by disclosure control (``<NA>`` in ``n``) is not named: the sentence says
@@ -260,7 +258,7 @@ def distribution(lead: str, table: pd.DataFrame, lang: Lang = "nl") -> str:
     n_hidden = int((real & n.isna()).sum())
     ordered = text.by_frequency(zip(known["code"].astype(str), known["n"]))
     parts = [
-        f"{pr.row(table, code)['label']} {pr.pct_of(table, code, lang)} (n = {format_number(n)})"
+        f"{pr.row(table, code)['label']} {pr.pct_of(table, code)} (n = {format_number(n)})"
         for code, n in ordered
     ]
     body = (
@@ -277,13 +275,13 @@ def distribution(lead: str, table: pd.DataFrame, lang: Lang = "nl") -> str:
     if n_na is None:
         tail = "Niet ingevuld: een klein aantal, niet getoond (x)."
     elif n_na:
-        tail = f"Niet ingevuld: {format_number(n_na)} keer ({pr.pct_of(table, 'na', lang)})."
+        tail = f"Niet ingevuld: {format_number(n_na)} keer ({pr.pct_of(table, 'na')})."
     else:
         tail = "Niets bleef leeg."
     return f"{lead} {body}{tail}"
 
 
-def room_by_reason(rb: pd.DataFrame, lang: Lang = "nl") -> str:
+def room_by_reason(rb: pd.DataFrame) -> str:
     """Where the share of the own room is lowest and highest, and where the isolation room is used most."""
     # Rows whose share is hidden by disclosure control (NaN) are not named.
     den = pd.to_numeric(rb["denominator"], errors="coerce")
@@ -293,14 +291,14 @@ def room_by_reason(rb: pd.DataFrame, lang: Lang = "nl") -> str:
         return "Bij geen enkele aanleiding is een ruimte vastgelegd."
     lo, hi = own.loc[own["pct"].idxmin()], own.loc[own["pct"].idxmax()]
     s = (
-        f"Het aandeel afzonderingen op de eigen kamer varieert van {pr.number(lo['pct'], lang)}% bij "
-        f"{lo['reason_label']} tot {pr.number(hi['pct'], lang)}% bij {hi['reason_label']}."
+        f"Het aandeel afzonderingen op de eigen kamer varieert van {pr.number(lo['pct'])}% bij "
+        f"{lo['reason_label']} tot {pr.number(hi['pct'])}% bij {hi['reason_label']}."
     )
     if len(iso) and iso["n"].max() > 0:
         top = iso.loc[iso["pct"].idxmax()]
         s += (
             f" De isoleer- of separeerruimte wordt naar verhouding het vaakst gebruikt bij {top['reason_label']} "
-            f"({pr.number(top['pct'], lang)}%, n = {format_number(top['n'])} van {format_number(top['denominator'])})."
+            f"({pr.number(top['pct'])}%, n = {format_number(top['n'])} van {format_number(top['denominator'])})."
         )
     return s
 

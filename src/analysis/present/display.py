@@ -27,15 +27,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
 from analysis.core.results import write_csv
 from analysis.present import format as nf
 from analysis.present import text as tx
-
-Lang = Literal["nl", "en"]
 
 #: Largest number of locations (rows) a per-location table or figure shows in the report;
 #: above it a table goes to a CSV file (:func:`location_table`) and a figure shows a stated
@@ -65,15 +63,13 @@ def _alignment(col: pd.Series) -> str:
     return "r" if texts and all(_NUMERIC_TEXT.match(t) for t in texts) else "l"
 
 
-def pipe_table(df: pd.DataFrame, lang: Lang = "nl", align: Sequence[str] | None = None) -> str:
+def pipe_table(df: pd.DataFrame, align: Sequence[str] | None = None) -> str:
     """Render a DataFrame as a pandoc pipe table (no ``tabulate`` dependency).
 
     Parameters
     ----------
     df : DataFrame
         Table to show; string columns are shown as they are, numbers via :func:`analysis.present.format.cell`.
-    lang : {"nl", "en"}
-        Number formatting.
     align : sequence of {"l", "r"}, optional
         Alignment per column; default right for numeric columns, left otherwise.
 
@@ -85,7 +81,7 @@ def pipe_table(df: pd.DataFrame, lang: Lang = "nl", align: Sequence[str] | None 
     cols = [str(c) for c in df.columns]
     if align is None:
         align = [_alignment(df[c]) for c in df.columns]
-    rows = [[_escape(nf.cell(v, lang)) for v in rec] for rec in df.itertuples(index=False)]
+    rows = [[_escape(nf.cell(v)) for v in rec] for rec in df.itertuples(index=False)]
     header = "| " + " | ".join(_escape(c) for c in cols) + " |"
     rule = (
         "|"
@@ -99,11 +95,9 @@ def pipe_table(df: pd.DataFrame, lang: Lang = "nl", align: Sequence[str] | None 
     return "\n".join([header, rule, *body])
 
 
-def table_markdown(
-    df: pd.DataFrame, *, label: str, caption: str, note: str | None = None, lang: Lang = "nl"
-) -> str:
+def table_markdown(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None) -> str:
     """Markdown of a captioned, labelled table (see module docstring)."""
-    parts = [pipe_table(df, lang), "", f": {caption} {{#tbl-{label}}}"]
+    parts = [pipe_table(df), "", f": {caption} {{#tbl-{label}}}"]
     if note:
         parts += ["", f"*Noot.* {note}"]
     return "\n".join(parts) + "\n"
@@ -114,9 +108,7 @@ def appendix_csv(csv_dir: str | os.PathLike[str], label: str) -> Path:
     return Path(csv_dir) / f"{label}.csv"
 
 
-def appendix_sentence(
-    caption: str, n_locations: int, n_suppressed: int, shown: str, link: str, lang: Lang = "nl"
-) -> str:
+def appendix_sentence(caption: str, n_locations: int, n_suppressed: int, shown: str, link: str) -> str:
     """The sentence that replaces a per-location table above :data:`MAX_LOCATIONS_INLINE`.
 
     Parameters
@@ -131,34 +123,20 @@ def appendix_sentence(
         Path of the CSV file as shown to the reader.
     link : str
         Link target of the CSV file (relative to the notebook's folder).
-    lang : {"nl", "en"}
     """
     from analysis.describe.disclosure import SUPPRESSED_MARK  # the mark the tables show
 
-    if lang == "nl":
-        hidden = (
-            f", met dezelfde {tx.count(n_suppressed, 'onderdrukte cel', 'onderdrukte cellen')} "
-            f"({SUPPRESSED_MARK})"
-            if n_suppressed
-            else ""
-        )
-        return (
-            f"**{caption.rstrip('.')}.** Deze tabel telt {tx.count(n_locations, 'locatie', 'locaties')}, meer "
-            f"dan de {tx.count(MAX_LOCATIONS_INLINE, 'locatie', 'locaties')} die een tabel in dit "
-            "rapport ten hoogste toont. Daarom staat de tabel als CSV-bestand in de bijlagemap, "
-            f"precies zoals zij hier getoond zou worden{hidden}: [`{shown}`]({link})."
-        )
     hidden = (
-        f", with the same {nf.number(n_suppressed, 0, lang)} suppressed "
-        f"cell{'' if n_suppressed == 1 else 's'} ({SUPPRESSED_MARK})"
+        f", met dezelfde {tx.count(n_suppressed, 'onderdrukte cel', 'onderdrukte cellen')} "
+        f"({SUPPRESSED_MARK})"
         if n_suppressed
         else ""
     )
     return (
-        f"**{caption.rstrip('.')}.** This table has {nf.number(n_locations, 0, lang)} "
-        f"location{'' if n_locations == 1 else 's'}, more than the {MAX_LOCATIONS_INLINE} a table "
-        "in this report shows at most. It is therefore a CSV file in the appendix folder, exactly "
-        f"as it would be shown here{hidden}: [`{shown}`]({link})."
+        f"**{caption.rstrip('.')}.** Deze tabel telt {tx.count(n_locations, 'locatie', 'locaties')}, meer "
+        f"dan de {tx.count(MAX_LOCATIONS_INLINE, 'locatie', 'locaties')} die een tabel in dit "
+        "rapport ten hoogste toont. Daarom staat de tabel als CSV-bestand in de bijlagemap, "
+        f"precies zoals zij hier getoond zou worden{hidden}: [`{shown}`]({link})."
     )
 
 
@@ -169,7 +147,6 @@ def location_table_markdown(
     caption: str,
     csv_dir: str | os.PathLike[str],
     note: str | None = None,
-    lang: Lang = "nl",
 ) -> str:
     """Markdown of a table with one row per location: inline, or a sentence with a CSV link.
 
@@ -183,7 +160,7 @@ def location_table_markdown(
     ----------
     df : DataFrame
         The table as it would be shown (already after the build's disclosure decision).
-    label, caption, note, lang
+    label, caption, note
         As for :func:`table_markdown`.
     csv_dir : path
         The build's appendix folder (``<build>/results/appendix``).
@@ -196,7 +173,7 @@ def location_table_markdown(
     path = appendix_csv(csv_dir, label)
     if len(df) <= MAX_LOCATIONS_INLINE:
         path.unlink(missing_ok=True)
-        return table_markdown(df, label=label, caption=caption, note=note, lang=lang)
+        return table_markdown(df, label=label, caption=caption, note=note)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(df, path)
     base = _BASE_DIR or Path.cwd()
@@ -205,7 +182,7 @@ def location_table_markdown(
     from analysis.describe.disclosure import SUPPRESSED_MARK
 
     n_suppressed = int((df.astype(str) == SUPPRESSED_MARK).to_numpy().sum())
-    parts = [appendix_sentence(caption, len(df), n_suppressed, shown, link, lang)]
+    parts = [appendix_sentence(caption, len(df), n_suppressed, shown, link)]
     if note:
         parts += ["", f"*Noot.* {note}"]
     return "\n".join(parts) + "\n"
@@ -252,9 +229,9 @@ def _emit(markdown: str, metadata: dict[str, Any] | None = None) -> None:
     ipy_display(bundle, raw=True, metadata={"text/markdown": metadata} if metadata else None)
 
 
-def table(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None, lang: Lang = "nl") -> None:
+def table(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None) -> None:
     """Show a table: pipe table + ``: caption {#tbl-label}`` (+ ``*Noot.*`` paragraph)."""
-    _emit(table_markdown(df, label=label, caption=caption, note=note, lang=lang))
+    _emit(table_markdown(df, label=label, caption=caption, note=note))
 
 
 def location_table(
@@ -264,13 +241,12 @@ def location_table(
     caption: str,
     csv_dir: str | os.PathLike[str],
     note: str | None = None,
-    lang: Lang = "nl",
 ) -> None:
     """Show a per-location table, or above :data:`MAX_LOCATIONS_INLINE` a link to its CSV.
 
     See :func:`location_table_markdown`.
     """
-    _emit(location_table_markdown(df, label=label, caption=caption, csv_dir=csv_dir, note=note, lang=lang))
+    _emit(location_table_markdown(df, label=label, caption=caption, csv_dir=csv_dir, note=note))
 
 
 def figure(paths: Any, *, label: str, caption: str) -> None:
@@ -283,17 +259,15 @@ def text(markdown: str) -> None:
     _emit(markdown.strip() + "\n")
 
 
-def provenance_markdown(function: str, result: str | None, lang: Lang = "nl") -> str:
+def provenance_markdown(function: str, result: str | None) -> str:
     """Italic provenance line: which function made the artefact, which results CSV holds it."""
-    made = "Berekend met" if lang == "nl" else "Computed with"
-    data = "gegevens in" if lang == "nl" else "data in"
-    line = f"*{made} `{function}`"
+    line = f"*Berekend met `{function}`"
     if result:
-        line += f"; {data} `results/{result}.csv`"
+        line += f"; gegevens in `results/{result}.csv`"
     return line + ".*\n"
 
 
-def metadata(function: str | Any, result: str | None = None, lang: Lang = "nl") -> None:
+def metadata(function: str | Any, result: str | None = None) -> None:
     """Record where the artefact above comes from, visibly and in the output's metadata.
 
     Parameters
@@ -302,12 +276,10 @@ def metadata(function: str | Any, result: str | None = None, lang: Lang = "nl") 
         The function that computed the numbers (a callable is named ``module.qualname``).
     result : str, optional
         Name of the results CSV (without ``.csv``).
-    lang : {"nl", "en"}
-        Language of the line.
     """
     if callable(function):
         function = f"{function.__module__}.{function.__qualname__}"
     _emit(
-        provenance_markdown(str(function), result, lang),
+        provenance_markdown(str(function), result),
         metadata={"provenance": {"function": str(function), "result": result}},
     )

@@ -31,7 +31,7 @@ from matplotlib.ticker import FuncFormatter
 from analysis import SYNTHETIC_BANNER, codebook
 from analysis.present import format as nf
 from analysis.present import text as tx
-from analysis.present.display import MAX_LOCATIONS_INLINE, Lang
+from analysis.present.display import MAX_LOCATIONS_INLINE
 
 DPI = 200
 MISSING_CODE = "na"
@@ -40,7 +40,6 @@ MISSING_CODE = "na"
 PALETTE = ["#1f4e79", "#e69f00", "#56b4e9", "#7a2e55", "#009e73", "#f0e442", "#5e5e5e"]
 MISSING_COLOUR, MISSING_HATCH = codebook.missing_style()
 MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
-MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 @dataclass(frozen=True)
@@ -113,18 +112,18 @@ def style() -> Iterator[None]:
         yield
 
 
-def number_formatter(lang: Lang, decimals: int = 0, suffix: str = "") -> FuncFormatter:
-    """Axis tick formatter with the decimal comma in Dutch."""
-    return FuncFormatter(lambda x, _pos: nf.number(x, decimals, lang) + suffix)
+def number_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
+    """Axis tick formatter with the Dutch decimal comma."""
+    return FuncFormatter(lambda x, _pos: nf.number(x, decimals) + suffix)
 
 
-def month_label(ym: str, lang: Lang = "nl") -> str:
-    """``"2020-09"`` -> ``"sep 2020"`` (nl) or ``"Sep 2020"`` (en)."""
+def month_label(ym: str) -> str:
+    """``"2020-09"`` -> ``"sep 2020"``."""
     y, m = ym.split("-")
-    return f"{(MONTHS_NL if lang == 'nl' else MONTHS_EN)[int(m) - 1]} {y}"
+    return f"{MONTHS_NL[int(m) - 1]} {y}"
 
 
-def caption(text: str, *, synthetic: bool = False, n: int | None = None, lang: Lang = "nl") -> str:
+def caption(text: str, *, synthetic: bool = False, n: int | None = None) -> str:
     """Figure caption: the title, the base (N) and the synthetic-data banner when it applies."""
     out = text
     if n is not None:
@@ -169,15 +168,14 @@ def save(fig: plt.Figure, stem: Path, *, synthetic: bool = False, png: bool = Tr
     return paths
 
 
-def _bar_text(pct: float, n: int, lang: Lang) -> str:
-    return f"{nf.percent(pct, lang)} (n = {n})"
+def _bar_text(pct: float, n: int) -> str:
+    return f"{nf.percent(pct)} (n = {n})"
 
 
 def bar_distribution(
     table: pd.DataFrame,
     stem: Path,
     *,
-    lang: Lang = "nl",
     synthetic: bool = False,
     xlabel: str | None = None,
     field: str | None = None,
@@ -200,22 +198,18 @@ def bar_distribution(
         for y, rec in enumerate(t.itertuples(index=False)):
             colour, hatch = category_style(rec.code, name)
             ax.barh(y, rec.pct, color=colour, hatch=hatch, edgecolor="white", linewidth=0.5)
-            ax.text(rec.pct + 0.8, y, _bar_text(rec.pct, int(rec.n), lang), va="center", fontsize=9)
+            ax.text(rec.pct + 0.8, y, _bar_text(rec.pct, int(rec.n)), va="center", fontsize=9)
         ax.set_yticks(range(len(t)), t["label"].tolist())
         # Every bar may be hidden by disclosure control (an empty chart, not an error).
         ax.set_xlim(0, max(float(t["pct"].max()) * 1.3 if len(t) else 0.0, 10))
-        ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
-        ax.set_xlabel(
-            xlabel or ("Percentage van de registraties" if lang == "nl" else "Percentage of registrations")
-        )
+        ax.xaxis.set_major_formatter(number_formatter(suffix="%"))
+        ax.set_xlabel(xlabel or "Percentage van de registraties")
         ax.grid(axis="x")
         ax.set_axisbelow(True)
         return save(fig, stem, synthetic=synthetic)
 
 
-def bar_per_month(
-    table: pd.DataFrame, stem: Path, *, lang: Lang = "nl", synthetic: bool = False
-) -> FigurePaths:
+def bar_per_month(table: pd.DataFrame, stem: Path, *, synthetic: bool = False) -> FigurePaths:
     """Figure 1: registrations per month (``maand``, ``n``) as labelled bars.
 
     A month hidden by disclosure control (``n`` NaN) has no bar and the mark ``x`` as its label.
@@ -234,8 +228,8 @@ def bar_per_month(
                 va="bottom",
                 fontsize=9,
             )
-        ax.set_xticks(x, [month_label(m, lang) for m in table["maand"]])
-        ax.set_ylabel("Aantal afzonderingen" if lang == "nl" else "Number of seclusions")
+        ax.set_xticks(x, [month_label(m) for m in table["maand"]])
+        ax.set_ylabel("Aantal afzonderingen")
         ax.set_ylim(0, float(counts.fillna(0).max()) * 1.15 + 1)
         ax.grid(axis="y")
         ax.set_axisbelow(True)
@@ -253,7 +247,6 @@ def stacked_by_group(
     *,
     group: str = "reason_code",
     group_label: str = "reason_label",
-    lang: Lang = "nl",
     synthetic: bool = False,
     legend_title: str | None = None,
     field: str | None = None,
@@ -289,7 +282,7 @@ def stacked_by_group(
                     ax.text(
                         left + pct / 2,
                         y,
-                        nf.percent(pct, lang),
+                        nf.percent(pct),
                         ha="center",
                         va="center",
                         fontsize=8,
@@ -305,7 +298,7 @@ def stacked_by_group(
             labels.append(f"{sub[group_label].iloc[0]} (n = {_base(sub['denominator'].iloc[0])})")
         ax.set_yticks(range(len(groups)), labels)
         ax.set_xlim(0, 100)
-        ax.xaxis.set_major_formatter(number_formatter(lang, suffix="%"))
+        ax.xaxis.set_major_formatter(number_formatter(suffix="%"))
         # Legend under the axis (in axis coordinates, scaled so the gap does not grow with groups).
         ax.legend(
             title=legend_title,
@@ -318,9 +311,7 @@ def stacked_by_group(
         return save(fig, stem, synthetic=synthetic)
 
 
-def bar_per_hour(
-    table: pd.DataFrame, stem: Path, *, lang: Lang = "nl", synthetic: bool = False
-) -> FigurePaths:
+def bar_per_hour(table: pd.DataFrame, stem: Path, *, synthetic: bool = False) -> FigurePaths:
     """Figure 7: registrations by start hour (``hour``, ``n``)."""
     with style():
         fig, ax = plt.subplots(figsize=(7.6, 3.4))
@@ -328,8 +319,8 @@ def bar_per_hour(
         ax.bar(table["hour"], table["n"], color=PALETTE[0], width=0.9, align="edge")
         ax.set_xticks(range(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)], fontsize=8)
         ax.set_xlim(0, 24)
-        ax.set_xlabel("Uur van aanvang" if lang == "nl" else "Start hour")
-        ax.set_ylabel("Aantal afzonderingen" if lang == "nl" else "Number of seclusions")
+        ax.set_xlabel("Uur van aanvang")
+        ax.set_ylabel("Aantal afzonderingen")
         ax.grid(axis="y")
         ax.set_axisbelow(True)
         return save(fig, stem, synthetic=synthetic)
@@ -341,7 +332,6 @@ def hour_by_group(
     *,
     group: str = "reason_code",
     group_label: str = "reason_label",
-    lang: Lang = "nl",
     synthetic: bool = False,
     group_field: str = "aanleiding",
 ) -> FigurePaths:
@@ -372,14 +362,14 @@ def hour_by_group(
                 align="edge",
             )
             ax.set_title(f"{sub[group_label].iloc[0]} (n = {_base(sub['denominator'].iloc[0])})", fontsize=9)
-            ax.yaxis.set_major_formatter(number_formatter(lang, suffix="%"))
+            ax.yaxis.set_major_formatter(number_formatter(suffix="%"))
             ax.set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)], fontsize=8)
             ax.set_xlim(0, 24)
             ax.tick_params(axis="y", labelsize=8)
         for ax in np.ravel(axes)[len(groups) :]:
             ax.set_visible(False)
-        fig.supxlabel("Uur van aanvang" if lang == "nl" else "Start hour", fontsize=9)
-        fig.supylabel("Percentage binnen aanleiding" if lang == "nl" else "Share within reason", fontsize=9)
+        fig.supxlabel("Uur van aanvang", fontsize=9)
+        fig.supylabel("Percentage binnen aanleiding", fontsize=9)
         fig.tight_layout()
         return save(fig, stem, synthetic=synthetic)
 
@@ -429,9 +419,9 @@ def residual_figure(
         ax1.set_ylabel("Geschaald residu", fontsize=8)
         ks = nf.number(diag.ks_p, 3) if np.isfinite(diag.ks_p) else "-"
         ax1.set_title(f"Geordende residuen (KS-toets p = {ks})", fontsize=9)
-        ax1.xaxis.set_major_formatter(number_formatter("nl", 1))
+        ax1.xaxis.set_major_formatter(number_formatter(1))
         for ax in (ax1, ax2):
-            ax.yaxis.set_major_formatter(number_formatter("nl", 2))
+            ax.yaxis.set_major_formatter(number_formatter(2))
             ax.tick_params(labelsize=7)
         if len(diag.month):
             months = np.unique(diag.month)
@@ -540,7 +530,7 @@ def change_figure(
             ha="right",
         )
         ax.set_ylabel(ylabel, fontsize=9)
-        ax.yaxis.set_major_formatter(number_formatter("nl", decimals, "%" if percent else ""))
+        ax.yaxis.set_major_formatter(number_formatter(decimals, "%" if percent else ""))
         ax.set_ylim(bottom=0)
         ax.grid(axis="y")
         ax.set_axisbelow(True)

@@ -33,7 +33,6 @@ import pandas as pd
 
 from analysis import codebook
 from analysis.describe import disclosure as dc
-from analysis.codebook import Lang
 from analysis.describe.categories import DEBRIEF, MISSING_CODE
 from analysis.describe.timing import format_hmm, usable_durations
 from analysis.core.numbers import round_half_up
@@ -78,15 +77,11 @@ class Period:
         """Column key -> months: ``L`` latest, ``E`` earlier, ``T`` whole period."""
         return {"L": (self.latest,), "E": self.earlier, "T": self.months}
 
-    def labels(self, lang: Lang = "nl") -> dict[str, str]:
+    def labels(self) -> dict[str, str]:
         """Column headings."""
-        first, last = month_label(self.earlier[0], lang), month_label(self.earlier[-1], lang)
+        first, last = month_label(self.earlier[0]), month_label(self.earlier[-1])
         earlier = first if first == last else f"{first} – {last}"
-        return {
-            "L": month_label(self.latest, lang),
-            "E": earlier,
-            "T": "Hele periode" if lang == "nl" else "Whole period",
-        }
+        return {"L": month_label(self.latest), "E": earlier, "T": "Hele periode"}
 
 
 def _codes(item: str) -> list[str]:
@@ -252,11 +247,11 @@ def active_months(
     return out
 
 
-def span_label(months: Sequence[str], lang: Lang = "nl") -> str:
+def span_label(months: Sequence[str]) -> str:
     """``"nov 2020 – feb 2021"`` for a run of months (one label for one month; "–" for none)."""
     if not months:
         return NA_TEXT
-    first, last = month_label(months[0], lang), month_label(months[-1], lang)
+    first, last = month_label(months[0]), month_label(months[-1])
     return first if first == last else f"{first} – {last}"
 
 
@@ -266,16 +261,16 @@ def median_duration(reg: pd.DataFrame) -> tuple[float, int]:
     return (float(d.median()) if len(d) else float("nan")), len(d)
 
 
-def _fmt_rate(x: float, lang: Lang) -> str:
-    return NA_TEXT if pd.isna(x) else nf.number(x, 1, lang)
+def _fmt_rate(x: float) -> str:
+    return NA_TEXT if pd.isna(x) else nf.number(x, 1)
 
 
-def _fmt_share(n: int, base: int, hidden: bool, lang: Lang) -> str:
+def _fmt_share(n: int, base: int, hidden: bool) -> str:
     if n == 0 and base > 0:
-        return nf.percent(0.0, lang)  # 0% whatever the (possibly hidden) base
+        return nf.percent(0.0)  # 0% whatever the (possibly hidden) base
     if hidden:
         return dc.SUPPRESSED_MARK
-    return NA_TEXT if base == 0 else nf.percent(n / base * 100, lang)
+    return NA_TEXT if base == 0 else nf.percent(n / base * 100)
 
 
 def _fmt_median(reg: pd.DataFrame, k: int) -> str:
@@ -290,7 +285,6 @@ def national_figures(
     reg: pd.DataFrame,
     occ: pd.DataFrame,
     period: Period,
-    lang: Lang = "nl",
     hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The national figures exactly as a factsheet displays them (rounded text and values).
@@ -311,20 +305,20 @@ def national_figures(
     # No national count: it is no comparison for one location, and as an exact number it would
     # change with every added registration anywhere and so re-run every factsheet.
     out["n"] = NA_TEXT
-    out["rate"] = _fmt_rate(rate_per_10(reg, occ, period.months), lang)
+    out["rate"] = _fmt_rate(rate_per_10(reg, occ, period.months))
     out["median"] = _fmt_median(reg, 0)
     out["median_latest"] = _fmt_median(_in(reg, [period.latest]), 0)
-    out["period"] = span_label(period.months, lang)
+    out["period"] = span_label(period.months)
     whole = "T" in hidden
     if whole or any(f"m:{m}" in hidden for m in period.months):
         out["rate"] = dc.SUPPRESSED_MARK
     for name, (item, yes, _label) in SHARES.items():
         n_yes = int(reg[item].isin(list(yes)).fillna(False).sum())
-        out[name] = _fmt_share(n_yes, len(reg), whole or f"{name}:yes" in hidden, lang)
+        out[name] = _fmt_share(n_yes, len(reg), whole or f"{name}:yes" in hidden)
     for item in ITEMS:
         codes = _item_codes(reg, item).value_counts()
         out[item] = {
-            c: _fmt_share(int(codes.get(c, 0)), len(reg), whole or f"{item}:{c}" in hidden, lang)
+            c: _fmt_share(int(codes.get(c, 0)), len(reg), whole or f"{item}:{c}" in hidden)
             for c in _codes(item)
         }
     return out
@@ -343,7 +337,6 @@ def _indicator_rows(
     hidden: frozenset[str],
     national: dict[str, Any],
     k: int,
-    lang: Lang,
 ) -> list[list[str]]:
     totals = {"L": f"m:{period.latest}", "E": "E", "T": "T"}
     cols = period.columns()
@@ -351,7 +344,7 @@ def _indicator_rows(
     rates = []
     for c, months in cols.items():
         rate = rate_per_10(reg, occ, months)
-        rates.append(dc.SUPPRESSED_MARK if totals[c] in hidden else _fmt_rate(rate, lang))
+        rates.append(dc.SUPPRESSED_MARK if totals[c] in hidden else _fmt_rate(rate))
     rows.append(["Per 10 jongeren per maand", *rates, national["rate"]])
     rows.append(
         ["Mediane duur (uur:min)", *(_fmt_median(_in(reg, m), k) for m in cols.values()), national["median"]]
@@ -361,24 +354,24 @@ def _indicator_rows(
         for c in cols:
             yes = f"{name}:yes:{c}"
             hide = yes in hidden or totals[c] in hidden
-            cells.append(_fmt_share(s.values[yes], s.values[totals[c]], hide, lang))
+            cells.append(_fmt_share(s.values[yes], s.values[totals[c]], hide))
         rows.append([label, *cells, national[name]])
     return rows
 
 
 def _item_table(
-    item: str, s: dc.CellSystem, hidden: frozenset[str], period: Period, national: dict[str, Any], lang: Lang
+    item: str, s: dc.CellSystem, hidden: frozenset[str], period: Period, national: dict[str, Any]
 ) -> dict[str, Any]:
     f = codebook.field(item)
     totals = {"L": f"m:{period.latest}", "E": "E"}
     rows = []
     for code in _codes(item):
-        label = codebook.missing_label(lang) if code == MISSING_CODE else f.label(int(code), lang)
+        label = codebook.missing_label() if code == MISSING_CODE else f.label(int(code))
         row = [label]
         for col in ("L", "E"):
             key = f"{item}:{code}:{col}"
             hide = key in hidden or totals[col] in hidden
-            row += [_count(s, hidden, key), _fmt_share(s.values[key], s.values[totals[col]], hide, lang)]
+            row += [_count(s, hidden, key), _fmt_share(s.values[key], s.values[totals[col]], hide)]
         rows.append(row + [national[item][code]])
     total = ["Totaal"]
     for col in ("L", "E"):
@@ -397,7 +390,6 @@ def _months(
     hidden: frozenset[str],
     national: dict[str, Any],
     active: Sequence[str],
-    lang: Lang,
 ) -> list[dict[str, Any]]:
     out = []
     for m in period.months:
@@ -408,7 +400,7 @@ def _months(
         out.append(
             {
                 "month": m,
-                "label": month_label(m, lang),
+                "label": month_label(m),
                 "latest": m == period.latest,
                 "n": s.values[key] if shown and not absent else None,
                 "text": NA_TEXT if absent else _count(s, hidden, key),
@@ -427,7 +419,6 @@ def factsheet(
     location: str,
     period: Period,
     k: int = dc.DEFAULT_MIN_CELL_SIZE,
-    lang: Lang = "nl",
     national: dict[str, Any] | None = None,
     locations: pd.DataFrame | None = None,
     hidden: frozenset[str] | None = None,
@@ -446,8 +437,6 @@ def factsheet(
         Months shown; the last is "the latest month".
     k : int
         Minimum cell size.
-    lang : {"nl", "en"}
-        Label language (the factsheet text is Dutch).
     national : dict, optional
         Precomputed :func:`national_figures`.
     locations : DataFrame, optional
@@ -466,20 +455,20 @@ def factsheet(
         ``key_figures``, ``hidden`` (number of hidden cells) and labels. Contains no
         hidden count and no registration-level value.
     """
-    national = national or national_figures(reg, occ, period, lang, national_hidden)
+    national = national or national_figures(reg, occ, period, national_hidden)
     loc_reg = _in(reg[reg["locatie"] == location], period.months)
     loc_occ = occ[occ["locatie"] == location]
     s = location_system(loc_reg, period)
     hidden = dc.suppress(s, k) if hidden is None else frozenset(hidden)
     active = active_months(locations, location, period.months, loc_reg, loc_occ)
     active_earlier = [m for m in period.earlier if m in active]
-    latest_label = month_label(period.latest, lang)
+    latest_label = month_label(period.latest)
     # Column headings name the months each column really covers: a location that started late
     # or stopped early has fewer months than the measurement.
-    labels = {"L": latest_label, "E": span_label(active_earlier, lang), "T": span_label(active, lang)}
-    indicators = _indicator_rows(loc_reg, loc_occ, period, s, hidden, national, k, lang)
-    months = _months(loc_reg, loc_occ, period, s, hidden, national, active, lang)
-    tables = [_item_table(item, s, hidden, period, national, lang) for item in ITEMS]
+    labels = {"L": latest_label, "E": span_label(active_earlier), "T": span_label(active)}
+    indicators = _indicator_rows(loc_reg, loc_occ, period, s, hidden, national, k)
+    months = _months(loc_reg, loc_occ, period, s, hidden, national, active)
+    tables = [_item_table(item, s, hidden, period, national) for item in ITEMS]
     if not months[-1]["active"]:  # the location did not take part in the latest month
         indicators[0][1] = indicators[1][1] = indicators[2][1] = NA_TEXT
         for row in (r for t in tables for r in [*t["rows"], t["total"]]):
@@ -492,7 +481,7 @@ def factsheet(
         if "E" in hidden
         else NA_TEXT
         if not n_earlier
-        else nf.number(s.values["E"] / n_earlier, 1, lang)
+        else nf.number(s.values["E"] / n_earlier, 1)
     )
     n_active = len(active)
     months_word = "maand" if len(period.months) == 1 else "maanden"
@@ -521,7 +510,7 @@ def factsheet(
             {
                 "label": f"Per 10 jongeren {latest_label}",
                 "value": indicators[1][1],
-                "sub": f"{labels['E']}: {indicators[1][2]} · landelijk {latest_label}: {_fmt_rate(nat_latest, lang)}",
+                "sub": f"{labels['E']}: {indicators[1][2]} · landelijk {latest_label}: {_fmt_rate(nat_latest)}",
             },
             {
                 "label": f"Mediane duur {latest_label} (uur:min)",

@@ -82,7 +82,7 @@ def power_figure(
             ax.set_ylim(0, 1.02)
             ax.set_xlabel("verwachte daling ten opzichte van de laatste meting (%)")
             ax.set_ylabel("onderscheidend vermogen (power)")
-            ax.yaxis.set_major_formatter(figures.number_formatter("nl", 1))
+            ax.yaxis.set_major_formatter(figures.number_formatter(1))
             ax.set_title(OUTCOME_LABELS[o], fontsize=10)
             ax.grid(axis="y")
             ax.legend(title="per meting", fontsize=8, title_fontsize=8, loc="lower right")

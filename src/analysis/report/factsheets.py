@@ -40,7 +40,7 @@ def work_dir(paths: Paths) -> Path:
     return paths.factsheets / "_work"
 
 
-def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str = "nl") -> Any:
+def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool) -> Any:
     """Registrations per month (latest highlighted) and the rate per 10 youths vs national.
 
     Hidden months have no bar and show the suppression mark; their rate is left out.
@@ -70,10 +70,8 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
             )
         left.set_ylim(0, top * 1.18)
         left.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole ticks, no "17.5"
-        left.yaxis.set_major_formatter(figures.number_formatter(lang, 0))
-        left.set_title(
-            "Registraties per maand" if lang == "nl" else "Registrations per month", fontsize=9, loc="left"
-        )
+        left.yaxis.set_major_formatter(figures.number_formatter(0))
+        left.set_title("Registraties per maand", fontsize=9, loc="left")
         rate = [float("nan") if m["rate"] is None else m["rate"] for m in months]
         nat = [float("nan") if m["national_rate"] is None else m["national_rate"] for m in months]
         right.plot(
@@ -84,7 +82,7 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
             linewidth=1.2,
             marker="s",
             markersize=3,
-            label="landelijk" if lang == "nl" else "national",
+            label="landelijk",
         )
         right.plot(
             x,
@@ -101,10 +99,8 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool, lang: str
         right.set_ylim(0, ymax * 1.4)  # room for the legend above the lines
         if ymax >= 3:  # whole ticks only, else a tick at 2.5 would be labelled "3"
             right.yaxis.set_major_locator(MaxNLocator(integer=True))
-        right.yaxis.set_major_formatter(figures.number_formatter(lang, 1 if ymax < 3 else 0))
-        right.set_title(
-            "Per 10 jongeren per maand" if lang == "nl" else "Per 10 youths per month", fontsize=9, loc="left"
-        )
+        right.yaxis.set_major_formatter(figures.number_formatter(1 if ymax < 3 else 0))
+        right.set_title("Per 10 jongeren per maand", fontsize=9, loc="left")
         right.legend(frameon=False, fontsize=7.5, loc="upper right", ncol=2, borderaxespad=0.1)
         for ax in (left, right):
             ax.set_xticks(x, [m["label"].split(" ")[0] for m in months], fontsize=8)
@@ -291,7 +287,6 @@ def content(p: FactsheetParams, hidden: Sequence[str] | None = None) -> tuple[di
         location=p.location,
         period=period,
         k=p.min_cell_size,
-        lang=p.lang,
         locations=data.locations,
         hidden=own if own is not None else (frozenset() if p.min_cell_size <= 1 else None),
         national_hidden=national,
@@ -309,9 +304,7 @@ def content(p: FactsheetParams, hidden: Sequence[str] | None = None) -> tuple[di
     location_file(work, p.location, ".json").write_text(
         json.dumps(sheet, ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    chart = plot_months(
-        sheet, location_file(work, p.location, "-maanden"), synthetic=data.synthetic, lang=p.lang
-    )
+    chart = plot_months(sheet, location_file(work, p.location, "-maanden"), synthetic=data.synthetic)
     return sheet, chart
 
 
