@@ -114,10 +114,34 @@ class Diagnostics:
                 "zero_p",
                 "zero_p_low",
                 "zero_p_high",
+                "outlier_ratio",
+                "outlier_p",
                 "simulation",
                 "error",
             )
         }
+
+    @property
+    def outlier_ratio(self) -> float:
+        """Observed share of residuals outside every simulation over its expected 2 / (nsim + 1)."""
+        n = len(self.residuals)
+        if not n or not self.nsim:
+            return float("nan")
+        edge = 1.0 / (self.nsim + 1)
+        share = float(np.mean((self.residuals < edge) | (self.residuals > 1.0 - edge)))
+        return share / (2.0 * edge)
+
+    @property
+    def outlier_p(self) -> float:
+        """One-sided binomial p of more outliers than the 2 / (nsim + 1) expected under the model."""
+        from scipy import stats
+
+        n = len(self.residuals)
+        if not n or not self.nsim:
+            return float("nan")
+        edge = 1.0 / (self.nsim + 1)
+        k = int(np.sum((self.residuals < edge) | (self.residuals > 1.0 - edge)))
+        return float(stats.binomtest(k, n, min(1.0, 2.0 * edge), alternative="greater").pvalue)
 
     def failed_tests(self, alpha: float = 0.05) -> list[str]:
         """Names of the tests with p < ``alpha``: ``ks``, ``dispersion``, ``zeros``."""

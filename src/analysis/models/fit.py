@@ -105,6 +105,9 @@ class ModelResult:
     vcov: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     location_effects: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     small: smallsample.SmallSample | None = field(default=None, repr=False)
+    #: The model's diagnostics row once diagnosed; the verdict applies the stated rules to it
+    #: (:func:`analysis.models.verdict.diagnostic_flags`).
+    diagnosis: dict | None = field(default=None, repr=False)
     r_model: Any = field(default=None, repr=False)
 
     @property

@@ -175,7 +175,13 @@ def fit_and_diagnose(
         FitJob(s.model_id, s, s.frame, with_lr=True, diagnose=(nsim, seed), small_sample=True) for s in specs
     ]
     fitted = run_fits(jobs, frames, scheduler=scheduler, workers=workers, label="primaire modellen")
-    return {s.model_id: fitted[s.model_id][0] for s in specs}, [fitted[s.model_id][1] for s in specs]
+    results = {s.model_id: fitted[s.model_id][0] for s in specs}
+    diags = [fitted[s.model_id][1] for s in specs]
+    for d in diags:
+        # the verdict follows the diagnostics' stated rules (analysis.models.verdict)
+        if d is not None and not d.error and d.model_id in results:
+            results[d.model_id].diagnosis = d.row()
+    return results, diags
 
 
 CHANGE_MODELS: dict[str, str] = {

@@ -35,13 +35,22 @@ caution             fires when
 few_locations       the model has a location random effect and rests on fewer than
                     :data:`analysis.models.smallsample.MIN_LOCATIONS` locations; its narrative
                     reports the small-sample interval (:mod:`analysis.models.smallsample`)
+misfit_<test>       a simulated-residual diagnostic (:mod:`analysis.models.diagnostics`) fails
+                    its caution limit in :data:`DIAGNOSTIC_RULES` with p < :data:`DIAG_ALPHA`
 ==================  ===========================================================================
+
+Diagnostics decide by a stated rule that needs both evidence and size: a test flags only when
+its p-value is below :data:`DIAG_ALPHA` *and* its effect passes a limit, because with thousands
+of rows a p-value alone flags deviations too small to matter (on the twin the duration models'
+KS test gives p ~ 1e-24 at D = 0.066). Past the caution limit the model is read with care
+(``misfit_<test>`` caution, "voorzichtig"); past the second limit it is not interpretable
+(reason ``misfit``). The limits are in :data:`DIAGNOSTIC_RULES` and ``docs/models.md``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -60,6 +69,17 @@ MAX_ICC = 0.9
 MIN_SE = 1e-6
 """Standard errors below this give a zero-width confidence interval."""
 
+DIAG_ALPHA = 0.05
+"""A diagnostic flags only when its p-value is below this (and its effect passes a limit)."""
+DIAGNOSTIC_RULES: dict[str, tuple[str, float, float]] = {
+    # test: (effect, caution limit, not-interpretable limit); ratios count both directions
+    "dispersion": ("ratio", 1.5, 3.0),
+    "zeros": ("ratio", 1.5, 3.0),
+    "uniformity": ("KS D", 0.1, 0.25),
+    "outliers": ("ratio", 3.0, 10.0),
+}
+"""Stated decision rules of the simulated-residual diagnostics (``docs/models.md``)."""
+
 REASONS: tuple[str, ...] = (
     "failed",
     "not_converged",
@@ -70,9 +90,10 @@ REASONS: tuple[str, ...] = (
     "extreme_re_sd",
     "extreme_icc",
     "ci_degenerate",
+    "misfit",
 )
 """Every reason code, in the order they are reported."""
-CAUTIONS: tuple[str, ...] = ("few_locations",)
+CAUTIONS: tuple[str, ...] = ("few_locations", *(f"misfit_{t}" for t in DIAGNOSTIC_RULES))
 """Every caution code (reported, but the model stays interpretable)."""
 
 REASON_NL: dict[str, str] = {
@@ -86,6 +107,11 @@ REASON_NL: dict[str, str] = {
     "extreme_icc": f"de ICC is groter dan {MAX_ICC:g}".replace(".", ","),
     "ci_degenerate": "een betrouwbaarheidsinterval heeft geen breedte of is niet eindig",
     "few_locations": f"het model rust op minder dan {MIN_LOCATIONS} locaties",
+    "misfit": "een residudiagnostiek wijkt sterk af (boven de grens van niet interpreteerbaar)",
+    "misfit_dispersion": "de spreiding wijkt af van wat het model verwacht (dispersietoets)",
+    "misfit_zeros": "er zijn meer of minder nullen dan het model verwacht",
+    "misfit_uniformity": "de verdeling van de residuen wijkt af (KS-toets)",
+    "misfit_outliers": "er zijn meer uitschieters dan het model verwacht",
 }
 """Dutch phrase per reason (used in sentences and in appendix A)."""
 
@@ -244,5 +270,43 @@ def judge(res: "ModelResult") -> Verdict:
     if np.isfinite(res.icc) and res.icc > MAX_ICC:
         reasons.add("extreme_icc")
     n_loc = int(res.ngroups.get("locatie", 0)) if res.spec.random else 0
-    cautions = ("few_locations",) if 0 < n_loc < MIN_LOCATIONS else ()
-    return Verdict(tuple(r for r in REASONS if r in reasons), tuple(separated), cautions, n_loc)
+    cautions = ["few_locations"] if 0 < n_loc < MIN_LOCATIONS else []
+    flagged, severe = diagnostic_flags(getattr(res, "diagnosis", None))
+    cautions += [f"misfit_{t}" for t in flagged]
+    if severe:
+        reasons.add("misfit")
+    return Verdict(tuple(r for r in REASONS if r in reasons), tuple(separated), tuple(cautions), n_loc)
+
+
+def _effect(test: str, diag: Mapping[str, float]) -> tuple[float, float]:
+    """(effect on the scale of its limits, p) of one diagnostic; NaN when not run."""
+    nan = float("nan")
+    if test == "uniformity":
+        return float(diag.get("ks_stat", nan)), float(diag.get("ks_p", nan))
+    key = {"dispersion": "dispersion", "zeros": "zero", "outliers": "outlier"}[test]
+    ratio, p = float(diag.get(f"{key}_ratio", nan)), float(diag.get(f"{key}_p", nan))
+    # a ratio counts both ways for dispersion and zeros (too few is a misfit too); outliers only up
+    if test != "outliers" and np.isfinite(ratio) and 0 < ratio < 1:
+        ratio = 1 / ratio
+    return ratio, p
+
+
+def diagnostic_flags(diag: Mapping[str, float] | None) -> tuple[list[str], bool]:
+    """Diagnostics past their caution limit (with p < :data:`DIAG_ALPHA`), and whether any is
+    past its not-interpretable limit (:data:`DIAGNOSTIC_RULES`).
+
+    Parameters
+    ----------
+    diag : mapping or None
+        The diagnostics row of a model (:meth:`analysis.models.diagnostics.Diagnostics.row`);
+        None: not diagnosed (no flag).
+    """
+    if not diag:
+        return [], False
+    flagged, severe = [], False
+    for test, (_, caution, limit) in DIAGNOSTIC_RULES.items():
+        effect, p = _effect(test, diag)
+        if np.isfinite(effect) and np.isfinite(p) and p < DIAG_ALPHA and effect > caution:
+            flagged.append(test)
+            severe = severe or effect > limit
+    return flagged, severe

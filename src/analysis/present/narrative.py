@@ -93,6 +93,41 @@ def not_interpretable_sentence(label: str, verdict: Verdict) -> str:
     )
 
 
+def caution_sentence(res: ModelResult) -> str:
+    """For an interpretable model whose residual diagnostics fail a stated rule: read it with
+    care, and why (:data:`analysis.models.verdict.DIAGNOSTIC_RULES`); empty otherwise."""
+    from analysis.models.verdict import REASON_NL
+
+    misfits = [c for c in res.verdict.cautions if c.startswith("misfit_")]
+    if not misfits or not res.interpretable:
+        return ""
+    return (
+        f"Het model {model_label(res.model_id).lower()} is voorzichtig te lezen, want "
+        f"{text.join(REASON_NL[c] for c in misfits)}."
+    )
+
+
+def diagnostic_rule_sentence(results: Mapping[str, ModelResult]) -> str:
+    """What the stated rule of the diagnostics decided: how many models are read with care and
+    how many are not interpretable because of their residuals (zero cases included)."""
+    from analysis.models.verdict import DIAG_ALPHA
+
+    done = [r for r in results.values() if getattr(r, "diagnosis", None)]
+    if not done:
+        return ""
+    care = sum(
+        1 for r in done if r.interpretable and any(c.startswith("misfit_") for c in r.verdict.cautions)
+    )
+    out = sum(1 for r in done if "misfit" in r.verdict.reasons)
+    return (
+        f"Een afwijking telt pas mee als de toets significant is (p < {fmt(DIAG_ALPHA, 2)}) én groot "
+        "genoeg volgens de vastgestelde grenzen (bijlage A); daarmee "
+        f"{text.verb(care, 'is', 'zijn')} {text.count(care, 'model', 'modellen', zero='geen enkel model')} "
+        f"voorzichtig te lezen en {text.verb(out, 'is', 'zijn')} "
+        f"{text.count(out, 'model', 'modellen', zero='geen enkel model')} om die reden niet interpreteerbaar."
+    )
+
+
 def verdict_sentence(res: ModelResult) -> str:
     """The one sentence for a model that is not interpretable: what is wrong; no conclusion."""
     if res.status == "failed":
@@ -266,10 +301,14 @@ def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
         if suffix == "interaction":
             terms = [t for t in terms if t.startswith("month_x_")]
             parts += [effect_sentence(res, t) for t in terms]
+            if caution_sentence(res):
+                parts.append(caution_sentence(res))
             continue
         parts += [effect_sentence(res, t) for t in terms]
         if suffix == "month":
             parts.append(random_sentence(res))
+        if caution_sentence(res):
+            parts.append(caution_sentence(res))
     return " ".join(parts)
 
 
@@ -499,7 +538,9 @@ def diagnostics_sentence(diagnostics: list, results: Mapping[str, ModelResult], 
         if n_bad
         else f"Bij geen van de {len(done)} modellen wijst een toets op een afwijking (p < {fmt(alpha, 2)})"
     )
-    return lead + ": " + text.join(parts) + "." + size if n_bad else lead + "." + size
+    rule = diagnostic_rule_sentence(results)
+    rule = f" {rule}" if rule else ""
+    return (lead + ": " + text.join(parts) + "." + size if n_bad else lead + "." + size) + rule
 
 
 def zero_inflation_sentence(diagnostics: list, estimates: pd.DataFrame, alpha: float = 0.05) -> str:
