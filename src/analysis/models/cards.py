@@ -43,7 +43,7 @@ from analysis.core.results import neutralise_formulas, write_result
 from analysis.models.choices import STATUS_NL, choices_for
 from analysis.models.frames import PRIMARY_FRAMES, REASONS, AnalysisFrames, frame_for
 from analysis.models.spec import ModelSpec, primary_specs
-from analysis.models.verdict import REASON_NL
+from analysis.models.verdict import DIAG_ALPHA, DIAGNOSTIC_RULES, REASON_NL
 
 NAME = "ch3_model_cards"
 """Result name of the cards (``<name>.csv`` and ``<name>.json``)."""
@@ -444,8 +444,20 @@ def build_card(
         "verdict": {
             "code": code,
             "reasons": [{"code": r, "text": REASON_NL.get(r, r)} for r in reasons],
+            "cautions": [
+                {"code": c, "text": REASON_NL.get(c, c)}
+                for c in str(fit_row.get("verdict_caution") or "").split("+")
+                if c and c != "nan"
+            ],
         },
         "diagnostics": diag[0] if diag else {},
+        "diagnostics_rule": {
+            "alpha": DIAG_ALPHA,
+            "limits": {
+                t: {"effect": e, "caution": c, "not_interpretable": n}
+                for t, (e, c, n) in DIAGNOSTIC_RULES.items()
+            },
+        },
         "sensitivity": _sensitivity(tables, mid),
         "sensitivity_tests": _records(tests),
         "leave_one_out": {

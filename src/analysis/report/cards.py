@@ -135,7 +135,13 @@ def _diag(card: Mapping[str, Any]) -> str:
         parts.append(f"dispersie {_num(d['dispersion_ratio'])} ({nf.p_text(d.get('dispersion_p'))})")
     if d.get("zero_ratio") is not None:
         parts.append(f"nullen {_num(d['zero_ratio'])} ({nf.p_text(d.get('zero_p'))})")
-    return "; ".join(parts) + f"; {_num(d.get('nsim'))} simulaties{_extra(d, KNOWN_DIAG)}"
+    rule = card.get("diagnostics_rule") or {}
+    limits = "; ".join(
+        f"{t} {v['effect']} > {_num(v['caution'])} voorzichtig, > {_num(v['not_interpretable'])} n.i."
+        for t, v in (rule.get("limits") or {}).items()
+    )
+    told = f" Regel: p < {_num(rule.get('alpha'))} én {limits}." if limits else ""
+    return "; ".join(parts) + f"; {_num(d.get('nsim'))} simulaties{_extra(d, KNOWN_DIAG)}.{told}"
 
 
 def _sensitivity(card: Mapping[str, Any]) -> str:
@@ -210,6 +216,9 @@ def card_md(models_dir: Path, card: Mapping[str, Any]) -> str:
     spec, fit = card["specification"], card["fit"]
     verdict = card["verdict"]
     reasons = "; ".join(r["text"] for r in verdict["reasons"]) or "interpreteerbaar"
+    cautions = [c["text"] for c in verdict.get("cautions", [])]
+    if cautions:
+        reasons += "; voorzichtig te lezen: " + "; ".join(cautions)
     offset = f", offset `{spec['offset']}`" if spec["offset"] else ""
     items = [
         ("Gepubliceerd", ", ".join(id_patterns(card["published_ids"])) or "geen (niet in het rapport)"),
