@@ -512,7 +512,7 @@ def minimal_detectable_change(power: pd.DataFrame, target: float = 0.8) -> pd.Da
                 mdc = x[i]
             else:
                 mdc = x[i - 1] + (target - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1])
-        spanning = [f"{v:g}" for v, a, b in zip(x, lo, hi) if v > 0 and a < target <= b]
+        spanning = [str(float(v)) for v, a, b in zip(x, lo, hi) if v > 0 and a < target <= b]
         rows.append(
             {
                 "outcome": o,

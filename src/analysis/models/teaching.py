@@ -339,7 +339,7 @@ chapter's estimates (`build/results/models/ch3_models_fixed.csv`).
 ## Constants
 
 - Measurement levels, reference first: {", ".join(d["meting_levels"])} (`meting` is a factor; read it as text).
-- Month index 0 is {d["first_month"]}; `month = month_index - {d["month_centre"]:g}` (centred on
+- Month index 0 is {d["first_month"]}; `month = month_index - {d["month_centre"]}` (centred on
   the mean over the rows of `counts.csv`, the same constant for every model).
 - Room codes: {", ".join(f"{k} = {v}" for k, v in d["room_codes"].items())}.
 
