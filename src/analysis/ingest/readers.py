@@ -618,11 +618,6 @@ def read_tables(path: Path, is_header: HeaderTest | None = None) -> list[TextTab
     )
 
 
-def read_table(path: Path, is_header: HeaderTest | None = None) -> TextTable:
-    """The first table of :func:`read_tables`."""
-    return read_tables(path, is_header)[0]
-
-
 # --- aliases --------------------------------------------------------------------------------
 @dataclass
 class Aliases:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -613,8 +613,3 @@ def collect(results: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate task results in a canonical order (independent of workers and completion)."""
     sims = pd.concat(list(results), ignore_index=True)
     return sims.sort_values(["outcome", "months", "locations", "change", "sim"]).reset_index(drop=True)
-
-
-def with_truth(truth: Truth, **changes: Any) -> Truth:
-    """A copy of ``truth`` with some parameters replaced (for validation studies)."""
-    return replace(truth, **changes)

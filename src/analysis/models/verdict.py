@@ -1,4 +1,4 @@
-"""Fit-quality verdict: is a fitted model interpretable, and if not, why (issue 14 item 1).
+"""Fit-quality verdict: is a fitted model interpretable, and if not, why.
 
 The verdict is computed from the fitted result alone (status, R's messages, estimates, variance
 components, the model data), before any sentence is written. A model is *interpretable* only
