@@ -77,6 +77,25 @@ SIMULATED_LRT_COLUMNS = [
 the observed LR, and failed."""
 
 
+FIXED_COLUMNS: tuple[str, ...] = (
+    "model_id",
+    "group",
+    "term",
+    "estimate",
+    "se",
+    "z",
+    "p",
+    "ci_low",
+    "ci_high",
+    "exp_est",
+    "exp_ci_low",
+    "exp_ci_high",
+    "verdict",
+    "published_prefix",
+)
+"""Columns of ``ch3_models_fixed`` before :data:`BETTER_COLUMNS` (the model cards lay them out)."""
+
+
 def _put(
     folder: Path,
     name: str,
@@ -104,23 +123,7 @@ def fixed_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
             f"ch3.{mid}.{t}" if r.spec.published and t in PUBLISHED_TERMS else "" for t in f["term"]
         ]
         frames.append(_with_better(f, r))
-    cols = [
-        "model_id",
-        "group",
-        "term",
-        "estimate",
-        "se",
-        "z",
-        "p",
-        "ci_low",
-        "ci_high",
-        "exp_est",
-        "exp_ci_low",
-        "exp_ci_high",
-        "verdict",
-        "published_prefix",
-        *BETTER_COLUMNS,
-    ]
+    cols = [*FIXED_COLUMNS, *BETTER_COLUMNS]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 

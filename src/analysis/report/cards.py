@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from analysis.models.cards import lolo_for, read_cards
+from analysis.models.tables import FIXED_COLUMNS
 from analysis.models.choices import CHOICES, STATUS_NL
 from analysis.present import format as nf
 from analysis.present import models as present
@@ -34,21 +35,7 @@ CONCLUSION_NL: dict[str, str] = {
 }
 
 #: Columns each section lays out itself; any other column is listed as ``name = value``.
-KNOWN_FIXED = {
-    "group",
-    "term",
-    "estimate",
-    "se",
-    "z",
-    "p",
-    "ci_low",
-    "ci_high",
-    "exp_est",
-    "exp_ci_low",
-    "exp_ci_high",
-    "verdict",
-    "published_prefix",
-}
+KNOWN_FIXED = set(FIXED_COLUMNS) - {"model_id"}
 KNOWN_LR = {
     "null_model",
     "null_engine",
