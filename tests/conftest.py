@@ -38,10 +38,11 @@ BUILD_MODULES = frozenset(
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the ``build`` tier: tests of :data:`BUILD_MODULES` and tests using ``built``."""
+    """Mark the ``build`` tier: tests of :data:`BUILD_MODULES`, tests using ``built`` and e2e tests."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if module in BUILD_MODULES or "built" in getattr(item, "fixturenames", ()):
+        uses_build = "built" in getattr(item, "fixturenames", ())
+        if module in BUILD_MODULES or uses_build or item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.build)
 
 
