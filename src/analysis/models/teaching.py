@@ -380,6 +380,7 @@ def export(
     metingen: Sequence[int] | None = None,
     reference: int | None = None,
     params_dir: Path | None = None,
+    synthetic_build: bool = True,
 ) -> list[Path]:
     """Write the teaching files into ``out``, or only a README saying why not.
 
@@ -392,6 +393,10 @@ def export(
         removed, so no file of an earlier build stays.
     metingen, reference, params_dir
         As for :func:`analysis.models.frames.load_frames` (the build passes what notebook 03 gets).
+    synthetic_build : bool
+        Whether the build itself runs as a twin build; data are written only when it does *and*
+        the processed folder says the data are synthetic (a build told to treat twin data as
+        real writes none).
 
     Returns
     -------
@@ -402,7 +407,7 @@ def export(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    if is_synthetic(processed):
+    if synthetic_build and is_synthetic(processed):
         frames = load_frames(processed, metingen=metingen, reference=reference, params_dir=params_dir)
         tables = teaching_frames(frames)
         for name, table in tables.items():

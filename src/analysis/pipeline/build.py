@@ -48,7 +48,7 @@ from analysis.pipeline.incremental import (
     staging_dir,
 )
 from analysis.core.paths import Paths, decision_file
-from analysis.core.provenance import SYNTHETIC_MARKER
+from analysis.core.provenance import SYNTHETIC_MARKER, is_synthetic
 
 # The same discovery as ingest (case-insensitive extensions, subfolders): see its rules.
 from analysis.ingest.discover import has_real_data
@@ -334,13 +334,21 @@ def teaching_step(cfg: BuildConfig, metingen: list[int]) -> Step:
         from analysis.models import teaching
 
         staged = staging_dir(out)
-        teaching.export(p.processed, staged, metingen=metingen, reference=metingen[0], params_dir=p.params)
+        teaching.export(
+            p.processed,
+            staged,
+            metingen=metingen,
+            reference=metingen[0],
+            params_dir=p.params,
+            synthetic_build=synthetic,
+        )
         replace_dir(staged, out)
 
     def verify() -> list[str]:
         from analysis.verify import completeness
 
-        return completeness.teaching_problems(out, synthetic)
+        # data are expected exactly when the export writes them (a twin build on twin data)
+        return completeness.teaching_problems(out, synthetic and is_synthetic(p.processed))
 
     return Step("teaching-data", inputs, [out / "README.md"], action, verify)
 
