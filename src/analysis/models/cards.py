@@ -41,6 +41,7 @@ import pandas as pd
 from analysis.core.paths import Paths
 from analysis.core.results import neutralise_formulas, write_result
 from analysis.models.choices import STATUS_NL, choices_for
+from analysis.models.fit import binomial_cells, collapses, location_ranks, model_data
 from analysis.models.frames import PRIMARY_FRAMES, REASONS, AnalysisFrames, frame_for
 from analysis.models.spec import ModelSpec, primary_specs
 from analysis.models.verdict import DIAG_ALPHA, DIAGNOSTIC_RULES, REASON_NL
@@ -200,7 +201,22 @@ def wrap_call(line: str, width: int = SNIPPET_WIDTH) -> str:
     return "\n".join(lines)
 
 
-def r_snippet(spec: ModelSpec, frame_path: str, meting_levels: Sequence[str], optimizer: str = "") -> str:
+def location_order(spec: ModelSpec, frames: AnalysisFrames) -> list[str]:
+    """The model's locations in the content order its fit used (:func:`analysis.models.fit.location_ranks`)."""
+    data = model_data(spec, frame_for(frames, spec.frame))
+    if collapses(spec):  # the fit ranks the locations of the binomial cells R sees
+        data = binomial_cells(data, spec.outcome)[0]
+    ranks = location_ranks(data)
+    return sorted(ranks, key=ranks.get)
+
+
+def r_snippet(
+    spec: ModelSpec,
+    frame_path: str,
+    meting_levels: Sequence[str],
+    optimizer: str = "",
+    locations: Sequence[str] = (),
+) -> str:
     """R code that refits ``spec`` from its frame CSV with the build's settings.
 
     The code reads the CSV (locations and measurements as text), keeps complete cases of the
@@ -218,13 +234,25 @@ def r_snippet(spec: ModelSpec, frame_path: str, meting_levels: Sequence[str], op
         Measurement levels, reference first.
     optimizer : str
         Optimizer of the reported fit (``bobyqa`` adds the restart the build made).
+    locations : sequence of str
+        The locations in the content order of the build's fit (:func:`location_order`): the
+        factor levels and the row order the fit used, so the refit is the same to the last digits.
     """
     cols = [c for c in spec.variables() if c != "jongere"]
     lines = [
         "library(lme4)" if spec.engine in ("lmer", "glmer") else "library(glmmTMB)",
         f'd <- read.csv("{frame_path}", colClasses = c(locatie = "character", meting = "character"))',
         f"d <- na.omit(d[{_q(cols)}])",
-        "d$locatie <- factor(d$locatie)",
+        "# locations in the content order of the build's fit (not alphabetical), then the other columns",
+    ]
+    if locations:
+        lines += [f"loc <- {_q(locations)}", "d$locatie <- factor(d$locatie, levels = loc)"]
+    else:
+        lines.append("d$locatie <- factor(d$locatie)")
+    others = [c for c in cols if c != "locatie"]
+    lines += [
+        f"o <- lapply(d[{_q(others)}], function(x) if (is.numeric(x)) x else as.character(x))",
+        'd <- d[do.call(order, c(list(as.integer(d$locatie)), unname(o), method = "radix")), ]',
     ]
     if "meting" in cols:
         lines.append(f"d$meting <- factor(d$meting, levels = {_q(meting_levels)})")
@@ -240,9 +268,15 @@ def r_snippet(spec: ModelSpec, frame_path: str, meting_levels: Sequence[str], op
             f'cells <- merge(aggregate(d["{spec.outcome}"], by = {by}, FUN = sum),',
             f"               aggregate(list(wts = d${spec.outcome}), by = {by}, FUN = length))",
             f"cells${spec.outcome} <- cells${spec.outcome} / cells$wts",
-            # the build's order: sorted as text (C locale), then by month
+            # the build's order: locations in content order, then the other keys as text
+            # (C locale) or number
             "cells <- cells[order("
-            + ", ".join(f"as.character(cells${k})" if k != "month" else f"cells${k}" for k in keys)
+            + ", ".join(
+                "as.integer(cells$locatie)"
+                if k == "locatie"
+                else (f"as.character(cells${k})" if k != "month" else f"cells${k}")
+                for k in ["locatie", *(k for k in keys if k != "locatie")]
+            )
             + ', method = "radix"), ]',
         ]
         data = "cells"
@@ -476,7 +510,9 @@ def build_card(
             }
             for c in choices_for(spec)
         ],
-        "r_snippet": r_snippet(spec, frame_path, frames.meting_levels, optimizer),
+        "r_snippet": r_snippet(
+            spec, frame_path, frames.meting_levels, optimizer, location_order(spec, frames)
+        ),
     }
 
 
