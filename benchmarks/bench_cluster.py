@@ -148,7 +148,7 @@ def fan_out(processed: Path, scheduler: str, parts: tuple[str, ...] = PARTS) -> 
     """Chapter 3's fan-outs (``parts``) on ``scheduler`` as the notebooks run them; stats per fan-out."""
     from analysis.models import engine, sensitivity
     from analysis.models.frames import load_frames
-    from analysis.models.pipeline import fit_and_diagnose
+    from analysis.models.chapter3 import fit_and_diagnose
 
     runs: list[engine.RunStats] = []
     run = engine.run

@@ -26,17 +26,17 @@ CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from analysis.models import frames, pipeline, rbridge, sensitivity
+from analysis.models import chapter3, frames, rbridge, sensitivity
 rbridge.session()
 t_r = time.perf_counter()
 F = frames.load_frames(Path(sys.argv[1]))
-res = pipeline.fit_primary(F)
+res = chapter3.fit_primary(F)
 t_fit = time.perf_counter()
 out = {"r_start": t_r - t0, "primary": t_fit - t0, "n_models": len(res),
        "n_registrations": len(F.registrations), "n_location_months": len(F.counts),
        "status": {k: r.status for k, r in res.items() if r.status != "ok"}}
 if "diag" in sys.argv[2]:
-    pipeline.diagnose_all(res, nsim=250)
+    chapter3.diagnose_all(res, nsim=250)
     out["diagnostics_only"] = time.perf_counter() - t_fit
 if "sens" in sys.argv[2]:
     t = time.perf_counter()

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from analysis.core.paths import default_paths
-from analysis.models import planning as pl
+from analysis.models import power as pl
 from analysis.models import engine
 
 TWIN = pl.Truth(

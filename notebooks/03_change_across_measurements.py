@@ -28,7 +28,7 @@ workers = 2  # werkprocessen van een nieuw lokaal cluster (0: in dit proces)
 from analysis import SYNTHETIC_BANNER
 from analysis.present import display
 from analysis.present import figures
-from analysis.models import cards, pipeline, tables
+from analysis.models import cards, chapter3, tables
 from analysis.present import narrative, text
 from analysis.present import montecarlo, timecoding
 from analysis.present import models as present
@@ -41,7 +41,7 @@ from analysis.core.params import ModelsParams
 # Eerst de parameters controleren: een tikfout stopt de run hier, niet halverwege.
 params = ModelsParams.from_namespace(globals())
 paths = params.paths()
-ch3 = pipeline.run(
+ch3 = chapter3.run(
     paths.processed,
     paths.model_results,
     metingen=params.metingen,
@@ -77,7 +77,7 @@ def estimates(prefix_or_table, label, caption):
         else prefix_or_table
     )
     present.table(t, label=label, caption=caption, note=ESTIMATES_NOTE)
-    display.metadata(pipeline.fit_primary, "models/ch3_models_fixed")
+    display.metadata(chapter3.fit_primary, "models/ch3_models_fixed")
 
 
 if ch3.synthetic:
@@ -271,7 +271,7 @@ for key, (ylabel, share, dec, cap) in CHANGE_FIGURES.items():
     t = ch3.change.get(key)
     if t is None or t.empty:
         continue
-    mid = pipeline.CHANGE_MODELS[key]
+    mid = chapter3.CHANGE_MODELS[key]
     paths_fig = figures.change_figure(
         t,
         paths.figures / "models" / f"change_{key}",
@@ -378,7 +378,7 @@ display.text(
 )
 if ch3.sensitivity is not None:
     display.text(narrative.zero_inflation_sentence(ch3.diagnostics, ch3.sensitivity.estimates))
-shown = pipeline.figure_models(R)
+shown = chapter3.figure_models(R)
 diag_shown = diag[diag["model_id"].isin(shown)]
 present.table(
     montecarlo.with_intervals(present.diagnostics_display(diag_shown), diag_shown),

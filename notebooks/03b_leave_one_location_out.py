@@ -29,7 +29,7 @@ workers = 2  # werkprocessen van een nieuw lokaal cluster (0: in dit proces)
 # %%
 from analysis import SYNTHETIC_BANNER
 from analysis.present import display
-from analysis.models import pipeline
+from analysis.models import chapter3
 from analysis.present import narrative
 from analysis.present import models as present
 from analysis.core.params import LoloParams
@@ -37,7 +37,7 @@ from analysis.core.params import LoloParams
 # Eerst de parameters controleren: een tikfout stopt de run hier, niet halverwege.
 params = LoloParams.from_namespace(globals())
 paths = params.paths()
-lolo = pipeline.run_lolo(
+lolo = chapter3.run_lolo(
     paths.processed,
     paths.model_results,
     metingen=params.metingen,
@@ -88,7 +88,7 @@ present.table(
     "zonder welke exp(b) het meest verschuift, met die exp(b). Alle schattingen per locatie "
     "staan in `ch3_sens_lolo.csv`." + banner,
 )
-display.metadata(pipeline.run_lolo, "models/ch3_sens_lolo_range")
+display.metadata(chapter3.run_lolo, "models/ch3_sens_lolo_range")
 display.text(narrative.lolo_status_sentence(lolo.problems(), lolo.n_fits) + " " + lolo.cache_note)
 
 # %% [markdown]

@@ -127,7 +127,7 @@ def test_describing_chapters_default_to_the_latest_measurement(tmp_path: Path) -
 
 def test_factsheet_notebook_defaults_equal_what_the_build_passes() -> None:
     from analysis.core.params import FactsheetParams
-    from analysis.pipeline.factsheets import Job
+    from analysis.pipeline.factsheet_steps import Job
 
     paths = default_paths()
     latest = max(measurements.load_all(paths))

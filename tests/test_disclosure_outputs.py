@@ -4,7 +4,7 @@ A real-format measurement (three locations, six months, ``synthetic: false``) wi
 cells at every level, including a national category used twice (below k = 5), is published
 the way a build publishes it: the build's one disclosure decision
 (:func:`analysis.present.publish.decision_for`, stored in ``<build>/disclosure``), the
-chapter-2 results CSVs (:func:`analysis.describe.chapters.chapter2` with the decision's
+chapter-2 results CSVs (:func:`analysis.describe.chapter_results.chapter2` with the decision's
 publisher), the report's location x month table and distribution tables (the display
 functions notebook 02 calls) and every factsheet's content.
 
@@ -25,7 +25,7 @@ import pytest
 
 from analysis.core.params import FactsheetParams
 from analysis.describe import disclosure as dc
-from analysis.describe.chapters import chapter2
+from analysis.describe.chapter_results import chapter2
 from analysis.describe.load import load_measurement
 from analysis.pipeline import release
 from analysis.present import describe_tables as pr

@@ -17,7 +17,7 @@ every measurement in the slow run) the test asserts:
    asks :func:`analysis.describe.disclosure.narrow_by_lp`, the same verdict with far fewer
    programmes;
 4. (slow run; in the default suite for one export in ``tests/test_disclosure_widening.py``)
-   the outputs themselves: the results CSVs that :func:`analysis.describe.chapters.chapter2`
+   the outputs themselves: the results CSVs that :func:`analysis.describe.chapter_results.chapter2`
    writes with the decision, the tables notebook 02 displays and every location's factsheet
    content are read as an attacker reads them (:func:`test_disclosure_outputs._read_outputs`)
    and the LP attack recovers no hidden cell.
@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 
 from analysis import codebook
 from analysis.describe import disclosure as dc
-from analysis.describe.chapters import chapter2
+from analysis.describe.chapter_results import chapter2
 from analysis.describe.load import MeasurementData, load_measurement
 from analysis.present import describe_tables as pr
 from analysis.present import location as dl

@@ -17,7 +17,7 @@ from analysis import SYNTHETIC_BANNER, codebook
 from analysis.present import format as nf
 from analysis.present import location as dl
 from analysis.describe import disclosure as dc
-from analysis.pipeline import factsheets as fs
+from analysis.pipeline import factsheet_steps as fs
 from analysis.pipeline.incremental import Runner
 from analysis.core.paths import Paths, default_paths
 

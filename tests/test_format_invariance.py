@@ -8,7 +8,7 @@ and ``bron_rij``, which name the file and row) and the same results CSVs (number
 :data:`REL` relative, text exactly).
 
 - Fast (default suite): one measurement; ingest and chapter 2 as the build runs them
-  (ingest step, the disclosure decision and :func:`analysis.describe.chapters.chapter2`, the
+  (ingest step, the disclosure decision and :func:`analysis.describe.chapter_results.chapter2`, the
   calls of notebook 02).
 - Slow (``-m slow``): three measurements, the full build (``analysis.pipeline.build``) of
   each format in a fresh process, every CSV under ``build/results/**`` compared; and the same

@@ -220,7 +220,7 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, object, l
     from analysis import synth
     from analysis.ingest import process as ingest
     from analysis.core import measurements
-    from analysis.models import pipeline
+    from analysis.models import chapter3
     from analysis.models.frames import load_frames
 
     tmp = tmp_path_factory.mktemp("cards3")
@@ -244,7 +244,7 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, object, l
     paths = Paths(ROOT, build=tmp / "build", raw=raw, processed=tmp / "processed", params_dir=params)
     report = ingest.run(raw, paths.processed, key=KEY.encode(), measurements=measurements.load_all(paths))
     assert report.exit_code == 0
-    ch3 = pipeline.run(paths.processed, paths.model_results, params_dir=params, workers=0)
+    ch3 = chapter3.run(paths.processed, paths.model_results, params_dir=params, workers=0)
     assert sorted(ch3.frames.meting_levels) == ["1", "2", "3"]
     frames = load_frames(paths.processed, params_dir=params)
     cards.write_cards(

@@ -10,7 +10,7 @@ import pytest
 
 from analysis.models import frames as fr
 from analysis.models.fit import model_data
-from analysis.models.pipeline import ingest_exclusions
+from analysis.models.chapter3 import ingest_exclusions
 from analysis.models.simulate import SimParams, simulate
 from analysis.models.spec import primary_specs
 

@@ -16,7 +16,7 @@ from analysis.present import narrative
 from analysis.models.diagnostics import diagnose, dispersion_test, scaled_residuals, zero_inflation_test
 from analysis.present.figures import residual_figure
 from analysis.models.fit import clean_term, fit
-from analysis.models.pipeline import fit_primary
+from analysis.models.chapter3 import fit_primary
 from analysis.models.simulate import SimParams, simulate
 from analysis.models.spec import PUBLISHED_MODELS, count_specs, duration_specs
 

@@ -14,7 +14,7 @@ from analysis import SYNTHETIC_BANNER
 from analysis.models import tables
 from analysis.present import narrative
 from analysis.present import models as present
-from analysis.models.pipeline import LoloResult, run_lolo
+from analysis.models.chapter3 import LoloResult, run_lolo
 from analysis.models.sensitivity import (
     DEFAULT_ANALYSES,
     LOLO_KEYS,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.models import planning as pl
+from analysis.models import power as pl
 from analysis.models.diagnostics import (
     Diagnostics,
     _two_sided_p,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.models import planning as pl
+from analysis.models import power as pl
 from analysis.models import engine
 
 POISSON = pl.Truth(

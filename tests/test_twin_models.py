@@ -29,10 +29,10 @@ def fitted(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("twinmodels")
     synth.write_twin(tmp / "raw")
     ingest.run(tmp / "raw", tmp / "processed")
-    from analysis.models import pipeline
+    from analysis.models import chapter3
     from analysis.models.tables import published_values
 
-    ch3 = pipeline.run(tmp / "processed", tmp / "models", model_set="primary", nsim=50)
+    ch3 = chapter3.run(tmp / "processed", tmp / "models", model_set="primary", nsim=50)
     return ch3, chapter3_targets(published_values(ch3.results), source="GLMM")
 
 

@@ -18,7 +18,7 @@ from analysis.describe.categories import (
     missingness,
     room_by_reason,
 )
-from analysis.describe.chapters import Result, chapter1, chapter2
+from analysis.describe.chapter_results import Result, chapter1, chapter2
 from analysis.describe.counts import (
     mean_occupancy,
     registration_coverage,

@@ -41,7 +41,7 @@ from scipy import stats
 from analysis.core.params import DEFAULT_SEED
 from analysis.models import cache, rbridge
 from analysis.models.fit import ModelResult, fit_uncached
-from analysis.models.planning import wilson
+from analysis.models.power import wilson
 
 MC_REPS = 100
 """Re-draws of the simulations behind the Monte Carlo interval of the KS p-value."""

@@ -38,7 +38,7 @@ primary or the variant fit is not interpretable (:mod:`analysis.models.verdict`:
 singular, degenerate); such a fit never counts as support.
 
 ``lolo`` (78 fits on the twin) needs no primary fit, so the build runs it in its own notebook
-(``03b_leave_one_location_out``, via :func:`analysis.models.pipeline.run_lolo`) in parallel with
+(``03b_leave_one_location_out``, via :func:`analysis.models.chapter3.run_lolo`) in parallel with
 chapter 3; :func:`run_sensitivity` runs it only when asked for by name.
 """
 

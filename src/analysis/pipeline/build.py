@@ -235,7 +235,7 @@ PLANNING_PARAMS = {
 LOLO_NOTEBOOK = next(s.notebook for ch in CHAPTERS for s in ch.sections if s.sensitivity_only)
 
 
-#: Most factsheets a build makes; above it a stated sample (:func:`analysis.pipeline.factsheets.sample`).
+#: Most factsheets a build makes; above it a stated sample (:func:`analysis.pipeline.factsheet_steps.sample`).
 BUILD_MAX_FACTSHEETS = 40
 
 #: Steps whose work goes to the Dask cluster (see :func:`_needs_cluster`).
@@ -567,9 +567,9 @@ def plan(cfg: BuildConfig) -> list[list[Factory]]:
     if cfg.factsheets:
 
         def factsheet_steps() -> list[Step]:
-            from analysis.pipeline import factsheets
+            from analysis.pipeline import factsheet_steps
 
-            return factsheets.factsheet_steps(
+            return factsheet_steps.factsheet_steps(
                 p, latest, min_cell_size=min_cell_size(cfg), max_locations=BUILD_MAX_FACTSHEETS
             )
 

@@ -288,17 +288,17 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def cmd_factsheets(args: argparse.Namespace) -> int:
     """One factsheet per location."""
-    from analysis.pipeline import factsheets
+    from analysis.pipeline import factsheet_steps
 
     paths = _paths(args)
     _terminate_on_sigterm()
     return _locked(
-        lambda: factsheets.main(
+        lambda: factsheet_steps.main(
             paths,
             location=args.location,
             measurement=args.measurement,
             scheduler=getattr(args, "scheduler", None),
-            workers=getattr(args, "workers", factsheets.WORKERS),
+            workers=getattr(args, "workers", factsheet_steps.WORKERS),
         ),
         paths,
     )

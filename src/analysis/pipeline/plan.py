@@ -1,7 +1,7 @@
 """The planning study end to end: source models -> designs -> Dask fan-out -> power tables.
 
 Used by ``compendium plan`` and notebook ``04_planning.ipynb``. The simulation model and the
-summaries are in :mod:`analysis.models.planning`; the fan-out in :mod:`analysis.models.engine`.
+summaries are in :mod:`analysis.models.power`; the fan-out in :mod:`analysis.models.engine`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from analysis.core.paths import Paths
-from analysis.models import planning
+from analysis.models import power
 from analysis.models import engine
 
 
@@ -40,8 +40,8 @@ class PlanResult:
     target : float
     """
 
-    truth: planning.Truth
-    study: planning.Study
+    truth: power.Truth
+    study: power.Study
     sims: pd.DataFrame
     power: pd.DataFrame
     mdc: pd.DataFrame
@@ -62,7 +62,7 @@ def read_plan(path: Path) -> dict[str, Any]:
     if missing:
         raise ValueError(f"{path}: missing keys {sorted(missing)}")
     for name, s in plan["settings"].items():
-        bad = set(s.get("outcomes", [])) - set(planning.OUTCOMES)
+        bad = set(s.get("outcomes", [])) - set(power.OUTCOMES)
         if bad:
             raise ValueError(f"{path}: setting {name}: unknown outcomes {sorted(bad)}")
     return plan
@@ -76,7 +76,7 @@ def source_truth(
     cache_dir: Path | None = None,
     scheduler: str | None = None,
     workers: int = 2,
-) -> tuple[planning.Truth, bool]:
+) -> tuple[power.Truth, bool]:
     """Fit (or load from the model store) the chapter-3 ``*_meting`` models and derive the truth.
 
     The fits run on the engine's workers, so this process never starts R. They are kept in a
@@ -88,18 +88,18 @@ def source_truth(
     from analysis.models import cache
     from analysis.models.fanout import FitJob, run_fits
     from analysis.models.frames import load_frames
-    from analysis.models.pipeline import is_synthetic
+    from analysis.models.chapter3 import is_synthetic
     from analysis.models.spec import primary_specs, select
 
     frames = load_frames(paths.processed, metingen=metingen, reference=reference, params_dir=paths.params)
-    specs = select(primary_specs(), list(planning.OUTCOMES.values()))
+    specs = select(primary_specs(), list(power.OUTCOMES.values()))
     with cache.using(cache_dir / "planning-sources" if cache_dir is not None else None):
         # with_lr=True: the same specification as the primary fits of notebook 03
         jobs = [FitJob(s.model_id, s, s.frame, with_lr=True) for s in specs]
         fitted = run_fits(jobs, frames, scheduler=scheduler, workers=workers, label="bronmodellen")
         results = {s.model_id: fitted[s.model_id][0] for s in specs}
     source = "geschatte modellen van hoofdstuk 3 (" + ", ".join(s.model_id for s in specs) + ")"
-    return planning.truth_from_results(results, frames.counts, frames.meting_levels, source), is_synthetic(
+    return power.truth_from_results(results, frames.counts, frames.meting_levels, source), is_synthetic(
         paths.processed
     )
 
@@ -153,7 +153,7 @@ def run_plan(
     s = dict(plan["settings"][setting])
     has_data = (paths.processed / "registrations.parquet").exists()
     if from_params or not has_data:
-        truth, synthetic = planning.truth_from_mapping(plan["model"]), False
+        truth, synthetic = power.truth_from_mapping(plan["model"]), False
     else:
         truth, synthetic = source_truth(
             paths,
@@ -165,18 +165,18 @@ def run_plan(
         )
     wanted = list(outcomes or s["outcomes"])
     skipped = {
-        o: f"het bronmodel {planning.OUTCOMES[o]} is niet interpreteerbaar "
-        f"(oordeel '{truth.verdicts.get(planning.OUTCOMES[o], 'ontbreekt')}')"
+        o: f"het bronmodel {power.OUTCOMES[o]} is niet interpreteerbaar "
+        f"(oordeel '{truth.verdicts.get(power.OUTCOMES[o], 'ontbreekt')}')"
         for o in wanted
         if not truth.usable(o)
     }
-    designs = planning.designs_grid(
+    designs = power.designs_grid(
         [o for o in wanted if o not in skipped],
         months or s["months"],
         locations or s["locations"],
         changes or s["changes"],
     )
-    study = planning.Study(
+    study = power.Study(
         designs,
         nsim=int(nsim or s["nsim"]),
         seed=int(plan["seed"]),
@@ -198,20 +198,20 @@ def run_plan(
         if designs
         else []
     )
-    sims = planning.collect(results) if results else pd.DataFrame()
+    sims = power.collect(results) if results else pd.DataFrame()
     target = float(plan.get("target_power", 0.8))
-    power = planning.power_table(sims) if len(sims) else pd.DataFrame()
-    mdc = planning.minimal_detectable_change(power, target) if len(power) else pd.DataFrame()
+    table = power.power_table(sims) if len(sims) else pd.DataFrame()
+    mdc = power.minimal_detectable_change(table, target) if len(table) else pd.DataFrame()
     from analysis import SYNTHETIC_BANNER
 
-    files = planning.write_outputs(
-        out or paths.results / "planning", sims, power, mdc, note=SYNTHETIC_BANNER if synthetic else ""
+    files = power.write_outputs(
+        out or paths.results / "planning", sims, table, mdc, note=SYNTHETIC_BANNER if synthetic else ""
     )
     return PlanResult(
         truth,
         study,
         sims,
-        power,
+        table,
         mdc,
         skipped,
         stats,

@@ -290,7 +290,7 @@ def national_figures(
     """The national figures exactly as a factsheet displays them (rounded text and values).
 
     Every factsheet of a measurement shows the same national figures; their digest is an
-    input of each factsheet step (see :func:`analysis.pipeline.factsheets.factsheet_steps`).
+    input of each factsheet step (see :func:`analysis.pipeline.factsheet_steps.factsheet_steps`).
 
     ``hidden``: national cells hidden by the build's decision (keys without ``nat|``, see
     :meth:`analysis.present.publish.Decision.national`). A share of a hidden national count,

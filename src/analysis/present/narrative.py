@@ -438,7 +438,7 @@ def lolo_status_sentence(problems: pd.DataFrame, n_fits: int) -> str:
     Parameters
     ----------
     problems : DataFrame
-        :meth:`analysis.models.pipeline.LoloResult.problems` (model_id, dropped, status).
+        :meth:`analysis.models.chapter3.LoloResult.problems` (model_id, dropped, status).
     n_fits : int
         Number of models fitted.
     """

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from analysis.models.planning import OUTCOME_LABELS
+from analysis.models.power import OUTCOME_LABELS
 from analysis.present import figures
 from analysis.present import format as nf
 
@@ -144,11 +144,11 @@ def sims_text(n: int) -> str:
 def mdc_sentence(row: pd.Series | None, nsim: int, target: float = 0.8) -> str:
     """What the simulations say about the smallest decline seen with ``target`` chance.
 
-    Follows the rule of :func:`analysis.models.planning.minimal_detectable_change` (``status``):
+    Follows the rule of :func:`analysis.models.power.minimal_detectable_change` (``status``):
     a decline is named only where the Monte Carlo intervals put the power on either side of the
     target; otherwise the sentence says it cannot be determined with ``nsim`` simulations.
     """
-    from analysis.models.planning import MDC_ABOVE, MDC_DETERMINED
+    from analysis.models.power import MDC_ABOVE, MDC_DETERMINED
 
     status = None if row is None else row["status"]
     if status == MDC_DETERMINED:
@@ -214,7 +214,7 @@ def study_sentence(
     setting : str
         The setting shown (``quick``: every build; another: ``compendium plan --setting``).
     power : DataFrame
-        :func:`analysis.models.planning.power_table` of the study shown.
+        :func:`analysis.models.power.power_table` of the study shown.
     settings : dict
         The ``settings`` block of ``params/plan.yaml`` (simulations of the other settings).
     halfwidth : float
@@ -222,7 +222,7 @@ def study_sentence(
     default : str
         The setting every build runs.
     """
-    from analysis.models.planning import nsim_for_halfwidth
+    from analysis.models.power import nsim_for_halfwidth
 
     n = sorted({int(x) for x in power["nsim"]}) if len(power) else [0]
     per = sims_text(n[0]) if len(n) == 1 else f"{n[0]} tot {n[-1]} simulaties"

@@ -10,7 +10,7 @@ therefore protects nothing; this module decides once, for all of them together:
 
 1. :func:`published_system` builds one :class:`~analysis.describe.disclosure.CellSystem` of
    every published count, taken from the very tables chapter 2 writes
-   (:func:`analysis.describe.chapters.chapter2_tables`) and the factsheets' cells
+   (:func:`analysis.describe.chapter_results.chapter2_tables`) and the factsheets' cells
    (:func:`analysis.present.location.joint_system`), with every additive line that links
    them. A cell added twice under one key with different values raises, so the two sources
    cannot drift apart unnoticed.
@@ -53,7 +53,7 @@ from analysis import codebook
 from analysis.core import paths
 from analysis.describe import disclosure as dc
 from analysis.describe.categories import FIGURE_ITEMS, MISSING_CODE
-from analysis.describe.chapters import Result, chapter2_tables
+from analysis.describe.chapter_results import Result, chapter2_tables
 from analysis.describe.load import MeasurementData
 from analysis.present import format as nf
 from analysis.present import location as dl
@@ -181,7 +181,7 @@ def published_system(
     period : Period
         The months published (the measurement's period).
     tables : mapping, optional
-        Precomputed :func:`analysis.describe.chapters.chapter2_tables`.
+        Precomputed :func:`analysis.describe.chapter_results.chapter2_tables`.
 
     Returns
     -------
@@ -770,7 +770,7 @@ def _value_suffixes(name: str, table: pd.DataFrame, rows: Iterable[int]) -> set[
 
 
 def publisher(decision: Decision) -> Callable[[Result], Result] | None:
-    """What :func:`analysis.describe.chapters.chapter2` writes: each result after ``decision``.
+    """What :func:`analysis.describe.chapter_results.chapter2` writes: each result after ``decision``.
 
     None when nothing is hidden (the twin), so the results keep every number. The values a
     hidden row contributes to ``values.csv`` (published-figure ids ending in its code or

@@ -8,7 +8,7 @@ into a self-contained HTML page and, through the Typst template in
 show the same numbers, and the JSON holds nothing that disclosure control hid.
 
 :func:`make` is one location's whole factsheet (content, chart, HTML, PDF) as one function
-call: the build runs it in worker processes (:mod:`analysis.pipeline.factsheets`, no Jupyter
+call: the build runs it in worker processes (:mod:`analysis.pipeline.factsheet_steps`, no Jupyter
 kernel per location) and ``notebooks/factsheet.ipynb``, the per-location notebook a user can
 open and run, calls :func:`content`, the same function the build uses.
 """

@@ -24,7 +24,7 @@ from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, MIN_SE, from_
 from analysis.present import format as nf
 from analysis.present import models as present
 from analysis.report.appendices import md_escape
-from analysis.report.cards import cards_md
+from analysis.report.card_pages import cards_md
 
 SHORT: dict[str, str] = {"count": "Aantal", "dur": "Duur", "room": "Ruimte", "isodur": "Duur isoleerruimte"}
 SECTIONS: dict[str, str] = {
@@ -784,5 +784,5 @@ def statistics_md(
         ]
     for name in (n for n in names if n not in KNOWN):
         parts += generic_md(name, t[name], titles.get(name, name))
-    parts += cards_md(models_dir)  # one card per model (analysis.report.cards)
+    parts += cards_md(models_dir)  # one card per model (analysis.report.card_pages)
     return "\n".join(parts)

@@ -24,7 +24,7 @@ from analysis.synth import measurement2 as M2
 from analysis.synth import model as M
 from analysis.synth import targets as T
 from analysis.synth import writers as W
-from analysis.synth.policy import policy_table
+from analysis.synth.policy_table import policy_table
 
 DEFAULT_SEED = 20210531
 MONTHS = {1: ("2019-09", "2020-02"), 2: ("2020-09", "2021-02")}

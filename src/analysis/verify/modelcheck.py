@@ -172,10 +172,10 @@ def glmm_fits(processed, out_dir) -> tuple[dict[str, float], dict[str, str]]:
     """
     from pathlib import Path
 
-    from analysis.models import pipeline
+    from analysis.models import chapter3
     from analysis.models.tables import published_values
 
-    res = pipeline.run(Path(processed), Path(out_dir), model_set="primary", nsim=50)
+    res = chapter3.run(Path(processed), Path(out_dir), model_set="primary", nsim=50)
     return published_values(res.results), {mid: r.verdict.code for mid, r in res.results.items()}
 
 

@@ -122,7 +122,7 @@ def code_digest(paths: Paths) -> str:
     from analysis.core import deps
 
     return deps.code_digest(
-        ["analysis.pipeline.factsheets"], [], src=paths.root / "src", cache=paths.plan_cache / "imports.json"
+        ["analysis.pipeline.factsheet_steps"], [], src=paths.root / "src", cache=paths.plan_cache / "imports.json"
     )
 
 

@@ -404,7 +404,7 @@ def _task_key(truth: Truth, design: Design, sims: Sequence[int], study: Study) -
             study.seed,
             study.alpha,
             study.poisson_fixed,
-            deps.code_digest(["analysis.models.planning"]),
+            deps.code_digest(["analysis.models.power"]),
         )
     )
     return hashlib.sha256(text.encode()).hexdigest()[:24]
