@@ -103,9 +103,12 @@ def load(path: Path) -> Measurement:
                 "expected a mapping of meting, folder, first_month, last_month, expected_locations"
             )
         return Measurement(**data)
-    except Exception as exc:  # pydantic's message names the field; add the file
+    except Exception as exc:  # OS, YAML, pydantic or **data errors: re-raised naming the file
         msg = " ".join(str(exc).split())
-        raise ParamsError(f"{path}: {msg}") from exc
+        raise ParamsError(
+            f"{path}: {msg} - correct the file (a YAML mapping of meting, folder, first_month, "
+            "last_month, expected_locations)"
+        ) from exc
 
 
 def load_all(paths: Paths | None = None) -> dict[int, Measurement]:

@@ -580,7 +580,7 @@ def read_sav(path: Path, is_header: HeaderTest | None = None) -> TextTable:
                 df[name] = [
                     v if v != v else dt.timedelta(seconds=v) for v in secs[name].astype(float).tolist()
                 ]
-    except Exception as exc:
+    except Exception as exc:  # pyreadstat raises its own and OS errors for non-SAV content
         raise UnreadableFile(
             f"not a readable SPSS .sav file ({type(exc).__name__}); the number of rows cannot be counted"
         ) from exc

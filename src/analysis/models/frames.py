@@ -270,10 +270,34 @@ def build_frames(
     grid = _count_grid(occupancy, periods, locations, log)
     grid["month_index"] = month_number(grid["maand"]) - origin
     centre = float(grid["month_index"].mean())
+    reg, n_selected = _registrations_in_periods(registrations, periods, log)
+    counts = _count_frame(grid, reg, centre, log)
+    reg = _registration_frame(reg, origin, centre)
+    duration = _duration_frame(reg, log)
+    return AnalysisFrames(
+        counts=counts,
+        registrations=reg,
+        duration=duration,
+        exclusions=pd.DataFrame(log, columns=["frame", "reason", "n"]),
+        meting_levels=levels,
+        month_centre=centre,
+        first_month=first_month,
+        n_registrations=n_selected,
+        n_location_months=n_grid,
+        periods={str(m): sorted(str(x) for x in v) for m, v in periods.items()},
+    )
 
+
+def _registrations_in_periods(
+    registrations: pd.DataFrame, periods: dict[int, list[str]], log: list[dict]
+) -> tuple[pd.DataFrame, int]:
+    """Registrations of the selected measurements that start inside their period; the selected count.
+
+    Logs the registrations of a selected measurement that start outside its months.
+    """
     reg = registrations.copy()
     reg["meting"] = reg["meting"].astype(int)
-    reg = reg[reg["meting"].isin(metingen)]
+    reg = reg[reg["meting"].isin(list(periods))]
     n_selected = len(reg)
     reg["maand"] = reg["maand"].astype(str)
     reg["locatie"] = reg["locatie"].astype(str)
@@ -283,11 +307,18 @@ def build_frames(
     log.append(
         {"frame": "registrations", "reason": "start buiten de metingperiode", "n": int((~in_period).sum())}
     )
-    reg = reg[in_period].copy()
+    return reg[in_period].copy(), n_selected
 
-    counts = reg.groupby(["meting", "locatie", "maand"]).size().rename("n").reset_index()
-    merged = grid.merge(counts, on=["meting", "locatie", "maand"], how="left")
-    lost = counts.merge(grid, on=["meting", "locatie", "maand"], how="left", indicator=True)
+
+def _count_frame(grid: pd.DataFrame, reg: pd.DataFrame, centre: float, log: list[dict]) -> pd.DataFrame:
+    """Registrations per location-month of ``grid`` (zeros kept), with offset and centred month.
+
+    Logs the registrations in location-months that are not in the grid (no usable occupancy).
+    """
+    keys = ["meting", "locatie", "maand"]
+    counts = reg.groupby(keys).size().rename("n").reset_index()
+    merged = grid.merge(counts, on=keys, how="left")
+    lost = counts.merge(grid, on=keys, how="left", indicator=True)
     log.append(
         {
             "frame": "counts",
@@ -299,7 +330,28 @@ def build_frames(
     merged["log_occ"] = np.log(merged["occupancy"])
     merged["month"] = merged["month_index"] - centre
     merged["meting"] = merged["meting"].astype(str)
+    return merged
 
+
+#: Columns of :attr:`AnalysisFrames.registrations`, in order (those present in the input).
+REGISTRATION_FRAME_COLUMNS = (
+    "meting",
+    "locatie",
+    "jongere",
+    "maand",
+    "month_index",
+    "month",
+    "ruimte",
+    "aanleiding",
+    "duur_min",
+    "flag_2359",
+    "flag_duplicate",
+)
+
+
+def _registration_frame(reg: pd.DataFrame, origin: int, centre: float) -> pd.DataFrame:
+    """Registrations with month index and centred month, youth ids (None when missing) and flags."""
+    reg = reg.copy()
     reg["month_index"] = (month_number(reg["maand"]) - origin).astype(int)
     reg["month"] = reg["month_index"] - centre
     reg["meting"] = reg["meting"].astype(str)
@@ -310,33 +362,7 @@ def build_frames(
     reg["flag_2359"] = flag.fillna(False).astype(bool)
     dup = reg["vlag_dubbel"] if "vlag_dubbel" in reg else pd.Series(False, index=reg.index)
     reg["flag_duplicate"] = dup.fillna(False).astype(bool)
-    keep = [
-        "meting",
-        "locatie",
-        "jongere",
-        "maand",
-        "month_index",
-        "month",
-        "ruimte",
-        "aanleiding",
-        "duur_min",
-        "flag_2359",
-        "flag_duplicate",
-    ]
-    reg = reg[[c for c in keep if c in reg.columns]].reset_index(drop=True)
-    duration = _duration_frame(reg, log)
-    return AnalysisFrames(
-        counts=merged,
-        registrations=reg,
-        duration=duration,
-        exclusions=pd.DataFrame(log, columns=["frame", "reason", "n"]),
-        meting_levels=levels,
-        month_centre=centre,
-        first_month=first_month,
-        n_registrations=n_selected,
-        n_location_months=n_grid,
-        periods={str(m): sorted(str(x) for x in v) for m, v in periods.items()},
-    )
+    return reg[[c for c in REGISTRATION_FRAME_COLUMNS if c in reg.columns]].reset_index(drop=True)
 
 
 def _duration_frame(reg: pd.DataFrame, log: list[dict]) -> pd.DataFrame:
@@ -564,15 +590,37 @@ def load_frames(
     loc_path = processed / "locations.parquet"
     loc = pd.read_parquet(loc_path) if loc_path.exists() else None
     if months is None:
-        try:
-            from analysis.core.measurements import load_all
-            from analysis.core.paths import Paths, default_paths
-
-            paths = Paths(default_paths().root, params_dir=Path(params_dir)) if params_dir else None
-            months = {k: v.months() for k, v in load_all(paths).items()}
-        except Exception:  # noqa: BLE001 - params are optional here; fall back to the data
-            months = None
+        months = measurement_months(params_dir)
     return build_frames(reg, occ, metingen=metingen, reference=reference, months=months, locations=loc)
+
+
+def measurement_months(params_dir: Path | None = None) -> dict[int, list[str]]:
+    """Months of every measurement described in ``params_dir`` (default ``params/``).
+
+    A measurement without a file is absent (:func:`build_frames` then takes its months from
+    the occupancy table). A file that cannot be used stops here: falling back to the data
+    would fit the models on months nobody configured.
+
+    Parameters
+    ----------
+    params_dir : Path, optional
+        Folder with ``meting-<N>.yaml``.
+
+    Returns
+    -------
+    dict
+        Measurement number -> its months (``YYYY-MM``).
+
+    Raises
+    ------
+    analysis.core.measurements.ParamsError
+        A measurement file that cannot be read or validated (one line naming the file).
+    """
+    from analysis.core.measurements import load_all
+    from analysis.core.paths import Paths, default_paths
+
+    paths = Paths(default_paths().root, params_dir=Path(params_dir)) if params_dir else None
+    return {k: v.months() for k, v in load_all(paths).items()}
 
 
 def frame_for(frames: AnalysisFrames, name: str, log: list[dict] | None = None) -> pd.DataFrame:

@@ -240,7 +240,7 @@ def _default_csv() -> Path | None:
         from analysis.core.paths import default_paths
 
         return default_paths().published_figures
-    except Exception:  # noqa: BLE001 - no project root: _published raises a clear error
+    except RuntimeError:  # find_root: no project root; _published then raises a clear error
         return None
 
 
