@@ -119,7 +119,7 @@ class Snapshot:
         return None
 
     def data(self, modules: Iterable[str]) -> set[str]:
-        """Relative paths of :func:`data_files` of ``modules``."""
+        """Relative paths of the data files beside ``modules`` (same folder; ``resources/`` recursively)."""
         folders = {m.rsplit("/", 1)[0] for name in modules if (m := self.module(name)) is not None}
         out: set[str] = set()
         for rel in self.files:
@@ -251,33 +251,10 @@ def _imports_of(store: ImportCache, snap: Snapshot, rel: str, name: str) -> froz
     return hit
 
 
-def data_files(modules: Iterable[str], src: Path = SRC) -> list[Path]:
-    """Data files beside the modules (same folder; a ``resources/`` folder recursively)."""
-    out: set[Path] = set()
-    for name in modules:
-        path = module_path(name, src)
-        if path is None:
-            continue
-        folder = path.parent
-        out |= {f for f in folder.iterdir() if f.is_file() and f.suffix in DATA_SUFFIXES}
-        res = folder / "resources"
-        if res.is_dir():
-            out |= {f for f in res.rglob("*") if f.is_file() and "__pycache__" not in f.parts}
-    return sorted(out)
-
-
-def code_files(
-    entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path = SRC, cache: Path | None = None
-) -> list[Path]:
-    """Source and data files a step depends on (see :func:`closure`, :func:`data_files`)."""
-    snap = Snapshot(src)
-    return [Path(src) / rel for rel, _ in _code_stamp(entries, notebooks, snap, cache)]
-
-
 def _code_stamp(
     entries: Iterable[str], notebooks: Iterable[Path], snap: Snapshot, cache: Path | None
 ) -> list[tuple[str, tuple[int, int]]]:
-    """(relative path, (mtime, size)) of every code file, in :func:`code_files` order."""
+    """(relative path, (mtime, size)) of every source and data file a step depends on, sorted by parts."""
     mods = closure(entries, notebooks, snap.src, cache, snap)
     rels = {r for m in mods if (r := snap.module(m)) is not None} | snap.data(mods)
     # sorted as Paths (by parts), the order the digest has always used
@@ -287,7 +264,7 @@ def _code_stamp(
 def code_digest(
     entries: Iterable[str], notebooks: Iterable[Path] = (), src: Path = SRC, cache: Path | None = None
 ) -> str:
-    """SHA-256 over the relative paths and contents of :func:`code_files`.
+    """SHA-256 over the relative paths and contents of the files :func:`_code_stamp` lists.
 
     ``cache``: see :func:`closure` (it only saves parsing; the digest is over the bytes).
     """

@@ -72,19 +72,6 @@ SETTINGS: tuple[tuple[str, float], ...] = (
 )
 """Everything that changes a result of this module (part of the model-store key)."""
 
-METHODS: dict[str, str] = {
-    "satterthwaite": "Satterthwaite-t (lmerTest), ML-fit",
-    "profile": "profiel-likelihood; p uit de LR-toets van de term",
-}
-"""Dutch description of each interval method (appendix A)."""
-METHOD_SHORT: dict[str, str] = {"satterthwaite": "Satterthwaite", "profile": "profiel", "wald": "Wald"}
-"""Short Dutch name of each interval method (tables, sentences)."""
-LRT_METHODS: dict[str, str] = {
-    "parametric_bootstrap": "parametrische bootstrap vanuit het nulmodel",
-    "exact_lrt": "gesimuleerde exacte nulverdeling (RLRsim)",
-}
-"""Dutch description of each simulated LR test of the location variance."""
-
 
 @dataclass(frozen=True)
 class SimulatedLRT:

@@ -18,16 +18,6 @@ from analysis.synth.allocate import assign_exact, fill_table, largest_remainder
 from analysis.synth.durations import ARTEFACT, assign_by_rank, duration_vector
 from analysis.synth.youths import cluster_assign, span_rows, youth_sizes
 
-CODES_ITEMS = (
-    "aanleiding",
-    "doel",
-    "ruimte",
-    "beheer_ruimte",
-    "contact",
-    "evaluatie_1",
-    "evaluatie_2",
-    "aanvulling_jongere",
-)
 ROOM_TREND = 0.025  #: per month: isolation up, other room down (log-odds vs own room)
 #: Gamma (mean 1) noise on the location-month seed of the counts, as an NB2 dispersion: the
 #: location x month cells keep both exact margins but vary around the smooth decline the way

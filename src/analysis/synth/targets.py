@@ -9,7 +9,6 @@ February, Figure 6 cells other than self-harm) are *design choices*, marked as s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -179,21 +178,6 @@ ROOM_BY_REASON: dict[int, tuple[int, int, int, int]] = {
 }
 #: 23:59 artefacts per reason (reasons whose published maximum is 23:59); total 8.
 ARTEFACTS_BY_REASON: dict[int, int] = {1: 3, 2: 3, 6: 2}
-
-
-@dataclass(frozen=True)
-class Target:
-    """One calibration target.
-
-    ``kind``: ``exact`` (must match), ``rounded`` (must match at the published precision),
-    ``model`` (a chapter-3 estimate: the twin aims at the published 95% CI).
-    """
-
-    id: str
-    value: float
-    kind: str
-    where: str
-    note: str = ""
 
 
 @lru_cache(maxsize=4)
