@@ -7,20 +7,15 @@ import pandas as pd
 import pytest
 
 from analysis.present import display
+from analysis.present import format as nf
 
 
-def test_pipe_table_alignment_and_escaping():
-    df = pd.DataFrame({"Categorie": ["a|b", "c"], "n": [1, 20], "%": ["5%", "<5"]})
-    md = display.pipe_table(df).splitlines()
-    assert md[0] == "| Categorie | n | % |"
-    assert md[1].startswith("|:") and md[1].endswith("---:|")
-    assert "a\\|b" in md[2]
-
-
-def test_table_markdown_caption_label_and_note():
-    md = display.table_markdown(pd.DataFrame({"x": [1.5]}), label="t1", caption="Titel", note="Let op")
-    assert "| 1,5 |" in md
-    assert ": Titel {#tbl-t1}" in md and "*Noot.* Let op" in md
+def test_table_shows_the_one_writers_markdown(monkeypatch):
+    seen = []
+    monkeypatch.setattr(display, "_emit", lambda md, metadata=None: seen.append(md))
+    df = pd.DataFrame({"x": [1.5]})
+    display.table(df, label="t1", caption="Titel", note="Let op")
+    assert seen == [nf.table_markdown(df, "Titel", "t1", note="Let op")]
 
 
 def test_figure_markdown_relative_svg(tmp_path):
@@ -44,7 +39,7 @@ def test_emitters_produce_one_markdown_output(monkeypatch):
     )
     display.table(pd.DataFrame({"a": [1]}), label="t", caption="c")
     display.text("Hallo")
-    display.metadata(display.pipe_table, "ch2_fig02_reason")
+    display.metadata(nf.pipe_table, "ch2_fig02_reason")
     assert len(seen) == 3 and all(set(o) == {"text/markdown"} and raw for o, raw, _ in seen)
-    assert "`analysis.present.display.pipe_table`" in seen[2][0]["text/markdown"]
+    assert "`analysis.present.format.pipe_table`" in seen[2][0]["text/markdown"]
     assert seen[2][2]["text/markdown"]["provenance"]["result"] == "ch2_fig02_reason"

@@ -65,7 +65,7 @@ VALUES = [0.125, 0.0004, 1613.0, 12345.0, 29.4117, -1.14e-13, 0.9449]
 
 
 def test_every_output_path_agrees():
-    from analysis.present import display, figures, location
+    from analysis.present import figures, location
     from analysis.present import describe_tables, models, narrative
     from analysis.present import text
     from analysis.report import appendices, statistics
@@ -86,7 +86,7 @@ def test_every_output_path_agrees():
         assert models.fmt_pvalue(x) == nf.pvalue(x) if x >= 0 else True
         one = nf.number(x, 1)
         assert location._fmt_rate(x) == one  # factsheets
-        md = display.table_markdown(pd.DataFrame({"v": [x]}), label="t", caption="c")
+        md = nf.table_markdown(pd.DataFrame({"v": [x]}), "c", "t")
         shown = nf.integer(x) if float(x).is_integer() else one
         assert f"| {shown} |" in md  # notebook tables
     assert text.share(0.434, 100) == nf.percent(0.434)

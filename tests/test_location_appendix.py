@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from analysis.describe.disclosure import SUPPRESSED_MARK
 from analysis.present import describe_tables as pr
 from analysis.present import display, figures
+from analysis.present import format as nf
 from analysis.report.notebook_md import NotebookError, rewrite_csv_links
 
 LIMIT = display.MAX_LOCATIONS_INLINE
@@ -66,9 +67,7 @@ def base(tmp_path: Path):
 def test_at_the_limit_the_table_is_inline_and_unchanged(base: Path) -> None:
     df = shown_table(LIMIT)
     md = markdown(LIMIT, base)
-    assert md == display.table_markdown(
-        df, label="ch2-per-location-month", caption=CAPTION, note="x: onderdrukt."
-    )
+    assert md == nf.table_markdown(df, CAPTION, "ch2-per-location-month", note="x: onderdrukt.")
     assert "{#tbl-ch2-per-location-month}" in md
     assert not (base / "build" / "results" / "appendix" / "ch2-per-location-month.csv").exists()
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.present import format as nf
 from analysis.report import appendices, trace
 from analysis.report.notebook_md import add_to_caption
 
@@ -81,7 +82,9 @@ def test_appendix_d_maps_published_artefacts_to_this_report() -> None:
 
 def test_long_ids_may_wrap_and_headers_keep_their_width() -> None:
     assert appendices.breakable("ch3.count_month.p").replace(appendices.ZWSP, "") == "ch3.count_month.p"
-    md = appendices.md_table(pd.DataFrame({"Verplicht": ["ja"], "Toelichting": ["x" * 80]}))
+    md = nf.table_markdown(
+        pd.DataFrame({"Verplicht": ["ja"], "Toelichting": ["x" * 80]}), layout=nf.APPENDIX_TABLE
+    )
     rule = md.splitlines()[1]
     assert rule.split("|")[1].count("-") >= len("Verplicht") + 2
 

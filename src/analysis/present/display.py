@@ -12,8 +12,9 @@ own pandoc converter read the same thing:
 :func:`metadata` adds a short italic provenance line (function and results CSV) under an
 artefact, so a reviewer can trace every number to code and data.
 
-Numbers in table cells are formatted by :mod:`analysis.present.format` (the one formatter;
-its rules are stated there).
+Tables are written by :func:`analysis.present.format.table_markdown` (the one Markdown table
+writer) and their numbers by :mod:`analysis.present.format` (the one formatter; its rules are
+stated there).
 
 Tables with one row per location stay readable and the report's size grows at most linearly
 with the number of locations: :func:`location_table` shows such a table inline when it has at
@@ -25,9 +26,8 @@ shown (suppressed cells keep the mark ``x``) to a CSV file in the build's append
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -45,64 +45,6 @@ _BASE_DIR: Path | None = None
 
 
 # --- markdown builders (pure, tested) -----------------------------------------------------
-def _escape(cell: str) -> str:
-    # A pipe inside a cell would end the cell early in a pipe table.
-    return cell.replace("|", "\\|").replace("\n", " ")
-
-
-_NUMERIC_TEXT = re.compile(r"^[<>]?\s?-?[\d.,:]+%?$")
-
-
-def _alignment(col: pd.Series) -> str:
-    """Right-align numbers, including numbers already formatted as text (``"43%"``, ``"<5"``)."""
-    if pd.api.types.is_bool_dtype(col):
-        return "l"
-    if pd.api.types.is_numeric_dtype(col):
-        return "r"
-    texts = [str(v) for v in col if v is not None and v is not pd.NA and str(v) != ""]
-    return "r" if texts and all(_NUMERIC_TEXT.match(t) for t in texts) else "l"
-
-
-def pipe_table(df: pd.DataFrame, align: Sequence[str] | None = None) -> str:
-    """Render a DataFrame as a pandoc pipe table (no ``tabulate`` dependency).
-
-    Parameters
-    ----------
-    df : DataFrame
-        Table to show; string columns are shown as they are, numbers via :func:`analysis.present.format.cell`.
-    align : sequence of {"l", "r"}, optional
-        Alignment per column; default right for numeric columns, left otherwise.
-
-    Returns
-    -------
-    str
-        The pipe table, one line per row.
-    """
-    cols = [str(c) for c in df.columns]
-    if align is None:
-        align = [_alignment(df[c]) for c in df.columns]
-    rows = [[_escape(nf.cell(v)) for v in rec] for rec in df.itertuples(index=False)]
-    header = "| " + " | ".join(_escape(c) for c in cols) + " |"
-    rule = (
-        "|"
-        + "|".join(
-            ("-" * max(3, len(c)) + ":") if a == "r" else (":" + "-" * max(3, len(c)))
-            for c, a in zip(cols, align)
-        )
-        + "|"
-    )
-    body = ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join([header, rule, *body])
-
-
-def table_markdown(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None) -> str:
-    """Markdown of a captioned, labelled table (see module docstring)."""
-    parts = [pipe_table(df), "", f": {caption} {{#tbl-{label}}}"]
-    if note:
-        parts += ["", f"*Noot.* {note}"]
-    return "\n".join(parts) + "\n"
-
-
 def appendix_csv(csv_dir: str | os.PathLike[str], label: str) -> Path:
     """Path of the CSV file that holds the table ``label`` when it is too long for the report."""
     return Path(csv_dir) / f"{label}.csv"
@@ -150,7 +92,8 @@ def location_table_markdown(
 ) -> str:
     """Markdown of a table with one row per location: inline, or a sentence with a CSV link.
 
-    Rule: at most :data:`MAX_LOCATIONS_INLINE` rows give exactly :func:`table_markdown`
+    Rule: at most :data:`MAX_LOCATIONS_INLINE` rows give exactly
+    :func:`analysis.present.format.table_markdown`
     (and any CSV left from an earlier build with more locations is removed, so no stale file
     stays). With more rows the displayed frame itself (counts as numbers, suppressed cells as
     the mark) is written to ``<csv_dir>/<label>.csv`` and the markdown is one computed sentence
@@ -161,7 +104,7 @@ def location_table_markdown(
     df : DataFrame
         The table as it would be shown (already after the build's disclosure decision).
     label, caption, note
-        As for :func:`table_markdown`.
+        As for :func:`analysis.present.format.table_markdown`.
     csv_dir : path
         The build's appendix folder (``<build>/results/appendix``).
 
@@ -173,7 +116,7 @@ def location_table_markdown(
     path = appendix_csv(csv_dir, label)
     if len(df) <= MAX_LOCATIONS_INLINE:
         path.unlink(missing_ok=True)
-        return table_markdown(df, label=label, caption=caption, note=note)
+        return nf.table_markdown(df, caption, label, note=note)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(df, path)
     base = _BASE_DIR or Path.cwd()
@@ -231,7 +174,7 @@ def _emit(markdown: str, metadata: dict[str, Any] | None = None) -> None:
 
 def table(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None) -> None:
     """Show a table: pipe table + ``: caption {#tbl-label}`` (+ ``*Noot.*`` paragraph)."""
-    _emit(table_markdown(df, label=label, caption=caption, note=note))
+    _emit(nf.table_markdown(df, caption, label, note=note))
 
 
 def location_table(

@@ -21,13 +21,22 @@ The rules, stated once:
 * **No-break spaces** inside ``< 0,001`` and ``0,85 tot 0,99``: a table cell or a line never
   breaks inside one value.
 * **Missing**: an empty string; callers that need a visible mark add their own.
+
+It also holds the one Markdown table writer (:func:`pipe_table`, :func:`table_markdown`): the
+notebooks, the appendices and appendix A's model tables differ only in their
+:class:`TableLayout` (how the separator line sizes and aligns the columns), and month labels
+(:func:`month`) of :class:`analysis.core.months.Month`.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Literal
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, Sequence
+
+import pandas as pd
 
 from analysis.core.numbers import round_half_up
 
@@ -238,3 +247,144 @@ def cell(value: Any, lang: Lang = "nl", decimals: int = 1) -> str:
 def seconds(s: float, lang: Lang = "en") -> str:
     """Elapsed time for the CLI: ``"3.4 s"`` (one decimal)."""
     return number(s, 1, lang) + " s"
+
+
+# --- Markdown pipe tables ---------------------------------------------------------------------
+#: Zero-width space: a line-break opportunity that prints nothing; not counted in column widths.
+ZWSP = "\u200b"
+#: Text that reads as a number (``43%``, ``<5``, ``1,5``, ``12:30``): right-aligned in notebook tables.
+NUMERIC_TEXT = re.compile(r"^[<>]?\s?-?[\d.,:]+%?$")
+#: Text that reads as a plain number (``<0,001``, ``-1,25``): right-aligned in model tables.
+PLAIN_NUMBER_TEXT = re.compile(r"^[<>]?\s?-?[\d.,]+$")
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """How :func:`pipe_table` aligns columns and sizes its separator line.
+
+    The dashes of the separator line set the relative column widths that pandoc uses when a
+    table is wider than a line, so each kind of table keeps the widths it was designed with.
+
+    Attributes
+    ----------
+    cap : int or None
+        None: every column's dashes are as wide as its header (at least 3). Otherwise the
+        width of the longest cell or header, at most ``cap`` characters.
+    pad : int
+        Characters added to a content width (room for the cell padding of narrow columns).
+    header_words : bool
+        A column is at least as wide as the longest word of its header plus 3, so headers of
+        narrow columns cannot run into each other.
+    numeric_text : re.Pattern or None
+        A text column whose every non-empty cell matches is right-aligned, as numeric
+        columns are; None: only numeric columns are.
+    """
+
+    cap: int | None = None
+    pad: int = 0
+    header_words: bool = False
+    numeric_text: re.Pattern[str] | None = NUMERIC_TEXT
+
+
+#: The notebooks' tables (chapters 1 and 2): dashes follow the header.
+NOTEBOOK_TABLE = TableLayout()
+#: The appendices' tables: widths follow the content up to 45 characters, never below the header's words.
+APPENDIX_TABLE = TableLayout(cap=45, header_words=True, numeric_text=None)
+#: Appendix A's model tables: widths follow the content up to 34 characters, two more for padding.
+MODEL_TABLE = TableLayout(cap=34, pad=2, numeric_text=PLAIN_NUMBER_TEXT)
+
+
+def escape_cell(text: str) -> str:
+    """Cell text safe inside a pipe table: ``|`` escaped, line breaks as spaces, trimmed."""
+    # A pipe inside a cell would end the cell early; a line break would end the row.
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _align(col: pd.Series, texts: list[str], layout: TableLayout) -> str:
+    """``r`` for a numeric column or numeric-looking text (see :class:`TableLayout`), else ``l``."""
+    if pd.api.types.is_bool_dtype(col):
+        return "l"
+    if pd.api.types.is_numeric_dtype(col):
+        return "r"
+    shown = [t for t in texts if t != ""]
+    pattern = layout.numeric_text
+    return "r" if pattern is not None and shown and all(pattern.match(t) for t in shown) else "l"
+
+
+def _width(header: str, texts: list[str], layout: TableLayout) -> int:
+    """Number of dashes of one column (see :class:`TableLayout`)."""
+    if layout.cap is None:
+        return max(3, len(header))
+    content = max([len(header)] + [len(t.replace(ZWSP, "")) for t in texts])
+    width = min(layout.cap, content) + layout.pad
+    if layout.header_words:
+        width = max(width, max(len(w) for w in (header.split() or [""])) + 3)
+    return max(3, width)
+
+
+def pipe_table(
+    df: pd.DataFrame, align: Sequence[str] | None = None, layout: TableLayout = NOTEBOOK_TABLE
+) -> str:
+    """A DataFrame as a pandoc pipe table: the one Markdown table writer of the compendium.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Table to show; every cell goes through :func:`cell` (text unchanged, numbers by the
+        rules of this module), column names become the header.
+    align : sequence of {"l", "r"}, optional
+        Alignment per column (a string of letters works too); default from ``layout``.
+    layout : TableLayout
+        Column widths and default alignment (:data:`NOTEBOOK_TABLE`, :data:`APPENDIX_TABLE`,
+        :data:`MODEL_TABLE`).
+
+    Returns
+    -------
+    str
+        Header, separator line and one line per row (no trailing newline).
+    """
+    headers = [escape_cell(str(c)) for c in df.columns]
+    columns = [[escape_cell(cell(v)) for v in df.iloc[:, i]] for i in range(df.shape[1])]
+    if align is None:
+        align = [_align(df.iloc[:, i], texts, layout) for i, texts in enumerate(columns)]
+    rule = "|".join(
+        ("-" * _width(h, texts, layout) + ":") if a == "r" else (":" + "-" * _width(h, texts, layout))
+        for h, texts, a in zip(headers, columns, align)
+    )
+    body = ["| " + " | ".join(row) + " |" for row in zip(*columns)] if columns else []
+    return "\n".join(["| " + " | ".join(headers) + " |", f"|{rule}|", *body])
+
+
+def table_markdown(
+    df: pd.DataFrame,
+    caption: str | None = None,
+    label: str | None = None,
+    *,
+    note: str | None = None,
+    align: Sequence[str] | None = None,
+    layout: TableLayout = NOTEBOOK_TABLE,
+) -> str:
+    """A pipe table with its ``: caption {#tbl-label}`` line and an optional ``*Noot.*`` paragraph.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Table (see :func:`pipe_table`).
+    caption, label : str, optional
+        Caption and cross-reference label (without ``tbl-``); no caption line without a caption.
+    note : str, optional
+        Text of the paragraph under the table that starts with ``*Noot.*``.
+    align, layout
+        As for :func:`pipe_table`.
+
+    Returns
+    -------
+    str
+        Markdown ending in a newline.
+    """
+    parts = [pipe_table(df, align, layout)]
+    if caption:
+        parts += ["", f": {caption}" + (f" {{#tbl-{label}}}" if label else "")]
+    if note:
+        parts += ["", f"*Noot.* {note}"]
+    return "\n".join(parts) + "\n"

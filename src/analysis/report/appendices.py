@@ -12,6 +12,7 @@ import platform
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
@@ -38,64 +39,17 @@ TYPE_NL = {
 }
 
 
-def md_escape(value: object) -> str:
-    """Cell text safe for a pipe table."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return str(value).replace("|", "\\|").replace("\n", " ").strip()
-
-
 #: Zero-width space: a line-break opportunity that prints nothing (HTML and Typst).
-ZWSP = "\u200b"
+ZWSP = nf.ZWSP
+#: The appendices' tables (:data:`analysis.present.format.APPENDIX_TABLE`).
+APPENDIX = nf.APPENDIX_TABLE
+#: Appendix D's reproduction tables: as :data:`analysis.present.format.APPENDIX_TABLE`, narrower text.
+REPRO_TABLE = replace(nf.APPENDIX_TABLE, cap=30)
 
 
 def breakable(name: str) -> str:
     """An identifier that may wrap after ``.``, ``_`` and ``-`` (long ids in narrow columns)."""
     return "".join(ch + ZWSP if ch in "._-" else ch for ch in str(name))
-
-
-def md_table(
-    df: pd.DataFrame,
-    caption: str | None = None,
-    label: str | None = None,
-    align: str | None = None,
-    cap: int = 45,
-) -> str:
-    """A pandoc pipe table with an optional ``: caption {#tbl-label}`` line.
-
-    Parameters
-    ----------
-    df : DataFrame
-        Content (column names become the header).
-    caption, label : str, optional
-        Caption and cross-reference label (without ``tbl-``).
-    align : str, optional
-        One letter per column: ``l`` or ``r`` (default: numbers right, text left).
-    cap : int
-        Widest relative width of a column (characters); longer text wraps.
-
-    Notes
-    -----
-    The dashes of the separator line set the relative column widths (pandoc uses them when a
-    table is wider than a line). A column is never narrower than the longest word of its
-    header plus room for the cell padding, so headers cannot run into each other.
-    """
-    cols = list(df.columns)
-    if align is None:
-        align = "".join("r" if pd.api.types.is_numeric_dtype(df[c]) else "l" for c in cols)
-    head = "| " + " | ".join(md_escape(c) for c in cols) + " |"
-    body = ["| " + " | ".join(md_escape(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    # dashes set the relative column widths when pandoc wraps a wide table
-    widths = [max([len(md_escape(c))] + [len(md_escape(v).replace(ZWSP, "")) for v in df[c]]) for c in cols]
-    header_min = [max(len(w) for w in (md_escape(c).split() or [""])) + 3 for c in cols]
-    dashes = [max(3, h, min(cap, w)) for w, h in zip(widths, header_min)]
-    rule = (
-        "|" + "|".join(("-" * d + ":") if a == "r" else (":" + "-" * d) for a, d in zip(align, dashes)) + "|"
-    )
-    out = "\n".join([head, rule, *body]) + "\n"
-    if caption:
-        out += f"\n: {caption}" + (f" {{#tbl-{label}}}" if label else "") + "\n"
-    return out
 
 
 # --- B: codebook ---------------------------------------------------------------------
@@ -122,12 +76,18 @@ def codebook_md() -> str:
             }
             for f in fields
         ]
-        parts.append(md_table(pd.DataFrame(rows), f"Velden van {res['name']}", f"codebook-{res['name']}"))
+        parts.append(
+            nf.table_markdown(
+                pd.DataFrame(rows), f"Velden van {res['name']}", f"codebook-{res['name']}", layout=APPENDIX
+            )
+        )
         for f in (x for x in fields if x.categories):
             cats = pd.DataFrame(
                 [{"Code": c.value, "Label": c.label, "Label (Engels)": c.label_en} for c in f.categories]
             )
-            parts.append(f"**{f.title}** (`{f.name}`)\n\n" + md_table(cats, align="rll"))
+            parts.append(
+                f"**{f.title}** (`{f.name}`)\n\n" + nf.table_markdown(cats, align="rll", layout=APPENDIX)
+            )
     return "\n".join(parts)
 
 
@@ -156,7 +116,14 @@ def _report_tables(rep: dict) -> list[str]:
                 "soort": "Soort",
             }
         )
-        parts.append(md_table(df, "Aansluiting: gelezen, geaccepteerde en afgekeurde rijen", "ingest-totals"))
+        parts.append(
+            nf.table_markdown(
+                df,
+                "Aansluiting: gelezen, geaccepteerde en afgekeurde rijen",
+                "ingest-totals",
+                layout=APPENDIX,
+            )
+        )
     files = pd.DataFrame(rep.get("files") or [])
     if len(files) and {"kind", "meting", "rows_read"} <= set(files.columns):
         by = (
@@ -171,7 +138,9 @@ def _report_tables(rep: dict) -> list[str]:
             .reset_index()
             .rename(columns={"meting": "Meting", "kind": "Soort"})
         )
-        parts.append(md_table(by, "Invoerbestanden per meting en soort", "ingest-files"))
+        parts.append(
+            nf.table_markdown(by, "Invoerbestanden per meting en soort", "ingest-files", layout=APPENDIX)
+        )
         if "error" in files:
             bad = files[files["error"].notna()]
             if len(bad):
@@ -210,10 +179,11 @@ def _period_tables(rep: dict) -> list[str]:
         "(`params/meting-<N>.yaml`), of buiten de eerste en laatste maand van hun locatie "
         "(`locations.csv`), staan in quarantaine (reden *buiten periode*) en tellen in geen enkele "
         "tabel of model mee.\n",
-        md_table(
+        nf.table_markdown(
             pd.DataFrame(rows),
             "Ingestelde en gevonden maanden per meting; rijen buiten de periode",
             "ingest-periods",
+            layout=APPENDIX,
         ),
     ]
     locs = rep.get("locations") or {}
@@ -229,8 +199,11 @@ def _period_tables(rep: dict) -> list[str]:
     ]
     if loc_rows:
         parts.append(
-            md_table(
-                pd.DataFrame(loc_rows), "Aantal locaties per meting: verwacht en gevonden", "ingest-locations"
+            nf.table_markdown(
+                pd.DataFrame(loc_rows),
+                "Aantal locaties per meting: verwacht en gevonden",
+                "ingest-locations",
+                layout=APPENDIX,
             )
         )
     return parts
@@ -304,13 +277,21 @@ def data_quality_md(processed: Path) -> str:
                 "het codeboek voldeden (per controle en kolom; de waarden zelf blijven in "
                 "`data/processed/quarantine.csv`).\n"
             )
-            parts.append(md_table(by.head(40), "Quarantaine per controle en kolom", "quarantine"))
+            parts.append(
+                nf.table_markdown(
+                    by.head(40), "Quarantaine per controle en kolom", "quarantine", layout=APPENDIX
+                )
+            )
         else:
             parts.append("Er staan geen registraties in quarantaine.\n")
     miss = missingness(processed)
     if miss is not None:
         parts.append("## Ontbrekende waarden\n")
-        parts.append(md_table(miss, "Niet ingevulde onderdelen per meting", "missingness", "rlrrr"))
+        parts.append(
+            nf.table_markdown(
+                miss, "Niet ingevulde onderdelen per meting", "missingness", align="rlrrr", layout=APPENDIX
+            )
+        )
     return "\n".join(parts)
 
 
@@ -355,11 +336,12 @@ def published_map_md(published: dict[str, list[str]]) -> str:
     return (
         "Waar staat wat? Elke tabel en figuur van het rapport uit 2021 die deze build nabootst, met "
         "de tabel of figuur in dit rapport (het bijschrift daar noemt het nummer uit 2021).\n\n"
-        + md_table(
+        + nf.table_markdown(
             pd.DataFrame(rows),
             "Tabellen en figuren van het rapport uit 2021 in dit rapport",
             "repro-map",
-            "ll",
+            align="ll",
+            layout=APPENDIX,
         )
     )
 
@@ -421,7 +403,7 @@ def reproduction_md(result: CheckResult) -> str:
         "*geen gepubliceerd cijfer* (berekend voor een meting waarover het rapport niets publiceerde; "
         "niet vergeleken). " + verdict + "\n",
         "\n".join(f"- {line}" for line in result.compared()) + "\n",
-        md_table(counts, "Reproductie per hoofdstuk en status", "repro-summary"),
+        nf.table_markdown(counts, "Reproductie per hoofdstuk en status", "repro-summary", layout=APPENDIX),
     ]
     # Only reasons that explain a difference shown below (none when nothing was compared).
     allowed = t[t["allowed"] & (t["status"] == "differs")].drop_duplicates("reason")
@@ -460,7 +442,13 @@ def reproduction_md(result: CheckResult) -> str:
         if str(ch) == "3":
             parts.append(chapter3_note(g))
         parts.append(
-            md_table(view, f"Reproductie {_CH.get(str(ch), str(ch)).lower()}", f"repro-{ch}", align, cap=30)
+            nf.table_markdown(
+                view,
+                f"Reproductie {_CH.get(str(ch), str(ch)).lower()}",
+                f"repro-{ch}",
+                align=align,
+                layout=REPRO_TABLE,
+            )
         )
     return "\n".join(parts)
 
@@ -523,7 +511,7 @@ def audit_md(result: AuditResult) -> str:
         "rapport; een bevinding betekent dat geen onafgeronde waarden met alle betrokken getallen "
         "tegelijk verenigbaar zijn. Standaardfouten zijn teruggerekend op de logschaal: "
         "SE = (log(bovengrens) - log(ondergrens)) / (2 × 1,96), z = log(schatting) / SE.\n",
-        md_table(counts, "Uitgevoerde controles", "audit-checks"),
+        nf.table_markdown(counts, "Uitgevoerde controles", "audit-checks", layout=APPENDIX),
     ]
     if not result.findings:
         parts.append("Er zijn geen inconsistenties gevonden.\n")
@@ -608,12 +596,16 @@ def environment_md(paths: Paths, context: dict | None = None) -> str:
         "Dit rapport is volledig gegenereerd uit code en data. Commit: "
         f"`{ctx.get('commit') or git_commit(paths.root) or 'onbekend'}`; "
         f"renderer: {ctx.get('renderer', 'pandoc + Typst')}; Python `{sys.executable}`.\n",
-        md_table(versions(), "Softwareversies", "versions"),
+        nf.table_markdown(versions(), "Softwareversies", "versions", layout=APPENDIX),
     ]
     times = ctx.get("stage_times")
     if isinstance(times, dict) and times:
         df = pd.DataFrame([{"Stap": k, "Duur (s)": nf.number(float(v), 1)} for k, v in times.items()])
-        parts.append(md_table(df, "Duur van de stappen van deze build", "stage-times", "lr"))
+        parts.append(
+            nf.table_markdown(
+                df, "Duur van de stappen van deze build", "stage-times", align="lr", layout=APPENDIX
+            )
+        )
     parts.append(
         "## Opnieuw uitvoeren\n\n"
         "```bash\n"
@@ -684,7 +676,13 @@ def calibration_md(paths: Paths) -> str:
             }
         )
         parts.append(
-            md_table(view, "Kalibratiedoelen die de tweeling niet exact haalt", "synth-calibration", "lrrll")
+            nf.table_markdown(
+                view,
+                "Kalibratiedoelen die de tweeling niet exact haalt",
+                "synth-calibration",
+                align="lrrll",
+                layout=APPENDIX,
+            )
         )
     parts.append(chapter3_calibration_md(paths))
     return "\n".join(parts)
@@ -805,7 +803,13 @@ def chapter3_calibration_md(paths: Paths) -> str:
         }
     )
     out.append(
-        md_table(view, "Tweeling tegen gepubliceerde modelresultaten (hoofdstuk 3)", "synth-ch3", "lrrrrll")
+        nf.table_markdown(
+            view,
+            "Tweeling tegen gepubliceerde modelresultaten (hoofdstuk 3)",
+            "synth-ch3",
+            align="lrrrrll",
+            layout=APPENDIX,
+        )
     )
     lr = location_lr_nl(dict(zip(vals["published_id"], vals["value"].astype(float))))
     if lr:

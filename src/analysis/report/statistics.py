@@ -12,7 +12,7 @@ too (under their index title), so nothing the models wrote is hidden.
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +23,6 @@ from analysis.models.smallsample import DISAGREE_SHARE, MIN_LOCATIONS, N_BOOT, N
 from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, MIN_SE, from_code
 from analysis.present import format as nf
 from analysis.present import models as present
-from analysis.report.appendices import md_escape
 from analysis.report.card_pages import cards_md
 
 SHORT: dict[str, str] = {"count": "Aantal", "dur": "Duur", "room": "Ruimte", "isodur": "Duur isoleerruimte"}
@@ -82,27 +81,9 @@ def sig(x: object, digits: int = 3) -> str:
     return nf.significant(x, digits)
 
 
-_NUMERIC = re.compile(r"^[<>]?\s?-?[\d.,]+$")
-
-
 def table(df: pd.DataFrame, caption: str, label: str, cap: int = 34) -> str:
-    """Pipe table: numeric text right-aligned, column widths from the content (capped).
-
-    Like :func:`analysis.report.appendices.md_table`, but every column gets two characters of
-    room, so short numeric columns with longer headers do not run into each other in the PDF.
-    """
-    cells = df.apply(lambda c: c.map(md_escape)) if len(df) else df
-    align = [
-        "r" if (vals := [v for v in cells[c] if v != ""]) and all(_NUMERIC.match(v) for v in vals) else "l"
-        for c in df.columns
-    ]
-    widths = [min(cap, max([len(str(c))] + [len(v) for v in cells[c]])) + 2 for c in df.columns]
-    head = "| " + " | ".join(md_escape(c) for c in df.columns) + " |"
-    rule = (
-        "|" + "|".join(("-" * w + ":") if a == "r" else (":" + "-" * w) for a, w in zip(align, widths)) + "|"
-    )
-    body = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
-    return "\n".join([head, rule, *body]) + f"\n\n: {caption} {{#tbl-{label}}}\n"
+    """Pipe table of appendix A (:data:`analysis.present.format.MODEL_TABLE`, text at most ``cap`` wide)."""
+    return nf.table_markdown(df, caption, label, layout=replace(nf.MODEL_TABLE, cap=cap))
 
 
 def _lower_first(text: str) -> str:
