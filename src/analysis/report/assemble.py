@@ -18,7 +18,6 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from analysis import SYNTHETIC_BANNER, __version__
@@ -312,13 +311,3 @@ def document(paths: Paths) -> Path:
     out = paths.reports / GENERATED / "report.md"
     out.write_text(text, "utf-8")
     return out
-
-
-def count_labels(md: str) -> pd.Series:
-    """Number of figure and table labels in a markdown text."""
-    return pd.Series(
-        {
-            "figures": len(set(re.findall(r"\{#(fig-[\w-]+)", md))),
-            "tables": len(set(re.findall(r"\{#(tbl-[\w-]+)", md))),
-        }
-    )
