@@ -10,7 +10,7 @@ rows) with explicit formats, so it is vectorised and fast.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Literal
 
 import numpy as np
@@ -91,43 +91,54 @@ TIME_HINT = "is not a time (expected HH:MM or H:MM)"
 MAX_VALUE_CHARS = 80
 
 
-class Problems:
-    """Problems found in one table, keyed by row position; a row may have several."""
+def problems_where(
+    mask: pd.Series, column: str, value: pd.Series | str, reason: pd.Series | str, check: str
+) -> pd.DataFrame | None:
+    """``reason`` for every row position where ``mask`` is true; None when there is none."""
+    mask = mask.fillna(False).astype(bool)
+    if not mask.any():
+        return None
+    idx = mask.index[mask.to_numpy()]
+    pick = lambda v: v.reindex(mask.index)[mask].astype(object).to_numpy() if isinstance(v, pd.Series) else v
+    return pd.DataFrame(
+        {"pos": idx, "column": column, "value": pick(value), "reason": pick(reason), "check": check}
+    )
 
-    def __init__(self) -> None:
-        self._parts: list[pd.DataFrame] = []
 
-    def add(
-        self, mask: pd.Series, column: str, value: pd.Series | str, reason: pd.Series | str, check: str
-    ) -> None:
-        """Record ``reason`` for every row where ``mask`` is true."""
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
-            return
-        idx = mask.index[mask.to_numpy()]
-        pick = lambda v: (
-            v.reindex(mask.index)[mask].astype(object).to_numpy() if isinstance(v, pd.Series) else v
+def problems_frame(parts: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
+    """The problems of ``parts`` in order as one frame (``pos, column, value, reason, check``).
+
+    A row may have several problems; values are shortened to :data:`MAX_VALUE_CHARS`.
+    """
+    found = [part for part in parts if part is not None]
+    if not found:
+        return pd.DataFrame({"pos": pd.Series(dtype="int64")}).reindex(
+            columns=["pos", "column", "value", "reason", "check"]
         )
-        self._parts.append(
-            pd.DataFrame(
-                {"pos": idx, "column": column, "value": pick(value), "reason": pick(reason), "check": check}
-            )
-        )
+    out = pd.concat(found, ignore_index=True)
+    out["value"] = out["value"].fillna("").astype(str).map(_shorten)
+    return out
 
-    def frame(self) -> pd.DataFrame:
-        """All problems (``pos, column, value, reason, check``)."""
-        if not self._parts:
-            return pd.DataFrame({"pos": pd.Series(dtype="int64")}).reindex(
-                columns=["pos", "column", "value", "reason", "check"]
-            )
-        out = pd.concat(self._parts, ignore_index=True)
-        out["value"] = out["value"].fillna("").astype(str).map(_shorten)
-        return out
 
-    def result(self, accepted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """``accepted`` without the rows that have a problem, and the problems."""
-        problems = self.frame()
-        return accepted[~accepted.index.isin(problems["pos"].unique())], problems
+@dataclass(frozen=True)
+class Validated:
+    """What validating one table gives.
+
+    ``accepted`` are the rows without a problem (contract columns), ``problems`` every problem
+    (``pos, column, value, reason, check``; ``pos`` is the row's position in the text), and
+    ``found`` (registrations only) ``meting, locatie, maand`` of every row that passed the
+    other checks, before the period rule, so that ingest can report the months in the data.
+    """
+
+    accepted: pd.DataFrame
+    problems: pd.DataFrame
+    found: pd.DataFrame | None = None
+
+
+def _validated(accepted: pd.DataFrame, parts: Iterable[pd.DataFrame | None]) -> Validated:
+    """``accepted`` without the rows that have a problem in ``parts``, and the problems."""
+    problems = problems_frame(parts)
+    return Validated(accepted[~accepted.index.isin(problems["pos"].unique())], problems)
 
 
 def _shorten(text: str) -> str:
@@ -271,45 +282,53 @@ def parse_months(s: pd.Series) -> pd.Series:
 
 
 # --- shared rules ---------------------------------------------------------------------------
-def unparsed(p: Problems, raw: pd.Series, parsed: pd.Series, column: str, tail: str, check: str) -> pd.Series:
-    """Quarantine cells that hold text but did not parse: ``<column> = <value> <tail>``."""
+# Each rule returns the problems it finds (a frame, or None); the validators put them together
+# in a fixed order, which is the order of the lines in quarantine.csv.
+def unparsed(raw: pd.Series, parsed: pd.Series, column: str, tail: str, check: str) -> pd.DataFrame | None:
+    """Problems of cells that hold text but did not parse: ``<column> <tail>``."""
     # Why no value in the reason: reasons are summarised in appendix C and on the console;
     # the value stays in the ``value`` column of quarantine.csv (masked for sensitive columns).
-    p.add(raw.notna() & parsed.isna(), column, raw, f"{column} {tail}", check)
-    return parsed
+    return problems_where(raw.notna() & parsed.isna(), column, raw, f"{column} {tail}", check)
 
 
-def check_required(p: Problems, text: pd.DataFrame, columns: Iterable[str]) -> None:
-    """Quarantine rows with an empty required value."""
-    for col in columns:
-        p.add(text[col].isna(), col, "", f"{col} is required but empty", "required")
+def required_problems(text: pd.DataFrame, columns: Iterable[str]) -> list[pd.DataFrame | None]:
+    """Problems of rows with an empty required value, column by column."""
+    return [
+        problems_where(text[col].isna(), col, "", f"{col} is required but empty", "required")
+        for col in columns
+    ]
 
 
-def check_location(p: Problems, s: pd.Series, known: dict[str, str]) -> pd.Series:
-    """Canonical location codes; quarantine codes not in ``locations.csv`` (case-insensitive)."""
-    return unparsed(p, s, s.str.upper().map(known), "locatie", "is not in locations.csv", "unknown_location")
+def check_location(s: pd.Series, known: dict[str, str]) -> tuple[pd.Series, pd.DataFrame | None]:
+    """Canonical location codes, and the problems of codes not in ``locations.csv`` (any case)."""
+    loc = s.str.upper().map(known)
+    return loc, unparsed(s, loc, "locatie", "is not in locations.csv", "unknown_location")
 
 
-def check_codes(p: Problems, text: pd.DataFrame, f: codebook.Field, table: dict[str, int]) -> pd.Series:
-    """Parse one categorical column; quarantine values that are not codes."""
-    return unparsed(
-        p,
-        text[f.name],
-        parse_codes(text[f.name], table),
-        f.name,
-        f"is not a code; allowed: {f.allowed_text()}",
-        "bad_code",
+def check_codes(
+    text: pd.DataFrame, f: codebook.Field, table: dict[str, int]
+) -> tuple[pd.Series, pd.DataFrame | None]:
+    """One categorical column parsed to codes, and the problems of values that are no code."""
+    codes = parse_codes(text[f.name], table)
+    return codes, unparsed(
+        text[f.name], codes, f.name, f"is not a code; allowed: {f.allowed_text()}", "bad_code"
     )
 
 
 def check_month(
-    p: Problems, text: pd.DataFrame, col: str, months: list[str] | None = None, meting: int | None = None
-) -> pd.Series:
-    """Parse a month column; quarantine non-months and (given ``months``) months outside it."""
-    m = unparsed(p, text[col], parse_months(text[col]), col, "is not a month (expected JJJJ-MM)", "bad_month")
+    text: pd.DataFrame, col: str, months: list[str] | None = None, meting: int | None = None
+) -> tuple[pd.Series, list[pd.DataFrame | None]]:
+    """A month column parsed, and the problems of non-months and (given ``months``) of months
+    outside the measurement period."""
+    m = parse_months(text[col])
+    parts = [unparsed(text[col], m, col, "is not a month (expected JJJJ-MM)", "bad_month")]
     if months is not None:
-        p.add(m.notna() & ~m.isin(months), col, m, period_reason(meting, months), "buiten_periode")
-    return m
+        parts.append(
+            problems_where(
+                m.notna() & ~m.isin(months), col, m, period_reason(meting, months), "buiten_periode"
+            )
+        )
+    return m, parts
 
 
 def period_reason(meting: int, months: list[str]) -> str:
@@ -337,16 +356,16 @@ def outside_location_window(
     return pd.Series(out, index=month.index, dtype=bool)
 
 
-def check_duplicates(p: Problems, keys: pd.DataFrame, rows: pd.Series, column: str) -> None:
-    """Quarantine rows whose key repeats an earlier row (the first one is kept)."""
+def duplicate_problems(keys: pd.DataFrame, rows: pd.Series, column: str) -> pd.DataFrame | None:
+    """Problems of rows whose key repeats an earlier row (the first one is kept)."""
     k = keys[~keys.isna().any(axis=1)]
     dup = k.duplicated(keep="first")
     if not dup.any():
-        return
+        return None
     group = k.groupby(list(k.columns), sort=False).ngroup()
     first = rows[k.index].groupby(group).transform("first").astype("int64").astype(str)
     reason = f"duplicate {', '.join(keys.columns)}: same as row " + first
-    p.add(
+    return problems_where(
         dup.reindex(keys.index, fill_value=False),
         column,
         k.astype(str).agg(" ".join, axis=1),
@@ -372,14 +391,132 @@ def _month_text(ts: pd.Series) -> pd.Series:
     return ym.map({v: f"{int(v) // 100:04d}-{int(v) % 100:02d}" for v in ym.dropna().unique()})
 
 
+@dataclass(frozen=True)
+class ParsedRegistrations:
+    """Registration text parsed column by column, with the problems of the cells.
+
+    Every series has the index of the text; a cell that is missing or did not parse is NA.
+    """
+
+    locatie: pd.Series
+    datum_start: pd.Series
+    datum_eind: pd.Series
+    tijd_start: pd.Series
+    tijd_eind: pd.Series
+    codes: dict[str, pd.Series]
+    problems: list[pd.DataFrame | None]
+
+
+def parse_registrations(
+    text: pd.DataFrame, locations: dict[str, str], labels: dict[str, dict[str, int]]
+) -> ParsedRegistrations:
+    """Parse the text of registrations: required values, location, dates, times and codes."""
+    parts = required_problems(text, REG_REQUIRED)
+    loc, loc_problems = check_location(text["locatie"], locations)
+    parts.append(loc_problems)
+    dates = {c: parse_dates(text[c]) for c in ("datum_start", "datum_eind")}
+    parts += [unparsed(text[c], dates[c], c, DATE_HINT, "bad_date") for c in dates]
+    times = {c: parse_times(text[c], end_of_day=c == "tijd_eind") for c in ("tijd_start", "tijd_eind")}
+    parts += [unparsed(text[c], times[c], c, TIME_HINT, "bad_time") for c in times]
+    codes = {}
+    for f in codebook.categorical_fields("registraties"):
+        codes[f.name], part = check_codes(text, f, code_table(f, labels.get(f.name)))
+        parts.append(part)
+    return ParsedRegistrations(loc, dates["datum_start"], dates["datum_eind"], *times.values(), codes, parts)
+
+
+def registration_times(text: pd.DataFrame, parsed: ParsedRegistrations) -> pd.DataFrame:
+    """``meting, locatie, nummer_jongere, start, eind, maand`` of the rows that parsed."""
+    problems = problems_frame(parsed.problems)
+    keep = ~text.index.isin(problems["pos"].unique())
+    start = parsed.datum_start + pd.to_timedelta(parsed.tijd_start, unit="s")
+    # An end time without an end date ends on the start date (one-date forms); an end date
+    # without an end time leaves the end unknown rather than guessing a time.
+    eind = parsed.datum_eind.fillna(parsed.datum_start) + pd.to_timedelta(parsed.tijd_eind, unit="s")
+    out = pd.DataFrame(
+        {
+            "meting": text["meting"].astype("int64"),
+            "locatie": parsed.locatie,
+            "nummer_jongere": text["nummer_jongere"],
+            "start": start,
+            "eind": eind,
+        }
+    )[keep]
+    return out.assign(maand=_month_text(out["start"]))
+
+
+def period_rule(
+    times: pd.DataFrame,
+    index: pd.Index,
+    periods: dict[int, list[str]],
+    windows: dict[str, tuple[str, str]],
+) -> tuple[pd.Series, list[pd.DataFrame | None]]:
+    """The one period rule on registrations: which rows of ``times`` stay, and the problems.
+
+    A start month outside its measurement's period is ``buiten_periode``; inside it but outside
+    the location's ``eerste_maand`` - ``laatste_maand``, ``buiten_locatieperiode``. ``index`` is
+    the index of the whole text (problems are keyed by row position).
+    """
+    parts = []
+    in_period = pd.Series(False, index=times.index)
+    for meting, months in periods.items():
+        sel = times["meting"] == meting
+        in_period |= sel & times["maand"].isin(months)
+        parts.append(
+            problems_where(
+                (sel & ~times["maand"].isin(months)).reindex(index, fill_value=False),
+                "datum_start",
+                times["maand"],
+                period_reason(meting, months),
+                "buiten_periode",
+            )
+        )
+    outside_loc = in_period & outside_location_window(times["locatie"], times["maand"], windows)
+    parts.append(
+        problems_where(
+            outside_loc.reindex(index, fill_value=False),
+            "datum_start",
+            times["maand"],
+            LOCATION_PERIOD_REASON,
+            "buiten_locatieperiode",
+        )
+    )
+    return in_period & ~outside_loc, parts
+
+
+def derive_registrations(kept: pd.DataFrame, codes: dict[str, pd.Series], text: pd.DataFrame) -> pd.DataFrame:
+    """The derived columns of accepted registrations: hour, duration, codes, flags, source.
+
+    ``kept`` holds the times of the accepted rows (:func:`registration_times`), ``codes`` the
+    parsed codes of every row, ``text`` the text the rows came from.
+    """
+    keep = kept.index
+    dur = ((kept["eind"] - kept["start"]).dt.total_seconds() / 60).astype("float64")
+    # The same youth typed as 0012, 12 or " 12" is the same youth (normalise_youth_id, the
+    # codebook's rule); a missing id compares equal to a missing id (data/raw/README.md).
+    youth = kept["nummer_jongere"].map(normalise_youth_id, na_action="ignore").fillna("")
+    dubbel = pd.DataFrame({"l": kept["locatie"], "j": youth, "s": kept["start"]}).duplicated(keep="first")
+    return kept.assign(
+        uur=kept["start"].dt.hour.astype("int64"),
+        duur_min=dur,
+        **{name: c[keep] for name, c in codes.items()},
+        vlag_duur_2359=(dur == 1439).to_numpy(),
+        vlag_eind_voor_start=(dur < 0).to_numpy(),
+        vlag_duur_boven_24u=(dur > 1440).to_numpy(),
+        vlag_buiten_periode=False,
+        vlag_dubbel=dubbel,
+        bron_bestand=text["bron_bestand"][keep],
+        bron_rij=text["bron_rij"][keep].astype("int64"),
+    )
+
+
 def validate_registrations(
     text: pd.DataFrame,
     locations: dict[str, str],
     periods: dict[int, list[str]],
     labels: dict[str, dict[str, int]],
     windows: dict[str, tuple[str, str]] | None = None,
-    found: list[pd.DataFrame] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Validated:
     """Validate registrations and derive the processed columns.
 
     Parameters
@@ -395,15 +532,13 @@ def validate_registrations(
         Column -> normalised label alias -> code.
     windows : dict, optional
         Location -> (``eerste_maand``, ``laatste_maand``) from ``locations.csv``.
-    found : list, optional
-        Receives a frame (``meting, locatie, maand``) of every otherwise valid row, before
-        the period rules, so that ingest can report the months found in the data.
 
     Returns
     -------
-    tuple of DataFrame
+    Validated
         Accepted rows (contract columns, with ``nummer_jongere`` still in clear text for the
-        caller to pseudonymise) and problems (``pos, column, value, reason, check``).
+        caller to pseudonymise), problems (``pos, column, value, reason, check``) and ``found``:
+        ``meting, locatie, maand`` of every otherwise valid row, before the period rule.
 
     Notes
     -----
@@ -412,80 +547,12 @@ def validate_registrations(
     (``buiten_periode``, ``buiten_locatieperiode``), so every table and model leaves it out
     the same way; ``vlag_buiten_periode`` is therefore always false in processed data.
     """
-    p = Problems()
-    check_required(p, text, REG_REQUIRED)
-    loc = check_location(p, text["locatie"], locations)
-    ds, de = (
-        unparsed(p, text[c], parse_dates(text[c]), c, DATE_HINT, "bad_date")
-        for c in ("datum_start", "datum_eind")
-    )
-    ts, te = (
-        unparsed(p, text[c], parse_times(text[c], end_of_day=c == "tijd_eind"), c, TIME_HINT, "bad_time")
-        for c in ("tijd_start", "tijd_eind")
-    )
-    codes = {
-        f.name: check_codes(p, text, f, code_table(f, labels.get(f.name)))
-        for f in codebook.categorical_fields("registraties")
-    }
-    problems = p.frame()
-    keep = ~text.index.isin(problems["pos"].unique())
-
-    start = ds + pd.to_timedelta(ts, unit="s")
-    # An end time without an end date ends on the start date (one-date forms); an end date
-    # without an end time leaves the end unknown rather than guessing a time.
-    eind = de.fillna(ds) + pd.to_timedelta(te, unit="s")
-    out = pd.DataFrame(
-        {
-            "meting": text["meting"].astype("int64"),
-            "locatie": loc,
-            "nummer_jongere": text["nummer_jongere"],
-            "start": start,
-            "eind": eind,
-        }
-    )[keep]
-    out["maand"] = _month_text(out["start"])
-    if found is not None:
-        found.append(out[["meting", "locatie", "maand"]].copy())
-    in_period = pd.Series(False, index=out.index)
-    for meting, months in periods.items():
-        sel = out["meting"] == meting
-        in_period |= sel & out["maand"].isin(months)
-        p.add(
-            (sel & ~out["maand"].isin(months)).reindex(text.index, fill_value=False),
-            "datum_start",
-            out["maand"],
-            period_reason(meting, months),
-            "buiten_periode",
-        )
-    outside_loc = in_period & outside_location_window(out["locatie"], out["maand"], windows or {})
-    p.add(
-        outside_loc.reindex(text.index, fill_value=False),
-        "datum_start",
-        out["maand"],
-        LOCATION_PERIOD_REASON,
-        "buiten_locatieperiode",
-    )
-    problems = p.frame()
-    out = out[in_period & ~outside_loc]
-    keep = out.index
-    out["uur"] = out["start"].dt.hour.astype("int64")
-    out["duur_min"] = ((out["eind"] - out["start"]).dt.total_seconds() / 60).astype("float64")
-    for name, c in codes.items():
-        out[name] = c[keep]
-    dur = out["duur_min"]
-    out["vlag_duur_2359"] = (dur == 1439).to_numpy()
-    out["vlag_eind_voor_start"] = (dur < 0).to_numpy()
-    out["vlag_duur_boven_24u"] = (dur > 1440).to_numpy()
-    out["vlag_buiten_periode"] = False
-    # The same youth typed as 0012, 12 or " 12" is the same youth (normalise_youth_id, the
-    # codebook's rule); a missing id compares equal to a missing id (data/raw/README.md).
-    youth = out["nummer_jongere"].map(normalise_youth_id, na_action="ignore").fillna("")
-    out["vlag_dubbel"] = pd.DataFrame({"l": out["locatie"], "j": youth, "s": out["start"]}).duplicated(
-        keep="first"
-    )
-    out["bron_bestand"] = text["bron_bestand"][keep]
-    out["bron_rij"] = text["bron_rij"][keep].astype("int64")
-    return out, problems
+    parsed = parse_registrations(text, locations, labels)
+    times = registration_times(text, parsed)
+    stays, period_problems = period_rule(times, text.index, periods, windows or {})
+    accepted = derive_registrations(times[stays], parsed.codes, text)
+    problems = problems_frame([*parsed.problems, *period_problems])
+    return Validated(accepted, problems, times[["meting", "locatie", "maand"]].copy())
 
 
 def validate_occupancy(
@@ -494,52 +561,55 @@ def validate_occupancy(
     meting: int,
     months: list[str],
     windows: dict[str, tuple[str, str]] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Validated:
     """Validate ``bezetting.csv``: known location, month in the measurement period and in the
     location's window (the same period rule as registrations), number >= 0, unique key."""
-    p = Problems()
-    check_required(p, text, ("locatie", "maand", "gemiddelde_bezetting"))
-    loc = check_location(p, text["locatie"], locations)
-    month = check_month(p, text, "maand", months, meting)
-    p.add(
-        month.isin(months) & outside_location_window(loc, month, windows or {}),
-        "maand",
-        month,
-        LOCATION_PERIOD_REASON,
-        "buiten_locatieperiode",
-    )
     col = "gemiddelde_bezetting"
-    value = unparsed(p, text[col], parse_numbers(text[col]), col, "is not a number", "bad_number")
-    p.add(value < 0, col, text[col], f"{col} is negative", "bad_number")
-    check_duplicates(p, pd.DataFrame({"locatie": loc, "maand": month}), text["bron_rij"], "locatie")
-    return p.result(
-        pd.DataFrame({"meting": meting, "locatie": loc, "maand": month, col: value}, index=text.index)
-    )
+    parts = required_problems(text, ("locatie", "maand", col))
+    loc, loc_problems = check_location(text["locatie"], locations)
+    month, month_problems = check_month(text, "maand", months, meting)
+    outside = month.isin(months) & outside_location_window(loc, month, windows or {})
+    value = parse_numbers(text[col])
+    parts += [
+        loc_problems,
+        *month_problems,
+        problems_where(outside, "maand", month, LOCATION_PERIOD_REASON, "buiten_locatieperiode"),
+        unparsed(text[col], value, col, "is not a number", "bad_number"),
+        problems_where(value < 0, col, text[col], f"{col} is negative", "bad_number"),
+        duplicate_problems(pd.DataFrame({"locatie": loc, "maand": month}), text["bron_rij"], "locatie"),
+    ]
+    accepted = pd.DataFrame({"meting": meting, "locatie": loc, "maand": month, col: value}, index=text.index)
+    return _validated(accepted, parts)
 
 
 def validate_policy(
     text: pd.DataFrame, locations: dict[str, str], meting: int, labels: dict[str, dict[str, int]]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Validated:
     """Validate ``beleid.csv``: known location, codebook codes, months, code lists, unique location."""
-    p = Problems()
     fields = codebook.fields("beleid")
-    check_required(p, text, [f.name for f in fields if f.required])
-    out = pd.DataFrame(
-        {"meting": meting, "locatie": check_location(p, text["locatie"], locations)}, index=text.index
-    )
+    parts = required_problems(text, [f.name for f in fields if f.required])
+    loc, loc_problems = check_location(text["locatie"], locations)
+    parts.append(loc_problems)
+    columns = {"meting": meting, "locatie": loc}
     for f in fields[1:]:
         if f.type == "yearmonth":
-            out[f.name] = check_month(p, text, f.name)
+            columns[f.name], found = check_month(text, f.name)
         elif f.type == "list":
-            out[f.name] = _check_code_list(p, text, f, code_table(f, labels.get(f.name)))
+            columns[f.name], part = _check_code_list(text, f, code_table(f, labels.get(f.name)))
+            found = [part]
         else:
-            out[f.name] = check_codes(p, text, f, code_table(f, labels.get(f.name)))
-    check_duplicates(p, out[["locatie"]], text["bron_rij"], "locatie")
-    return p.result(out)
+            columns[f.name], part = check_codes(text, f, code_table(f, labels.get(f.name)))
+            found = [part]
+        parts += found
+    accepted = pd.DataFrame(columns, index=text.index)
+    parts.append(duplicate_problems(accepted[["locatie"]], text["bron_rij"], "locatie"))
+    return _validated(accepted, parts)
 
 
-def _check_code_list(p: Problems, text: pd.DataFrame, f: codebook.Field, table: dict[str, int]) -> pd.Series:
-    """Codes separated by ``|`` (or ``,``) -> canonical ``1|3``; quarantine unknown elements."""
+def _check_code_list(
+    text: pd.DataFrame, f: codebook.Field, table: dict[str, int]
+) -> tuple[pd.Series, pd.DataFrame | None]:
+    """Codes separated by ``|`` (or ``,``) -> canonical ``1|3``, and the problems of unknown elements."""
 
     def parse(value: str) -> str | None:
         codes = [lookup_code(v, table) for v in re.split(r"[|,]", value) if v.strip()]
@@ -547,33 +617,36 @@ def _check_code_list(p: Problems, text: pd.DataFrame, f: codebook.Field, table: 
 
     s = text[f.name]
     parsed = s.map(parse, na_action="ignore")
-    p.add(
+    problems = problems_where(
         s.notna() & parsed.isna(),
         f.name,
         s,
         f"{f.name} holds a value that is not a code; allowed: {f.allowed_text()}",
         "bad_code",
     )
-    return parsed.astype(object)
+    return parsed.astype(object), problems
 
 
-def validate_locations(text: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_locations(text: pd.DataFrame) -> Validated:
     """Validate ``locations.csv``: all fields present, months valid, unique codes."""
-    p = Problems()
-    check_required(p, text, [f.name for f in codebook.fields("locaties")])
-    first, last = check_month(p, text, "eerste_maand"), check_month(p, text, "laatste_maand")
+    parts = required_problems(text, [f.name for f in codebook.fields("locaties")])
+    first, first_problems = check_month(text, "eerste_maand")
+    last, last_problems = check_month(text, "laatste_maand")
     # Codes become file names (factsheets): only codes matching the pattern are accepted.
     code = text["locatie"]
-    p.add(
-        code.notna() & ~code.fillna("").map(is_location_code),
-        "locatie",
-        code,
-        "locatie is not a valid location code (letters, digits, - and _, at most 16 characters)",
-        "bad_location_code",
+    parts += [
+        *first_problems,
+        *last_problems,
+        problems_where(
+            code.notna() & ~code.fillna("").map(is_location_code),
+            "locatie",
+            code,
+            "locatie is not a valid location code (letters, digits, - and _, at most 16 characters)",
+            "bad_location_code",
+        ),
+        duplicate_problems(pd.DataFrame({"locatie": code.str.upper()}), text["bron_rij"], "locatie"),
+    ]
+    result = _validated(
+        text[["locatie", "instelling", "naam"]].assign(eerste_maand=first, laatste_maand=last), parts
     )
-    key = text["locatie"].str.upper()
-    check_duplicates(p, pd.DataFrame({"locatie": key}), text["bron_rij"], "locatie")
-    out, problems = p.result(
-        text[["locatie", "instelling", "naam"]].assign(eerste_maand=first, laatste_maand=last)
-    )
-    return out.astype("str"), problems
+    return replace(result, accepted=result.accepted.astype("str"))

@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Protocol, TypeVar
 
 import yaml
 
@@ -70,6 +70,10 @@ class TextLike(Protocol):
     value_labels: dict[str, dict[str, str]]
 
 
+#: A kept text (a dataclass, so that a prepared copy is :func:`dataclasses.replace` of it).
+T = TypeVar("T", bound=TextLike)
+
+
 @dataclass
 class Conflict:
     """One label that disagrees with the codebook, over the files of one measurement.
@@ -104,17 +108,18 @@ def coded_fields(resource: str) -> list[codebook.Field]:
 
 
 def reconcile(
-    texts: Iterable[TextLike],
+    texts: Iterable[T],
     resource: str,
     labels: dict[str, dict[str, int]],
     meting: int | None = None,
-) -> list[Conflict]:
-    """The label conflicts of the kept text of one measurement's files of ``resource``.
+) -> tuple[list[T], list[Conflict]]:
+    """The kept text of one measurement's files of ``resource`` prepared, and its label conflicts.
 
-    Also prepares the cells of columns with SPSS value labels for validation: in a column
-    that is not coded (``locatie``) a value is replaced by its label, as the label names it;
-    in a coded column a value that is no codebook code and whose label is one of the
-    codebook's missing-value texts (``n.v.t.``) becomes empty (not registered).
+    Preparing the cells of columns with SPSS value labels for validation: in a column that is
+    not coded (``locatie``) a value is replaced by its label, as the label names it; in a coded
+    column a value that is no codebook code and whose label is one of the codebook's
+    missing-value texts (``n.v.t.``) becomes empty (not registered). A prepared text is a new
+    object (the rows copied); a text with nothing to prepare is returned as it is.
 
     Parameters
     ----------
@@ -129,16 +134,19 @@ def reconcile(
 
     Returns
     -------
-    list of Conflict
-        One per (column, code, label), with the files and rows holding it.
+    tuple
+        The prepared texts, in order, and the conflicts: one per (column, code, label), with
+        the files and rows holding it.
     """
     fields = {f.name: f for f in coded_fields(resource)}
     tables = {name: code_table(f, labels.get(name)) for name, f in fields.items()}
     missing = {m.strip().casefold() for m in codebook.missing_values(resource)}
     found: dict[tuple, Conflict] = {}
     texts_seen: dict[tuple[str, str], Conflict] = {}
+    prepared = []
     for t in texts:
-        _apply_uncoded_labels(t, fields)
+        t = _with_uncoded_labels(t, fields)
+        blank: dict[int, set[str]] = {}  # cell position -> cells that become empty
         for name, f in fields.items():
             pos = t.columns.get(name)
             if pos is None:
@@ -155,7 +163,7 @@ def reconcile(
                 if label is not None:
                     c = _labelled(value, label, tables[name], missing)
                     if c == "missing":
-                        _blank_code(t, pos, cell)
+                        blank.setdefault(pos, set()).add(cell)
                         continue
                     key = (name, _code_key(value), label_key(label))
                     item = found.setdefault(key, Conflict(meting, name, _code_key(value), label, *c))
@@ -165,8 +173,9 @@ def reconcile(
                         (name, label_key(value)), Conflict(meting, name, None, value, None, None)
                     )
                     item.files[t.file] = item.files.get(t.file, 0) + n
+        prepared.append(_with_blank_codes(t, blank))
     repeated = [c for c in texts_seen.values() if c.rows >= REPEATED_TEXT_ROWS]
-    return _disagreeing(found.values()) + repeated
+    return prepared, _disagreeing(found.values()) + repeated
 
 
 def _disagreeing(uses: Iterable[Conflict]) -> list[Conflict]:
@@ -181,7 +190,7 @@ def _disagreeing(uses: Iterable[Conflict]) -> list[Conflict]:
         codes = {c.codes for c in group if c.codes is not None}
         for c in group:
             if len(codes) > 1 and c.codes is not None:
-                c.shared = sorted(codes - {c.codes})
+                c = replace(c, shared=sorted(codes - {c.codes}))
             if c.shared or c.codes is None or c.means != c.codes:
                 out.append(c)
     return out
@@ -213,22 +222,37 @@ def _elements(counts: Counter) -> Counter:
     return out
 
 
-def _apply_uncoded_labels(t: TextLike, coded: dict[str, codebook.Field]) -> None:
-    """Replace values by their SPSS label in labelled columns that hold no codebook codes."""
-    for name, vl in t.value_labels.items():
-        pos = t.columns.get(name)
-        if name in coded or pos is None or not vl:
-            continue
-        for row in t.rows:
+def _with_uncoded_labels(t: T, coded: dict[str, codebook.Field]) -> T:
+    """``t`` with values replaced by their SPSS label in labelled columns that hold no codes.
+
+    ``t`` itself when it has no such column; otherwise a copy (the rows copied).
+    """
+    columns = [
+        (t.columns[name], vl)
+        for name, vl in t.value_labels.items()
+        if name not in coded and t.columns.get(name) is not None and vl
+    ]
+    if not columns:
+        return t
+    rows = [list(row) for row in t.rows]
+    for pos, vl in columns:
+        for row in rows:
             label = vl.get(row[pos].strip())
             if label is not None:
                 row[pos] = label
+    return replace(t, rows=rows)
 
 
-def _blank_code(t: TextLike, pos: int, cell: str) -> None:
-    for row in t.rows:
-        if row[pos] == cell:
-            row[pos] = ""
+def _with_blank_codes(t: T, blank: dict[int, set[str]]) -> T:
+    """``t`` with the cells ``blank`` names (position -> cells) made empty (``t`` if none)."""
+    if not blank:
+        return t
+    rows = [list(row) for row in t.rows]
+    for pos, cells in blank.items():
+        for row in rows:
+            if row[pos] in cells:
+                row[pos] = ""
+    return replace(t, rows=rows)
 
 
 # --- the proposal ---------------------------------------------------------------------------

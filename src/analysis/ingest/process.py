@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
 
@@ -56,7 +56,7 @@ MASK = "[verborgen]"
 Line = tuple[str, "int | None", str, str, str, str]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Text:
     """The kept text of one table in plain Python, converted to pandas with its resource.
 
@@ -73,7 +73,7 @@ class Text:
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Loaded:
     """One input file (or worksheet) as kept text with its report and file-level quarantine lines."""
 
@@ -152,9 +152,10 @@ class Resource:
 
 
 def _unreadable(rep: FileReport, reason: str, rows: int | None) -> Loaded:
-    rep.error, rep.rows_read = reason, rows or 0
-    rep.rows_counted = rows is not None
-    rep.rows_quarantined = rep.rows_read
+    """A file that cannot be read: its report says why, one line without row stands for its rows."""
+    rep = replace(
+        rep, error=reason, rows_read=rows or 0, rows_counted=rows is not None, rows_quarantined=rows or 0
+    )
     counted = f" ({rows} rows)" if rows else (" (rows cannot be counted)" if rows is None else "")
     return Loaded(
         rep,
@@ -182,28 +183,28 @@ def load_file(
     """
     spec = spec or Resource.of(resource, aliases)
     path, rel = found.path, found.display
-    fmt = path.suffix.lower().lstrip(".")
+    rep = FileReport(file=rel, kind=kind, sha256="", meting=meting, format=path.suffix.lower().lstrip("."))
     if found.problem:
-        rep = FileReport(file=rel, kind=kind, sha256="", meting=meting, format=fmt)
         return [_unreadable(rep, found.problem, 0 if "symbolic link" in found.problem else None)]
     try:
         digest = file_digest(path)
     except OSError as exc:
-        rep = FileReport(file=rel, kind=kind, sha256="", meting=meting, format=fmt)
         return [_unreadable(rep, f"the file cannot be opened ({exc.strerror or type(exc).__name__})", None)]
     try:
         tables = readers.read_tables(path, spec.is_header)
     except readers.UnreadableFile as exc:
-        rep = FileReport(file=rel, kind=kind, sha256=digest, meting=meting, format=fmt)
-        return [_unreadable(rep, exc.reason, exc.rows)]
-    out = []
-    for k, table in enumerate(tables):
-        name = rel if k == 0 else f"{rel}#{table.sheet}"
-        rep = FileReport(file=name, kind=kind, sha256=digest, meting=meting, format=fmt)
-        if not _utf8_name(path):
-            rep.warnings.append("the file name is not valid UTF-8; shown with \\x escapes")
-        out.append(_load_table(table, rep, spec, aliases, meting))
-    return out
+        return [_unreadable(replace(rep, sha256=digest), exc.reason, exc.rows)]
+    named = [] if _utf8_name(path) else ["the file name is not valid UTF-8; shown with \\x escapes"]
+    return [
+        _load_table(
+            table,
+            replace(rep, file=rel if k == 0 else f"{rel}#{table.sheet}", sha256=digest, warnings=named),
+            spec,
+            aliases,
+            meting,
+        )
+        for k, table in enumerate(tables)
+    ]
 
 
 def _utf8_name(path: Path) -> bool:
@@ -214,6 +215,29 @@ def _utf8_name(path: Path) -> bool:
         return False
 
 
+def _read_report(rep: FileReport, table: readers.TextTable) -> FileReport:
+    """``rep`` with what reading ``table`` found: encoding, separator, rows, warnings."""
+    return replace(
+        rep,
+        encoding=table.encoding,
+        separator=table.separator,
+        blank_rows=table.blank_rows,
+        title_rows=table.title_rows,
+        physical_lines=table.physical_lines,
+        header_row=table.header_row,
+        rows_read=table.rows_read,
+        warnings=rep.warnings + list(table.warnings),
+    )
+
+
+def _not_processed(rep: FileReport, error: str, rows: list[int], column: str, check: str) -> Loaded:
+    """A table that is not processed: every row is quarantined with the file's ``error``."""
+    rep = replace(rep, error=error, rows_quarantined=len(rows))
+    return Loaded(
+        rep, None, _lines(rep.file, sorted(rows), column, "", f"file not processed: {error}", check)
+    )
+
+
 def _load_table(
     table: readers.TextTable,
     rep: FileReport,
@@ -222,54 +246,26 @@ def _load_table(
     meting: int | None,
 ) -> Loaded:
     """One table read from a file -> kept text in codebook columns (or file-level lines)."""
-    rel, fields = rep.file, spec.fields
-    rep.encoding, rep.separator, rep.blank_rows = table.encoding, table.separator, table.blank_rows
-    rep.title_rows, rep.physical_lines, rep.header_row = (
-        table.title_rows,
-        table.physical_lines,
-        table.header_row,
-    )
-    rep.rows_read, rep.warnings = table.rows_read, rep.warnings + list(table.warnings)
+    rep, fields = _read_report(rep, table), spec.fields
     rows = table.numbers + [r for r, _ in table.bad_rows]
     if table.header is None:
-        rep.error = (
+        error = (
             f"no header row with the columns of the contract in the first {readers.HEADER_SEARCH_ROWS} "
             "rows (is the header missing?); every row is counted and quarantined"
         )
-        rep.rows_quarantined = len(rows)
-        return Loaded(
-            rep, None, _lines(rel, sorted(rows), "", "", f"file not processed: {rep.error}", "no_header")
-        )
+        return _not_processed(rep, error, rows, "", "no_header")
     mapping, ignored, error = readers.map_header(table.header, aliases, [f.name for f in fields])
-    rep.columns = {table.header[i]: c for i, c in mapping.items()}
-    rep.columns_ignored = ignored
+    rep = replace(rep, columns={table.header[i]: c for i, c in mapping.items()}, columns_ignored=ignored)
     absent = [f.name for f in fields if f.name not in mapping.values()]
     required = [f for f in absent if f in spec.required]
     if error or required:
-        rep.error = (
-            error
-            or "required column "
-            + ", ".join(required)
-            + " is missing (recognised columns: "
-            + ", ".join(mapping.values())
-            + ")"
+        recognised = ", ".join(mapping.values())
+        error = (
+            error or f"required column {', '.join(required)} is missing (recognised columns: {recognised})"
         )
-        rep.rows_quarantined = len(rows)
-        return Loaded(
-            rep,
-            None,
-            _lines(
-                rel,
-                sorted(rows),
-                ", ".join(required),
-                "",
-                f"file not processed: {rep.error}",
-                "missing_column",
-            ),
-        )
-    rep.columns_missing = absent
+        return _not_processed(rep, error, rows, ", ".join(required), "missing_column")
     free = {f.name for f in fields if f.free_text}
-    rep.free_text_dropped = [c for c in mapping.values() if c in free]
+    rep = replace(rep, columns_missing=absent, free_text_dropped=[c for c in mapping.values() if c in free])
     # Free text is never carried on; cleaning (missing values) happens once on all files.
     keep = {c: i for i, c in mapping.items() if c not in free}
     labelled = {
@@ -277,9 +273,9 @@ def _load_table(
         for i, c in mapping.items()
         if c in keep and table.header[i] in table.value_labels
     }
-    text = Text(rel, keep, table.rows, table.numbers, meting, labelled)
+    text = Text(rep.file, keep, table.rows, table.numbers, meting, labelled)
     bad = table.bad_rows
-    lines = _lines(rel, [r for r, _ in bad], "", "", [m for _, m in bad], "misaligned_row")
+    lines = _lines(rep.file, [r for r, _ in bad], "", "", [m for _, m in bad], "misaligned_row")
     return Loaded(rep, text, lines)
 
 
@@ -309,8 +305,13 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _tally(loaded: list[Loaded], source: pd.Series, accepted: pd.DataFrame, lines: pd.DataFrame) -> None:
-    """Fill accepted, quarantined and flagged row counts into each file report; verify them."""
+def _counted(
+    loaded: list[Loaded], source: pd.Series, accepted: pd.DataFrame, lines: pd.DataFrame
+) -> list[Loaded]:
+    """``loaded`` with accepted, quarantined and flagged row counts in each file report, verified.
+
+    ``source`` is the file (``bron_bestand``) of each row of the validated text.
+    """
     q = lines.dropna(subset=["row"]).drop_duplicates(["file", "row"])["file"].value_counts()
     src = source[accepted.index]
     acc = src.value_counts()
@@ -318,15 +319,23 @@ def _tally(loaded: list[Loaded], source: pd.Series, accepted: pd.DataFrame, line
     # Plain dicts: a Series lookup per file and flag cost seconds with thousands of files.
     acc, q = acc.to_dict(), q.to_dict()
     flags = {k: flags[k].to_dict() for k in checks.FLAGS} if flags is not None else None
-    for rep in (item.report for item in loaded if item.text is not None):
-        rep.rows_accepted, rep.rows_quarantined = int(acc.get(rep.file, 0)), int(q.get(rep.file, 0))
+    out = []
+    for item in loaded:
+        if item.text is None:
+            out.append(item)
+            continue
+        rep = item.report
+        counts = {"rows_accepted": int(acc.get(rep.file, 0)), "rows_quarantined": int(q.get(rep.file, 0))}
         if flags is not None:
-            rep.flags = {k: int(flags[k].get(rep.file, 0)) for k in checks.FLAGS}
+            counts["flags"] = {k: int(flags[k].get(rep.file, 0)) for k in checks.FLAGS}
+        rep = replace(rep, **counts)
         if rep.rows_read != rep.rows_accepted + rep.rows_quarantined:  # a bug, never the data
             raise RuntimeError(
                 f"reconciliation failed for {rep.file}: {rep.rows_read} read, "
                 f"{rep.rows_accepted} accepted, {rep.rows_quarantined} quarantined"
             )
+        out.append(replace(item, report=rep))
+    return out
 
 
 def _text_frame(texts: list[Text]) -> pd.DataFrame:
@@ -363,21 +372,45 @@ def _text_frame(texts: list[Text]) -> pd.DataFrame:
     return pd.DataFrame({name: data[name] for name in names})
 
 
-def _validate(loaded: list[Loaded], resource: str, validate, *args) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Clean and validate the concatenated text of ``loaded``; return accepted rows and lines."""
+def clean_text(text: pd.DataFrame, resource: str) -> pd.DataFrame:
+    """``text`` with every codebook column of ``resource`` cleaned (missing-value texts -> NA).
+
+    A codebook column the files lack is added empty; free text is left as it is (never kept).
+    """
+    missing = codebook.missing_values(resource)
+    # cleaning once for all files is much faster than per file
+    return text.assign(
+        **{
+            f.name: checks.clean_text(text[f.name], missing) if f.name in text else None
+            for f in codebook.fields(resource)
+            if not f.free_text
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The files of one batch validated: their counted reports, accepted rows and lines."""
+
+    kind: str
+    loaded: list[Loaded]
+    accepted: pd.DataFrame
+    lines: pd.DataFrame
+    found: pd.DataFrame | None = None
+
+
+def _validate(loaded: list[Loaded], resource: str, validate, *args) -> Checked:
+    """Clean and validate the concatenated text of ``loaded``: accepted rows and lines."""
     text = _text_frame([item.text for item in loaded if item.text is not None])
     lines = [_lines_frame([line for item in loaded for line in item.lines])]
-    accepted = pd.DataFrame()
+    result = checks.Validated(pd.DataFrame(), pd.DataFrame())
     if len(text):
-        missing = codebook.missing_values(resource)
-        for f in codebook.fields(resource):
-            if not f.free_text:  # cleaning once for all files is much faster than per file
-                text[f.name] = checks.clean_text(text[f.name], missing) if f.name in text else None
-        accepted, problems = validate(text, *args)
-        lines.append(_problem_lines(problems, text))
+        text = clean_text(text, resource)
+        result = validate(text, *args)
+        lines.append(_problem_lines(result.problems, text))
     lines = _concat(lines + [_lines_frame([])])
-    _tally(loaded, text.get("bron_bestand", pd.Series(dtype=str)), accepted, lines)
-    return accepted, lines
+    counted = _counted(loaded, text.get("bron_bestand", pd.Series(dtype=str)), result.accepted, lines)
+    return Checked(resource, counted, result.accepted, lines, result.found)
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -486,7 +519,9 @@ def _aliases(path: Path | None) -> readers.Aliases:
     """Default aliases, or those of ``path``; any problem with the file is one clear line."""
     try:
         return readers.load_aliases(path)
-    except Exception as exc:  # YAML syntax, wrong types, unknown targets, undecodable bytes
+    # Every exception: whatever a user's file makes loading fail on (YAML syntax, wrong types,
+    # unknown targets, undecodable bytes, an unreadable file) is one line (IngestError), not a traceback.
+    except Exception as exc:
         where = path if path is not None else "resources/aliases.yaml"
         msg = " ".join(str(exc).split())
         raise IngestError(f"aliases file {where} cannot be used: {msg}") from exc
@@ -497,21 +532,270 @@ def _aliases_target(folder: discover.MeasurementFolder) -> Path:
     return folder.aliases or (folder.registrations_dir or folder.path / "registraties") / "aliases.yaml"
 
 
-def _load_locations(
-    tree: discover.RawTree, aliases: readers.Aliases
-) -> tuple[list[Loaded], pd.DataFrame, pd.DataFrame]:
-    path = tree.locations
-    items = load_file(
-        discover.RawFile(path, discover.display_name(path, tree.root)), "locaties", "locaties", aliases
-    )
+# --- the stages of a run ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sources:
+    """What discovery found: the raw tree, its measurement folders, the key and the aliases.
+
+    ``aliases`` are per measurement (the defaults, the raw root's ``aliases.yaml`` and the
+    measurement's own, later ones winning); ``base`` without a measurement's own.
+    """
+
+    raw: Path
+    tree: discover.RawTree
+    found: list[tuple[Measurement, discover.MeasurementFolder]]
+    synthetic: bool
+    marker_ignored: bool
+    key: bytes
+    base: readers.Aliases
+    aliases: dict[int, readers.Aliases]
+
+    @property
+    def measurements(self) -> list[Measurement]:
+        """The measurements found, in order."""
+        return [m for m, _ in self.found]
+
+
+def discover_sources(
+    raw: Path, out: Path, key: bytes | None, measurements: dict[int, Measurement] | None
+) -> Sources:
+    """Discover the raw tree and resolve its key and aliases (errors in this order).
+
+    Raises NothingToIngest, IngestError (a measurement folder without params, an output folder
+    inside the raw folder, a bad aliases file) or MissingKey, as :func:`run` documents.
+    """
+    if measurements is None:
+        from analysis.core.measurements import load_all
+
+        measurements = load_all()
+    tree, found = _discover(raw, measurements)
+    if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
+        raise IngestError(f"output folder {out} is inside the raw folder; raw data is never written to")
+    synthetic = is_synthetic(raw)
+    marker_ignored = (raw / SYNTHETIC_MARKER).is_file() and not synthetic
+    key = pseudonym.resolve_key(raw, key)
+    base = _aliases(None)
+    if tree.aliases is not None:  # the raw root's aliases.yaml: every measurement
+        base = base.merged(_aliases(tree.aliases))
+    aliases = {
+        m.meting: (base.merged(_aliases(folder.aliases)) if folder.aliases else base) for m, folder in found
+    }
+    return Sources(raw, tree, found, synthetic, marker_ignored, key, base, aliases)
+
+
+@dataclass(frozen=True)
+class Places:
+    """``locations.csv`` read and validated: what every other table is checked against."""
+
+    checked: Checked
+    table: pd.DataFrame
+
+    @property
+    def known(self) -> dict[str, str]:
+        """Upper-case location code -> the code as ``locations.csv`` writes it."""
+        return {c.upper(): c for c in self.table["locatie"]}
+
+    @property
+    def windows(self) -> dict[str, tuple[str, str]]:
+        """Location -> (``eerste_maand``, ``laatste_maand``)."""
+        return {r.locatie: (r.eerste_maand, r.laatste_maand) for r in self.table.itertuples()}
+
+
+def read_locations(sources: Sources) -> Places:
+    """Read and validate ``locations.csv``; without valid rows nothing can be ingested."""
+    path = sources.tree.locations
+    found = discover.RawFile(path, discover.display_name(path, sources.tree.root))
+    items = load_file(found, "locaties", "locaties", sources.base)
     if items[0].text is None:
         raise NothingToIngest(f"locations.csv cannot be used: {items[0].report.error}")
-    locs, lines = _validate(items, "locaties", checks.validate_locations)
-    if not len(locs):
+    checked = _validate(items, "locaties", checks.validate_locations)
+    if not len(checked.accepted):
         raise NothingToIngest(
             "locations.csv has no valid rows (every row failed a check; run `compendium ingest` on a corrected file)"
         )
-    return items, locs.sort_values("locatie").reset_index(drop=True), lines
+    return Places(checked, checked.accepted.sort_values("locatie").reset_index(drop=True))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The files of one resource of one measurement, read (validated together)."""
+
+    kind: str
+    measurement: Measurement
+    loaded: list[Loaded]
+
+    @property
+    def texts(self) -> list[Text]:
+        """The kept text of every table that was read."""
+        return [item.text for item in self.loaded if item.text is not None]
+
+
+def read_exports(sources: Sources) -> tuple[list[Batch], list[str]]:
+    """Read every registration file, then each measurement's ``bezetting.csv`` and ``beleid.csv``.
+
+    Returns the batches in that order and the warnings about the tree: files that are not part
+    of the raw-data contract, tables a measurement lacks.
+    """
+    # Files are read one after the other: threads were slower (the csv module holds the GIL).
+    batches = []
+    for m, folder in sources.found:
+        aliases = sources.aliases[m.meting]
+        spec = Resource.of("registraties", aliases)
+        loaded = [
+            item
+            for f in folder.registrations
+            for item in load_file(f, "registraties", "registraties", aliases, m.meting, spec)
+        ]
+        batches.append(Batch("registraties", m, loaded))
+    warnings = [f"not read (not part of the raw-data contract): {name}" for name in sources.tree.not_read]
+    for m, folder in sources.found:
+        warnings += [f"not read (not part of the raw-data contract): {name}" for name in folder.not_read]
+        for name, kind in (("bezetting.csv", "bezetting"), ("beleid.csv", "beleid")):
+            if kind not in folder.tables:
+                warnings.append(f"{folder.path.name} has no {name}")
+                continue
+            path = folder.tables[kind]
+            found = discover.RawFile(path, discover.display_name(path, sources.raw))
+            batches.append(Batch(kind, m, load_file(found, kind, kind, sources.aliases[m.meting], m.meting)))
+    return batches, warnings
+
+
+def reconcile_labels(batches: list[Batch], sources: Sources, proposal_dir: Path) -> list[Batch]:
+    """The batches with their labelled cells prepared (:func:`analysis.ingest.labels.reconcile`).
+
+    Raises :class:`~analysis.ingest.labels.LabelConflict` with every conflict of every file
+    (after writing ``aliases.proposed.yaml`` to ``proposal_dir``); removes a stale proposal.
+    """
+    out, conflicts = [], []
+    for batch in batches:
+        if batch.kind not in ("registraties", "beleid"):
+            out.append(batch)
+            continue
+        m = batch.measurement.meting
+        texts, found = labels.reconcile(batch.texts, batch.kind, sources.aliases[m].labels, m)
+        prepared = iter(texts)
+        loaded = [
+            replace(item, text=next(prepared)) if item.text is not None else item for item in batch.loaded
+        ]
+        out.append(replace(batch, loaded=loaded))
+        conflicts += found
+    labels.settle(
+        conflicts,
+        proposal_dir,
+        sources.raw,
+        {m.meting: _aliases_target(folder) for m, folder in sources.found},
+        {m.meting: folder.aliases for m, folder in sources.found},
+        sources.tree.aliases,
+    )
+    return out
+
+
+def validate(batch: Batch, places: Places, sources: Sources) -> Checked:
+    """Validate one batch against the locations, its measurement's period and aliases."""
+    m = batch.measurement
+    known, windows, aliases = places.known, places.windows, sources.aliases[m.meting]
+    if batch.kind == "registraties":
+        rule, args = checks.validate_registrations, (known, {m.meting: m.months()}, aliases.labels, windows)
+    elif batch.kind == "bezetting":
+        rule, args = checks.validate_occupancy, (known, m.meting, m.months(), windows)
+    else:
+        rule, args = checks.validate_policy, (known, m.meting, aliases.labels)
+    return _validate(batch.loaded, batch.kind, rule, *args)
+
+
+def derive_tables(places: Places, checked: list[Checked], key: bytes) -> dict[str, pd.DataFrame]:
+    """The processed tables (``registrations.parquet`` ...) from the validated batches.
+
+    Registrations are pseudonymised with ``key`` and sorted by content; every table has the
+    contract's columns and dtypes, even when empty.
+    """
+    accepted = {
+        kind: [c.accepted for c in checked if c.kind == kind]
+        for kind in ("registraties", "bezetting", "beleid")
+    }
+    return {
+        "registrations.parquet": _finish_registrations(_concat(accepted["registraties"]), key),
+        "occupancy.parquet": _frame(accepted["bezetting"], "bezetting", ["meting", "locatie", "maand"]),
+        "policy.parquet": _frame(accepted["beleid"], "beleid", ["meting", "locatie"]),
+        "locations.parquet": places.table,
+    }
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """Where every row went: file reports, quarantine lines, periods, locations, accounting."""
+
+    files: list[FileReport]
+    lines: pd.DataFrame
+    periods: dict
+    outside: dict
+    located: dict
+    accounting: dict
+    warnings: list[str]
+
+
+def account(
+    sources: Sources,
+    places: Places,
+    checked: list[Checked],
+    tables: dict[str, pd.DataFrame],
+    warnings: list[str],
+) -> Accounts:
+    """Reconcile the run: every file's rows, the period rule, locations, per-measurement accounts.
+
+    ``warnings`` are those about the tree (:func:`read_exports`); the result's warnings add the
+    synthetic marker, the period rule, the locations and every file's own, in that order.
+    """
+    every = [places.checked, *checked]
+    loaded = [item for c in every for item in c.loaded]
+    files = [item.report for item in loaded]
+    lines = _concat([c.lines for c in every])
+    ms = sources.measurements
+    found = _concat([c.found for c in checked if c.found is not None])
+    others = [item for c in checked if c.kind != "registraties" for item in c.loaded]
+    periods, outside = period_report(found, lines, others, ms, places.windows)
+    reg = tables["registrations.parquet"]
+    located, located_warnings = location_report(reg, places.table, ms)
+    marker = [
+        f"{SYNTHETIC_MARKER} marker present but the tree does not match its manifest: "
+        "treated as real data (pseudonymised with your key)"
+    ]
+    warnings = (
+        (marker if sources.marker_ignored else [])
+        + period_warnings(periods, outside, ms)
+        + located_warnings
+        + warnings
+        + [f"{f.file}: {w}" for f in files for w in f.warnings]
+    )
+    order = [c.id for c in checks.CHECKS]
+    accounts = gate.accounting(files, lines, reg, tables["occupancy.parquet"], [m.meting for m in ms], order)
+    return Accounts(files, lines, periods, outside, located, accounts, warnings)
+
+
+def write_report(sources: Sources, accounts: Accounts, outputs: dict[str, str], out: Path) -> IngestReport:
+    """The run's :class:`IngestReport`, also written to ``out/ingest_report.json``."""
+    files, lines = accounts.files, accounts.lines
+    report = IngestReport(
+        files=files,
+        totals=_totals(files),
+        quarantined_rows=sum(f.rows_quarantined for f in files),
+        quarantine_lines=len(lines),
+        synthetic=sources.synthetic,
+        exit_code=0,
+        measurements=[m.meting for m in sources.measurements],
+        outputs=outputs,
+        warnings=accounts.warnings,
+        periods=accounts.periods,
+        accounting=accounts.accounting,
+        outside_period=accounts.outside,
+        locations=accounts.located,
+        key_fingerprint=pseudonym.fingerprint(sources.key),
+        reasons={k: int(v) for k, v in lines["check"].value_counts().sort_index().items()},
+        out=out,
+    )
+    text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (out / "ingest_report.json").write_text(text, encoding="utf-8")
+    return report
 
 
 def run(
@@ -524,6 +808,11 @@ def run(
     proposal_dir: Path | None = None,
 ) -> IngestReport:
     """Ingest the raw tree ``raw`` into processed tables in ``out``.
+
+    The stages: discover the tree (key, aliases); read ``locations.csv`` (validated first, as
+    everything is checked against it) and every export; reconcile labels with the codebook;
+    validate each measurement's files; derive the processed tables; account for every row;
+    write the tables and ``quarantine.csv``; report (``ingest_report.json``).
 
     Parameters
     ----------
@@ -558,142 +847,15 @@ def run(
         Real data without a pseudonymisation key.
     """
     raw, out = Path(raw), Path(out)
-    if measurements is None:
-        from analysis.core.measurements import load_all
-
-        measurements = load_all()
-    tree, found = _discover(raw, measurements)
-    if out.resolve() == raw.resolve() or raw.resolve() in out.resolve().parents:
-        raise IngestError(f"output folder {out} is inside the raw folder; raw data is never written to")
-    synthetic = is_synthetic(raw)
-    marker_ignored = (raw / SYNTHETIC_MARKER).is_file() and not synthetic
-    key = pseudonym.resolve_key(raw, key)
-    base = _aliases(None)
-    if tree.aliases is not None:  # the raw root's aliases.yaml: every measurement
-        base = base.merged(_aliases(tree.aliases))
-    per_source = {
-        m.meting: (base.merged(_aliases(folder.aliases)) if folder.aliases else base) for m, folder in found
-    }
-    loc_item, locs, loc_lines = _load_locations(tree, base)
-    known = {c.upper(): c for c in locs["locatie"]}
-    windows = {r.locatie: (r.eerste_maand, r.laatste_maand) for r in locs.itertuples()}
-    months_found: list[pd.DataFrame] = []
-    # Files are read one after the other: threads were slower (the csv module holds the GIL).
-    reg_loaded, reg_parts, reg_lines = [], [], []
-    conflicts: list[labels.Conflict] = []
-    for m, folder in found:
-        spec = Resource.of("registraties", per_source[m.meting])
-        loaded = [
-            item
-            for f in folder.registrations
-            for item in load_file(f, "registraties", "registraties", per_source[m.meting], m.meting, spec)
-        ]
-        texts = [item.text for item in loaded if item.text is not None]
-        conflicts += labels.reconcile(texts, "registraties", per_source[m.meting].labels, m.meting)
-        acc, lines = _validate(
-            loaded,
-            "registraties",
-            checks.validate_registrations,
-            known,
-            {m.meting: m.months()},
-            per_source[m.meting].labels,
-            windows,
-            months_found,
-        )
-        reg_loaded += loaded
-        reg_parts.append(acc)
-        reg_lines.append(lines)
-    reg = _concat(reg_parts)
-    occ, pol, other_loaded, other_lines, warnings = [], [], [], [], []
-    warnings += [f"not read (not part of the raw-data contract): {name}" for name in tree.not_read]
-    for m, folder in found:
-        warnings += [f"not read (not part of the raw-data contract): {name}" for name in folder.not_read]
-        for name, kind in (("bezetting.csv", "bezetting"), ("beleid.csv", "beleid")):
-            if kind not in folder.tables:
-                warnings.append(f"{folder.path.name} has no {name}")
-                continue
-            path = folder.tables[kind]
-            items = load_file(
-                discover.RawFile(path, discover.display_name(path, raw)),
-                kind,
-                kind,
-                per_source[m.meting],
-                m.meting,
-            )
-            if kind == "beleid":
-                texts = [item.text for item in items if item.text is not None]
-                conflicts += labels.reconcile(texts, kind, per_source[m.meting].labels, m.meting)
-            if kind == "bezetting":
-                acc, lines = _validate(
-                    items, kind, checks.validate_occupancy, known, m.meting, m.months(), windows
-                )
-                occ.append(acc)
-            else:
-                acc, lines = _validate(
-                    items, kind, checks.validate_policy, known, m.meting, per_source[m.meting].labels
-                )
-                pol.append(acc)
-            other_loaded += items
-            other_lines.append(lines)
-    # Every file's label conflicts are known now: stop with all of them and a proposal.
-    labels.settle(
-        conflicts,
-        Path(proposal_dir) if proposal_dir is not None else out,
-        raw,
-        {m.meting: _aliases_target(folder) for m, folder in found},
-        {m.meting: folder.aliases for m, folder in found},
-        tree.aliases,
-    )
-    tables = {
-        "registrations.parquet": _finish_registrations(reg, key),
-        "occupancy.parquet": _frame(occ, "bezetting", ["meting", "locatie", "maand"]),
-        "policy.parquet": _frame(pol, "beleid", ["meting", "locatie"]),
-        "locations.parquet": locs,
-    }
-    lines = _concat([loc_lines, *reg_lines, *other_lines])
-    outputs = _write_outputs(out, tables, lines, show_values)
-    ms = [m for m, _ in found]
-    periods, outside = period_report(_concat(months_found), lines, other_loaded, ms, windows)
-    located = location_report(tables["registrations.parquet"], locs, ms)
-    warnings = period_warnings(periods, outside, ms) + located.pop("_warnings") + warnings
-    if marker_ignored:
-        warnings.insert(
-            0,
-            f"{SYNTHETIC_MARKER} marker present but the tree does not match its manifest: "
-            "treated as real data (pseudonymised with your key)",
-        )
-    files = [i.report for i in loc_item] + [i.report for i in reg_loaded] + [i.report for i in other_loaded]
-    accounts = gate.accounting(
-        files,
-        lines,
-        tables["registrations.parquet"],
-        tables["occupancy.parquet"],
-        [m.meting for m in ms],
-        [c.id for c in checks.CHECKS],
-    )
-    for f in files:
-        warnings.extend(f"{f.file}: {w}" for w in f.warnings)
-    report = IngestReport(
-        files=files,
-        totals=_totals(files),
-        quarantined_rows=sum(f.rows_quarantined for f in files),
-        quarantine_lines=len(lines),
-        synthetic=synthetic,
-        exit_code=0,
-        measurements=[m.meting for m, _ in found],
-        outputs=outputs,
-        warnings=warnings,
-        periods=periods,
-        accounting=accounts,
-        outside_period=outside,
-        locations=located,
-        key_fingerprint=pseudonym.fingerprint(key),
-        reasons={k: int(v) for k, v in lines["check"].value_counts().sort_index().items()},
-        out=out,
-    )
-    text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    (out / "ingest_report.json").write_text(text, encoding="utf-8")
-    return report
+    sources = discover_sources(raw, out, key, measurements)
+    places = read_locations(sources)
+    batches, warnings = read_exports(sources)
+    batches = reconcile_labels(batches, sources, Path(proposal_dir) if proposal_dir is not None else out)
+    checked = [validate(batch, places, sources) for batch in batches]
+    tables = derive_tables(places, checked, sources.key)
+    accounts = account(sources, places, checked, tables, warnings)
+    outputs = _write_outputs(out, tables, accounts.lines, show_values)
+    return write_report(sources, accounts, outputs, out)
 
 
 # --- periods and locations -------------------------------------------------------------------
@@ -792,13 +954,15 @@ def period_warnings(periods: dict, outside: dict, measurements: list[Measurement
     return out
 
 
-def location_report(reg: pd.DataFrame, locs: pd.DataFrame, measurements: list[Measurement]) -> dict:
+def location_report(
+    reg: pd.DataFrame, locs: pd.DataFrame, measurements: list[Measurement]
+) -> tuple[dict, list[str]]:
     """Locations with accepted registrations per measurement against ``expected_locations``.
 
     Returns ``{"<meting>": {"expected": n, "found": [...], "without_registrations": [...]}}``
-    plus ``"_warnings"`` (popped by the caller): one warning with the names when the number
-    differs. ``without_registrations`` lists locations of ``locations.csv`` whose window
-    overlaps the measurement but that registered nothing in it.
+    and the warnings: one with the names when the number differs. ``without_registrations``
+    lists locations of ``locations.csv`` whose window overlaps the measurement but that
+    registered nothing in it.
     """
     out: dict = {}
     warnings = []
@@ -830,8 +994,7 @@ def location_report(reg: pd.DataFrame, locs: pd.DataFrame, measurements: list[Me
                 f"meting {m.meting}: registrations from {len(have)} locations, "
                 f"{m.expected_locations} expected (params/meting-{m.meting}.yaml): {', '.join(have)}"
             )
-    out["_warnings"] = warnings
-    return out
+    return out, warnings
 
 
 def _frame(parts: list[pd.DataFrame], resource: str, order: list[str]) -> pd.DataFrame:

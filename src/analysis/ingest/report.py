@@ -14,9 +14,13 @@ from typing import Any
 from analysis.ingest import checks
 
 
-@dataclass
+@dataclass(frozen=True)
 class FileReport:
-    """Reconciliation of one input file: rows read = rows accepted + rows quarantined."""
+    """Reconciliation of one input file: rows read = rows accepted + rows quarantined.
+
+    Frozen: each stage of ingest that learns more about a file makes a new report
+    (:func:`dataclasses.replace`), so no report changes under a function that holds it.
+    """
 
     file: str
     kind: str
@@ -42,7 +46,7 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class IngestReport:
     """What ingest read, accepted, quarantined and wrote (``ingest_report.json``)."""
 
