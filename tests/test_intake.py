@@ -213,7 +213,9 @@ def test_declared_repetition_and_raised_threshold_go_on_past_intake(tmp_path):
     paths.processed.mkdir(parents=True, exist_ok=True)
     ingest.run(paths.raw, paths.processed, key=KEY, measurements=load_all(paths))
     cfg = build.BuildConfig(paths=paths)
-    build.intake_step(cfg).action()
+    from analysis.pipeline import graph
+
+    graph.make_step(graph.context(cfg), graph.kind("intake"), {}).action()
     verdict = json.loads(paths.intake.read_text())
     assert verdict["2"]["repeated_files"][0]["declared"] is True
 

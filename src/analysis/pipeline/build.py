@@ -32,10 +32,8 @@ from analysis.core.params import DEFAULT_MODEL_SET, DEFAULT_NSIM, DEFAULT_SEED
 from analysis.pipeline.hashing import (
     file_digest,
     frame_digest,
-    json_digest,
     memo,
     stat_file_digest,
-    tree_digest,
 )
 from analysis.pipeline.incremental import (
     BuildLocked,  # noqa: F401
@@ -44,11 +42,9 @@ from analysis.pipeline.incremental import (
     StepFailed,
     StepResult,
     build_lock,
-    replace_dir,
     staging_dir,
 )
-from analysis.core.paths import Paths, decision_file
-from analysis.core.provenance import SYNTHETIC_MARKER, is_synthetic
+from analysis.core.paths import Paths
 
 # The same discovery as ingest (case-insensitive extensions, subfolders): see its rules.
 from analysis.ingest.discover import has_real_data
@@ -279,365 +275,21 @@ def chapter_notebooks(cfg: BuildConfig, metingen: list[int]) -> list[tuple[str, 
     return models + [x for x in reversed(out) if x[1] != "models"]
 
 
-def intake_step(cfg: BuildConfig) -> Step:
-    """Judge what ingest accepted against each measurement's limits (:mod:`analysis.ingest.gate`).
-
-    Stops the build with one line (exit 2) before any notebook when quarantine took more than a
-    measurement's ``max_quarantine_share``, or a file repeats another (a re-delivered export).
-    Reads only ``ingest_report.json`` and ``params/`` (no pandas); writes the verdict.
-    """
-    p = cfg.paths
-    report = p.processed / "ingest_report.json"
-    inputs = {
-        "report": file_digest(report) if report.exists() else "absent",
-        "params": tree_digest(p.params),
-        "code": module_digest(p, "intake"),
-    }
-
-    def action() -> None:
-        from analysis.ingest import gate
-
-        accounts = json.loads(report.read_text("utf-8")).get("accounting", {})
-        limits = {
-            m.meting: (m.max_quarantine_share, list(m.repeated_files)) for m in _measurements(p).values()
-        }
-        verdict = gate.judge(accounts, limits)
-        p.intake.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.intake.with_name(f".{p.intake.name}.tmp")
-        tmp.write_text(json.dumps(verdict, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, p.intake)
-
-    return Step("intake", inputs, [p.intake], action)
-
-
-def teaching_step(cfg: BuildConfig, metingen: list[int]) -> Step:
-    """The chapter-3 analysis frames as documented CSVs for students (:mod:`analysis.models.teaching`).
-
-    Written to ``<build>/results/teaching/`` from the synthetic twin only; on real registrations
-    (person-level frames that stay on the secure side) the folder holds only a README saying why.
-    Reads the processed tables as notebook 03 does (every measurement, the first as reference).
-    """
-    p = cfg.paths
-    out = p.results / "teaching"
-    synthetic = raw_root(cfg)[1]
-    inputs = {
-        "registrations": _rows_digest(p.processed, "registrations.parquet", None, p.plan_cache),
-        "occupancy": _rows_digest(p.processed, "occupancy.parquet", None, p.plan_cache),
-        "locations": _rows_digest(p.processed, "locations.parquet", None, p.plan_cache),
-        "params": tree_digest(p.params),
-        "code": module_digest(p, "teaching"),
-        "env": env_digest(p),
-        "synthetic": str(synthetic),
-    }
-
-    def action() -> None:
-        from analysis.models import teaching
-
-        staged = staging_dir(out)
-        teaching.export(
-            p.processed,
-            staged,
-            metingen=metingen,
-            reference=metingen[0],
-            params_dir=p.params,
-            synthetic_build=synthetic,
-        )
-        replace_dir(staged, out)
-
-    def verify() -> list[str]:
-        from analysis.verify import completeness
-
-        # data are expected exactly when the export writes them (a twin build on twin data)
-        return completeness.teaching_problems(out, synthetic and is_synthetic(p.processed))
-
-    return Step("teaching-data", inputs, [out / "README.md"], action, verify)
-
-
-def calibration_step(cfg: BuildConfig) -> Step:
-    """Calibration of the synthetic twin against the published figures (twin builds only).
-
-    Reads the processed tables and the twin's raw tree (facility counts are not ingested);
-    writes :attr:`Paths.calibration_table`, which appendix D shows.
-    """
-    p = cfg.paths
-    raw, _ = raw_root(cfg)
-    tables = ("registrations.parquet", "occupancy.parquet", "policy.parquet")
-    inputs = {t: (file_digest(p.processed / t) if (p.processed / t).exists() else "absent") for t in tables}
-    inputs.update({"raw": tree_digest(raw), "code": module_digest(p, "calibration"), "env": env_digest(p)})
-
-    def action() -> None:
-        from analysis.core.results import write_csv
-        from analysis.verify.calibration import calibration_table
-
-        table = calibration_table(p.processed, raw=raw if raw.exists() else None)
-        p.calibration_table.parent.mkdir(parents=True, exist_ok=True)
-        write_csv(table, p.calibration_table)
-
-    return Step("calibration", inputs, [p.calibration_table], action)
-
-
-def audit_step(cfg: BuildConfig) -> Step:
-    """Consistency audit of the published figures; writes :attr:`Paths.audit_findings`."""
-    p = cfg.paths
-    inputs = {
-        "reference": file_digest(p.published_figures),
-        "code": module_digest(p, "audit"),
-        "env": env_digest(p),
-    }
-
-    def action() -> None:
-        from analysis.verify import audit
-
-        audit.write_result(audit.audit(p.published_figures), p.audit_findings)
-
-    return Step("audit", inputs, [p.audit_findings], action)
-
-
-def reproduction_step(cfg: BuildConfig) -> Step:
-    """Every published figure beside this build's value; writes :attr:`Paths.reproduction_check`.
-
-    Runs after the chapter notebooks, whose results it reads. A difference does not stop the
-    build: appendix D reports it, and ``compendium check`` exits non-zero on it.
-    """
-    p = cfg.paths
-    inputs = {
-        "results": tree_digest(p.results),
-        "reference": file_digest(p.published_figures),
-        "code": module_digest(p, "reproduction"),
-        "env": env_digest(p),
-    }
-
-    def action() -> None:
-        from analysis.verify import reproduction
-
-        reproduction.write_result(reproduction.check(p), p.reproduction_check)
-
-    return Step("reproduction", inputs, [p.reproduction_check], action)
-
-
-def verify_stages(cfg: BuildConfig, synthetic: bool) -> tuple[list[Factory], list[Factory]]:
-    """Verification step factories: (with the analysis stage, after it).
-
-    Calibration (twin only) and the audit read no notebook output, so they run beside the
-    chapter notebooks; the reproduction check reads their results and runs after them. No
-    step is made without ``published_figures.csv``.
-    """
-    if not cfg.paths.published_figures.exists():
-        return [], []
-    beside: list[Factory] = [lambda: audit_step(cfg)]
-    if synthetic:
-        beside.insert(0, lambda: calibration_step(cfg))
-    return beside, [lambda: reproduction_step(cfg)]
-
-
 def plan(cfg: BuildConfig) -> list[list[Factory]]:
-    """The build as stages of step factories.
+    """The build as stages of step factories, derived from the table :data:`analysis.pipeline.graph.STEPS`.
 
     Stages run in order; the steps of one stage are independent and run on both cores
     (the chapter notebooks and the factsheets all read only processed data). Steps are made
     by factories so that their input digests are computed after the earlier stages ran and
     see fresh processed data. Within a stage the longest steps come first: chapter 3, its
-    leave-one-location-out section (with ``model_set="primary+sensitivity"``), chapter 2,
-    chapter 1, the factsheets, then the twin's calibration and the audit. The reproduction
-    check has a stage of its own between the notebooks and the render step
-    (:func:`verify_stages`).
+    leave-one-location-out section (with ``model_set="primary+sensitivity"``), the planning
+    notebook, chapter 2, chapter 1, the factsheets, then the twin's calibration, the audit and
+    the teaching data. The reproduction check has a stage of its own between the notebooks and
+    the render step.
     """
-    p = cfg.paths
-    raw, synthetic = raw_root(cfg)
-    steps: list[Factory] = []
+    from analysis.pipeline import graph
 
-    if synthetic:
-
-        def synth_step() -> Step:
-            def action() -> None:
-                from analysis import synth  # imported only when the step runs
-
-                staged = staging_dir(raw)
-                synth.write_twin(staged, seed=cfg.seed)
-                replace_dir(staged, raw)
-
-            return Step(
-                "synth",
-                {"code": module_digest(p, "synth"), "seed": str(cfg.seed)},
-                [raw / SYNTHETIC_MARKER],
-                action,
-            )
-
-        steps.append(synth_step)
-
-    def ingest_step() -> Step:
-        from analysis.ingest.pseudonym import key_fingerprint
-
-        inputs = {
-            "raw": tree_digest(raw),
-            "params": tree_digest(p.params),
-            "code": module_digest(p, "ingest"),
-            "env": env_digest(p),
-            # the key's fingerprint (never the key): a new key re-ingests
-            "key": key_fingerprint(raw),
-        }
-
-        def action() -> None:
-            from analysis.ingest import process as ingest
-
-            staged = staging_dir(p.processed)
-            report = ingest.run(
-                raw, staged, measurements=measurements_mod.load_all(p), proposal_dir=p.processed
-            )
-            if report.exit_code != 0:
-                raise RuntimeError(f"ingest of {raw} failed (exit {report.exit_code})")
-            replace_dir(staged, p.processed)
-
-        return Step(
-            "ingest",
-            inputs,
-            [p.processed / "registrations.parquet", p.processed / "ingest_report.json"],
-            action,
-        )
-
-    steps.append(ingest_step)
-    steps.append(lambda: intake_step(cfg))
-
-    metingen = sorted(_measurements(p))
-    latest = metingen[-1]
-    published = sorted({latest, latest if cfg.describe is None else int(cfg.describe)})
-
-    def disclosure_step() -> Step:
-        # One decision per published measurement, before the notebooks and factsheets that
-        # read it (chapter 2 describes cfg.describe, the factsheets the latest measurement).
-        k = min_cell_size(cfg)
-        outputs = [decision_file(p.build, m) for m in published]
-        inputs = {
-            "k": str(k),
-            "measurements": json_digest([[m, *_measurements(p)[m].months()] for m in published]),
-            "registrations": _rows_digest(p.processed, "registrations.parquet", None, p.plan_cache),
-            "locations": _rows_digest(p.processed, "locations.parquet", None, p.plan_cache),
-            "code": module_digest(p, "disclosure"),
-            "env": env_digest(p),
-        }
-
-        def action() -> None:
-            from analysis.describe.load import load_measurement
-            from analysis.present import location as dl
-            from analysis.present import publish
-
-            for m in published:
-                months = measurements_mod.load_all(p)[m].months()
-                data = load_measurement(p.processed, m, list(months))
-                decision = publish.decide(data, dl.Period(tuple(months)), k)
-                publish.save(decision, publish.decision_file(p.build, m))
-
-        return Step("disclosure", inputs, outputs, action)
-
-    steps.append(disclosure_step)
-    analysis_stage: list[Factory] = []
-    for nb, group, used, table in chapter_notebooks(cfg, metingen):
-
-        def chapter_step(nb=nb, group=group, used=used, table=table) -> Step:
-            src = p.notebooks / f"{nb}.ipynb"
-            out = p.executed_notebooks / f"{nb}.ipynb"
-            params = notebook_params(cfg, used[-1], metingen)
-            inputs = {
-                "notebook": file_digest(src),
-                "params": json_digest({k: v for k, v in params.items() if k not in PLACEMENT_PARAMS}),
-                "code": module_digest(p, group, src),
-                "env": env_digest(p),
-                "synthetic": str(synthetic),
-            }
-            for m in used:
-                inputs[f"data-{m}"] = _rows_digest(p.processed, table, m, p.plan_cache)
-            if group == "models":
-                inputs["occupancy"] = _rows_digest(p.processed, "occupancy.parquet", None, p.plan_cache)
-
-            def action() -> None:
-                # papermill/nbformat take seconds to import: only when a notebook runs
-                from analysis.pipeline import run as run_mod
-
-                run_mod.execute(src, out, params, cwd=p.root)
-
-            def verify() -> list[str]:
-                from analysis.verify import completeness
-
-                return completeness.notebook_problems(out) + completeness.results_problems(p.results)
-
-            return Step(f"notebook-{nb}", inputs, [out], action, verify)
-
-        analysis_stage.append(chapter_step)
-
-    if cfg.factsheets:
-
-        def factsheet_steps() -> list[Step]:
-            from analysis.pipeline import factsheet_steps
-
-            return factsheet_steps.factsheet_steps(
-                p, latest, min_cell_size=min_cell_size(cfg), max_locations=BUILD_MAX_FACTSHEETS
-            )
-
-        analysis_stage.append(factsheet_steps)
-
-    beside, after = verify_stages(cfg, synthetic)
-    analysis_stage += beside
-    analysis_stage.append(lambda: teaching_step(cfg, metingen))
-
-    def planning_step() -> Step:
-        # Beside notebook 03, not after it: the study fits its few source models itself (the
-        # model store makes a fit that notebook 03 already stored a hit, and a fit stored twice
-        # is written atomically with the same bytes), so chapter 3 and the simulations share
-        # the build's Dask cluster instead of running one after the other.
-        src = p.notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
-        out = p.executed_notebooks / f"{PLANNING_NOTEBOOK}.ipynb"
-        params = {**notebook_params(cfg, latest, metingen), **PLANNING_PARAMS}
-        inputs = {
-            "notebook": file_digest(src),
-            "params": json_digest(params),
-            "plan": file_digest(p.params / "plan.yaml"),
-            "code": module_digest(p, "models", src),
-            "env": env_digest(p),
-            "synthetic": str(synthetic),
-            "counts": _rows_digest(p.processed, "registrations.parquet", None, p.plan_cache),
-            "occupancy": _rows_digest(p.processed, "occupancy.parquet", None, p.plan_cache),
-        }
-
-        def action() -> None:
-            from analysis.pipeline import run as run_mod
-
-            run_mod.execute(src, out, params, cwd=p.root)
-
-        return Step(f"notebook-{PLANNING_NOTEBOOK}", inputs, [out], action)
-
-    def render_step() -> Step:
-        inputs = {
-            "notebooks": tree_digest(p.executed_notebooks, ["*.ipynb"]),
-            "results": tree_digest(p.results),
-            "figures": tree_digest(p.figures),
-            "sources": tree_digest(p.reports, ["*.qmd", "*.md", "*.yml"], exclude=["_generated", "_output"]),
-            "quarto": file_digest(p.root / "_quarto.yml") if (p.root / "_quarto.yml").exists() else "",
-            "reference": file_digest(p.published_figures) if p.published_figures.exists() else "",
-            "verify": tree_digest(p.verify),
-            "ingest": file_digest(p.processed / "ingest_report.json")
-            if (p.processed / "ingest_report.json").exists()
-            else "",
-            "calibration": file_digest(p.calibration_table) if p.calibration_table.exists() else "",
-            "code": module_digest(p, "render"),
-            "renderer": cfg.renderer,
-            "synthetic": str(synthetic),
-        }
-        outputs = [p.report_output / "report.html", p.report_output / "report.pdf"]
-
-        def action() -> None:
-            render_atomic(p, cfg.renderer, synthetic, expected_notebooks(cfg, metingen))
-
-        def verify() -> list[str]:
-            return report_completeness(p, expected_notebooks(cfg, metingen)).problems
-
-        return Step("render", inputs, outputs, action, verify)
-
-    if (p.params / "plan.yaml").exists():
-        # third, after chapter 3 and its leave-one-location-out notebook: the longest steps first
-        models = sum(1 for _, group, *_ in chapter_notebooks(cfg, metingen) if group == "models")
-        analysis_stage.insert(models, planning_step)
-    verify_after = [after] if after else []
-    return [[f] for f in steps] + [analysis_stage, *verify_after, [render_step]]
+    return graph.plan(cfg)
 
 
 def expected_notebooks(cfg: BuildConfig, metingen: list[int] | None = None) -> list[Path]:

@@ -122,7 +122,10 @@ def code_digest(paths: Paths) -> str:
     from analysis.core import deps
 
     return deps.code_digest(
-        ["analysis.pipeline.factsheet_steps"], [], src=paths.root / "src", cache=paths.plan_cache / "imports.json"
+        ["analysis.pipeline.factsheet_steps"],
+        [],
+        src=paths.root / "src",
+        cache=paths.plan_cache / "imports.json",
     )
 
 
@@ -228,6 +231,13 @@ def factsheet_steps(
             f"sample drawn with seed {SAMPLE_SEED}); `compendium factsheets` makes the others.",
             flush=True,
         )
+    return _steps(paths, measurement, first, last, planned, key)
+
+
+def _steps(
+    paths: Paths, measurement: int, first: str, last: str, planned: dict[str, Any], key: dict[str, str]
+) -> list[Step]:
+    """One step per planned location from the planned inputs (:func:`_plan_inputs`)."""
     k = planned["k"]
     shared = {
         "national": planned["national"],

@@ -104,6 +104,28 @@ def source_truth(
     )
 
 
+def _unusable(truth: power.Truth, wanted: Sequence[str]) -> dict[str, str]:
+    """Outcome -> why it is not simulated (its source model cannot be interpreted)."""
+    return {
+        o: f"het bronmodel {power.OUTCOMES[o]} is niet interpreteerbaar "
+        f"(oordeel '{truth.verdicts.get(power.OUTCOMES[o], 'ontbreekt')}')"
+        for o in wanted
+        if not truth.usable(o)
+    }
+
+
+def _summaries(
+    sims: pd.DataFrame, target: float, folder: Path, synthetic: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
+    """Power table and minimal detectable change of the simulations, written as the study's CSVs."""
+    from analysis import SYNTHETIC_BANNER
+
+    table = power.power_table(sims) if len(sims) else pd.DataFrame()
+    mdc = power.minimal_detectable_change(table, target) if len(table) else pd.DataFrame()
+    files = power.write_outputs(folder, sims, table, mdc, note=SYNTHETIC_BANNER if synthetic else "")
+    return table, mdc, files
+
+
 def run_plan(
     paths: Paths,
     plan_file: Path,
@@ -155,21 +177,10 @@ def run_plan(
     if from_params or not has_data:
         truth, synthetic = power.truth_from_mapping(plan["model"]), False
     else:
-        truth, synthetic = source_truth(
-            paths,
-            metingen=metingen,
-            reference=reference,
-            cache_dir=cache_dir,
-            scheduler=scheduler,
-            workers=workers,
-        )
+        where = {"cache_dir": cache_dir, "scheduler": scheduler, "workers": workers}
+        truth, synthetic = source_truth(paths, metingen=metingen, reference=reference, **where)
     wanted = list(outcomes or s["outcomes"])
-    skipped = {
-        o: f"het bronmodel {power.OUTCOMES[o]} is niet interpreteerbaar "
-        f"(oordeel '{truth.verdicts.get(power.OUTCOMES[o], 'ontbreekt')}')"
-        for o in wanted
-        if not truth.usable(o)
-    }
+    skipped = _unusable(truth, wanted)
     designs = power.designs_grid(
         [o for o in wanted if o not in skipped],
         months or s["months"],
@@ -200,24 +211,8 @@ def run_plan(
     )
     sims = power.collect(results) if results else pd.DataFrame()
     target = float(plan.get("target_power", 0.8))
-    table = power.power_table(sims) if len(sims) else pd.DataFrame()
-    mdc = power.minimal_detectable_change(table, target) if len(table) else pd.DataFrame()
-    from analysis import SYNTHETIC_BANNER
-
-    files = power.write_outputs(
-        out or paths.results / "planning", sims, table, mdc, note=SYNTHETIC_BANNER if synthetic else ""
-    )
+    table, mdc, files = _summaries(sims, target, out or paths.results / "planning", synthetic)
+    seconds = time.perf_counter() - t0
     return PlanResult(
-        truth,
-        study,
-        sims,
-        table,
-        mdc,
-        skipped,
-        stats,
-        synthetic,
-        files,
-        setting,
-        target,
-        time.perf_counter() - t0,
+        truth, study, sims, table, mdc, skipped, stats, synthetic, files, setting, target, seconds
     )

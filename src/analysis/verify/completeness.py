@@ -6,6 +6,8 @@ This module holds the checks, as functions that return a list of problems (empty
 * :func:`notebook_problems`: every code cell of an executed notebook ran (it has an execution
   count) and none raised (no ``error`` output, no papermill failure mark);
 * :func:`results_problems`: every file that a results index (``index.csv``) lists exists;
+* :func:`outputs_problems`: every output one build step declares exists, and every results
+  file of its families that the results contract lists (what a step's state requires);
 * :func:`teaching_problems`: the teaching folder holds what its data dictionary describes
   (synthetic twin), or no data at all (real registrations);
 * :func:`expected_labels`: the figure and table labels (``{#fig-x}``, ``{#tbl-x}``) that
@@ -20,6 +22,7 @@ rendered from half-executed notebooks (which used to shrink from 20 figures to 1
 from __future__ import annotations
 
 import csv
+import fnmatch
 import json
 import re
 from dataclasses import dataclass, field
@@ -95,23 +98,67 @@ def notebook_problems(path: Path) -> list[str]:
     return problems
 
 
+def _indexed_files(index: Path) -> list[str]:
+    """The ``file`` cells of one results index (raises on an unreadable index)."""
+    # the csv module, not pandas: every skipped step of a no-op build checks these
+    with open(index, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or "file" not in reader.fieldnames:
+            raise KeyError("file")
+        return [f for row in reader if (f := row.get("file")) is not None and f not in _MISSING]
+
+
 def results_problems(results: Path) -> list[str]:
     """Files listed in any ``index.csv`` under ``results`` that do not exist."""
     problems = []
     for index in sorted(results.rglob("index.csv")):
-        # the csv module, not pandas: every skipped step of a no-op build checks these
         try:
-            with open(index, newline="", encoding="utf-8-sig") as fh:
-                reader = csv.DictReader(fh)
-                if reader.fieldnames is None or "file" not in reader.fieldnames:
-                    raise KeyError("file")
-                files = [f for row in reader if (f := row.get("file")) is not None and f not in _MISSING]
+            files = _indexed_files(index)
         except (OSError, ValueError, KeyError, csv.Error) as exc:
             problems.append(f"{index}: unreadable ({exc.__class__.__name__})")
             continue
         problems += [
             f"results file missing: {index.parent / f}" for f in files if not (index.parent / f).exists()
         ]
+    return problems
+
+
+def outputs_problems(
+    files: Iterable[Path], indexed: Iterable[tuple[Path, str, tuple[str, ...]]] = ()
+) -> list[str]:
+    """Problems of one build step's declared outputs (:data:`analysis.pipeline.graph.STEPS`).
+
+    Parameters
+    ----------
+    files : iterable of Path
+        Single files the step declares: each must exist.
+    indexed : iterable of (folder, pattern, others)
+        Families of results the step registers in ``<folder>/index.csv`` (the results
+        contract): every file the index lists whose name matches ``pattern`` and none of
+        ``others`` (the more specific patterns of other steps) must exist. A folder without an
+        index lists nothing.
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when every declared output is in place.
+    """
+    problems = [f"output missing: {f}" for f in files if not Path(f).exists()]
+    for folder, pattern, others in indexed:
+        index = Path(folder) / "index.csv"
+        if not index.is_file():
+            continue
+        try:
+            listed = _indexed_files(index)
+        except (OSError, ValueError, KeyError, csv.Error) as exc:
+            problems.append(f"{index}: unreadable ({exc.__class__.__name__})")
+            continue
+        mine = [
+            f
+            for f in listed
+            if fnmatch.fnmatchcase(f, pattern) and not any(fnmatch.fnmatchcase(f, o) for o in others)
+        ]
+        problems += [f"results file missing: {folder / f}" for f in mine if not (Path(folder) / f).exists()]
     return problems
 
 
@@ -257,6 +304,7 @@ __all__ = [
     "check",
     "expected_labels",
     "notebook_problems",
+    "outputs_problems",
     "results_problems",
     "teaching_problems",
 ]
