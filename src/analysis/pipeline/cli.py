@@ -146,6 +146,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="measurement that chapters 1 and 2 describe (default: the latest)",
     )
+    p.add_argument(
+        "--graph",
+        action="store_true",
+        help="print every step with its inputs and outputs (the build table) and exit",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say which steps would run and why (never built, inputs changed, outputs missing) "
+        "or that they are up to date, without running any",
+    )
     _add_cluster(p)
 
     p = sub.add_parser(

@@ -183,8 +183,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         # The appendices show the verification steps' outputs: bring them up to date first.
         runner = Runner(paths.state)
-        beside, after = build.verify_stages(cfg, synthetic)
-        for factory in beside + after:
+        from analysis.pipeline import graph
+
+        for factory in graph.verify_factories(cfg):
             runner.run(factory())
         out = build.render_atomic(paths, args.renderer, synthetic, build.expected_notebooks(cfg))
         for kind, path in out.items():
@@ -210,7 +211,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         scheduler=getattr(args, "scheduler", None),
         workers=getattr(args, "workers", 2),
     )
+    if getattr(args, "graph", False):
+        return _print_graph(paths)
     raw, synthetic = build.raw_root(cfg)
+    if getattr(args, "dry_run", False):
+        return _print_dry_run(cfg, synthetic)
     if not synthetic:
         # User errors (layout, a measurement without params, no key) end here in one line
         # with exit 2, before anything is built (see cli.main).
@@ -254,6 +259,25 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"report: {paths.report_output / 'report.html'}\n        {paths.report_output / 'report.pdf'}"
     )
     _done("build", t0)
+    return 0
+
+
+def _print_graph(paths: Paths) -> int:
+    """``compendium build --graph``: the build table, with the files of this build's families."""
+    from analysis.pipeline import graphview
+
+    for line in graphview.describe(paths):
+        console.print(line, soft_wrap=True, markup=False)
+    return 0
+
+
+def _print_dry_run(cfg, synthetic: bool) -> int:
+    """``compendium build --dry-run``: what would run and why; runs nothing."""
+    from analysis.pipeline import graphview
+
+    console.print(f"Dry run ({'synthetic twin' if synthetic else 'real registrations'}):", markup=False)
+    for line in graphview.dry_run_lines(graphview.dry_run(cfg)):
+        console.print(line, soft_wrap=True, markup=False)
     return 0
 
 
