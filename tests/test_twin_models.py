@@ -69,7 +69,7 @@ def test_room_fits_are_not_degenerate(fitted) -> None:
     interpretable: converged, not singular, no warning, no separation, a finite positive location
     variance; as the published room models are."""
     ch3 = fitted[0]
-    rooms = {mid: r for mid, r in ch3.results.items() if mid.startswith("room_")}
+    rooms = {mid: r for mid, r in ch3.results.items() if r.spec.group == "room"}
     assert len(rooms) == 12
     for mid, r in rooms.items():
         assert r.verdict.interpretable, f"{mid}: {r.verdict.code} {r.warnings} {r.messages}"

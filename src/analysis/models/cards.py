@@ -13,7 +13,8 @@ snippet that refits the model, without this package, from a CSV of its analysis 
 back after :func:`analysis.models.tables.write_tables` wrote them) plus the declarations in code
 (:mod:`analysis.models.spec`, :mod:`analysis.models.choices`). Every column of a model's rows
 goes onto its card under the table it came from, so a column added to a results table appears on
-the cards without a change here. The leave-one-location-out fits are written at the same time by
+the cards without a change here; only the declaration columns (:data:`DECLARATION`: outcome,
+contrast, kind, variant, subset) stay off, because a card is one model's. The leave-one-location-out fits are written at the same time by
 another build step (notebook 03b), so a card names that table and the terms it covers, and
 appendix A shows the ranges beside the card (:func:`lolo_for`).
 
@@ -43,7 +44,8 @@ from analysis.core.results import neutralise_formulas, write_result
 from analysis.models.choices import STATUS_NL, choices_for
 from analysis.models.fit import binomial_cells, collapses, location_ranks, model_data
 from analysis.models.frames import PRIMARY_FRAMES, REASONS, AnalysisFrames, frame_for
-from analysis.models.spec import ModelSpec, primary_specs
+from analysis.models.sensitivity import ESTIMATE_DECLARATION, TEST_COLUMNS
+from analysis.models.spec import SPEC_COLUMNS, ModelSpec, declared_specs, primary_specs
 from analysis.models.verdict import DIAG_ALPHA, DIAGNOSTIC_RULES, REASON_NL
 
 NAME = "ch3_model_cards"
@@ -238,6 +240,22 @@ def r_snippet(
         The locations in the content order of the build's fit (:func:`location_order`): the
         factor levels and the row order the fit used, so the refit is the same to the last digits.
     """
+    lines = _snippet_data(spec, frame_path, meting_levels, locations)
+    data = "d"
+    if spec.family == "binomial":
+        lines += _snippet_cells(spec)
+        data = "cells"
+    lines += _snippet_fit(spec, data, optimizer)
+    lines.append("print(b, digits = 10)")
+    if spec.null_engine:
+        lines.append("lr <- 2 * (as.numeric(logLik(m)) - as.numeric(logLik(m0)))  # LR, location variance")
+    return "\n".join(wrap_call(x) for x in lines) + "\n"
+
+
+def _snippet_data(
+    spec: ModelSpec, frame_path: str, meting_levels: Sequence[str], locations: Sequence[str]
+) -> list[str]:
+    """R lines that read the frame and set rows and factor levels as the build's fit had them."""
     cols = [c for c in spec.variables() if c != "jongere"]
     lines = [
         "library(lme4)" if spec.engine in ("lmer", "glmer") else "library(glmmTMB)",
@@ -259,45 +277,51 @@ def r_snippet(
     if "reden" in cols:  # codebook order, only the reasons present (as the build sets them)
         lines.append(f"lv <- intersect({_q(REASONS.values())}, sort(unique(d$reden)))")
         lines.append("d$reden <- factor(d$reden, levels = lv)")
-    data = "d"
-    if spec.family == "binomial":
-        keys = [c for c in cols if c != spec.outcome]
-        by = f"d[{_q(keys)}]"
-        lines += [
-            "# binomial cells: one row per covariate pattern, proportion y, registrations as weights",
-            f'cells <- merge(aggregate(d["{spec.outcome}"], by = {by}, FUN = sum),',
-            f"               aggregate(list(wts = d${spec.outcome}), by = {by}, FUN = length))",
-            f"cells${spec.outcome} <- cells${spec.outcome} / cells$wts",
-            # the build's order: locations in content order, then the other keys as text
-            # (C locale) or number
-            "cells <- cells[order("
-            + ", ".join(
-                "as.integer(cells$locatie)"
-                if k == "locatie"
-                else (f"as.character(cells${k})" if k != "month" else f"cells${k}")
-                for k in ["locatie", *(k for k in keys if k != "locatie")]
-            )
-            + ', method = "radix"), ]',
-        ]
-        data = "cells"
+    return lines
+
+
+def _snippet_cells(spec: ModelSpec) -> list[str]:
+    """R lines that collapse a 0/1 outcome into the binomial cells the build fits, in its order."""
+    cols = [c for c in spec.variables() if c != "jongere"]
+    keys = [c for c in cols if c != spec.outcome]
+    by = f"d[{_q(keys)}]"
+    return [
+        "# binomial cells: one row per covariate pattern, proportion y, registrations as weights",
+        f'cells <- merge(aggregate(d["{spec.outcome}"], by = {by}, FUN = sum),',
+        f"               aggregate(list(wts = d${spec.outcome}), by = {by}, FUN = length))",
+        f"cells${spec.outcome} <- cells${spec.outcome} / cells$wts",
+        # the build's order: locations in content order, then the other keys as text
+        # (C locale) or number
+        "cells <- cells[order("
+        + ", ".join(
+            "as.integer(cells$locatie)"
+            if k == "locatie"
+            else (f"as.character(cells${k})" if k != "month" else f"cells${k}")
+            for k in ["locatie", *(k for k in keys if k != "locatie")]
+        )
+        + ', method = "radix"), ]',
+    ]
+
+
+def _snippet_fit(spec: ModelSpec, data: str, optimizer: str) -> list[str]:
+    """R lines that fit the model (``m``, fixed effects ``b``) and its null model (``m0``)."""
     fml = spec.formula()
     null = spec.formula(random=False)
+    family = R_FAMILY.get(spec.family, "")
+    lines: list[str] = []
     if spec.engine == "glmmTMB":
-        lines.append(f"m <- glmmTMB({fml}, data = {data}, family = {R_FAMILY[spec.family]})")
-        lines.append("b <- fixef(m)$cond")
+        lines += [f"m <- glmmTMB({fml}, data = {data}, family = {family})", "b <- fixef(m)$cond"]
         if spec.null_engine == "glmmTMB":
-            lines.append(f"m0 <- glmmTMB({null}, data = {data}, family = {R_FAMILY[spec.family]})")
+            lines.append(f"m0 <- glmmTMB({null}, data = {data}, family = {family})")
     elif spec.engine == "lmer":
-        lines.append(f"m <- lmer({fml}, data = {data}, REML = FALSE)")
-        lines.append("b <- fixef(m)")
+        lines += [f"m <- lmer({fml}, data = {data}, REML = FALSE)", "b <- fixef(m)"]
         if spec.null_engine == "lm":
             lines.append(f"m0 <- lm({null}, data = {data})")
     elif spec.engine == "glmer":
         wts = ", weights = wts" if data == "cells" else ""
         lines.append(f"ctl <- {GLMER_CONTROL}")
         lines.append(
-            f"m <- glmer({fml}, data = {data}, family = {R_FAMILY[spec.family]}{wts}, "
-            f"nAGQ = {spec.nagq}, control = ctl)"
+            f"m <- glmer({fml}, data = {data}, family = {family}{wts}, nAGQ = {spec.nagq}, control = ctl)"
         )
         if optimizer == "bobyqa":
             lines.append("# the build restarted this fit: lme4's convergence check failed after nloptwrap")
@@ -307,13 +331,10 @@ def r_snippet(
             )
         lines.append("b <- fixef(m)")
         if spec.null_engine == "glm":
-            lines.append(f"m0 <- glm({null}, data = {data}, family = {R_FAMILY[spec.family]}{wts})")
+            lines.append(f"m0 <- glm({null}, data = {data}, family = {family}{wts})")
     else:
         raise ValueError(f"no R snippet for engine {spec.engine!r}")
-    lines.append("print(b, digits = 10)")
-    if spec.null_engine:
-        lines.append("lr <- 2 * (as.numeric(logLik(m)) - as.numeric(logLik(m0)))  # LR, location variance")
-    return "\n".join(wrap_call(x) for x in lines) + "\n"
+    return lines
 
 
 # --- building the cards ---------------------------------------------------------------------
@@ -326,8 +347,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
-    df = df.drop(columns=[c for c in (*DROP, "model_id") if c in df.columns])
+DECLARATION = SPEC_COLUMNS
+"""The declaration columns every chapter-3 results table adds (left off the card's rows)."""
+
+
+def _records(df: pd.DataFrame, declaration: Sequence[str] = DECLARATION) -> list[dict]:
+    """The rows of ``df`` as JSON-safe dicts, without the model id, :data:`DROP` and the
+    ``declaration`` columns the table added for its readers (a card is one model's)."""
+    df = df.drop(columns=[c for c in (*DROP, *declaration, "model_id") if c in df.columns])
     return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
@@ -377,7 +404,7 @@ def _sensitivity(tables: Mapping[str, pd.DataFrame], model_id: str) -> list[dict
             primary_p=ref["p"].to_numpy(),
             conclusion=concl.where(target.reset_index(drop=True) != "", "").to_numpy(),
         )
-        out += _records(var)
+        out += _records(var, ESTIMATE_DECLARATION)
     return out
 
 
@@ -387,6 +414,100 @@ def _youths(frame: pd.DataFrame, spec: ModelSpec) -> int | None:
         return None
     used = frame.dropna(subset=[c for c in spec.variables() if c in frame.columns])
     return int(used["jongere"].dropna().nunique())
+
+
+def _specification(spec: ModelSpec) -> dict:
+    """The card's specification section: formula, family and link, offset, random part, frame."""
+    return {
+        "formula": spec.formula(),
+        "outcome": spec.outcome,
+        "fixed": spec.rhs,
+        "family": spec.family,
+        "link": LINKS.get(spec.family, ""),
+        "offset": spec.offset,
+        "random": spec.random,
+        "frame": spec.frame,
+    }
+
+
+def _data(
+    spec: ModelSpec,
+    tables: Mapping[str, pd.DataFrame],
+    frames: AnalysisFrames,
+    fit_row: Mapping[str, Any],
+    frame_path: str,
+    secure: bool,
+) -> dict:
+    """The card's data section: rows, locations, youths, measurements, exclusions, frame file."""
+    excl = tables.get(EXCLUSIONS, pd.DataFrame(columns=["frame"]))
+    excl = excl[excl["frame"].astype(str) == spec.frame] if "frame" in excl else excl.iloc[0:0]
+    ngroups = dict(part.split("=", 1) for part in str(fit_row.get("ngroups") or "").split(";") if "=" in part)
+    return {
+        "rows": _clean(fit_row.get("nobs")),
+        "locations": int(ngroups["locatie"]) if "locatie" in ngroups else None,
+        "youths": _youths(frame_for(frames, spec.frame), spec),
+        "measurements": list(frames.meting_levels),
+        "reference": frames.reference,
+        "first_month": frames.first_month,
+        "month_centre": frames.month_centre,
+        "exclusions": _records(excl.drop(columns=["frame"], errors="ignore")),
+        "frame_file": frame_path,
+        "frame_secure": secure,
+    }
+
+
+def _estimation(spec: ModelSpec, optimizer: str) -> dict:
+    """The card's estimation section: method, engine, quadrature, optimizer, controls, restart."""
+    return {
+        "method": spec.method,
+        "engine": spec.engine,
+        "nagq": spec.nagq,
+        "optimizer": optimizer,
+        "controls": CONTROLS.get(spec.engine, ""),
+        "restart_rule": RESTART_RULE if spec.engine == "glmer" else "",
+        "restarted": optimizer == "bobyqa",
+    }
+
+
+def _verdict(fit_row: Mapping[str, Any]) -> dict:
+    """The card's verdict section: the code, its reasons and cautions in words."""
+    code = str(fit_row.get("verdict") or "")
+    return {
+        "code": code,
+        "reasons": [{"code": r, "text": REASON_NL.get(r, r)} for r in code.split("+") if r and r != "ok"],
+        "cautions": [
+            {"code": c, "text": REASON_NL.get(c, c)}
+            for c in str(fit_row.get("verdict_caution") or "").split("+")
+            if c and c != "nan"
+        ],
+    }
+
+
+def _choices(spec: ModelSpec) -> list[dict]:
+    """Every specification choice of the model, stated or inferred (:mod:`analysis.models.choices`)."""
+    return [
+        {
+            "key": c.key,
+            "status": c.status,
+            "status_nl": STATUS_NL[c.status],
+            "choice": c.choice,
+            "quote": c.quote,
+            "where": c.where,
+            "reason": c.reason,
+        }
+        for c in choices_for(spec)
+    ]
+
+
+def _sensitivity_tests(tables: Mapping[str, pd.DataFrame], model_id: str) -> list[dict]:
+    """The sensitivity LR tests of one primary model (by the ``primary_id`` column)."""
+    tests = tables.get(SENSITIVITY_TESTS, pd.DataFrame(columns=["model_id"]))
+    if not len(tests):
+        return []
+    if "primary_id" not in tests.columns:  # written before the column: look the variants up
+        known = {s.model_id: s.primary_model for s in declared_specs()}
+        tests = tests.assign(primary_id=[known.get(str(m), str(m)) for m in tests["model_id"]])
+    return _records(tests[tests["primary_id"].astype(str) == model_id], TEST_COLUMNS)
 
 
 def build_card(
@@ -422,51 +543,15 @@ def build_card(
     fit_row = fit[0] if fit else {}
     lr = _records(_rows_of(tables, SECTIONS["lr_test"], mid))
     diag = _records(_rows_of(tables, SECTIONS["diagnostics"], mid))
-    excl = tables.get(EXCLUSIONS, pd.DataFrame(columns=["frame"]))
-    excl = excl[excl["frame"].astype(str) == spec.frame] if "frame" in excl else excl.iloc[0:0]
-    frame = frame_for(frames, spec.frame)
-    code = str(fit_row.get("verdict") or "")
-    reasons = [r for r in code.split("+") if r and r != "ok"]
-    ngroups = dict(part.split("=", 1) for part in str(fit_row.get("ngroups") or "").split(";") if "=" in part)
     optimizer = str(fit_row.get("optimizer") or "")
     null = spec.null_spec() if spec.null_engine else None
-    tests = tables.get(SENSITIVITY_TESTS, pd.DataFrame(columns=["model_id"]))
-    tests = tests[tests["model_id"].astype(str).str.split("~").str[0] == mid] if len(tests) else tests
     return {
         "model_id": mid,
         "group": spec.group,
         "published_ids": sorted(published),
-        "specification": {
-            "formula": spec.formula(),
-            "outcome": spec.outcome,
-            "fixed": spec.rhs,
-            "family": spec.family,
-            "link": LINKS.get(spec.family, ""),
-            "offset": spec.offset,
-            "random": spec.random,
-            "frame": spec.frame,
-        },
-        "data": {
-            "rows": _clean(fit_row.get("nobs")),
-            "locations": int(ngroups["locatie"]) if "locatie" in ngroups else None,
-            "youths": _youths(frame, spec),
-            "measurements": list(frames.meting_levels),
-            "reference": frames.reference,
-            "first_month": frames.first_month,
-            "month_centre": frames.month_centre,
-            "exclusions": _records(excl.drop(columns=["frame"], errors="ignore")),
-            "frame_file": frame_path,
-            "frame_secure": secure,
-        },
-        "estimation": {
-            "method": spec.method,
-            "engine": spec.engine,
-            "nagq": spec.nagq,
-            "optimizer": optimizer,
-            "controls": CONTROLS.get(spec.engine, ""),
-            "restart_rule": RESTART_RULE if spec.engine == "glmer" else "",
-            "restarted": optimizer == "bobyqa",
-        },
+        "specification": _specification(spec),
+        "data": _data(spec, tables, frames, fit_row, frame_path, secure),
+        "estimation": _estimation(spec, optimizer),
         "fit": fit_row,
         "fixed": _records(_rows_of(tables, SECTIONS["fixed"], mid)),
         "random": _records(_rows_of(tables, SECTIONS["random"], mid)),
@@ -475,15 +560,7 @@ def build_card(
             "null_engine": spec.null_engine,
             **(lr[0] if lr else {}),
         },
-        "verdict": {
-            "code": code,
-            "reasons": [{"code": r, "text": REASON_NL.get(r, r)} for r in reasons],
-            "cautions": [
-                {"code": c, "text": REASON_NL.get(c, c)}
-                for c in str(fit_row.get("verdict_caution") or "").split("+")
-                if c and c != "nan"
-            ],
-        },
+        "verdict": _verdict(fit_row),
         "diagnostics": diag[0] if diag else {},
         "diagnostics_rule": {
             "alpha": DIAG_ALPHA,
@@ -493,23 +570,9 @@ def build_card(
             },
         },
         "sensitivity": _sensitivity(tables, mid),
-        "sensitivity_tests": _records(tests),
-        "leave_one_out": {
-            "terms": list(lolo_terms),
-            "result": LOLO_RANGE if lolo_terms else "",
-        },
-        "choices": [
-            {
-                "key": c.key,
-                "status": c.status,
-                "status_nl": STATUS_NL[c.status],
-                "choice": c.choice,
-                "quote": c.quote,
-                "where": c.where,
-                "reason": c.reason,
-            }
-            for c in choices_for(spec)
-        ],
+        "sensitivity_tests": _sensitivity_tests(tables, mid),
+        "leave_one_out": {"terms": list(lolo_terms), "result": LOLO_RANGE if lolo_terms else ""},
+        "choices": _choices(spec),
         "r_snippet": r_snippet(
             spec, frame_path, frames.meting_levels, optimizer, location_order(spec, frames)
         ),

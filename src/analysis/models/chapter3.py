@@ -34,7 +34,7 @@ from analysis.models.sensitivity import (
     run_sensitivity,
 )
 from analysis.models.spec import ModelSpec, primary_specs
-from analysis.models.tables import write_lolo_tables, write_tables
+from analysis.models.tables import model_tables, write_lolo_tables, write_tables
 
 MODEL_SETS = ("primary", "primary+sensitivity")
 
@@ -65,6 +65,9 @@ class Chapter3:
         (:func:`analysis.models.change.change_table`).
     location_effects : DataFrame
         Location effects of the :data:`CHANGE_MODELS` (:func:`analysis.models.change.location_effects`).
+    tables : dict of DataFrame
+        The primary models' results tables as written (:func:`analysis.models.tables.model_tables`):
+        chapter 3 renders from them, appendix A from their CSVs.
     """
 
     frames: AnalysisFrames
@@ -78,6 +81,7 @@ class Chapter3:
     exclusions: pd.DataFrame = field(default_factory=pd.DataFrame)
     change: dict[str, pd.DataFrame] = field(default_factory=dict)
     location_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def problems(self) -> pd.DataFrame:
         """Models that failed or fitted with warnings (never hidden)."""
@@ -208,9 +212,13 @@ def change_data(
     return tables, location_effects({m: results[m] for m in CHANGE_MODELS.values() if m in results})
 
 
+FIGURE_KINDS: tuple[str, ...] = ("interaction", "reason_meting")
+"""Kinds of model that get a residual figure: the most general fit per outcome."""
+
+
 def figure_models(results: dict[str, ModelResult]) -> list[str]:
-    """Models that get a figure: the most general fit per outcome (interaction, reason)."""
-    return [k for k in results if k.endswith("_interaction") or k == "isodur_reason_meting"]
+    """Models that get a figure: the most general fit per outcome (:data:`FIGURE_KINDS`)."""
+    return [k for k, r in results.items() if r.spec.kind in FIGURE_KINDS]
 
 
 def diagnose_all(
@@ -303,7 +311,18 @@ def run(
     t["tables"] = time.perf_counter()
     timings = _durations(t)
     return Chapter3(
-        frames, results, diags, sens, files, timings, synthetic, store.summary(), exclusions, change, effects
+        frames,
+        results,
+        diags,
+        sens,
+        files,
+        timings,
+        synthetic,
+        store.summary(),
+        exclusions,
+        change,
+        effects,
+        model_tables(results, diagnostics_table(diags)),
     )
 
 

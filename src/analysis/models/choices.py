@@ -51,7 +51,8 @@ class Choice:
     reden : str
         The same in Dutch (appendix A).
     models : tuple of str
-        Model-id patterns (``fnmatch``) the choice applies to.
+        Patterns (``fnmatch``) of ``<outcome>/<kind>`` (the model's declaration,
+        :meth:`~analysis.models.spec.ModelSpec.columns`) the choice applies to.
     """
 
     key: str
@@ -66,12 +67,12 @@ class Choice:
 
     def applies(self, spec: ModelSpec) -> bool:
         """Whether this choice is part of ``spec``."""
-        return any(fnmatch(spec.model_id, p) for p in self.models)
+        return any(fnmatch(f"{spec.group}/{spec.kind}", p) for p in self.models)
 
 
-_MONTH = ("*_month", "*_interaction")
-_METING = ("*_meting", "*_interaction")
-_DUR = ("dur_*", "isodur_*")
+_MONTH = ("*/month", "*/interaction")
+_METING = ("*/meting", "*/interaction", "*/reason_meting")
+_DUR = ("duration/*", "isoduration/*")
 
 CHOICES: tuple[Choice, ...] = (
     Choice(
@@ -81,7 +82,7 @@ CHOICES: tuple[Choice, ...] = (
         "Het aantal per locatie-maand volgt een negatief-binomiale regressie.",
         "een negatief binomiale regressie analyse uitgevoerd",
         "Methode §2 L279-280",
-        models=("count_*",),
+        models=("count/*",),
     ),
     Choice(
         "count_nb2",
@@ -92,7 +93,7 @@ CHOICES: tuple[Choice, ...] = (
         "chibar2 label the report prints, and of glmmTMB's nbinom2.",
         reden="Het rapport noemt geen parametrisering; NB2 is de standaard van Stata (menbreg), "
         "waarvan het rapport het label chibar2 overneemt.",
-        models=("count_*",),
+        models=("count/*",),
     ),
     Choice(
         "count_occupancy_offset",
@@ -105,7 +106,7 @@ CHOICES: tuple[Choice, ...] = (
         "occupied place. The sensitivity analysis occupancy_cov fits occupancy as a covariate.",
         reden="'Gecorrigeerd voor' kan een offset of een covariaat zijn; met een offset is exp(b) een "
         "verhouding per bezette plaats. De gevoeligheidsanalyse met bezetting als covariaat toetst het.",
-        models=("count_*",),
+        models=("count/*",),
     ),
     Choice(
         "count_zero_months",
@@ -116,7 +117,7 @@ CHOICES: tuple[Choice, ...] = (
         reason="The report does not say; a month without a registration is a month without seclusion "
         "when the location took part, and the offset is undefined without occupancy.",
         reden="Het rapport zegt het niet; zonder bezetting is de offset onbepaald.",
-        models=("count_*",),
+        models=("count/*",),
     ),
     Choice(
         "duration_lmm_log_minutes",
@@ -157,7 +158,7 @@ CHOICES: tuple[Choice, ...] = (
         "Ruimte: logistische regressie van de ene ruimte tegen de andere.",
         "dichotome variabelen, zoals categorieën",
         "Methode §2 L286",
-        models=("room_*",),
+        models=("room/*",),
     ),
     Choice(
         "room_contrasts",
@@ -168,7 +169,7 @@ CHOICES: tuple[Choice, ...] = (
         "isoleerruimte t.o.v. overige ruimte, isoleerruimte t.o.v. eigen kamer of overige ruimte.",
         "wanneer de eigen kamer en overige ruimte samengenomen wordt",
         "Bijlage 3 L2269-2270",
-        models=("room_*",),
+        models=("room/*",),
     ),
     Choice(
         "room_both_rooms",
@@ -180,7 +181,7 @@ CHOICES: tuple[Choice, ...] = (
         "is the sensitivity analysis room_all_locations.",
         reden="Een locatie zonder isoleerruimte kan daar niemand plaatsen; haar registraties zeggen niets "
         "over de vergelijking en maken het model quasi-gescheiden.",
-        models=("room_*",),
+        models=("room/*",),
     ),
     Choice(
         "isolation_subset",
@@ -189,7 +190,7 @@ CHOICES: tuple[Choice, ...] = (
         "Duur in de isoleerruimte: het duurmodel op de registraties in de isoleer- of separeerruimte.",
         "afzondering in een isoleer- of separeerruimte significant gestegen",
         "Bijlage 3 L2277",
-        models=("isodur_*",),
+        models=("isoduration/*",),
     ),
     Choice(
         "isolation_reasons",
@@ -198,7 +199,7 @@ CHOICES: tuple[Choice, ...] = (
         "Aanleidingsmodel: het verschil tussen de metingen binnen agressie, orde/regels en zelfbeschadiging.",
         "Bij het verstoren van de orde en/of het overtreden van de regels en zelfbeschadiging",
         "Bijlage 3 L2289",
-        models=("isodur_reason_meting",),
+        models=("isoduration/reason_meting",),
     ),
     Choice(
         "isolation_reason_parameters",
@@ -209,7 +210,7 @@ CHOICES: tuple[Choice, ...] = (
         "andere aanleidingen vallen weg.",
         reason="The report gives one contrast per reason, which this parameterisation estimates directly.",
         reden="Het rapport geeft één verschil per aanleiding; deze parametrisering schat dat direct.",
-        models=("isodur_reason_meting",),
+        models=("isoduration/reason_meting",),
     ),
     Choice(
         "random_intercept",
@@ -237,7 +238,7 @@ CHOICES: tuple[Choice, ...] = (
         "this test, and the variance lies on the boundary under the null.",
         reden="Het rapport noemt de toetsgrootheid, niet het nulmodel; onder de nulhypothese ligt de "
         "variantie op de rand.",
-        models=("*_month", "*_meting", "*_interaction"),
+        models=("*/month", "*/meting", "*/interaction", "*/reason_meting"),
     ),
     Choice(
         "month_continuous",
@@ -295,7 +296,7 @@ CHOICES: tuple[Choice, ...] = (
         "De meting als groep, met de eerste meting als referentie.",
         "0.38 keer zoveel ongeplande gedwongen afzonderingen",
         "Bijlage 3 L2230",
-        models=_METING + ("isodur_reason_meting",),
+        models=_METING,
     ),
     Choice(
         "month_by_measurement",
@@ -304,7 +305,7 @@ CHOICES: tuple[Choice, ...] = (
         "Een interactiemodel: maand, meting en maand x meting.",
         "Daarnaast is het beloop over tijd",
         "Bijlage 3 L2231",
-        models=("*_interaction",),
+        models=("*/interaction",),
     ),
     Choice(
         "ml_laplace",

@@ -17,11 +17,16 @@ no_duplicates      every model without registrations flagged ``vlag_dubbel`` (sk
                    note, when no registration is flagged)
 zero_inflated      counts as zero-inflated NB2 (glmmTMB ``ziformula = ~1``)
 month_nogap        models with a month term: the month counted over the measured months
-                   only, without the months between measurements (frame ``|nogap``)
+                   only, without the months between measurements (data subset ``nogap``)
 month_by_meting    models with a month term: a month slope within each measurement instead
-                   of one calendar slope (``meting + meting:month_within``, frame ``|within``)
+                   of one calendar slope (``meting + meting:month_within``, subset ``within``)
 lolo               leave one location out: range of the key estimates
 =================  =======================================================================
+
+Each analysis but ``lolo`` is declared as data, a :class:`~analysis.models.spec.Variant` of
+:data:`~analysis.models.spec.VARIANTS` (the models it re-fits, the fields it changes, its data
+subset and LR test); its fits carry that declaration (``variant``, ``subset``, ``primary_id``), and
+so do their rows in ``ch3_sens_estimates`` and ``ch3_sens_lrtests``.
 
 The calendar month of the primary models runs over the months between the measurements, so
 its slope is largely the drop between measurements; the two time-coding analyses
@@ -44,8 +49,8 @@ chapter 3; :func:`run_sensitivity` runs it only when asked for by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,10 +59,12 @@ from analysis.models.fit import ModelResult
 from analysis.models.frames import AnalysisFrames, frame_for
 from analysis.models.lrtest import LRTest, lr_test
 from analysis.models.spec import (
+    MONTH_BY_METING,
+    PRIMARY,
+    VARIANTS,
     ModelSpec,
-    has_month,
+    Variant,
     primary_specs,
-    slope_per_measurement,
     slope_term,
 )
 
@@ -71,22 +78,9 @@ LOLO_KEYS: tuple[tuple[str, str], ...] = (
 )
 """(model, term) pairs whose leave-one-location-out range is reported."""
 
-ANALYSES: tuple[str, ...] = (
-    "random_slope",
-    "poisson",
-    "gamma",
-    "youth",
-    "occupancy_cov",
-    "no2359",
-    "quadrature",
-    "room_all_locations",
-    "no_duplicates",
-    "zero_inflated",
-    "month_nogap",
-    "month_by_meting",
-    "lolo",
-)
-"""Every analysis :func:`run_sensitivity` knows."""
+ANALYSES: tuple[str, ...] = (*(v.analysis for v in VARIANTS), "lolo")
+"""Every analysis :func:`run_sensitivity` knows: the declared variants
+(:data:`analysis.models.spec.VARIANTS`) and leave one location out."""
 
 TIME_CODING: tuple[str, ...] = ("month_nogap", "month_by_meting")
 """The sensitivity analyses of the time coding (models with a month term only)."""
@@ -122,10 +116,25 @@ ESTIMATE_COLUMNS = [
     "verdict",
     "warnings",
     "compared_term",
+    "outcome",
+    "contrast",
+    "kind",
+    "subset",
+    "family",
+    "engine",
+    "method",
 ]
 """Columns of ``ch3_sens_estimates``; ``compared_term`` is the primary term a variant row is
 compared with (:func:`compared_term`; empty: none, e.g. a slope of a later measurement in an
-interaction model)."""
+interaction model). The last columns declare the row's fit (:meth:`ModelSpec.columns`; ``variant``
+is :data:`~analysis.models.spec.PRIMARY` or the analysis) and its estimation."""
+
+ESTIMATE_DECLARATION = ["outcome", "contrast", "kind", "subset", "family", "engine", "method"]
+"""The declaration and estimation columns of ``ch3_sens_estimates`` (after ``compared_term``)."""
+
+TEST_COLUMNS = ["primary_id", "outcome", "contrast", "kind", "variant", "subset"]
+"""Columns of ``ch3_sens_lrtests`` after the test's own (:func:`test_table`): the primary model
+the test belongs to and the declaration of the variant it tests."""
 
 
 @dataclass
@@ -138,6 +147,8 @@ class SensitivityResults:
         One row per (analysis, model, variant, term); ``variant`` is ``primary`` or the
         changed fit, so each change can be read next to the primary estimate.
     tests : list of LRTest
+    tested : list of ModelSpec
+        The variant of each test in ``tests`` (same order): its declaration (:func:`test_table`).
     lolo : DataFrame
         One row per (model, term, dropped location).
     results : dict
@@ -148,6 +159,7 @@ class SensitivityResults:
 
     estimates: pd.DataFrame
     tests: list[LRTest] = field(default_factory=list)
+    tested: list[ModelSpec] = field(default_factory=list)
     lolo: pd.DataFrame = field(default_factory=pd.DataFrame)
     results: dict[str, ModelResult] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
@@ -155,6 +167,10 @@ class SensitivityResults:
     def lolo_range(self) -> pd.DataFrame:
         """Min and max of the exp-scale estimates over the leave-one-out fits (:func:`lolo_range`)."""
         return lolo_range(self.lolo)
+
+    def fit_of(self, spec: ModelSpec) -> ModelResult | None:
+        """The fitted variant declared by ``spec`` (None: not fitted in this run)."""
+        return self.results.get(f"{spec.variant}:{spec.primary_model}")
 
 
 def lolo_range(lolo: pd.DataFrame) -> pd.DataFrame:
@@ -177,7 +193,7 @@ def lolo_range(lolo: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"min": g.min(), "max": g.max(), "n_fits": g.count()}).reset_index()
 
 
-def compared_term(analysis: str, model_id: str, term: str, reference: str) -> str:
+def compared_term(analysis: str, kind: str, term: str, reference: str) -> str:
     """The primary term a variant's ``term`` is compared with ("": none).
 
     Every analysis compares a term with the primary term of the same name, except the slope
@@ -190,44 +206,49 @@ def compared_term(analysis: str, model_id: str, term: str, reference: str) -> st
     Parameters
     ----------
     analysis : str
-    model_id : str
-        The primary model (``count_month``, ``dur_interaction``, ...).
+    kind : str
+        Kind of the primary model (:attr:`ModelSpec.kind`: ``month``, ``interaction``, ...).
     term : str
         The variant's term.
     reference : str
         Reference measurement level.
     """
-    if analysis != "month_by_meting" or not term.startswith(slope_term("")):
+    if analysis != MONTH_BY_METING.analysis or not term.startswith(slope_term("")):
         return term
-    if model_id.endswith("_month"):
+    if kind == "month":
         return "month"
     return "month" if term == slope_term(reference) else ""
 
 
-def _rows(analysis: str, variant: str, res: ModelResult) -> list[dict]:
-    """Tidy estimate rows of one fit (intercept left out)."""
+def _declared(spec: ModelSpec) -> dict[str, object]:
+    """The declaration and estimation columns of one fit's rows in ``ch3_sens_estimates``."""
+    cols = spec.columns()
+    del cols["variant"]  # the estimates' own ``variant`` column says it
+    return {**cols, "family": spec.family, "engine": spec.engine, "method": spec.method}
+
+
+def _rows(analysis: str, primary: ModelSpec, res: ModelResult) -> list[dict]:
+    """Tidy estimate rows of one fit (intercept left out); ``primary``: the model it varies."""
+    variant = res.spec.variant
+    head = {"analysis": analysis, "model_id": primary.model_id, "variant": variant}
     if res.status == "failed":
         return [
             {
-                "analysis": analysis,
-                "model_id": res.model_id.split("~")[0],
-                "variant": variant,
+                **head,
                 "term": None,
                 "status": "failed",
                 "verdict": "failed",
                 "warnings": res.error,
                 "compared_term": "",
+                **_declared(res.spec),
             }
         ]
     f = res.fixed[res.fixed["term"] != "intercept"]
     verdict = res.verdict.code
-    base = res.model_id.split("~")[0]
     reference = str(res.meting_levels[0]) if res.meting_levels else ""
     return [
         {
-            "analysis": analysis,
-            "model_id": res.model_id.split("~")[0],
-            "variant": variant,
+            **head,
             "term": r.term,
             "estimate": r.estimate,
             "se": r.se,
@@ -239,34 +260,74 @@ def _rows(analysis: str, variant: str, res: ModelResult) -> list[dict]:
             "verdict": verdict,
             "warnings": " | ".join(res.warnings + res.messages),
             "compared_term": r.term
-            if variant == "primary"
-            else compared_term(analysis, base, r.term, reference),
+            if variant == PRIMARY
+            else compared_term(analysis, primary.kind, r.term, reference),
+            **_declared(res.spec),
         }
         for r in f.itertuples()
     ]
 
 
-def _add_variant(
-    analysis: str,
-    prim: ModelResult,
-    res: ModelResult,
-    out: SensitivityResults,
-    test: Callable[[ModelResult, ModelResult], LRTest | None] | None = None,
-) -> None:
-    """Add one fitted variant's rows (and the primary rows) and an optional test to ``out``."""
-    out.results[f"{analysis}:{prim.model_id}"] = res
-    rows = _rows(analysis, "primary", prim) + _rows(analysis, analysis, res)
+def variant_test(variant: Variant, fit: ModelResult, primary: ModelResult) -> LRTest | None:
+    """The LR test ``variant`` declares of ``fit`` against ``primary`` (None: none declared)."""
+    t = variant.test
+    if t is None:
+        return None
+    if t.primary_is_full:
+        return lr_test(t.name, primary.model_id, primary.loglik, fit.loglik, df=t.df)
+    return lr_test(t.name, fit.model_id, fit.loglik, primary.loglik, df=t.df)
+
+
+def _add_variant(variant: Variant, prim: ModelResult, res: ModelResult, out: SensitivityResults) -> None:
+    """Add one fitted variant's rows (and the primary rows) and its declared test to ``out``."""
+    analysis = variant.analysis
+    out.results[f"{analysis}:{prim.model_id}"] = res  # the key of SensitivityResults.fit_of
+    rows = _rows(analysis, prim.spec, prim) + _rows(analysis, prim.spec, res)
     out.estimates = pd.concat(
         [out.estimates, pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)], ignore_index=True
     )
-    if test is not None and res.status != "failed" and prim.status != "failed":
-        t = test(res, prim)
+    if res.status != "failed" and prim.status != "failed":
+        t = variant_test(variant, res, prim)
         if t is not None:
             out.tests.append(t)
+            out.tested.append(res.spec)
 
 
-def _ids(prefixes: Sequence[str], suffixes: Sequence[str] = ("month", "meting", "interaction")) -> list[str]:
-    return [f"{p}_{s}" for p in prefixes for s in suffixes]
+def test_table(sensitivity: SensitivityResults) -> pd.DataFrame:
+    """``ch3_sens_lrtests``: the LR tests (:func:`analysis.models.tables.lr_table` columns) with
+    :data:`TEST_COLUMNS` from the declaration of each tested variant."""
+    from analysis.models.tables import lr_table
+
+    table = lr_table(sensitivity.tests)
+    declared = pd.DataFrame(
+        [{"primary_id": s.primary_model, **s.columns()} for s in sensitivity.tested],
+        columns=TEST_COLUMNS,
+        index=table.index,
+    )
+    return pd.concat([table, declared], axis=1)
+
+
+def _n_duplicates(frames: AnalysisFrames) -> int:
+    """Registrations flagged as duplicates (none: the ``no_duplicates`` analysis is skipped)."""
+    reg = frames.registrations
+    return int(reg["flag_duplicate"].sum()) if "flag_duplicate" in reg else 0
+
+
+def plan_variants(
+    analyses: Sequence[str], meting_levels: Sequence[str], n_duplicates: int
+) -> list[tuple[Variant, ModelSpec, ModelSpec]]:
+    """(variant, primary spec, variant spec) of every fit the analyses make, in row order.
+
+    ``lolo`` and, without flagged duplicates, ``no_duplicates`` make no fit here.
+    """
+    primary = primary_specs()
+    by_name = {v.analysis: v for v in VARIANTS}
+    return [
+        (v, base, v.apply(base, meting_levels))
+        for v in (by_name[a] for a in analyses if a in by_name)
+        if not (v.analysis == "no_duplicates" and n_duplicates == 0)
+        for base in v.targets(primary)
+    ]
 
 
 def run_sensitivity(
@@ -294,107 +355,34 @@ def run_sensitivity(
     -------
     SensitivityResults
     """
+    from analysis.models.fanout import FitJob, run_fits
+
     primary = dict(primary or {})
-    specs = {s.model_id: s for s in primary_specs()}
     todo = list(analyses or DEFAULT_ANALYSES)
     unknown = sorted(set(todo) - set(ANALYSES))
     if unknown:
         raise ValueError(f"unknown sensitivity analyses {unknown}; known: {list(ANALYSES)}")
     out = SensitivityResults(estimates=pd.DataFrame(columns=ESTIMATE_COLUMNS))
-    rooms = ["room_other_vs_own", "room_iso_vs_own", "room_iso_vs_other", "room_iso_vs_ownother"]
-    plan: dict[str, tuple[list[str], Callable, Callable | None]] = {
-        "random_slope": (
-            ["count_month", "dur_month", "isodur_month"] + [f"{r}_month" for r in rooms],
-            lambda s: replace(s, model_id=s.model_id + "~slope", random="(1 + month | locatie)"),
-            lambda r, p: lr_test("re_slope_month", r.model_id, r.loglik, p.loglik, df=2),
-        ),
-        "poisson": (
-            _ids(["count"]),
-            lambda s: replace(s, model_id=s.model_id + "~poisson", family="poisson"),
-            lambda r, p: lr_test("nb_vs_poisson", p.model_id, p.loglik, r.loglik, df=1),
-        ),
-        "gamma": (
-            _ids(["dur", "isodur"]),
-            lambda s: replace(
-                s, model_id=s.model_id + "~gamma", outcome="dur", family="gamma_log", engine="glmmTMB"
-            ),
-            None,
-        ),
-        "youth": (
-            _ids(["dur", "isodur"]) + ["isodur_reason_meting"] + _ids(rooms, ("month", "meting")),
-            lambda s: replace(
-                s, model_id=s.model_id + "~youth", frame=s.frame + "|youth", random="(1 | locatie/jongere)"
-            ),
-            lambda r, p: lr_test("re_youth", r.model_id, r.loglik, p.loglik, df=1),
-        ),
-        "occupancy_cov": (
-            _ids(["count"]),
-            lambda s: replace(s, model_id=s.model_id + "~occcov", rhs=s.rhs + " + log_occ", offset=""),
-            None,
-        ),
-        "no2359": (
-            _ids(["dur", "isodur"]) + ["isodur_reason_meting"],
-            lambda s: replace(s, model_id=s.model_id + "~no2359", frame=s.frame + "|no2359"),
-            None,
-        ),
-        "quadrature": (_ids(rooms), lambda s: replace(s, model_id=s.model_id + "~agq7", nagq=7), None),
-    }
-    rooms_all = [f"{r}_{k}" for r in rooms for k in ("month", "meting", "interaction")]
-    plan["room_all_locations"] = (
-        rooms_all,
-        lambda s: replace(s, model_id=s.model_id + "~alllocs", frame=s.frame + "|alllocs"),
-        None,
-    )
-    plan["no_duplicates"] = (
-        [i for i in specs if i != "isodur_reason_meting"] + ["isodur_reason_meting"],
-        lambda s: replace(s, model_id=s.model_id + "~nodup", frame=s.frame + "|nodup"),
-        None,
-    )
-    with_month = [i for i, sp in specs.items() if has_month(sp)]
-    plan["month_nogap"] = (
-        with_month,
-        lambda s: replace(s, model_id=s.model_id + "~nogap", frame=s.frame + "|nogap"),
-        None,
-    )
-    plan["month_by_meting"] = (
-        with_month,
-        lambda s: slope_per_measurement(s, frames.meting_levels),
-        None,
-    )
-    plan["zero_inflated"] = (
-        _ids(["count"]),
-        lambda s: replace(s, model_id=s.model_id + "~zinb", zi="~1"),
-        lambda r, p: lr_test("zi", r.model_id, r.loglik, p.loglik, df=1),
-    )
-    n_dup = (
-        int(frames.registrations["flag_duplicate"].sum()) if "flag_duplicate" in frames.registrations else 0
-    )
-    from analysis.models.fanout import FitJob, run_fits
-
+    n_dup = _n_duplicates(frames)
     # First every independent fit (missing primaries and the variants) in one fan-out, then
     # the rows in the order of the analyses, exactly as fitted one after the other.
-    entries: list[tuple[str, ModelSpec, ModelSpec, Callable | None]] = []
-    for analysis in todo:
-        if analysis in ("lolo",) or (analysis == "no_duplicates" and n_dup == 0):
-            continue
-        ids, change, test = plan[analysis]
-        entries += [(analysis, specs[mid], change(specs[mid]), test) for mid in ids]
-    missing = list(dict.fromkeys(b.model_id for _, b, _, _ in entries if b.model_id not in primary))
+    entries = plan_variants(todo, frames.meting_levels, n_dup)
+    missing = list(dict.fromkeys(b.model_id for _, b, _ in entries if b.model_id not in primary))
+    specs = {s.model_id: s for s in primary_specs()}
     jobs = [FitJob(f"primary:{m}", specs[m], specs[m].frame) for m in missing]
-    jobs += [FitJob(f"{a}:{b.model_id}", v, v.frame) for a, b, v, _ in entries]
+    jobs += [FitJob(f"{v.analysis}:{b.model_id}", s, s.frame) for v, b, s in entries]
     fitted = run_fits(jobs, frames, scheduler=scheduler, workers=workers, label="gevoeligheid")
     primary.update({m: fitted[f"primary:{m}"][0] for m in missing})
     for analysis in todo:
         if analysis == "no_duplicates" and n_dup == 0:
             out.skipped[analysis] = 0
-            continue
-        if analysis == "lolo":
+        elif analysis == "lolo":
             out.lolo = leave_one_location_out(
                 frames, lolo_specs(), dict(LOLO_KEYS), scheduler=scheduler, workers=workers
             )
-            continue
-        for a, base, _, test in (e for e in entries if e[0] == analysis):
-            _add_variant(a, primary[base.model_id], fitted[f"{a}:{base.model_id}"][0], out, test)
+        for v, base, _ in (e for e in entries if e[0].analysis == analysis):
+            key = f"{analysis}:{base.model_id}"
+            _add_variant(v, primary[base.model_id], fitted[key][0], out)
     return out
 
 
@@ -414,6 +402,9 @@ LOLO_SUMMARY_COLUMNS = [
     "changed_without",
     "most_influential",
     "exp_est_without",
+    "outcome",
+    "contrast",
+    "kind",
 ]
 
 
@@ -559,7 +550,8 @@ def lolo_summary(lolo: pd.DataFrame, full: Mapping[str, ModelResult], alpha: flo
         the model's data) and n_missing (fits without one); n_same (fits with the conclusion of
         the fit on all locations) and changed_without (the left-out locations of the others,
         ``", "``-separated); most_influential (the location whose omission moves exp(b) most, on
-        the log scale) and exp_est_without (exp(b) without it).
+        the log scale) and exp_est_without (exp(b) without it); the model's outcome, contrast and
+        kind (:meth:`~analysis.models.spec.ModelSpec.columns`).
     """
     rows = [
         _summary_row(mid, term, g, full.get(mid), alpha)
@@ -598,7 +590,15 @@ def _summary_row(
         "changed_without": ", ".join(map(str, changed)),
         "most_influential": None if worst is None else worst["dropped"],
         "exp_est_without": np.nan if worst is None else float(worst["exp_est"]),
+        **_outcome_of(model_id, full),
     }
+
+
+def _outcome_of(model_id: str, full: ModelResult | None) -> dict[str, str]:
+    """Outcome, contrast and kind of a leave-one-out model (its fit's spec, else the declared one)."""
+    spec = full.spec if full is not None else {s.model_id: s for s in lolo_specs()}.get(model_id)
+    cols = spec.columns() if spec is not None else {}
+    return {c: cols.get(c, "") for c in ("outcome", "contrast", "kind")}
 
 
 def lolo_specs() -> list[ModelSpec]:

@@ -10,6 +10,10 @@ and ``p`` for the fixed terms ``month``, ``meting2``, ``month_x_meting2`` (and `
 ``isodur_reason_meting``); ``chibar2`` and ``p`` for the term ``re_location`` (LR test of the
 location random intercept).
 
+Every table with a ``model_id`` also carries the model's declaration as columns
+(:data:`~analysis.models.spec.SPEC_COLUMNS`: outcome, contrast, kind, variant, subset; added after
+the existing columns by :func:`with_spec_columns`), so a reader never takes ``model_id`` apart.
+
 Each CSV has one writer: :func:`write_tables` (notebook 03) writes every table except the
 leave-one-location-out ones, which :func:`write_lolo_tables` (notebook 03b, a build step of its
 own that runs at the same time) writes.
@@ -25,9 +29,9 @@ import pandas as pd
 
 from analysis.models.fit import ModelResult
 from analysis.models.lrtest import LRTest
-from analysis.models.sensitivity import lolo_range
+from analysis.models.sensitivity import lolo_range, lolo_specs, test_table
 from analysis.models.smallsample import MIN_LOCATIONS
-from analysis.models.spec import PUBLISHED_TERMS
+from analysis.models.spec import PUBLISHED_TERMS, SPEC_COLUMNS, ModelSpec
 from analysis.core.numbers import round_half_up
 from analysis.core.results import write_result
 
@@ -110,6 +114,29 @@ def _put(
     if note:
         table = table.assign(note=note)
     return write_result(folder, name, table, chapter="3", title=title, values=values, metingen=metingen)
+
+
+def with_spec_columns(table: pd.DataFrame, specs: Mapping[str, ModelSpec]) -> pd.DataFrame:
+    """``table`` with :data:`~analysis.models.spec.SPEC_COLUMNS` looked up by its ``model_id``.
+
+    Columns the table has already are kept as they are; a row whose model is not in ``specs``
+    gets empty cells.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A results table with a ``model_id`` column.
+    specs : mapping
+        model_id -> :class:`~analysis.models.spec.ModelSpec`.
+    """
+    if "model_id" not in table.columns:  # an empty table without columns (no model fitted)
+        return table
+    out = table.copy()
+    declared = {m: s.columns() for m, s in specs.items()}
+    for col in SPEC_COLUMNS:
+        if col not in out.columns:
+            out[col] = [declared.get(str(m), {}).get(col, "") for m in out["model_id"]]
+    return out
 
 
 def fixed_table(results: Mapping[str, ModelResult]) -> pd.DataFrame:
@@ -273,6 +300,40 @@ def published_values(results: Mapping[str, ModelResult]) -> dict[str, float]:
     return out
 
 
+def model_tables(
+    results: Mapping[str, ModelResult], diagnostics: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """The primary models' results tables by name, as :func:`write_tables` writes them.
+
+    Chapter 3 renders from these frames and appendix A from the CSVs they become, through the
+    same functions (:mod:`analysis.present.models`).
+
+    Parameters
+    ----------
+    results : mapping
+        Primary model results by id.
+    diagnostics : DataFrame, optional
+        :func:`analysis.models.diagnostics.diagnostics_table` (``ch3_models_diagnostics``).
+
+    Returns
+    -------
+    dict
+        ``ch3_models_fixed``, ``ch3_models_random``, ``ch3_models_fit``, ``ch3_models_lrtests``
+        and, with ``diagnostics``, ``ch3_models_diagnostics``; each with the declaration columns
+        (:func:`with_spec_columns`).
+    """
+    specs = {m: r.spec for m, r in results.items()}
+    tables = {
+        "ch3_models_fixed": fixed_table(results),
+        "ch3_models_random": random_table(results),
+        "ch3_models_fit": fit_table(results),
+        "ch3_models_lrtests": simulated_lr_table(results),
+    }
+    if diagnostics is not None:
+        tables["ch3_models_diagnostics"] = diagnostics
+    return {name: with_spec_columns(t, specs) for name, t in tables.items()}
+
+
 def write_tables(
     folder: Path,
     results: Mapping[str, ModelResult],
@@ -315,25 +376,37 @@ def write_tables(
     def put(name: str, table: pd.DataFrame, title: str, values: dict | None = None) -> Path:
         return _put(folder, name, table, title, note=note, values=values, metingen=metingen)
 
+    tables = model_tables(results, diagnostics)
     paths = [
-        put("ch3_models_fixed", fixed_table(results), "Vaste effecten van de multilevelmodellen", fixed_vals),
-        put("ch3_models_random", random_table(results), "Variantiecomponenten en ICC"),
-        put("ch3_models_fit", fit_table(results), "Schatting, fit en waarschuwingen per model"),
+        put(
+            "ch3_models_fixed",
+            tables["ch3_models_fixed"],
+            "Vaste effecten van de multilevelmodellen",
+            fixed_vals,
+        ),
+        put("ch3_models_random", tables["ch3_models_random"], "Variantiecomponenten en ICC"),
+        put("ch3_models_fit", tables["ch3_models_fit"], "Schatting, fit en waarschuwingen per model"),
         put(
             "ch3_models_lrtests",
-            simulated_lr_table(results),
+            tables["ch3_models_lrtests"],
             "LR-toetsen van de random intercept per locatie (chibar2)",
             lr_vals,
         ),
     ]
     if diagnostics is not None:
-        paths.append(put("ch3_models_diagnostics", diagnostics, "Gesimuleerde geschaalde residuen: toetsen"))
+        paths.append(
+            put(
+                "ch3_models_diagnostics",
+                tables["ch3_models_diagnostics"],
+                "Gesimuleerde geschaalde residuen: toetsen",
+            )
+        )
     if exclusions is not None:
         paths.append(put("ch3_models_exclusions", exclusions, "Uitgesloten rijen per analysebestand"))
     if sensitivity is not None:
         paths += [
             put("ch3_sens_estimates", sensitivity.estimates, "Gevoeligheidsanalyses: schattingen"),
-            put("ch3_sens_lrtests", lr_table(sensitivity.tests), "Gevoeligheidsanalyses: LR-toetsen"),
+            put("ch3_sens_lrtests", test_table(sensitivity), "Gevoeligheidsanalyses: LR-toetsen"),
         ]
         if not sensitivity.lolo.empty:
             paths += write_lolo_tables(folder, sensitivity.lolo, note=note)
@@ -359,7 +432,11 @@ def write_lolo_tables(folder: Path, lolo: pd.DataFrame, *, note: str = "") -> li
     -------
     list of Path
     """
-    tables = {"ch3_sens_lolo": lolo, "ch3_sens_lolo_range": lolo_range(lolo)}
+    specs = {s.model_id: s for s in lolo_specs()}
+    tables = {
+        "ch3_sens_lolo": with_spec_columns(lolo, specs),
+        "ch3_sens_lolo_range": with_spec_columns(lolo_range(lolo), specs),
+    }
     return [_put(folder, name, tables[name], title, note=note) for name, title in LOLO_TABLES.items()]
 
 
