@@ -28,14 +28,14 @@ workers = 2  # werkprocessen van een nieuw lokaal cluster (0: in dit proces)
 from analysis import SYNTHETIC_BANNER
 from analysis.present import display
 from analysis.present import figures
-from analysis.models import cards, chapter3, tables
+from analysis.models import cards, chapter3
 from analysis.present import narrative, text
 from analysis.present import montecarlo, timecoding
 from analysis.present import models as present
-from analysis.models.diagnostics import diagnose, diagnostics_table
+from analysis.models.diagnostics import diagnose
 from analysis.models.frames import load_frames
 from analysis.models.change import change_table, location_effects
-from analysis.models.sensitivity import run_sensitivity
+from analysis.models.sensitivity import run_sensitivity, test_table
 from analysis.core.params import ModelsParams
 
 # Eerst de parameters controleren: een tikfout stopt de run hier, niet halverwege.
@@ -54,7 +54,7 @@ ch3 = chapter3.run(
     scheduler=params.scheduler,
     workers=params.workers,
 )
-F, R = ch3.frames, ch3.results
+F, R, T = ch3.frames, ch3.results, ch3.tables  # T: the results tables, as written to results/models
 ref = F.reference
 published = present.load_published(paths.published_figures)
 banner = f" {SYNTHETIC_BANNER}." if ch3.synthetic else ""
@@ -69,12 +69,12 @@ ESTIMATES_NOTE = (
 )
 
 
-def estimates(prefix_or_table, label, caption):
-    """Show an estimates table with its note and provenance line."""
+def estimates(outcome_or_table, label, caption):
+    """Show an estimates table (of an outcome, from the results tables) with its note and provenance."""
     t = (
-        present.estimates_table(R, prefix_or_table, published, ref)
-        if isinstance(prefix_or_table, str)
-        else prefix_or_table
+        present.estimates_table(T, outcome_or_table, published, ref)
+        if isinstance(outcome_or_table, str)
+        else outcome_or_table
     )
     present.table(t, label=label, caption=caption, note=ESTIMATES_NOTE)
     display.metadata(chapter3.fit_primary, "models/ch3_models_fixed")
@@ -184,10 +184,10 @@ estimates(
 # het model zonder random effect (een gewone regressie, ook ML) moet kunnen vergelijken.
 
 # %%
-display.text(narrative.model_paragraph(R, "dur"))
+display.text(narrative.model_paragraph(R, "duration"))
 display.text(narrative.duration_model_sentence(ch3.sensitivity.estimates if ch3.sensitivity else None, ref))
 estimates(
-    "dur",
+    "duration",
     "ch3-estimates-dur",
     "Duur van een ongeplande afzondering: verhoudingen van geometrische gemiddelden met 95%-BI, "
     "naast het rapport",
@@ -204,9 +204,9 @@ estimates(
 
 # %%
 for contrast, label in present.ROOM_LABELS.items():
-    display.text(f"**{label}.** " + narrative.model_paragraph(R, f"room_{contrast}"))
+    display.text(f"**{label}.** " + narrative.model_paragraph(R, "room", contrast))
 estimates(
-    present.room_table(R, published, ref),
+    present.room_table(T, published, ref),
     "ch3-estimates-room",
     "Ruimte van de afzondering: odds ratios met 95%-BI per vergelijking, naast het rapport",
 )
@@ -221,10 +221,12 @@ estimates(
 
 # %%
 display.text(
-    narrative.model_paragraph(R, "isodur") + " " + narrative.reason_paragraph(R.get("isodur_reason_meting"))
+    narrative.model_paragraph(R, "isoduration")
+    + " "
+    + narrative.reason_paragraph(R.get("isodur_reason_meting"))
 )
 estimates(
-    "isodur",
+    "isoduration",
     "ch3-estimates-isodur",
     "Duur in de isoleer- of separeerruimte: verhoudingen van geometrische gemiddelden met 95%-BI, "
     "naast het rapport",
@@ -288,7 +290,10 @@ for key, (ylabel, share, dec, cap) in CHANGE_FIGURES.items():
         (paths_fig.svg, paths_fig.png),
         label=f"ch3-change-{key}",
         caption=figures.caption(
-            cap + ", per meting, met de modellijn (" + present.model_label(mid).lower() + ") en 95%-BI",
+            cap
+            + ", per meting, met de modellijn ("
+            + present.model_label(R[mid].spec).lower()
+            + ") en 95%-BI",
             synthetic=ch3.synthetic,
         ),
     )
@@ -296,9 +301,9 @@ for key, (ylabel, share, dec, cap) in CHANGE_FIGURES.items():
 eff = ch3.location_effects
 if len(eff):
     shown_eff = eff[eff["verdict"] == "ok"]
-    titles = {m: present.model_label(m) for m in shown_eff["model_id"].unique()}
+    titles = {m: present.model_label(R[m].spec) for m in shown_eff["model_id"].unique()}
     xlabels = {m: present.RATIO_NAMES.get(R[m].spec.group, "verhouding") for m in titles}
-    skipped = [present.model_label(m).lower() for m in eff["model_id"].unique() if m not in titles]
+    skipped = [present.model_label(R[m].spec).lower() for m in eff["model_id"].unique() if m not in titles]
     # Above display.MAX_LOCATIONS_INLINE locations a panel shows a stated selection (caption).
     shown_eff, above_limit = figures.location_selection(shown_eff)
     if len(shown_eff):
@@ -369,7 +374,7 @@ display.metadata(cards.write_cards, "models/ch3_model_cards")
 # spreiding vast door het gemiddelde; daar is geen dispersietoets.
 
 # %%
-diag = diagnostics_table(ch3.diagnostics)
+diag = T["ch3_models_diagnostics"]  # the simulated-residual tests, with the declaration columns
 display.text(
     narrative.diagnostics_sentence(ch3.diagnostics, R)
     + " De figuren tonen het meest uitgebreide model per uitkomst: links de geordende residuen "
@@ -396,7 +401,7 @@ for mid in shown:
     p_diag = figures.residual_figure(
         d,
         paths.figures / "models" / f"diag_{mid}",
-        title=present.model_label(mid),
+        title=present.model_label(R[mid].spec),
         first_month=F.first_month,
         month_centre=F.month_centre,
         group_labels=present.group_labels(d.groups),
@@ -406,7 +411,7 @@ for mid in shown:
         (p_diag.svg, p_diag.png),
         label=f"ch3-diag-{mid.replace('_', '-')}",
         caption=figures.caption(
-            f"Geschaalde residuen, {present.model_label(mid).lower()}", synthetic=ch3.synthetic
+            f"Geschaalde residuen, {present.model_label(R[mid].spec).lower()}", synthetic=ch3.synthetic
         ),
     )
 
@@ -438,7 +443,7 @@ if s is None:
         "bijlage A toont ze wanneer ze zijn geschat."
     )
 else:
-    lr = tables.lr_table(s.tests)
+    lr = test_table(s)
     slopes = lr[lr["name"] == "re_slope_month"]
     summary = present.sensitivity_summary(s.estimates)
     display.text(

@@ -96,7 +96,7 @@ def test_restart_does_not_launder_a_degenerate_fit(nagq: int) -> None:
 
 
 def test_appendix_a_names_the_optimizers_per_outcome() -> None:
-    from analysis.report.statistics import optimizers_cell
+    from analysis.present.models import optimizers_cell
 
     g = pd.DataFrame({"optimizer": ["nloptwrap"] * 10 + ["bobyqa"] * 2})
     assert optimizers_cell(g) == "nloptwrap (10), bobyqa (2)"

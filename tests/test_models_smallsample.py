@@ -245,19 +245,19 @@ def test_tables_add_columns_and_keep_wald() -> None:
 def test_effect_sentence_names_method_and_changed_conclusion() -> None:
     spec = select(room_specs(), ["room_iso_vs_own_meting"])[0]
     changed = _result(spec, 4, 0.04, 0.06)
-    text = narrative.model_paragraph({changed.model_id: changed}, "room_iso_vs_own")
+    text = narrative.model_paragraph({changed.model_id: changed}, "room", "iso_vs_own")
     assert "95%-profielinterval" in text and "LR-toets p = 0,060" in text and "niet significant" in text
     assert "Met het Wald-interval" in text and "wel significant heten" in text
     assert "op 4 locaties, minder dan 10" in text and "verandert de conclusie" in text
     same = _result(spec, 4, 0.20, 0.25)
-    text = narrative.model_paragraph({same.model_id: same}, "room_iso_vs_own")
+    text = narrative.model_paragraph({same.model_id: same}, "room", "iso_vs_own")
     assert "Met het Wald-interval" not in text and "Geen enkele conclusie verandert" in text
     one = _result(spec, 1, 0.20, 0.25)
-    assert "op 1 locatie," in narrative.model_paragraph({one.model_id: one}, "room_iso_vs_own")
+    assert "op 1 locatie," in narrative.model_paragraph({one.model_id: one}, "room", "iso_vs_own")
     # ten or more locations and no disagreement: Wald, no small-sample sentence
     many = _result(spec, 12, 0.20, 0.20)
     assert not many.small.applies
-    text = narrative.model_paragraph({many.model_id: many}, "room_iso_vs_own")
+    text = narrative.model_paragraph({many.model_id: many}, "room", "iso_vs_own")
     assert "95%-BI" in text and "profielinterval" not in text and "minder dan" not in text
 
 

@@ -23,8 +23,8 @@ def F() -> fr.AnalysisFrames:
     return fr.build_frames(d["registrations"], d["occupancy"])
 
 
-def _spec(specs, suffix):
-    return next(s for s in specs if s.model_id.endswith(suffix))
+def _spec(specs, kind, contrast=""):
+    return next(s for s in specs if s.kind == kind and s.contrast == contrast)
 
 
 def _no_conclusion(text: str) -> None:
@@ -67,7 +67,7 @@ def test_extreme_and_degenerate_estimates_without_r() -> None:
 
 
 def test_clean_model_is_interpretable_and_narrated(F) -> None:
-    res = fit(_spec(count_specs(), "_month"), F.counts, F.meting_levels)
+    res = fit(_spec(count_specs(), "month"), F.counts, F.meting_levels)
     if res.status != "ok":
         pytest.skip(f"clean simulated count model warned here: {res.warnings + res.messages}")
     assert res.verdict.interpretable and res.verdict.code == "ok"
@@ -76,20 +76,20 @@ def test_clean_model_is_interpretable_and_narrated(F) -> None:
 
 
 def test_separation_in_one_location(F) -> None:
-    spec = _spec(room_specs(), "iso_vs_own_month")
+    spec = _spec(room_specs(), "month", "iso_vs_own")
     data = fr.frame_for(F, spec.frame).copy()
     loc = sorted(data["locatie"].unique())[0]
     data.loc[data["locatie"] == loc, "y"] = 1.0  # this location only ever uses the isolation room
     res = fit(spec, data, F.meting_levels, with_lr=False)
     v = res.verdict
     assert not v.interpretable and "separation" in v.reasons and v.separated == (loc,)
-    text = narrative.model_paragraph({res.model_id: res}, "room_iso_vs_own")
+    text = narrative.model_paragraph({res.model_id: res}, "room", "iso_vs_own")
     _no_conclusion(text)
     assert "quasi-scheiding" in text
 
 
 def test_constant_count_outcome_in_one_location(F) -> None:
-    spec = _spec(count_specs(), "_month")
+    spec = _spec(count_specs(), "month")
     data = F.counts.copy()
     loc = sorted(data["locatie"].unique())[-1]
     data.loc[data["locatie"] == loc, "n"] = 0
@@ -102,13 +102,13 @@ def test_singular_fit() -> None:
     p = SimParams(n_locations=6)
     d = simulate(replace(p, duration=replace(p.duration, sd_location=0.0), sd_youth=0.0), seed=3)
     G = fr.build_frames(d["registrations"], d["occupancy"])
-    spec = _spec(duration_specs(), "_month")
+    spec = _spec(duration_specs(), "month")
     data = G.duration.copy()
     # remove every location difference exactly: the location variance is then estimated at 0
     data["log_dur"] = data["log_dur"] - data.groupby("locatie")["log_dur"].transform("mean") + 3.0
     res = fit(spec, data, G.meting_levels, with_lr=False)
     assert res.singular and "singular" in res.verdict.reasons
-    text = narrative.model_paragraph({res.model_id: res}, "dur")
+    text = narrative.model_paragraph({res.model_id: res}, "duration")
     _no_conclusion(text)
     assert "rand" in text
     status = narrative.status_sentence({res.model_id: res})
@@ -118,7 +118,7 @@ def test_singular_fit() -> None:
 def test_verdict_is_a_column_of_the_results_csvs(F, tmp_path) -> None:
     from analysis.models import tables
 
-    res = fit(_spec(count_specs(), "_month"), F.counts, F.meting_levels)
+    res = fit(_spec(count_specs(), "month"), F.counts, F.meting_levels)
     fit_t, fixed_t = tables.fit_table({res.model_id: res}), tables.fixed_table({res.model_id: res})
     assert fit_t["verdict"].iloc[0] == res.verdict.code
     assert (fixed_t["verdict"] == res.verdict.code).all()

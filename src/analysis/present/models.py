@@ -1,10 +1,13 @@
-"""What a reader of chapter 3 sees: Dutch labels, rounded cells and published values alongside.
+"""What a reader of chapter 3 and appendix A sees of the models: one renderer of the results tables.
 
-The tidy model CSVs keep ids (``count_month``, ``month_x_meting2``) and unrounded numbers;
-this module turns fitted results into display tables for :func:`analysis.present.display.table`:
-Dutch model and term labels, ratios with a decimal comma, p-values as ``0,046`` / ``< 0,001``
-and, where the published report has the number (``ch3.<model>.<term>.<stat>``), the
-published value beside the recomputed one.
+The tidy model tables (:func:`analysis.models.tables.model_tables`, written as the CSVs of
+``results/models/``) keep ids and unrounded numbers, and every row carries its model's
+declaration (outcome, contrast, kind, variant, subset). This module turns those tables into
+display tables: Dutch model and term labels (from the declaration columns, never from the id),
+ratios with a decimal comma, p-values as ``0,046`` / ``< 0,001`` and, where the published report
+has the number (``ch3.<model>.<term>.<stat>``), the published value beside the recomputed one.
+Chapter 3 calls it on the tables in memory, appendix A (:mod:`analysis.report.statistics`) on
+the CSVs read back: the same functions, so both show the same thing.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import codebook
-from analysis.models.frames import REASONS, ROOM_CONTRASTS, contrast_label
+from analysis.models.frames import REASONS, ROOM_CONTRASTS, contrast_label, contrast_short
+from analysis.models.spec import SPEC_COLUMNS, ModelSpec, declared_columns
+from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, from_code
 from analysis.present import format as nf
 
 if TYPE_CHECKING:  # keep this module importable by the renderer without the fitting code
@@ -24,7 +29,20 @@ if TYPE_CHECKING:  # keep this module importable by the renderer without the fit
 
 ROOM_LABELS: dict[str, str] = {c: contrast_label(c) for c in ROOM_CONTRASTS}
 """Dutch label per room contrast, composed from the codebook's ``ruimte`` labels."""
-OUTCOME_LABELS: dict[str, str] = {"count": "Aantal", "dur": "Duur", "isodur": "Duur isoleerruimte"}
+OUTCOME_LABELS: dict[str, str] = {
+    "count": "Aantal",
+    "duration": "Duur",
+    "room": "Ruimte",
+    "isoduration": "Duur isoleerruimte",
+}
+"""Dutch short label per outcome (:data:`analysis.models.spec.OUTCOMES`): the one place."""
+SECTIONS: dict[str, tuple[str, str]] = {
+    "count": ("count", "Aantal ongeplande afzonderingen"),
+    "duration": ("dur", "Duur van de afzondering"),
+    "room": ("room", "Ruimte van de afzondering"),
+    "isoduration": ("isodur", "Duur in de isoleer- of separeerruimte"),
+}
+"""Per outcome: the key of its tables' labels (``tbl-stat-fixed-<key>``) and its appendix title."""
 KIND_LABELS: dict[str, str] = {
     "month": "maand",
     "meting": "meting",
@@ -111,26 +129,86 @@ def table(df: pd.DataFrame, *, label: str, caption: str, note: str | None = None
 
 
 # --- labels ------------------------------------------------------------------------------
-def split_model_id(model_id: str) -> tuple[str, str]:
-    """``room_iso_vs_own_month`` -> (``room_iso_vs_own``, ``month``); variants (``~x``) dropped."""
-    base = model_id.split("~")[0]
-    for kind in sorted(KIND_LABELS, key=len, reverse=True):
-        if base.endswith("_" + kind):
-            return base[: -len(kind) - 1], kind
-    return base, ""
+Declared = ModelSpec | Mapping[str, object]
+"""A model's declaration: its spec, or a results row with the :data:`SPEC_COLUMNS`."""
 
 
-def outcome_label(prefix: str) -> str:
-    """Dutch label of an outcome prefix (``count``, ``room_other_vs_own``, ...)."""
-    if prefix.startswith("room_"):
-        return "Ruimte: " + ROOM_LABELS.get(prefix[5:], prefix[5:]).lower()
-    return OUTCOME_LABELS.get(prefix, prefix)
+def _field(model: Declared, name: str) -> str:
+    """One declaration field as text (empty for a missing or empty cell)."""
+    value = model.columns()[name] if isinstance(model, ModelSpec) else model.get(name, "")
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
-def model_label(model_id: str) -> str:
-    """Dutch label of a model id, e.g. ``Aantal, maand × meting``."""
-    prefix, kind = split_model_id(model_id)
-    return f"{outcome_label(prefix)}, {KIND_LABELS.get(kind, kind)}" if kind else outcome_label(prefix)
+def declared(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every declaration column (:data:`SPEC_COLUMNS`) as text.
+
+    A table written before the columns existed gets them looked up by ``model_id`` among the
+    declared specs (:func:`analysis.models.spec.declared_columns`): a lookup of the opaque key,
+    never a reading of it.
+    """
+    out = table.copy()
+    known = declared_columns()
+    for col in SPEC_COLUMNS:
+        if col not in out.columns:
+            ids = out["model_id"] if "model_id" in out.columns else pd.Series("", index=out.index)
+            out[col] = [known.get(str(m), {}).get(col, "") for m in ids]
+        out[col] = out[col].fillna("").astype(str)
+    return out
+
+
+def outcome_label(outcome: str, contrast: str = "") -> str:
+    """Dutch label of an outcome: ``Aantal``, ``Duur``, ``Ruimte: isoleer- of separeerruimte ...``."""
+    if outcome == "room" and contrast:
+        return "Ruimte: " + ROOM_LABELS.get(contrast, contrast).lower()
+    return OUTCOME_LABELS.get(outcome, outcome)
+
+
+def kind_label(kind: str) -> str:
+    """Dutch label of a kind of model: ``maand``, ``meting``, ``maand × meting``, ..."""
+    return KIND_LABELS.get(kind, kind)
+
+
+def model_label(model: Declared) -> str:
+    """Dutch label of a model, e.g. ``Aantal, maand × meting``."""
+    outcome = outcome_label(_field(model, "outcome"), _field(model, "contrast"))
+    kind = _field(model, "kind")
+    return f"{outcome}, {kind_label(kind)}" if kind else outcome
+
+
+def short_label(model: Declared) -> str:
+    """Model label inside its outcome's section: ``maand × meting`` or ``isoleer/eigen, meting``."""
+    kind, contrast = kind_label(_field(model, "kind")), _field(model, "contrast")
+    if _field(model, "outcome") != "room":
+        return kind
+    return f"{contrast_short(contrast) if contrast in ROOM_CONTRASTS else contrast}, {kind}"
+
+
+def compact_label(model: Declared) -> str:
+    """Short model label for tables that span outcomes: ``Ruimte isoleer/eigen, maand``."""
+    outcome = _field(model, "outcome")
+    sep = " " if outcome == "room" else ", "
+    return f"{OUTCOME_LABELS.get(outcome, outcome)}{sep}{short_label(model)}"
+
+
+LABELS: dict[str, Callable[[Declared], str]] = {
+    "full": model_label,
+    "compact": compact_label,
+    "short": short_label,
+}
+"""The three model labels by name (the ``style`` of the display functions)."""
+
+
+def labels(table: pd.DataFrame, style: str = "full") -> pd.Series:
+    """The model label of every row of a results table (:data:`LABELS`), from its declaration."""
+    rows = declared(table)
+    label = LABELS[style]
+    return pd.Series([label(r) for r in rows[list(SPEC_COLUMNS)].to_dict("records")], index=table.index)
+
+
+def by_outcome(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of a results table per outcome, in :data:`SECTIONS` order (outcomes with rows)."""
+    outcome = declared(table)["outcome"]
+    return {o: table[outcome == o] for o in SECTIONS if (outcome == o).any()}
 
 
 def term_label(term: str, reference: int = 1) -> str:
@@ -303,48 +381,70 @@ def wald_change_phrase(rep: Mapping[str, object]) -> str:
 
 
 # --- estimates tables --------------------------------------------------------------------
-def key_terms(results: Mapping[str, ModelResult], prefix: str) -> list[tuple[str, str]]:
+FIXED, FIT, LRTESTS = "ch3_models_fixed", "ch3_models_fit", "ch3_models_lrtests"
+"""Names of the results tables the estimates tables read (:func:`analysis.models.tables.model_tables`)."""
+TIME_KINDS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("month", lambda t: t == "month"),
+    ("meting", lambda t: t.startswith("meting")),
+    ("interaction", lambda t: t.startswith("month_x_meting")),
+)
+"""Per kind of model the terms the report shows from it, in report order."""
+
+
+def _models_of(fit: pd.DataFrame, outcome: str, contrast: str, kind: str) -> pd.DataFrame:
+    d = declared(fit)
+    return fit[(d["outcome"] == outcome) & (d["contrast"] == contrast) & (d["kind"] == kind)]
+
+
+def key_terms(tables: Mapping[str, pd.DataFrame], outcome: str, contrast: str = "") -> list[tuple[str, str]]:
     """(model id, term) rows the report shows for one outcome, in report order.
 
     The month effect comes from the month model, each measurement contrast from the
     measurement model, the interaction from the interaction model and the location variance
     test (``re_location``) from the month model; the reason model adds each reason's
-    measurement contrast.
+    measurement contrast. A model that could not be fitted gives one row with an empty term.
+
+    Parameters
+    ----------
+    tables : mapping
+        Results tables by name (:data:`FIXED`, :data:`FIT`, :data:`LRTESTS`).
+    outcome, contrast : str
+        The outcome (and room contrast) of the rows.
     """
+    fit, fixed = tables[FIT], tables[FIXED]
+    tested = set(tables[LRTESTS]["model_id"].astype(str)) if len(tables[LRTESTS]) else set()
     rows: list[tuple[str, str]] = []
-    for kind, pick in (
-        ("month", lambda t: t == "month"),
-        ("meting", lambda t: t.startswith("meting")),
-        ("interaction", lambda t: t.startswith("month_x_meting")),
-    ):
-        res = results.get(f"{prefix}_{kind}")
-        if res is None:
-            continue
-        if res.status == "failed":
-            rows.append((res.model_id, ""))
-            continue
-        rows += [(res.model_id, t) for t in res.fixed["term"] if pick(t)]
-        if kind == "month" and res.lr is not None:
-            rows.append((res.model_id, "re_location"))
-    reason = results.get(f"{prefix}_reason_meting")
-    if reason is not None and reason.status != "failed":
-        rows += [(reason.model_id, t) for t in reason.fixed["term"] if "_x_meting" in t or t == "agressie"]
+    for kind, pick in (*TIME_KINDS, ("reason_meting", lambda t: "_x_meting" in t or t == "agressie")):
+        for m, status in zip(*(_models_of(fit, outcome, contrast, kind)[c] for c in ("model_id", "status"))):
+            if status == "failed":
+                if kind != "reason_meting":  # as the report: a failed reason model gives no row
+                    rows.append((m, ""))
+                continue
+            rows += [(m, t) for t in fixed.loc[fixed["model_id"] == m, "term"] if pick(t)]
+            if kind == "month" and m in tested:
+                rows.append((m, "re_location"))
     return rows
 
 
-def estimate_row(res: ModelResult, term: str, published: pd.DataFrame, reference: int) -> dict:
-    """One display row: term label, exp(b), 95%-BI, p and the published values."""
+def estimate_row(
+    tables: Mapping[str, pd.DataFrame], model_id: str, term: str, published: pd.DataFrame, reference: int
+) -> dict:
+    """One display row: term label, exp(b), 95%-BI, p, verdict and the published values."""
+    fit = tables[FIT].set_index("model_id")
+    ok = str(fit.loc[model_id, "verdict"]) == "ok"
     row = {
         "Term": term_label(term, reference) if term else "Model niet geschat",
         "exp(b)": "",
         "95%-BI": "",
         "p": "",
-        "Oordeel": "" if res.interpretable else "n.i.",
+        "Oordeel": "" if ok else "n.i.",
     }
-    if term == "re_location" and res.lr is not None:
-        row.update({"exp(b)": fmt(res.lr.lr), "p": fmt_pvalue(res.lr.p)})
+    if term == "re_location":
+        lr = tables[LRTESTS].set_index("model_id").loc[model_id]
+        row.update({"exp(b)": fmt(lr["lr"]), "p": fmt_pvalue(lr["p"])})
     elif term:
-        t = res.term(term)
+        fx = tables[FIXED]
+        t = fx[(fx["model_id"] == model_id) & (fx["term"] == term)].iloc[0]
         row.update(
             {
                 "exp(b)": fmt(t["exp_est"]),
@@ -352,26 +452,32 @@ def estimate_row(res: ModelResult, term: str, published: pd.DataFrame, reference
                 "p": fmt_pvalue(t["p"]),
             }
         )
-    pub, pub_p = published_estimate(published, f"ch3.{res.model_id}.{term}")
+    pub, pub_p = published_estimate(published, f"ch3.{model_id}.{term}")
     row.update({"Rapport": pub, "p (rapport)": pub_p})
     return row
 
 
 def estimates_table(
-    results: Mapping[str, ModelResult], prefix: str, published: pd.DataFrame, reference: int = 1
+    tables: Mapping[str, pd.DataFrame],
+    outcome: str,
+    published: pd.DataFrame,
+    reference: int = 1,
+    contrast: str = "",
 ) -> pd.DataFrame:
-    """Display table of one outcome (``count``, ``dur``, ``isodur``): the report's rows.
+    """Display table of one outcome (``count``, ``duration``, ``isoduration``): the report's rows.
 
     Parameters
     ----------
-    results : mapping
-        Primary results by model id.
-    prefix : str
-        Outcome prefix of the model ids.
+    tables : mapping
+        Results tables by name (:func:`analysis.models.tables.model_tables` or the CSVs).
+    outcome : str
+        The outcome (:data:`analysis.models.spec.OUTCOMES`).
     published : DataFrame
         :func:`load_published`.
     reference : int
         Reference measurement (for the labels).
+    contrast : str
+        Room contrast (outcome ``room``).
 
     Returns
     -------
@@ -379,12 +485,12 @@ def estimates_table(
         Term, exp(b), 95%-BI, p, Oordeel (``n.i.`` = not interpretable, see
         :mod:`analysis.models.verdict`), Rapport, p (rapport) (text cells).
     """
-    rows = [estimate_row(results[m], t, published, reference) for m, t in key_terms(results, prefix)]
+    rows = [estimate_row(tables, m, t, published, reference) for m, t in key_terms(tables, outcome, contrast)]
     return pd.DataFrame(rows, columns=["Term", "exp(b)", "95%-BI", "p", "Oordeel", "Rapport", "p (rapport)"])
 
 
 def room_table(
-    results: Mapping[str, ModelResult],
+    tables: Mapping[str, pd.DataFrame],
     published: pd.DataFrame,
     reference: int = 1,
     contrasts: Sequence[str] = tuple(ROOM_LABELS),
@@ -392,7 +498,7 @@ def room_table(
     """The room contrasts in one table, the contrast named on its first row only."""
     frames = []
     for c in contrasts:
-        t = estimates_table(results, f"room_{c}", published, reference)
+        t = estimates_table(tables, "room", published, reference, contrast=c)
         if t.empty:
             continue
         t.insert(0, "Contrast", [ROOM_LABELS[c]] + [""] * (len(t) - 1))
@@ -441,15 +547,17 @@ def exclusions_table(exclusions: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- diagnostics and sensitivity (work on the tidy CSV frames too) -----------------------
-def diagnostics_display(diag: pd.DataFrame, label: Callable[[str], str] = model_label) -> pd.DataFrame:
-    """Simulated-residual tests per model: uniformity, dispersion, zeros (ratio and p)."""
+def diagnostics_display(diag: pd.DataFrame, style: str = "full") -> pd.DataFrame:
+    """Simulated-residual tests per model: uniformity, dispersion, zeros (ratio and p).
+
+    ``style``: the model label (:data:`LABELS`; ``compact`` in appendix A)."""
 
     def col(name: str) -> pd.Series:
         return diag[name] if name in diag.columns else pd.Series(np.nan, index=diag.index)
 
     return pd.DataFrame(
         {
-            "Model": diag["model_id"].map(label),
+            "Model": labels(diag, style),
             "KS p": col("ks_p").map(fmt_pvalue),
             "Dispersie": col("dispersion_ratio").map(fmt),
             "p (disp.)": col("dispersion_p").map(fmt_pvalue),
@@ -459,12 +567,12 @@ def diagnostics_display(diag: pd.DataFrame, label: Callable[[str], str] = model_
     ).loc[:, lambda d: [c for c in d.columns if (d[c] != "").any()]]
 
 
-def lr_display(tests: pd.DataFrame, label: Callable[[str], str] = model_label) -> pd.DataFrame:
+def lr_display(tests: pd.DataFrame, style: str = "full") -> pd.DataFrame:
     """LR tests (``tables.lr_table`` layout) with Dutch labels and the reference distribution."""
     return pd.DataFrame(
         {
             "Toets": tests["name"].map(lambda n: TEST_LABELS.get(n, n)),
-            "Model": tests["model_id"].map(label),
+            "Model": labels(tests, style),
             "LR": tests["lr"].map(fmt),
             "Verdeling": tests["reference"].astype(str).str.replace("0.5", "0,5", regex=False),
             "p": tests["p"].map(fmt_pvalue),
@@ -476,7 +584,7 @@ def lolo_display(
     lolo_range: pd.DataFrame,
     fixed: pd.DataFrame,
     reference: int = 1,
-    label: Callable[[str], str] = model_label,
+    style: str = "full",
 ) -> pd.DataFrame:
     """Leave-one-location-out range beside the primary estimate.
 
@@ -492,7 +600,7 @@ def lolo_display(
     prim = fixed.set_index(["model_id", "term"])["exp_est"]
     return pd.DataFrame(
         {
-            "Model": lolo_range["model_id"].map(label),
+            "Model": labels(lolo_range, style),
             "Term": lolo_range["term"].map(lambda t: term_label(t, reference)),
             "Primair": [
                 fmt(prim.get((m, t), np.nan)) for m, t in zip(lolo_range["model_id"], lolo_range["term"])
@@ -523,7 +631,10 @@ def lolo_summary_display(summary: pd.DataFrame, reference: int = 1) -> pd.DataFr
     """
     return pd.DataFrame(
         {
-            "Uitkomst": summary["model_id"].map(lambda m: outcome_label(split_model_id(m)[0])),
+            "Uitkomst": [
+                outcome_label(o, c)
+                for o, c in zip(declared(summary)["outcome"], declared(summary)["contrast"])
+            ],
             "Term": summary["term"].map(lambda t: term_label(t, reference)),
             "Alle locaties": summary["exp_est"].map(fmt),
             "p": summary["p"].map(fmt_pvalue),
@@ -550,7 +661,7 @@ def _paired(estimates: pd.DataFrame) -> pd.DataFrame:
     :func:`analysis.models.sensitivity.compare_conclusions`)."""
     from analysis.models.sensitivity import compare_conclusions
 
-    est = estimates.dropna(subset=["term"]).copy()
+    est = declared(estimates.dropna(subset=["term"]))
     for c in ("exp_est", "exp_ci_low", "exp_ci_high", "p"):  # object dtype after concat with empty frames
         est[c] = pd.to_numeric(est[c], errors="coerce")
     if "verdict" not in est:  # tables written before verdicts existed: status decides
@@ -564,7 +675,7 @@ def _paired(estimates: pd.DataFrame) -> pd.DataFrame:
         var = var[var["term"] != ""]
     var = var.drop_duplicates(key + ["variant_term"]).set_index(key)
     both = (
-        prim[["exp_est", "p", "verdict"]]
+        prim[["exp_est", "p", "verdict", "outcome", "contrast", "kind"]]
         .join(
             var[["variant_term", "exp_est", "exp_ci_low", "exp_ci_high", "p", "status", "verdict"]],
             lsuffix="_prim",
@@ -605,9 +716,7 @@ def sensitivity_summary(estimates: pd.DataFrame) -> pd.DataFrame:
                 "Grootste verschuiving exp(b)": ""
                 if worst is None
                 else (f"{fmt(worst['exp_est_prim'])} → {fmt(worst['exp_est_var'])}"),
-                "Bij": ""
-                if worst is None
-                else f"{model_label(worst['model_id'])}: {term_label(worst['term'])}",
+                "Bij": "" if worst is None else f"{model_label(worst)}: {term_label(worst['term'])}",
                 "Zelfde": int(n.get("same", 0)),
                 "Anders": int(n.get("different", 0)),
                 "Niet te beoordelen": int(n.get("not_assessable", 0)),
@@ -638,14 +747,14 @@ def conclusion_counts(estimates: pd.DataFrame) -> dict[str, object]:
 
 
 def sensitivity_detail(
-    estimates: pd.DataFrame, analysis: str, reference: int = 1, label: Callable[[str], str] = model_label
+    estimates: pd.DataFrame, analysis: str, reference: int = 1, style: str = "full"
 ) -> pd.DataFrame:
     """All terms of one alternative specification: primary vs changed exp(b), CI and p."""
     g = _paired(estimates)
     g = g[g["analysis"] == analysis]
     return pd.DataFrame(
         {
-            "Model": g["model_id"].map(label),
+            "Model": labels(g, style),
             "Term": [
                 term_label(t, reference) + ("" if v == t else f" ↔ {term_label(v, reference).lower()}")
                 for t, v in zip(g["term"], g["variant_term"])
@@ -655,5 +764,241 @@ def sensitivity_detail(
             "95%-BI variant": [fmt_ci(a, b) for a, b in zip(g["exp_ci_low"], g["exp_ci_high"])],
             "p variant": g["p_var"].map(fmt_pvalue),
             "Conclusie": g["conclusion"].map(CONCLUSION_NL),
+        }
+    )
+
+
+# --- appendix A: every model in full (from the results tables) ------------------------------
+FAMILY_NL: dict[str, str] = {
+    "nbinom2": "negatief-binomiaal (NB2)",
+    "gaussian": "normaal, ln(minuten)",
+    "binomial": "binomiaal (logit)",
+    "poisson": "Poisson",
+    "gamma_log": "gamma (log)",
+}
+METHOD_NL: dict[str, str] = {"ML (REML = FALSE)": "ML"}
+STATUS_NL: dict[str, str] = {"ok": "ok", "warning": "waarschuwing", "failed": "mislukt"}
+VERDICT_SHORT: dict[str, str] = {
+    "failed": "mislukt",
+    "not_converged": "niet geconvergeerd",
+    "singular": "singulier",
+    "warnings": "waarschuwing",
+    "separation": "scheiding",
+    "extreme_estimate": f"|b| > {nf.shortest(MAX_ABS_B)}",
+    "extreme_re_sd": f"SD > {nf.shortest(MAX_RE_SD)}",
+    "extreme_icc": f"ICC > {nf.shortest(MAX_ICC)}",
+    "ci_degenerate": "BI zonder breedte",
+}
+"""Short Dutch name per verdict reason (appendix A's column *Oordeel*)."""
+
+
+def sig(x: object, digits: int = 3) -> str:
+    """Number with ``digits`` significant digits (:func:`analysis.present.format.significant`)."""
+    return nf.significant(x, digits)
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name] if name in df.columns else pd.Series([float("nan")] * len(df), index=df.index)
+
+
+def formula_labels(fit: pd.DataFrame) -> dict[str, str]:
+    """Each distinct R formula of ``ch3_models_fit`` with the kind of its (first) model.
+
+    The room contrasts share formulas: each is listed once.
+    """
+    if "formula" not in fit.columns:
+        return {}
+    seen: dict[str, str] = {}
+    for f, kind, m in zip(fit["formula"], declared(fit)["kind"], fit["model_id"]):
+        if pd.notna(f) and f not in seen:
+            seen[f] = kind_label(kind) if kind else str(m)
+    return seen
+
+
+def overview_table(fit: pd.DataFrame) -> pd.DataFrame:
+    """One row per outcome: distribution, software, estimation method, observations, groups."""
+    rows = []
+    for key, g in by_outcome(fit).items():
+        first = g.iloc[0]
+        nobs = sorted({int(v) for v in _col(g, "nobs").dropna()})
+        groups = sorted({str(v).replace("locatie=", "") for v in _col(g, "ngroups").dropna()})
+        rows.append(
+            {
+                "Uitkomst": OUTCOME_LABELS[key],
+                "Verdeling": FAMILY_NL.get(str(first.get("family", "")), str(first.get("family", ""))),
+                "Software": str(first.get("engine", "")),
+                "Schatting": METHOD_NL.get(str(first.get("method", "")), str(first.get("method", ""))),
+                "Optimalisatie": optimizers_cell(g),
+                "n": "-".join(str(n) for n in (nobs[0], nobs[-1]))
+                if len(nobs) > 1
+                else (str(nobs[0]) if nobs else ""),
+                "Locaties": "-".join(groups),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def optimizers_cell(g: pd.DataFrame) -> str:
+    """Optimizers of a section's fits, each with its number of models when there is more than one.
+
+    ``nloptwrap`` for all models gives ``nloptwrap``; two restarted fits among twelve give
+    ``nloptwrap (10), bobyqa (2)``. Empty for tables written before the column existed.
+    """
+    col = _col(g, "optimizer").dropna().astype(str)
+    col = col[col.ne("")]
+    if col.empty:
+        return ""
+    n = col.value_counts(sort=False)
+    names = list(dict.fromkeys(col))
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(f"{m} ({int(n[m])})" for m in names)
+
+
+def versions_table(fit: pd.DataFrame) -> pd.DataFrame | None:
+    """Software versions recorded with the fits (once)."""
+    v = _col(fit, "versions").dropna()
+    if v.empty:
+        return None
+    items = [x.split("=", 1) for x in str(v.iloc[0]).split(";") if "=" in x]
+    return pd.DataFrame(items, columns=["Software", "Versie"]) if items else None
+
+
+def fixed_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
+    """Fixed effects: model (first row only), term, b, SE, exp(b), 95% CI, p."""
+    first = ~fixed["model_id"].duplicated()
+    short = labels(fixed, "short")
+    bad = set(fixed.loc[_col(fixed, "verdict").fillna("ok").astype(str) != "ok", "model_id"])
+    # exp(intercept) is a baseline rate/odds at the centre month, not a ratio: b and SE suffice
+    ratio = fixed["term"] != "intercept"
+    return pd.DataFrame(
+        {
+            "Model": [
+                (lab + (" (n.i.)" if m in bad else "")) if f else ""
+                for m, lab, f in zip(fixed["model_id"], short, first)
+            ],
+            "Term": fixed["term"].map(lambda t: term_label(str(t), reference)),
+            "b": _col(fixed, "estimate").map(sig),
+            "SE": _col(fixed, "se").map(sig),
+            "exp(b)": _col(fixed, "exp_est").where(ratio).map(sig),
+            "95%-BI": [
+                f"{sig(a)}{nf.CI_JOIN['nl']}{sig(b)}" if pd.notna(a) and r else ""
+                for a, b, r in zip(_col(fixed, "exp_ci_low"), _col(fixed, "exp_ci_high"), ratio)
+            ],
+            "p": _col(fixed, "p").map(fmt_pvalue),
+        }
+    )
+
+
+def verdict_cell(code: object, caution: object = "", n_locations: object = None) -> str:
+    """Appendix-A cell of a verdict code: ``interpreteerbaar`` or ``niet: scheiding, ICC > 0,9``;
+    a caution is added (``interpreteerbaar; 6 locaties``)."""
+    if not isinstance(code, str) or not code:
+        return ""
+    v = from_code(code, caution)
+    cell = (
+        "interpreteerbaar" if v.interpretable else "niet: " + ", ".join(VERDICT_SHORT[r] for r in v.reasons)
+    )
+    if "few_locations" in v.cautions:
+        n = pd.to_numeric(pd.Series([n_locations]), errors="coerce").iloc[0]
+        cell += f"; {int(n)} locaties" if pd.notna(n) else "; weinig locaties"
+    return cell
+
+
+def _dispersion(row: pd.Series) -> str:
+    if pd.notna(row.get("theta", float("nan"))):
+        return f"θ = {sig(row['theta'])}"
+    if pd.notna(row.get("sigma", float("nan"))):
+        return f"σ = {sig(row['sigma'])}"
+    return ""
+
+
+def fit_display(fit: pd.DataFrame, random: pd.DataFrame, lr: pd.DataFrame) -> pd.DataFrame:
+    """Per model: logLik, AIC, location variance, ICC, dispersion, chibar2 test, status."""
+    var = {}
+    if len(random):
+        loc = random[(random["var1"] == "(Intercept)") & random["var2"].isna()]
+        var = dict(zip(loc["model_id"], loc["vcov"]))
+    tests = lr.set_index("model_id") if len(lr) else pd.DataFrame(columns=["lr", "p"])
+    rows = []
+    for (_, r), short in zip(fit.iterrows(), labels(fit, "short")):
+        m = r["model_id"]
+        t = tests.loc[m] if m in tests.index else None
+        rows.append(
+            {
+                "Model": short,
+                "logL": fmt(r.get("loglik", float("nan")), 1),
+                "AIC": fmt(r.get("aic", float("nan")), 1),
+                "Var. locatie": sig(var.get(m)),
+                "ICC": fmt(r.get("icc", float("nan")), 2),
+                "Dispersie": _dispersion(r),
+                "chibar2": "" if t is None else fmt(t["lr"], 2),
+                "p": "" if t is None else fmt_pvalue(t["p"]),
+                "Oordeel": verdict_cell(
+                    r.get("verdict", ""), r.get("verdict_caution", ""), r.get("n_locations")
+                )
+                or STATUS_NL.get(str(r.get("status", "")), str(r.get("status", ""))),
+            }
+        )
+    out = pd.DataFrame(rows)
+    return out[[c for c in out.columns if c == "Model" or (out[c] != "").any()]]
+
+
+def _method_cell(method: object, df: object) -> str:
+    """``profiel-likelihood (LR-toets)`` or ``Satterthwaite-t, df 1.248``."""
+    name = METHOD_NAMES.get(str(method), str(method))
+    d = pd.to_numeric(pd.Series([df]), errors="coerce").iloc[0]
+    return f"{name}, df {sig(d)}" if pd.notna(d) else name
+
+
+def better_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
+    """Wald and the better interval side by side, per reported term (not the intercept).
+
+    Parameters
+    ----------
+    fixed : DataFrame
+        ``ch3_models_fixed`` with the columns of :data:`analysis.models.tables.BETTER_COLUMNS`.
+    reference : int
+        Reference measurement (term labels).
+    """
+    f = fixed[(fixed["term"] != "intercept") & _col(fixed, "ci_method").fillna("").astype(str).ne("")]
+    first = ~f["model_id"].duplicated()
+    used = _col(f, "ci_reported").fillna("wald").astype(str).ne("wald")
+
+    def bi(lo: pd.Series, hi: pd.Series) -> list[str]:
+        return [f"{sig(a)}{nf.CI_JOIN['nl']}{sig(b)}" if pd.notna(a) else "" for a, b in zip(lo, hi)]
+
+    return pd.DataFrame(
+        {
+            "Model": [lab if fr else "" for lab, fr in zip(labels(f, "compact"), first)],
+            "Term": f["term"].map(lambda t: term_label(str(t), reference)),
+            "exp(b)": _col(f, "exp_est").map(sig),
+            "BI Wald": bi(_col(f, "exp_ci_low"), _col(f, "exp_ci_high")),
+            "p Wald": _col(f, "p").map(fmt_pvalue),
+            "BI beter": bi(_col(f, "exp_ci_low_better"), _col(f, "exp_ci_high_better")),
+            "p beter": _col(f, "p_better").map(fmt_pvalue),
+            "Methode": [_method_cell(m, d) for m, d in zip(_col(f, "ci_method"), _col(f, "df"))],
+            "In de tekst": ["beter" if u else "Wald" for u in used],
+        }
+    )
+
+
+def simulated_lrt_display(lr: pd.DataFrame, fit: pd.DataFrame) -> pd.DataFrame:
+    """The simulated LR tests of the location variance beside chibar2 (rows where one ran)."""
+    t = lr[_col(lr, "lrt_sim_method").fillna("").astype(str).ne("")]
+    locs = dict(zip(fit["model_id"], _col(fit, "n_locations"))) if len(fit) else {}
+    return pd.DataFrame(
+        {
+            "Model": labels(t, "compact"),
+            "Locaties": t["model_id"].map(lambda m: "" if pd.isna(locs.get(m)) else str(int(locs[m]))),
+            "chibar2": t["lr"].map(lambda x: fmt(x, 2)),
+            "p chibar2": t["p"].map(fmt_pvalue),
+            "p simulatie": _col(t, "p_lrt_boot").map(fmt_pvalue),
+            "MC-interval": [
+                f"{sig(a, 2)}{nf.CI_JOIN['nl']}{sig(b, 2)}"
+                for a, b in zip(_col(t, "p_lrt_boot_low"), _col(t, "p_lrt_boot_high"))
+            ],
+            "Simulaties": _col(t, "n_boot").map(lambda n: nf.number(n, 0) if pd.notna(n) else ""),
+            "Methode": _col(t, "lrt_sim_method").map(lambda m: LRT_SIM_PHRASES.get(str(m), str(m))),
         }
     )

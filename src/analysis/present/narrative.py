@@ -24,9 +24,9 @@ from analysis.present.models import (
     fmt,
     fmt_ci,
     fmt_p_text,
+    declared,
     model_label,
     outcome_label,
-    split_model_id,
     term_label,
 )
 
@@ -52,12 +52,13 @@ def _room_phrase(contrast: str) -> str:
     return f"de odds op {first} (ten opzichte van {second})"
 
 
-ROOM = {f"room:{c}": _room_phrase(c) for c in ROOM_CONTRASTS}
+ROOM = {c: _room_phrase(c) for c in ROOM_CONTRASTS}
+"""What a room model's ratio is about, per contrast."""
 
 
 def _lead(res: ModelResult, term: str, value: str) -> str:
     """Opening of an effect sentence, by kind of term."""
-    what = ROOM.get(res.spec.frame.split("|")[0], OUTCOME[res.spec.group])
+    what = ROOM[res.spec.contrast] if res.spec.contrast else OUTCOME[res.spec.group]
     original = {v: k for k, v in res.spec.term_map}.get(term, term)
     if term == "month":
         return f"Per opeenvolgende maand was {what} {value} keer zo groot"
@@ -102,7 +103,7 @@ def caution_sentence(res: ModelResult) -> str:
     if not misfits or not res.interpretable:
         return ""
     return (
-        f"Het model {model_label(res.model_id).lower()} is voorzichtig te lezen, want "
+        f"Het model {model_label(res.spec).lower()} is voorzichtig te lezen, want "
         f"{text.join(REASON_NL[c] for c in misfits)}."
     )
 
@@ -131,8 +132,8 @@ def diagnostic_rule_sentence(results: Mapping[str, ModelResult]) -> str:
 def verdict_sentence(res: ModelResult) -> str:
     """The one sentence for a model that is not interpretable: what is wrong; no conclusion."""
     if res.status == "failed":
-        return f"Het model {model_label(res.model_id).lower()} kon niet geschat worden: {res.error}"
-    return not_interpretable_sentence(model_label(res.model_id).lower(), res.verdict)
+        return f"Het model {model_label(res.spec).lower()} kon niet geschat worden: {res.error}"
+    return not_interpretable_sentence(model_label(res.spec).lower(), res.verdict)
 
 
 def effect_sentence(res: ModelResult, term: str) -> str:
@@ -164,7 +165,7 @@ def random_sentence(res: ModelResult) -> str:
     if not res.interpretable:
         return verdict_sentence(res)
     if res.lr is None:
-        return f"Voor het model {model_label(res.model_id).lower()} is de variatie tussen locaties niet getoetst."
+        return f"Voor het model {model_label(res.spec).lower()} is de variatie tussen locaties niet getoetst."
     sig = "significante" if res.lr.p < 0.05 else "geen significante"
     sim = res.small.lrt if res.small is not None else None
     if sim is None:
@@ -255,7 +256,9 @@ def status_sentence(results: Mapping[str, ModelResult]) -> str:
     return (
         f"{len(bad)} van de {n} modellen {verb} niet interpreteerbaar en {verb} niet als bevinding "
         "gerapporteerd: "
-        + "; ".join(f"{model_label(b).lower()} ({', '.join(results[b].verdict.phrases())})" for b in bad)
+        + "; ".join(
+            f"{model_label(results[b].spec).lower()} ({', '.join(results[b].verdict.phrases())})" for b in bad
+        )
         + ". De letterlijke meldingen van R en het oordeel per model staan in bijlage A en in "
         "`results/models/ch3_models_fit.csv`."
     )
@@ -270,20 +273,41 @@ def reason_paragraph(res: ModelResult | None) -> str:
     return " ".join(effect_sentence(res, t) for t in res.fixed["term"] if "_x_meting" in t or t == "agressie")
 
 
-def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
+def _model(results: Mapping[str, ModelResult], outcome: str, contrast: str, kind: str) -> ModelResult | None:
+    """The fitted model of one outcome (and room contrast) and kind, by its declaration."""
+    return next(
+        (
+            r
+            for r in results.values()
+            if (r.spec.group, r.spec.contrast, r.spec.kind) == (outcome, contrast, kind)
+        ),
+        None,
+    )
+
+
+def model_paragraph(results: Mapping[str, ModelResult], outcome: str, contrast: str = "") -> str:
     """Paragraph for one outcome: month model, measurement model, interaction.
 
     A model that is not interpretable contributes one sentence saying so and why.
+
+    Parameters
+    ----------
+    results : mapping
+        Primary results by model id.
+    outcome : str
+        The outcome (:data:`analysis.models.spec.OUTCOMES`).
+    contrast : str
+        Room contrast (outcome ``room``).
     """
     parts = []
-    fitted = [
-        results[f"{prefix}_{k}"] for k in ("month", "meting", "interaction") if f"{prefix}_{k}" in results
-    ]
+    kinds = ("month", "meting", "interaction")
+    models = {k: _model(results, outcome, contrast, k) for k in kinds}
+    fitted = [r for r in models.values() if r is not None]
     note = small_sample_sentence([r for r in fitted if r.interpretable])
     if note:
         parts.append(note)
     for suffix, term in (("month", "month"), ("meting", None), ("interaction", None)):
-        res = results.get(f"{prefix}_{suffix}")
+        res = models[suffix]
         if res is None:
             continue
         if not res.interpretable:
@@ -312,15 +336,20 @@ def model_paragraph(results: Mapping[str, ModelResult], prefix: str) -> str:
     return " ".join(parts)
 
 
-def _estimate_name(model_id: str, term: str, reference: int) -> str:
-    """Lower-case name of one estimate: outcome, then the term (``duur (meting <N> t.o.v. meting <ref>)``)."""
+def _estimate_name(row: pd.Series, reference: int) -> str:
+    """Lower-case name of one estimate: outcome, then the term (``duur (meting <N> t.o.v. meting <ref>)``).
+
+    ``row``: a row of :func:`analysis.models.sensitivity.lolo_summary` with its declaration columns
+    (:func:`analysis.present.models.declared`).
+    """
+    term = row["term"]
     what = "trend per maand" if term == "month" else term_label(term, reference).lower()
-    return f"{outcome_label(split_model_id(model_id)[0]).lower()} ({what})"
+    return f"{outcome_label(row['outcome'], row['contrast']).lower()} ({what})"
 
 
 def _lolo_changed(row: pd.Series, reference: int) -> str:
     """Sentence for a key estimate whose conclusion does not hold without every location."""
-    name = _estimate_name(row["model_id"], row["term"], reference)
+    name = _estimate_name(row, reference)
     if pd.isna(row["p"]) or row["n_fits"] == 0:
         return f"Voor {name} is er geen schatting op alle locaties om mee te vergelijken."
     if str(row.get("verdict", "ok")) not in ("ok", "nan"):
@@ -351,7 +380,7 @@ def _lolo_largest_shift(summary: pd.DataFrame, reference: int) -> str:
     w = summary.loc[shift.idxmax()]
     return (
         f"De grootste verschuiving geeft het weglaten van locatie {w['most_influential']} bij "
-        f"{_estimate_name(w['model_id'], w['term'], reference)}: exp(b) "
+        f"{_estimate_name(w, reference)}: exp(b) "
         f"{fmt(w['exp_est_without'])} in plaats van {fmt(w['exp_est'])}."
     )
 
@@ -389,6 +418,7 @@ def lolo_sentence(summary: pd.DataFrame, reference: int = 1, sampled: bool = Fal
         "zonder één locatie tot dezelfde conclusie als het model met alle locaties (per schatting "
         f"{per} analyses: {which})."
     ]
+    summary = declared(summary)
     parts += [_lolo_changed(row, reference) for _, row in summary[~held].iterrows()]
     parts.append(_lolo_largest_shift(summary, reference))
     if bool(held.all()):
@@ -580,7 +610,6 @@ def sensitivity_tests_sentence(sensitivity) -> str:
     ----------
     sensitivity : analysis.models.sensitivity.SensitivityResults
     """
-    by_model = {r.model_id: r for r in sensitivity.results.values()}
     what = {
         "re_slope_month": ("maandmodellen", "verbetert een random helling de fit significant"),
         "nb_vs_poisson": ("telmodellen", "past het negatief-binomiale model significant beter dan Poisson"),
@@ -592,14 +621,16 @@ def sensitivity_tests_sentence(sensitivity) -> str:
     }
     parts = []
     for name, (models, claim) in what.items():
-        tests = [t for t in sensitivity.tests if t.name == name]
+        # each test with the variant fit it tests (SensitivityResults.tested, same order)
+        pairs = [
+            (t, sensitivity.fit_of(s))
+            for t, s in zip(sensitivity.tests, sensitivity.tested)
+            if t.name == name
+        ]
+        tests = [t for t, _ in pairs]
         if not tests:
             continue
-        # the test's larger model is the variant, except NB vs Poisson (there the primary NB2)
-        variant = {
-            t.model_id: by_model.get(t.model_id) or by_model.get(t.model_id + "~poisson") for t in tests
-        }
-        ok = [t for t in tests if variant[t.model_id] is not None and variant[t.model_id].interpretable]
+        ok = [t for t, v in pairs if v is not None and v.interpretable]
         bad = len(tests) - len(ok)
         sig = sum(t.p < 0.05 for t in ok)
         if not ok:

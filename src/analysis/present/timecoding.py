@@ -21,6 +21,7 @@ from analysis.present.models import (
     CONCLUSION_NL,
     SENSITIVITY_LABELS,
     _paired,
+    declared,
     fmt,
     fmt_p_text,
     model_label,
@@ -129,12 +130,13 @@ def time_coding_table(estimates: pd.DataFrame, reference: int = 1) -> pd.DataFra
     t = time_coding_conclusions(estimates)
     if t.empty:
         return pd.DataFrame(columns=["Model", "Term", "Primair"])
+    t = declared(t)
     rows: dict[tuple[str, str], dict[str, str]] = {}
     for r in t.itertuples(index=False):
         row = rows.setdefault(
             (r.model_id, r.term),
             {
-                "Model": model_label(r.model_id),
+                "Model": model_label(r._asdict()),
                 "Term": term_label(r.term, reference),
                 "Primair": f"{fmt(r.exp_est_prim)} ({fmt_p_text(r.p_prim)})",
             },
@@ -149,16 +151,14 @@ def time_coding_sentence(estimates: pd.DataFrame) -> str:
     t = time_coding_conclusions(estimates)
     if t.empty:
         return "De gevoeligheidsanalyses van de tijdscodering zijn in deze run niet geschat."
+    t = declared(t)
     parts = []
     for analysis, g in t.groupby("analysis", sort=False):
         n = g["conclusion"].value_counts()
         same, diff, na = (int(n.get(k, 0)) for k in ("same", "different", "not_assessable"))
         changed = [
-            f"{_lower(model_label(m))}: {_lower(term_label(x))}"
-            for m, x in zip(
-                g.loc[g["conclusion"] == "different", "model_id"],
-                g.loc[g["conclusion"] == "different", "term"],
-            )
+            f"{_lower(model_label(r))}: {_lower(term_label(r['term']))}"
+            for _, r in g[g["conclusion"] == "different"].iterrows()
         ]
         s = (
             f"Met *{_lower(SENSITIVITY_LABELS.get(analysis, analysis))}* "

@@ -12,7 +12,9 @@ know is shown under its own name, so nothing on a card is hidden.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
 
 from analysis.models.cards import lolo_for, read_cards
 from analysis.models.tables import FIXED_COLUMNS
@@ -198,8 +200,9 @@ def _choices(card: Mapping[str, Any]) -> str:
     return "; ".join(f"{STATUS_NL[s]}: {', '.join(keys)}" for s, keys in by.items() if keys)
 
 
-def card_md(models_dir: Path, card: Mapping[str, Any]) -> str:
-    """One card as a level-3 section: a list, then its R code."""
+def card_md(models_dir: Path, card: Mapping[str, Any], label: str = "") -> str:
+    """One card as a level-3 section: a list, then its R code; ``label``: the model's Dutch label
+    (:func:`model_labels`; empty: the id alone)."""
     spec, fit = card["specification"], card["fit"]
     verdict = card["verdict"]
     reasons = "; ".join(r["text"] for r in verdict["reasons"]) or "interpreteerbaar"
@@ -225,7 +228,8 @@ def card_md(models_dir: Path, card: Mapping[str, Any]) -> str:
         ("Een locatie weglaten", _lolo(models_dir, card)),
         ("Keuzes", _choices(card)),
     ]
-    lines = [f"### {present.model_label(card['model_id'])} (`{card['model_id']}`)\n"]
+    title = f"{label} (`{card['model_id']}`)" if label else f"`{card['model_id']}`"
+    lines = [f"### {title}\n"]
     lines += [f"- **{k}**: {v}" for k, v in items]
     lines += ["", "```r", card["r_snippet"].rstrip("\n"), "```", ""]
     return "\n".join(lines)
@@ -241,11 +245,20 @@ def choices_md() -> str:
     return "\n".join(lines) + "\n"
 
 
+def model_labels(models_dir: Path, cards: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """model_id -> Dutch label of each card's model, from the declaration columns of
+    ``ch3_models_fit.csv`` (:func:`analysis.present.models.labels`)."""
+    path = Path(models_dir) / "ch3_models_fit.csv"
+    fit = pd.read_csv(path) if path.exists() else pd.DataFrame({"model_id": [c["model_id"] for c in cards]})
+    return dict(zip(fit["model_id"].astype(str), present.labels(fit)))
+
+
 def cards_md(models_dir: Path) -> list[str]:
     """The model cards section of appendix A (empty list when the build wrote no cards)."""
     cards = read_cards(models_dir)
     if not cards:
         return []
+    names = model_labels(models_dir, cards)
     return [
         "## Modelkaarten\n",
         "Per model één kaart: alles over dat model op één plaats, gemaakt uit de resultaten van deze "
@@ -255,5 +268,5 @@ def cards_md(models_dir: Path) -> list[str]:
         "tekstversie, hoofdstuk en regel, want die heeft geen paginanummers) of *afgeleid* (onze "
         "keuze, met de reden). Alle keuzes:\n",
         choices_md(),
-        *(card_md(models_dir, c) for c in cards),
+        *(card_md(models_dir, c, names.get(c["model_id"], "")) for c in cards),
     ]

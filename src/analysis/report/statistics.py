@@ -20,39 +20,21 @@ import pandas as pd
 from analysis.core.paths import default_paths
 from analysis.models.frames import ROOM_CONTRASTS, contrast_short
 from analysis.models.smallsample import DISAGREE_SHARE, MIN_LOCATIONS, N_BOOT, N_EXACT
-from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, MIN_SE, from_code
+from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, MIN_SE
 from analysis.present import format as nf
 from analysis.present import models as present
+from analysis.present.models import (
+    _col,
+    better_display,
+    fit_display,
+    fixed_display,
+    overview_table,
+    sig,
+    simulated_lrt_display,
+    versions_table,
+)
 from analysis.report.card_pages import cards_md
 
-SHORT: dict[str, str] = {"count": "Aantal", "dur": "Duur", "room": "Ruimte", "isodur": "Duur isoleerruimte"}
-SECTIONS: dict[str, str] = {
-    "count": "Aantal ongeplande afzonderingen",
-    "dur": "Duur van de afzondering",
-    "room": "Ruimte van de afzondering",
-    "isodur": "Duur in de isoleer- of separeerruimte",
-}
-FAMILY_NL: dict[str, str] = {
-    "nbinom2": "negatief-binomiaal (NB2)",
-    "gaussian": "normaal, ln(minuten)",
-    "binomial": "binomiaal (logit)",
-    "poisson": "Poisson",
-    "gamma_log": "gamma (log)",
-}
-METHOD_NL: dict[str, str] = {"ML (REML = FALSE)": "ML"}
-STATUS_NL: dict[str, str] = {"ok": "ok", "warning": "waarschuwing", "failed": "mislukt"}
-VERDICT_SHORT: dict[str, str] = {
-    "failed": "mislukt",
-    "not_converged": "niet geconvergeerd",
-    "singular": "singulier",
-    "warnings": "waarschuwing",
-    "separation": "scheiding",
-    "extreme_estimate": f"|b| > {nf.shortest(MAX_ABS_B)}",
-    "extreme_re_sd": f"SD > {nf.shortest(MAX_RE_SD)}",
-    "extreme_icc": f"ICC > {nf.shortest(MAX_ICC)}",
-    "ci_degenerate": "BI zonder breedte",
-}
-"""Short Dutch name per verdict reason (appendix A's column *Oordeel*)."""
 #: CSVs laid out by this module; any other CSV is shown as a generic table.
 KNOWN = {
     "ch3_models_fit",
@@ -76,11 +58,6 @@ MAX_ROWS = 60
 
 
 # --- formatting --------------------------------------------------------------------------
-def sig(x: object, digits: int = 3) -> str:
-    """Number with ``digits`` significant digits (:func:`analysis.present.format.significant`)."""
-    return nf.significant(x, digits)
-
-
 def table(df: pd.DataFrame, caption: str, label: str, cap: int = 34) -> str:
     """Pipe table of appendix A (:data:`analysis.present.format.MODEL_TABLE`, text at most ``cap`` wide)."""
     return nf.table_markdown(df, caption, label, layout=replace(nf.MODEL_TABLE, cap=cap))
@@ -90,91 +67,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def compact_label(model_id: str) -> str:
-    """Short model label for tables that span outcomes: ``Ruimte isoleer/eigen, maand``."""
-    key = section_of(model_id)
-    return (
-        f"Ruimte {short_label(model_id)}"
-        if key == "room"
-        else f"{SHORT.get(key, key)}, {short_label(model_id)}"
-    )
-
-
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    return df[name] if name in df.columns else pd.Series([float("nan")] * len(df), index=df.index)
-
-
-def section_of(model_id: str) -> str:
-    """Section key of a model id (``count``, ``dur``, ``room``, ``isodur``)."""
-    prefix, _ = present.split_model_id(model_id)
-    return "room" if prefix.startswith("room_") else prefix
-
-
-def short_label(model_id: str) -> str:
-    """Model label inside its section: ``maand × meting`` or ``isoleer/eigen, meting``."""
-    prefix, kind = present.split_model_id(model_id)
-    k = present.KIND_LABELS.get(kind, kind or model_id)
-    if not prefix.startswith("room_"):
-        return k
-    room = prefix[5:]
-    return f"{contrast_short(room) if room in ROOM_CONTRASTS else room}, {k}"
-
-
-def _by_section(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    keys = df["model_id"].map(section_of)
-    return {s: df[keys == s] for s in SECTIONS if (keys == s).any()}
-
-
 # --- estimation and software -------------------------------------------------------------
-def overview_table(fit: pd.DataFrame) -> pd.DataFrame:
-    """One row per outcome: distribution, software, estimation method, observations, groups."""
-    rows = []
-    for key, g in _by_section(fit).items():
-        first = g.iloc[0]
-        nobs = sorted({int(v) for v in _col(g, "nobs").dropna()})
-        groups = sorted({str(v).replace("locatie=", "") for v in _col(g, "ngroups").dropna()})
-        rows.append(
-            {
-                "Uitkomst": SHORT[key],
-                "Verdeling": FAMILY_NL.get(str(first.get("family", "")), str(first.get("family", ""))),
-                "Software": str(first.get("engine", "")),
-                "Schatting": METHOD_NL.get(str(first.get("method", "")), str(first.get("method", ""))),
-                "Optimalisatie": optimizers_cell(g),
-                "n": "-".join(str(n) for n in (nobs[0], nobs[-1]))
-                if len(nobs) > 1
-                else (str(nobs[0]) if nobs else ""),
-                "Locaties": "-".join(groups),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def optimizers_cell(g: pd.DataFrame) -> str:
-    """Optimizers of a section's fits, each with its number of models when there is more than one.
-
-    ``nloptwrap`` for all models gives ``nloptwrap``; two restarted fits among twelve give
-    ``nloptwrap (10), bobyqa (2)``. Empty for tables written before the column existed.
-    """
-    col = _col(g, "optimizer").dropna().astype(str)
-    col = col[col.ne("")]
-    if col.empty:
-        return ""
-    n = col.value_counts(sort=False)
-    names = list(dict.fromkeys(col))
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(f"{m} ({int(n[m])})" for m in names)
-
-
-def versions_table(fit: pd.DataFrame) -> pd.DataFrame | None:
-    """Software versions recorded with the fits (once)."""
-    v = _col(fit, "versions").dropna()
-    if v.empty:
-        return None
-    items = [x.split("=", 1) for x in str(v.iloc[0]).split(";") if "=" in x]
-    return pd.DataFrame(items, columns=["Software", "Versie"]) if items else None
-
-
 def _estimation_md(fit: pd.DataFrame) -> list[str]:
     parts = [
         "## Schatting en software\n",
@@ -235,98 +128,17 @@ def formulas_md(fit: pd.DataFrame) -> str:
     """Bulleted R formulas of a section's models."""
     if "formula" not in fit.columns:
         return ""
-    seen: dict[str, str] = {}  # the room contrasts share formulas: list each once
-    for m, f in zip(fit["model_id"], fit["formula"]):
-        if pd.notna(f) and f not in seen:
-            seen[f] = present.KIND_LABELS.get(present.split_model_id(m)[1], m)
+    seen = present.formula_labels(fit)  # the room contrasts share formulas: each once
     lines = [f"- {label}: `{f}`" for f, label in seen.items()]
     return "**Modelformules.**\n\n" + "\n".join(lines) + "\n"
-
-
-def fixed_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
-    """Fixed effects: model (first row only), term, b, SE, exp(b), 95% CI, p."""
-    first = ~fixed["model_id"].duplicated()
-    bad = set(fixed.loc[_col(fixed, "verdict").fillna("ok").astype(str) != "ok", "model_id"])
-    # exp(intercept) is a baseline rate/odds at the centre month, not a ratio: b and SE suffice
-    ratio = fixed["term"] != "intercept"
-    return pd.DataFrame(
-        {
-            "Model": [
-                (short_label(m) + (" (n.i.)" if m in bad else "")) if f else ""
-                for m, f in zip(fixed["model_id"], first)
-            ],
-            "Term": fixed["term"].map(lambda t: present.term_label(str(t), reference)),
-            "b": _col(fixed, "estimate").map(sig),
-            "SE": _col(fixed, "se").map(sig),
-            "exp(b)": _col(fixed, "exp_est").where(ratio).map(sig),
-            "95%-BI": [
-                f"{sig(a)}{nf.CI_JOIN['nl']}{sig(b)}" if pd.notna(a) and r else ""
-                for a, b, r in zip(_col(fixed, "exp_ci_low"), _col(fixed, "exp_ci_high"), ratio)
-            ],
-            "p": _col(fixed, "p").map(present.fmt_pvalue),
-        }
-    )
-
-
-def verdict_cell(code: object, caution: object = "", n_locations: object = None) -> str:
-    """Appendix-A cell of a verdict code: ``interpreteerbaar`` or ``niet: scheiding, ICC > 0,9``;
-    a caution is added (``interpreteerbaar; 6 locaties``)."""
-    if not isinstance(code, str) or not code:
-        return ""
-    v = from_code(code, caution)
-    cell = (
-        "interpreteerbaar" if v.interpretable else "niet: " + ", ".join(VERDICT_SHORT[r] for r in v.reasons)
-    )
-    if "few_locations" in v.cautions:
-        n = pd.to_numeric(pd.Series([n_locations]), errors="coerce").iloc[0]
-        cell += f"; {int(n)} locaties" if pd.notna(n) else "; weinig locaties"
-    return cell
-
-
-def _dispersion(row: pd.Series) -> str:
-    if pd.notna(row.get("theta", float("nan"))):
-        return f"θ = {sig(row['theta'])}"
-    if pd.notna(row.get("sigma", float("nan"))):
-        return f"σ = {sig(row['sigma'])}"
-    return ""
-
-
-def fit_display(fit: pd.DataFrame, random: pd.DataFrame, lr: pd.DataFrame) -> pd.DataFrame:
-    """Per model: logLik, AIC, location variance, ICC, dispersion, chibar2 test, status."""
-    var = {}
-    if len(random):
-        loc = random[(random["var1"] == "(Intercept)") & random["var2"].isna()]
-        var = dict(zip(loc["model_id"], loc["vcov"]))
-    tests = lr.set_index("model_id") if len(lr) else pd.DataFrame(columns=["lr", "p"])
-    rows = []
-    for _, r in fit.iterrows():
-        m = r["model_id"]
-        t = tests.loc[m] if m in tests.index else None
-        rows.append(
-            {
-                "Model": short_label(m),
-                "logL": present.fmt(r.get("loglik", float("nan")), 1),
-                "AIC": present.fmt(r.get("aic", float("nan")), 1),
-                "Var. locatie": sig(var.get(m)),
-                "ICC": present.fmt(r.get("icc", float("nan")), 2),
-                "Dispersie": _dispersion(r),
-                "chibar2": "" if t is None else present.fmt(t["lr"], 2),
-                "p": "" if t is None else present.fmt_pvalue(t["p"]),
-                "Oordeel": verdict_cell(
-                    r.get("verdict", ""), r.get("verdict_caution", ""), r.get("n_locations")
-                )
-                or STATUS_NL.get(str(r.get("status", "")), str(r.get("status", ""))),
-            }
-        )
-    out = pd.DataFrame(rows)
-    return out[[c for c in out.columns if c == "Model" or (out[c] != "").any()]]
 
 
 def section_md(
     key: str, fit: pd.DataFrame, fixed: pd.DataFrame, random: pd.DataFrame, lr: pd.DataFrame
 ) -> list[str]:
-    """Formulas, fixed effects and fit of one outcome."""
-    parts = [f"## {SECTIONS[key]}\n"]
+    """Formulas, fixed effects and fit of one outcome (:data:`analysis.present.models.SECTIONS`)."""
+    label, title = present.SECTIONS[key]
+    parts = [f"## {title}\n"]
     if key == "room":
         parts.append(
             "Vergelijkingen: "
@@ -341,13 +153,13 @@ def section_md(
     if len(fit):
         parts.append(formulas_md(fit))
     if len(fixed):
-        parts.append(table(fixed_display(fixed), f"{SECTIONS[key]}: vaste effecten", f"stat-fixed-{key}"))
+        parts.append(table(fixed_display(fixed), f"{title}: vaste effecten", f"stat-fixed-{label}"))
     if len(fit):
         parts.append(
             table(
                 fit_display(fit, random, lr),
-                f"{SECTIONS[key]}: fit, variantie tussen locaties en LR-toets",
-                f"stat-fit-{key}",
+                f"{title}: fit, variantie tussen locaties en LR-toets",
+                f"stat-fit-{label}",
             )
         )
     return parts
@@ -363,76 +175,15 @@ def warnings_md(fit: pd.DataFrame) -> list[str]:
     if bad.empty:
         return parts + ["R gaf bij geen enkel model een waarschuwing of fout.\n"]
     parts.append("Waarschuwingen en fouten van R bij het schatten (letterlijk, ingekort tot 300 tekens):\n")
-    for m, s, t in zip(bad["model_id"], _col(bad, "status"), text[bad.index]):
+    for m, s, t in zip(present.labels(bad), _col(bad, "status"), text[bad.index]):
         msgs = dict.fromkeys(" ".join(x.split()).replace("`", "'")[:300] for x in t.split(" | ") if x.strip())
         parts.append(
-            f"- *{present.model_label(m)}* ({STATUS_NL.get(str(s), s)}):\n"
-            + "\n".join(f"    - `{x}`" for x in msgs)
+            f"- *{m}* ({present.STATUS_NL.get(str(s), s)}):\n" + "\n".join(f"    - `{x}`" for x in msgs)
         )
     return parts + [""]
 
 
 # --- small-sample inference and calibration ---------------------------------------------------
-def _method_cell(method: object, df: object) -> str:
-    """``profiel-likelihood (LR-toets)`` or ``Satterthwaite-t, df 1.248``."""
-    name = present.METHOD_NAMES.get(str(method), str(method))
-    d = pd.to_numeric(pd.Series([df]), errors="coerce").iloc[0]
-    return f"{name}, df {sig(d)}" if pd.notna(d) else name
-
-
-def better_display(fixed: pd.DataFrame, reference: int = 1) -> pd.DataFrame:
-    """Wald and the better interval side by side, per reported term (not the intercept).
-
-    Parameters
-    ----------
-    fixed : DataFrame
-        ``ch3_models_fixed`` with the columns of :data:`analysis.models.tables.BETTER_COLUMNS`.
-    reference : int
-        Reference measurement (term labels).
-    """
-    f = fixed[(fixed["term"] != "intercept") & _col(fixed, "ci_method").fillna("").astype(str).ne("")]
-    first = ~f["model_id"].duplicated()
-    used = _col(f, "ci_reported").fillna("wald").astype(str).ne("wald")
-
-    def bi(lo: pd.Series, hi: pd.Series) -> list[str]:
-        return [f"{sig(a)}{nf.CI_JOIN['nl']}{sig(b)}" if pd.notna(a) else "" for a, b in zip(lo, hi)]
-
-    return pd.DataFrame(
-        {
-            "Model": [compact_label(m) if fr else "" for m, fr in zip(f["model_id"], first)],
-            "Term": f["term"].map(lambda t: present.term_label(str(t), reference)),
-            "exp(b)": _col(f, "exp_est").map(sig),
-            "BI Wald": bi(_col(f, "exp_ci_low"), _col(f, "exp_ci_high")),
-            "p Wald": _col(f, "p").map(present.fmt_pvalue),
-            "BI beter": bi(_col(f, "exp_ci_low_better"), _col(f, "exp_ci_high_better")),
-            "p beter": _col(f, "p_better").map(present.fmt_pvalue),
-            "Methode": [_method_cell(m, d) for m, d in zip(_col(f, "ci_method"), _col(f, "df"))],
-            "In de tekst": ["beter" if u else "Wald" for u in used],
-        }
-    )
-
-
-def simulated_lrt_display(lr: pd.DataFrame, fit: pd.DataFrame) -> pd.DataFrame:
-    """The simulated LR tests of the location variance beside chibar2 (rows where one ran)."""
-    t = lr[_col(lr, "lrt_sim_method").fillna("").astype(str).ne("")]
-    locs = dict(zip(fit["model_id"], _col(fit, "n_locations"))) if len(fit) else {}
-    return pd.DataFrame(
-        {
-            "Model": t["model_id"].map(compact_label),
-            "Locaties": t["model_id"].map(lambda m: "" if pd.isna(locs.get(m)) else str(int(locs[m]))),
-            "chibar2": t["lr"].map(lambda x: present.fmt(x, 2)),
-            "p chibar2": t["p"].map(present.fmt_pvalue),
-            "p simulatie": _col(t, "p_lrt_boot").map(present.fmt_pvalue),
-            "MC-interval": [
-                f"{sig(a, 2)}{nf.CI_JOIN['nl']}{sig(b, 2)}"
-                for a, b in zip(_col(t, "p_lrt_boot_low"), _col(t, "p_lrt_boot_high"))
-            ],
-            "Simulaties": _col(t, "n_boot").map(lambda n: nf.number(n, 0) if pd.notna(n) else ""),
-            "Methode": _col(t, "lrt_sim_method").map(lambda m: present.LRT_SIM_PHRASES.get(str(m), str(m))),
-        }
-    )
-
-
 CALIBRATION_FILE = "method_calibration.csv"
 """The calibration study's results (``benchmarks/bench_calibration.py``) in ``data/reference/``."""
 CALIBRATION_METHODS: dict[str, str] = {
@@ -604,7 +355,7 @@ def diagnostics_md(diag: pd.DataFrame, has_figures: bool) -> list[str]:
     ]
     return parts + [
         table(
-            present.diagnostics_display(diag, compact_label),
+            present.diagnostics_display(diag, "compact"),
             "Toetsen op de gesimuleerde geschaalde residuen",
             "stat-diagnostics",
         )
@@ -625,7 +376,7 @@ def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
     if "ch3_sens_lrtests" in tables and len(tables["ch3_sens_lrtests"]):
         parts.append(
             table(
-                present.lr_display(tables["ch3_sens_lrtests"], compact_label),
+                present.lr_display(tables["ch3_sens_lrtests"], "compact"),
                 "LR-toetsen van de gevoeligheidsanalyses",
                 "stat-sens-lr",
             )
@@ -633,7 +384,7 @@ def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
     est = tables.get("ch3_sens_estimates")
     if est is not None and len(est):
         for analysis in est["analysis"].drop_duplicates():
-            detail = present.sensitivity_detail(est, analysis, label=compact_label)
+            detail = present.sensitivity_detail(est, analysis, style="compact")
             if len(detail):
                 parts.append(
                     table(
@@ -670,7 +421,7 @@ def sensitivity_md(tables: dict[str, pd.DataFrame]) -> list[str]:
     if rng is not None and len(rng) and fixed is not None:
         parts.append(
             table(
-                present.lolo_display(rng, fixed, label=compact_label),
+                present.lolo_display(rng, fixed, style="compact"),
                 "Leave one location out: bereik van exp(b) (elke locatie één keer weggelaten; "
                 "alle schattingen in `ch3_sens_lolo.csv`)",
                 "stat-sens-lolo",
@@ -742,8 +493,9 @@ def statistics_md(
     ]
     if len(fit):
         parts += _estimation_md(fit)
-    fixed_by, fit_by = _by_section(fixed) if len(fixed) else {}, _by_section(fit) if len(fit) else {}
-    for key in SECTIONS:
+    fixed_by = present.by_outcome(fixed) if len(fixed) else {}
+    fit_by = present.by_outcome(fit) if len(fit) else {}
+    for key in present.SECTIONS:
         if key in fixed_by or key in fit_by:
             parts += section_md(key, fit_by.get(key, empty), fixed_by.get(key, empty), random, lr)
     if len(fit):
