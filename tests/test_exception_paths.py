@@ -10,7 +10,7 @@ site                                            driven by
 core/measurements.py ``load``                   test_foundation::test_invalid_measurement_file_names_file_and_field
 ingest/process.py ``_aliases``                  test_ingest_probes::test_broken_alias_file_is_one_clear_line_exit_2
 ingest/readers.py ``read_sav``                  test_ingest_checks::test_unreadable_file_is_reported_not_skipped[kapot.sav]
-models/engine.py ``_run_on_cluster`` (re-raise) test_engine_recovery::test_a_task_that_raised_is_not_sent_again
+models/engine.py ``_submit_round`` (re-raise)   test_engine_recovery::test_a_task_that_raised_is_not_sent_again
 pipeline/cli.py ``main`` (a bug)                test_cli_errors::test_unexpected_error_logs_its_traceback
 ==============================================  ===============================================
 
