@@ -233,3 +233,26 @@ def test_a_failed_factsheet_step_is_raised_with_its_name(monkeypatch):
     with pytest.raises(RuntimeError, match="^factsheet-L02: chart could not be drawn$"):
         factsheet_steps.run_steps(steps, runner, workers=2, progress=False)
     assert sorted(runner.ran) == ["factsheet-L01", "factsheet-L03", "factsheet-L04"]
+
+
+# --- pipeline/graphview.py: --graph still shows the step table when params/ is broken -------
+def test_graph_shows_the_table_when_the_measurement_files_are_broken(tmp_path):
+    from analysis.core.paths import Paths, find_root
+    from analysis.pipeline import graph, graphview
+    from analysis.pipeline.build import BuildConfig
+
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "meting-1.yaml").write_text("meting: 1\nfirst_month: '2019-13'\n")
+    paths = Paths(
+        find_root(),
+        build=tmp_path / "build",
+        processed=tmp_path / "processed",
+        output=tmp_path / "output",
+        params_dir=params,
+    )
+    with pytest.raises(ParamsError):  # the branch: the build's context cannot be read
+        graph.context(BuildConfig(paths=paths))
+    lines = graphview.describe(paths)
+    assert lines == graphview.describe(None)
+    assert any(line.startswith("stage 1: ") for line in lines)
