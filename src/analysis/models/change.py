@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from analysis.models.fit import Z975, ModelResult
+from analysis.core.intervals import wald
+from analysis.models.fit import ModelResult
 from analysis.models.frames import AnalysisFrames, month_number
 
 PER_OCCUPANCY = 10.0
@@ -111,7 +112,7 @@ def fitted_line(res: ModelResult, frames: AnalysisFrames, frame: pd.DataFrame) -
     for meting, month in months.itertuples(index=False):
         x = design_row(terms, float(month), str(meting))
         eta, se = float(x @ b), float(np.sqrt(max(x @ V @ x, 0.0)))
-        rows.append((str(meting), float(month), eta, eta - Z975 * se, eta + Z975 * se))
+        rows.append((str(meting), float(month), eta, *wald(eta, se)))
     out = pd.DataFrame(rows, columns=["meting", "month", "eta", "lo", "hi"])
     if res.spec.group == "count":
         inv = lambda e: PER_OCCUPANCY * np.exp(e)  # noqa: E731 - rate per occupied place -> per 10
@@ -153,8 +154,7 @@ def location_effects(results: dict[str, ModelResult]) -> pd.DataFrame:
         f = pd.DataFrame(
             {"model_id": mid, "locatie": le["level"].astype(str), "estimate": le["estimate"].astype(float)}
         )
-        f["low"] = f["estimate"] - Z975 * le["se"].astype(float).to_numpy()
-        f["high"] = f["estimate"] + Z975 * le["se"].astype(float).to_numpy()
+        f["low"], f["high"] = wald(f["estimate"], le["se"].astype(float).to_numpy())
         for c, e in (("estimate", "exp_est"), ("low", "exp_low"), ("high", "exp_high")):
             f[e] = np.exp(f[c])
         f["verdict"] = r.verdict.code

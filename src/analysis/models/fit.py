@@ -16,13 +16,12 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from analysis.core.intervals import wald
 from analysis.models import cache, rbridge, smallsample
 from analysis.models.frames import REASONS
 from analysis.models.lrtest import LRTest, lr_test
 from analysis.models.spec import ModelSpec
 from analysis.models.verdict import Verdict, judge
-
-Z975 = float(stats.norm.ppf(0.975))
 
 
 @dataclass
@@ -272,8 +271,7 @@ def _fixed_table(coefs: pd.DataFrame, term_map: dict[str, str]) -> pd.DataFrame:
     )
     out["z"] = out["estimate"] / out["se"]
     out["p"] = 2 * stats.norm.sf(np.abs(out["z"]))
-    out["ci_low"] = out["estimate"] - Z975 * out["se"]
-    out["ci_high"] = out["estimate"] + Z975 * out["se"]
+    out["ci_low"], out["ci_high"] = wald(out["estimate"], out["se"])
     for c in ("estimate", "ci_low", "ci_high"):
         out[f"exp_{'est' if c == 'estimate' else c}"] = np.exp(out[c])
     return out

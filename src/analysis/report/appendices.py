@@ -455,7 +455,7 @@ def reproduction_md(result: CheckResult) -> str:
 
 def chapter3_note(g: pd.DataFrame) -> str:
     """Explanation of the chapter-3 statuses and the CI-width column, with the counts of this build."""
-    from analysis.verify.reproduction import WIDTH_RANGE
+    from analysis.core.intervals import WIDTH_RANGE
 
     est = g[g["kind"].eq("estimate")]
     n_in = int(est["status"].isin(["exact", "within rounding", "within CI"]).sum())
@@ -734,7 +734,8 @@ def model_verdicts_nl(paths: Paths) -> str:
 def chapter3_calibration_md(paths: Paths) -> str:
     """The twin's chapter-3 targets, judged on this build's own GLMM fits (appendix D, twin only)."""
     from analysis.core.results import read_values
-    from analysis.verify.calibration import WIDTH_RANGE, chapter3_targets
+    from analysis.core.intervals import WIDTH_RANGE
+    from analysis.verify.calibration import chapter3_targets
 
     vals = read_values(paths.results) if Path(paths.results).exists() else pd.DataFrame()
     if vals.empty:

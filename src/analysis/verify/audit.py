@@ -30,9 +30,8 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
+from analysis.core.intervals import log_se
 from analysis.present import format as nf
-
-Z975 = 1.959963984540054
 
 
 @dataclass
@@ -235,7 +234,7 @@ def _mean_feasible(g: dict, n: float, nid: str, pre: str, key: str, res: AuditRe
 
 def implied_p(est: float, lo: float, hi: float) -> float:
     """Two-sided p of a ratio estimate from its 95% CI (SE on the log scale)."""
-    se = (math.log(hi) - math.log(lo)) / (2 * Z975)
+    se = log_se(lo, hi)
     if se <= 0:
         return float("nan")
     return float(2 * stats.norm.sf(abs(math.log(est)) / se))
@@ -351,7 +350,7 @@ def _one_contrast(by_id: pd.DataFrame, ab: str, ac: str, bc: str, res: AuditResu
     rng = ((v[ac] - h) / (v[bc] + h), (v[ac] + h) / (v[bc] - h))
     term = ab.rsplit(".", 1)[0]
     lo, hi = float(by_id.loc[f"{term}.ci_low", "value"]), float(by_id.loc[f"{term}.ci_high", "value"])
-    se = (math.log(hi) - math.log(lo)) / (2 * Z975)
+    se = log_se(lo, hi)
     nearest = min(max(v[ab], rng[0]), rng[1])
     gap = abs(math.log(v[ab]) - math.log(nearest)) / se if se > 0 else float("inf")
     inside = lo <= rng[0] and rng[1] <= hi

@@ -3,11 +3,11 @@
 ``compendium synth --check`` writes the twin, ingests it with :func:`analysis.ingest.process.run`
 (the path the report uses) and compares the processed tables with the published figures.
 Chapter-3 targets (:func:`chapter3_targets`) are three per published term: the estimate inside the
-published 95% CI, the log CI width within :data:`WIDTH_RANGE` times the published width, and the
-same conclusion at 5%. They are checked with quick statsmodels stand-ins (NB GLM with location
-fixed effects, MixedLM, logistic GLM) or, with ``--glmm``, with the GLMMs of the models module
-(R). Published results that appendix E (the audit) finds internally incoherent are reported but
-not counted as targets (:func:`incoherent_terms`).
+published 95% CI, the log CI width within :data:`analysis.core.intervals.WIDTH_RANGE` times the
+published width, and the same conclusion at 5%. They are checked with quick statsmodels
+stand-ins (NB GLM with location fixed effects, MixedLM, logistic GLM) or, with ``--glmm``, with
+the GLMMs of the models module (R). Published results that appendix E (the audit) finds
+internally incoherent are reported but not counted as targets (:func:`incoherent_terms`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.core.intervals import WIDTH_RANGE, log_width_ratio, significant, width_ok
 from analysis.describe.categories import DEBRIEF
 from analysis.present import format as nf
 from analysis.synth import targets as T
@@ -190,10 +191,6 @@ def _status(tid: str, target: float, got: float | None, kind: str, decimals: int
     return "miss", KNOWN_MISSES.get(tid, "unexpected")
 
 
-WIDTH_RANGE = (0.75, 1.33)
-"""Accepted ratio of the twin's log CI width to the published log CI width."""
-ALPHA = 0.05
-
 #: Chapter-3 targets the twin does not meet on the default seed, with the reason (term -> en/nl).
 #: Empty: on seed 20210531 every coherent target is met (docs/synthetic-twin.md). A term listed
 #: here is still reported with its figures; the slow test fails on any unexplained miss.
@@ -232,15 +229,6 @@ def incoherent_terms(path: Path | None = None) -> dict[str, dict[str, str]]:
     return out
 
 
-def _significant(p: float | None, lo: float | None, hi: float | None) -> bool | None:
-    """Significant at 5%: by p when known, else by the CI excluding 1."""
-    if p is not None and not pd.isna(p):
-        return bool(p < ALPHA)
-    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
-        return None
-    return bool(lo > 1 or hi < 1)
-
-
 def chapter3_targets(
     values: dict[str, float], published: pd.DataFrame | None = None, source: str = "stand-in"
 ) -> pd.DataFrame:
@@ -275,12 +263,7 @@ def chapter3_targets(
         if lo is None or hi is None:
             continue
         p_pub = pub.get(f"{term}.p")
-        p_pub_sig = (
-            (p_pub <= ALPHA if kinds.get(f"{term}.p") == "p_upper_bound" else p_pub < ALPHA)
-            if p_pub is not None
-            else None
-        )
-        sig_pub = p_pub_sig if p_pub_sig is not None else _significant(None, lo, hi)
+        sig_pub = significant(p_pub, lo, hi, bound=kinds.get(f"{term}.p") == "p_upper_bound")
         e, elo, ehi, ep = (values.get(f"{term}.{k}") for k in ("est", "ci_low", "ci_high", "p"))
         if e is None or pd.isna(e):
             rows.append(
@@ -296,13 +279,13 @@ def chapter3_targets(
                 }
             )
             continue
-        ratio = (np.log(ehi) - np.log(elo)) / (np.log(hi) - np.log(lo)) if elo and ehi else float("nan")
+        ratio = log_width_ratio(elo, ehi, lo, hi) if elo and ehi else float("nan")
         inside = bool(lo - 1e-9 <= round(e, 2) <= hi + 1e-9)
-        width_ok = bool(WIDTH_RANGE[0] <= round(ratio, 2) <= WIDTH_RANGE[1])
-        same = _significant(ep, elo, ehi) == sig_pub
+        width_in_range = width_ok(ratio)
+        same = significant(ep, elo, ehi) == sig_pub
         failed = [
             name
-            for name, ok in (("outside CI", inside), ("CI width", width_ok), ("other conclusion", same))
+            for name, ok in (("outside CI", inside), ("CI width", width_in_range), ("other conclusion", same))
             if not ok
         ]
         why = excluded.get(term) or CH3_EXCEPTIONS.get(term) or {}
@@ -320,7 +303,7 @@ def chapter3_targets(
                 "twin_p": ep,
                 "width_ratio": ratio,
                 "inside": inside,
-                "width_ok": width_ok,
+                "width_ok": width_in_range,
                 "same_conclusion": same,
                 "target": term not in excluded,
                 "status": "; ".join(failed) or "on target",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-Z975 = 1.959963984540054
+from analysis.core.intervals import wald
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,7 @@ def _est(b: float, se: float) -> Estimate:
 
     return Estimate(
         math.exp(b),
-        math.exp(b - Z975 * se),
-        math.exp(b + Z975 * se),
+        *(math.exp(bound) for bound in wald(b, se)),
         float(2 * stats.norm.sf(abs(b) / se)) if se > 0 else float("nan"),
     )
 

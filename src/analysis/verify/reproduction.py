@@ -13,8 +13,8 @@ Statuses (per row of ``data/reference/published_figures.csv``):
 ``same conclusion``
     A chapter-3 CI bound or p-value outside rounding whose term matches the published one in
     the three respects that matter (:func:`chapter3_statuses`): estimate inside the published CI,
-    log CI width within :data:`WIDTH_RANGE` times the published width, same conclusion at 5%
-    (for a p-value: the same conclusion suffices).
+    log CI width within :data:`analysis.core.intervals.WIDTH_RANGE` times the published width,
+    same conclusion at 5% (for a p-value: the same conclusion suffices).
 ``outside CI``
     A chapter-3 estimate outside the published 95% CI of its term.
 ``differs``
@@ -39,12 +39,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from analysis.core.intervals import log_width_ratio, significant, width_ok
 from analysis.core.paths import Paths
 from analysis.core.results import read_values
 from analysis.present import format as nf
@@ -60,9 +60,6 @@ EXACT, ROUNDING, IN_CI, SAME_CONCLUSION, OUTSIDE_CI, DIFFERS, MISSING, UNPUBLISH
     "no published figure",
 )
 STATUSES = (EXACT, ROUNDING, IN_CI, SAME_CONCLUSION, OUTSIDE_CI, DIFFERS, MISSING, UNPUBLISHED)
-WIDTH_RANGE = (0.75, 1.33)
-"""Accepted ratio of a computed to the published log CI width (the twin's target)."""
-ALPHA = 0.05
 MUST_MATCH_CHAPTERS = {"1", "2"}
 _EPS = 1e-9
 
@@ -334,23 +331,14 @@ def failing(table: pd.DataFrame) -> pd.Series:
     return table["must_match"].astype(bool) & (table["status"] == DIFFERS) & ~table["allowed"].astype(bool)
 
 
-def _significant(p: float | None, lo: float | None, hi: float | None, bound: bool = False) -> bool | None:
-    """Significant at 5%: by p when given (``bound``: p printed as '< value'), else by the CI."""
-    if p is not None and not pd.isna(p):
-        return bool(p <= ALPHA) if bound else bool(p < ALPHA)
-    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
-        return None
-    return bool(lo > 1 or hi < 1)
-
-
 def chapter3_statuses(table: pd.DataFrame) -> pd.DataFrame:
     """Chapter-3 statuses per term and the CI-width ratio (columns ``width_ratio``, ``conclusion``).
 
     A term (``ch3.<model>.<term>``) is judged as a whole: its estimate is ``within CI`` or
     ``outside CI``; its CI bounds and p-value, when they differ beyond rounding, are ``same
     conclusion`` if the estimate lies inside the published CI, the log CI width is within
-    :data:`WIDTH_RANGE` times the published width (not needed for a p-value) and the conclusion
-    at 5% is the same; otherwise ``differs``.
+    :data:`analysis.core.intervals.WIDTH_RANGE` times the published width (not needed for a
+    p-value) and the conclusion at 5% is the same; otherwise ``differs``.
     """
     t = table.copy()
     t["width_ratio"] = float("nan")
@@ -369,17 +357,17 @@ def chapter3_statuses(table: pd.DataFrame) -> pd.DataFrame:
         est, lo, hi = by["estimate"].computed, by["ci_low"].computed, by["ci_high"].computed
         if any(v is None or pd.isna(v) for v in (est, lo, hi)):
             continue
-        ratio = (math.log(hi) - math.log(lo)) / (math.log(pub_hi) - math.log(pub_lo))
+        ratio = log_width_ratio(lo, hi, pub_lo, pub_hi)
         pr = by.get("p") or by.get("p_upper_bound")
-        sig_pub = _significant(
+        sig_pub = significant(
             pr.published if pr else None, pub_lo, pub_hi, bound=bool(pr) and pr.kind == "p_upper_bound"
         )
-        sig = _significant(pr.computed if pr else None, lo, hi)
+        sig = significant(pr.computed if pr else None, lo, hi)
         same = sig == sig_pub
         inside = pub_lo - _EPS <= est <= pub_hi + _EPS or abs(est - pub_est) <= half_unit(
             by["estimate"].decimals
         )
-        width_ok = WIDTH_RANGE[0] <= round(ratio, 2) <= WIDTH_RANGE[1]
+        width_in_range = width_ok(ratio)
         idx = g.index
         t.loc[idx, "width_ratio"] = ratio
         t.loc[idx, "conclusion"] = "zelfde" if same else "anders"
@@ -389,7 +377,7 @@ def chapter3_statuses(table: pd.DataFrame) -> pd.DataFrame:
             if kind == "estimate":
                 status = IN_CI if inside else OUTSIDE_CI
             elif kind in ("ci_low", "ci_high"):
-                status = SAME_CONCLUSION if inside and width_ok and same else DIFFERS
+                status = SAME_CONCLUSION if inside and width_in_range and same else DIFFERS
             else:
                 status = SAME_CONCLUSION if same else DIFFERS
             t.loc[r.Index, "status"] = status
