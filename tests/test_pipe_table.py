@@ -13,7 +13,7 @@ def _rule(md: str) -> list[str]:
     return md.splitlines()[1].strip("|").split("|")
 
 
-def test_cells_are_escaped_formatted_and_trimmed() -> None:
+def test_cells_are_escaped_and_formatted() -> None:
     df = pd.DataFrame(
         {"Categorie": ["a|b", "regel\nnieuw", " c "], "n": [1, 20, 12345], "x": [1.25, None, 2.0]}
     )
@@ -21,7 +21,14 @@ def test_cells_are_escaped_formatted_and_trimmed() -> None:
     assert lines[0] == "| Categorie | n | x |"
     assert lines[2] == "| a\\|b | 1 | 1,3 |"  # half-up
     assert lines[3] == "| regel nieuw | 20 |  |"
-    assert lines[4] == "| c | 12.345 | 2 |"  # numbers by the format rules (thousands, whole floats)
+    assert lines[4] == "|  c  | 12.345 | 2 |"  # numbers by the format rules (thousands, whole floats)
+    assert nf.pipe_table(df, layout=nf.APPENDIX_TABLE).splitlines()[4] == "| c | 12.345 | 2 |"
+
+
+def test_notebook_headers_keep_the_spaces_that_size_their_column() -> None:
+    # chapter 3 pads headers with spaces so the separator line follows the content
+    lines = nf.pipe_table(pd.DataFrame({"Term      ": ["a"]})).splitlines()
+    assert lines[0] == "| Term       |" and lines[1] == "|:----------|"
 
 
 def test_notebook_layout_aligns_numeric_text_and_sizes_by_header() -> None:

@@ -13,23 +13,10 @@ import yaml
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from analysis.core.errors import UserError
+from analysis.core.months import MONTHS_NL as MONTHS_NL  # re-exported: month names of dates
+from analysis.core.months import month_range
 from analysis.core.paths import Paths, default_paths
 
-#: Dutch month names (lower case), for dates and periods written out in full.
-MONTHS_NL = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 _YM = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -71,16 +58,7 @@ class Measurement(BaseModel):
 
     def months(self) -> list[str]:
         """All months of the period as ``YYYY-MM`` strings."""
-        y, m = map(int, self.first_month.split("-"))
-        out: list[str] = []
-        while True:
-            ym = f"{y:04d}-{m:02d}"
-            out.append(ym)
-            if ym == self.last_month:
-                return out
-            m += 1
-            if m == 13:
-                y, m = y + 1, 1
+        return month_range(self.first_month, self.last_month)
 
 
 class ParamsError(UserError, ValueError):

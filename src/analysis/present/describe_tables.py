@@ -96,11 +96,9 @@ def duration_table(table: pd.DataFrame, *, min_cell_size: int = 0) -> pd.DataFra
 
 def month_table(per_month: pd.DataFrame) -> pd.DataFrame:
     """Registrations per month for display (month label, n; a hidden count shows the mark)."""
-    from analysis.present.figures import month_label
-
     return pd.DataFrame(
         {
-            "Maand": [month_label(m) for m in per_month["maand"]],
+            "Maand": [nf.month(m) for m in per_month["maand"]],
             "n": [_cell(v) for v in per_month["n"]],
         }
     )
@@ -114,12 +112,10 @@ def location_month_table(per_location: pd.DataFrame, *, hidden: frozenset[str] =
     decision covers this table together with the factsheets and every other count of the
     chapter, because a location-month table with both margins cannot be protected on its own.
     """
-    from analysis.present.figures import month_label
-
     wide = per_location.pivot(index="locatie", columns="maand", values="n").fillna(0).astype(int)
     out = pd.DataFrame({"Locatie": wide.index.tolist()})
     for m in sorted(wide.columns):
-        out[month_label(m)] = [_cell(v, f"{loc}|m:{m}" in hidden) for loc, v in zip(wide.index, wide[m])]
+        out[nf.month(m)] = [_cell(v, f"{loc}|m:{m}" in hidden) for loc, v in zip(wide.index, wide[m])]
     out["Totaal"] = [_cell(v, f"{loc}|T" in hidden) for loc, v in zip(wide.index, wide.sum(axis=1))]
     return out
 

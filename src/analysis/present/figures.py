@@ -29,6 +29,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from analysis import SYNTHETIC_BANNER, codebook
+from analysis.core.months import shift
 from analysis.present import format as nf
 from analysis.present import text as tx
 from analysis.present.display import MAX_LOCATIONS_INLINE
@@ -39,7 +40,6 @@ MISSING_CODE = "na"
 #: trend lines, the latest month of a factsheet). Category colours live in the codebook.
 PALETTE = ["#1f4e79", "#e69f00", "#56b4e9", "#7a2e55", "#009e73", "#f0e442", "#5e5e5e"]
 MISSING_COLOUR, MISSING_HATCH = codebook.missing_style()
-MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 
 @dataclass(frozen=True)
@@ -118,9 +118,8 @@ def number_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
 
 
 def month_label(ym: str) -> str:
-    """``"2020-09"`` -> ``"sep 2020"``."""
-    y, m = ym.split("-")
-    return f"{MONTHS_NL[int(m) - 1]} {y}"
+    """Axis label of a month, ``"2020-09"`` -> ``"sep 2020"`` (:func:`analysis.present.format.month`)."""
+    return nf.month(ym)
 
 
 def caption(text: str, *, synthetic: bool = False, n: int | None = None) -> str:
@@ -228,7 +227,7 @@ def bar_per_month(table: pd.DataFrame, stem: Path, *, synthetic: bool = False) -
                 va="bottom",
                 fontsize=9,
             )
-        ax.set_xticks(x, [month_label(m) for m in table["maand"]])
+        ax.set_xticks(x, [nf.month(m) for m in table["maand"]])
         ax.set_ylabel("Aantal afzonderingen")
         ax.set_ylim(0, float(counts.fillna(0).max()) * 1.15 + 1)
         ax.grid(axis="y")
@@ -375,12 +374,6 @@ def hour_by_group(
 
 
 # --- chapter 3: residuals, change over time, location effects ---------------------------------
-def _ym(first_month: str, index: int) -> str:
-    y, m = (int(v) for v in first_month.split("-"))
-    k = 12 * y + m - 1 + int(index)
-    return f"{k // 12:04d}-{k % 12 + 1:02d}"
-
-
 def residual_figure(
     diag,
     stem: Path,
@@ -426,7 +419,7 @@ def residual_figure(
         if len(diag.month):
             months = np.unique(diag.month)
             groups = [diag.residuals[diag.month == m] for m in months]
-            labels = [month_label(_ym(first_month, round(m + month_centre))) for m in months]
+            labels = [nf.month(shift(first_month, round(m + month_centre))) for m in months]
             ax2.set_title("Residuen per maand", fontsize=9)
         else:
             cats = list(dict.fromkeys(sorted(map(str, diag.groups))))
@@ -524,7 +517,7 @@ def change_figure(
         step = max(1, len(months) // 12)
         ax.set_xticks(
             range(0, len(months), step),
-            [month_label(m) for m in months][::step],
+            [nf.month(m) for m in months][::step],
             fontsize=8,
             rotation=45,
             ha="right",

@@ -38,6 +38,7 @@ from typing import Any, Literal, Sequence
 
 import pandas as pd
 
+from analysis.core.months import MONTHS_NL, MONTHS_NL_SHORT, Month
 from analysis.core.numbers import round_half_up
 
 Lang = Literal["nl", "en"]
@@ -244,6 +245,24 @@ def cell(value: Any, lang: Lang = "nl", decimals: int = 1) -> str:
     return str(value)
 
 
+def month(ym: str | Month, long: bool = False, *, year: bool = True) -> str:
+    """A month for the reader: ``"2020-09"`` -> ``"sep 2020"`` (``long``: ``"september 2020"``).
+
+    Parameters
+    ----------
+    ym : str or Month
+        The month, ``YYYY-MM``.
+    long : bool
+        Write the month's name in full (summary, method paragraph); default the short name
+        (figures, tables, chapter text).
+    year : bool
+        Add the year; without it only the name (``"sep"``: ticks of a chart whose title says the period).
+    """
+    m = Month.parse(ym)
+    name = (MONTHS_NL if long else MONTHS_NL_SHORT)[m.month - 1]
+    return f"{name} {m.year}" if year else name
+
+
 def seconds(s: float, lang: Lang = "en") -> str:
     """Elapsed time for the CLI: ``"3.4 s"`` (one decimal)."""
     return number(s, 1, lang) + " s"
@@ -278,26 +297,31 @@ class TableLayout:
     numeric_text : re.Pattern or None
         A text column whose every non-empty cell matches is right-aligned, as numeric
         columns are; None: only numeric columns are.
+    trim : bool
+        Strip spaces around headers and cells. The notebooks' tables keep them: the model
+        tables of chapter 3 pad their headers with spaces to set the relative column widths.
     """
 
     cap: int | None = None
     pad: int = 0
     header_words: bool = False
     numeric_text: re.Pattern[str] | None = NUMERIC_TEXT
+    trim: bool = False
 
 
 #: The notebooks' tables (chapters 1 and 2): dashes follow the header.
 NOTEBOOK_TABLE = TableLayout()
 #: The appendices' tables: widths follow the content up to 45 characters, never below the header's words.
-APPENDIX_TABLE = TableLayout(cap=45, header_words=True, numeric_text=None)
+APPENDIX_TABLE = TableLayout(cap=45, header_words=True, numeric_text=None, trim=True)
 #: Appendix A's model tables: widths follow the content up to 34 characters, two more for padding.
-MODEL_TABLE = TableLayout(cap=34, pad=2, numeric_text=PLAIN_NUMBER_TEXT)
+MODEL_TABLE = TableLayout(cap=34, pad=2, numeric_text=PLAIN_NUMBER_TEXT, trim=True)
 
 
-def escape_cell(text: str) -> str:
-    """Cell text safe inside a pipe table: ``|`` escaped, line breaks as spaces, trimmed."""
+def escape_cell(text: str, trim: bool = False) -> str:
+    """Cell text safe inside a pipe table: ``|`` escaped, line breaks as spaces (``trim``: stripped)."""
     # A pipe inside a cell would end the cell early; a line break would end the row.
-    return text.replace("|", "\\|").replace("\n", " ").strip()
+    safe = text.replace("|", "\\|").replace("\n", " ")
+    return safe.strip() if trim else safe
 
 
 def _align(col: pd.Series, texts: list[str], layout: TableLayout) -> str:
@@ -343,8 +367,8 @@ def pipe_table(
     str
         Header, separator line and one line per row (no trailing newline).
     """
-    headers = [escape_cell(str(c)) for c in df.columns]
-    columns = [[escape_cell(cell(v)) for v in df.iloc[:, i]] for i in range(df.shape[1])]
+    headers = [escape_cell(str(c), layout.trim) for c in df.columns]
+    columns = [[escape_cell(cell(v), layout.trim) for v in df.iloc[:, i]] for i in range(df.shape[1])]
     if align is None:
         align = [_align(df.iloc[:, i], texts, layout) for i, texts in enumerate(columns)]
     rule = "|".join(

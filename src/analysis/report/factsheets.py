@@ -28,6 +28,7 @@ from analysis import SYNTHETIC_BANNER
 from analysis.core.params import FactsheetParams
 from analysis.core.paths import Paths, location_file  # noqa: F401 - location_file re-exported
 from analysis.describe import disclosure as dc
+from analysis.present import format as nf
 
 
 def resource_text(name: str) -> str:
@@ -103,7 +104,7 @@ def plot_months(sheet: dict[str, Any], stem: Path, *, synthetic: bool) -> Any:
         right.set_title("Per 10 jongeren per maand", fontsize=9, loc="left")
         right.legend(frameon=False, fontsize=7.5, loc="upper right", ncol=2, borderaxespad=0.1)
         for ax in (left, right):
-            ax.set_xticks(x, [m["label"].split(" ")[0] for m in months], fontsize=8)
+            ax.set_xticks(x, [nf.month(m["month"], year=False) for m in months], fontsize=8)
             ax.tick_params(axis="y", labelsize=8)
             ax.grid(axis="y")
             ax.set_axisbelow(True)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import SYNTHETIC_BANNER
+from analysis.core.months import month_range
 from analysis.core.provenance import SYNTHETIC_MARKER, marker_text
 from analysis.synth import locations as L
 from analysis.synth import measurement1 as M1
@@ -61,12 +62,7 @@ def _months(meting: int) -> list[str]:
     found = load_all()
     if meting in found:
         return found[meting].months()
-    y, m = map(int, first.split("-"))
-    out = []
-    while f"{y:04d}-{m:02d}" <= last:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return month_range(first, last)
 
 
 def build(seed: int = DEFAULT_SEED, extra_measurements: list[int] | tuple[int, ...] = ()) -> Twin:
