@@ -149,72 +149,73 @@ def chapter2_tables(data: MeasurementData) -> dict[str, Result]:
     Disclosure control builds its system of published counts from these very tables
     (:mod:`analysis.present.publish`), so it protects exactly what chapter 2 publishes.
     """
+    results = [
+        *_count_results(data),
+        *_category_results(data.registrations),
+        *_timing_results(data.registrations),
+    ]
+    return {res.name: res for res in results}
+
+
+def _count_results(data: MeasurementData) -> list[Result]:
+    """Section 2.1: registrations per month and per location-month, coverage, youths."""
     reg, months = data.registrations, data.months
-    out: dict[str, Result] = {}
-
-    def add(res: Result) -> None:
-        out[res.name] = res
-
     per_month = counts.registrations_per_month(reg, months)
     vals = {f"ch2.fig01.n.{m}": float(n) for m, n in zip(per_month["maand"], per_month["n"])}
     vals["ch2.s2_1.n.registrations"] = float(len(reg))
-    add(
+    coverage = counts.registration_coverage(reg, data.locations, months)
+    youth = counts.youth_summary(reg)
+    youth["mean_occupancy"] = counts.mean_occupancy(data.occupancy, months)
+    return [
         Result(
             "ch2_fig01_per_month",
             per_month,
             "Aantal geregistreerde ongeplande gedwongen afzonderingen per maand",
             _qual(counts.registrations_per_month),
             vals,
-        )
-    )
-    coverage = counts.registration_coverage(reg, data.locations, months)
-    add(
+        ),
         Result(
             "ch2_fig01_per_location_month",
             counts.registrations_per_location_month(reg, months, coverage["locatie"].tolist()),
             "Ongeplande gedwongen afzonderingen per locatie en maand",
             _qual(counts.registrations_per_location_month),
-        )
-    )
-    add(
+        ),
         Result(
             "ch2_s2_1_coverage",
             coverage,
             "Geregistreerde maanden per locatie",
             _qual(counts.registration_coverage),
             _coverage_values(counts.coverage_summary(coverage, months)),
-        )
-    )
-    youth = counts.youth_summary(reg)
-    youth["mean_occupancy"] = counts.mean_occupancy(data.occupancy, months)
-    add(
+        ),
         Result(
             "ch2_s2_1_1_youths",
             _summary_table(youth),
             "Unieke jongeren en gemiddelde bezetting",
             _qual(counts.youth_summary),
             _youth_values(youth),
-        )
-    )
-    add(
+        ),
         Result(
             "ch2_s2_1_1_per_youth",
             counts.registrations_per_youth(reg),
             "Aantal afzonderingen per jongere",
             _qual(counts.registrations_per_youth),
-        )
-    )
-    add(
+        ),
+    ]
+
+
+def _category_results(reg: pd.DataFrame) -> list[Result]:
+    """Section 2.2: missing items, the distribution of each item, evaluation, room by reason."""
+    out = [
         Result(
             "ch2_s2_2_missingness",
             categories.missingness(reg),
             "Niet ingevulde onderdelen van de registratie",
             _qual(categories.missingness),
         )
-    )
+    ]
     for item, (prefix, name) in categories.FIGURE_ITEMS.items():
         t = categories.item_distribution(reg, item)
-        add(
+        out.append(
             Result(
                 name,
                 t,
@@ -226,7 +227,7 @@ def chapter2_tables(data: MeasurementData) -> dict[str, Result]:
     t = categories.evaluation_with_youth(reg)
     vals = categories.distribution_values(t, "ch2.fig11")
     vals["ch2.fig11.n.total"] = float(t["denominator"].iloc[0])
-    add(
+    out.append(
         Result(
             "ch2_fig11_evaluation_with_youth",
             t,
@@ -236,7 +237,7 @@ def chapter2_tables(data: MeasurementData) -> dict[str, Result]:
         )
     )
     t = categories.room_by_reason(reg)
-    add(
+    out.append(
         Result(
             "ch2_fig06_room_by_reason",
             t,
@@ -245,35 +246,35 @@ def chapter2_tables(data: MeasurementData) -> dict[str, Result]:
             categories.room_by_reason_values(t),
         )
     )
+    return out
+
+
+def _timing_results(reg: pd.DataFrame) -> list[Result]:
+    """Section 2.3: start hour (overall and per reason) and duration per reason."""
     hours = timing.start_hour_distribution(reg)
     by_reason = timing.start_hour_by_reason(reg)
     profile = timing.hour_profile_values(hours, by_reason)
-    add(
+    durations = timing.duration_by_reason(reg)
+    return [
         Result(
             "ch2_fig07_start_hour",
             hours,
             "Tijdstip van aanvang",
             _qual(timing.start_hour_distribution),
             {k: v for k, v in profile.items() if k.startswith("ch2.fig07")},
-        )
-    )
-    add(
+        ),
         Result(
             "ch2_fig08_start_hour_by_reason",
             by_reason,
             "Tijdstip van aanvang per aanleiding",
             _qual(timing.start_hour_by_reason),
             {k: v for k, v in profile.items() if k.startswith("ch2.fig08")},
-        )
-    )
-    t = timing.duration_by_reason(reg)
-    add(
+        ),
         Result(
             "ch2_tab02_duration_by_reason",
-            t,
+            durations,
             "Duur van de afzondering per type aanleiding in uren en minuten",
             _qual(timing.duration_by_reason),
-            timing.duration_values(t, timing.count_one_day_default(reg)),
-        )
-    )
-    return out
+            timing.duration_values(durations, timing.count_one_day_default(reg)),
+        ),
+    ]

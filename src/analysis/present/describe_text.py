@@ -1,22 +1,23 @@
 """Dutch sentences of chapters 1 and 2, built from the computed tables (never typed numbers).
 
 The notebooks ``01_planned_policy`` and ``02_unplanned_seclusion`` call these functions and show
-the result with :func:`analysis.present.display.text`; this module is the one home of their
-running text. Every count goes through :mod:`analysis.present.text` (singular/plural, zero
+the result with :func:`analysis.present.display.text`, and the report's summary takes its
+chapter-2 findings from :func:`summary_chapter2`; this module is the one home of their running
+text. Every count goes through :mod:`analysis.present.text` (singular/plural, zero
 cases, lists), every percentage through :func:`analysis.present.describe_tables.pct_of`, and
 every ordering is computed from the data.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import pandas as pd
 
 from analysis.present import describe_tables as pr
+from analysis.present import format as nf
 from analysis.present import text
 from analysis.present.format import number as format_number, percent as format_pct
-from analysis.present.figures import month_label
 
 
 def _n(table: pd.DataFrame, code: str | int) -> int | None:
@@ -30,6 +31,21 @@ def _n(table: pd.DataFrame, code: str | int) -> int | None:
 
 def _locs(n: int) -> str:
     return text.count(n, "locatie", "locaties")
+
+
+def _registrations(n: int) -> str:
+    """``"12 ongeplande gedwongen afzonderingen"`` (one, none)."""
+    return text.count(n, "ongeplande gedwongen afzondering", "ongeplande gedwongen afzonderingen")
+
+
+def _first_last(per_month: pd.DataFrame) -> tuple[int, int]:
+    """Registrations in the first and in the last month of the period."""
+    return int(per_month["n"].iloc[0]), int(per_month["n"].iloc[-1])
+
+
+def _month_of(per_month: pd.DataFrame, row: int, long: bool = False) -> str:
+    """The month of row ``row`` (0 first, -1 last) of a per-month table, for the reader."""
+    return nf.month(str(per_month["maand"].iloc[row]), long=long)
 
 
 def _with_pct(table: pd.DataFrame, code: str | int, decimals: int | None = 1) -> str:
@@ -157,8 +173,8 @@ def factors(title: str, table: pd.DataFrame) -> str:
 def period(meting: int, months: Sequence[str], n_outside: int) -> str:
     """The measurement and its period, and the registrations outside it."""
     s = (
-        f"{text.capitalize(text.measurements([meting]))}: {month_label(months[0])} tot en met "
-        f"{month_label(months[-1])} ({text.count(len(months), 'maand', 'maanden')})."
+        f"{text.capitalize(text.measurements([meting]))}: {nf.month(months[0])} tot en met "
+        f"{nf.month(months[-1])} ({text.count(len(months), 'maand', 'maanden')})."
     )
     if n_outside:
         s += (
@@ -182,13 +198,13 @@ def totals(
             f"In {text.measurements([meting])} is geen enkele ongeplande gedwongen afzondering vastgelegd "
             f"({_locs(len(coverage))})."
         )
-    first, last = int(per_month["n"].iloc[0]), int(per_month["n"].iloc[-1])
+    first, last = _first_last(per_month)
     s = (
         f"In {text.measurements([meting])} {text.verb(n_registrations, 'is', 'zijn')} "
-        f"{text.count(n_registrations, 'ongeplande gedwongen afzondering', 'ongeplande gedwongen afzonderingen')} "
-        f"vastgelegd door {_locs(len(coverage))}. In de eerste maand ({month_label(per_month['maand'].iloc[0])}) "
+        f"{_registrations(n_registrations)} "
+        f"vastgelegd door {_locs(len(coverage))}. In de eerste maand ({_month_of(per_month, 0)}) "
         f"{text.verb(first, 'was', 'waren')} het er {format_number(first) if first else 'geen'}, in de laatste "
-        f"({month_label(per_month['maand'].iloc[-1])}) {format_number(last) if last else 'geen'}"
+        f"({_month_of(per_month, -1)}) {format_number(last) if last else 'geen'}"
         + (
             ", evenveel."
             if first == last
@@ -356,3 +372,165 @@ def evaluation_base(n: int) -> str:
         f"gepland is; dat geldt voor {text.count(n, 'afzondering', 'afzonderingen')}, de noemer van de "
         "volgende figuur."
     )
+
+
+# --- chapter 2 in the report's summary ------------------------------------------------------------
+# Shorter sentences than the chapter's, from the same results tables (read by
+# :func:`analysis.present.summary.chapter2_sentences`); hidden counts (NaN) are never named.
+def _lower(label: str) -> str:
+    """A codebook label inside a sentence (first letter lower case, abbreviations kept)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _pct(table: pd.DataFrame, code: str) -> str:
+    hit = table[table["code"].astype(str) == code]
+    return format_pct(float(hit["pct"].iloc[0])) if len(hit) else ""
+
+
+def _ranked(table: pd.DataFrame) -> list[tuple[str, float]]:
+    """(code, n) of the registered categories, most frequent first."""
+    known = table[(table["code"].astype(str) != "na") & (table["n"] > 0)]
+    return text.by_frequency(zip(known["code"].astype(str), known["n"]))
+
+
+def _label(table: pd.DataFrame, code: str) -> str:
+    return _lower(str(table.loc[table["code"].astype(str) == code, "label"].iloc[0]))
+
+
+def summary_totals(metingen: Sequence[int], per_month: pd.DataFrame, coverage: pd.DataFrame) -> list[str]:
+    """How many locations registered how many seclusions and, when any, the course per month."""
+    total = int(per_month["n"].sum())
+    out = [
+        f"In {text.measurements(list(metingen))} {text.verb(len(coverage), 'registreerde', 'registreerden')} "
+        f"{_locs(len(coverage))} samen {_registrations(total)}."
+    ]
+    if total == 0:
+        return out
+    first, last = _first_last(per_month)
+    move = text.compare(last, first, words=("steeg", "daalde", "bleef"))
+    out.append(
+        f"Per maand {move} het aantal van {format_number(first)} in {_month_of(per_month, 0, long=True)} "
+        + ("en was het " if move == "bleef" else "naar ")
+        + f"{format_number(last)} in {_month_of(per_month, -1, long=True)}"
+        + (" ook" if move == "bleef" else "")
+        + "."
+    )
+    return out
+
+
+def summary_youths(youths: pd.DataFrame) -> str:
+    """Unique youths and their range of seclusions ("" when no youth number was registered)."""
+    y = dict(zip(youths["statistic"], youths["value"]))
+    if not y.get("n_youths", 0) > 0:
+        return ""
+    return (
+        f"Bij de locaties die een jongerennummer registreerden, ging het om "
+        f"{text.count(int(y['n_youths']), 'unieke jongere', 'unieke jongeren')} met samen "
+        f"{text.count(int(y['n_registrations']), 'afzondering', 'afzonderingen')}; per jongere "
+        f"liep dat uiteen van {format_number(y['min_per_youth'])} tot "
+        f"{format_number(y['max_per_youth'])}."
+    )
+
+
+def summary_reason_goal(reason: pd.DataFrame | None, goal: pd.DataFrame | None) -> str:
+    """The two most registered reasons and the most named goal ("" when neither is known)."""
+    said = []
+    if reason is not None and _ranked(reason):
+        top = _ranked(reason)[:2]
+        said.append(
+            f"de meest geregistreerde {'aanleidingen waren' if len(top) > 1 else 'aanleiding was'} "
+            + text.join(f"{_label(reason, c)} ({_pct(reason, c)})" for c, _ in top)
+        )
+    if goal is not None and _ranked(goal):
+        g = _ranked(goal)[0][0]
+        said.append(f"het meest genoemde doel was {_label(goal, g)} ({_pct(goal, g)})")
+    return text.capitalize("; ".join(said)) + "." if said else ""
+
+
+def summary_rooms(room: pd.DataFrame, lock: pd.DataFrame | None) -> str:
+    """Rooms in order of use and how often the door was locked ("" when no room was registered)."""
+    if not _ranked(room):
+        return ""
+    top = _ranked(room)[0][0]
+    rest = [c for c, _ in _ranked(room)[1:]]
+    s = (
+        f"De meeste afzonderingen vonden plaats in de {_label(room, top)} ({_pct(room, top)})"
+        + (
+            f"; daarna volgen {text.join(f'de {_label(room, c)} ({_pct(room, c)})' for c in rest)}"
+            if rest
+            else ""
+        )
+        + "."
+    )
+    if lock is not None and (lock["code"] == "2").any():
+        s += f" De deur was in {_pct(lock, '2')} van de gevallen op slot."
+    return s
+
+
+def summary_durations(dur: pd.DataFrame) -> str:
+    """Median duration of the three most frequent reasons ("" when no median is known)."""
+    dur = dur.dropna(subset=["median"])
+    by_n = text.by_frequency(zip(dur.index, dur["n"]))[:3]
+    if not by_n:
+        return ""
+    return (
+        "De mediane duur was "
+        + text.join(
+            f"{text.count(float(dur.loc[i, 'median']), 'minuut', 'minuten')} bij {_lower(str(dur.loc[i, 'label']))}"
+            for i, _ in by_n
+        )
+        + f" (de {text.count(len(by_n), 'meest voorkomende aanleiding', 'meest voorkomende aanleidingen')})."
+    )
+
+
+def summary_evaluation(ev: pd.DataFrame, view: pd.DataFrame) -> str:
+    """How often an evaluation followed and the youth saw the registration ("" without evaluations)."""
+    if not (ev["code"] == "3").any():
+        return ""
+    return (
+        f"Na {_pct(ev, '3')} van de afzonderingen vond een evaluatie plaats; de jongere zag de "
+        f"registratie in {_pct(view, '3')} (akkoord) en {_pct(view, '2')} (niet akkoord) van de gevallen."
+    )
+
+
+def summary_chapter2(metingen: Sequence[int], tables: Mapping[str, pd.DataFrame | None]) -> list[str]:
+    """The chapter-2 findings of the report's summary, one sentence per finding.
+
+    Parameters
+    ----------
+    metingen : sequence of int
+        The measurements chapter 2 describes.
+    tables : mapping
+        Results tables by name (``ch2_fig01_per_month``, ``ch2_s2_1_coverage``, ...); a missing
+        table (None or absent) leaves out the sentences that need it.
+
+    Returns
+    -------
+    list of str
+        Sentences; empty without the per-month or coverage table.
+    """
+    t = dict(tables)
+    per_month, coverage = t.get("ch2_fig01_per_month"), t.get("ch2_s2_1_coverage")
+    if not metingen or per_month is None or coverage is None:
+        return []
+    out = summary_totals(metingen, per_month, coverage)
+    if int(per_month["n"].sum()) == 0:
+        return out
+    reason, room, dur = (
+        t.get("ch2_fig02_reason"),
+        t.get("ch2_fig04_room"),
+        t.get("ch2_tab02_duration_by_reason"),
+    )
+    ev, view, youths = (
+        t.get("ch2_fig10_evaluation"),
+        t.get("ch2_fig12_youth_view"),
+        t.get("ch2_s2_1_1_youths"),
+    )
+    parts = [
+        summary_youths(youths) if youths is not None else "",
+        summary_reason_goal(reason, t.get("ch2_fig03_goal")),
+        summary_rooms(room, t.get("ch2_fig05_lock")) if room is not None else "",
+        summary_durations(dur) if dur is not None and reason is not None else "",
+        summary_evaluation(ev, view) if ev is not None and view is not None else "",
+    ]
+    return out + [p for p in parts if p]

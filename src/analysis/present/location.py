@@ -37,7 +37,6 @@ from analysis.describe.categories import DEBRIEF, MISSING_CODE
 from analysis.describe.timing import format_hmm, usable_durations
 from analysis.core.numbers import round_half_up
 from analysis.present import format as nf
-from analysis.present.figures import month_label
 
 #: Distributions shown as tables (codebook field -> Dutch table title, the field's codebook title).
 ITEMS = {f: codebook.field(f).title for f in ("aanleiding", "ruimte", "beheer_ruimte")}
@@ -79,9 +78,9 @@ class Period:
 
     def labels(self) -> dict[str, str]:
         """Column headings."""
-        first, last = month_label(self.earlier[0]), month_label(self.earlier[-1])
+        first, last = nf.month(self.earlier[0]), nf.month(self.earlier[-1])
         earlier = first if first == last else f"{first} – {last}"
-        return {"L": month_label(self.latest), "E": earlier, "T": "Hele periode"}
+        return {"L": nf.month(self.latest), "E": earlier, "T": "Hele periode"}
 
 
 def _codes(item: str) -> list[str]:
@@ -251,7 +250,7 @@ def span_label(months: Sequence[str]) -> str:
     """``"nov 2020 – feb 2021"`` for a run of months (one label for one month; "–" for none)."""
     if not months:
         return NA_TEXT
-    first, last = month_label(months[0]), month_label(months[-1])
+    first, last = nf.month(months[0]), nf.month(months[-1])
     return first if first == last else f"{first} – {last}"
 
 
@@ -400,7 +399,7 @@ def _months(
         out.append(
             {
                 "month": m,
-                "label": month_label(m),
+                "label": nf.month(m),
                 "latest": m == period.latest,
                 "n": s.values[key] if shown and not absent else None,
                 "text": NA_TEXT if absent else _count(s, hidden, key),
@@ -462,7 +461,7 @@ def factsheet(
     hidden = dc.suppress(s, k) if hidden is None else frozenset(hidden)
     active = active_months(locations, location, period.months, loc_reg, loc_occ)
     active_earlier = [m for m in period.earlier if m in active]
-    latest_label = month_label(period.latest)
+    latest_label = nf.month(period.latest)
     # Column headings name the months each column really covers: a location that started late
     # or stopped early has fewer months than the measurement.
     labels = {"L": latest_label, "E": span_label(active_earlier), "T": span_label(active)}
@@ -473,18 +472,6 @@ def factsheet(
         indicators[0][1] = indicators[1][1] = indicators[2][1] = NA_TEXT
         for row in (r for t in tables for r in [*t["rows"], t["total"]]):
             row[1] = row[2] = NA_TEXT
-    n_earlier = len(active_earlier)
-    nat_latest = national["months"][period.latest]
-    nat_latest = float("nan") if nat_latest is None else nat_latest
-    avg = (
-        dc.SUPPRESSED_MARK
-        if "E" in hidden
-        else NA_TEXT
-        if not n_earlier
-        else nf.number(s.values["E"] / n_earlier, 1)
-    )
-    n_active = len(active)
-    months_word = "maand" if len(period.months) == 1 else "maanden"
     return {
         "location": location,
         "latest": latest_label,
@@ -494,36 +481,80 @@ def factsheet(
         "min_cell_size": k,
         "hidden": len(hidden),
         "months": months,
-        "active_months": n_active,
+        "active_months": len(active),
         "inactive": [m["label"] for m in months if not m["active"]],
         "indicators": {
             "columns": ["", labels["L"], labels["E"], labels["T"], f"Landelijk {national['period']}"],
             "rows": indicators,
         },
         "tables": tables,
-        "key_figures": [
-            {
-                "label": f"Registraties {latest_label}",
-                "value": months[-1]["text"],
-                "sub": (f"{labels['E']}: gemiddeld {avg} per maand" if n_earlier else "geen eerdere maanden"),
-            },
-            {
-                "label": f"Per 10 jongeren {latest_label}",
-                "value": indicators[1][1],
-                "sub": f"{labels['E']}: {indicators[1][2]} · landelijk {latest_label}: {_fmt_rate(nat_latest)}",
-            },
-            {
-                "label": f"Mediane duur {latest_label} (uur:min)",
-                "value": indicators[2][1],
-                "sub": f"{labels['E']}: {indicators[2][2]} · landelijk {latest_label}: {national['median_latest']}",
-            },
-            {
-                "label": f"Registraties {labels['T']}",
-                "value": _count(s, hidden, "T"),
-                "sub": f"{n_active} van de {len(period.months)} {months_word} van de meting",
-            },
-        ],
+        "key_figures": _key_figures(
+            s, hidden, period, labels, months, indicators, national, len(active), len(active_earlier)
+        ),
     }
+
+
+def _key_figures(
+    s: dc.CellSystem,
+    hidden: frozenset[str],
+    period: Period,
+    labels: dict[str, str],
+    months: list[dict[str, Any]],
+    indicators: list[list[str]],
+    national: dict[str, Any],
+    n_active: int,
+    n_earlier: int,
+) -> list[dict[str, str]]:
+    """The four key figures at the top of a factsheet (label, value, line below).
+
+    Parameters
+    ----------
+    s, hidden
+        The location's cell system and its hidden cells (``E``: the earlier months' total).
+    period : Period
+        Months shown.
+    labels : dict
+        Column headings: ``L`` the latest month, ``E`` the earlier months, ``T`` the whole period.
+    months, indicators
+        The factsheet's per-month cells and indicator rows (:func:`factsheet`).
+    national : dict
+        :func:`national_figures`.
+    n_active, n_earlier : int
+        Months the location took part in: in the whole period, before the latest month.
+    """
+    latest = labels["L"]
+    nat_latest = national["months"][period.latest]
+    nat_latest = float("nan") if nat_latest is None else nat_latest
+    avg = (
+        dc.SUPPRESSED_MARK
+        if "E" in hidden
+        else NA_TEXT
+        if not n_earlier
+        else nf.number(s.values["E"] / n_earlier, 1)
+    )
+    months_word = "maand" if len(period.months) == 1 else "maanden"
+    return [
+        {
+            "label": f"Registraties {latest}",
+            "value": months[-1]["text"],
+            "sub": (f"{labels['E']}: gemiddeld {avg} per maand" if n_earlier else "geen eerdere maanden"),
+        },
+        {
+            "label": f"Per 10 jongeren {latest}",
+            "value": indicators[1][1],
+            "sub": f"{labels['E']}: {indicators[1][2]} · landelijk {latest}: {_fmt_rate(nat_latest)}",
+        },
+        {
+            "label": f"Mediane duur {latest} (uur:min)",
+            "value": indicators[2][1],
+            "sub": f"{labels['E']}: {indicators[2][2]} · landelijk {latest}: {national['median_latest']}",
+        },
+        {
+            "label": f"Registraties {labels['T']}",
+            "value": _count(s, hidden, "T"),
+            "sub": f"{n_active} van de {len(period.months)} {months_word} van de meting",
+        },
+    ]
 
 
 def months_between(months: Sequence[str], first: str, last: str) -> Period:

@@ -18,10 +18,8 @@ import pandas as pd
 from analysis.core.measurements import Measurement
 from analysis.present import format as nf
 from analysis.ingest.gate import CHECK_NL
-from analysis.present import text
-from analysis.present.format import number as format_number, percent as format_pct
-from analysis.present.figures import month_label
-from analysis.core.measurements import MONTHS_NL
+from analysis.present import describe_text, text
+from analysis.present.format import number as format_number
 
 
 # --- reading results ----------------------------------------------------------------------------
@@ -53,35 +51,9 @@ def described(results: Path, result: str) -> list[int]:
     return sorted({int(x) for sc in scopes for x in str(sc).split(";") if x})
 
 
-def month_long(ym: str) -> str:
-    """``"2021-02"`` -> ``"februari 2021"``."""
-    y, m = ym.split("-")
-    return f"{MONTHS_NL[int(m) - 1]} {y}"
-
-
 def period_text(m: Measurement) -> str:
     """``"september 2020 tot en met februari 2021"``."""
-    return f"{month_long(m.first_month)} tot en met {month_long(m.last_month)}"
-
-
-def _lower(label: str) -> str:
-    """A codebook label inside a sentence (first letter lower case, abbreviations kept)."""
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
-
-
-def _pct(table: pd.DataFrame, code: str) -> str:
-    hit = table[table["code"].astype(str) == code]
-    return format_pct(float(hit["pct"].iloc[0])) if len(hit) else ""
-
-
-def _ranked(table: pd.DataFrame) -> list[tuple[str, float]]:
-    """(code, n) of the registered categories, most frequent first."""
-    known = table[(table["code"].astype(str) != "na") & (table["n"] > 0)]
-    return text.by_frequency(zip(known["code"].astype(str), known["n"]))
-
-
-def _label(table: pd.DataFrame, code: str) -> str:
-    return _lower(str(table.loc[table["code"].astype(str) == code, "label"].iloc[0]))
+    return f"{nf.month(m.first_month, long=True)} tot en met {nf.month(m.last_month, long=True)}"
 
 
 # --- chapter 1 and 2 sentences ------------------------------------------------------------------
@@ -107,91 +79,28 @@ def chapter1_sentences(results: Path, latest: int) -> list[str]:
     ]
 
 
+#: Results tables the summary's chapter-2 sentences are built from.
+CHAPTER2_TABLES = (
+    "ch2_fig01_per_month",
+    "ch2_s2_1_coverage",
+    "ch2_s2_1_1_youths",
+    "ch2_fig02_reason",
+    "ch2_fig03_goal",
+    "ch2_fig04_room",
+    "ch2_fig05_lock",
+    "ch2_tab02_duration_by_reason",
+    "ch2_fig10_evaluation",
+    "ch2_fig12_youth_view",
+)
+
+
 def chapter2_sentences(results: Path) -> list[str]:
-    """The chapter-2 findings of the described measurement, each from its results CSV."""
-    metingen = described(results, "ch2_fig01_per_month")
-    per_month, coverage = _csv(results, "ch2_fig01_per_month"), _csv(results, "ch2_s2_1_coverage")
-    if not metingen or per_month is None or coverage is None:
-        return []
-    which = text.measurements(metingen)
-    total = int(per_month["n"].sum())
-    out = [
-        f"In {which} {text.verb(len(coverage), 'registreerde', 'registreerden')} "
-        f"{text.count(len(coverage), 'locatie', 'locaties')} samen "
-        f"{text.count(total, 'ongeplande gedwongen afzondering', 'ongeplande gedwongen afzonderingen')}."
-    ]
-    if total == 0:
-        return out
-    first, last = int(per_month["n"].iloc[0]), int(per_month["n"].iloc[-1])
-    move = text.compare(last, first, words=("steeg", "daalde", "bleef"))
-    out.append(
-        f"Per maand {move} het aantal van {format_number(first)} in "
-        f"{month_long(str(per_month['maand'].iloc[0]))} "
-        + ("en was het " if move == "bleef" else "naar ")
-        + f"{format_number(last)} in {month_long(str(per_month['maand'].iloc[-1]))}"
-        + (" ook" if move == "bleef" else "")
-        + "."
-    )
-    youths = _csv(results, "ch2_s2_1_1_youths")
-    if youths is not None:
-        y = dict(zip(youths["statistic"], youths["value"]))
-        if y.get("n_youths", 0) > 0:
-            out.append(
-                f"Bij de locaties die een jongerennummer registreerden, ging het om "
-                f"{text.count(int(y['n_youths']), 'unieke jongere', 'unieke jongeren')} met samen "
-                f"{text.count(int(y['n_registrations']), 'afzondering', 'afzonderingen')}; per jongere "
-                f"liep dat uiteen van {format_number(y['min_per_youth'])} tot "
-                f"{format_number(y['max_per_youth'])}."
-            )
-    reason, goal = _csv(results, "ch2_fig02_reason"), _csv(results, "ch2_fig03_goal")
-    said = []
-    if reason is not None and _ranked(reason):
-        top = _ranked(reason)[:2]
-        said.append(
-            f"de meest geregistreerde {'aanleidingen waren' if len(top) > 1 else 'aanleiding was'} "
-            + text.join(f"{_label(reason, c)} ({_pct(reason, c)})" for c, _ in top)
-        )
-    if goal is not None and _ranked(goal):
-        g = _ranked(goal)[0][0]
-        said.append(f"het meest genoemde doel was {_label(goal, g)} ({_pct(goal, g)})")
-    if said:
-        out.append(text.capitalize("; ".join(said)) + ".")
-    room, lock = _csv(results, "ch2_fig04_room"), _csv(results, "ch2_fig05_lock")
-    if room is not None and _ranked(room):
-        top = _ranked(room)[0][0]
-        rest = [c for c, _ in _ranked(room)[1:]]
-        s = (
-            f"De meeste afzonderingen vonden plaats in de {_label(room, top)} ({_pct(room, top)})"
-            + (
-                f"; daarna volgen {text.join(f'de {_label(room, c)} ({_pct(room, c)})' for c in rest)}"
-                if rest
-                else ""
-            )
-            + "."
-        )
-        if lock is not None and (lock["code"] == "2").any():
-            s += f" De deur was in {_pct(lock, '2')} van de gevallen op slot."
-        out.append(s)
-    dur = _csv(results, "ch2_tab02_duration_by_reason")
-    if dur is not None and reason is not None:
-        dur = dur.dropna(subset=["median"])
-        by_n = text.by_frequency(zip(dur.index, dur["n"]))[:3]
-        if by_n:
-            out.append(
-                "De mediane duur was "
-                + text.join(
-                    f"{text.count(float(dur.loc[i, 'median']), 'minuut', 'minuten')} bij {_lower(str(dur.loc[i, 'label']))}"
-                    for i, _ in by_n
-                )
-                + f" (de {text.count(len(by_n), 'meest voorkomende aanleiding', 'meest voorkomende aanleidingen')})."
-            )
-    ev, view = _csv(results, "ch2_fig10_evaluation"), _csv(results, "ch2_fig12_youth_view")
-    if ev is not None and view is not None and (ev["code"] == "3").any():
-        out.append(
-            f"Na {_pct(ev, '3')} van de afzonderingen vond een evaluatie plaats; de jongere zag de "
-            f"registratie in {_pct(view, '3')} (akkoord) en {_pct(view, '2')} (niet akkoord) van de gevallen."
-        )
-    return out
+    """The chapter-2 findings of the described measurement, from its results CSVs.
+
+    The sentences are built by :func:`analysis.present.describe_text.summary_chapter2`.
+    """
+    tables = {name: _csv(results, name) for name in CHAPTER2_TABLES}
+    return describe_text.summary_chapter2(described(results, "ch2_fig01_per_month"), tables)
 
 
 # --- chapter 3 sentences ------------------------------------------------------------------------
@@ -418,7 +327,7 @@ def measurements_md(measurements: Mapping[int, Measurement], results: Path) -> s
 def measurements_title(measurements: Mapping[int, Measurement]) -> str:
     """Title-page field: every measurement of the build with its months (``sep 2019 - feb 2020``)."""
     return text.join(
-        f"{text.measurements([m.meting])} ({month_label(m.first_month)} - {month_label(m.last_month)})"
+        f"{text.measurements([m.meting])} ({nf.month(m.first_month)} - {nf.month(m.last_month)})"
         for m in (measurements[k] for k in sorted(measurements))
     )
 
