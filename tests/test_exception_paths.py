@@ -207,8 +207,9 @@ class _Step:
 class _Runner:
     """Runs every step; ``bad`` fails. Records what ran."""
 
-    def __init__(self, bad: str) -> None:
+    def __init__(self, bad: str, error: BaseException | None = None) -> None:
         self.bad = bad
+        self.error = error or ValueError("chart could not be drawn")
         self.ran: list[str] = []
         self.lock = threading.Lock()
 
@@ -217,7 +218,7 @@ class _Runner:
 
     def run(self, step: _Step) -> str:
         if step.name == self.bad:
-            raise ValueError("chart could not be drawn")
+            raise self.error
         with self.lock:
             self.ran.append(step.name)
         return step.name
@@ -233,6 +234,20 @@ def test_a_failed_factsheet_step_is_raised_with_its_name(monkeypatch):
     with pytest.raises(RuntimeError, match="^factsheet-L02: chart could not be drawn$"):
         factsheet_steps.run_steps(steps, runner, workers=2, progress=False)
     assert sorted(runner.ran) == ["factsheet-L01", "factsheet-L03", "factsheet-L04"]
+
+
+def test_a_users_error_in_a_factsheet_step_keeps_its_class(monkeypatch):
+    """A ProjectError (one line, exit 2) is not turned into a bug report by the factsheet fan-out."""
+    from analysis.core.errors import ProjectError
+    from analysis.models import engine
+    from analysis.pipeline import factsheet_steps
+
+    monkeypatch.setattr(engine, "shared_cluster", lambda scheduler, workers: contextlib.nullcontext("x"))
+    steps = [_Step(f"factsheet-L0{i}") for i in range(1, 4)]
+    error = ProjectError("meting 2: no occupancy for L02")
+    with pytest.raises(ProjectError) as raised:
+        factsheet_steps.run_steps(steps, _Runner(bad="factsheet-L02", error=error), workers=2, progress=False)
+    assert raised.value is error
 
 
 # --- pipeline/graphview.py: --graph still shows the step table when params/ is broken -------

@@ -106,7 +106,8 @@ def _fit_csv(tmp_path, verdicts: dict[str, str]):
 
     paths = Paths(tmp_path, build=tmp_path / "build")
     paths.model_results.mkdir(parents=True)
-    pd.DataFrame({"model_id": list(verdicts), "verdict": list(verdicts.values())}).to_csv(
+    outcome = ["room" if "room" in m else "count" for m in verdicts]  # the test's own naming
+    pd.DataFrame({"model_id": list(verdicts), "verdict": list(verdicts.values()), "outcome": outcome}).to_csv(
         paths.model_results / "ch3_models_fit.csv", index=False
     )
     return paths
@@ -132,10 +133,18 @@ def test_appendix_d_names_every_model_that_is_not_interpretable(tmp_path) -> Non
 def test_verdict_summary_of_the_check(tmp_path) -> None:
     from analysis.verify.calibration import verdict_summary
 
-    line, bad = verdict_summary({"count_month": "ok", "room_a_month": "singular", "room_b_month": "ok"})
-    assert bad == ["room_a_month"]
-    assert line.startswith("fit verdicts (GLMM): 2 of 3 chapter-3 models interpretable (1 of 2 room models)")
-    assert line.endswith("not interpretable: room_a_month (singular)")
+    line, bad = verdict_summary(
+        {
+            "count_month": "ok",
+            "room_iso_vs_own_month": "singular",
+            "room_iso_vs_own_meting": "ok",
+            "zroom_x": "ok",
+        }
+    )
+    assert bad == ["room_iso_vs_own_month"]
+    # "zroom_x" is not a declared room model: the count follows the declaration, not the id's text
+    assert line.startswith("fit verdicts (GLMM): 3 of 4 chapter-3 models interpretable (1 of 2 room models)")
+    assert line.endswith("not interpretable: room_iso_vs_own_month (singular)")
 
 
 def test_appendix_d_reports_location_lr_statistics_as_non_targets() -> None:

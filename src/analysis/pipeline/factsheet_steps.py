@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from analysis.core import measurements as measurements_mod
 from analysis.core.cellsize import rule_for
+from analysis.core.errors import ProjectError
 from analysis.core.paths import Paths, decision_file, location_file
 from analysis.pipeline.hashing import file_digest, frame_digest, json_digest, memo, tree_digest
 from analysis.pipeline.incremental import Runner, Step, StepResult
@@ -391,8 +392,10 @@ def run_steps(
         for fut in as_completed(futures):
             try:
                 results.append(fut.result())
-            except BaseException as exc:  # noqa: BLE001 - re-raised below with the step named
-                errors.append(RuntimeError(f"{futures[fut].name}: {exc}"))
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, after the other steps
+                # A user's error or an interrupt keeps its class (one line, exit 2 / 130); a bug is named.
+                keep = isinstance(exc, (ProjectError, KeyboardInterrupt))
+                errors.append(exc if keep else RuntimeError(f"{futures[fut].name}: {exc}"))
                 continue
             bar.advance(task)
     if errors:

@@ -34,12 +34,13 @@ import math
 import numbers
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from analysis.core.months import MONTHS_NL, MONTHS_NL_SHORT, Month
 from analysis.core.numbers import round_half_up
+
+if TYPE_CHECKING:  # pandas only for the table writer: a no-op build imports this module without it
+    import pandas as pd
 
 Lang = Literal["nl", "en"]
 
@@ -326,6 +327,8 @@ def escape_cell(text: str, trim: bool = False) -> str:
 
 def _align(col: pd.Series, texts: list[str], layout: TableLayout) -> str:
     """``r`` for a numeric column or numeric-looking text (see :class:`TableLayout`), else ``l``."""
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(col):
         return "l"
     if pd.api.types.is_numeric_dtype(col):

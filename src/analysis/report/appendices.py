@@ -704,11 +704,11 @@ def model_verdicts_nl(paths: Paths) -> str:
     path = Path(paths.model_results) / "ch3_models_fit.csv"
     if not path.exists():
         return ""
-    fit = pd.read_csv(path, dtype={"model_id": str, "verdict": str}, keep_default_na=False)
+    fit = pd.read_csv(path, dtype={"model_id": str, "verdict": str, "outcome": str}, keep_default_na=False)
     if fit.empty or "verdict" not in fit:
         return ""
     ok = fit["verdict"].eq("ok")
-    rooms = fit["model_id"].str.startswith("room_")
+    rooms = fit["outcome"].eq("room")  # the declared outcome column (models.spec.SPEC_COLUMNS)
     n, n_room = len(fit), int(rooms.sum())
     n_ok, n_room_ok = int(ok.sum()), int((ok & rooms).sum())
     head = (

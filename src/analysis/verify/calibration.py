@@ -413,8 +413,11 @@ def verdict_summary(verdicts: dict[str, str]) -> tuple[str, list[str]]:
     verdicts : dict
         Model id -> verdict code (``ok`` or reasons joined by ``+``).
     """
+    from analysis.models.spec import primary_specs
+
     bad = [m for m, code in verdicts.items() if code != "ok"]
-    rooms = [m for m in verdicts if m.startswith("room_")]
+    room_ids = {s.model_id for s in primary_specs() if s.group == "room"}  # the declaration, not the id text
+    rooms = [m for m in verdicts if m in room_ids]
     line = (
         f"fit verdicts (GLMM): {len(verdicts) - len(bad)} of {len(verdicts)} chapter-3 models "
         f"interpretable ({sum(verdicts[m] == 'ok' for m in rooms)} of {len(rooms)} room models)"
