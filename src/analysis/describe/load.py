@@ -24,10 +24,7 @@ from analysis.core.provenance import is_synthetic
 #: Column lists of the processed tables, from the codebook (see analysis.codebook.schemas).
 CODE_COLUMNS = schemas.code_columns("registrations")
 FLAG_COLUMNS = schemas.flag_columns("registrations")
-REGISTRATION_COLUMNS = schemas.columns("registrations")
-OCCUPANCY_COLUMNS = schemas.columns("occupancy")
 LOCATION_COLUMNS = schemas.columns("locations")
-POLICY_COLUMNS = schemas.columns("policy")
 POLICY_CODES = schemas.code_columns("policy")
 
 

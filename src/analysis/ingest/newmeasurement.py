@@ -18,7 +18,7 @@ from analysis.core.errors import UserError
 from analysis.core.measurements import Measurement
 from analysis.core.paths import is_location_code
 from analysis.ingest import checks, discover, readers
-from analysis.core.measurements import MONTHS_NL
+from analysis.core.months import MONTHS_NL, Month
 
 #: A month counts for the proposed period when it holds at least this share of the
 #: registrations; why: one mistyped year must not stretch the period by years.
@@ -89,8 +89,8 @@ def propose(meting: int, found: Found) -> Measurement:
     first, last = str(kept.index.min()), str(kept.index.max())
 
     def name(ym: str) -> str:
-        y, m = ym.split("-")
-        return f"{MONTHS_NL[int(m) - 1]} {y}"
+        month = Month.parse(ym)
+        return f"{MONTHS_NL[month.month - 1]} {month.year}"
 
     return Measurement(
         meting=meting,

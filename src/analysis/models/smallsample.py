@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.core.intervals import ALPHA
 from analysis.models import rbridge
 from analysis.models.lrtest import LR_ZERO_TOL
 
@@ -46,8 +47,8 @@ MIN_LOCATIONS = 10
 ``few_locations`` in their verdict, :mod:`analysis.models.verdict`)."""
 LEVEL = 0.95
 """Confidence level of every interval."""
-ALPHA = 0.05
-"""Level of the tests whose conclusions are compared (Wald vs better; chibar2 vs simulation)."""
+# ALPHA (core.intervals): the level of the tests whose conclusions are compared (Wald vs better;
+# chibar2 vs simulation), the same level as every other significance statement.
 DISAGREE_SHARE = 0.10
 """A bound of the better interval further than this share of the Wald half-width from the Wald
 bound (link scale) counts as disagreement."""

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import codebook
+from analysis.core.intervals import ALPHA
 from analysis.models.frames import REASONS, ROOM_CONTRASTS, contrast_label, contrast_short
 from analysis.models.spec import SPEC_COLUMNS, ModelSpec, declared_columns
 from analysis.models.verdict import MAX_ABS_B, MAX_ICC, MAX_RE_SD, from_code
@@ -113,7 +114,7 @@ def fmt_p_text(p: float) -> str:
 def sized(df: pd.DataFrame, cap: int = 26) -> pd.DataFrame:
     """Pad column names to their content width so the PDF gives wide columns room.
 
-    ``analysis.present.display.pipe_table`` sizes the separator line (which pandoc uses as relative
+    ``analysis.present.format.pipe_table`` sizes the separator line (which pandoc uses as relative
     column widths for wide tables) by the header text only; padding the header with spaces
     (trimmed when rendered) makes it follow the content instead, capped at ``cap`` characters.
     """
@@ -273,8 +274,6 @@ def published_estimate(published: pd.DataFrame, prefix: str) -> tuple[str, str]:
 
 
 # --- small-sample inference -----------------------------------------------------------------
-ALPHA = 0.05
-"""Significance level of the sentences (the same as :data:`analysis.models.smallsample.ALPHA`)."""
 CI_NAMES: dict[str, str] = {
     "wald": "95%-BI",
     "profile": "95%-profielinterval",

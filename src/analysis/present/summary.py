@@ -123,7 +123,8 @@ def _ci(row: pd.Series) -> str:
 def _wald_changes(rows: list[tuple[str, pd.Series]]) -> str:
     """One sentence naming the estimates whose conclusion changes when the small-sample interval
     replaces Wald's (empty when none does)."""
-    from analysis.present.models import ALPHA, reported_inference
+    from analysis.core.intervals import ALPHA
+    from analysis.present.models import reported_inference
 
     changed = [(what, reported_inference(r)) for what, r in rows]
     changed = [(what, rep) for what, rep in changed if rep["changed"]]

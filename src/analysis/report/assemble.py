@@ -245,8 +245,6 @@ def _appendices(paths: Paths, folder: Path, result: Assembled, context: dict | N
         "_appendix_a.md": statistics_md(
             paths.model_results,
             figure_folders=[paths.figures],
-            figures_dest=folder / "figures",
-            figures_ref=FIGURES,
         ),
         "_appendix_b.md": appendices.codebook_md(),
         "_appendix_c.md": appendices.data_quality_md(paths.processed),

@@ -445,8 +445,6 @@ def statistics_md(
     models_dir: Path,
     *,
     figure_folders: list[Path],
-    figures_dest: Path,
-    figures_ref: str = "_generated/figures",
     calibration: Path | None = None,
 ) -> str:
     """Appendix A as markdown.
@@ -458,8 +456,6 @@ def statistics_md(
     figure_folders : list of Path
         Folders searched for diagnostics figures (``diag_<model>.png/.svg``); they are shown in
         chapter 3 and only referred to here.
-    figures_dest, figures_ref
-        Kept for the renderer's call signature (appendix A copies no figures).
     calibration : Path, optional
         The calibration study's CSV (default ``data/reference/method_calibration.csv``).
 

@@ -13,7 +13,7 @@ twin's *uncertainty* can be compared with the published one in about a second:
 statsmodels has no NB or logistic GLMM with ML, hence the fixed effects; with 6-18 groups of
 tens to hundreds of rows the fixed and random intercept fits give nearly the same slopes and
 standard errors. The models module fits the real specification in R
-(:func:`glmm_values`).
+(:func:`glmm_fits`).
 """
 
 from __future__ import annotations
@@ -176,8 +176,3 @@ def glmm_fits(processed, out_dir) -> tuple[dict[str, float], dict[str, str]]:
 
     res = chapter3.run(Path(processed), Path(out_dir), model_set="primary", nsim=50)
     return published_values(res.results), {mid: r.verdict.code for mid, r in res.results.items()}
-
-
-def glmm_values(processed, out_dir) -> dict[str, float]:
-    """Published ids -> values of the chapter-3 GLMMs (first element of :func:`glmm_fits`)."""
-    return glmm_fits(processed, out_dir)[0]
