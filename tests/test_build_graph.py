@@ -166,8 +166,23 @@ def test_the_docs_show_the_table_as_it_is() -> None:
         "docs/architecture.md is out of date: python -m analysis.pipeline.graphview docs/architecture.md"
     )
     assert graphview.generated() == graphview.generated()  # deterministic
+    picture = (default_paths().root / "docs" / graphview.PICTURE).read_text("utf-8")
+    assert picture == graphview.svg(), "docs/step-graph.svg is out of date (same command)"
+    assert graphview.PICTURE in graphview.generated()  # the page shows it
     for row in graph.STEPS:
         assert f"`{graphview._placeholders(row.name)}`" in page
+
+
+def test_the_picture_draws_every_step_and_every_edge_of_the_table() -> None:
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(graphview.svg())
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = {t.text for t in root.iter(f"{ns}text")}
+    assert {graphview._placeholders(r.name) for r in graph.STEPS} <= texts
+    assert set(graph.STAGES) <= texts
+    arrows = [p for p in root.iter(f"{ns}path") if p.get("marker-end")]
+    assert len(arrows) == len(graphview._edges()) > 0
 
 
 def test_dry_run_of_a_new_build_runs_nothing_and_says_never_built(cfg: BuildConfig) -> None:

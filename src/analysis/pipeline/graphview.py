@@ -1,8 +1,8 @@
 """The build table shown: ``compendium build --graph``, ``--dry-run`` and the docs' step graph.
 
 Everything here is derived from :data:`analysis.pipeline.graph.STEPS`; nothing about a step is
-written down a second time. :func:`write_docs` regenerates the step list and the Mermaid graph
-between the markers of ``docs/architecture.md`` (``tests/test_build_graph.py`` fails when the
+written down a second time. :func:`write_docs` regenerates the step list, the SVG picture
+``docs/step-graph.svg`` and the Mermaid graph between the markers of ``docs/architecture.md`` (``tests/test_build_graph.py`` fails when the
 committed page differs from what it writes).
 """
 
@@ -168,6 +168,78 @@ def mermaid() -> list[str]:
     return lines + list(dict.fromkeys(edges)) + ["```"]
 
 
+#: Geometry of the SVG picture (pixels): a character of the 12 px monospace font, node and row sizes.
+CHAR_W, NODE_H, ROW_H, GAP, LEFT, PAD = 7.3, 38, 96, 14, 96, 20
+
+
+def _edges() -> list[tuple[str, str]]:
+    """(source id, target id) per input a step reads from another step, each pair once."""
+    pairs: list[tuple[str, str]] = []
+    for row in graph.STEPS:
+        for src in [i.of for i in row.inputs if i.of] + [r for r, _ in row.reads]:
+            pairs.append((graph.kind(src).id, row.id))
+    return list(dict.fromkeys(pairs))
+
+
+def _layout() -> tuple[dict[str, tuple[float, float, float]], float]:
+    """Each step kind's box (x, y, width), one row per stage, rows centred; and the picture's width."""
+    rows = [[r for r in graph.STEPS if r.stage == stage] for stage in graph.STAGES]
+    widths = [[CHAR_W * max(len(_placeholders(r.name)), len(r.id)) + 2 * GAP for r in row] for row in rows]
+    span = max(sum(w) + GAP * (len(w) - 1) for w in widths)
+    boxes: dict[str, tuple[float, float, float]] = {}
+    for k, (row, w) in enumerate(zip(rows, widths)):
+        x = LEFT + (span - sum(w) - GAP * (len(w) - 1)) / 2
+        for r, width in zip(row, w):
+            boxes[r.id] = (round(x, 1), PAD + k * ROW_H, round(width, 1))
+            x += width + GAP
+    return boxes, LEFT + span + PAD
+
+
+def svg() -> str:
+    """The step graph as a standalone SVG picture (``docs/step-graph.svg``), deterministic.
+
+    One row per stage (in run order), one box per step kind (its name and, below it, its id), one
+    arrow per input read from another step; drawn from :data:`analysis.pipeline.graph.STEPS` alone.
+    """
+    from xml.sax.saxutils import escape
+
+    boxes, width = _layout()
+    height = PAD * 2 + (len(graph.STAGES) - 1) * ROW_H + NODE_H
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
+        f'viewBox="0 0 {width:.0f} {height}" font-family="monospace" font-size="12">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
+        f'<rect width="{width:.0f}" height="{height}" fill="white"/>',
+    ]
+    for k, stage in enumerate(graph.STAGES):
+        y = PAD + k * ROW_H + NODE_H / 2 + 4
+        out.append(f'<text x="{PAD / 2}" y="{y}" fill="#777">{escape(stage)}</text>')
+    for src, dst in _edges():
+        (x1, y1, w1), (x2, y2, w2) = boxes[src], boxes[dst]
+        a, b = (x1 + w1 / 2, y1 + NODE_H), (x2 + w2 / 2, y2)
+        mid = (a[1] + b[1]) / 2
+        out.append(
+            f'<path d="M{a[0]:.1f},{a[1]} C{a[0]:.1f},{mid} {b[0]:.1f},{mid} {b[0]:.1f},{b[1]}" '
+            'fill="none" stroke="#555" stroke-opacity="0.55" marker-end="url(#arrow)"/>'
+        )
+    for row in graph.STEPS:
+        x, y, w = boxes[row.id]
+        out.append(
+            f'<rect x="{x}" y="{y}" width="{w}" height="{NODE_H}" rx="5" fill="#eef3fa" stroke="#345"/>'
+        )
+        name = _placeholders(row.name)
+        two = row.id != name  # the id tells apart kinds that share a name pattern
+        out.append(
+            f'<text x="{x + w / 2:.1f}" y="{y + (16 if two else 23)}" text-anchor="middle">{escape(name)}</text>'
+        )
+        if two:
+            out.append(
+                f'<text x="{x + w / 2:.1f}" y="{y + 31}" text-anchor="middle" fill="#777">{escape(row.id)}</text>'
+            )
+    return "\n".join([*out, "</svg>", ""])
+
+
 def step_list() -> list[str]:
     """The steps as a Markdown table: stage, step, when, outputs."""
     lines = ["| stage | step | when | outputs |", "|---|---|---|---|"]
@@ -184,6 +256,8 @@ def generated() -> str:
         "",
         *step_list(),
         "",
+        f"![The build's step graph: one row per stage, an arrow per input read from another step]({PICTURE})",
+        "",
         *mermaid(),
         "",
         END,
@@ -191,16 +265,23 @@ def generated() -> str:
     return "\n".join(body)
 
 
+#: The picture :func:`write_docs` writes beside the page.
+PICTURE = "step-graph.svg"
+
+
 def write_docs(page: Path) -> bool:
-    """Replace the generated block of ``page``; True when the page changed."""
+    """Replace the generated block of ``page`` and write :data:`PICTURE` beside it; True when either changed."""
     text = page.read_text("utf-8")
     if BEGIN not in text or END not in text:
         raise ValueError(f"{page}: markers of the generated step graph not found")
     start, end = text.index(BEGIN), text.index(END) + len(END)
     new = text[:start] + generated() + text[end:]
-    if new != text:
+    picture = page.parent / PICTURE
+    changed = new != text or not picture.exists() or picture.read_text("utf-8") != svg()
+    if changed:
         page.write_text(new, "utf-8")
-    return new != text
+        picture.write_text(svg(), "utf-8")
+    return changed
 
 
 if __name__ == "__main__":  # python -m analysis.pipeline.graphview docs/architecture.md
