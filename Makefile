@@ -29,8 +29,13 @@ report: setup ## Build the report (HTML + PDF) from data/raw or the synthetic tw
 test: setup lint ## Lint, then run the test suite (unit, property, back tests, notebooks, end-to-end)
 	@$(VENV)/bin/python -m pytest
 
-test-fast: setup lint ## Day-to-day tier: unit, property and contract tests, no full builds (see README)
-	@$(VENV)/bin/python -m pytest -m 'not slow and not benchmark and not build'
+# Processes for the fast tier (pytest-xdist; `auto`: one per core). Tests go to the workers module
+# by module (--dist loadscope), so a module's fixtures are computed once.
+# `make test-fast WORKERS=0` runs it in one process.
+WORKERS ?= auto
+
+test-fast: setup lint ## Day-to-day tier: unit, property and contract tests, no full builds, on every core (see README)
+	@$(VENV)/bin/python -m pytest -m 'not slow and not benchmark and not build' -n $(WORKERS) --dist loadscope
 
 test-slow: setup ## Run the slow statistical tests (coverage simulations)
 	@$(VENV)/bin/python -m pytest -m slow

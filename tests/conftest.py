@@ -1,10 +1,16 @@
-"""Shared fixtures: one full build of the report per test session (used by the e2e tests)."""
+"""Shared fixtures and tiers: the ``build`` marker, one full build per session (e2e tests), hypothesis settings."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from analysis.core.paths import Paths, default_paths
+
+# No per-example deadline: ``make test-fast`` runs on every core beside other work, where a
+# deadline fails on the machine's load, not on the code (speed targets live in benchmarks/).
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 #: Modules whose tests run a full build, execute notebooks, render the report or start real
 #: processes (clusters, browsers): the ``build`` tier. ``make test-fast`` leaves them out

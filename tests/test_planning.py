@@ -123,10 +123,9 @@ def test_power_rises_with_effect_size_and_with_months() -> None:
 def test_identical_results_with_one_and_two_workers() -> None:
     study = pl.Study(pl.designs_grid(["count"], [2], [5], [-0.3]), nsim=8, batch=2, poisson_fixed=True)
     tasks = study.tasks(POISSON)
-    runs = {w: pl.collect(engine.run(tasks, workers=w, progress=False)) for w in (1, 2)}
-    st = engine.RunStats()
-    engine.run(tasks[:1], workers=2, progress=False, stats=st)
-    assert st.workers == 2
+    stats = {w: engine.RunStats() for w in (1, 2)}
+    runs = {w: pl.collect(engine.run(tasks, workers=w, progress=False, stats=stats[w])) for w in (1, 2)}
+    assert (stats[1].workers, stats[2].workers) == (1, 2)
     pd.testing.assert_frame_equal(runs[1], runs[2])
     assert len(runs[1]) == 16 and runs[1]["estimate"].notna().all()
 
