@@ -26,16 +26,22 @@ lint: setup ## Lint and format-check src/, tests/, notebooks/, benchmarks/ with 
 report: setup ## Build the report (HTML + PDF) from data/raw or the synthetic twin
 	@$(VENV)/bin/compendium build
 
-test: setup lint ## Lint, then run the test suite (unit, property, back tests, notebooks, end-to-end)
-	@$(VENV)/bin/python -m pytest
-
-# Processes for the fast tier (pytest-xdist; `auto`: one per core). Tests go to the workers module
-# by module (--dist loadscope), so a module's fixtures are computed once.
-# `make test-fast WORKERS=0` runs it in one process.
+# The fast tier runs on every core (pytest-xdist; `auto`: one process per core), module by module
+# (--dist loadscope) so that a module's fixtures are computed once; `WORKERS=0` runs it in one
+# process. The build tier (marker `build`, tests/conftest.py) runs in one process: its tests
+# share one session build and start clusters, browsers and builds of their own.
 WORKERS ?= auto
+FAST_TIER := -m 'not slow and not benchmark and not build' -n $(WORKERS) --dist loadscope
+BUILD_TIER := -m 'build and not slow and not benchmark'
+
+test: setup lint ## Lint, then the whole suite: the fast tier on every core, then the build tier (what CI runs)
+	@status=0; \
+	$(PY) -m pytest $(FAST_TIER) || status=$$?; \
+	$(PY) -m pytest $(BUILD_TIER) || status=$$?; \
+	exit $$status
 
 test-fast: setup lint ## Day-to-day tier: unit, property and contract tests, no full builds, on every core (see README)
-	@$(VENV)/bin/python -m pytest -m 'not slow and not benchmark and not build' -n $(WORKERS) --dist loadscope
+	@$(PY) -m pytest $(FAST_TIER)
 
 test-slow: setup ## Run the slow statistical tests (coverage simulations)
 	@$(VENV)/bin/python -m pytest -m slow
