@@ -6,6 +6,7 @@ uses the session's full build (``built``) for ``--dry-run`` and the families of 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import fnmatch
 from pathlib import Path
@@ -207,8 +208,11 @@ def test_dry_run_of_a_built_project_then_a_touched_input(built: tuple[Paths, lis
     # Every file the results contract lists belongs to exactly one step's family.
     fams = graph.families(graph.context(cfg))
     for index in sorted(paths.results.rglob("index.csv")):
-        for line in index.read_text("utf-8").splitlines()[1:]:
-            f = index.parent / line.split(",")[3]
+        with index.open(encoding="utf-8", newline="") as fh:
+            listed = [row["file"] for row in csv.DictReader(fh)]  # titles hold commas: a real CSV reader
+        assert listed, f"{index} lists no file"
+        for name in listed:
+            f = index.parent / name
             assert graph.owner(fams, f) is not None, f"{f} belongs to no step"
 
     # An input of the render step changes (a file under <build>/verify), an output goes missing;

@@ -111,8 +111,14 @@ def test_two_cold_builds_are_byte_identical(tmp_path: Path) -> None:
 
 def _child_settings(**env: str) -> list[str]:
     """What ``reproducible_children`` reports and what a process started after it runs with."""
+    # The child starts as a process started by a user would: layout randomisation on. The test
+    # process itself may run without it (an in-process build before this test switched it off,
+    # and personality(2) is inherited), which would otherwise decide the KEEP_ASLR case.
     code = (
-        "import os, subprocess\n"
+        "import ctypes, os, subprocess\n"
+        "p = ctypes.CDLL(None, use_errno=True).personality\n"
+        "p.argtypes, p.restype = [ctypes.c_ulong], ctypes.c_int\n"
+        "p(p(0xFFFFFFFF) & ~0x0040000)\n"
         "from analysis.core.processes import reproducible_children\n"
         "ok = reproducible_children()\n"
         "child = subprocess.run(['cat', '/proc/self/personality'], capture_output=True, text=True)\n"
