@@ -60,7 +60,7 @@ def test_xlsx_round_trip_with_real_dates_and_times(tmp_path):
         },
         {"datum": "01.10.2020", "tijd": "7:05", "code": None, "ts": 44105.5, "tekst": None},
     ]
-    t = readers.read_xlsx(write_xlsx(tmp_path / "x.xlsx", rows))
+    t = readers.read_xlsx_sheets(write_xlsx(tmp_path / "x.xlsx", rows))[0]
     assert t.header == ["datum", "tijd", "code", "ts", "tekst"]
     assert _cells(t) == [
         ["2020-10-01", "07:05:00", "2", "2020-10-01 08:30:00", "Eén"],

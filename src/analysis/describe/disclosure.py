@@ -36,7 +36,7 @@ Rules
 
 The national report passes ``k = 0``: nothing is suppressed and the tables equal the
 published ones. Use :func:`suppress` for linked tables (as the factsheets do) and the
-wrappers :func:`suppress_distribution`, :func:`suppress_crosstab` and
+wrappers :func:`suppress_distribution` and
 :func:`suppress_frame` (tidy result tables) for single tables.
 """
 
@@ -519,16 +519,6 @@ def suppress_distribution(
     return np.array([c in hidden for c in keys], dtype=bool), "total" in hidden
 
 
-@dataclass(frozen=True)
-class CrosstabMask:
-    """Hidden cells of a two-way table with margins."""
-
-    inner: np.ndarray
-    row_totals: np.ndarray
-    col_totals: np.ndarray
-    grand_total: bool
-
-
 def crosstab_system(table: np.ndarray, *, row_margins: bool = True, col_margins: bool = True) -> CellSystem:
     """Cells ``c<i>_<j>``, ``r<i>`` (row totals), ``k<j>`` (column totals), ``g`` (grand)."""
     t = np.asarray(table, dtype=int)
@@ -550,22 +540,6 @@ def crosstab_system(table: np.ndarray, *, row_margins: bool = True, col_margins:
         if col_margins:
             s.add_line("g", [f"k{j}" for j in range(t.shape[1])])
     return s
-
-
-def suppress_crosstab(
-    table: np.ndarray, k: int, *, row_margins: bool = True, col_margins: bool = True
-) -> CrosstabMask:
-    """Suppress a two-way table whose margins are shown (see :func:`crosstab_system`)."""
-    t = np.asarray(table, dtype=int)
-    hidden = suppress(crosstab_system(t, row_margins=row_margins, col_margins=col_margins), k)
-    return CrosstabMask(
-        inner=np.array(
-            [[f"c{i}_{j}" in hidden for j in range(t.shape[1])] for i in range(t.shape[0])], dtype=bool
-        ).reshape(t.shape),
-        row_totals=np.array([f"r{i}" in hidden for i in range(t.shape[0])], dtype=bool),
-        col_totals=np.array([f"k{j}" in hidden for j in range(t.shape[1])], dtype=bool),
-        grand_total="g" in hidden,
-    )
 
 
 # --- display ---------------------------------------------------------------------------------

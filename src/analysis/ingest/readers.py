@@ -547,11 +547,6 @@ def read_xlsx_sheets(path: Path, is_header: HeaderTest | None = None) -> list[Te
     return tables
 
 
-def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> TextTable:
-    """The first worksheet holding a header (see :func:`read_xlsx_sheets`)."""
-    return read_xlsx_sheets(path, is_header)[0]
-
-
 # --- SPSS -----------------------------------------------------------------------------------
 #: SPSS formats of clock times (``TIME5``, ``TIME8``, ``TIME11.2``); read as seconds, not as
 #: ``datetime.time``, which turns 24:00 (86400 s, end of day) into 00:00 of the same day.

@@ -32,7 +32,6 @@ from analysis.models.lrtest import LRTest
 from analysis.models.sensitivity import lolo_range, lolo_specs, test_table
 from analysis.models.smallsample import MIN_LOCATIONS
 from analysis.models.spec import PUBLISHED_TERMS, SPEC_COLUMNS, ModelSpec
-from analysis.core.numbers import round_half_up
 from analysis.core.results import write_result
 
 FIXED_STATS = {"est": "exp_est", "ci_low": "exp_ci_low", "ci_high": "exp_ci_high", "p": "p"}
@@ -438,28 +437,3 @@ def write_lolo_tables(folder: Path, lolo: pd.DataFrame, *, note: str = "") -> li
         "ch3_sens_lolo_range": with_spec_columns(lolo_range(lolo), specs),
     }
     return [_put(folder, name, tables[name], title, note=note) for name, title in LOLO_TABLES.items()]
-
-
-def display_table(results: Mapping[str, ModelResult], decimals: int = 2) -> pd.DataFrame:
-    """Rounded, report-style table (exp(b), 95% CI bounds, p; chibar2) for the notebook.
-
-    Numbers stay numbers (rounded half-up); text formatting is the present stage's job
-    (:mod:`analysis.present.format`).
-    """
-    fx = fixed_table(results)
-    fx = fx[fx["term"] != "intercept"]
-    out = pd.DataFrame(
-        {
-            "model": fx["model_id"],
-            "term": fx["term"],
-            "exp(b)": fx["exp_est"].map(lambda x: round_half_up(x, decimals)),
-            "BI onder": fx["exp_ci_low"].map(lambda x: round_half_up(x, decimals)),
-            "BI boven": fx["exp_ci_high"].map(lambda x: round_half_up(x, decimals)),
-            "p": fx["p"].map(lambda x: round_half_up(x, 3)),
-        }
-    )
-    lr = lr_table(primary_tests(results)).set_index("model_id")
-    out["chibar2"] = out["model"].map(lr["lr"]).map(lambda x: x if pd.isna(x) else round_half_up(x, decimals))
-    status = {k: r.status for k, r in results.items()}
-    out["status"] = out["model"].map(status)
-    return out.reset_index(drop=True)

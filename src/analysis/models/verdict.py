@@ -155,19 +155,6 @@ class Verdict:
         """Cautions joined by ``+``, empty when none (the CSV column ``verdict_caution``)."""
         return "+".join(self.cautions)
 
-    def caution_phrases(self) -> list[str]:
-        """Dutch phrase per caution, the locations counted."""
-        out = []
-        for c in self.cautions:
-            if c == "few_locations" and self.n_locations:
-                n = self.n_locations
-                out.append(
-                    f"het model rust op {n} {'locatie' if n == 1 else 'locaties'}, minder dan {MIN_LOCATIONS}"
-                )
-            else:
-                out.append(REASON_NL[c])
-        return out
-
     @property
     def label(self) -> str:
         """Dutch label: ``interpreteerbaar`` / ``niet interpreteerbaar``."""

@@ -10,7 +10,7 @@ sentence as in the table beside it.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from analysis.core.numbers import round_half_up
 from analysis.present import format as nf
@@ -168,24 +168,6 @@ def by_frequency(
 def top(values: Mapping[T, float] | Iterable[tuple[T, float]], k: int) -> list[tuple[T, float]]:
     """The ``k`` largest items (see :func:`by_frequency`); fewer when there are fewer items."""
     return by_frequency(values)[: max(0, k)]
-
-
-def ranked_list(
-    values: Mapping[Hashable, float] | Iterable[tuple[Hashable, float]],
-    *,
-    fmt: Callable[[float], str] | None = None,
-    k: int | None = None,
-    conjunction: str = "en",
-) -> str:
-    """Items as a Dutch list in computed order, each optionally with its value in brackets.
-
-    Example: ``ranked_list({"orde/regels": 39.2, "agressie": 41.0}, fmt=nf.percent)`` gives
-    ``"agressie (41%) en orde/regels (39%)"``.
-    """
-    ordered = by_frequency(values)
-    if k is not None:
-        ordered = ordered[:k]
-    return join(((f"{item} ({fmt(v)})" if fmt else str(item)) for item, v in ordered), conjunction)
 
 
 # --- comparisons ------------------------------------------------------------------------------
