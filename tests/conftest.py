@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import settings
 
@@ -52,18 +54,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.build)
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, list]:
-    """Synthetic twin -> ingest -> notebooks -> report, in an isolated folder (about a minute)."""
-    from analysis.pipeline.build import BuildConfig, build
-
-    tmp = tmp_path_factory.mktemp("e2e")
-    paths = Paths(
+def isolated_paths(tmp: Path) -> Paths:
+    """The project's code and params with every written folder (build, processed, output) under
+    ``tmp`` and an empty raw folder, so a build there uses the twin and touches nothing shared."""
+    return Paths(
         default_paths().root,
         build=tmp / "build",
         raw=tmp / "raw-empty",
         processed=tmp / "processed",
         output=tmp / "output",
     )
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, list]:
+    """Synthetic twin -> ingest -> notebooks -> report, in an isolated folder (about a minute)."""
+    from analysis.pipeline.build import BuildConfig, build
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    paths = isolated_paths(tmp)
     results = build(BuildConfig(paths=paths, synthetic=None))
     return paths, results

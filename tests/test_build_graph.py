@@ -17,25 +17,16 @@ from analysis.core.chapters import CHAPTERS
 from analysis.core.paths import Paths, default_paths
 from analysis.pipeline import cli, graph, graphview
 from analysis.pipeline.build import BuildConfig, plan
+from conftest import isolated_paths
 
 CH2 = "notebook-02_unplanned_seclusion"
-
-
-def _paths(tmp: Path) -> Paths:
-    return Paths(
-        default_paths().root,
-        build=tmp / "build",
-        raw=tmp / "raw-empty",
-        processed=tmp / "processed",
-        output=tmp / "output",
-    )
 
 
 @pytest.fixture()
 def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> BuildConfig:
     # planning the ingest step digests the pseudonymisation key; the raw tree is empty
     monkeypatch.setenv("COMPENDIUM_PSEUDONYM_KEY", "test-key-for-planning-only-0123456789abcdef")
-    return BuildConfig(paths=_paths(tmp_path), synthetic=True, factsheets=False)
+    return BuildConfig(paths=isolated_paths(tmp_path), synthetic=True, factsheets=False)
 
 
 def _step(cfg: BuildConfig, name: str):

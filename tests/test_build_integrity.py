@@ -20,22 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from analysis.core.paths import Paths, default_paths
+from analysis.core.paths import Paths
 from analysis.pipeline.build import BuildConfig, build, expected_notebooks, report_completeness
+from conftest import isolated_paths
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 N_FIGURES = 25  # figures of the chapter notebooks on the twin (chapter 2: 12; chapter 3: 13 with change and location effects)
-
-
-def _paths(tmp: Path) -> Paths:
-    return Paths(
-        default_paths().root,
-        build=tmp / "build",
-        raw=tmp / "raw-empty",
-        processed=tmp / "processed",
-        output=tmp / "output",
-    )
 
 
 def _start(paths: Paths, force: bool) -> subprocess.Popen:
@@ -87,7 +78,7 @@ def _rebuild(paths: Paths) -> dict[str, str]:
 
 
 def test_killed_builds_recover_fully(tmp_path: Path) -> None:
-    paths = _paths(tmp_path)
+    paths = isolated_paths(tmp_path)
     # 1. SIGTERM during ingest (cold build)
     proc = _start(paths, force=False)
     _kill_when(proc, paths.processed.with_name(f".{paths.processed.name}.tmp"), signal.SIGTERM, delay=0.3)

@@ -14,25 +14,16 @@ import pytest
 from analysis.pipeline import run as run_mod
 from analysis.pipeline.build import LOLO_NOTEBOOK, PLANNING_NOTEBOOK, BuildConfig, plan
 from analysis.pipeline.incremental import Runner, Step
-from analysis.core.paths import Paths, default_paths
+from analysis.core.paths import default_paths
+from conftest import isolated_paths
 
 CH3 = "notebook-03_change_across_measurements"
 LOLO = f"notebook-{LOLO_NOTEBOOK}"
 
 
-def _paths(tmp: Path) -> Paths:
-    return Paths(
-        default_paths().root,
-        build=tmp / "build",
-        raw=tmp / "raw-empty",
-        processed=tmp / "processed",
-        output=tmp / "output",
-    )
-
-
 def _analysis_steps(tmp: Path, model_set: str) -> list[Step]:
     """The notebook steps of the analysis stage (factsheets and verification steps left out)."""
-    cfg = BuildConfig(paths=_paths(tmp), synthetic=True, factsheets=False, model_set=model_set)
+    cfg = BuildConfig(paths=isolated_paths(tmp), synthetic=True, factsheets=False, model_set=model_set)
     stage = plan(cfg)[4]  # synth, ingest, intake, disclosure, analysis
     steps: list[Step] = []
     for factory in stage:
@@ -55,7 +46,7 @@ def test_lolo_step_follows_chapter_3_with_the_sensitivity_set(tmp_path: Path) ->
         lolo.inputs
     )
     assert lolo.inputs["notebook"] != ch3.inputs["notebook"]  # each step digests its own notebook
-    assert lolo.outputs == [_paths(tmp_path).executed_notebooks / f"{LOLO_NOTEBOOK}.ipynb"]
+    assert lolo.outputs == [isolated_paths(tmp_path).executed_notebooks / f"{LOLO_NOTEBOOK}.ipynb"]
     assert (default_paths().notebooks / f"{LOLO_NOTEBOOK}.ipynb").exists()
 
 
@@ -65,7 +56,7 @@ def test_planning_runs_beside_chapter_3_and_before_render(
     # The planning study fits its own source models (a store hit when notebook 03 stored them
     # first), so it waits for no chapter: it runs beside them and before the render step.
     monkeypatch.setenv("COMPENDIUM_PSEUDONYM_KEY", "test-key-for-planning-only-0123456789abcdef")
-    cfg = BuildConfig(paths=_paths(tmp_path), synthetic=True, factsheets=False)
+    cfg = BuildConfig(paths=isolated_paths(tmp_path), synthetic=True, factsheets=False)
     stages = [[f() for f in stage] for stage in plan(cfg)]
     names = [[s.name for s in stage if not isinstance(s, list)] for stage in stages]
     assert names[2] == ["intake"]  # the data judged enough before anything is computed
@@ -82,7 +73,11 @@ def test_placement_parameters_are_not_inputs(tmp_path: Path) -> None:
     # Where the fits run (workers, scheduler) never changes a result, so it triggers no rebuild.
     two = {s.name: s.inputs for s in _analysis_steps(tmp_path, "primary+sensitivity")}
     cfg = BuildConfig(
-        paths=_paths(tmp_path), synthetic=True, factsheets=False, model_set="primary+sensitivity", workers=5
+        paths=isolated_paths(tmp_path),
+        synthetic=True,
+        factsheets=False,
+        model_set="primary+sensitivity",
+        workers=5,
     )
     five = {s.name: s.inputs for s in (f() for f in plan(cfg)[4]) if s.name in two}
     assert five == two
@@ -113,7 +108,7 @@ def fake_notebooks(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[float, fl
 def test_chapter_3_and_lolo_run_in_parallel_and_a_noop_rebuild_runs_nothing(
     tmp_path: Path, fake_notebooks: dict[str, tuple[float, float]]
 ) -> None:
-    state = _paths(tmp_path).state
+    state = isolated_paths(tmp_path).state
     first = Runner(state).run_parallel(_analysis_steps(tmp_path, "primary+sensitivity"), workers=2)
     assert all(r.ran for r in first) and LOLO in [r.name for r in first]
     (a0, a1), (b0, b1) = fake_notebooks["03_change_across_measurements"], fake_notebooks[LOLO_NOTEBOOK]
@@ -125,7 +120,7 @@ def test_chapter_3_and_lolo_run_in_parallel_and_a_noop_rebuild_runs_nothing(
 def test_a_changed_lolo_notebook_reruns_only_that_step(
     tmp_path: Path, fake_notebooks: dict[str, tuple[float, float]]
 ) -> None:
-    state = _paths(tmp_path).state
+    state = isolated_paths(tmp_path).state
     Runner(state).run_parallel(_analysis_steps(tmp_path, "primary+sensitivity"), workers=2)
     steps = _analysis_steps(tmp_path, "primary+sensitivity")
     lolo = next(s for s in steps if s.name == LOLO)
@@ -141,7 +136,7 @@ def test_steps_at_once_drop_to_the_workers_above_the_location_bound(tmp_path: Pa
 
     from analysis.pipeline.build import BUILD_MAX_FACTSHEETS, _steps_at_once, location_count
 
-    cfg = BuildConfig(paths=_paths(tmp_path), synthetic=True, workers=2)
+    cfg = BuildConfig(paths=isolated_paths(tmp_path), synthetic=True, workers=2)
     assert location_count(cfg.paths.processed) == 0  # no ingest report yet
     assert _steps_at_once(cfg, cluster=True) == 4 and _steps_at_once(cfg, cluster=False) == 2
 

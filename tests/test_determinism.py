@@ -18,17 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.core.paths import Paths, default_paths
-
-
-def _paths(tmp: Path) -> Paths:
-    return Paths(
-        default_paths().root,
-        build=tmp / "build",
-        raw=tmp / "raw-empty",
-        processed=tmp / "processed",
-        output=tmp / "output",
-    )
+from analysis.core.paths import Paths
+from conftest import isolated_paths
 
 
 def _cold_build(paths: Paths) -> None:
@@ -101,7 +92,7 @@ def test_differences_names_every_differing_file(tmp_path: Path) -> None:
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_two_cold_builds_are_byte_identical(tmp_path: Path) -> None:
-    one, other = _paths(tmp_path / "one"), _paths(tmp_path / "other")
+    one, other = isolated_paths(tmp_path / "one"), isolated_paths(tmp_path / "other")
     _cold_build(one)
     _cold_build(other)
     assert len(_files(one.results)) >= 40 and len(_files(one.processed)) >= 3
