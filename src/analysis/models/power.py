@@ -50,13 +50,6 @@ OUTCOMES: dict[str, str] = {
 }
 """Outcome -> chapter-3 model whose fit generates and re-analyses the simulated data."""
 
-OUTCOME_LABELS: dict[str, str] = {
-    "count": "aantal afzonderingen per bezette plaats",
-    "duration": "duur (geometrisch gemiddelde)",
-    "isolation": "kans op de isoleer- of separeerruimte (odds)",
-}
-"""Dutch names of the outcomes for tables and sentences."""
-
 LEVELS = ["1", "2"]
 """Measurement levels of a simulated pair: the last measurement (reference) and the new one."""
 

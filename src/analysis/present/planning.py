@@ -13,9 +13,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from analysis.models.power import OUTCOME_LABELS
 from analysis.present import figures
 from analysis.present import format as nf
+
+# Dutch words belong to the present stage: the planning outcomes (keys of
+# analysis.models.power.OUTCOMES) named with their scale, for tables and sentences.
+OUTCOME_LABELS: dict[str, str] = {
+    "count": "aantal afzonderingen per bezette plaats",
+    "duration": "duur (geometrisch gemiddelde)",
+    "isolation": "kans op de isoleer- of separeerruimte (odds)",
+}
+"""Dutch names of the outcomes for tables and sentences."""
 
 
 def pct(x: float, decimals: int = 0) -> str:
