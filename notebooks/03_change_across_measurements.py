@@ -28,6 +28,7 @@ workers = 2  # werkprocessen van een nieuw lokaal cluster (0: in dit proces)
 from analysis import SYNTHETIC_BANNER
 from analysis.present import display
 from analysis.present import figures
+from analysis.present import format as nf
 from analysis.models import cards, chapter3
 from analysis.present import narrative, text
 from analysis.present import montecarlo, timecoding
@@ -131,7 +132,7 @@ display.text(
     f"Het telbestand heeft {len(F.counts)} locatie-maanden van {F.counts['locatie'].nunique()} locaties "
     f"(waarvan {int((F.counts['n'] == 0).sum())} maanden zonder afzondering). "
     f"De duuranalyse gebruikt {len(F.duration)} van de {len(F.registrations)} registraties. "
-    f"De maandindex telt kalendermaanden vanaf {figures.month_label(F.first_month)} en is gecentreerd op "
+    f"De maandindex telt kalendermaanden vanaf {nf.month(F.first_month)} en is gecentreerd op "
     f"{present.fmt(F.month_centre, 1)}; referentiemeting is meting {ref}. "
     "Onderstaande tabel telt per analysebestand elke rij die buiten de modellen bleef, en hoeveel er "
     "overbleven: samen zijn dat alle rijen van de geselecteerde metingen. De ruimtevergelijkingen "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.present import figures
+from analysis.present import format as nf
 from analysis.describe import categories as cat
 
 
@@ -85,7 +86,7 @@ def test_png_resolution_is_print_quality(tmp_path):
 
 
 def test_month_label_and_caption():
-    assert figures.month_label("2021-02") == "feb 2021" and figures.month_label("2020-10") == "okt 2020"
+    assert nf.month("2021-02") == "feb 2021" and nf.month("2020-10") == "okt 2020"
     assert figures.caption("Titel", n=5, synthetic=True).startswith("Titel (N = 5). Synthetische")
 
 

@@ -117,11 +117,6 @@ def number_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
     return FuncFormatter(lambda x, _pos: nf.number(x, decimals) + suffix)
 
 
-def month_label(ym: str) -> str:
-    """Axis label of a month, ``"2020-09"`` -> ``"sep 2020"`` (:func:`analysis.present.format.month`)."""
-    return nf.month(ym)
-
-
 def caption(text: str, *, synthetic: bool = False, n: int | None = None) -> str:
     """Figure caption: the title, the base (N) and the synthetic-data banner when it applies."""
     out = text
